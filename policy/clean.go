@@ -1,0 +1,76 @@
+// Package policy decides, for a URL path, whether a visitor may see it: public,
+// signed-in only, or signed-in with a role. The server's guard and the browser
+// module compile the same code, so both give the same answer for every path.
+//
+// The package uses only small parts of the standard library (no fmt, no net/url)
+// because it is compiled into the WebAssembly module, whose size is a feature.
+package policy
+
+import (
+	"path"
+	"strings"
+	"unicode/utf8"
+)
+
+// Clean returns the canonical form of an escaped URL path such as the server's
+// r.URL.EscapedPath() or the browser's location.pathname: percent-encoding is
+// decoded exactly once, "." and ".." segments are resolved, repeated slashes are
+// folded and a trailing slash is dropped ("/" stays "/").
+//
+// ok reports whether the path could be cleaned. It cannot when it does not start
+// with "/", holds a malformed percent escape, or decodes to invalid UTF-8, a
+// control character or a backslash (which browsers read as a slash). A path that
+// cannot be cleaned must be treated as protected.
+func Clean(escaped string) (cleaned string, ok bool) {
+	if !strings.HasPrefix(escaped, "/") {
+		return "", false
+	}
+	decoded, ok := unescape(escaped)
+	if !ok || !utf8.ValidString(decoded) {
+		return "", false
+	}
+	for i := 0; i < len(decoded); i++ {
+		if c := decoded[i]; c < 0x20 || c == 0x7f || c == '\\' {
+			return "", false
+		}
+	}
+	return path.Clean(decoded), true
+}
+
+// unescape decodes %XX escapes once. It reports false on a malformed escape.
+func unescape(s string) (string, bool) {
+	n := strings.Count(s, "%")
+	if n == 0 {
+		return s, true
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] != '%' {
+			b = append(b, s[i])
+			continue
+		}
+		if i+2 >= len(s) {
+			return "", false
+		}
+		hi, ok1 := unhex(s[i+1])
+		lo, ok2 := unhex(s[i+2])
+		if !ok1 || !ok2 {
+			return "", false
+		}
+		b = append(b, hi<<4|lo)
+		i += 2
+	}
+	return string(b), true
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}

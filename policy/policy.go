@@ -1,0 +1,125 @@
+package policy
+
+import "strings"
+
+// RoleAdmin is the role that the admin path patterns require.
+const RoleAdmin = "admin"
+
+// Decision is a guard's verdict for one path and one visitor.
+type Decision int
+
+const (
+	// Allow lets the visitor see the path.
+	Allow Decision = iota
+	// Unauthenticated means the path needs a session and there is none.
+	Unauthenticated
+	// Forbidden means the visitor is signed in but lacks the role the path needs.
+	Forbidden
+)
+
+// String returns the name the browser module reports in sessionguard:blocked.
+func (d Decision) String() string {
+	switch d {
+	case Allow:
+		return "allow"
+	case Unauthenticated:
+		return "unauthenticated"
+	case Forbidden:
+		return "forbidden"
+	}
+	return "error"
+}
+
+// Requirement is what a path asks of a visitor.
+type Requirement struct {
+	// Public reports whether the path is open to everybody.
+	Public bool
+	// Role is the role a signed-in visitor needs; "" means any signed-in visitor.
+	Role string
+}
+
+// Policy holds the path rules. A role rule beats a public rule, so a path that
+// is listed both as public and as admin-only needs the admin role. Paths that
+// are neither public nor cleanable need a session. The zero Policy makes every
+// path need a session. A Policy is not modified after construction and is safe
+// for concurrent use.
+type Policy struct {
+	Public []Pattern
+	Admin  []Pattern
+}
+
+// New builds a Policy from the comma-separated lists of the -public and
+// -admin-paths flags.
+func New(public, admin string) (*Policy, error) {
+	pub, err := ParsePatterns(public)
+	if err != nil {
+		return nil, err
+	}
+	adm, err := ParsePatterns(admin)
+	if err != nil {
+		return nil, err
+	}
+	return &Policy{Public: pub, Admin: adm}, nil
+}
+
+// Requirement returns what the escaped path asks of a visitor.
+func (p *Policy) Requirement(escapedPath string) Requirement {
+	cleaned, ok := Clean(escapedPath)
+	if !ok {
+		return Requirement{}
+	}
+	for _, pt := range p.Admin {
+		if pt.Match(cleaned) {
+			return Requirement{Role: RoleAdmin}
+		}
+	}
+	for _, pt := range p.Public {
+		if pt.Match(cleaned) {
+			return Requirement{Public: true}
+		}
+	}
+	return Requirement{}
+}
+
+// IsPublic reports whether the escaped path is open to everybody.
+func (p *Policy) IsPublic(escapedPath string) bool {
+	return p.Requirement(escapedPath).Public
+}
+
+// Decide returns the verdict for a visitor with the given state. role is
+// ignored when signedIn is false.
+func (p *Policy) Decide(escapedPath string, signedIn bool, role string) Decision {
+	return p.Requirement(escapedPath).Decide(signedIn, role)
+}
+
+// Decide returns the verdict of this requirement for a visitor.
+func (r Requirement) Decide(signedIn bool, role string) Decision {
+	switch {
+	case r.Public:
+		return Allow
+	case !signedIn:
+		return Unauthenticated
+	case r.Role != "" && r.Role != role:
+		return Forbidden
+	}
+	return Allow
+}
+
+// Strings returns the patterns as ParsePattern reads them, for the config
+// endpoint.
+func Strings(ps []Pattern) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.String()
+	}
+	return out
+}
+
+// SplitPath splits a same-origin target such as "/a/b?x=1#f" into its path and
+// the rest ("?x=1#f").
+func SplitPath(target string) (p, rest string) {
+	if i := strings.IndexAny(target, "?#"); i >= 0 {
+		return target[:i], target[i:]
+	}
+	return target, ""
+}

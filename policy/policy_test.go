@@ -1,0 +1,193 @@
+package policy_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sessionguard/sessionguard/policy"
+	"github.com/sessionguard/sessionguard/policy/policytest"
+)
+
+func defaultPolicy(t testing.TB) *policy.Policy {
+	p, err := policy.New(policytest.DefaultPublic, policytest.DefaultAdmin)
+	require.NoError(t, err)
+	return p
+}
+
+func TestSharedCases(t *testing.T) {
+	p := defaultPolicy(t)
+	for _, c := range policytest.Cases {
+		t.Run(c.Path, func(t *testing.T) {
+			req := p.Requirement(c.Path)
+			assert.Equal(t, c.Need == policytest.Public, req.Public, "public")
+			assert.Equal(t, c.Need == policytest.Public, p.IsPublic(c.Path), "IsPublic")
+			wantRole := ""
+			if c.Need == policytest.Admin {
+				wantRole = policy.RoleAdmin
+			}
+			assert.Equal(t, wantRole, req.Role, "role")
+			switch c.Need {
+			case policytest.Public:
+				assert.Equal(t, policy.Allow, p.Decide(c.Path, false, ""))
+			case policytest.Session:
+				assert.Equal(t, policy.Unauthenticated, p.Decide(c.Path, false, ""))
+				assert.Equal(t, policy.Allow, p.Decide(c.Path, true, "user"))
+			case policytest.Admin:
+				assert.Equal(t, policy.Unauthenticated, p.Decide(c.Path, false, ""))
+				assert.Equal(t, policy.Forbidden, p.Decide(c.Path, true, "user"))
+				assert.Equal(t, policy.Allow, p.Decide(c.Path, true, "admin"))
+			}
+		})
+	}
+}
+
+func TestClean(t *testing.T) {
+	tests := []struct {
+		in, want string
+		ok       bool
+	}{
+		{"/", "/", true},
+		{"/a/", "/a", true},
+		{"/a//b", "/a/b", true},
+		{"/a/./b/../c", "/a/c", true},
+		{"/../../a", "/a", true},
+		{"/%41", "/A", true},
+		{"/%2541", "/%41", true},
+		{"/a%2Fb", "/a/b", true},
+		{"", "", false},
+		{"a", "", false},
+		{"/%", "", false},
+		{"/%4", "", false},
+		{"/%g0", "", false},
+		{"/%00", "", false},
+		{"/a\\b", "", false},
+		{"/%c3%28", "", false},
+		{"/caf%c3%a9", "/café", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, ok := policy.Clean(tt.in)
+			assert.Equal(t, tt.ok, ok)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
+func TestParsePattern(t *testing.T) {
+	tests := []struct {
+		in, str string
+		bad     bool
+	}{
+		{"/public", "/public", false},
+		{" /public/ ", "/public", false},
+		{"/admin/*", "/admin/*", false},
+		{"/*", "/*", false},
+		{"/a//b/", "/a/b", false},
+		{"public", "", true},
+		{"/a*", "", true},
+		{"/a/*/b", "", true},
+		{"*", "", true},
+		{"/a%20b", "", true},
+		{"/a\\b", "", true},
+		{"", "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			p, err := policy.ParsePattern(tt.in)
+			if tt.bad {
+				assert.ErrorIs(t, err, policy.ErrBadPattern)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.str, p.String())
+		})
+	}
+}
+
+func TestPatternMatch(t *testing.T) {
+	tests := []struct {
+		pattern, path string
+		want          bool
+	}{
+		{"/a", "/a", true},
+		{"/a", "/a/b", false},
+		{"/a", "/ab", false},
+		{"/a/*", "/a", true},
+		{"/a/*", "/a/b/c", true},
+		{"/a/*", "/ab", false},
+		{"/*", "/anything", true},
+		{"/*", "/", true},
+		{"/", "/", true},
+		{"/", "/a", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.pattern+" "+tt.path, func(t *testing.T) {
+			p, err := policy.ParsePattern(tt.pattern)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, p.Match(tt.path))
+		})
+	}
+	assert.False(t, policy.Pattern{}.Match("/"), "zero pattern matches nothing")
+}
+
+func TestAdminBeatsPublic(t *testing.T) {
+	p, err := policy.New("/*", "/admin/*")
+	require.NoError(t, err)
+	assert.True(t, p.IsPublic("/dashboard"))
+	assert.False(t, p.IsPublic("/admin/x"))
+	assert.Equal(t, policy.Forbidden, p.Decide("/admin/x", true, "user"))
+}
+
+func TestNewRejectsBadLists(t *testing.T) {
+	_, err := policy.New("/ok,bad", "")
+	assert.ErrorIs(t, err, policy.ErrBadPattern)
+	_, err = policy.New("/", "/admin*")
+	assert.ErrorIs(t, err, policy.ErrBadPattern)
+	p, err := policy.New(" , /x ,", "")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"/x"}, policy.Strings(p.Public))
+}
+
+func TestSafeRedirect(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"/dashboard", "/dashboard"},
+		{"/dashboard?tab=1#top", "/dashboard?tab=1#top"},
+		{"/", "/"},
+		{"", "/"},
+		{"dashboard", "/"},
+		{"//evil.example", "/"},
+		{"/\\evil.example", "/"},
+		{"\\\\evil.example", "/"},
+		{"https://evil.example/", "/"},
+		{"javascript:alert(1)", "/"},
+		{"/\t/evil.example", "/"},
+		{"/\n/evil.example", "/"},
+		{"/ /evil.example", "/"},
+		{"/%5c%5cevil.example", "/"},
+		{"/%2f/evil.example", "/"},
+		{"/a\\b", "/"},
+		{"/%zz", "/"},
+		{"/" + string(make([]byte, 3000)), "/"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			assert.Equal(t, tt.want, policy.SafeRedirect(tt.in))
+		})
+	}
+}
+
+func TestDecisionString(t *testing.T) {
+	assert.Equal(t, "unauthenticated", policy.Unauthenticated.String())
+	assert.Equal(t, "forbidden", policy.Forbidden.String())
+	assert.Equal(t, "allow", policy.Allow.String())
+	assert.Equal(t, "error", policy.Decision(99).String())
+}
+
+func BenchmarkRequirement(b *testing.B) {
+	p := defaultPolicy(b)
+	for b.Loop() {
+		p.Requirement("/public/%2e%2e/admin/users")
+	}
+}

@@ -1,0 +1,107 @@
+// Package store defines where sessionguard keeps accounts and database-strategy
+// sessions. Each backend lives in its own subpackage (memory, sqlite, and later
+// postgres and redis) and passes the one conformance suite in storetest.
+//
+// The rules every backend follows:
+//   - A record that is missing or expired is reported as found=false with a nil
+//     error; err is for system errors only (the store is down, a query failed).
+//   - Session ids are never stored: callers pass the SHA-256 of the id.
+//   - Every method honours ctx's deadline and is safe for concurrent use.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+var (
+	// ErrDuplicate is returned by CreateUser when the e-mail is already taken,
+	// and by CreateSession when the id hash exists.
+	ErrDuplicate = errors.New("already exists")
+	// ErrInvalid is returned for a record that breaks a rule of this package
+	// (empty key, wrong hash length).
+	ErrInvalid = errors.New("invalid record")
+)
+
+// HashLen is the length of a session id hash (SHA-256).
+const HashLen = 32
+
+// Session is a database-strategy session record.
+type Session struct {
+	// IDHash is SHA-256 of the secret session id; the id itself never reaches
+	// the store.
+	IDHash []byte
+	// UserID, Email, Name and Role are the account as it was when the session
+	// was issued. A change of role or name rotates the session (issue of a new
+	// record), so the record never needs a join on the hot path.
+	UserID string
+	Email  string
+	Name   string
+	Role   string
+	// CreatedAt is the sign-in time.
+	CreatedAt time.Time
+	// Expires is the idle expiry, moved forward by rolling reads.
+	Expires time.Time
+	// AbsExpires is the hard cap: CreatedAt + the absolute max age. Expires
+	// never passes it.
+	AbsExpires time.Time
+}
+
+// Live reports whether the session is still valid at now.
+func (s *Session) Live(now time.Time) bool {
+	return now.Before(s.Expires) && now.Before(s.AbsExpires)
+}
+
+// Sessions keeps database-strategy sessions.
+type Sessions interface {
+	// CreateSession stores a new session. It returns ErrDuplicate when the hash
+	// exists already and ErrInvalid when the hash is not HashLen bytes or the
+	// user id is empty.
+	CreateSession(ctx context.Context, s Session) error
+	// Session returns the session with that hash if it is live at now.
+	Session(ctx context.Context, idHash []byte, now time.Time) (s Session, found bool, err error)
+	// TouchSession moves the idle expiry of a session to expires (callers cap it
+	// at AbsExpires). A missing session is not an error.
+	TouchSession(ctx context.Context, idHash []byte, expires time.Time) error
+	// DeleteSession removes a session. A missing session is not an error.
+	DeleteSession(ctx context.Context, idHash []byte) error
+	// DeleteUserSessions removes every session of the user and returns how many
+	// there were.
+	DeleteUserSessions(ctx context.Context, userID string) (int, error)
+	// DeleteExpiredSessions removes sessions that are not live at now and
+	// returns how many.
+	DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error)
+}
+
+// User is an account.
+type User struct {
+	ID    string
+	Email string // normalised: trimmed and lower-case
+	Name  string
+	Role  string
+	// PasswordHash is an argon2id PHC string.
+	PasswordHash string
+	CreatedAt    time.Time
+}
+
+// Users keeps accounts.
+type Users interface {
+	// CreateUser stores a new account. It returns ErrDuplicate when the id or
+	// the e-mail is taken and ErrInvalid when the id or e-mail is empty.
+	CreateUser(ctx context.Context, u User) error
+	// UserByEmail looks an account up by its normalised e-mail.
+	UserByEmail(ctx context.Context, email string) (u User, found bool, err error)
+	// UserByID looks an account up by id.
+	UserByID(ctx context.Context, id string) (u User, found bool, err error)
+}
+
+// Store is a complete backend.
+type Store interface {
+	Sessions
+	Users
+	// Ping reports an error when the backend does not answer.
+	Ping(ctx context.Context) error
+	// Close releases the backend's resources. The Store must not be used after.
+	Close() error
+}

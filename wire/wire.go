@@ -1,0 +1,74 @@
+// Package wire holds the JSON shapes of sessionguard's HTTP API (CONTRACT §3),
+// shared by the server and, as plain data types, by the browser module. It
+// imports nothing but time, so the WebAssembly build stays small; the browser
+// module parses JSON with the browser's JSON.parse, not encoding/json.
+package wire
+
+import "time"
+
+// User is the public projection of an account that a session carries.
+type User struct {
+	ID    string `json:"id"`
+	Email string `json:"email"`
+	Name  string `json:"name"`
+	Role  string `json:"role"`
+}
+
+// Session is what GET /api/session answers for a signed-in visitor.
+type Session struct {
+	User User `json:"user"`
+	// Expires is when the session ends without further activity, in UTC with
+	// whole seconds.
+	Expires time.Time `json:"expires"`
+}
+
+// Status is the body of GET /api/get-session-status: 200 signed in, 401 not.
+type Status struct {
+	Status int `json:"status"`
+}
+
+// Config is the body of GET /api/auth/config: the one source of truth for the
+// path rules that the browser module also applies.
+type Config struct {
+	PublicPaths []string `json:"publicPaths"`
+	AdminPaths  []string `json:"adminPaths"`
+	SignInPath  string   `json:"signInPath"`
+	// MaxAge is the idle lifetime in seconds.
+	MaxAge int `json:"maxAge"`
+}
+
+// SignInRequest is the body of POST /api/auth/signin.
+type SignInRequest struct {
+	Email       string `json:"email"`
+	Password    string `json:"password"`
+	RedirectURL string `json:"redirectUrl"`
+}
+
+// SignInResponse is the 200 answer of POST /api/auth/signin.
+type SignInResponse struct {
+	Session     *Session `json:"session"`
+	RedirectURL string   `json:"redirectUrl"`
+}
+
+// SignOutRequest is the optional body of POST /api/auth/signout.
+type SignOutRequest struct {
+	RedirectURL string `json:"redirectUrl"`
+}
+
+// SignOutResponse is the 200 answer of POST /api/auth/signout.
+type SignOutResponse struct {
+	RedirectURL string `json:"redirectUrl"`
+}
+
+// Error is the body of every error answer.
+type Error struct {
+	Error string `json:"error"`
+}
+
+// ExpiresHeader carries the session's new expiry on a signed-in answer of
+// GET /api/get-session-status, so the browser module can follow the rolling
+// expiry without a second request. The body stays exactly {"status":200}.
+const ExpiresHeader = "Sg-Session-Expires"
+
+// TimeFormat is the layout of every time in the API: RFC 3339, UTC, seconds.
+const TimeFormat = "2006-01-02T15:04:05Z07:00"
