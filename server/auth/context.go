@@ -1,0 +1,46 @@
+package auth
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/sessionguard/sessionguard/server/session"
+)
+
+type ctxKey struct{}
+
+// loaded is what the request context carries once the session was read, so
+// it is read at most once per request.
+type loaded struct {
+	s   *session.Session
+	err error
+}
+
+// FromContext returns the session that the guard or the Sessions middleware
+// loaded for this request, or nil when there is none (or it was not loaded).
+func FromContext(ctx context.Context) *session.Session {
+	if l, ok := ctx.Value(ctxKey{}).(*loaded); ok {
+		return l.s
+	}
+	return nil
+}
+
+// session returns the request's session, reading it (and extending it) only
+// once per request.
+func (s *Server) session(w http.ResponseWriter, r *http.Request) (*session.Session, error) {
+	if l, ok := r.Context().Value(ctxKey{}).(*loaded); ok {
+		return l.s, l.err
+	}
+	sess, err := s.cfg.Sessions.Load(w, r)
+	return sess, err
+}
+
+// withSession reads the session and returns r with it in the context.
+func (s *Server) withSession(w http.ResponseWriter, r *http.Request) (*http.Request, *loaded) {
+	if l, ok := r.Context().Value(ctxKey{}).(*loaded); ok {
+		return r, l
+	}
+	l := &loaded{}
+	l.s, l.err = s.cfg.Sessions.Load(w, r)
+	return r.WithContext(context.WithValue(r.Context(), ctxKey{}, l)), l
+}

@@ -1,0 +1,100 @@
+package auth
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/sessionguard/sessionguard/policy"
+)
+
+// page answers every GET that is not an API route: a static file when the
+// cleaned path names one, otherwise a page guarded by the policy — 303 to
+// sign-in without a session, 403 without the needed role, else the app shell
+// with the session embedded.
+func (s *Server) page(w http.ResponseWriter, r *http.Request) {
+	escaped := r.URL.EscapedPath()
+	cleaned, ok := policy.Clean(escaped)
+	if ok && (cleaned == "/api" || strings.HasPrefix(cleaned, "/api/")) {
+		notFound(w, r)
+		return
+	}
+	if ok && s.static.serve(w, r, cleaned) {
+		return
+	}
+	req := s.cfg.Policy.Requirement(escaped)
+	r, l := s.withSession(w, r)
+	if l.err != nil && !req.Public {
+		errorPage(w, http.StatusServiceUnavailable, "Service unavailable", "The session store does not answer. Try again shortly.")
+		return
+	}
+	signedIn, role := l.s != nil, ""
+	if signedIn {
+		role = l.s.User.Role
+	}
+	switch req.Decide(signedIn, role) {
+	case policy.Unauthenticated:
+		s.toSignIn(w, r, cleaned, ok)
+	case policy.Forbidden:
+		errorPage(w, http.StatusForbidden, "Forbidden", "This page needs the "+req.Role+" role.")
+	default:
+		s.shell.write(w, http.StatusOK, l.s)
+	}
+}
+
+// toSignIn redirects to the sign-in path with the requested page (cleaned, with its
+// query) as callbackUrl.
+func (s *Server) toSignIn(w http.ResponseWriter, r *http.Request, cleaned string, ok bool) {
+	callback := "/"
+	if ok {
+		callback = (&url.URL{Path: cleaned, RawQuery: r.URL.RawQuery}).RequestURI()
+	}
+	to := s.cfg.SignInPath + "?callbackUrl=" + url.QueryEscape(policy.SafeRedirect(callback))
+	w.Header()["Cache-Control"] = noStore
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// Sessions is middleware that reads the session once and puts it in the
+// request context for FromContext. It never refuses a request.
+func (s *Server) Sessions(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r, _ = s.withSession(w, r)
+		h.ServeHTTP(w, r)
+	})
+}
+
+// RequireSession is middleware that lets only signed-in visitors through.
+// Others get a 303 to the sign-in path when the request is a page navigation,
+// and 401 JSON otherwise; a store failure is 503.
+func (s *Server) RequireSession(h http.Handler) http.Handler {
+	return s.RequireRole("", h)
+}
+
+// RequireRole is RequireSession plus a role: a signed-in visitor without it
+// gets 403. An empty role admits every signed-in visitor.
+func (s *Server) RequireRole(role string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r, l := s.withSession(w, r)
+		switch {
+		case l.err != nil:
+			writeError(w, http.StatusServiceUnavailable, "session store unavailable; try again shortly")
+		case l.s == nil && wantsPage(r):
+			cleaned, ok := policy.Clean(r.URL.EscapedPath())
+			s.toSignIn(w, r, cleaned, ok)
+		case l.s == nil:
+			writeError(w, http.StatusUnauthorized, "not signed in")
+		case role != "" && l.s.User.Role != role:
+			writeError(w, http.StatusForbidden, "this needs the "+role+" role")
+		default:
+			h.ServeHTTP(w, r)
+		}
+	})
+}
+
+// wantsPage reports whether the request is a browser navigation to a page.
+func wantsPage(r *http.Request) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	return r.Header.Get("Sec-Fetch-Mode") == "navigate" || strings.Contains(r.Header.Get("Accept"), "text/html")
+}

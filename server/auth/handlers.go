@@ -1,0 +1,63 @@
+package auth
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/sessionguard/sessionguard/wire"
+)
+
+// Pre-encoded bodies of the hot path.
+var (
+	statusOK        = []byte(`{"status":200}` + "\n")
+	statusNoSession = []byte(`{"status":401}` + "\n")
+	nullBody        = []byte("null\n")
+)
+
+// getStatus answers GET /api/get-session-status: always 200, {"status":200}
+// when signed in and {"status":401} otherwise, store failures included. The
+// read extends the session like any other; the new expiry travels in the
+// Sg-Session-Expires header so the body stays exactly as the contract says.
+func (s *Server) getStatus(w http.ResponseWriter, r *http.Request) {
+	sess, err := s.session(w, r)
+	if err != nil || sess == nil {
+		writeRaw(w, http.StatusOK, statusNoSession)
+		return
+	}
+	w.Header()[wire.ExpiresHeader] = []string{sess.Wire().Expires.Format(wire.TimeFormat)}
+	writeRaw(w, http.StatusOK, statusOK)
+}
+
+// getSession answers GET /api/session: the session, or null. A store failure
+// is 503: the answer is unknown, and null would sign the page out.
+func (s *Server) getSession(w http.ResponseWriter, r *http.Request) {
+	sess, err := s.session(w, r)
+	switch {
+	case err != nil:
+		writeError(w, http.StatusServiceUnavailable, "session store unavailable; try again shortly")
+	case sess == nil:
+		writeRaw(w, http.StatusOK, nullBody)
+	default:
+		writeJSON(w, http.StatusOK, sess.Wire())
+	}
+}
+
+// getConfig answers GET /api/auth/config with the path rules.
+func (s *Server) getConfig(w http.ResponseWriter, _ *http.Request) {
+	writeRaw(w, http.StatusOK, append(s.configJSON[:len(s.configJSON):len(s.configJSON)], '\n'))
+}
+
+// healthz answers 200 when the store answers within two seconds, 503 if not.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Health != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := s.cfg.Health.Ping(ctx); err != nil {
+			s.log.LogAttrs(r.Context(), levelWarn, "health check failed", errAttr(err))
+			writeError(w, http.StatusServiceUnavailable, "store unavailable")
+			return
+		}
+	}
+	writeRaw(w, http.StatusOK, []byte(`{"status":"ok"}`+"\n"))
+}

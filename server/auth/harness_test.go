@@ -1,0 +1,209 @@
+package auth_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sessionguard/sessionguard/policy"
+	"github.com/sessionguard/sessionguard/policy/policytest"
+	"github.com/sessionguard/sessionguard/server/auth"
+	"github.com/sessionguard/sessionguard/server/session"
+	"github.com/sessionguard/sessionguard/server/store"
+	"github.com/sessionguard/sessionguard/server/store/memory"
+	"github.com/sessionguard/sessionguard/server/users"
+)
+
+// fastParams keep sign-in tests quick; the users package tests the real cost.
+var fastParams = users.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+// flakyStore wraps the memory store and can be switched off.
+type flakyStore struct {
+	store.Store
+	down atomic.Bool
+}
+
+var errDown = errors.New("connection refused")
+
+func (f *flakyStore) Session(ctx context.Context, h []byte, now time.Time) (store.Session, bool, error) {
+	if f.down.Load() {
+		return store.Session{}, false, errDown
+	}
+	return f.Store.Session(ctx, h, now)
+}
+
+func (f *flakyStore) UserByEmail(ctx context.Context, e string) (store.User, bool, error) {
+	if f.down.Load() {
+		return store.User{}, false, errDown
+	}
+	return f.Store.UserByEmail(ctx, e)
+}
+
+func (f *flakyStore) DeleteSession(ctx context.Context, h []byte) error {
+	if f.down.Load() {
+		return errDown
+	}
+	return f.Store.DeleteSession(ctx, h)
+}
+
+func (f *flakyStore) Ping(ctx context.Context) error {
+	if f.down.Load() {
+		return errDown
+	}
+	return f.Store.Ping(ctx)
+}
+
+// env is one running server with the demo accounts.
+type env struct {
+	t     *testing.T
+	srv   *httptest.Server
+	clock *clock
+	store *flakyStore
+	auth  *auth.Server
+	mgr   *session.Manager
+	dir   string // the static directory
+}
+
+type option func(*auth.Config)
+
+const shellHTML = `<!doctype html><html><head><title>t</title></head><body><main id="app"></main></body></html>`
+
+func newEnv(t *testing.T, opts ...option) *env {
+	t.Helper()
+	ctx := context.Background()
+	c := &clock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
+	fs := &flakyStore{Store: memory.New()}
+	svc, err := users.New(ctx, fs, users.NewHasher(fastParams, 2), users.WithClock(c.Now))
+	require.NoError(t, err)
+	for _, a := range []users.NewAccount{
+		{Email: "user@example.com", Name: "Demo User", Role: "user", Password: "user-password"},
+		{Email: "admin@example.com", Name: "Demo Admin", Role: "admin", Password: "admin-password"},
+		{Email: "html@example.com", Name: `<img src=x onerror=alert(1)></script>`, Role: "user", Password: "html-password"},
+	} {
+		_, err := svc.Create(ctx, a)
+		require.NoError(t, err)
+	}
+	strategy, err := session.NewDatabase(fs, session.DefaultLifetime)
+	require.NoError(t, err)
+	mgr := session.New(strategy, session.WithClock(c.Now))
+	pol, err := policy.New(policytest.DefaultPublic, policytest.DefaultAdmin)
+	require.NoError(t, err)
+
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "index.html"), []byte(shellHTML), 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "app.js"), []byte(strings.Repeat("console.log('sessionguard');\n", 200)), 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, ".secret"), []byte("dotfile"), 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(filepath.Dir(dir), "outside.txt"), []byte("outside"), 0o600))
+
+	cfg := auth.Config{Sessions: mgr, Users: svc, Policy: pol, Health: fs, StaticDir: dir, MaxAge: 30 * time.Minute, Now: c.Now}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	a, err := auth.New(cfg)
+	require.NoError(t, err)
+	srv := httptest.NewServer(a.Handler())
+	t.Cleanup(srv.Close)
+	return &env{t: t, srv: srv, clock: c, store: fs, auth: a, mgr: mgr, dir: dir}
+}
+
+// client returns a client with its own cookies that does not follow
+// redirects. It keeps cookies by hand: a cookie jar would drop the Secure
+// cookie over the test server's plain http.
+func (e *env) client() *client {
+	return &client{e: e, cookies: map[string]*http.Cookie{}}
+}
+
+type client struct {
+	e       *env
+	mu      sync.Mutex
+	cookies map[string]*http.Cookie
+}
+
+
+// do sends a request and records Set-Cookie like a browser would.
+func (c *client) do(method, path string, body io.Reader, hdr ...string) *http.Response {
+	c.e.t.Helper()
+	req, err := http.NewRequest(method, c.e.srv.URL+path, body)
+	require.NoError(c.e.t, err)
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	c.mu.Lock()
+	for _, ck := range c.cookies {
+		req.AddCookie(&http.Cookie{Name: ck.Name, Value: ck.Value})
+	}
+	c.mu.Unlock()
+	resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+	require.NoError(c.e.t, err)
+	c.mu.Lock()
+	for _, ck := range resp.Cookies() {
+		if ck.MaxAge < 0 {
+			delete(c.cookies, ck.Name)
+		} else {
+			c.cookies[ck.Name] = ck
+		}
+	}
+	c.mu.Unlock()
+	return resp
+}
+
+func (c *client) get(path string, hdr ...string) *http.Response { return c.do("GET", path, nil, hdr...) }
+
+func (c *client) postJSON(path string, v any, hdr ...string) *http.Response {
+	b, err := json.Marshal(v)
+	require.NoError(c.e.t, err)
+	return c.do("POST", path, strings.NewReader(string(b)), append([]string{"Content-Type", "application/json"}, hdr...)...)
+}
+
+func (c *client) signIn(email, password string) *http.Response {
+	return c.postJSON("/api/auth/signin", map[string]string{"email": email, "password": password})
+}
+
+func (c *client) cookie() *http.Cookie {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cookies[session.CookieName]
+}
+
+func body(t *testing.T, r *http.Response) string {
+	t.Helper()
+	defer r.Body.Close()
+	b, err := io.ReadAll(r.Body)
+	require.NoError(t, err)
+	return string(b)
+}
+
+func decode(t *testing.T, r *http.Response, v any) {
+	t.Helper()
+	defer r.Body.Close()
+	require.NoError(t, json.NewDecoder(r.Body).Decode(v))
+}
+
+func form(kv ...string) io.Reader {
+	v := url.Values{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		v.Set(kv[i], kv[i+1])
+	}
+	return strings.NewReader(v.Encode())
+}

@@ -1,0 +1,58 @@
+package auth
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+
+	"github.com/sessionguard/sessionguard/server/session"
+)
+
+// shell is the app shell: StaticDir/index.html split at </head>, where each
+// answer inserts the session and the config as JSON script elements, so the
+// browser module starts without a request of its own.
+type shell struct {
+	head, tail []byte
+	config     []byte // the whole <script id="sg-config"> element
+}
+
+func loadShell(dir string, configJSON []byte) (*shell, error) {
+	name := filepath.Join(dir, "index.html")
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return nil, fmt.Errorf("auth: read app shell: %w", err)
+	}
+	i := bytes.Index(b, []byte("</head>"))
+	if i < 0 {
+		return nil, fmt.Errorf("auth: app shell %s has no </head>", name)
+	}
+	cfg := append([]byte(`<script id="sg-config" type="application/json">`), configJSON...)
+	cfg = append(cfg, "</script>\n"...)
+	return &shell{head: b[:i], tail: b[i:], config: cfg}, nil
+}
+
+// write answers the shell with code, the session embedded. encoding/json
+// escapes <, > and & so the JSON cannot close the script element.
+func (sh *shell) write(w http.ResponseWriter, code int, sess *session.Session) {
+	body, err := json.Marshal(sess.Wire())
+	if err != nil {
+		body = []byte("null")
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h["Cache-Control"] = noStore
+	h.Set("Vary", "Cookie")
+	w.WriteHeader(code)
+	var buf bytes.Buffer
+	buf.Grow(len(sh.head) + len(sh.tail) + len(sh.config) + len(body) + 64)
+	buf.Write(sh.head)
+	buf.WriteString(`<script id="sg-session" type="application/json">`)
+	buf.Write(body)
+	buf.WriteString("</script>\n")
+	buf.Write(sh.config)
+	buf.Write(sh.tail)
+	_, _ = w.Write(buf.Bytes())
+}

@@ -1,0 +1,144 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"html"
+	"log/slog"
+	"math"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/sessionguard/sessionguard/policy"
+	"github.com/sessionguard/sessionguard/server/users"
+	"github.com/sessionguard/sessionguard/wire"
+)
+
+// hashQueueTimeout bounds how long a sign-in waits for a free hashing slot
+// before it is answered 503.
+const hashQueueTimeout = 10 * time.Second
+
+// rateLimited is the gate's error: wait this long.
+type rateLimited struct{ wait time.Duration }
+
+func (e *rateLimited) Error() string { return "rate limited" }
+
+// signIn answers POST /api/auth/signin.
+func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
+	form, err := readForm(w, r, "email", "password", "redirectUrl")
+	if err != nil {
+		s.failSignIn(w, r, err.(*errBody).code, err.Error())
+		return
+	}
+	email, password := form["email"], form["password"]
+	if email == "" || password == "" {
+		s.failSignIn(w, r, http.StatusBadRequest, "email and password are required")
+		return
+	}
+	account := "account:" + users.NormalizeEmail(email)
+	address := "address:" + clientAddress(r)
+	gate := func() error {
+		if wait := max(s.accounts.Check(account), s.addresses.Check(address)); wait > 0 {
+			return &rateLimited{wait}
+		}
+		return nil
+	}
+	if err := gate(); err != nil { // refuse before queueing for a hashing slot
+		s.rateLimited(w, r, err.(*rateLimited).wait)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), hashQueueTimeout)
+	defer cancel()
+	// The gate runs again once a hashing slot is free, so guesses that queued
+	// in parallel see the failures recorded meanwhile.
+	u, err := s.cfg.Users.AuthenticateGated(ctx, email, password, gate)
+	var rl *rateLimited
+	switch {
+	case errors.As(err, &rl):
+		s.rateLimited(w, r, rl.wait)
+		return
+	case errors.Is(err, users.ErrInvalidCredentials):
+		s.accounts.Fail(account)
+		s.addresses.Fail(address)
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "sign-in failed", slog.String("event", "signin_failure"),
+			slog.String("email", users.NormalizeEmail(email)), slog.String("client", clientAddress(r)))
+		s.failSignIn(w, r, http.StatusUnauthorized, "invalid credentials")
+		return
+	case err != nil:
+		s.log.LogAttrs(r.Context(), slog.LevelError, "sign-in could not check credentials", errAttr(err))
+		s.failSignIn(w, r, http.StatusServiceUnavailable, "sign-in is unavailable; try again shortly")
+		return
+	}
+	s.accounts.Reset(account)
+	sess, err := s.cfg.Sessions.SignIn(w, r, wire.User{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role})
+	if err != nil {
+		s.failSignIn(w, r, http.StatusServiceUnavailable, "sign-in is unavailable; try again shortly")
+		return
+	}
+	s.log.LogAttrs(r.Context(), slog.LevelInfo, "signed in", slog.String("event", "signin_success"),
+		slog.String("user_id", u.ID), slog.String("client", clientAddress(r)))
+	redirect := policy.SafeRedirect(form["redirectUrl"])
+	if isFormNavigation(r) {
+		seeOther(w, redirect)
+		return
+	}
+	writeJSON(w, http.StatusOK, wire.SignInResponse{Session: sess.Wire(), RedirectURL: redirect})
+}
+
+// rateLimited answers 429 with Retry-After in whole seconds.
+func (s *Server) rateLimited(w http.ResponseWriter, r *http.Request, wait time.Duration) {
+	secs := max(1, int(math.Ceil(wait.Seconds())))
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	s.log.LogAttrs(r.Context(), slog.LevelWarn, "sign-in rate limited", slog.String("event", "signin_rate_limited"),
+		slog.String("client", clientAddress(r)), slog.Int("retry_after", secs))
+	s.failSignIn(w, r, http.StatusTooManyRequests, "too many failed sign-in attempts; try again in "+strconv.Itoa(secs)+" seconds")
+}
+
+// failSignIn answers an error as JSON, or as a small page for a plain HTML
+// form submission.
+func (s *Server) failSignIn(w http.ResponseWriter, r *http.Request, code int, msg string) {
+	if isFormNavigation(r) {
+		errorPage(w, code, "Sign-in failed", msg)
+		return
+	}
+	writeError(w, code, msg)
+}
+
+// signOut answers POST /api/auth/signout.
+func (s *Server) signOut(w http.ResponseWriter, r *http.Request) {
+	form, err := readForm(w, r, "redirectUrl")
+	if err != nil {
+		writeError(w, err.(*errBody).code, err.Error())
+		return
+	}
+	if err := s.cfg.Sessions.SignOut(w, r); err != nil {
+		s.log.LogAttrs(r.Context(), slog.LevelError, "sign-out could not end the session", errAttr(err))
+		writeError(w, http.StatusServiceUnavailable, "could not end the session; try again shortly")
+		return
+	}
+	redirect := policy.SafeRedirect(form["redirectUrl"])
+	if isFormNavigation(r) {
+		seeOther(w, redirect)
+		return
+	}
+	writeJSON(w, http.StatusOK, wire.SignOutResponse{RedirectURL: redirect})
+}
+
+// seeOther redirects a form submission to a same-origin path.
+func seeOther(w http.ResponseWriter, to string) {
+	w.Header().Set("Location", to)
+	w.Header()["Cache-Control"] = noStore
+	w.WriteHeader(http.StatusSeeOther)
+}
+
+// errorPage answers a minimal HTML page (for browsers without script).
+func errorPage(w http.ResponseWriter, code int, title, msg string) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h["Cache-Control"] = noStore
+	w.WriteHeader(code)
+	_, _ = w.Write([]byte("<!doctype html><meta charset=utf-8><title>" + html.EscapeString(title) +
+		"</title><link rel=stylesheet href=/app.css><main class=error-page><h1>" + html.EscapeString(title) +
+		"</h1><p>" + html.EscapeString(msg) + "</p><p><a href=\"/\">Back to the start page</a></p></main>\n"))
+}

@@ -1,0 +1,162 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/sessionguard/sessionguard/server/store"
+	"github.com/sessionguard/sessionguard/wire"
+)
+
+// Database is the database strategy: the cookie holds a random 256-bit id,
+// the store holds SHA-256(id) with the session record. Revocation is instant:
+// a deleted record is gone for every instance. Build one with NewDatabase; a
+// Database is safe for concurrent use.
+type Database struct {
+	store    store.Sessions
+	lifetime Lifetime
+
+	// pending holds rolling expiries newer than the stored ones, written back
+	// at most once per UpdateAge. Keyed by string(idHash).
+	mu      sync.Mutex
+	pending map[string]time.Time
+}
+
+// NewDatabase returns the database strategy on s.
+func NewDatabase(s store.Sessions, l Lifetime) (*Database, error) {
+	l, err := l.validate()
+	if err != nil {
+		return nil, err
+	}
+	return &Database{store: s, lifetime: l, pending: make(map[string]time.Time)}, nil
+}
+
+// Issue implements Strategy.
+func (d *Database) Issue(ctx context.Context, u wire.User, now time.Time) (string, Session, error) {
+	token := newToken()
+	rec := store.Session{
+		IDHash:     hashToken(token),
+		UserID:     u.ID,
+		Email:      u.Email,
+		Name:       u.Name,
+		Role:       u.Role,
+		CreatedAt:  now,
+		AbsExpires: now.Add(d.lifetime.AbsoluteMaxAge),
+	}
+	rec.Expires = minTime(now.Add(d.lifetime.MaxAge), rec.AbsExpires)
+	if err := d.store.CreateSession(ctx, rec); err != nil {
+		return "", Session{}, fmt.Errorf("%w: create session: %w", ErrUnavailable, err)
+	}
+	return token, fromRecord(&rec, rec.Expires), nil
+}
+
+// Load implements Strategy.
+func (d *Database) Load(ctx context.Context, token string, now time.Time) (Session, string, bool, error) {
+	h := hashToken(token)
+	if h == nil {
+		return Session{}, "", false, nil
+	}
+	// The stored expiry may lag the real one by less than UpdateAge, so ask
+	// the store for records live that long ago and judge below.
+	rec, found, err := d.store.Session(ctx, h, now.Add(-d.lifetime.UpdateAge))
+	if err != nil {
+		return Session{}, "", false, fmt.Errorf("%w: read session: %w", ErrUnavailable, err)
+	}
+	key := string(h)
+	if !found {
+		d.forget(key, time.Time{})
+		return Session{}, "", false, nil
+	}
+	persisted := rec.Expires
+	d.mu.Lock()
+	if p, ok := d.pending[key]; ok && p.After(rec.Expires) {
+		rec.Expires = p
+	}
+	d.mu.Unlock()
+	if !rec.Live(now) {
+		d.forget(key, time.Time{})
+		return Session{}, "", false, nil
+	}
+	next := minTime(now.Add(d.lifetime.MaxAge), rec.AbsExpires)
+	if next.Sub(persisted) >= d.lifetime.UpdateAge {
+		if err := d.store.TouchSession(ctx, h, next); err != nil {
+			return Session{}, "", false, fmt.Errorf("%w: extend session: %w", ErrUnavailable, err)
+		}
+		d.forget(key, next)
+	} else {
+		d.mu.Lock()
+		if next.After(d.pending[key]) {
+			d.pending[key] = next
+		}
+		d.mu.Unlock()
+	}
+	return fromRecord(&rec, next), "", true, nil
+}
+
+// Revoke implements Strategy.
+func (d *Database) Revoke(ctx context.Context, token string, _ time.Time) error {
+	h := hashToken(token)
+	if h == nil {
+		return nil
+	}
+	d.forget(string(h), time.Time{})
+	if err := d.store.DeleteSession(ctx, h); err != nil {
+		return fmt.Errorf("%w: delete session: %w", ErrUnavailable, err)
+	}
+	return nil
+}
+
+// RevokeUser implements Strategy.
+func (d *Database) RevokeUser(ctx context.Context, userID string, _ time.Time) error {
+	if _, err := d.store.DeleteUserSessions(ctx, userID); err != nil {
+		return fmt.Errorf("%w: delete user sessions: %w", ErrUnavailable, err)
+	}
+	return nil
+}
+
+// Cleanup implements Cleaner: it deletes expired records and drops pending
+// expiries that have passed.
+func (d *Database) Cleanup(ctx context.Context, now time.Time) (int, error) {
+	d.mu.Lock()
+	for k, t := range d.pending {
+		if !now.Before(t) {
+			delete(d.pending, k)
+		}
+	}
+	d.mu.Unlock()
+	// Pending expiries may keep a record alive past its stored expiry by
+	// less than UpdateAge; Load judges those itself.
+	n, err := d.store.DeleteExpiredSessions(ctx, now.Add(-d.lifetime.UpdateAge))
+	if err != nil {
+		return 0, fmt.Errorf("%w: delete expired sessions: %w", ErrUnavailable, err)
+	}
+	return n, nil
+}
+
+// forget drops the pending expiry of key unless it is later than upTo (the
+// zero upTo drops it in any case): a concurrent read may have moved it on.
+func (d *Database) forget(key string, upTo time.Time) {
+	d.mu.Lock()
+	if p, ok := d.pending[key]; ok && (upTo.IsZero() || !p.After(upTo)) {
+		delete(d.pending, key)
+	}
+	d.mu.Unlock()
+}
+
+func fromRecord(r *store.Session, expires time.Time) Session {
+	return Session{
+		User:       wire.User{ID: r.UserID, Email: r.Email, Name: r.Name, Role: r.Role},
+		Expires:    expires,
+		AbsExpires: r.AbsExpires,
+		CreatedAt:  r.CreatedAt,
+	}
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}

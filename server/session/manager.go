@@ -1,0 +1,122 @@
+// Package session issues, reads, extends and ends sessions. A Manager speaks
+// HTTP (the cookie) and delegates the representation to a Strategy: Database
+// (opaque id, server-side record) or, later, JWT.
+package session
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/sessionguard/sessionguard/wire"
+)
+
+// Manager is the one entry point handlers use. Build one with New; a Manager
+// is safe for concurrent use.
+type Manager struct {
+	strategy Strategy
+	cookie   CookieConfig
+	now      func() time.Time
+	log      *slog.Logger
+}
+
+// New returns a Manager for the strategy.
+func New(strategy Strategy, opts ...Option) *Manager {
+	m := &Manager{strategy: strategy, now: time.Now, log: slog.New(slog.DiscardHandler)}
+	for _, o := range opts {
+		o(m)
+	}
+	return m
+}
+
+// CookieName returns the name of the session cookie.
+func (m *Manager) CookieName() string { return m.cookie.Name() }
+
+// Now returns the Manager's clock reading.
+func (m *Manager) Now() time.Time { return m.now() }
+
+// Load returns the request's session after a rolling read, or nil when there
+// is none. A cookie that names no live session is cleared. On a store failure
+// it returns nil and an error wrapping ErrUnavailable: callers fail closed.
+func (m *Manager) Load(w http.ResponseWriter, r *http.Request) (*Session, error) {
+	token := m.cookie.read(r)
+	if token == "" {
+		return nil, nil
+	}
+	now := m.now()
+	s, renewed, found, err := m.strategy.Load(r.Context(), token, now)
+	if err != nil {
+		m.log.LogAttrs(r.Context(), slog.LevelError, "session load failed", slog.String("error", err.Error()))
+		return nil, err
+	}
+	if !found {
+		m.cookie.clear(w)
+		return nil, nil
+	}
+	if renewed != "" {
+		m.cookie.set(w, renewed, s.AbsExpires, now)
+	}
+	return &s, nil
+}
+
+// SignIn starts a brand-new session for u and sets its cookie. Any session
+// the request carried is ended first (rotation: a client-supplied id is never
+// kept across sign-in).
+func (m *Manager) SignIn(w http.ResponseWriter, r *http.Request, u wire.User) (*Session, error) {
+	now := m.now()
+	if old := m.cookie.read(r); old != "" {
+		if err := m.strategy.Revoke(r.Context(), old, now); err != nil {
+			return nil, err
+		}
+	}
+	token, s, err := m.strategy.Issue(r.Context(), u, now)
+	if err != nil {
+		m.log.LogAttrs(r.Context(), slog.LevelError, "session issue failed", slog.String("error", err.Error()))
+		return nil, err
+	}
+	m.cookie.set(w, token, s.AbsExpires, now)
+	return &s, nil
+}
+
+// SignOut ends the request's session, if any, and clears the cookie. The
+// cookie is cleared even when the store fails, and the error is returned.
+func (m *Manager) SignOut(w http.ResponseWriter, r *http.Request) error {
+	m.cookie.clear(w)
+	token := m.cookie.read(r)
+	if token == "" {
+		return nil
+	}
+	return m.strategy.Revoke(r.Context(), token, m.now())
+}
+
+// RevokeUser ends every session of the user.
+func (m *Manager) RevokeUser(ctx context.Context, userID string) error {
+	return m.strategy.RevokeUser(ctx, userID, m.now())
+}
+
+// RunCleanup prunes expired state every interval until ctx is done, when the
+// strategy keeps any. It logs failures and keeps going.
+func (m *Manager) RunCleanup(ctx context.Context, interval time.Duration) {
+	c, ok := m.strategy.(Cleaner)
+	if !ok {
+		return
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			n, err := c.Cleanup(ctx, m.now())
+			switch {
+			case err != nil && !errors.Is(err, context.Canceled):
+				m.log.LogAttrs(ctx, slog.LevelWarn, "session cleanup failed", slog.String("error", err.Error()))
+			case n > 0:
+				m.log.LogAttrs(ctx, slog.LevelDebug, "expired sessions removed", slog.Int("count", n))
+			}
+		}
+	}
+}

@@ -1,0 +1,85 @@
+package session
+
+import (
+	"context"
+	"time"
+
+	"github.com/sessionguard/sessionguard/wire"
+)
+
+// Strategy is how sessions are represented: the database strategy keeps a
+// record per session behind an opaque id; the jwt strategy signs the session
+// into the cookie itself. A Strategy is safe for concurrent use.
+type Strategy interface {
+	// Issue creates a brand-new session for u at now and returns the value
+	// for its cookie. It never reuses a value a client sent.
+	Issue(ctx context.Context, u wire.User, now time.Time) (token string, s Session, err error)
+	// Load returns the session the token names as it stands after a read at
+	// now (rolling expiry moves Expires forward). found is false, with a nil
+	// error, for a token that is malformed, unknown, expired or revoked.
+	// renewed is non-empty when the cookie must be replaced.
+	Load(ctx context.Context, token string, now time.Time) (s Session, renewed string, found bool, err error)
+	// Revoke ends the session the token names. An unknown token is not an error.
+	Revoke(ctx context.Context, token string, now time.Time) error
+	// RevokeUser ends every session of the user.
+	RevokeUser(ctx context.Context, userID string, now time.Time) error
+}
+
+// Cleaner is implemented by strategies that keep state which needs pruning.
+type Cleaner interface {
+	// Cleanup removes what expired before now and returns how many records.
+	Cleanup(ctx context.Context, now time.Time) (int, error)
+}
+
+// Session is a live session as the server sees it.
+type Session struct {
+	User wire.User
+	// Expires is the idle expiry after this read.
+	Expires time.Time
+	// AbsExpires is the hard cap from sign-in.
+	AbsExpires time.Time
+	// CreatedAt is the sign-in time.
+	CreatedAt time.Time
+}
+
+// Wire returns the JSON shape of the API: UTC, whole seconds (rounded down,
+// so a client never believes in a second the server will not give).
+func (s *Session) Wire() *wire.Session {
+	if s == nil {
+		return nil
+	}
+	return &wire.Session{User: s.User, Expires: s.Expires.UTC().Truncate(time.Second)}
+}
+
+// Lifetime holds the three durations of CONTRACT §2.
+type Lifetime struct {
+	// MaxAge is the idle lifetime: every read moves Expires to now+MaxAge.
+	MaxAge time.Duration
+	// AbsoluteMaxAge is the hard cap from sign-in.
+	AbsoluteMaxAge time.Duration
+	// UpdateAge is how often, at most, a rolling read writes the store per
+	// session; 0 writes on every read. Reads in between keep the newer expiry
+	// in memory, so this process stays exact; the store (and other instances)
+	// lag by less than UpdateAge. Values above MaxAge/2 are lowered to
+	// MaxAge/2, so a session never depends on an unwritten extension for
+	// more than half its life.
+	UpdateAge time.Duration
+}
+
+// DefaultLifetime is CONTRACT §2's defaults with a one-minute update age.
+var DefaultLifetime = Lifetime{MaxAge: 30 * time.Minute, AbsoluteMaxAge: 12 * time.Hour, UpdateAge: time.Minute}
+
+func (l Lifetime) validate() (Lifetime, error) {
+	switch {
+	case l.MaxAge < time.Second:
+		return l, errorf("max age %v is below one second", l.MaxAge)
+	case l.AbsoluteMaxAge < l.MaxAge:
+		return l, errorf("absolute max age %v is below max age %v", l.AbsoluteMaxAge, l.MaxAge)
+	case l.UpdateAge < 0:
+		return l, errorf("update age %v is negative", l.UpdateAge)
+	}
+	if l.UpdateAge > l.MaxAge/2 {
+		l.UpdateAge = l.MaxAge / 2
+	}
+	return l, nil
+}

@@ -1,0 +1,17 @@
+package users
+
+import "errors"
+
+var (
+	// ErrInvalidCredentials is returned by Authenticate for an unknown e-mail
+	// and a wrong password alike, so callers cannot tell the two apart.
+	ErrInvalidCredentials = errors.New("invalid credentials")
+	// ErrInvalidAccount is returned by Create for an e-mail, name, role or
+	// password that breaks the rules of this package.
+	ErrInvalidAccount = errors.New("invalid account")
+	// ErrEmailTaken is returned by Create when the e-mail is registered already.
+	ErrEmailTaken = errors.New("e-mail already registered")
+	// ErrBadHash is returned for a stored hash that is not an argon2id PHC
+	// string this package can read.
+	ErrBadHash = errors.New("unreadable password hash")
+)

@@ -1,0 +1,206 @@
+package users_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sessionguard/sessionguard/server/store/memory"
+	"github.com/sessionguard/sessionguard/server/users"
+)
+
+// fastParams keep tests quick; TestDefaultParamsHash checks the real ones.
+var fastParams = users.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+
+func newService(t *testing.T) *users.Service {
+	t.Helper()
+	s, err := users.New(context.Background(), memory.New(), users.NewHasher(fastParams, 2))
+	require.NoError(t, err)
+	return s
+}
+
+func TestDefaultParamsHash(t *testing.T) {
+	h := users.NewHasher(users.DefaultParams, 1)
+	phc, err := h.Hash(context.Background(), "correct horse")
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(phc, "$argon2id$v=19$m=19456,t=2,p=1$"), phc)
+	ok, err := h.Verify(context.Background(), phc, "correct horse")
+	require.NoError(t, err)
+	assert.True(t, ok)
+}
+
+func TestHashIsSaltedAndVerifies(t *testing.T) {
+	h := users.NewHasher(fastParams, 1)
+	ctx := context.Background()
+	a, err := h.Hash(ctx, "pw-12345")
+	require.NoError(t, err)
+	b, err := h.Hash(ctx, "pw-12345")
+	require.NoError(t, err)
+	assert.NotEqual(t, a, b, "same password, different salt")
+	ok, err := h.Verify(ctx, a, "pw-12345")
+	require.NoError(t, err)
+	assert.True(t, ok)
+	ok, err = h.Verify(ctx, a, "pw-12346")
+	require.NoError(t, err)
+	assert.False(t, ok)
+}
+
+func TestVerifyRejectsBadHashes(t *testing.T) {
+	h := users.NewHasher(fastParams, 1)
+	for _, phc := range []string{
+		"",
+		"plain",
+		"$argon2i$v=19$m=64,t=1,p=1$c2FsdHNhbHRzYWx0$a2V5a2V5a2V5a2V5a2V5a2V5",
+		"$argon2id$v=18$m=64,t=1,p=1$c2FsdHNhbHRzYWx0$a2V5a2V5a2V5a2V5a2V5a2V5",
+		"$argon2id$v=19$m=64,t=1$c2FsdHNhbHRzYWx0$a2V5a2V5a2V5a2V5a2V5a2V5",
+		"$argon2id$v=19$m=99999999,t=1,p=1$c2FsdHNhbHRzYWx0$a2V5a2V5a2V5a2V5a2V5a2V5",
+		"$argon2id$v=19$m=64,t=1000,p=1$c2FsdHNhbHRzYWx0$a2V5a2V5a2V5a2V5a2V5a2V5",
+		"$argon2id$v=19$m=64,t=1,p=0$c2FsdHNhbHRzYWx0$a2V5a2V5a2V5a2V5a2V5a2V5",
+		"$argon2id$v=19$m=64,t=1,p=1,x=2$c2FsdHNhbHRzYWx0$a2V5a2V5a2V5a2V5a2V5a2V5",
+		"$argon2id$v=19$m=64,t=1,p=1$!!!$a2V5a2V5a2V5a2V5a2V5a2V5",
+		"$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHRzYWx0$a2V5",
+	} {
+		t.Run(phc, func(t *testing.T) {
+			ok, err := h.Verify(context.Background(), phc, "x")
+			assert.ErrorIs(t, err, users.ErrBadHash)
+			assert.False(t, ok)
+		})
+	}
+}
+
+func TestHasherCapsConcurrency(t *testing.T) {
+	h := users.NewHasher(fastParams, 1)
+	phc, err := h.Hash(context.Background(), "pw-12345")
+	require.NoError(t, err)
+
+	// Hold the only slot; a second check must wait for it.
+	started := make(chan struct{})
+	release := make(chan struct{})
+	go func() {
+		_ = h.Hold(func() { close(started); <-release })
+	}()
+	<-started
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	_, err = h.Verify(ctx, phc, "pw-12345")
+	assert.ErrorIs(t, err, context.DeadlineExceeded, "second hash waits for the slot")
+	close(release)
+	ok, err := h.Verify(context.Background(), phc, "pw-12345")
+	require.NoError(t, err)
+	assert.True(t, ok, "slot is free again")
+}
+
+func TestAuthenticate(t *testing.T) {
+	s := newService(t)
+	ctx := context.Background()
+	u, err := s.Create(ctx, users.NewAccount{Email: "  Ada@Example.COM ", Name: "Ada", Role: users.RoleUser, Password: "lovelace-1815"})
+	require.NoError(t, err)
+	assert.Equal(t, "ada@example.com", u.Email)
+	assert.Len(t, u.ID, 32)
+
+	got, err := s.Authenticate(ctx, "ADA@example.com ", "lovelace-1815")
+	require.NoError(t, err)
+	assert.Equal(t, u.ID, got.ID)
+
+	tests := []struct{ name, email, password string }{
+		{"wrong password", "ada@example.com", "lovelace-1816"},
+		{"unknown e-mail", "bob@example.com", "lovelace-1815"},
+		{"empty password", "ada@example.com", ""},
+		{"huge password", "ada@example.com", strings.Repeat("x", 1<<20)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := s.Authenticate(ctx, tt.email, tt.password)
+			assert.ErrorIs(t, err, users.ErrInvalidCredentials)
+		})
+	}
+}
+
+func TestCreateValidates(t *testing.T) {
+	s := newService(t)
+	ok := users.NewAccount{Email: "a@example.com", Name: "A", Role: "user", Password: "password1"}
+	tests := []struct {
+		name string
+		edit func(*users.NewAccount)
+	}{
+		{"no at", func(a *users.NewAccount) { a.Email = "example.com" }},
+		{"display name", func(a *users.NewAccount) { a.Email = "A <a@example.com>" }},
+		{"empty name", func(a *users.NewAccount) { a.Name = "  " }},
+		{"long name", func(a *users.NewAccount) { a.Name = strings.Repeat("n", 101) }},
+		{"bad role", func(a *users.NewAccount) { a.Role = "root" }},
+		{"short password", func(a *users.NewAccount) { a.Password = "short" }},
+		{"long password", func(a *users.NewAccount) { a.Password = strings.Repeat("p", users.MaxPasswordLen+1) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := ok
+			tt.edit(&a)
+			_, err := s.Create(context.Background(), a)
+			assert.ErrorIs(t, err, users.ErrInvalidAccount)
+		})
+	}
+	_, err := s.Create(context.Background(), ok)
+	require.NoError(t, err)
+	dup := ok
+	dup.Email = "A@EXAMPLE.com"
+	_, err = s.Create(context.Background(), dup)
+	assert.ErrorIs(t, err, users.ErrEmailTaken)
+}
+
+func TestEnsureAccount(t *testing.T) {
+	s := newService(t)
+	a := users.NewAccount{Email: "demo@example.com", Name: "Demo", Role: "admin", Password: "password1"}
+	created, err := s.EnsureAccount(context.Background(), a)
+	require.NoError(t, err)
+	assert.True(t, created)
+	created, err = s.EnsureAccount(context.Background(), a)
+	require.NoError(t, err)
+	assert.False(t, created)
+}
+
+func BenchmarkVerifyDefault(b *testing.B) {
+	h := users.NewHasher(users.DefaultParams, 1)
+	phc, err := h.Hash(context.Background(), "benchmark-password")
+	require.NoError(b, err)
+	for b.Loop() {
+		_, _ = h.Verify(context.Background(), phc, "benchmark-password")
+	}
+}
+
+func TestAuthenticateGate(t *testing.T) {
+	s := newService(t)
+	ctx := context.Background()
+	_, err := s.Create(ctx, users.NewAccount{Email: "g@example.com", Name: "G", Role: "user", Password: "gate-password"})
+	require.NoError(t, err)
+
+	stop := errors.New("rate limited")
+	_, err = s.AuthenticateGated(ctx, "g@example.com", "gate-password", func() error { return stop })
+	assert.ErrorIs(t, err, stop, "the gate's error comes back as it is")
+
+	calls := 0
+	u, err := s.AuthenticateGated(ctx, "g@example.com", "gate-password", func() error { calls++; return nil })
+	require.NoError(t, err)
+	assert.Equal(t, "g@example.com", u.Email)
+	assert.Equal(t, 1, calls)
+
+	_, err = s.AuthenticateGated(ctx, "nobody@example.com", "gate-password", func() error { calls++; return nil })
+	assert.ErrorIs(t, err, users.ErrInvalidCredentials)
+	assert.Equal(t, 2, calls, "unknown e-mails pass the gate too, like known ones")
+}
+
+func TestAuthenticateRefusesOverlongPasswordWithMatchingPrefix(t *testing.T) {
+	s := newService(t)
+	ctx := context.Background()
+	pw := strings.Repeat("p", users.MaxPasswordLen)
+	_, err := s.Create(ctx, users.NewAccount{Email: "long@example.com", Name: "L", Role: "user", Password: pw})
+	require.NoError(t, err)
+	_, err = s.Authenticate(ctx, "long@example.com", pw)
+	require.NoError(t, err)
+	_, err = s.Authenticate(ctx, "long@example.com", pw+"extra")
+	assert.ErrorIs(t, err, users.ErrInvalidCredentials)
+}
