@@ -140,7 +140,6 @@ type client struct {
 	cookies map[string]*http.Cookie
 }
 
-
 // do sends a request and records Set-Cookie like a browser would.
 func (c *client) do(method, path string, body io.Reader, hdr ...string) *http.Response {
 	c.e.t.Helper()
@@ -168,7 +167,9 @@ func (c *client) do(method, path string, body io.Reader, hdr ...string) *http.Re
 	return resp
 }
 
-func (c *client) get(path string, hdr ...string) *http.Response { return c.do("GET", path, nil, hdr...) }
+func (c *client) get(path string, hdr ...string) *http.Response {
+	return c.do("GET", path, nil, hdr...)
+}
 
 func (c *client) postJSON(path string, v any, hdr ...string) *http.Response {
 	b, err := json.Marshal(v)

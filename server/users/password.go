@@ -143,4 +143,3 @@ func parsePHC(phc string) (Params, []byte, []byte, error) {
 	}
 	return p, salt, key, nil
 }
-
