@@ -1,0 +1,144 @@
+package client
+
+import (
+	"time"
+
+	"github.com/sessionguard/sessionguard/wire"
+)
+
+// Browser is the part of the web platform that the Client uses. The
+// WebAssembly build implements it with syscall/js (wasm/js_wasm.go); tests
+// implement it with a fake. Methods other than Fetch return at once. Fetch
+// blocks until the answer is in, so the Client only calls it from goroutines
+// of its own, never from an event handler.
+//
+// Calls that can run page code (Dispatch, Element.SetHidden, Element.SetText)
+// are never made while the Client holds its state lock, so page code may call
+// back into the Client.
+type Browser interface {
+	// Location returns the document's current URL.
+	Location() Location
+	// Embedded returns the JSON in the element with the given id (the
+	// server's <script type="application/json"> tags). found is false when
+	// there is no such element or its text is not JSON; v is nil for null.
+	Embedded(id string) (v Value, found bool)
+	// HistoryIndex returns the index the Client stored in history.state for
+	// the current entry; ok is false when there is none.
+	HistoryIndex() (index int, ok bool)
+	// PushState adds a history entry for the absolute URL url and stores
+	// index in its state. It does not load a page.
+	PushState(index int, url string)
+	// ReplaceState is PushState without a new entry.
+	ReplaceState(index int, url string)
+	// Go moves delta entries through the history, as history.go does; the
+	// browser reports the move later with a popstate event.
+	Go(delta int)
+	// Load loads url as a full page (location.assign, or location.replace
+	// when replace is true).
+	Load(url string, replace bool)
+	// ScrollToTop scrolls the window to its top left corner.
+	ScrollToTop()
+	// Query returns the elements that match a CSS selector, in document
+	// order.
+	Query(selector string) []Element
+	// Dispatch dispatches a CustomEvent on window. detail is a
+	// *wire.Session (nil for null), a Blocked or a Navigated.
+	Dispatch(event string, detail any)
+	// Fetch sends a same-origin request with the page's cookies and reads
+	// the whole answer. err is for failures to get an answer at all
+	// (network, timeout); any HTTP status is a Response.
+	Fetch(req Request) (*Response, error)
+}
+
+// Broadcaster is an optional ability of a Browser: telling the module in the
+// page's other tabs about a session the server confirmed (BroadcastChannel).
+// Those tabs call Client.HandleBroadcast with the message.
+type Broadcaster interface {
+	Broadcast(s *wire.Session)
+}
+
+// Element is a DOM element.
+type Element interface {
+	// Attr returns the value of an attribute and whether it is present.
+	Attr(name string) (string, bool)
+	// SetHidden sets the element's hidden attribute.
+	SetHidden(hidden bool)
+	// SetText sets the element's text content (never HTML).
+	SetText(text string)
+	// Tag returns the tag name, upper case for HTML elements ("A").
+	Tag() string
+	// Parent returns the parent element, or nil.
+	Parent() Element
+	// Href returns the absolute URL that a link points to (the href
+	// property), or "" when the element has none.
+	Href() string
+}
+
+// Value is a parsed JSON value. A JSON null is a nil Value.
+type Value interface {
+	// Get returns an object's member, or nil when v is not an object or
+	// has no such member (or it is null).
+	Get(key string) Value
+	// AsString returns the value of a JSON string.
+	AsString() (string, bool)
+	// AsNumber returns the value of a JSON number.
+	AsNumber() (float64, bool)
+	// Len returns the length of a JSON array, 0 for anything else.
+	Len() int
+	// Index returns an array's element i (nil when out of range).
+	Index(i int) Value
+}
+
+// Location is a URL split as the browser's Location object does.
+type Location struct {
+	Origin string // "https://example.com"
+	Path   string // escaped path, "/dashboard"
+	Search string // "" or "?tab=1"
+	Hash   string // "" or "#top"
+}
+
+// Target returns the same-origin part of the URL: path, search and hash.
+func (l Location) Target() string { return l.Path + l.Search + l.Hash }
+
+// Request is a same-origin HTTP request.
+type Request struct {
+	Method string
+	// URL is a path such as "/api/session".
+	URL string
+	// Body is sent as a JSON object of strings (with Content-Type
+	// application/json); nil sends no body.
+	Body map[string]string
+	// Timeout aborts the request after this long; 0 means no limit.
+	Timeout time.Duration
+}
+
+// Response is an HTTP answer with its body parsed as JSON.
+type Response struct {
+	Status int
+	// Header holds the response headers by lower-case name.
+	Header map[string]string
+	// Body is the parsed JSON body; nil for null or when BadBody is true.
+	Body Value
+	// BadBody reports whether the body was not valid JSON.
+	BadBody bool
+}
+
+// Clock tells the time and runs functions later. The Client uses the real
+// clock unless WithClock is given.
+type Clock interface {
+	Now() time.Time
+	// AfterFunc calls f in its own goroutine after d.
+	AfterFunc(d time.Duration, f func()) Timer
+}
+
+// Timer is a pending AfterFunc call.
+type Timer interface {
+	// Stop prevents the call; it reports whether it did.
+	Stop() bool
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+func (realClock) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }

@@ -1,0 +1,33 @@
+package client
+
+import "errors"
+
+// Errors of the Client. Each one is returned wrapped with a detail; test for
+// them with errors.Is.
+var (
+	// ErrNetwork means the server could not be reached or did not answer
+	// in time.
+	ErrNetwork = errors.New("network error")
+	// ErrBadResponse means the server answered with an unexpected status
+	// or body.
+	ErrBadResponse = errors.New("unexpected server response")
+	// ErrBadSession means a session's JSON does not have the contract's
+	// shape.
+	ErrBadSession = errors.New("malformed session")
+	// ErrBadConfig means the configuration's JSON does not have the
+	// contract's shape.
+	ErrBadConfig = errors.New("malformed configuration")
+)
+
+// detailError is err with a detail; it replaces fmt.Errorf("%w: %s"), since
+// the WebAssembly build leaves fmt out.
+type detailError struct {
+	err    error
+	detail string
+}
+
+func wrap(err error, detail string) error { return &detailError{err, detail} }
+
+func (e *detailError) Error() string { return e.err.Error() + ": " + e.detail }
+
+func (e *detailError) Unwrap() error { return e.err }

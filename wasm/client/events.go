@@ -1,0 +1,49 @@
+package client
+
+// Names of the events the Client dispatches on window.
+const (
+	// EventChange carries the new session (or null) after every change.
+	EventChange = "sessionguard:change"
+	// EventBlocked carries a Blocked after each cancelled navigation.
+	EventBlocked = "sessionguard:blocked"
+	// EventNavigate carries a Navigated after each navigation that the
+	// module carried out in the page (an extension of the contract).
+	EventNavigate = "sessionguard:navigate"
+)
+
+// Reasons in Blocked. The first two equal policy.Decision's String.
+const (
+	ReasonUnauthenticated = "unauthenticated"
+	ReasonForbidden       = "forbidden"
+	ReasonError           = "error"
+)
+
+// Blocked is the detail of EventBlocked.
+type Blocked struct {
+	// To is the destination that was refused (path, search and hash).
+	To string
+	// Reason is ReasonUnauthenticated, ReasonForbidden or ReasonError.
+	Reason string
+}
+
+// Navigated is the detail of EventNavigate.
+type Navigated struct {
+	// URL is the new same-origin target (path, search and hash).
+	URL string
+	// Path is its path.
+	Path string
+	// SignIn reports whether this is the module's own move to the sign-in
+	// page after a refusal or an expiry.
+	SignIn bool
+}
+
+// ClickEvent is what the Client needs to know about a click.
+type ClickEvent struct {
+	// Button is the mouse button; 0 is the main (left) one.
+	Button                 int
+	Ctrl, Meta, Shift, Alt bool
+	// DefaultPrevented reports whether page code already handled it.
+	DefaultPrevented bool
+	// Target is the element clicked on, or nil.
+	Target Element
+}

@@ -1,0 +1,50 @@
+package client
+
+import "time"
+
+// scheduleTickLocked (re)starts the timer that follows the session: it fires
+// whenever the countdown's text changes (each whole second left) and so also
+// exactly when the session expires. c.mu must be held.
+func (c *Client) scheduleTickLocked() {
+	if c.tick != nil {
+		c.tick.Stop()
+		c.tick = nil
+	}
+	c.tickGen++
+	if c.session == nil || !c.booted {
+		return
+	}
+	left := c.session.Expires.Sub(c.clock.Now())
+	d := left % time.Second
+	if d <= 0 {
+		d = time.Second
+	}
+	if left <= 0 {
+		d = 0
+	}
+	gen := c.tickGen
+	c.tick = c.clock.AfterFunc(d, func() { c.onTick(gen) })
+}
+
+// onTick updates the countdowns, or, once the session's expiry has passed,
+// drops the session (the server has dropped it too) and leaves a view that
+// needs one for the sign-in page.
+func (c *Client) onTick(gen uint64) {
+	c.effects.Lock()
+	defer c.effects.Unlock()
+	c.mu.Lock()
+	if gen != c.tickGen || c.session == nil {
+		c.mu.Unlock()
+		return
+	}
+	s, now := c.session, c.clock.Now()
+	if !s.Expires.After(now) {
+		c.mu.Unlock()
+		c.setSession(nil, false)
+		c.leaveProtectedView(false)
+		return
+	}
+	c.scheduleTickLocked()
+	c.mu.Unlock()
+	renderCountdowns(c.b, s, now)
+}

@@ -1,0 +1,416 @@
+package client
+
+import (
+	"strings"
+
+	"github.com/sessionguard/sessionguard/policy"
+	"github.com/sessionguard/sessionguard/wire"
+)
+
+// navKind says how a navigation changes the history.
+type navKind int
+
+const (
+	navPush    navKind = iota // a new entry (click, goto)
+	navReplace                // the current entry (goto with replace, same URL)
+	navPop                    // the browser already moved (back/forward)
+)
+
+// navigation is one guarded move to target.
+type navigation struct {
+	id     uint64
+	kind   navKind
+	target string // path, search and hash
+	to     int    // navPop: index of the entry the browser moved to; -1 unknown
+	req    policy.Requirement
+	// trusted navigations decide with the session the Client holds,
+	// because the server has just confirmed it (sign-in, sign-out).
+	trusted bool
+	flight  *flight // the status check to wait for, when one is needed
+	done    chan bool
+}
+
+// flight is one GET /api/get-session-status shared by every navigation that
+// starts while it is under way.
+type flight struct {
+	done chan struct{}
+	err  error // set before done is closed
+}
+
+// Goto navigates to target, a same-origin path with optional search and
+// hash, if the guard allows it: public destinations at once, others after
+// the server confirmed the session. The channel receives true when the page
+// navigated, false when the navigation was refused, superseded by a newer
+// one, or target is not a same-origin path. With replace the current history
+// entry is replaced instead of a new one added.
+func (c *Client) Goto(target string, replace bool) <-chan bool {
+	if !IsSameOriginTarget(target) || !c.Ready() {
+		done := make(chan bool, 1)
+		done <- false
+		return done
+	}
+	kind := navPush
+	if replace {
+		kind = navReplace
+	}
+	return c.navigate(kind, target, -1, false).done
+}
+
+// HandleClick decides whether the Client takes over a click: a plain main
+// button click on a same-origin link (<a href> or <area href>, found by
+// walking up from the target) that opens in this tab, is no download, has no
+// rel="external" or data-sg-reload, and does not only change the fragment of
+// the current URL. When it does, the caller must prevent the browser's
+// default action, and the channel tells the navigation's outcome as Goto's
+// does; otherwise HandleClick returns nil.
+func (c *Client) HandleClick(ev ClickEvent) <-chan bool {
+	if ev.Button != 0 || ev.Ctrl || ev.Meta || ev.Shift || ev.Alt || ev.DefaultPrevented || !c.Ready() {
+		return nil
+	}
+	a := anchorOf(ev.Target)
+	if a == nil {
+		return nil
+	}
+	if t, ok := a.Attr("target"); ok && t != "" && !strings.EqualFold(t, "_self") {
+		return nil
+	}
+	if _, ok := a.Attr("download"); ok {
+		return nil
+	}
+	if _, ok := a.Attr("data-sg-reload"); ok {
+		return nil
+	}
+	if rel, ok := a.Attr("rel"); ok && hasToken(rel, "external") {
+		return nil
+	}
+	loc := c.b.Location()
+	target, ok := sameOrigin(a.Href(), loc.Origin)
+	if !ok {
+		return nil
+	}
+	current := loc.Path + loc.Search
+	if withoutHash(target) == current && len(target) > len(current) {
+		return nil // only the fragment changes: the browser scrolls
+	}
+	kind := navPush
+	if target == loc.Target() {
+		kind = navReplace
+	}
+	return c.navigate(kind, target, -1, false).done
+}
+
+// anchorOf walks up from el to the nearest link element.
+func anchorOf(el Element) Element {
+	for ; el != nil; el = el.Parent() {
+		if tag := el.Tag(); strings.EqualFold(tag, "A") || strings.EqualFold(tag, "AREA") {
+			if _, ok := el.Attr("href"); ok {
+				return el
+			}
+			return nil
+		}
+	}
+	return nil
+}
+
+// HandlePopState handles the browser's move through its history (back,
+// forward, a fragment link). index is the index the Client stored in the
+// entry's state (ok false when it has none). When the move leads to another
+// view, the guard checks it; if it refuses, the browser is moved back to the
+// entry of the view shown. The channel tells the outcome, as Goto's does; it
+// is nil when there was nothing to check. After a refusal of a visitor who
+// is not signed in, the popstate that reports the browser back at the view's
+// entry leads to the sign-in page; its channel tells when that is done.
+func (c *Client) HandlePopState(index int, ok bool) <-chan bool {
+	if !c.Ready() {
+		return nil
+	}
+	loc := c.b.Location()
+	target := loc.Target()
+	c.mu.Lock()
+	if ok && index == c.index {
+		// The browser is back where the Client wants it: the echo of
+		// a move back after a refusal.
+		pending := c.pendingSignIn
+		c.pendingSignIn = ""
+		c.mu.Unlock()
+		if pending == "" {
+			return nil
+		}
+		done := make(chan bool, 1)
+		go func() {
+			c.effects.Lock()
+			defer c.effects.Unlock()
+			c.forceNavigate(pending, navPush, true)
+			done <- true
+		}()
+		return done
+	}
+	if withoutHash(target) == withoutHash(c.url) {
+		// Only the fragment changed: same view, nothing to guard.
+		if !ok {
+			index = c.index + 1
+		}
+		c.index, c.viewIndex, c.url = index, index, target
+		c.mu.Unlock()
+		if !ok {
+			c.b.ReplaceState(index, loc.Origin+target)
+		}
+		return nil
+	}
+	c.mu.Unlock()
+	if !ok {
+		index = -1
+	}
+	return c.navigate(navPop, target, index, false).done
+}
+
+// navigate starts a navigation: it takes the newest id (superseding every
+// earlier navigation), decides whether the server must be asked, joins the
+// status check under way or starts one, and finishes in a goroutine.
+func (c *Client) navigate(kind navKind, target string, to int, trusted bool) *navigation {
+	n := &navigation{kind: kind, target: target, to: to, trusted: trusted, done: make(chan bool, 1)}
+	c.mu.Lock()
+	c.navSeq++
+	n.id = c.navSeq
+	c.pendingSignIn = ""
+	if kind == navPop && to >= 0 {
+		c.index = to
+	}
+	n.req = c.pol.Requirement(pathOf(target))
+	if !n.req.Public && !trusted {
+		n.flight = c.joinFlightLocked()
+	}
+	c.mu.Unlock()
+	go c.finish(n)
+	return n
+}
+
+// joinFlightLocked returns the status check under way, starting one if
+// there is none. c.mu must be held.
+func (c *Client) joinFlightLocked() *flight {
+	if c.flight == nil {
+		f := &flight{done: make(chan struct{})}
+		c.flight = f
+		go c.fly(f)
+	}
+	return c.flight
+}
+
+// fly runs one status check and applies its answer to the session before
+// the navigations waiting on it decide.
+func (c *Client) fly(f *flight) {
+	f.err = c.checkStatus()
+	c.mu.Lock()
+	c.flight = nil
+	c.mu.Unlock()
+	close(f.done)
+}
+
+// checkStatus asks GET /api/get-session-status. 401 makes the session nil;
+// 200 moves its expiry to the Sg-Session-Expires header, or, when the Client
+// knows no session (signed in from another tab), reads it from
+// GET /api/session. Any failure is returned and changes nothing.
+func (c *Client) checkStatus() error {
+	resp, err := c.fetch(Request{Method: "GET", URL: PathStatus})
+	if err != nil {
+		return err
+	}
+	st, ok := decodeStatus(resp.Body)
+	if resp.Status != 200 || !ok {
+		return wrap(ErrBadResponse, PathStatus+" answered "+itoa(resp.Status))
+	}
+	if st == 401 {
+		c.effects.Lock()
+		c.setSession(nil, true)
+		c.effects.Unlock()
+		return nil
+	}
+	s := c.Session()
+	if s == nil {
+		if s, err = c.fetchSession(); err != nil {
+			return err
+		}
+		if s == nil {
+			return wrap(ErrBadResponse, "status 200 but no session")
+		}
+	} else if exp, err := parseTime(resp.Header[strings.ToLower(wire.ExpiresHeader)]); err == nil {
+		moved := *s
+		moved.Expires = exp
+		s = &moved
+	}
+	c.effects.Lock()
+	c.setSession(s, true)
+	c.effects.Unlock()
+	return nil
+}
+
+// finish waits for the status check the navigation needs, then, unless a
+// newer navigation superseded it, carries it out or refuses it.
+func (c *Client) finish(n *navigation) {
+	var err error
+	if n.flight != nil {
+		<-n.flight.done
+		err = n.flight.err
+	}
+	c.effects.Lock()
+	defer c.effects.Unlock()
+	c.mu.Lock()
+	if n.id != c.navSeq {
+		c.mu.Unlock()
+		n.done <- false
+		return
+	}
+	reason := ""
+	switch {
+	case n.req.Public:
+	case err != nil:
+		reason = ReasonError
+	case c.session == nil:
+		reason = ReasonUnauthenticated
+	default:
+		if d := n.req.Decide(true, c.session.User.Role); d != policy.Allow {
+			reason = d.String()
+		}
+	}
+	c.mu.Unlock()
+	if reason == "" {
+		c.commit(n.kind, n.target, n.to, false)
+		n.done <- true
+		return
+	}
+	c.refuse(n, reason)
+	n.done <- false
+}
+
+// commit shows target: a new or replaced history entry (or the entry the
+// browser moved to) and the view rendered for it, without loading a page.
+// A page without data-sg-route views is loaded instead. c.effects must be
+// held.
+func (c *Client) commit(kind navKind, target string, to int, signIn bool) {
+	loc := c.b.Location()
+	abs := loc.Origin + target
+	if len(c.b.Query("[data-sg-route]")) == 0 {
+		c.b.Load(abs, kind != navPush)
+		return
+	}
+	c.mu.Lock()
+	idx := c.index
+	stamp := false
+	switch kind {
+	case navPush:
+		idx++
+	case navPop:
+		if to < 0 {
+			idx, stamp = c.viewIndex+1, true
+		}
+	}
+	c.index, c.viewIndex, c.url = idx, idx, target
+	c.mu.Unlock()
+	switch {
+	case kind == navPush:
+		c.b.PushState(idx, abs)
+	case kind == navReplace || stamp:
+		c.b.ReplaceState(idx, abs)
+	}
+	c.render()
+	if kind != navPop {
+		c.b.ScrollToTop()
+	}
+	c.b.Dispatch(EventNavigate, Navigated{URL: target, Path: pathOf(target), SignIn: signIn})
+}
+
+// refuse cancels n: it tells the page why (EventBlocked), moves the browser
+// back to the view's entry after a back/forward move, and goes to the
+// sign-in page when the visitor is not signed in. c.effects must be held.
+func (c *Client) refuse(n *navigation, reason string) {
+	c.b.Dispatch(EventBlocked, Blocked{To: n.target, Reason: reason})
+	signIn := ""
+	if reason == ReasonUnauthenticated && !c.isSignInPath(n.target) {
+		signIn = c.signInURL(n.target)
+	}
+	if n.kind == navPop {
+		c.mu.Lock()
+		delta := c.viewIndex - c.index
+		view := c.url
+		c.index = c.viewIndex
+		if n.to >= 0 && delta != 0 {
+			// Go back to the view's entry; the sign-in page, if
+			// any, follows when the browser reports it is there.
+			c.pendingSignIn = signIn
+			c.mu.Unlock()
+			c.b.Go(delta)
+			return
+		}
+		idx := c.viewIndex
+		c.mu.Unlock()
+		if signIn != "" {
+			// No index to go back to: the entry becomes the
+			// sign-in page.
+			c.forceNavigate(signIn, navReplace, true)
+			return
+		}
+		c.b.ReplaceState(idx, c.b.Location().Origin+view)
+		return
+	}
+	if signIn != "" {
+		c.forceNavigate(signIn, navPush, true)
+	}
+}
+
+// forceNavigate goes to target without asking the guard (the sign-in page,
+// or a destination already decided). It supersedes every navigation under
+// way. c.effects must be held.
+func (c *Client) forceNavigate(target string, kind navKind, signIn bool) {
+	c.mu.Lock()
+	c.navSeq++
+	if kind == navPush && target == c.url {
+		kind = navReplace
+	}
+	c.mu.Unlock()
+	c.commit(kind, target, -1, signIn)
+}
+
+// leaveProtectedView goes to the sign-in page when the view shown needs a
+// session and there is none (after an expiry, a sign-out in another tab, or
+// at boot). c.effects must be held.
+func (c *Client) leaveProtectedView(replace bool) {
+	c.mu.Lock()
+	target, s, pol := c.url, c.session, c.pol
+	c.mu.Unlock()
+	if s != nil || pol.IsPublic(pathOf(target)) || c.isSignInPath(target) {
+		return
+	}
+	kind := navPush
+	if replace {
+		kind = navReplace
+	}
+	c.forceNavigate(c.signInURL(target), kind, true)
+}
+
+// isSignInPath reports whether target leads to the sign-in page, where a
+// refusal must not send the visitor again (no redirect loop).
+func (c *Client) isSignInPath(target string) bool {
+	return samePath(pathOf(target), pathOf(c.SignInPath()))
+}
+
+// signInURL returns the sign-in page's URL that brings the visitor back to
+// dest after signing in.
+func (c *Client) signInURL(dest string) string {
+	base := c.SignInPath()
+	sep := "?"
+	if _, rest := policy.SplitPath(base); rest != "" {
+		sep = "&"
+	}
+	return base + sep + "callbackUrl=" + EncodeURIComponent(dest)
+}
+
+// hasToken reports whether the space-separated list holds tok (ASCII case
+// folded), as rel="noopener external" does.
+func hasToken(list, tok string) bool {
+	for _, f := range strings.Fields(list) {
+		if strings.EqualFold(f, tok) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,87 @@
+package client
+
+import (
+	"strings"
+
+	"github.com/sessionguard/sessionguard/policy"
+)
+
+// EncodeURIComponent escapes s as JavaScript's encodeURIComponent does for a
+// valid UTF-8 string: every byte but A–Z a–z 0–9 - _ . ! ~ * ' ( ) becomes
+// %XX (upper-case hex). The WebAssembly build has no net/url.
+func EncodeURIComponent(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || strings.IndexByte("-_.!~*'()", c) >= 0 {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[c>>4])
+		b.WriteByte(hex[c&15])
+	}
+	return b.String()
+}
+
+// IsSameOriginTarget reports whether target is a path that a browser resolves
+// against the page's own origin: it starts with a single "/" (not "//" or
+// "/\", which browsers read as another host) and holds no backslash, space or
+// control character. Unlike policy.IsSafeRedirect it does not ask that the
+// path can be cleaned: "/%zz" is a same-origin path that the guard must check
+// (and refuse), not a foreign one.
+func IsSameOriginTarget(target string) bool {
+	if target == "" || target[0] != '/' || len(target) > 8192 {
+		return false
+	}
+	if len(target) > 1 && (target[1] == '/' || target[1] == '\\') {
+		return false
+	}
+	for i := 0; i < len(target); i++ {
+		if c := target[i]; c <= 0x20 || c == 0x7f || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// sameOrigin returns the target (path, search and hash) of the absolute URL
+// href when it has the given origin.
+func sameOrigin(href, origin string) (string, bool) {
+	if origin == "" || origin == "null" || !strings.HasPrefix(href, origin) {
+		return "", false
+	}
+	rest := href[len(origin):]
+	switch {
+	case rest == "":
+		return "/", true
+	case rest[0] == '/':
+		return rest, true
+	case rest[0] == '?' || rest[0] == '#':
+		return "/" + rest, true
+	}
+	return "", false // "https://example.com.evil.test/"
+}
+
+// pathOf returns the path of a target.
+func pathOf(target string) string {
+	p, _ := policy.SplitPath(target)
+	return p
+}
+
+// withoutHash returns the target without its fragment.
+func withoutHash(target string) string {
+	if i := strings.IndexByte(target, '#'); i >= 0 {
+		return target[:i]
+	}
+	return target
+}
+
+// samePath reports whether two escaped paths clean to the same path.
+func samePath(a, b string) bool {
+	ca, ok1 := policy.Clean(a)
+	cb, ok2 := policy.Clean(b)
+	return ok1 && ok2 && ca == cb
+}
