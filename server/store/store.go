@@ -6,7 +6,11 @@
 //   - A record that is missing or expired is reported as found=false with a nil
 //     error; err is for system errors only (the store is down, a query failed).
 //   - Session ids are never stored: callers pass the SHA-256 of the id.
-//   - Every method honours ctx's deadline and is safe for concurrent use.
+//   - Every method honours ctx's deadline and is safe for concurrent use; a
+//     ctx that is done gives an error wrapping ctx.Err().
+//   - Records are copied in and out: a caller may reuse or change the byte
+//     slices it passes or gets back.
+//   - Times come back in UTC, kept to the millisecond at least.
 package store
 
 import (
@@ -59,15 +63,18 @@ type Sessions interface {
 	// exists already and ErrInvalid when the hash is not HashLen bytes or the
 	// user id is empty.
 	CreateSession(ctx context.Context, s Session) error
-	// Session returns the session with that hash if it is live at now.
+	// Session returns the session with that hash if it is live at now. It
+	// returns ErrInvalid when the hash is not HashLen bytes.
 	Session(ctx context.Context, idHash []byte, now time.Time) (s Session, found bool, err error)
 	// TouchSession moves the idle expiry of a session to expires (callers cap it
-	// at AbsExpires). A missing session is not an error.
+	// at AbsExpires). A missing session is not an error, and is not created.
+	// It returns ErrInvalid when the hash is not HashLen bytes.
 	TouchSession(ctx context.Context, idHash []byte, expires time.Time) error
-	// DeleteSession removes a session. A missing session is not an error.
+	// DeleteSession removes a session. A missing session is not an error. It
+	// returns ErrInvalid when the hash is not HashLen bytes.
 	DeleteSession(ctx context.Context, idHash []byte) error
 	// DeleteUserSessions removes every session of the user and returns how many
-	// there were.
+	// there were. It returns ErrInvalid for an empty user id.
 	DeleteUserSessions(ctx context.Context, userID string) (int, error)
 	// DeleteExpiredSessions removes sessions that are not live at now and
 	// returns how many.
@@ -90,9 +97,10 @@ type Users interface {
 	// CreateUser stores a new account. It returns ErrDuplicate when the id or
 	// the e-mail is taken and ErrInvalid when the id or e-mail is empty.
 	CreateUser(ctx context.Context, u User) error
-	// UserByEmail looks an account up by its normalised e-mail.
+	// UserByEmail looks an account up by its normalised e-mail, compared
+	// exactly: normalising is the caller's job. An empty e-mail is not found.
 	UserByEmail(ctx context.Context, email string) (u User, found bool, err error)
-	// UserByID looks an account up by id.
+	// UserByID looks an account up by id. An empty id is not found.
 	UserByID(ctx context.Context, id string) (u User, found bool, err error)
 }
 

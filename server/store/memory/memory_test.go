@@ -1,0 +1,21 @@
+package memory_test
+
+import (
+	"testing"
+
+	"github.com/sessionguard/sessionguard/server/store"
+	"github.com/sessionguard/sessionguard/server/store/memory"
+	"github.com/sessionguard/sessionguard/server/store/storetest"
+)
+
+func TestStore(t *testing.T) {
+	storetest.Run(t, func(*testing.T) store.Store { return memory.New() })
+}
+
+func BenchmarkSessionRead(b *testing.B) {
+	storetest.BenchmarkSessionRead(b, func(*testing.B) store.Store { return memory.New() })
+}
+
+func BenchmarkTouch(b *testing.B) {
+	storetest.BenchmarkTouch(b, func(*testing.B) store.Store { return memory.New() })
+}

@@ -1,0 +1,157 @@
+// Package storetest is the conformance suite that every store.Store backend
+// passes. It uses the store.Store interface only, so a new backend gets the
+// whole suite from one call in its own test:
+//
+//	func TestStore(t *testing.T) {
+//		storetest.Run(t, func(t *testing.T) store.Store { return memory.New() })
+//	}
+//
+// Expiry is never tested by sleeping: every decision is made by passing an
+// explicit now. The records the suite stores expire in the future of the wall
+// clock, so a backend that hands expiry to its server (Redis TTLs) keeps them
+// for the length of a test.
+package storetest
+
+import (
+	"crypto/rand"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sessionguard/sessionguard/server/store"
+)
+
+// Lifetimes of the sessions the suite creates, as the server's defaults.
+const (
+	idle     = 30 * time.Minute
+	absolute = 12 * time.Hour
+)
+
+// Run runs the conformance suite against the backend that open creates.
+//
+// open is called once per subtest and must return a store that holds no
+// records; Run closes it when the subtest ends and fails the test if Close
+// reports an error. Subtests run one after the other, never in parallel, so a
+// backend on a shared database server may empty its tables in open.
+func Run(t *testing.T, open func(t *testing.T) store.Store) {
+	t.Run("Sessions", func(t *testing.T) { runSessions(t, open) })
+	t.Run("Users", func(t *testing.T) { runUsers(t, open) })
+	t.Run("Invalid", func(t *testing.T) { testInvalid(t, open) })
+	t.Run("Context", func(t *testing.T) { testContext(t, open) })
+	t.Run("Concurrency", func(t *testing.T) { runConcurrency(t, open) })
+	t.Run("Ping", func(t *testing.T) {
+		s := openStore(t, open)
+		assert.NoError(t, s.Ping(t.Context()))
+	})
+}
+
+// openStore opens a store for one test and closes it when the test ends.
+func openStore(t *testing.T, open func(t *testing.T) store.Store) store.Store {
+	t.Helper()
+	s := open(t)
+	require.NotNil(t, s, "open returned a nil store")
+	t.Cleanup(func() { assert.NoError(t, s.Close(), "Close") })
+	return s
+}
+
+// epoch returns a sign-in time for a test: the wall clock, in UTC, truncated
+// to the millisecond so that every backend stores it exactly and boundary
+// cases one millisecond apart stay apart.
+func epoch() time.Time {
+	return time.Now().UTC().Truncate(time.Millisecond)
+}
+
+// newHash returns a random session id hash of the right length.
+func newHash() []byte {
+	h := make([]byte, store.HashLen)
+	rand.Read(h) // never fails (crypto/rand)
+	return h
+}
+
+// newSession returns a session of userID signed in at t0 with the default
+// lifetimes and a random id hash.
+func newSession(userID string, t0 time.Time) store.Session {
+	return store.Session{
+		IDHash:     newHash(),
+		UserID:     userID,
+		Email:      userID + "@example.com",
+		Name:       "Name of " + userID,
+		Role:       "user",
+		CreatedAt:  t0,
+		Expires:    t0.Add(idle),
+		AbsExpires: t0.Add(absolute),
+	}
+}
+
+// newUser returns an account with every field set.
+func newUser(id string, t0 time.Time) store.User {
+	return store.User{
+		ID:           id,
+		Email:        id + "@example.com",
+		Name:         "Name of " + id,
+		Role:         "admin",
+		PasswordHash: "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo-" + id,
+		CreatedAt:    t0,
+	}
+}
+
+// create stores sessions, failing the test on the first error.
+func create(t *testing.T, s store.Store, sessions ...store.Session) {
+	t.Helper()
+	for _, sess := range sessions {
+		require.NoError(t, s.CreateSession(t.Context(), sess), "CreateSession")
+	}
+}
+
+// mustFind reads a session that must be live at now and returns it.
+func mustFind(t *testing.T, s store.Store, idHash []byte, now time.Time) store.Session {
+	t.Helper()
+	got, found, err := s.Session(t.Context(), idHash, now)
+	require.NoError(t, err, "Session")
+	require.True(t, found, "Session: found")
+	return got
+}
+
+// assertGone checks that the session is not found at now.
+func assertGone(t *testing.T, s store.Store, idHash []byte, now time.Time) {
+	t.Helper()
+	got, found, err := s.Session(t.Context(), idHash, now)
+	assert.NoError(t, err, "Session")
+	assert.False(t, found, "Session: found")
+	assert.Zero(t, got, "Session: record returned with found=false")
+}
+
+// assertSession checks that got holds the fields of want, times to the
+// millisecond and in UTC.
+func assertSession(t *testing.T, want, got store.Session) {
+	t.Helper()
+	assert.Equal(t, want.IDHash, got.IDHash, "IDHash")
+	assert.Equal(t, want.UserID, got.UserID, "UserID")
+	assert.Equal(t, want.Email, got.Email, "Email")
+	assert.Equal(t, want.Name, got.Name, "Name")
+	assert.Equal(t, want.Role, got.Role, "Role")
+	assertTime(t, want.CreatedAt, got.CreatedAt, "CreatedAt")
+	assertTime(t, want.Expires, got.Expires, "Expires")
+	assertTime(t, want.AbsExpires, got.AbsExpires, "AbsExpires")
+}
+
+// assertUser checks that got holds the fields of want, CreatedAt to the
+// millisecond and in UTC.
+func assertUser(t *testing.T, want, got store.User) {
+	t.Helper()
+	assert.Equal(t, want.ID, got.ID, "ID")
+	assert.Equal(t, want.Email, got.Email, "Email")
+	assert.Equal(t, want.Name, got.Name, "Name")
+	assert.Equal(t, want.Role, got.Role, "Role")
+	assert.Equal(t, want.PasswordHash, got.PasswordHash, "PasswordHash")
+	assertTime(t, want.CreatedAt, got.CreatedAt, "CreatedAt")
+}
+
+// assertTime checks that got is want to the millisecond and in UTC.
+func assertTime(t *testing.T, want, got time.Time, field string) {
+	t.Helper()
+	assert.WithinDuration(t, want, got, time.Millisecond, field)
+	assert.Equal(t, time.UTC, got.Location(), field+": location")
+}
