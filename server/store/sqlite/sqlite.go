@@ -1,5 +1,183 @@
 // Package sqlite is the embedded default store: one SQLite file through the
 // pure-Go driver modernc.org/sqlite (no cgo).
+//
+// The file is opened in WAL mode by two pools: one connection for writes, so
+// that writers queue in Go instead of meeting "database is locked", and a
+// pool of read-only (query_only) connections that WAL lets run beside the
+// writer. Every connection gets its pragmas from the DSN. Times are stored
+// as INTEGER unix milliseconds, UTC, and expiry is judged to the millisecond.
 package sqlite
 
-import _ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/sessionguard/sessionguard/server/store"
+)
+
+// busyTimeout is how long a connection waits for a lock held by another
+// connection (another process, or a checkpoint) before it gives up.
+const busyTimeout = 5 * time.Second
+
+// Store is a store.Store in one SQLite file. It is safe for concurrent use.
+// The zero value is not usable; create one with Open.
+type Store struct {
+	path  string
+	write *sql.DB // one connection: SQLite has one writer at a time
+	read  *sql.DB // query_only connections, at least 4, one per CPU
+
+	// Prepared statements of the hot path: every request reads its session
+	// and a rolling read touches it.
+	sessionByHash *sql.Stmt // on read
+	touch         *sql.Stmt // on write
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens the SQLite database at path, creating it and its directory
+// (0700) when missing, and brings its schema up to date. The file is made
+// 0600, and SQLite gives its -wal and -shm files the same mode.
+//
+// Open returns an error wrapping ErrNotDatabase when path holds something
+// other than a SQLite database, and ErrSchemaTooNew when the schema was
+// written by a newer version of this package. ctx bounds the opening only.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("sqlite: open: empty path")
+	}
+	path, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	if err := createFile(path); err != nil {
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+
+	s := &Store{path: path}
+	s.write, err = sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	s.write.SetMaxOpenConns(1)
+	if err := migrate(ctx, s.write, migrations); err != nil {
+		s.write.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, openError(err))
+	}
+
+	s.read, err = sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		s.write.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	readers := max(4, runtime.NumCPU())
+	s.read.SetMaxOpenConns(readers)
+	s.read.SetMaxIdleConns(readers)
+
+	if err := s.prepare(ctx); err != nil {
+		s.read.Close()
+		s.write.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, openError(err))
+	}
+	return s, nil
+}
+
+// createFile creates the directory of path (0700) and the file (0600) when
+// missing, and makes an existing file 0600: it holds password hashes. An
+// empty file is an empty SQLite database; SQLite creates the -wal and -shm
+// files with the mode of the database file.
+func createFile(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Chmod(path, 0o600)
+}
+
+// dsn returns the data source name of a pool. The pragmas are DSN parameters
+// so that every connection the pool opens has them. Writers begin their
+// transactions IMMEDIATE so that they take the write lock up front instead of
+// failing to upgrade a read lock; readers are query_only.
+func dsn(path string, readOnly bool) string {
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	if readOnly {
+		q.Set("_query_only", "1")
+	} else {
+		q.Set("_txlock", "immediate")
+	}
+	u := url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}
+	return u.String()
+}
+
+// prepare prepares the statements of the hot path.
+func (s *Store) prepare(ctx context.Context) error {
+	var err error
+	s.sessionByHash, err = s.read.PrepareContext(ctx, sqlSessionByHash)
+	if err != nil {
+		return fmt.Errorf("prepare session read: %w", err)
+	}
+	s.touch, err = s.write.PrepareContext(ctx, sqlTouch)
+	if err != nil {
+		return fmt.Errorf("prepare touch: %w", err)
+	}
+	return nil
+}
+
+// Path returns the absolute path of the database file.
+func (s *Store) Path() string {
+	return s.path
+}
+
+// Ping reports an error when either pool cannot reach the database.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.write.PingContext(ctx); err != nil {
+		return fmt.Errorf("sqlite: ping writer: %w", err)
+	}
+	if err := s.read.PingContext(ctx); err != nil {
+		return fmt.Errorf("sqlite: ping readers: %w", err)
+	}
+	return nil
+}
+
+// Close closes both pools. The readers go first, so that the writer is the
+// last connection and can checkpoint the WAL into the database file.
+func (s *Store) Close() error {
+	err := errors.Join(
+		s.sessionByHash.Close(),
+		s.touch.Close(),
+		s.read.Close(),
+		s.write.Close(),
+	)
+	if err != nil {
+		return fmt.Errorf("sqlite: close: %w", err)
+	}
+	return nil
+}
+
+// millis returns t as stored: unix milliseconds.
+func millis(t time.Time) int64 {
+	return t.UnixMilli()
+}
+
+// fromMillis returns a stored time in UTC.
+func fromMillis(ms int64) time.Time {
+	return time.UnixMilli(ms).UTC()
+}

@@ -1,0 +1,74 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// migrations are the steps of the schema: step i takes a database from
+// PRAGMA user_version i to i+1. Append a step for every change; never edit
+// one that has been released. Open applies the missing steps.
+var migrations = []string{
+	// 1: accounts and sessions.
+	`CREATE TABLE users (
+		id            TEXT    NOT NULL PRIMARY KEY CHECK (id <> ''),
+		email         TEXT    NOT NULL UNIQUE CHECK (email <> ''),
+		name          TEXT    NOT NULL,
+		role          TEXT    NOT NULL,
+		password_hash TEXT    NOT NULL,
+		created_at    INTEGER NOT NULL -- unix milliseconds, as every time
+	) STRICT;
+
+	-- The account is copied into the session, so reading one needs no join,
+	-- and no foreign key ties the two: sessions follow the same rules in
+	-- every backend.
+	CREATE TABLE sessions (
+		id_hash     BLOB    NOT NULL PRIMARY KEY CHECK (length(id_hash) = 32),
+		user_id     TEXT    NOT NULL CHECK (user_id <> ''),
+		email       TEXT    NOT NULL,
+		name        TEXT    NOT NULL,
+		role        TEXT    NOT NULL,
+		created_at  INTEGER NOT NULL,
+		expires     INTEGER NOT NULL,
+		abs_expires INTEGER NOT NULL
+	) STRICT, WITHOUT ROWID;
+
+	CREATE INDEX sessions_user_id ON sessions (user_id);
+	-- When a session dies: the expression DeleteExpiredSessions uses.
+	CREATE INDEX sessions_dies ON sessions (min(expires, abs_expires));`,
+}
+
+// migrate applies the steps that db lacks, in one transaction, and reports
+// ErrSchemaTooNew for a database past the last step. Open passes migrations.
+func migrate(ctx context.Context, db *sql.DB, steps []string) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer tx.Rollback() // after Commit, a no-op
+
+	var version int
+	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return fmt.Errorf("migrate: read version: %w", err)
+	}
+	switch {
+	case version > len(steps):
+		return fmt.Errorf("%w: version %d, this program knows up to %d", ErrSchemaTooNew, version, len(steps))
+	case version == len(steps):
+		return nil
+	}
+	for i := version; i < len(steps); i++ {
+		if _, err := tx.ExecContext(ctx, steps[i]); err != nil {
+			return fmt.Errorf("migrate to version %d: %w", i+1, err)
+		}
+	}
+	// PRAGMA takes no parameters; the number is ours.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(steps))); err != nil {
+		return fmt.Errorf("migrate: write version: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}

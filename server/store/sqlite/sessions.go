@@ -1,0 +1,124 @@
+package sqlite
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/sessionguard/sessionguard/server/store"
+)
+
+// A session is live strictly before min(expires, abs_expires); the same
+// expression is indexed for DeleteExpiredSessions.
+const (
+	sqlSessionByHash = `SELECT user_id, email, name, role, created_at, expires, abs_expires
+		FROM sessions WHERE id_hash = ? AND min(expires, abs_expires) > ?`
+	sqlTouch = `UPDATE sessions SET expires = ? WHERE id_hash = ?`
+)
+
+// CreateSession implements store.Sessions.
+func (s *Store) CreateSession(ctx context.Context, sess store.Session) error {
+	if err := checkHash(sess.IDHash); err != nil {
+		return err
+	}
+	if sess.UserID == "" {
+		return fmt.Errorf("%w: empty user id", store.ErrInvalid)
+	}
+	_, err := s.write.ExecContext(ctx,
+		`INSERT INTO sessions (id_hash, user_id, email, name, role, created_at, expires, abs_expires)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		sess.IDHash, sess.UserID, sess.Email, sess.Name, sess.Role,
+		millis(sess.CreatedAt), millis(sess.Expires), millis(sess.AbsExpires))
+	if err != nil {
+		return fmt.Errorf("sqlite: create session: %w", insertError(err))
+	}
+	return nil
+}
+
+// Session implements store.Sessions. Times are compared in milliseconds.
+func (s *Store) Session(ctx context.Context, idHash []byte, now time.Time) (store.Session, bool, error) {
+	if err := checkHash(idHash); err != nil {
+		return store.Session{}, false, err
+	}
+	var (
+		sess                         store.Session
+		created, expires, absExpires int64
+	)
+	err := s.sessionByHash.QueryRowContext(ctx, idHash, millis(now)).Scan(
+		&sess.UserID, &sess.Email, &sess.Name, &sess.Role, &created, &expires, &absExpires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Session{}, false, nil
+	}
+	if err != nil {
+		return store.Session{}, false, fmt.Errorf("sqlite: read session: %w", err)
+	}
+	sess.IDHash = bytes.Clone(idHash)
+	sess.CreatedAt = fromMillis(created)
+	sess.Expires = fromMillis(expires)
+	sess.AbsExpires = fromMillis(absExpires)
+	return sess, true, nil
+}
+
+// TouchSession implements store.Sessions.
+func (s *Store) TouchSession(ctx context.Context, idHash []byte, expires time.Time) error {
+	if err := checkHash(idHash); err != nil {
+		return err
+	}
+	if _, err := s.touch.ExecContext(ctx, millis(expires), idHash); err != nil {
+		return fmt.Errorf("sqlite: touch session: %w", err)
+	}
+	return nil
+}
+
+// DeleteSession implements store.Sessions.
+func (s *Store) DeleteSession(ctx context.Context, idHash []byte) error {
+	if err := checkHash(idHash); err != nil {
+		return err
+	}
+	if _, err := s.write.ExecContext(ctx, `DELETE FROM sessions WHERE id_hash = ?`, idHash); err != nil {
+		return fmt.Errorf("sqlite: delete session: %w", err)
+	}
+	return nil
+}
+
+// DeleteUserSessions implements store.Sessions.
+func (s *Store) DeleteUserSessions(ctx context.Context, userID string) (int, error) {
+	if userID == "" {
+		return 0, fmt.Errorf("%w: empty user id", store.ErrInvalid)
+	}
+	n, err := s.delete(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: delete user sessions: %w", err)
+	}
+	return n, nil
+}
+
+// DeleteExpiredSessions implements store.Sessions.
+func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error) {
+	n, err := s.delete(ctx, `DELETE FROM sessions WHERE min(expires, abs_expires) <= ?`, millis(now))
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: delete expired sessions: %w", err)
+	}
+	return n, nil
+}
+
+// delete runs a DELETE and returns how many rows it removed.
+func (s *Store) delete(ctx context.Context, query string, args ...any) (int, error) {
+	res, err := s.write.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+// checkHash reports store.ErrInvalid unless h has the length of a hash.
+func checkHash(h []byte) error {
+	if len(h) != store.HashLen {
+		return fmt.Errorf("%w: session id hash of %d bytes, want %d", store.ErrInvalid, len(h), store.HashLen)
+	}
+	return nil
+}

@@ -1,0 +1,175 @@
+package sqlite
+
+import (
+	"database/sql"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func openInternal(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "sessionguard.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, s.Close()) })
+	return s
+}
+
+func TestPragmas(t *testing.T) {
+	s := openInternal(t)
+	tests := []struct {
+		pragma string
+		write  string // on the writer
+		read   string // on the readers
+	}{
+		{"journal_mode", "wal", "wal"},
+		{"busy_timeout", "5000", "5000"},
+		{"synchronous", "1", "1"}, // NORMAL
+		{"foreign_keys", "1", "1"},
+		{"query_only", "0", "1"},
+		{"user_version", "1", "1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.pragma, func(t *testing.T) {
+			for _, pool := range []struct {
+				name string
+				db   *sql.DB
+				want string
+			}{{"writer", s.write, tt.write}, {"readers", s.read, tt.read}} {
+				var got string
+				require.NoError(t, pool.db.QueryRowContext(t.Context(), "PRAGMA "+tt.pragma).Scan(&got))
+				assert.Equal(t, pool.want, got, pool.name)
+			}
+		})
+	}
+}
+
+func TestEveryReaderHasThePragmas(t *testing.T) {
+	s := openInternal(t)
+	// Hold as many reader connections as the pool allows at once, so that
+	// each is a connection of its own, and ask each one.
+	n := s.read.Stats().MaxOpenConnections
+	conns := make([]*sql.Conn, n)
+	for i := range conns {
+		c, err := s.read.Conn(t.Context())
+		require.NoError(t, err)
+		t.Cleanup(func() { c.Close() })
+		conns[i] = c
+	}
+	for i, c := range conns {
+		var mode string
+		var timeout, queryOnly int
+		require.NoError(t, c.QueryRowContext(t.Context(), "PRAGMA journal_mode").Scan(&mode))
+		require.NoError(t, c.QueryRowContext(t.Context(), "PRAGMA busy_timeout").Scan(&timeout))
+		require.NoError(t, c.QueryRowContext(t.Context(), "PRAGMA query_only").Scan(&queryOnly))
+		assert.Equal(t, "wal", mode, "connection %d", i)
+		assert.Equal(t, 5000, timeout, "connection %d", i)
+		assert.Equal(t, 1, queryOnly, "connection %d", i)
+	}
+}
+
+func TestReadersCannotWrite(t *testing.T) {
+	s := openInternal(t)
+	_, err := s.read.ExecContext(t.Context(), `DELETE FROM sessions`)
+	assert.ErrorContains(t, err, "readonly")
+}
+
+func TestWriterIsOneConnection(t *testing.T) {
+	s := openInternal(t)
+	assert.Equal(t, 1, s.write.Stats().MaxOpenConnections)
+}
+
+// TestQueryPlans checks that the queries that run on every request, or on a
+// table full of sessions, use an index rather than scan the table.
+func TestQueryPlans(t *testing.T) {
+	s := openInternal(t)
+	tests := []struct {
+		name  string
+		query string
+		args  []any
+		index string
+	}{
+		{"session read", sqlSessionByHash, []any{make([]byte, 32), 0}, "PRIMARY KEY"},
+		{"touch", sqlTouch, []any{0, make([]byte, 32)}, "PRIMARY KEY"},
+		{"delete user sessions", `DELETE FROM sessions WHERE user_id = ?`, []any{"alice"}, "sessions_user_id"},
+		{"delete expired sessions", `DELETE FROM sessions WHERE min(expires, abs_expires) <= ?`, []any{0}, "sessions_dies"},
+		{"user by e-mail", `SELECT id FROM users WHERE email = ?`, []any{"a@example.com"}, "sqlite_autoindex_users"},
+		{"user by id", `SELECT id FROM users WHERE id = ?`, []any{"alice"}, "sqlite_autoindex_users"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rows, err := s.write.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+tt.query, tt.args...)
+			require.NoError(t, err)
+			defer rows.Close()
+			var plan []string
+			for rows.Next() {
+				var id, parent, unused int
+				var detail string
+				require.NoError(t, rows.Scan(&id, &parent, &unused, &detail))
+				plan = append(plan, detail)
+			}
+			require.NoError(t, rows.Err())
+			got := strings.Join(plan, "; ")
+			assert.Contains(t, got, tt.index)
+			assert.NotRegexp(t, `SCAN sessions|SCAN users`, got)
+		})
+	}
+}
+
+// TestMigrate checks the migration mechanism with steps of its own: a later
+// version appends a step, and a step that fails leaves the database as it was.
+func TestMigrate(t *testing.T) {
+	s := openInternal(t)
+	version := func() int {
+		var v int
+		require.NoError(t, s.write.QueryRowContext(t.Context(), "PRAGMA user_version").Scan(&v))
+		return v
+	}
+	tableExists := func(name string) bool {
+		var n int
+		require.NoError(t, s.write.QueryRowContext(t.Context(),
+			`SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?`, name).Scan(&n))
+		return n == 1
+	}
+	require.Equal(t, len(migrations), version())
+
+	t.Run("up to date is a no-op", func(t *testing.T) {
+		require.NoError(t, migrate(t.Context(), s.write, migrations))
+		assert.Equal(t, len(migrations), version())
+	})
+
+	t.Run("failing step rolls back every step", func(t *testing.T) {
+		steps := append(migrations[:len(migrations):len(migrations)],
+			`CREATE TABLE added (x INTEGER)`,
+			`CREATE TABLE broken (`)
+		assert.Error(t, migrate(t.Context(), s.write, steps))
+		assert.Equal(t, len(migrations), version())
+		assert.False(t, tableExists("added"), "step before the failing one kept")
+	})
+
+	t.Run("appended step is applied", func(t *testing.T) {
+		steps := append(migrations[:len(migrations):len(migrations)], `CREATE TABLE added (x INTEGER)`)
+		require.NoError(t, migrate(t.Context(), s.write, steps))
+		assert.Equal(t, len(steps), version())
+		assert.True(t, tableExists("added"))
+	})
+
+	t.Run("newer than the steps", func(t *testing.T) {
+		assert.ErrorIs(t, migrate(t.Context(), s.write, migrations), ErrSchemaTooNew)
+	})
+}
+
+func TestDSN(t *testing.T) {
+	// The name must reach SQLite intact, and the parameters must be those
+	// of the pool.
+	write, read := dsn("/data/a b?#%.db", false), dsn("/data/a b?#%.db", true)
+	for _, d := range []string{write, read} {
+		assert.True(t, strings.HasPrefix(d, "file:///data/a%20b%3F%23%25.db?"), d)
+	}
+	assert.Contains(t, write, "_txlock=immediate")
+	assert.NotContains(t, write, "_query_only")
+	assert.Contains(t, read, "_query_only=1")
+}
