@@ -1,0 +1,84 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// config is everything the flags and SG_* variables say.
+type config struct {
+	addr           string
+	data           string
+	static         string
+	strategy       string
+	store          string
+	storeURL       string
+	maxAge         time.Duration
+	absoluteMaxAge time.Duration
+	updateAge      time.Duration
+	public         string
+	adminPaths     string
+	insecure       bool
+	demo           bool
+	logLevel       string
+}
+
+// storeFlags are the flags that say where accounts and sessions live; the
+// useradd command shares them with the server.
+func storeFlags(fs *flag.FlagSet, c *config) {
+	fs.StringVar(&c.data, "data", "./data", "directory for the embedded store (SQLite file) and generated keys")
+	fs.StringVar(&c.store, "store", "sqlite", "store backend: sqlite, memory, postgres or redis")
+	fs.StringVar(&c.storeURL, "store-url", "", "DSN for the postgres or redis store")
+}
+
+func serveFlags(name string, c *config) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "listen address")
+	storeFlags(fs, c)
+	fs.StringVar(&c.static, "static", "./static", "directory served at /; the app shell index.html is read from it")
+	fs.StringVar(&c.strategy, "strategy", "database", "session strategy: database (opaque id, server-side record) or jwt (signed token)")
+	fs.DurationVar(&c.maxAge, "max-age", 30*time.Minute, "idle lifetime; every read of the session moves expires to now+max-age")
+	fs.DurationVar(&c.absoluteMaxAge, "absolute-max-age", 12*time.Hour, "hard cap from sign-in, activity or not")
+	fs.DurationVar(&c.updateAge, "update-age", time.Minute, "write a rolling extension to the store at most this often per session (capped at max-age/2); 0 = every read")
+	fs.StringVar(&c.public, "public", "/,/public,/ssr-login,/ssr-logout", "comma-separated public path patterns (/exact or /prefix/*)")
+	fs.StringVar(&c.adminPaths, "admin-paths", "/admin/*", "comma-separated path patterns that need role admin")
+	fs.BoolVar(&c.insecure, "insecure-cookies", false, "drop Secure and the __Host- prefix (plain-http LAN development only)")
+	fs.BoolVar(&c.demo, "demo", false, "create the demo accounts if missing")
+	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	return fs
+}
+
+// parse reads args, then fills every flag not given on the command line from
+// its SG_<FLAG> variable (upper case, "-" → "_"): a flag beats the variable.
+func parse(fs *flag.FlagSet, args []string, getenv func(string) (string, bool), stderr io.Writer) error {
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		if given[f.Name] {
+			return
+		}
+		env := envName(f.Name)
+		if v, ok := getenv(env); ok {
+			if err := fs.Set(f.Name, v); err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: %w", env, v, err))
+			}
+		}
+	})
+	return errors.Join(errs...)
+}
+
+func envName(flagName string) string {
+	return "SG_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}

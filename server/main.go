@@ -1,0 +1,260 @@
+// Command sessionguard serves the sessionguard API, the guarded pages and the
+// browser module, or manages accounts (useradd). It is one user of the
+// library packages under server/.
+//
+//	sessionguard [flags]                  serve (see -h)
+//	sessionguard useradd -email E -name N -role user|admin   < password
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/sessionguard/sessionguard/policy"
+	"github.com/sessionguard/sessionguard/server/auth"
+	"github.com/sessionguard/sessionguard/server/session"
+	"github.com/sessionguard/sessionguard/server/store"
+	"github.com/sessionguard/sessionguard/server/store/cache"
+	"github.com/sessionguard/sessionguard/server/store/memory"
+	"github.com/sessionguard/sessionguard/server/store/sqlite"
+	"github.com/sessionguard/sessionguard/server/users"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.LookupEnv, os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run is the whole program; it returns the exit code. ctx ends on SIGINT or
+// SIGTERM.
+func run(ctx context.Context, args []string, getenv func(string) (string, bool), stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "useradd" {
+		return useradd(ctx, args[1:], getenv, stdin, stdout, stderr)
+	}
+	var c config
+	fs := serveFlags("sessionguard", &c)
+	if err := parse(fs, args, getenv, stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintln(stderr, "sessionguard:", err)
+		return 2
+	}
+	if err := serve(ctx, c, nil, stderr); err != nil {
+		fmt.Fprintln(stderr, "sessionguard:", err)
+		return 1
+	}
+	return 0
+}
+
+// demoAccounts are created by -demo when missing.
+var demoAccounts = []users.NewAccount{
+	{Email: "user@example.com", Name: "Demo User", Role: users.RoleUser, Password: "user-password"},
+	{Email: "admin@example.com", Name: "Demo Admin", Role: users.RoleAdmin, Password: "admin-password"},
+}
+
+// serve runs the server until ctx ends, then stops accepting, lets requests
+// in flight finish, and closes the store. When ready is not nil it receives
+// the listening address.
+func serve(ctx context.Context, c config, ready chan<- string, stderr io.Writer) error {
+	lw := newLogWriter(stderr)
+	defer lw.Flush()
+	logCtx, stopLogs := context.WithCancel(context.Background())
+	defer stopLogs()
+	go lw.run(logCtx, 100*time.Millisecond)
+	logger, err := newLogger(c.logLevel, lw)
+	if err != nil {
+		return err
+	}
+	if c.strategy != "database" {
+		if c.strategy == "jwt" {
+			return errors.New("-strategy jwt is not available yet in this version; use -strategy database")
+		}
+		return fmt.Errorf("-strategy %q: want database or jwt", c.strategy)
+	}
+	pol, err := policy.New(c.public, c.adminPaths)
+	if err != nil {
+		return fmt.Errorf("-public/-admin-paths: %w", err)
+	}
+	if c.store == "sqlite" {
+		if err := os.MkdirAll(c.data, 0o700); err != nil {
+			return fmt.Errorf("-data: %w", err)
+		}
+		unlock, err := lockDataDir(c.data)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
+	st, err := openStore(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if c.store == "sqlite" {
+		// This server is the only writer of the file's sessions (see
+		// lockDataDir), so reads can be served from memory.
+		st = cache.New(st, 0)
+	}
+
+	hasher := users.NewHasher(users.DefaultParams, 0)
+	accounts, err := users.New(ctx, st, hasher)
+	if err != nil {
+		return err
+	}
+	if c.demo {
+		for _, a := range demoAccounts {
+			created, err := accounts.EnsureAccount(ctx, a)
+			if err != nil {
+				return fmt.Errorf("create demo account %s: %w", a.Email, err)
+			}
+			if created {
+				logger.Info("demo account created", "email", a.Email, "role", a.Role)
+			}
+		}
+	}
+	lifetime := session.Lifetime{MaxAge: c.maxAge, AbsoluteMaxAge: c.absoluteMaxAge, UpdateAge: c.updateAge}
+	strategy, err := session.NewDatabase(st, lifetime)
+	if err != nil {
+		return err
+	}
+	mgr := session.New(strategy, session.WithCookie(session.CookieConfig{Insecure: c.insecure}), session.WithLogger(logger))
+	srv, err := auth.New(auth.Config{
+		Sessions:  mgr,
+		Users:     accounts,
+		Policy:    pol,
+		Health:    st,
+		StaticDir: c.static,
+		MaxAge:    c.maxAge,
+		Logger:    logger,
+	})
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	bg, cancelBG := context.WithCancel(context.Background())
+	defer cancelBG()
+	go mgr.RunCleanup(bg, time.Minute)
+
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	logger.Info("listening", "url", "http://"+ln.Addr().String(), "strategy", c.strategy, "store", c.store, "secure_cookies", !c.insecure)
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// openStore opens the backend the flags name.
+func openStore(ctx context.Context, c config) (store.Store, error) {
+	switch c.store {
+	case "sqlite":
+		if err := os.MkdirAll(c.data, 0o700); err != nil {
+			return nil, fmt.Errorf("-data: %w", err)
+		}
+		return sqlite.Open(ctx, c.data+string(os.PathSeparator)+"sessionguard.db")
+	case "memory":
+		return memory.New(), nil
+	case "postgres", "redis":
+		return nil, fmt.Errorf("-store %s is not available yet in this version; use -store sqlite or memory", c.store)
+	}
+	return nil, fmt.Errorf("-store %q: want sqlite, memory, postgres or redis", c.store)
+}
+
+func newLogger(level string, w io.Writer) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("-log-level %q: want debug, info, warn or error", level)
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+// useradd creates an account; the password is the first line of stdin.
+func useradd(ctx context.Context, args []string, getenv func(string) (string, bool), stdin io.Reader, stdout, stderr io.Writer) int {
+	var c config
+	var email, name, role string
+	fs := flag.NewFlagSet("sessionguard useradd", flag.ContinueOnError)
+	storeFlags(fs, &c)
+	fs.StringVar(&email, "email", "", "e-mail address (required)")
+	fs.StringVar(&name, "name", "", "display name (required)")
+	fs.StringVar(&role, "role", users.RoleUser, "role: user or admin")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: sessionguard useradd -data DIR -email E -name N -role user|admin < password")
+		fs.PrintDefaults()
+	}
+	if err := parse(fs, args, getenv, stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintln(stderr, "sessionguard useradd:", err)
+		return 2
+	}
+	password, err := bufio.NewReader(io.LimitReader(stdin, users.MaxPasswordLen+2)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		fmt.Fprintln(stderr, "sessionguard useradd: read password:", err)
+		return 1
+	}
+	password = strings.TrimRight(password, "\r\n")
+	if c.store == "memory" {
+		fmt.Fprintln(stderr, "sessionguard useradd: -store memory keeps nothing; use sqlite, postgres or redis")
+		return 2
+	}
+	st, err := openStore(ctx, c)
+	if err != nil {
+		fmt.Fprintln(stderr, "sessionguard useradd:", err)
+		return 1
+	}
+	defer st.Close()
+	svc, err := users.New(ctx, st, users.NewHasher(users.DefaultParams, 1))
+	if err != nil {
+		fmt.Fprintln(stderr, "sessionguard useradd:", err)
+		return 1
+	}
+	u, err := svc.Create(ctx, users.NewAccount{Email: email, Name: name, Role: role, Password: password})
+	if err != nil {
+		fmt.Fprintln(stderr, "sessionguard useradd:", err)
+		if errors.Is(err, users.ErrInvalidAccount) {
+			return 2
+		}
+		return 1
+	}
+	fmt.Fprintf(stdout, "created %s (%s, role %s, id %s)\n", u.Email, u.Name, u.Role, u.ID)
+	return 0
+}

@@ -1,0 +1,285 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func envMap(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestFlagsBeatEnvironment(t *testing.T) {
+	var c config
+	fs := serveFlags("t", &c)
+	err := parse(fs, []string{"-addr", "127.0.0.1:9"}, envMap(map[string]string{
+		"SG_ADDR":             "127.0.0.1:1",
+		"SG_MAX_AGE":          "5m",
+		"SG_INSECURE_COOKIES": "true",
+		"SG_ADMIN_PATHS":      "/staff/*",
+	}), io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, "127.0.0.1:9", c.addr, "flag beats variable")
+	assert.Equal(t, 5*time.Minute, c.maxAge, "variable beats default")
+	assert.True(t, c.insecure)
+	assert.Equal(t, "/staff/*", c.adminPaths)
+	assert.Equal(t, 12*time.Hour, c.absoluteMaxAge, "default")
+	assert.Equal(t, "SG_ABSOLUTE_MAX_AGE", envName("absolute-max-age"))
+}
+
+func TestBadFlagValuesExitTwo(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		args []string
+		env  map[string]string
+		msg  string
+	}{
+		{"bad duration flag", []string{"-max-age", "soon"}, nil, "invalid value"},
+		{"bad duration variable", nil, map[string]string{"SG_MAX_AGE": "soon"}, "SG_MAX_AGE"},
+		{"unknown flag", []string{"-nope"}, nil, "not defined"},
+		{"stray argument", []string{"serve"}, nil, "unexpected argument"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			code := run(context.Background(), tt.args, envMap(tt.env), nil, io.Discard, &stderr)
+			assert.Equal(t, 2, code)
+			assert.Contains(t, stderr.String(), tt.msg)
+		})
+	}
+}
+
+func TestNotYetAvailableChoicesFailClearly(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"-strategy", "jwt"}, "-strategy jwt is not available yet"},
+		{[]string{"-strategy", "cookie"}, `-strategy "cookie": want database or jwt`},
+		{[]string{"-store", "postgres"}, "-store postgres is not available yet"},
+		{[]string{"-store", "redis"}, "-store redis is not available yet"},
+		{[]string{"-store", "mongo"}, `-store "mongo"`},
+		{[]string{"-public", "nope"}, "bad path pattern"},
+		{[]string{"-max-age", "1h", "-absolute-max-age", "1m"}, "absolute max age"},
+	} {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			var stderr bytes.Buffer
+			args := append([]string{"-addr", "127.0.0.1:0", "-data", t.TempDir(), "-static", staticDir(t)}, tt.args...)
+			code := run(context.Background(), args, envMap(nil), nil, io.Discard, &stderr)
+			assert.Equal(t, 1, code)
+			assert.Contains(t, stderr.String(), tt.msg)
+			assert.Equal(t, 1, strings.Count(strings.TrimSpace(stderr.String()), "\n")+1, "one line: %q", stderr.String())
+		})
+	}
+}
+
+func staticDir(t *testing.T) string {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "index.html"), []byte("<html><head></head><body></body></html>"), 0o600))
+	return dir
+}
+
+func TestUseraddThenSignIn(t *testing.T) {
+	data := t.TempDir()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"useradd", "-data", data, "-email", "Grace@Example.com", "-name", "Grace Hopper", "-role", "admin"},
+		envMap(nil), strings.NewReader("cobol-1959\n"), &out, &errOut)
+	require.Equal(t, 0, code, errOut.String())
+	assert.Contains(t, out.String(), "created grace@example.com (Grace Hopper, role admin")
+
+	code = run(context.Background(), []string{"useradd", "-data", data, "-email", "grace@example.com", "-name", "G", "-role", "user"},
+		envMap(nil), strings.NewReader("another-pw\n"), io.Discard, &errOut)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut.String(), "already registered")
+
+	errOut.Reset()
+	code = run(context.Background(), []string{"useradd", "-data", data, "-email", "x@example.com", "-name", "X", "-role", "root"},
+		envMap(nil), strings.NewReader("password-1\n"), io.Discard, &errOut)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut.String(), "role must be user or admin")
+
+	// The account signs in on a server over the same data directory.
+	addr := startServer(t, "-data", data)
+	resp, err := http.Post("http://"+addr+"/api/auth/signin", "application/json",
+		strings.NewReader(`{"email":"grace@example.com","password":"cobol-1959"}`))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+}
+
+// startServer runs serve on a free port until the test ends.
+func startServer(t *testing.T, args ...string) string {
+	t.Helper()
+	var c config
+	fs := serveFlags("t", &c)
+	require.NoError(t, parse(fs, append([]string{"-addr", "127.0.0.1:0", "-static", staticDir(t), "-log-level", "error"}, args...), envMap(nil), io.Discard))
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, c, ready, io.Discard) }()
+	var addr string
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		t.Fatalf("server did not start: %v", err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		assert.NoError(t, <-done, "clean shutdown")
+	})
+	return addr
+}
+
+func TestSessionsSurviveRestart(t *testing.T) {
+	data := t.TempDir()
+	var c config
+	fs := serveFlags("t", &c)
+	require.NoError(t, parse(fs, []string{"-addr", "127.0.0.1:0", "-static", staticDir(t), "-data", data, "-demo", "-log-level", "error"}, envMap(nil), io.Discard))
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, c, ready, io.Discard) }()
+	addr := <-ready
+	resp, err := http.Post("http://"+addr+"/api/auth/signin", "application/json",
+		strings.NewReader(`{"email":"user@example.com","password":"user-password"}`))
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	cookie := resp.Cookies()[0]
+	cancel()
+	require.NoError(t, <-done)
+
+	addr = startServer(t, "-data", data)
+	req, _ := http.NewRequest("GET", "http://"+addr+"/api/get-session-status", nil)
+	req.AddCookie(&http.Cookie{Name: cookie.Name, Value: cookie.Value})
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.JSONEq(t, `{"status":200}`, string(b))
+}
+
+func TestGracefulShutdownFinishesRequestsInFlight(t *testing.T) {
+	var c config
+	fs := serveFlags("t", &c)
+	require.NoError(t, parse(fs, []string{"-addr", "127.0.0.1:0", "-static", staticDir(t), "-store", "memory", "-demo", "-log-level", "error"}, envMap(nil), io.Discard))
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, c, ready, io.Discard) }()
+	addr := <-ready
+
+	// The request's body arrives in two parts; shutdown starts in between.
+	pr, pw := io.Pipe()
+	got := make(chan int, 1)
+	go func() {
+		resp, err := http.Post("http://"+addr+"/api/auth/signin", "application/json", pr)
+		if err != nil {
+			got <- 0
+			return
+		}
+		resp.Body.Close()
+		got <- resp.StatusCode
+	}()
+	_, err := io.WriteString(pw, `{"email":"user@example.com",`)
+	require.NoError(t, err)
+	time.Sleep(100 * time.Millisecond) // lets the server read the headers; no assertion depends on it
+	cancel()
+	_, err = io.WriteString(pw, `"password":"user-password"}`)
+	require.NoError(t, err)
+	require.NoError(t, pw.Close())
+	assert.Equal(t, http.StatusOK, <-got, "the request in flight finished")
+	require.NoError(t, <-done)
+	_, err = http.Get("http://" + addr + "/healthz")
+	assert.Error(t, err, "no longer accepting")
+}
+
+func TestSecondServerOnOneDataDirIsRefused(t *testing.T) {
+	data := t.TempDir()
+	startServer(t, "-data", data)
+	var stderr bytes.Buffer
+	code := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-data", data, "-static", staticDir(t)}, envMap(nil), nil, io.Discard, &stderr)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr.String(), "another sessionguard server is using")
+}
+
+func TestLogWriterFlushes(t *testing.T) {
+	var out bytes.Buffer
+	var mu sync.Mutex
+	lw := newLogWriter(writerFunc(func(p []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return out.Write(p) }))
+	_, err := lw.Write([]byte("one line\n"))
+	require.NoError(t, err)
+	mu.Lock()
+	assert.Empty(t, out.String(), "buffered")
+	mu.Unlock()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { lw.run(ctx, time.Millisecond); close(done) }()
+	assert.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return out.String() == "one line\n" }, 5*time.Second, time.Millisecond)
+	_, _ = lw.Write([]byte("last line\n"))
+	cancel()
+	<-done
+	mu.Lock()
+	assert.Equal(t, "one line\nlast line\n", out.String(), "flushed on stop")
+	mu.Unlock()
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+func TestServerLogsOneLinePerRequestWithoutSecrets(t *testing.T) {
+	var c config
+	fs := serveFlags("t", &c)
+	require.NoError(t, parse(fs, []string{"-addr", "127.0.0.1:0", "-static", staticDir(t), "-store", "memory", "-demo"}, envMap(nil), io.Discard))
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	var logs syncBuffer
+	go func() { done <- serve(ctx, c, ready, &logs) }()
+	addr := <-ready
+	resp, err := http.Post("http://"+addr+"/api/auth/signin?token=query-secret", "application/json",
+		strings.NewReader(`{"email":"user@example.com","password":"user-password"}`))
+	require.NoError(t, err)
+	resp.Body.Close()
+	cookie := resp.Cookies()[0]
+	req, _ := http.NewRequest("GET", "http://"+addr+"/api/get-session-status", nil)
+	req.AddCookie(cookie)
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	cancel()
+	require.NoError(t, <-done)
+
+	text := logs.String()
+	var requests []string
+	for _, line := range strings.Split(text, "\n") {
+		if strings.Contains(line, "msg=request") {
+			requests = append(requests, line)
+		}
+	}
+	require.Len(t, requests, 2, text)
+	assert.Contains(t, requests[0], "method=POST path=/api/auth/signin status=200 duration=")
+	assert.Contains(t, requests[1], "method=GET path=/api/get-session-status status=200")
+	assert.NotContains(t, text, "user-password")
+	assert.NotContains(t, text, cookie.Value)
+	assert.NotContains(t, text, "query-secret")
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }

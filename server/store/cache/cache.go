@@ -1,0 +1,165 @@
+// Package cache keeps database-strategy session records in memory in front of
+// a store, so the hot path (every status check reads the session) does not
+// query the database.
+//
+// It is correct only while this process is the only writer of sessions in
+// the store: every create, touch and delete goes through the cache and keeps
+// it exact. The embedded SQLite store is used that way (the server holds a
+// lock on its data directory); stores shared by several instances
+// (PostgreSQL, Redis) are not wrapped.
+package cache
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/sessionguard/sessionguard/server/store"
+)
+
+// DefaultMaxEntries bounds the cache; about 200 bytes each.
+const DefaultMaxEntries = 100_000
+
+// Store is a store.Store whose session reads are served from memory. Build
+// one with New. It is safe for concurrent use.
+type Store struct {
+	store.Store
+	max int
+
+	mu      sync.RWMutex
+	entries map[string]store.Session // by string(IDHash)
+	// epoch grows on every delete, so a read that raced a delete does not put
+	// the deleted record back.
+	epoch uint64
+}
+
+// New wraps next. maxEntries < 1 takes DefaultMaxEntries.
+func New(next store.Store, maxEntries int) *Store {
+	if maxEntries < 1 {
+		maxEntries = DefaultMaxEntries
+	}
+	return &Store{Store: next, max: maxEntries, entries: make(map[string]store.Session)}
+}
+
+// Session implements store.Sessions from memory, reading the store on a miss.
+func (c *Store) Session(ctx context.Context, h []byte, now time.Time) (store.Session, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return store.Session{}, false, err
+	}
+	c.mu.RLock()
+	s, ok := c.entries[string(h)]
+	epoch := c.epoch
+	c.mu.RUnlock()
+	if ok {
+		if !s.Live(now) {
+			return store.Session{}, false, nil
+		}
+		return clone(s), true, nil
+	}
+	s, found, err := c.Store.Session(ctx, h, now)
+	if err != nil || !found {
+		return s, found, err
+	}
+	c.mu.Lock()
+	if c.epoch == epoch {
+		c.put(clone(s))
+	}
+	c.mu.Unlock()
+	return s, true, nil
+}
+
+// CreateSession implements store.Sessions.
+func (c *Store) CreateSession(ctx context.Context, s store.Session) error {
+	if err := c.Store.CreateSession(ctx, s); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.put(clone(s))
+	c.mu.Unlock()
+	return nil
+}
+
+// TouchSession implements store.Sessions.
+func (c *Store) TouchSession(ctx context.Context, h []byte, expires time.Time) error {
+	if err := c.Store.TouchSession(ctx, h, expires); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	if s, ok := c.entries[string(h)]; ok {
+		s.Expires = expires.UTC()
+		c.entries[string(h)] = s
+	}
+	c.mu.Unlock()
+	return nil
+}
+
+// DeleteSession implements store.Sessions. The record leaves the cache
+// before the store, so no reader sees it once this returns.
+func (c *Store) DeleteSession(ctx context.Context, h []byte) error {
+	c.mu.Lock()
+	delete(c.entries, string(h))
+	c.epoch++
+	c.mu.Unlock()
+	err := c.Store.DeleteSession(ctx, h)
+	// A miss that read the row while the store deleted it may have cached it.
+	c.mu.Lock()
+	delete(c.entries, string(h))
+	c.epoch++
+	c.mu.Unlock()
+	return err
+}
+
+// DeleteUserSessions implements store.Sessions.
+func (c *Store) DeleteUserSessions(ctx context.Context, userID string) (int, error) {
+	c.drop(func(s *store.Session) bool { return s.UserID == userID })
+	n, err := c.Store.DeleteUserSessions(ctx, userID)
+	c.drop(func(s *store.Session) bool { return s.UserID == userID })
+	return n, err
+}
+
+// DeleteExpiredSessions implements store.Sessions.
+func (c *Store) DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error) {
+	n, err := c.Store.DeleteExpiredSessions(ctx, now)
+	c.drop(func(s *store.Session) bool { return !s.Live(now) })
+	return n, err
+}
+
+// Len returns the number of cached records.
+func (c *Store) Len() int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.entries)
+}
+
+func (c *Store) drop(match func(*store.Session) bool) {
+	c.mu.Lock()
+	for k, s := range c.entries {
+		if match(&s) {
+			delete(c.entries, k)
+		}
+	}
+	c.epoch++
+	c.mu.Unlock()
+}
+
+// put adds s, first making room by dropping arbitrary entries (map order);
+// a dropped record is simply read from the store again. Callers hold mu.
+func (c *Store) put(s store.Session) {
+	if len(c.entries) >= c.max {
+		n := c.max/10 + 1
+		for k := range c.entries {
+			delete(c.entries, k)
+			if n--; n == 0 {
+				break
+			}
+		}
+	}
+	c.entries[string(s.IDHash)] = s
+}
+
+// clone copies the hash and puts the times in UTC, as stores return them.
+func clone(s store.Session) store.Session {
+	s.IDHash = append([]byte(nil), s.IDHash...)
+	s.CreatedAt, s.Expires, s.AbsExpires = s.CreatedAt.UTC(), s.Expires.UTC(), s.AbsExpires.UTC()
+	return s
+}
