@@ -208,3 +208,5 @@ func form(kv ...string) io.Reader {
 	}
 	return strings.NewReader(v.Encode())
 }
+
+func jsonBody(s string) io.Reader { return strings.NewReader(s) }

@@ -1,0 +1,254 @@
+// Command loadcmp compares, on loopback and in one run, how many requests per
+// second bin/sessionguard answers on GET /api/get-session-status (signed in,
+// SQLite store, default flags) against a bare net/http handler that writes the
+// same body. Both servers run as separate processes; the load comes from wrk
+// when it is installed, otherwise from a Go client built in here. The ratio is
+// what docs/PERFORMANCE.md reports.
+//
+//	go run ./internal/loadcmp -bin bin/sessionguard -static static
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+func main() {
+	bare := flag.String("serve-bare", "", "internal: serve the bare handler on this address")
+	bin := flag.String("bin", "bin/sessionguard", "the sessionguard binary")
+	static := flag.String("static", "static", "static directory for sessionguard")
+	duration := flag.Duration("duration", 5*time.Second, "length of each load run")
+	conns := flag.Int("connections", 32, "concurrent keep-alive connections")
+	rounds := flag.Int("rounds", 3, "alternating rounds per target; the best of each is reported")
+	extra := flag.String("sg-flags", "", "extra flags for sessionguard, space-separated")
+	flag.Parse()
+	if *bare != "" {
+		serveBare(*bare)
+		return
+	}
+	if err := compare(*bin, *static, *extra, *duration, *conns, *rounds); err != nil {
+		fmt.Fprintln(os.Stderr, "loadcmp:", err)
+		os.Exit(1)
+	}
+}
+
+var body = []byte(`{"status":200}` + "\n")
+
+func serveBare(addr string) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		_, _ = w.Write(body)
+	})
+	if err := http.ListenAndServe(addr, h); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+func start(ctx context.Context, name string, args ...string) (*exec.Cmd, error) {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Stdout, cmd.Stderr = nil, nil // /dev/null: log formatting is measured, terminal I/O is not
+	return cmd, cmd.Start()
+}
+
+func waitUp(url string) error {
+	for range 100 {
+		if resp, err := http.Get(url); err == nil {
+			resp.Body.Close()
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return errors.New("server did not come up: " + url)
+}
+
+func compare(bin, static, extra string, d time.Duration, conns, rounds int) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	bareAddr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	sgAddr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	data, err := os.MkdirTemp("", "loadcmp")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(data)
+	b, err := start(ctx, self, "-serve-bare", bareAddr)
+	if err != nil {
+		return err
+	}
+	defer b.Process.Kill()
+	args := []string{"-addr", sgAddr, "-data", data, "-static", static, "-demo"}
+	if extra != "" {
+		args = append(args, strings.Fields(extra)...)
+	}
+	s, err := start(ctx, bin, args...)
+	if err != nil {
+		return err
+	}
+	defer s.Process.Kill()
+	if err := waitUp("http://" + bareAddr + "/"); err != nil {
+		return err
+	}
+	if err := waitUp("http://" + sgAddr + "/healthz"); err != nil {
+		return err
+	}
+	cookie, err := signIn("http://" + sgAddr)
+	if err != nil {
+		return err
+	}
+	gen := "wrk"
+	if _, err := exec.LookPath("wrk"); err != nil {
+		gen = "go-client"
+	}
+	bareURL := "http://" + bareAddr + "/api/get-session-status"
+	sgURL := "http://" + sgAddr + "/api/get-session-status"
+	// Check the status answer is the signed-in one before measuring it.
+	if got, err := fetch(sgURL, cookie); err != nil || !strings.Contains(got, `"status":200`) {
+		return fmt.Errorf("status check is not signed in: %q %v", got, err)
+	}
+	var bestBare, bestSG float64
+	for range rounds {
+		rb, err := load(gen, bareURL, "", d, conns)
+		if err != nil {
+			return err
+		}
+		rs, err := load(gen, sgURL, cookie, d, conns)
+		if err != nil {
+			return err
+		}
+		bestBare, bestSG = max(bestBare, rb), max(bestSG, rs)
+	}
+	fmt.Printf("generator: %s, %d connections, %s per run, best of %d alternating rounds\n", gen, conns, d, rounds)
+	fmt.Printf("| target | requests/s |\n|---|---|\n")
+	fmt.Printf("| bare net/http handler | %.0f |\n", bestBare)
+	fmt.Printf("| sessionguard GET /api/get-session-status (signed in, sqlite%s) | %.0f |\n", flagNote(extra), bestSG)
+	fmt.Printf("| ratio | %.2f× |\n", bestSG/bestBare)
+	return nil
+}
+
+func flagNote(extra string) string {
+	if extra == "" {
+		return ""
+	}
+	return ", " + extra
+}
+
+func signIn(base string) (string, error) {
+	resp, err := http.Post(base+"/api/auth/signin", "application/json",
+		strings.NewReader(`{"email":"user@example.com","password":"user-password"}`))
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || len(resp.Cookies()) == 0 {
+		return "", fmt.Errorf("sign-in answered %s", resp.Status)
+	}
+	c := resp.Cookies()[0]
+	return c.Name + "=" + c.Value, nil
+}
+
+func fetch(url, cookie string) (string, error) {
+	req, _ := http.NewRequest("GET", url, nil)
+	if cookie != "" {
+		req.Header.Set("Cookie", cookie)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return string(b), err
+}
+
+var wrkRPS = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+
+func load(gen, url, cookie string, d time.Duration, conns int) (float64, error) {
+	if gen == "wrk" {
+		args := []string{"-t2", "-c" + strconv.Itoa(conns), "-d" + strconv.Itoa(int(d.Seconds())) + "s"}
+		if cookie != "" {
+			args = append(args, "-H", "Cookie: "+cookie)
+		}
+		out, err := exec.Command("wrk", append(args, url)...).CombinedOutput()
+		if err != nil {
+			return 0, fmt.Errorf("wrk: %v: %s", err, out)
+		}
+		if strings.Contains(string(out), "Non-2xx") {
+			return 0, fmt.Errorf("wrk saw errors: %s", out)
+		}
+		m := wrkRPS.FindSubmatch(out)
+		if m == nil {
+			return 0, fmt.Errorf("wrk output not understood: %s", out)
+		}
+		return strconv.ParseFloat(string(m[1]), 64)
+	}
+	return goLoad(url, cookie, d, conns)
+}
+
+// goLoad is the fallback generator: conns goroutines on keep-alive
+// connections, each sending requests back to back for d.
+func goLoad(url, cookie string, d time.Duration, conns int) (float64, error) {
+	tr := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}
+	client := &http.Client{Transport: tr}
+	defer tr.CloseIdleConnections()
+	var n, failed atomic.Int64
+	deadline := time.Now().Add(d)
+	var wg sync.WaitGroup
+	for range conns {
+		wg.Go(func() {
+			for time.Now().Before(deadline) {
+				req, _ := http.NewRequest("GET", url, nil)
+				if cookie != "" {
+					req.Header.Set("Cookie", cookie)
+				}
+				resp, err := client.Do(req)
+				if err != nil {
+					failed.Add(1)
+					continue
+				}
+				_, _ = io.Copy(io.Discard, bufio.NewReader(resp.Body))
+				resp.Body.Close()
+				n.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if failed.Load() > 0 {
+		return 0, fmt.Errorf("%d requests failed", failed.Load())
+	}
+	return float64(n.Load()) / d.Seconds(), nil
+}
