@@ -1,7 +1,6 @@
 package client
 
 import (
-	"strconv"
 	"strings"
 	"time"
 
@@ -37,7 +36,7 @@ func DecodeSession(v Value) (*wire.Session, error) {
 	}
 	t, err := parseTime(exp)
 	if err != nil {
-		return nil, wrap(ErrBadSession, "bad expires "+strconv.Quote(exp))
+		return nil, wrap(ErrBadSession, "bad expires \""+exp+"\"")
 	}
 	return &wire.Session{User: user, Expires: t}, nil
 }

@@ -1,0 +1,490 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"errors"
+	"syscall/js"
+	"time"
+
+	"github.com/sessionguard/sessionguard/wasm/client"
+	"github.com/sessionguard/sessionguard/wire"
+)
+
+// This is the only file that imports syscall/js. browser implements
+// client.Browser (and the optional client.Broadcaster and client.Clock) on
+// the real page. JavaScript exceptions, which syscall/js turns into Go
+// panics, are caught where page code or the platform can throw.
+
+// stateKey is the member of history.state that holds the Client's index.
+const stateKey = "sgIndex"
+
+// channelName is the BroadcastChannel that tabs of one origin share.
+const channelName = "sessionguard"
+
+type browser struct {
+	win, doc, history, location js.Value
+	object, json, array         js.Value
+	channel                     js.Value // a BroadcastChannel, or undefined
+	listeners                   []listener
+}
+
+// listener is one event listener the module added; close removes it.
+type listener struct {
+	target js.Value
+	event  string
+	fn     js.Func
+}
+
+func newBrowser() *browser {
+	g := js.Global()
+	b := &browser{
+		win: g, doc: g.Get("document"), history: g.Get("history"), location: g.Get("location"),
+		object: g.Get("Object"), json: g.Get("JSON"), array: g.Get("Array"),
+	}
+	if bc := g.Get("BroadcastChannel"); bc.Type() == js.TypeFunction {
+		b.try("BroadcastChannel", func() { b.channel = bc.New(channelName) })
+	}
+	return b
+}
+
+// try runs f and reports whether it ran without a JavaScript exception;
+// an exception is logged to the console.
+func (b *browser) try(what string, f func()) (ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			ok = false
+			msg := "panic"
+			if e, isErr := r.(error); isErr {
+				msg = e.Error()
+			}
+			b.win.Get("console").Call("error", "sessionguard: "+what+": "+msg)
+		}
+	}()
+	f()
+	return true
+}
+
+// listen routes the page's events to c.
+func (b *browser) listen(c *client.Client) {
+	b.on(b.win, "click", func(ev js.Value) {
+		ce := client.ClickEvent{
+			Button:           ev.Get("button").Int(),
+			Ctrl:             ev.Get("ctrlKey").Truthy(),
+			Meta:             ev.Get("metaKey").Truthy(),
+			Shift:            ev.Get("shiftKey").Truthy(),
+			Alt:              ev.Get("altKey").Truthy(),
+			DefaultPrevented: ev.Get("defaultPrevented").Truthy(),
+			Target:           elementOf(ev.Get("target")),
+		}
+		if c.HandleClick(ce) != nil {
+			ev.Call("preventDefault")
+		}
+	})
+	b.on(b.win, "popstate", func(ev js.Value) {
+		idx, ok := indexOf(ev.Get("state"))
+		c.HandlePopState(idx, ok)
+	})
+	b.on(b.win, "pageshow", func(ev js.Value) {
+		if ev.Get("persisted").Truthy() {
+			go c.Refresh()
+		}
+	})
+	if b.channel.Type() == js.TypeObject {
+		b.on(b.channel, "message", func(ev js.Value) {
+			go c.HandleBroadcast(wrap(ev.Get("data")))
+		})
+	}
+}
+
+func (b *browser) on(target js.Value, event string, f func(ev js.Value)) {
+	fn := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		if len(args) > 0 {
+			b.try(event, func() { f(args[0]) })
+		}
+		return nil
+	})
+	target.Call("addEventListener", event, fn)
+	b.listeners = append(b.listeners, listener{target, event, fn})
+}
+
+// close removes the listeners and releases their functions.
+func (b *browser) close() {
+	for _, l := range b.listeners {
+		l.target.Call("removeEventListener", l.event, l.fn)
+		l.fn.Release()
+	}
+	b.listeners = nil
+	if b.channel.Type() == js.TypeObject {
+		b.channel.Call("close")
+	}
+}
+
+func (b *browser) Location() client.Location {
+	l := b.location
+	return client.Location{
+		Origin: l.Get("origin").String(),
+		Path:   l.Get("pathname").String(),
+		Search: l.Get("search").String(),
+		Hash:   l.Get("hash").String(),
+	}
+}
+
+func (b *browser) Embedded(id string) (client.Value, bool) {
+	el := b.doc.Call("getElementById", id)
+	if el.Type() != js.TypeObject {
+		return nil, false
+	}
+	return b.parse(el.Get("textContent").String())
+}
+
+// parse runs JSON.parse; ok is false when text is not JSON.
+func (b *browser) parse(text string) (v client.Value, ok bool) {
+	ok = b.try("JSON.parse", func() { v = wrap(b.json.Call("parse", text)) })
+	return v, ok
+}
+
+func indexOf(state js.Value) (int, bool) {
+	if state.Type() != js.TypeObject {
+		return 0, false
+	}
+	i := state.Get(stateKey)
+	if i.Type() != js.TypeNumber {
+		return 0, false
+	}
+	return i.Int(), true
+}
+
+func (b *browser) HistoryIndex() (int, bool) { return indexOf(b.history.Get("state")) }
+
+func (b *browser) PushState(index int, url string) {
+	state := b.object.New()
+	state.Set(stateKey, index)
+	if !b.try("pushState", func() { b.history.Call("pushState", state, "", url) }) {
+		b.Load(url, false)
+	}
+}
+
+func (b *browser) ReplaceState(index int, url string) {
+	// Keep what other code stored in the entry's state.
+	state := b.object.New()
+	if old := b.history.Get("state"); old.Type() == js.TypeObject {
+		b.object.Call("assign", state, old)
+	}
+	state.Set(stateKey, index)
+	b.try("replaceState", func() { b.history.Call("replaceState", state, "", url) })
+}
+
+func (b *browser) Go(delta int) { b.try("history.go", func() { b.history.Call("go", delta) }) }
+
+func (b *browser) Load(url string, replace bool) {
+	method := "assign"
+	if replace {
+		method = "replace"
+	}
+	b.try("location."+method, func() { b.location.Call(method, url) })
+}
+
+func (b *browser) ScrollToTop() { b.win.Call("scrollTo", 0, 0) }
+
+func (b *browser) Query(selector string) []client.Element {
+	var out []client.Element
+	b.try("querySelectorAll", func() {
+		list := b.doc.Call("querySelectorAll", selector)
+		n := list.Length()
+		out = make([]client.Element, n)
+		for i := 0; i < n; i++ {
+			out[i] = element{list.Index(i)}
+		}
+	})
+	return out
+}
+
+func (b *browser) Dispatch(event string, detail any) {
+	var d js.Value
+	switch v := detail.(type) {
+	case *wire.Session:
+		d = sessionJS(v)
+	case client.Blocked:
+		d = b.object.New()
+		d.Set("to", v.To)
+		d.Set("reason", v.Reason)
+	case client.Navigated:
+		d = b.object.New()
+		d.Set("url", v.URL)
+		d.Set("path", v.Path)
+		d.Set("signIn", v.SignIn)
+	default:
+		d = js.Null()
+	}
+	init := b.object.New()
+	init.Set("detail", d)
+	b.try("dispatchEvent", func() {
+		b.win.Call("dispatchEvent", b.win.Get("CustomEvent").New(event, init))
+	})
+}
+
+func (b *browser) Fetch(req client.Request) (*client.Response, error) {
+	init := b.object.New()
+	init.Set("method", req.Method)
+	init.Set("credentials", "same-origin")
+	init.Set("cache", "no-store")
+	headers := b.object.New()
+	headers.Set("Accept", "application/json")
+	if req.Body != nil {
+		body := b.object.New()
+		for k, v := range req.Body {
+			body.Set(k, v)
+		}
+		headers.Set("Content-Type", "application/json")
+		init.Set("body", b.json.Call("stringify", body))
+	}
+	init.Set("headers", headers)
+	if req.Timeout > 0 {
+		if as := b.win.Get("AbortSignal"); as.Type() == js.TypeFunction && as.Get("timeout").Type() == js.TypeFunction {
+			init.Set("signal", as.Call("timeout", req.Timeout.Milliseconds()))
+		}
+	}
+	var promise js.Value
+	if !b.try("fetch", func() { promise = b.win.Call("fetch", req.URL, init) }) {
+		return nil, errors.New("fetch refused " + req.URL)
+	}
+	resp, err := await(promise)
+	if err != nil {
+		return nil, err
+	}
+	text, err := await(resp.Call("text"))
+	if err != nil {
+		return nil, err
+	}
+	r := &client.Response{Status: resp.Get("status").Int(), Header: map[string]string{}}
+	pairs := b.array.Call("from", resp.Get("headers"))
+	for i, n := 0, pairs.Length(); i < n; i++ {
+		p := pairs.Index(i)
+		r.Header[p.Index(0).String()] = p.Index(1).String()
+	}
+	var ok bool
+	r.Body, ok = b.parse(text.String())
+	r.BadBody = !ok
+	return r, nil
+}
+
+func (b *browser) Broadcast(s *wire.Session) {
+	if b.channel.Type() != js.TypeObject {
+		return
+	}
+	msg := b.object.New()
+	msg.Set("session", sessionJS(s))
+	b.try("postMessage", func() { b.channel.Call("postMessage", msg) })
+}
+
+func (b *browser) Now() time.Time { return time.Now() }
+
+// AfterFunc schedules f with setTimeout; f runs in its own goroutine, so the
+// timer's callback returns to JavaScript at once.
+func (b *browser) AfterFunc(d time.Duration, f func()) client.Timer {
+	t := &timer{b: b}
+	t.fn = js.FuncOf(func(js.Value, []js.Value) any {
+		if !t.done {
+			t.done = true
+			t.fn.Release()
+			go f()
+		}
+		return nil
+	})
+	ms := (d + time.Millisecond - 1) / time.Millisecond
+	t.id = b.win.Call("setTimeout", t.fn, int64(ms))
+	return t
+}
+
+// timer is a setTimeout. The module runs on one thread, so done needs no
+// lock.
+type timer struct {
+	b    *browser
+	id   js.Value
+	fn   js.Func
+	done bool
+}
+
+func (t *timer) Stop() bool {
+	if t.done {
+		return false
+	}
+	t.done = true
+	t.b.win.Call("clearTimeout", t.id)
+	t.fn.Release()
+	return true
+}
+
+// element is a DOM element.
+type element struct{ v js.Value }
+
+// elementOf returns the element an event target is or is in, or nil.
+func elementOf(v js.Value) client.Element {
+	if v.Type() != js.TypeObject {
+		return nil
+	}
+	if v.Get("nodeType").Int() != 1 { // a text node: take its parent
+		v = v.Get("parentElement")
+		if v.Type() != js.TypeObject {
+			return nil
+		}
+	}
+	return element{v}
+}
+
+func (e element) Attr(name string) (string, bool) {
+	a := e.v.Call("getAttribute", name)
+	if a.Type() != js.TypeString {
+		return "", false
+	}
+	return a.String(), true
+}
+
+func (e element) SetHidden(hidden bool) {
+	if e.v.Get("hidden").Truthy() != hidden {
+		e.v.Set("hidden", hidden)
+	}
+}
+
+func (e element) SetText(text string) {
+	if e.v.Get("textContent").String() != text {
+		e.v.Set("textContent", text)
+	}
+}
+
+func (e element) Tag() string {
+	if t := e.v.Get("tagName"); t.Type() == js.TypeString {
+		return t.String()
+	}
+	return ""
+}
+
+func (e element) Parent() client.Element {
+	p := e.v.Get("parentElement")
+	if p.Type() != js.TypeObject {
+		return nil
+	}
+	return element{p}
+}
+
+func (e element) Href() string {
+	if h := e.v.Get("href"); h.Type() == js.TypeString { // not an SVG link
+		return h.String()
+	}
+	return ""
+}
+
+// value is a JSON value made by JSON.parse.
+type value struct{ v js.Value }
+
+// wrap returns v as a client.Value; null and undefined are nil.
+func wrap(v js.Value) client.Value {
+	if v.IsNull() || v.IsUndefined() {
+		return nil
+	}
+	return value{v}
+}
+
+func (j value) Get(key string) client.Value {
+	if j.v.Type() != js.TypeObject {
+		return nil
+	}
+	return wrap(j.v.Get(key))
+}
+
+func (j value) AsString() (string, bool) {
+	if j.v.Type() != js.TypeString {
+		return "", false
+	}
+	return j.v.String(), true
+}
+
+func (j value) AsNumber() (float64, bool) {
+	if j.v.Type() != js.TypeNumber {
+		return 0, false
+	}
+	return j.v.Float(), true
+}
+
+func (j value) Len() int {
+	if !js.Global().Get("Array").Call("isArray", j.v).Bool() {
+		return 0
+	}
+	return j.v.Length()
+}
+
+func (j value) Index(i int) client.Value {
+	if i < 0 || i >= j.Len() {
+		return nil
+	}
+	return wrap(j.v.Index(i))
+}
+
+// sessionJS returns the session as the plain object of the contract, or
+// null.
+func sessionJS(s *wire.Session) js.Value {
+	if s == nil {
+		return js.Null()
+	}
+	object := js.Global().Get("Object")
+	u := object.New()
+	u.Set("id", s.User.ID)
+	u.Set("email", s.User.Email)
+	u.Set("name", s.User.Name)
+	u.Set("role", s.User.Role)
+	o := object.New()
+	o.Set("user", u)
+	o.Set("expires", s.Expires.UTC().Format(wire.TimeFormat))
+	return o
+}
+
+// awaiter waits for a Promise from a goroutine (never from an event
+// handler, which must not block).
+type awaiter struct {
+	resolve, reject js.Func
+	ch              chan awaited
+}
+
+type awaited struct {
+	v   js.Value
+	err error
+}
+
+func await(p js.Value) (js.Value, error) {
+	a := &awaiter{ch: make(chan awaited, 1)}
+	a.resolve = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		a.ch <- awaited{v: first(args)}
+		return nil
+	})
+	a.reject = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		a.ch <- awaited{err: jsError(first(args))}
+		return nil
+	})
+	defer a.resolve.Release()
+	defer a.reject.Release()
+	p.Call("then", a.resolve, a.reject)
+	r := <-a.ch
+	return r.v, r.err
+}
+
+func first(args []js.Value) js.Value {
+	if len(args) == 0 {
+		return js.Undefined()
+	}
+	return args[0]
+}
+
+// jsError turns a rejection reason into an error.
+func jsError(v js.Value) error {
+	if v.Type() == js.TypeObject {
+		if m := v.Get("message"); m.Type() == js.TypeString {
+			name := v.Get("name")
+			if name.Type() == js.TypeString {
+				return errors.New(name.String() + ": " + m.String())
+			}
+			return errors.New(m.String())
+		}
+	}
+	return errors.New("rejected: " + js.Global().Call("String", v).String())
+}
