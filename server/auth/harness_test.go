@@ -83,6 +83,7 @@ type env struct {
 	auth  *auth.Server
 	mgr   *session.Manager
 	dir   string // the static directory
+	users *users.Service
 }
 
 type option func(*auth.Config)
@@ -124,7 +125,7 @@ func newEnv(t *testing.T, opts ...option) *env {
 	require.NoError(t, err)
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(srv.Close)
-	return &env{t: t, srv: srv, clock: c, store: fs, auth: a, mgr: mgr, dir: dir}
+	return &env{t: t, srv: srv, clock: c, store: fs, auth: a, mgr: mgr, dir: dir, users: svc}
 }
 
 // client returns a client with its own cookies that does not follow

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Benchmarks behind docs/PERFORMANCE.md. Run through ./build.sh bench, which
+# builds bin/sessionguard and static/sessionguard.wasm first.
+#   ./build.sh bench            everything (about two minutes)
+#   BENCH_QUICK=1 ./build.sh bench   shorter load runs
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+section() { printf '\n## %s\n\n' "$*"; }
+
+section "Machine"
+echo "- $(uname -srm), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
+echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
+echo "- $(go version)"
+echo "- load generator: $(command -v wrk >/dev/null && wrk --version 2>&1 | head -1 || echo 'Go client (wrk not installed)')"
+
+section "Go benchmarks"
+echo '```'
+go test -run '^$' -bench . -benchmem -count 1 \
+  ./policy ./server/session ./server/auth ./server/store/cache ./server/store/memory ./server/store/sqlite \
+  | grep -E '^(Benchmark|goos|cpu)'
+echo '```'
+
+section "Loopback load: status check against a bare net/http handler"
+go build -o bin/loadcmp ./internal/loadcmp
+if [ "${BENCH_QUICK:-}" = 1 ]; then dur=3s rounds=2; else dur=5s rounds=3; fi
+bin/loadcmp -bin bin/sessionguard -static static -duration "$dur" -rounds "$rounds"
+
+section "Browser module size"
+raw=$(wc -c < static/sessionguard.wasm)
+gz=$(gzip -9 -c static/sessionguard.wasm | wc -c)
+printf '| file | raw | gzip -9 |\n|---|---|---|\n'
+awk -v r="$raw" -v g="$gz" 'BEGIN { printf "| static/sessionguard.wasm | %d bytes (%.0f KiB) | %d bytes (%.0f KiB) |\n", r, r/1024, g, g/1024 }'
+
+section "Browser module start-up in Chromium"
+if command -v chromium >/dev/null 2>&1; then
+  echo '```'
+  go test -run '^$' -bench BenchmarkModuleStartup -benchtime 10x ./e2e | grep -E '^Benchmark' || true
+  echo '```'
+else
+  echo "chromium not installed: skipped"
+fi
