@@ -1,0 +1,118 @@
+/*
+ * app.js: glue for the demo page only (no logic of the module lives here):
+ * the sign-in form, the sign-out button, the messages for blocked
+ * navigations and the "you need to sign in" notice.
+ */
+(() => {
+  'use strict';
+  const $ = (id) => document.getElementById(id);
+  const sg = window.sessionguard;
+  let moduleFailed = !sg;
+
+  const show = (el, text) => {
+    if (!el) return;
+    el.textContent = text || '';
+    el.hidden = !text;
+  };
+
+  // The page a sign-in should lead to: ?callbackUrl=… when present.
+  const callbackUrl = () => new URLSearchParams(location.search).get('callbackUrl');
+
+  const renderNotice = () => {
+    const cb = callbackUrl();
+    $('signin-callback').textContent = cb || '';
+    $('signin-notice').hidden = !cb;
+    $('not-found-path').textContent = location.pathname;
+  };
+
+  const start = () => {
+    renderNotice();
+
+    // Fill the form from a demo account.
+    for (const b of document.querySelectorAll('.account')) {
+      b.addEventListener('click', () => {
+        $('signin-email').value = b.dataset.email;
+        $('signin-password').value = b.dataset.password;
+        $('signin-submit').focus();
+      });
+    }
+
+    const form = $('signin-form');
+    const submit = $('signin-submit');
+    let waitTimer = 0;
+    const waitFor = (seconds) => {
+      clearInterval(waitTimer);
+      let left = seconds;
+      const tick = () => {
+        if (left <= 0) {
+          clearInterval(waitTimer);
+          submit.disabled = false;
+          submit.textContent = 'Sign in';
+          return;
+        }
+        submit.disabled = true;
+        submit.textContent = `Wait ${left} s`;
+        left -= 1;
+      };
+      tick();
+      waitTimer = setInterval(tick, 1000);
+    };
+
+    form.addEventListener('submit', async (ev) => {
+      if (moduleFailed) return; // the server takes the plain form post
+      ev.preventDefault();
+      show($('signin-error'), '');
+      $('signin-redirect').value = callbackUrl() || '/dashboard';
+      submit.disabled = true;
+      submit.textContent = 'Signing in…';
+      let result;
+      try {
+        result = await sg.signIn({
+          email: $('signin-email').value,
+          password: $('signin-password').value,
+          redirectUrl: $('signin-redirect').value,
+        });
+      } catch (err) {
+        result = { ok: false, error: `Sign-in is not available: ${err.message}` };
+      }
+      submit.disabled = false;
+      submit.textContent = 'Sign in';
+      if (result.ok) {
+        form.reset();
+        return;
+      }
+      show($('signin-error'), result.error);
+      $('signin-password').value = '';
+      if (result.retryAfter > 0) waitFor(result.retryAfter);
+      $('signin-password').focus();
+    });
+
+    $('signout').addEventListener('click', async () => {
+      const r = await sg.signOut({ redirectUrl: '/' }).catch((err) => ({ ok: false, error: err.message }));
+      if (!r.ok) show($('blocked-message'), `Could not sign out: ${r.error}`);
+    });
+  };
+
+  const messages = {
+    unauthenticated: (to) => `You need to sign in to see ${to}.`,
+    forbidden: (to) => `You need the admin role to see ${to}.`,
+    error: (to) => `Could not check your session with the server, so ${to} was not opened. Please try again.`,
+  };
+  window.addEventListener('sessionguard:blocked', (ev) => {
+    const { to, reason } = ev.detail;
+    show($('blocked-message'), (messages[reason] || messages.error)(to));
+  });
+  window.addEventListener('sessionguard:navigate', (ev) => {
+    // The move to the sign-in page right after a refusal keeps the message.
+    if (!ev.detail.signIn) show($('blocked-message'), '');
+    renderNotice();
+  });
+  window.addEventListener('sessionguard:change', (ev) => {
+    if (ev.detail) show($('signin-error'), '');
+  });
+
+  if (!sg) return;
+  sg.ready.then(start, () => {
+    moduleFailed = true;
+  });
+})();

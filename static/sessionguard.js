@@ -1,0 +1,162 @@
+/*
+ * sessionguard.js: loads the sessionguard browser module (sessionguard.wasm,
+ * next to this file) and defines window.sessionguard at once, so a page can
+ * write sessionguard.ready.then(...) straight away. Load wasm_exec.js first.
+ *
+ *   ready                 Promise: resolves with the initial session (or null)
+ *                         once the module runs; rejects with an Error if it
+ *                         cannot load.
+ *   session()             the current session, or null
+ *   signIn({email, password, redirectUrl})
+ *                         Promise of {ok, error?, redirectUrl?, retryAfter?, status}
+ *   signOut({redirectUrl}?) Promise of {ok, redirectUrl?, error?, status}
+ *   goto(path, {replace}?) Promise of true (navigated) or false (cancelled)
+ *   isPublic(path)        whether the server lets everybody see path
+ *   onChange(fn)          fn(session|null) on every change; returns unsubscribe
+ *   refresh()             Promise of the session read again from the server
+ *
+ * The logic lives in the Go module; this file only loads it and queues the
+ * calls made before it runs. <html> gets the class sg-loading until then,
+ * sg-ready after, or sg-failed if the module could not start.
+ */
+(() => {
+  'use strict';
+  if (window.sessionguard) return;
+
+  const root = document.documentElement;
+  root.classList.add('sg-loading');
+  const script = document.currentScript;
+  const wasmURL = new URL('sessionguard.wasm', (script && script.src) || location.href).href;
+
+  let impl = null; // the module's object, once attached
+  const waiting = []; // onChange subscriptions made before that
+
+  let resolveReady;
+  let rejectReady;
+  const ready = new Promise((resolve, reject) => {
+    resolveReady = resolve;
+    rejectReady = reject;
+  });
+
+  const report = (err) => {
+    if (typeof reportError === 'function') reportError(err);
+    else console.error(err);
+  };
+
+  // call runs impl[name](...args, resolve, reject) once the module is ready.
+  const call = (name, ...args) =>
+    ready.then(() => new Promise((resolve, reject) => impl[name](...args, resolve, reject)));
+
+  const api = {
+    ready,
+    session: () => (impl ? impl.session() : null),
+    isPublic: (path) => (impl ? impl.isPublic(String(path)) : false),
+    goto: (path, opts) => call('goto', String(path), opts || {}),
+    signIn: (opts) => call('signIn', opts || {}),
+    signOut: (opts) => call('signOut', opts || {}),
+    refresh: () => call('refresh'),
+    onChange(fn) {
+      if (typeof fn !== 'function') throw new TypeError('sessionguard.onChange: fn must be a function');
+      const safe = (session) => {
+        try {
+          fn(session);
+        } catch (err) {
+          report(err);
+        }
+      };
+      let off = null;
+      let active = true;
+      const subscribe = () => {
+        if (active) off = impl.onChange(safe);
+      };
+      if (impl) subscribe();
+      else waiting.push(subscribe);
+      return () => {
+        if (!active) return;
+        active = false;
+        if (off) {
+          const f = off;
+          off = null;
+          f();
+        }
+      };
+    },
+  };
+  ready.catch(() => {}); // reported below; callers still see the rejection
+  Object.defineProperty(window, 'sessionguard', { value: Object.freeze(api), enumerable: true });
+
+  const domReady = new Promise((resolve) => {
+    if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', resolve, { once: true });
+    else resolve();
+  });
+
+  const fetchWasm = async () => {
+    const resp = await fetch(wasmURL, { credentials: 'same-origin' });
+    if (!resp.ok) throw new Error(`HTTP ${resp.status} for ${wasmURL}`);
+    return resp;
+  };
+
+  // instantiate streams the module when the server labels it
+  // application/wasm and falls back to a buffer when it does not (or when
+  // streaming fails for another reason that is no compile error).
+  const instantiate = async (go) => {
+    const resp = await fetchWasm();
+    const type = (resp.headers.get('Content-Type') || '').toLowerCase();
+    if (typeof WebAssembly.instantiateStreaming === 'function' && type.startsWith('application/wasm')) {
+      try {
+        return await WebAssembly.instantiateStreaming(resp, go.importObject);
+      } catch (err) {
+        if (!(err instanceof TypeError)) throw err;
+      }
+      return WebAssembly.instantiate(await (await fetchWasm()).arrayBuffer(), go.importObject);
+    }
+    return WebAssembly.instantiate(await resp.arrayBuffer(), go.importObject);
+  };
+
+  const start = async () => {
+    if (typeof Go !== 'function') throw new Error('wasm_exec.js must be loaded before sessionguard.js');
+    const go = new Go();
+    const { instance } = await instantiate(go);
+    await domReady;
+    return new Promise((resolve, reject) => {
+      // The module takes this object as soon as it starts and calls
+      // attach when it knows the session, or fail.
+      globalThis.__sessionguardBoot = {
+        attach(object, session) {
+          impl = object;
+          for (const subscribe of waiting.splice(0)) subscribe();
+          resolve(session);
+        },
+        fail(message) {
+          reject(new Error(message));
+        },
+      };
+      let exited;
+      try {
+        exited = go.run(instance);
+      } finally {
+        delete globalThis.__sessionguardBoot;
+      }
+      exited.then(() => {
+        impl = null;
+        reject(new Error('sessionguard: the module stopped'));
+      });
+    });
+  };
+
+  start().then(
+    (session) => {
+      root.classList.remove('sg-loading');
+      root.classList.add('sg-ready');
+      resolveReady(session);
+    },
+    (err) => {
+      const error = err instanceof Error ? err : new Error(String(err));
+      if (!error.message.startsWith('sessionguard')) error.message = `sessionguard: could not start: ${error.message}`;
+      root.classList.remove('sg-loading');
+      root.classList.add('sg-failed');
+      console.error(error);
+      rejectReady(error);
+    },
+  );
+})();
