@@ -1,0 +1,232 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sessionguard/sessionguard/policy"
+	"github.com/sessionguard/sessionguard/policy/policytest"
+	"github.com/sessionguard/sessionguard/server/auth"
+	"github.com/sessionguard/sessionguard/server/session"
+	"github.com/sessionguard/sessionguard/server/store"
+	"github.com/sessionguard/sessionguard/server/store/cache"
+	"github.com/sessionguard/sessionguard/server/store/sqlite"
+	"github.com/sessionguard/sessionguard/server/users"
+)
+
+// serverConfig is one way of running the server. Every browser test runs
+// once per config, so a second session strategy (jwt) joins the whole
+// suite by adding a row to serverConfigs.
+type serverConfig struct {
+	name string
+	// strategy builds the session strategy on the store.
+	strategy func(st store.Store, l session.Lifetime) (session.Strategy, error)
+}
+
+var serverConfigs = []serverConfig{
+	{name: "database", strategy: func(st store.Store, l session.Lifetime) (session.Strategy, error) {
+		return session.NewDatabase(st, l)
+	}},
+}
+
+// forEachServer runs f as one subtest per server config. It skips (or
+// fails) the test when there is no browser.
+func forEachServer(t *testing.T, f func(t *testing.T, c serverConfig)) {
+	t.Helper()
+	requireBrowser(t)
+	t.Parallel()
+	for _, c := range serverConfigs {
+		t.Run(c.name, func(t *testing.T) { f(t, c) })
+	}
+}
+
+// The accounts every server has.
+type account struct {
+	Email, Password, Name, Role string
+}
+
+var (
+	demoUser  = account{"user@example.com", "user-password", "Demo User", users.RoleUser}
+	demoAdmin = account{"admin@example.com", "admin-password", "Demo Admin", users.RoleAdmin}
+	// htmlUser's name is markup that runs script if a page inserts it as
+	// HTML.
+	htmlUser = account{"html@example.com", "html-password", `<img src=x onerror="window.__xss=1">`, users.RoleUser}
+)
+
+// fastParams keep sign-in quick; the users package tests the real cost.
+var fastParams = users.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+
+// serverOptions are the knobs a test may turn; the zero options are the
+// server's defaults.
+type serverOptions struct {
+	lifetime session.Lifetime
+}
+
+type serverOption func(*serverOptions)
+
+// withLifetime sets the idle lifetime and the update age.
+func withLifetime(maxAge, updateAge time.Duration) serverOption {
+	return func(o *serverOptions) {
+		o.lifetime.MaxAge, o.lifetime.UpdateAge = maxAge, updateAge
+		o.lifetime.AbsoluteMaxAge = max(o.lifetime.AbsoluteMaxAge, maxAge)
+	}
+}
+
+// server is the real server wired as server/main.go wires it (SQLite behind
+// the session cache, argon2id, the default policy, secure cookies), serving
+// suite.static on a loopback port.
+type server struct {
+	t    testing.TB
+	URL  string // http://127.0.0.1:port
+	addr string // 127.0.0.1:port
+	logs *lockedBuffer
+}
+
+func startServer(t testing.TB, c serverConfig, opts ...serverOption) *server {
+	t.Helper()
+	o := serverOptions{lifetime: session.DefaultLifetime}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	ctx := context.Background()
+	logs := &lockedBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "sessionguard.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() }) // runs last: after the server stopped
+	st := cache.New(db, 0)
+
+	accounts, err := users.New(ctx, st, users.NewHasher(fastParams, 2))
+	require.NoError(t, err)
+	for _, a := range []account{demoUser, demoAdmin, htmlUser} {
+		_, err := accounts.Create(ctx, users.NewAccount{Email: a.Email, Password: a.Password, Name: a.Name, Role: a.Role})
+		require.NoError(t, err)
+	}
+	strategy, err := c.strategy(st, o.lifetime)
+	require.NoError(t, err)
+	pol, err := policy.New(policytest.DefaultPublic, policytest.DefaultAdmin)
+	require.NoError(t, err)
+	a, err := auth.New(auth.Config{
+		Sessions:  session.New(strategy, session.WithLogger(logger)),
+		Users:     accounts,
+		Policy:    pol,
+		Health:    st,
+		StaticDir: suite.static,
+		MaxAge:    o.lifetime.MaxAge,
+		Logger:    logger,
+	})
+	require.NoError(t, err)
+
+	hs := httptest.NewUnstartedServer(a.Handler())
+	require.NoError(t, hs.Listener.Close())
+	hs.Listener, err = net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	hs.Start()
+	t.Cleanup(hs.Close)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("server log:\n%s", logs.String())
+		}
+	})
+	return &server{t: t, URL: hs.URL, addr: hs.Listener.Addr().String(), logs: logs}
+}
+
+// rawGet sends path exactly as given in the request line, as a browser or
+// an attacker would, and returns the status and Location.
+func (s *server) rawGet(path string, cookie *http.Cookie) (int, string) {
+	s.t.Helper()
+	conn, err := net.Dial("tcp", s.addr)
+	require.NoError(s.t, err)
+	defer conn.Close()
+	req := "GET " + path + " HTTP/1.1\r\nHost: " + s.addr + "\r\nConnection: close\r\n"
+	if cookie != nil {
+		req += "Cookie: " + cookie.Name + "=" + cookie.Value + "\r\n"
+	}
+	_, err = io.WriteString(conn, req+"\r\n")
+	require.NoError(s.t, err)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	require.NoError(s.t, err)
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode, resp.Header.Get("Location")
+}
+
+// postJSON posts v as JSON from Go (no browser, so no cross-origin
+// headers) with the cookie, and returns the status and the body.
+func (s *server) postJSON(path string, v any, cookie *http.Cookie) (int, string) {
+	s.t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(s.t, err)
+	req, err := http.NewRequest(http.MethodPost, s.URL+path, bytes.NewReader(b))
+	require.NoError(s.t, err)
+	req.Header.Set("Content-Type", "application/json")
+	if cookie != nil {
+		req.AddCookie(cookie)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(s.t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(s.t, err)
+	return resp.StatusCode, string(body)
+}
+
+// get sends a GET with the cookie and returns the status and the body.
+func (s *server) get(path string, cookie *http.Cookie) (int, string) {
+	s.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, s.URL+path, nil)
+	require.NoError(s.t, err)
+	if cookie != nil {
+		req.AddCookie(cookie)
+	}
+	resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+	require.NoError(s.t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(s.t, err)
+	return resp.StatusCode, string(body)
+}
+
+// signOut ends the session of cookie from outside the browser (another
+// device, an admin), as POST /api/auth/signout does for any strategy.
+func (s *server) signOut(cookie *http.Cookie) {
+	s.t.Helper()
+	code, body := s.postJSON("/api/auth/signout", map[string]string{}, cookie)
+	require.Equal(s.t, http.StatusOK, code, body)
+	code, body = s.get("/api/session", cookie)
+	require.Equal(s.t, http.StatusOK, code)
+	require.Equal(s.t, "null", strings.TrimSpace(body), "the session is gone on the server")
+}
+
+// lockedBuffer is a bytes.Buffer safe for the server's goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
