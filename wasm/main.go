@@ -104,7 +104,6 @@ func newAPI(c *client.Client, b *browser) *api {
 	a.object.Set("signOut", a.signOut)
 	a.object.Set("onChange", a.onChange)
 	a.object.Set("refresh", a.refresh)
-	a.object.Set("signInPath", c.SignInPath())
 	return a
 }
 
