@@ -488,3 +488,159 @@ func jsError(v js.Value) error {
 	}
 	return errors.New("rejected: " + js.Global().Call("String", v).String())
 }
+
+// api is the object the loader wraps as window.sessionguard. Methods that
+// wait take the Promise's resolve (and reject) functions as their last
+// arguments and call them from a goroutine; none of them blocks.
+type api struct {
+	c      *client.Client
+	b      *browser
+	object js.Value
+
+	session, isPublic, gotoFn, signIn, signOut, onChange, refresh js.Func
+}
+
+func newAPI(c *client.Client, b *browser) *api {
+	a := &api{c: c, b: b, object: js.Global().Get("Object").New()}
+	a.session = js.FuncOf(func(js.Value, []js.Value) any { return sessionJS(c.Session()) })
+	a.isPublic = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		p := arg(args, 0)
+		return p.Type() == js.TypeString && c.IsPublic(p.String())
+	})
+	// goto(path, {replace}, resolve)
+	a.gotoFn = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		done := c.Goto(str(arg(args, 0)), arg(args, 1).Type() == js.TypeObject && arg(args, 1).Get("replace").Truthy())
+		resolve := arg(args, 2)
+		go func() { resolve.Invoke(<-done) }()
+		return nil
+	})
+	// signIn({email, password, redirectUrl}, resolve)
+	a.signIn = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		opts, resolve := arg(args, 0), arg(args, 1)
+		email, password, redirect := field(opts, "email"), field(opts, "password"), field(opts, "redirectUrl")
+		go func() { resolve.Invoke(resultJS(c.SignIn(email, password, redirect))) }()
+		return nil
+	})
+	// signOut({redirectUrl}, resolve)
+	a.signOut = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		redirect, resolve := field(arg(args, 0), "redirectUrl"), arg(args, 1)
+		go func() { resolve.Invoke(resultJS(c.SignOut(redirect))) }()
+		return nil
+	})
+	// onChange(fn) → off()
+	a.onChange = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		fn := arg(args, 0)
+		if fn.Type() != js.TypeFunction {
+			return js.Undefined()
+		}
+		return newSubscription(c, b, fn).off.Value
+	})
+	// refresh(resolve, reject)
+	a.refresh = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		resolve, reject := arg(args, 0), arg(args, 1)
+		go func() {
+			s, err := c.Refresh()
+			if err != nil {
+				reject.Invoke(js.Global().Get("Error").New("sessionguard: " + err.Error()))
+				return
+			}
+			resolve.Invoke(sessionJS(s))
+		}()
+		return nil
+	})
+	a.object.Set("session", a.session)
+	a.object.Set("isPublic", a.isPublic)
+	a.object.Set("goto", a.gotoFn)
+	a.object.Set("signIn", a.signIn)
+	a.object.Set("signOut", a.signOut)
+	a.object.Set("onChange", a.onChange)
+	a.object.Set("refresh", a.refresh)
+	return a
+}
+
+// bootHandle is the loader's globalThis.__sessionguardBoot: {attach(impl,
+// session), fail(message)}; a zero handle (module started by something
+// else) ignores both.
+type bootHandle struct{ v js.Value }
+
+// takeBoot returns the loader's handle. main takes it before it can block,
+// since the loader deletes the global once the module first yields.
+func takeBoot() bootHandle { return bootHandle{js.Global().Get(bootGlobal)} }
+
+func (h bootHandle) ok() bool { return h.v.Type() == js.TypeObject }
+
+// attach hands the page window.sessionguard's implementation and the
+// initial session, which resolves sessionguard.ready.
+func (h bootHandle) attach(c *client.Client, b *browser) {
+	if h.ok() {
+		h.v.Call("attach", newAPI(c, b).object, sessionJS(c.Session()))
+	}
+}
+
+// fail rejects sessionguard.ready with message.
+func (h bootHandle) fail(message string) {
+	if h.ok() {
+		h.v.Call("fail", message)
+	}
+}
+
+// subscription is one onChange listener; calling off ends it and releases
+// off itself.
+type subscription struct {
+	off   js.Func
+	unsub func()
+}
+
+func newSubscription(c *client.Client, b *browser, fn js.Value) *subscription {
+	s := &subscription{}
+	s.unsub = c.OnChange(func(sess *wire.Session) {
+		b.try("onChange listener", func() { fn.Invoke(sessionJS(sess)) })
+	})
+	s.off = js.FuncOf(func(js.Value, []js.Value) any {
+		if s.unsub != nil {
+			s.unsub()
+			s.unsub = nil
+			s.off.Release()
+		}
+		return nil
+	})
+	return s
+}
+
+// resultJS returns a sign-in or sign-out result as
+// {ok, error?, redirectUrl?, retryAfter?, status}.
+func resultJS(r client.Result) js.Value {
+	o := js.Global().Get("Object").New()
+	o.Set("ok", r.OK)
+	if r.OK {
+		o.Set("redirectUrl", r.RedirectURL)
+	} else {
+		o.Set("error", r.Error)
+	}
+	if r.Status == 429 {
+		o.Set("retryAfter", r.RetryAfter)
+	}
+	o.Set("status", r.Status)
+	return o
+}
+
+func arg(args []js.Value, i int) js.Value {
+	if i < len(args) {
+		return args[i]
+	}
+	return js.Undefined()
+}
+
+func str(v js.Value) string {
+	if v.Type() != js.TypeString {
+		return ""
+	}
+	return v.String()
+}
+
+func field(o js.Value, key string) string {
+	if o.Type() != js.TypeObject {
+		return ""
+	}
+	return str(o.Get(key))
+}

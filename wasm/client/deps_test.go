@@ -3,6 +3,8 @@ package client_test
 import (
 	"bytes"
 	"compress/gzip"
+	"go/parser"
+	"go/token"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -76,4 +78,24 @@ func TestWasmSize(t *testing.T) {
 	require.NoError(t, w.Close())
 	t.Logf("sessionguard.wasm: %d bytes, %d gzip", len(raw), gz.Len())
 	assert.LessOrEqual(t, gz.Len(), 800<<10, "gzip size over budget")
+}
+
+// TestOnlyJSWasmImportsSyscallJS keeps syscall/js behind one file (DESIGN
+// §6): the rest of the module is plain Go, tested natively.
+func TestOnlyJSWasmImportsSyscallJS(t *testing.T) {
+	files, err := filepath.Glob("../*.go")
+	require.NoError(t, err)
+	more, err := filepath.Glob("*.go")
+	require.NoError(t, err)
+	files = append(files, more...)
+	require.Contains(t, files, filepath.Join("..", "js_wasm.go"))
+	for _, f := range files {
+		parsed, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.ImportsOnly)
+		require.NoError(t, err)
+		for _, imp := range parsed.Imports {
+			if imp.Path.Value == `"syscall/js"` {
+				assert.Equal(t, "js_wasm.go", filepath.Base(f), "%s imports syscall/js", f)
+			}
+		}
+	}
 }
