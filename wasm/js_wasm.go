@@ -90,6 +90,11 @@ func (b *browser) listen(c *client.Client) {
 			go c.Refresh()
 		}
 	})
+	b.on(b.doc, "visibilitychange", func(js.Value) {
+		if b.doc.Get("visibilityState").String() == "visible" {
+			go c.Tick()
+		}
+	})
 	if b.channel.Type() == js.TypeObject {
 		b.on(b.channel, "message", func(ev js.Value) {
 			go c.HandleBroadcast(wrap(ev.Get("data")))
@@ -185,7 +190,20 @@ func (b *browser) Load(url string, replace bool) {
 	b.try("location."+method, func() { b.location.Call(method, url) })
 }
 
-func (b *browser) ScrollToTop() { b.win.Call("scrollTo", 0, 0) }
+func (b *browser) ScrollTo(hash string) {
+	if len(hash) > 1 {
+		var el js.Value
+		b.try("scroll to "+hash, func() {
+			id := b.win.Call("decodeURIComponent", hash[1:])
+			el = b.doc.Call("getElementById", id)
+		})
+		if el.Type() == js.TypeObject {
+			el.Call("scrollIntoView")
+			return
+		}
+	}
+	b.win.Call("scrollTo", 0, 0)
+}
 
 func (b *browser) Query(selector string) []client.Element {
 	var out []client.Element

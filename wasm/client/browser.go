@@ -36,8 +36,9 @@ type Browser interface {
 	// Load loads url as a full page (location.assign, or location.replace
 	// when replace is true).
 	Load(url string, replace bool)
-	// ScrollToTop scrolls the window to its top left corner.
-	ScrollToTop()
+	// ScrollTo scrolls to the element a fragment ("#part") names, or to the
+	// top of the page when hash is "" or names no element.
+	ScrollTo(hash string)
 	// Query returns the elements that match a CSS selector, in document
 	// order.
 	Query(selector string) []Element

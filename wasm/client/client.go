@@ -25,6 +25,7 @@ const (
 	PathConfig     = "/api/auth/config"
 	PathSignIn     = "/api/auth/signin"
 	PathSignOut    = "/api/auth/signout"
+	apiPrefix      = "/api/"
 	ElemSessionID  = "sg-session"
 	ElemConfigID   = "sg-config"
 	defaultTimeout = 15 * time.Second

@@ -48,3 +48,12 @@ func (c *Client) onTick(gen uint64) {
 	c.mu.Unlock()
 	renderCountdowns(c.b, s, now)
 }
+
+// Tick checks the expiry and updates the countdowns now, as when a hidden
+// tab, whose timers the browser slows down, becomes visible again.
+func (c *Client) Tick() {
+	c.mu.Lock()
+	gen := c.tickGen
+	c.mu.Unlock()
+	c.onTick(gen)
+}

@@ -186,7 +186,7 @@ type fakeBrowser struct {
 	handlers   map[string]func(client.Request) (*client.Response, error)
 	loads      []string
 	broadcasts []*wire.Session
-	scrolls    int
+	scrolls    []string
 }
 
 func newFakeBrowser(t *testing.T, url string) *fakeBrowser {
@@ -270,10 +270,10 @@ func (b *fakeBrowser) Load(url string, replace bool) {
 	b.loads = append(b.loads, url)
 }
 
-func (b *fakeBrowser) ScrollToTop() {
+func (b *fakeBrowser) ScrollTo(hash string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.scrolls++
+	b.scrolls = append(b.scrolls, hash)
 }
 
 // Query supports selector lists of attribute-presence selectors
@@ -473,6 +473,14 @@ func (t *fakeTimer) Stop() bool {
 	was := !t.done
 	t.done = true
 	return was
+}
+
+// set moves the time to t without running timers, as when a hidden tab's
+// timers are held back.
+func (c *fakeClock) set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
 }
 
 // pending counts the timers that have not fired or been stopped.

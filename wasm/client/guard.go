@@ -59,7 +59,8 @@ func (c *Client) Goto(target string, replace bool) <-chan bool {
 // HandleClick decides whether the Client takes over a click: a plain main
 // button click on a same-origin link (<a href> or <area href>, found by
 // walking up from the target) that opens in this tab, is no download, has no
-// rel="external" or data-sg-reload, and does not only change the fragment of
+// rel="external" or data-sg-reload, does not lead into the server's API
+// (/api/…, not a view of the page), and does not only change the fragment of
 // the current URL. When it does, the caller must prevent the browser's
 // default action, and the channel tells the navigation's outcome as Goto's
 // does; otherwise HandleClick returns nil.
@@ -85,7 +86,7 @@ func (c *Client) HandleClick(ev ClickEvent) <-chan bool {
 	}
 	loc := c.b.Location()
 	target, ok := sameOrigin(a.Href(), loc.Origin)
-	if !ok {
+	if !ok || strings.HasPrefix(target, apiPrefix) {
 		return nil
 	}
 	current := loc.Path + loc.Search
@@ -289,6 +290,9 @@ func (c *Client) finish(n *navigation) {
 func (c *Client) commit(kind navKind, target string, to int, signIn bool) {
 	loc := c.b.Location()
 	abs := loc.Origin + target
+	if kind == navPush && target == loc.Target() {
+		kind = navReplace // as browsers do for a link to the current URL
+	}
 	if len(c.b.Query("[data-sg-route]")) == 0 {
 		c.b.Load(abs, kind != navPush)
 		return
@@ -314,7 +318,11 @@ func (c *Client) commit(kind navKind, target string, to int, signIn bool) {
 	}
 	c.render()
 	if kind != navPop {
-		c.b.ScrollToTop()
+		hash := ""
+		if i := strings.IndexByte(target, '#'); i >= 0 {
+			hash = target[i:]
+		}
+		c.b.ScrollTo(hash)
 	}
 	c.b.Dispatch(EventNavigate, Navigated{URL: target, Path: pathOf(target), SignIn: signIn})
 }

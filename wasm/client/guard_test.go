@@ -122,6 +122,8 @@ func TestClickFiltering(t *testing.T) {
 		{"hash only", client.ClickEvent{}, []string{"href", "#top"}, false},
 		{"same URL plus hash", client.ClickEvent{}, []string{"href", "/public?from=test#top"}, false},
 		{"no href", client.ClickEvent{}, []string{"name", "x"}, false},
+		{"into the API", client.ClickEvent{}, []string{"href", "/api/session"}, false},
+		{"API-like page", client.ClickEvent{}, []string{"href", "/apis"}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -423,4 +425,20 @@ func mustValue(text string) client.Value {
 		panic("bad JSON " + text)
 	}
 	return v
+}
+
+func TestGotoSameURLReplaces(t *testing.T) {
+	h := start(t, as(userSession))
+	require.True(t, h.wait(h.c.Goto("/dashboard", false)))
+	require.True(t, h.wait(h.c.Goto("/dashboard", false)))
+	assert.Equal(t, []string{"/public?from=test", "/dashboard"}, h.b.history())
+}
+
+func TestScrollOnNavigation(t *testing.T) {
+	h := start(t, as(userSession))
+	require.True(t, h.wait(h.c.Goto("/dashboard#facts", false)))
+	require.True(t, h.wait(h.c.Goto("/", false)))
+	h.b.Go(-1)
+	require.True(t, h.wait(h.popstate()))
+	assert.Equal(t, []string{"#facts", ""}, h.b.scrolls, "back/forward leaves scrolling to the browser")
 }

@@ -214,3 +214,17 @@ func TestFetchTimeout(t *testing.T) {
 	require.True(t, h.wait(h.c.Goto("/dashboard", false)))
 	assert.Equal(t, 3*time.Second, h.b.lastRequest().Timeout)
 }
+
+func TestTickCatchesUpAfterHiddenTab(t *testing.T) {
+	h := start(t, as(userSession), at("/dashboard"))
+	h.clock.set(t0.Add(10 * time.Minute)) // timers held back
+	assert.Equal(t, "30:00", h.b.byID("countdown").Text())
+	h.c.Tick()
+	assert.Equal(t, "20:00", h.b.byID("countdown").Text())
+	h.clock.set(t0.Add(31 * time.Minute))
+	h.c.Tick()
+	assert.Nil(t, h.c.Session())
+	assert.Equal(t, "/?callbackUrl=%2Fdashboard", h.b.url())
+	h.c.Tick() // nothing left to do
+	assert.Len(t, h.b.eventsNamed(client.EventChange), 1)
+}
