@@ -53,6 +53,7 @@ type Client struct {
 	pol       *policy.Policy
 	signIn    string // the sign-in path
 	session   *wire.Session
+	sessGen   uint64 // counts changes of session
 	url       string // target of the view shown (path, search, hash)
 	index     int    // history index of the entry the browser is at
 	viewIndex int    // history index of the entry whose view is shown
@@ -237,6 +238,9 @@ func (c *Client) setSession(s *wire.Session, broadcast bool) bool {
 	}
 	changed := !sameSession(c.session, s)
 	c.session = s
+	if changed {
+		c.sessGen++
+	}
 	c.scheduleTickLocked()
 	subs := make([]func(*wire.Session), 0, len(c.subs))
 	for id := 0; id < c.nextSub; id++ {

@@ -34,7 +34,8 @@ type navigation struct {
 // starts while it is under way.
 type flight struct {
 	done chan struct{}
-	err  error // set before done is closed
+	err  error  // set before done is closed
+	gen  uint64 // the session's generation when the check started
 }
 
 // Goto navigates to target, a same-origin path with optional search and
@@ -190,7 +191,7 @@ func (c *Client) navigate(kind navKind, target string, to int, trusted bool) *na
 // there is none. c.mu must be held.
 func (c *Client) joinFlightLocked() *flight {
 	if c.flight == nil {
-		f := &flight{done: make(chan struct{})}
+		f := &flight{done: make(chan struct{}), gen: c.sessGen}
 		c.flight = f
 		go c.fly(f)
 	}
@@ -200,7 +201,7 @@ func (c *Client) joinFlightLocked() *flight {
 // fly runs one status check and applies its answer to the session before
 // the navigations waiting on it decide.
 func (c *Client) fly(f *flight) {
-	f.err = c.checkStatus()
+	f.err = c.checkStatus(f.gen)
 	c.mu.Lock()
 	c.flight = nil
 	c.mu.Unlock()
@@ -210,8 +211,10 @@ func (c *Client) fly(f *flight) {
 // checkStatus asks GET /api/get-session-status. 401 makes the session nil;
 // 200 moves its expiry to the Sg-Session-Expires header, or, when the Client
 // knows no session (signed in from another tab), reads it from
-// GET /api/session. Any failure is returned and changes nothing.
-func (c *Client) checkStatus() error {
+// GET /api/session. Any failure is returned and changes nothing. An answer
+// is not applied when the session changed while it was under way (a sign-in
+// or sign-out that the request may have raced): it describes the old one.
+func (c *Client) checkStatus(gen uint64) error {
 	resp, err := c.fetch(Request{Method: "GET", URL: PathStatus})
 	if err != nil {
 		return err
@@ -221,9 +224,7 @@ func (c *Client) checkStatus() error {
 		return wrap(ErrBadResponse, PathStatus+" answered "+itoa(resp.Status))
 	}
 	if st == 401 {
-		c.effects.Lock()
-		c.setSession(nil, true)
-		c.effects.Unlock()
+		c.applyStatus(gen, nil)
 		return nil
 	}
 	s := c.Session()
@@ -239,10 +240,21 @@ func (c *Client) checkStatus() error {
 		moved.Expires = exp
 		s = &moved
 	}
-	c.effects.Lock()
-	c.setSession(s, true)
-	c.effects.Unlock()
+	c.applyStatus(gen, s)
 	return nil
+}
+
+// applyStatus makes s the session unless the session changed since the
+// status check of generation gen started.
+func (c *Client) applyStatus(gen uint64, s *wire.Session) {
+	c.effects.Lock()
+	defer c.effects.Unlock()
+	c.mu.Lock()
+	stale := c.sessGen != gen
+	c.mu.Unlock()
+	if !stale {
+		c.setSession(s, true)
+	}
 }
 
 // finish waits for the status check the navigation needs, then, unless a

@@ -442,3 +442,19 @@ func TestScrollOnNavigation(t *testing.T) {
 	require.True(t, h.wait(h.popstate()))
 	assert.Equal(t, []string{"#facts", ""}, h.b.scrolls, "back/forward leaves scrolling to the browser")
 }
+
+func TestStaleStatusAnswerIsIgnored(t *testing.T) {
+	h := start(t)
+	arrived, release := blockingStatus(h, signedOut)
+	pending := h.c.Goto("/dashboard", false)
+	<-arrived
+	// The visitor signs in while the check (sent without the new cookie)
+	// is under way.
+	h.b.handle(client.PathSignIn, signInOK(userSession, "/public"))
+	require.True(t, h.c.SignIn("user@example.com", "user-password", "/public").OK)
+	close(release)
+	assert.False(t, h.wait(pending), "superseded by the sign-in's navigation")
+	assert.Equal(t, userSession, h.c.Session(), "the old 401 does not sign out")
+	assert.Equal(t, "/public", h.b.url())
+	assert.Equal(t, []*wire.Session{userSession}, h.b.broadcasts)
+}
