@@ -36,7 +36,8 @@ func goTool(t *testing.T) string {
 }
 
 func wasmEnv() []string {
-	return append(os.Environ(), "GOOS=js", "GOARCH=wasm", "CGO_ENABLED=0")
+	// GOFLAGS is cleared: a -race in it would not build for js/wasm.
+	return append(os.Environ(), "GOOS=js", "GOARCH=wasm", "CGO_ENABLED=0", "GOFLAGS=")
 }
 
 func TestWasmBuildLeavesOutHeavyPackages(t *testing.T) {
