@@ -43,9 +43,9 @@ func (d *Database) Issue(ctx context.Context, u wire.User, now time.Time) (strin
 		Name:       u.Name,
 		Role:       u.Role,
 		CreatedAt:  now,
-		AbsExpires: now.Add(d.lifetime.AbsoluteMaxAge),
+		AbsExpires: wholeSecond(now.Add(d.lifetime.AbsoluteMaxAge)),
 	}
-	rec.Expires = minTime(now.Add(d.lifetime.MaxAge), rec.AbsExpires)
+	rec.Expires = minTime(wholeSecond(now.Add(d.lifetime.MaxAge)), rec.AbsExpires)
 	if err := d.store.CreateSession(ctx, rec); err != nil {
 		return "", Session{}, fmt.Errorf("%w: create session: %w", ErrUnavailable, err)
 	}
@@ -79,7 +79,7 @@ func (d *Database) Load(ctx context.Context, token string, now time.Time) (Sessi
 		d.forget(key, time.Time{})
 		return Session{}, "", false, nil
 	}
-	next := minTime(now.Add(d.lifetime.MaxAge), rec.AbsExpires)
+	next := minTime(wholeSecond(now.Add(d.lifetime.MaxAge)), rec.AbsExpires)
 	if next.Sub(persisted) >= d.lifetime.UpdateAge {
 		if err := d.store.TouchSession(ctx, h, next); err != nil {
 			return Session{}, "", false, fmt.Errorf("%w: extend session: %w", ErrUnavailable, err)
@@ -153,6 +153,10 @@ func fromRecord(r *store.Session, expires time.Time) Session {
 		CreatedAt:  r.CreatedAt,
 	}
 }
+
+// wholeSecond rounds t down to a whole second, the precision of the API: the
+// expiry a client is told is exactly the one the server enforces.
+func wholeSecond(t time.Time) time.Time { return t.Truncate(time.Second) }
 
 func minTime(a, b time.Time) time.Time {
 	if b.Before(a) {

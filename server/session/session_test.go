@@ -391,3 +391,27 @@ func BenchmarkDatabaseLoad(b *testing.B) {
 		_, _, _, _ = d.Load(context.Background(), token, now)
 	}
 }
+
+func TestReportedExpiryIsTheEnforcedOne(t *testing.T) {
+	d, _ := newDB(t, session.Lifetime{MaxAge: 30 * time.Second, AbsoluteMaxAge: time.Hour, UpdateAge: 0})
+	c := newClock()
+	c.Add(700 * time.Millisecond) // off the whole second
+	ctx := context.Background()
+	token, s, err := d.Issue(ctx, ada, c.Now())
+	require.NoError(t, err)
+	assert.Equal(t, s.Wire().Expires, s.Expires, "the API's whole-second expiry is the real one")
+
+	c.Add(10 * time.Second)
+	s, _, found, err := d.Load(ctx, token, c.Now())
+	require.NoError(t, err)
+	require.True(t, found)
+	assert.Equal(t, s.Wire().Expires, s.Expires)
+
+	_, _, found, err = d.Load(ctx, token, s.Expires.Add(-time.Nanosecond))
+	require.NoError(t, err)
+	require.True(t, found, "alive until the reported second")
+	s, _, _, _ = d.Load(ctx, token, s.Expires.Add(-time.Nanosecond))
+	_, _, found, err = d.Load(ctx, token, s.Expires)
+	require.NoError(t, err)
+	assert.False(t, found, "dead at the reported second")
+}
