@@ -191,3 +191,31 @@ func BenchmarkRequirement(b *testing.B) {
 		p.Requirement("/public/%2e%2e/admin/users")
 	}
 }
+
+func TestIsSameOriginPath(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"/", true},
+		{"/dashboard?x=1#y", true},
+		{"/%zz", true},
+		{"/public%00", true},
+		{"/café", true},
+		{"", false},
+		{"dashboard", false},
+		{"?x", false},
+		{"//evil.example", false},
+		{"/\\evil.example", false},
+		{"/a\\b", false},
+		{"/a b", false},
+		{"/\t/evil.example", false},
+		{"/a\x7f", false},
+		{"https://evil.example/", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			assert.Equal(t, tt.want, policy.IsSameOriginPath(tt.in))
+		})
+	}
+}

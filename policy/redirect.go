@@ -16,7 +16,25 @@ func SafeRedirect(target string) string {
 
 // IsSafeRedirect reports whether SafeRedirect keeps target.
 func IsSafeRedirect(target string) bool {
-	if len(target) == 0 || len(target) > 2048 || target[0] != '/' {
+	if len(target) > 2048 || !IsSameOriginPath(target) {
+		return false
+	}
+	// The path part must itself be cleanable, so "/%5c%5cevil.example" and
+	// similar tricks are refused too.
+	p, _ := SplitPath(target)
+	_, ok := Clean(p)
+	return ok && !strings.HasPrefix(p, "/%2f") && !strings.HasPrefix(p, "/%2F")
+}
+
+// IsSameOriginPath reports whether target (a path with optional search and
+// fragment) is one a browser resolves against the page's own origin: it
+// starts with a single "/" (not "//" or "/\\", which browsers read as another
+// host), holds no backslash, space or control character and is at most 8 KiB.
+// Unlike IsSafeRedirect it does not ask that the path can be cleaned: the
+// browser module's guard checks "/%zz" (and refuses it) rather than treating
+// it as foreign.
+func IsSameOriginPath(target string) bool {
+	if target == "" || target[0] != '/' || len(target) > 8192 {
 		return false
 	}
 	if len(target) > 1 && (target[1] == '/' || target[1] == '\\') {
@@ -27,9 +45,5 @@ func IsSafeRedirect(target string) bool {
 			return false
 		}
 	}
-	// The path part must itself be cleanable, so "/%5c%5cevil.example" and
-	// similar tricks are refused too.
-	p, _ := SplitPath(target)
-	_, ok := Clean(p)
-	return ok && !strings.HasPrefix(p, "/%2f") && !strings.HasPrefix(p, "/%2F")
+	return true
 }

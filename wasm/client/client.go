@@ -96,7 +96,7 @@ func (c *Client) Boot() error {
 		return err
 	}
 	signIn := cfg.SignInPath
-	if !IsSameOriginTarget(signIn) {
+	if !policy.IsSameOriginPath(signIn) {
 		signIn = "/"
 	}
 	loc := c.b.Location()

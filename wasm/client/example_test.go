@@ -20,8 +20,3 @@ func ExampleFormatCountdown() {
 	// 29:59
 	// 1:30:00
 }
-
-func ExampleIsSameOriginTarget() {
-	fmt.Println(client.IsSameOriginTarget("/admin/users"), client.IsSameOriginTarget("//evil.example"))
-	// Output: true false
-}

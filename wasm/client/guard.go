@@ -45,7 +45,7 @@ type flight struct {
 // one, or target is not a same-origin path. With replace the current history
 // entry is replaced instead of a new one added.
 func (c *Client) Goto(target string, replace bool) <-chan bool {
-	if !IsSameOriginTarget(target) || !c.Ready() {
+	if !policy.IsSameOriginPath(target) || !c.Ready() {
 		done := make(chan bool, 1)
 		done <- false
 		return done

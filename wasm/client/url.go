@@ -26,27 +26,6 @@ func EncodeURIComponent(s string) string {
 	return b.String()
 }
 
-// IsSameOriginTarget reports whether target is a path that a browser resolves
-// against the page's own origin: it starts with a single "/" (not "//" or
-// "/\", which browsers read as another host) and holds no backslash, space or
-// control character. Unlike policy.IsSafeRedirect it does not ask that the
-// path can be cleaned: "/%zz" is a same-origin path that the guard must check
-// (and refuse), not a foreign one.
-func IsSameOriginTarget(target string) bool {
-	if target == "" || target[0] != '/' || len(target) > 8192 {
-		return false
-	}
-	if len(target) > 1 && (target[1] == '/' || target[1] == '\\') {
-		return false
-	}
-	for i := 0; i < len(target); i++ {
-		if c := target[i]; c <= 0x20 || c == 0x7f || c == '\\' {
-			return false
-		}
-	}
-	return true
-}
-
 // sameOrigin returns the target (path, search and hash) of the absolute URL
 // href when it has the given origin.
 func sameOrigin(href, origin string) (string, bool) {

@@ -26,31 +26,3 @@ func TestEncodeURIComponent(t *testing.T) {
 		})
 	}
 }
-
-func TestIsSameOriginTarget(t *testing.T) {
-	tests := []struct {
-		in   string
-		want bool
-	}{
-		{"/", true},
-		{"/dashboard?x=1#y", true},
-		{"/%zz", true},
-		{"/public%00", true},
-		{"/café", true},
-		{"", false},
-		{"dashboard", false},
-		{"?x", false},
-		{"//evil.example", false},
-		{"/\\evil.example", false},
-		{"/a\\b", false},
-		{"/a b", false},
-		{"/\t/evil.example", false},
-		{"/a\x7f", false},
-		{"https://evil.example/", false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			assert.Equal(t, tt.want, client.IsSameOriginTarget(tt.in))
-		})
-	}
-}
