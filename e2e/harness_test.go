@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -86,18 +87,18 @@ func withLifetime(maxAge, updateAge time.Duration) serverOption {
 	}
 }
 
-// server is the real server wired as server/main.go wires it (SQLite behind
-// the session cache, argon2id, the default policy, secure cookies), serving
-// suite.static on a loopback port.
-type server struct {
-	t    testing.TB
+// instance is the real server wired as server/main.go wires it (SQLite
+// behind the session cache, argon2id, the default policy, secure cookies),
+// serving suite.static on a loopback port.
+type instance struct {
 	URL  string // http://127.0.0.1:port
 	addr string // 127.0.0.1:port
 	logs *lockedBuffer
 }
 
-func startServer(t testing.TB, c serverConfig, opts ...serverOption) *server {
-	t.Helper()
+// newInstance starts a server keeping its database in dir; close stops it
+// and closes the store.
+func newInstance(c serverConfig, dir string, opts ...serverOption) (inst *instance, close func(), err error) {
 	o := serverOptions{lifetime: session.DefaultLifetime}
 	for _, opt := range opts {
 		opt(&o)
@@ -106,21 +107,33 @@ func startServer(t testing.TB, c serverConfig, opts ...serverOption) *server {
 	logs := &lockedBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "sessionguard.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = db.Close() }) // runs last: after the server stopped
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "sessionguard.db"))
+	if err != nil {
+		return nil, nil, err
+	}
+	defer func() {
+		if err != nil {
+			_ = db.Close()
+		}
+	}()
 	st := cache.New(db, 0)
-
 	accounts, err := users.New(ctx, st, users.NewHasher(fastParams, 2))
-	require.NoError(t, err)
+	if err != nil {
+		return nil, nil, err
+	}
 	for _, a := range []account{demoUser, demoAdmin, htmlUser} {
-		_, err := accounts.Create(ctx, users.NewAccount{Email: a.Email, Password: a.Password, Name: a.Name, Role: a.Role})
-		require.NoError(t, err)
+		if _, err := accounts.Create(ctx, users.NewAccount{Email: a.Email, Password: a.Password, Name: a.Name, Role: a.Role}); err != nil {
+			return nil, nil, err
+		}
 	}
 	strategy, err := c.strategy(st, o.lifetime)
-	require.NoError(t, err)
+	if err != nil {
+		return nil, nil, err
+	}
 	pol, err := policy.New(policytest.DefaultPublic, policytest.DefaultAdmin)
-	require.NoError(t, err)
+	if err != nil {
+		return nil, nil, err
+	}
 	a, err := auth.New(auth.Config{
 		Sessions:  session.New(strategy, session.WithLogger(logger)),
 		Users:     accounts,
@@ -130,20 +143,87 @@ func startServer(t testing.TB, c serverConfig, opts ...serverOption) *server {
 		MaxAge:    o.lifetime.MaxAge,
 		Logger:    logger,
 	})
-	require.NoError(t, err)
-
+	if err != nil {
+		return nil, nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, err
+	}
 	hs := httptest.NewUnstartedServer(a.Handler())
-	require.NoError(t, hs.Listener.Close())
-	hs.Listener, err = net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
+	_ = hs.Listener.Close()
+	hs.Listener = ln
 	hs.Start()
-	t.Cleanup(hs.Close)
+	close = func() {
+		hs.Close()
+		_ = db.Close()
+	}
+	return &instance{URL: hs.URL, addr: ln.Addr().String(), logs: logs}, close, nil
+}
+
+// server is an instance as one test sees it.
+type server struct {
+	*instance
+	t testing.TB
+}
+
+// startServer starts a server of its own for t, with options; it stops
+// when t ends.
+func startServer(t testing.TB, c serverConfig, opts ...serverOption) *server {
+	t.Helper()
+	inst, closeInst, err := newInstance(c, t.TempDir(), opts...)
+	require.NoError(t, err)
+	t.Cleanup(closeInst)
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("server log:\n%s", logs.String())
+			t.Logf("server log:\n%s", inst.logs.String())
 		}
 	})
-	return &server{t: t, URL: hs.URL, addr: hs.Listener.Addr().String(), logs: logs}
+	return &server{instance: inst, t: t}
+}
+
+// sharedServer returns the server with default options that the tests of
+// config c share. Tests are isolated by their browser contexts (and so
+// their sessions); a test that needs other options, or changes state other
+// tests see (such as an account's rate limit), starts its own. Sharing
+// saves building the compressed module once per test, which is slow under
+// -race.
+func sharedServer(t testing.TB, c serverConfig) *server {
+	t.Helper()
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	inst, ok := shared.servers[c.name]
+	if !ok {
+		dir, err := os.MkdirTemp(suite.tmp, "server-")
+		require.NoError(t, err)
+		var closeInst func()
+		inst, closeInst, err = newInstance(c, dir)
+		require.NoError(t, err)
+		shared.servers[c.name] = inst
+		shared.closers = append(shared.closers, closeInst)
+	}
+	from := len(inst.logs.String())
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("server log since the test started (shared with other tests):\n%s", inst.logs.String()[from:])
+		}
+	})
+	return &server{instance: inst, t: t}
+}
+
+// shared holds the shared servers; closeShared stops them after m.Run.
+var shared = struct {
+	mu      sync.Mutex
+	servers map[string]*instance
+	closers []func()
+}{servers: map[string]*instance{}}
+
+func closeShared() {
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	for _, c := range shared.closers {
+		c()
+	}
 }
 
 // rawGet sends path exactly as given in the request line, as a browser or

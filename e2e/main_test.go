@@ -30,6 +30,8 @@ var suite struct {
 	// files plus sessionguard.wasm and wasm_exec.js built from the current
 	// source.
 	static string
+	// tmp is the suite's temporary directory.
+	tmp string
 	// missing is set when chromium is not on PATH.
 	missing bool
 }
@@ -49,6 +51,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(tmp)
+	suite.tmp = tmp
 
 	suite.static = filepath.Join(tmp, "static")
 	if err := buildStatic(suite.static); err != nil {
@@ -88,6 +91,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	suite.browser = browserCtx
+	defer closeShared()
 	return m.Run()
 }
 

@@ -15,7 +15,7 @@ import (
 // /dashboard client-side, with the user's details and a countdown.
 func TestSignInFromGuardedPage(t *testing.T) {
 	forEachServer(t, func(t *testing.T, c serverConfig) {
-		srv := startServer(t, c)
+		srv := sharedServer(t, c)
 		code, loc := srv.rawGet("/dashboard", nil)
 		require.Equal(t, http.StatusSeeOther, code)
 		assert.Equal(t, "/?callbackUrl="+url.QueryEscape("/dashboard"), loc)
@@ -45,5 +45,125 @@ func TestSignInFromGuardedPage(t *testing.T) {
 		assert.Equal(t, demoUser.Role, s.User.Role)
 		assert.NotEmpty(t, s.User.ID)
 		assert.NotNil(t, tb.cookie(), "the browser holds the session cookie")
+	})
+}
+
+// TestSignInReturnsToCallback: signing in on the sign-in page goes to its
+// callbackUrl (path and query) when that is a same-origin path, and to /
+// otherwise; the sign-in page never starts a redirect loop.
+func TestSignInReturnsToCallback(t *testing.T) {
+	forEachServer(t, func(t *testing.T, c serverConfig) {
+		srv := sharedServer(t, c)
+
+		t.Run("guarded page with a query", func(t *testing.T) {
+			code, loc := srv.rawGet("/admin/users?tab=2&q=a%2Fb", nil)
+			require.Equal(t, http.StatusSeeOther, code)
+			require.Equal(t, signInURL("/admin/users?tab=2&q=a%2Fb"), loc)
+			tb := newTab(t, srv)
+			tb.load("/admin/users?tab=2&q=a%2Fb")
+			assert.Equal(t, loc, tb.path())
+			tb.signIn(demoAdmin)
+			tb.waitPath("/admin/users?tab=2&q=a%2Fb")
+			tb.waitView("/admin/*")
+		})
+
+		for _, callback := range []string{
+			"//evil.example",
+			"https://evil.example",
+			"/\\evil.example",
+			"javascript:alert(1)",
+			"%2F%2Fevil.example",
+		} {
+			t.Run("unsafe "+callback, func(t *testing.T) {
+				tb := newTab(t, srv)
+				tb.load("/?callbackUrl=" + url.QueryEscape(callback))
+				tb.signIn(demoUser)
+				tb.waitFor(`sessionguard.session() !== null`, "signed in")
+				tb.waitPath("/")
+				assert.Equal(t, srv.URL, evalJS[string](tb, `location.origin`))
+				tb.waitView("/")
+				assert.True(t, tb.visible(`#view-home [data-sg-show="authenticated"]`), "the signed-in start page")
+			})
+		}
+
+		// The sign-in page as its own callback: it shows the form, stays
+		// where it is, and signing in lands on /.
+		t.Run("callbackUrl=/ anonymous", func(t *testing.T) {
+			code, _ := srv.rawGet("/?callbackUrl=%2F", nil)
+			assert.Equal(t, http.StatusOK, code)
+			tb := newTab(t, srv)
+			tb.load("/?callbackUrl=%2F")
+			assert.Equal(t, "/?callbackUrl=%2F", tb.path())
+			assert.True(t, tb.visible("#signin-email"))
+			assert.Empty(t, tb.events("navigate"), "the module does not move on its own")
+			tb.signIn(demoUser)
+			tb.waitFor(`sessionguard.session() !== null`, "signed in")
+			tb.waitPath("/")
+			tb.waitView("/")
+		})
+
+		// A signed-in visitor on the sign-in page with a callback: the
+		// server serves it, and the page stays there showing the signed-in
+		// start page (no form, no notice), without navigating on its own.
+		t.Run("signed in on the sign-in page", func(t *testing.T) {
+			tb := newTab(t, srv)
+			tb.signInAt("/", demoUser)
+			tb.waitPath("/dashboard")
+			code, _ := srv.rawGet("/?callbackUrl=%2Fdashboard", tb.cookie())
+			assert.Equal(t, http.StatusOK, code)
+			tb.load("/?callbackUrl=%2Fdashboard")
+			assert.Equal(t, "/?callbackUrl=%2Fdashboard", tb.path())
+			assert.Equal(t, []string{"/"}, tb.views())
+			assert.False(t, tb.visible("#signin-email"), "no sign-in form")
+			assert.False(t, tb.visible("#signin-notice"), "no notice")
+			assert.True(t, tb.visible(`#view-home [data-sg-show="authenticated"]`))
+			assert.Empty(t, tb.events("navigate"))
+			assert.Empty(t, tb.blockedEvents())
+		})
+	})
+}
+
+// TestSignInErrorsShown: a wrong password shows "invalid credentials" in
+// the form; after the account's limit of failures the form says how many
+// seconds to wait (429), while another account still signs in.
+func TestSignInErrorsShown(t *testing.T) {
+	forEachServer(t, func(t *testing.T, c serverConfig) {
+		srv := startServer(t, c) // its own: the test locks an account out
+		tb := newTab(t, srv)
+		tb.load("/")
+		assert.False(t, tb.visible("#signin-error"))
+
+		submitWrong := func() string {
+			t.Helper()
+			tb.run(`(el => { el.textContent = ''; el.hidden = true; })(document.querySelector('#signin-error'))`)
+			tb.fillSignIn(demoUser.Email, "wrong-password")
+			tb.click("#signin-submit")
+			tb.waitFor(`(el => !el.hidden && el.textContent !== '')(document.querySelector('#signin-error'))`, "an error is shown")
+			return tb.text("#signin-error")
+		}
+
+		assert.Regexp(t, `(?i)invalid credentials|(e-mail|email).* or password is wrong`, submitWrong())
+		assert.Nil(t, tb.session())
+		assert.Equal(t, "/", tb.path())
+
+		// Failures 2 to 5 through the API the form uses.
+		for i := 2; i <= 5; i++ {
+			r := evalJS[map[string]any](tb, `sessionguard.signIn({email: `+jsString(demoUser.Email)+`, password: 'wrong-password'})`)
+			assert.Equal(t, false, r["ok"], "attempt %d", i)
+			assert.EqualValues(t, 401, r["status"], "attempt %d", i)
+		}
+
+		msg := submitWrong()
+		assert.Regexp(t, `\d+ seconds?`, msg, "429: the wait is told in seconds")
+		assert.NotRegexp(t, `(?i)invalid credentials|password is wrong`, msg)
+		assert.Nil(t, tb.session())
+
+		// The limit is per account: the admin signs in from the same
+		// browser and address (the form's button waits out the limit, so
+		// through the API).
+		r := evalJS[map[string]any](tb, `sessionguard.signIn({email: `+jsString(demoAdmin.Email)+`, password: `+jsString(demoAdmin.Password)+`})`)
+		assert.Equal(t, true, r["ok"], r)
+		require.NotNil(t, tb.session())
+		assert.Equal(t, demoAdmin.Email, tb.session().User.Email)
 	})
 }

@@ -68,6 +68,8 @@ type event struct {
 	Path   string          `json:"path"`
 }
 
+func (e event) String() string { return e.Type + " " + string(e.Detail) + " at " + e.Path }
+
 // blocked is the detail of sessionguard:blocked.
 type blocked struct {
 	To     string `json:"to"`

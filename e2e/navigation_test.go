@@ -1,0 +1,178 @@
+package e2e
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sessionguard/sessionguard/policy/policytest"
+)
+
+// clickRecorderJS records, for every click, whether something (the module)
+// prevented the browser's default action, and then prevents it itself so
+// the test page stays where it is. It is added after the module started,
+// so it runs after the module's listener on window.
+const clickRecorderJS = `window.__clicks = [];
+addEventListener('click', (e) => { window.__clicks.push(e.defaultPrevented); e.preventDefault(); });`
+
+// TestLinkClicksNavigateInPage: plain clicks on same-origin links change
+// the URL and the view without loading a page; modifier clicks and links
+// that open elsewhere are left to the browser.
+func TestLinkClicksNavigateInPage(t *testing.T) {
+	forEachServer(t, func(t *testing.T, c serverConfig) {
+		srv := sharedServer(t, c)
+		tb := newTab(t, srv)
+		tb.signInAt("/", demoUser)
+		tb.waitPath("/dashboard")
+		tb.run(`window.__marker = 1`)
+		tb.clearEvents()
+
+		for _, step := range []struct{ link, path, view string }{
+			{"#nav-public", "/public", "/public"},
+			{"#nav-dashboard", "/dashboard", "/dashboard"},
+			{"#nav-home", "/", "/"},
+			{"#nav-dashboard", "/dashboard", "/dashboard"},
+		} {
+			tb.click(step.link)
+			tb.waitPath(step.path)
+			tb.waitView(step.view)
+		}
+		assert.Equal(t, 1, evalJS[int](tb, `window.__marker`), "no page was loaded")
+		assert.Len(t, tb.events("navigate"), 4, "the module carried out each click")
+
+		t.Run("modifier clicks and other targets are not intercepted", func(t *testing.T) {
+			tb.run(clickRecorderJS)
+			tb.run(`document.querySelector('main').insertAdjacentHTML('beforeend',
+				'<p><a id="blank-link" href="/public" target="_blank">new tab</a> <a id="download-link" href="/public" download>download</a></p>')`)
+			for _, tt := range []struct {
+				name string
+				sel  string
+				mods []chromedp.Modifier
+				want bool // intercepted
+			}{
+				{"plain click", "#nav-public", nil, true},
+				{"ctrl click", "#nav-public", []chromedp.Modifier{chromedp.ModifierCtrl}, false},
+				{"shift click", "#nav-public", []chromedp.Modifier{chromedp.ModifierShift}, false},
+				{"meta click", "#nav-public", []chromedp.Modifier{chromedp.ModifierMeta}, false},
+				{"target=_blank", "#blank-link", nil, false},
+				{"download", "#download-link", nil, false},
+			} {
+				tb.run(`window.__clicks.length = 0`)
+				nodes, err := chromedp.Run(tb.ctx, chromedp.Nodes(chromedp.CSS(tt.sel)))
+				require.NoError(t, err)
+				require.NotEmpty(t, nodes)
+				tb.do(chromedp.MouseClickNode(nodes[0], chromedp.ButtonModifiers(tt.mods...)))
+				assert.Equal(t, []bool{tt.want}, evalJS[[]bool](tb, `window.__clicks`), tt.name)
+			}
+			assert.Equal(t, 1, evalJS[int](tb, `window.__marker`), "no page was loaded")
+		})
+	})
+}
+
+// TestBackForwardStayInPage: the browser's back and forward buttons move
+// between the views without loading a page, showing the right view each
+// time.
+func TestBackForwardStayInPage(t *testing.T) {
+	forEachServer(t, func(t *testing.T, c serverConfig) {
+		srv := sharedServer(t, c)
+		tb := newTab(t, srv)
+		tb.signInAt("/", demoUser)
+		tb.waitPath("/dashboard")
+		tb.run(`window.__marker = 1`)
+		tb.click("#nav-public")
+		tb.waitPath("/public")
+		tb.click("#nav-home")
+		tb.waitPath("/")
+
+		for _, step := range []struct{ move, path, view string }{
+			{"history.back()", "/public", "/public"},
+			{"history.back()", "/dashboard", "/dashboard"},
+			{"history.forward()", "/public", "/public"},
+			{"history.forward()", "/", "/"},
+			{"history.go(-2)", "/dashboard", "/dashboard"},
+		} {
+			tb.run(step.move)
+			tb.waitPath(step.path)
+			tb.waitView(step.view)
+		}
+		assert.Equal(t, 1, evalJS[int](tb, `window.__marker`), "no page was loaded")
+		assert.Empty(t, tb.blockedEvents())
+	})
+}
+
+// TestRoleGuard: a user's guarded navigation to the admin area is
+// cancelled with reason forbidden, and the server refuses the full load
+// with 403; an admin gets there.
+func TestRoleGuard(t *testing.T) {
+	forEachServer(t, func(t *testing.T, c serverConfig) {
+		srv := sharedServer(t, c)
+
+		t.Run("user", func(t *testing.T) {
+			tb := newTab(t, srv)
+			tb.signInAt("/", demoUser)
+			tb.waitPath("/dashboard")
+			tb.clearEvents()
+			assert.False(t, tb.gotoPath("/admin"))
+			assert.Equal(t, []blocked{{To: "/admin", Reason: "forbidden"}}, tb.blockedEvents())
+			assert.Equal(t, "/dashboard", tb.path(), "the URL is unchanged")
+			assert.Equal(t, []string{"/dashboard"}, tb.views())
+			assert.False(t, tb.visible("#view-admin"))
+			assert.NotNil(t, tb.session(), "still signed in")
+
+			// The link is hidden for a user, but a link to the area
+			// in the page's own content is guarded the same way.
+			tb.clearEvents()
+			tb.click("#try-admin")
+			tb.waitFor(`window.__sgEvents.some(e => e.type === 'blocked')`, "the click is refused")
+			assert.Equal(t, []blocked{{To: "/admin", Reason: "forbidden"}}, tb.blockedEvents())
+			assert.Equal(t, "/dashboard", tb.path())
+			assert.True(t, tb.visible("#blocked-message"), "the page tells why")
+
+			code, _ := srv.get("/admin", tb.cookie())
+			assert.Equal(t, http.StatusForbidden, code, "the server refuses a full load")
+			code, _ = srv.get("/admin/users", tb.cookie())
+			assert.Equal(t, http.StatusForbidden, code)
+		})
+
+		t.Run("admin", func(t *testing.T) {
+			tb := newTab(t, srv)
+			tb.signInAt("/", demoAdmin)
+			tb.waitPath("/dashboard")
+			tb.clearEvents()
+			assert.True(t, tb.gotoPath("/admin"))
+			assert.Equal(t, "/admin", tb.path())
+			tb.waitView("/admin/*")
+			assert.True(t, tb.visible("#view-admin [data-sg-role=admin]"))
+			assert.Empty(t, tb.blockedEvents())
+
+			code, _ := srv.get("/admin", tb.cookie())
+			assert.Equal(t, http.StatusOK, code)
+		})
+	})
+}
+
+// TestIsPublicAgreesWithServer: for every path of the shared table,
+// sessionguard.isPublic in the page gives the answer the server gives to
+// an anonymous GET of that raw path (public ⇔ 200).
+func TestIsPublicAgreesWithServer(t *testing.T) {
+	forEachServer(t, func(t *testing.T, c serverConfig) {
+		srv := sharedServer(t, c)
+		tb := newTab(t, srv)
+		tb.load("/")
+		paths := []string{"/public/../dashboard", "/public/%2e%2e/dashboard"}
+		for _, tc := range policytest.Cases {
+			paths = append(paths, tc.Path)
+		}
+		for _, p := range paths {
+			code, _ := srv.rawGet(p, nil)
+			inPage := evalJS[bool](tb, `sessionguard.isPublic(`+jsString(p)+`)`)
+			assert.Equal(t, code == http.StatusOK, inPage, "%s: server answered %d, isPublic says %v", p, code, inPage)
+		}
+		for _, tc := range policytest.Cases {
+			assert.Equal(t, tc.Need == policytest.Public, evalJS[bool](tb, `sessionguard.isPublic(`+jsString(tc.Path)+`)`), "%s needs %s", tc.Path, tc.Need)
+		}
+	})
+}

@@ -1,0 +1,121 @@
+package e2e
+
+import (
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// watchDashboardJS records in window.__dashboardShown whether the dashboard
+// view is ever shown from now on.
+const watchDashboardJS = `window.__dashboardShown = false;
+(() => {
+  const view = document.querySelector('[data-sg-route="/dashboard"]');
+  new MutationObserver(() => { if (!view.hidden) window.__dashboardShown = true; })
+    .observe(view, { attributes: true, attributeFilter: ['hidden'] });
+})();`
+
+// signInURL is where the guard sends a visitor without a session who
+// wanted dest.
+func signInURL(dest string) string { return "/?callbackUrl=" + url.QueryEscape(dest) }
+
+// TestSignedOutElsewhereThenNavigate: the session ends on the server while
+// the page still holds it; the next guarded navigation asks the server,
+// is cancelled with reason unauthenticated, and the page goes to sign-in
+// with the destination as callbackUrl.
+func TestSignedOutElsewhereThenNavigate(t *testing.T) {
+	forEachServer(t, func(t *testing.T, c serverConfig) {
+		srv := sharedServer(t, c)
+		for _, tt := range []struct {
+			name    string
+			trigger func(tb *tab)
+		}{
+			{"click", func(tb *tab) { tb.click("#nav-dashboard") }},
+			{"goto", func(tb *tab) { assert.False(tb.t, tb.gotoPath("/dashboard"), "goto answers false") }},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				tb := newTab(t, srv)
+				tb.signInAt("/", demoUser)
+				tb.waitPath("/dashboard")
+				tb.click("#nav-public")
+				tb.waitPath("/public")
+				tb.run(`window.__marker = 1`)
+				tb.run(watchDashboardJS)
+
+				cookie := tb.cookie()
+				require.NotNil(t, cookie, "the browser holds the session cookie")
+				srv.signOut(cookie)
+				require.NotNil(t, tb.session(), "the page does not know yet")
+
+				tb.clearEvents()
+				tt.trigger(tb)
+				tb.waitPath(signInURL("/dashboard"))
+				tb.waitView("/")
+				assert.Equal(t, []blocked{{To: "/dashboard", Reason: "unauthenticated"}}, tb.blockedEvents())
+				tb.waitFor(`sessionguard.session() === null`, "the session is null")
+				assert.True(t, tb.visible("#signin-email"), "the sign-in form is shown")
+				assert.False(t, evalJS[bool](tb, `window.__dashboardShown`), "the dashboard was never shown")
+				assert.Equal(t, 1, evalJS[int](tb, `window.__marker`), "no page was loaded")
+			})
+		}
+	})
+}
+
+// TestBackToGuardedViewAfterRevoke: back/forward is guarded too. The user
+// went from /dashboard to /public, the session ends on the server, then
+// history.back(): the guard refuses /dashboard without showing it and the
+// page ends on sign-in with callbackUrl=/dashboard.
+func TestBackToGuardedViewAfterRevoke(t *testing.T) {
+	forEachServer(t, func(t *testing.T, c serverConfig) {
+		srv := sharedServer(t, c)
+		tb := newTab(t, srv)
+		tb.signInAt("/", demoUser)
+		tb.waitPath("/dashboard")
+		tb.click("#nav-public")
+		tb.waitPath("/public")
+		tb.waitView("/public")
+		tb.run(watchDashboardJS)
+
+		srv.signOut(tb.cookie())
+		tb.clearEvents()
+		tb.run(`history.back()`)
+		tb.waitPath(signInURL("/dashboard"))
+		tb.waitView("/")
+		assert.Equal(t, []blocked{{To: "/dashboard", Reason: "unauthenticated"}}, tb.blockedEvents())
+		tb.waitFor(`sessionguard.session() === null`, "the session is null")
+		assert.False(t, evalJS[bool](tb, `window.__dashboardShown`), "the dashboard was never shown")
+		assert.True(t, tb.visible("#signin-email"), "the sign-in form is shown")
+	})
+}
+
+// TestSessionExpiresInPage: with a short idle lifetime and no activity, the
+// module drops the session when it expires, the page turns anonymous and
+// goes to sign-in with callbackUrl=/dashboard.
+func TestSessionExpiresInPage(t *testing.T) {
+	forEachServer(t, func(t *testing.T, c serverConfig) {
+		srv := startServer(t, c, withLifetime(3*time.Second, 0))
+		tb := newTab(t, srv)
+		tb.signInAt("/", demoUser)
+		tb.waitPath("/dashboard")
+		tb.waitView("/dashboard")
+		assert.True(t, tb.visible("#signout"))
+
+		// Only local reads from here on: the page is idle for the server.
+		tb.waitPath(signInURL("/dashboard"))
+		tb.waitFor(`sessionguard.session() === null`, "the session is null")
+		tb.waitView("/")
+		assert.True(t, tb.visible("#signin-email"), "the sign-in form is shown")
+		assert.True(t, tb.visible("#nav-signin"), "the page is anonymous")
+		assert.False(t, tb.visible("#signout"))
+		assert.Equal(t, "", tb.text("#dash-name"))
+		changes := tb.events("change")
+		require.NotEmpty(t, changes)
+		assert.JSONEq(t, "null", string(changes[len(changes)-1].Detail), "sessionguard:change carries null")
+		// (The server is not asked here: the page expires a session up to a
+		// second before the server does, by design, and a read from the test
+		// would extend it.)
+	})
+}
