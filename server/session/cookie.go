@@ -11,6 +11,13 @@ import (
 const (
 	CookieName         = "__Host-sg_session"
 	InsecureCookieName = "sg_session"
+	// RefreshCookieName is the jwt strategy's refresh token. It is sent only
+	// to RefreshPath (so __Host- cannot be used; __Secure- still demands
+	// Secure) and only by same-site requests.
+	RefreshCookieName         = "__Secure-sg_refresh"
+	InsecureRefreshCookieName = "sg_refresh"
+	// RefreshPath is the refresh endpoint, the refresh cookie's Path.
+	RefreshPath = "/api/auth/refresh"
 )
 
 // maxCookieLen is the longest cookie value read; longer values are ignored
@@ -32,9 +39,22 @@ func (c CookieConfig) Name() string {
 	return CookieName
 }
 
+// RefreshName returns the refresh cookie's name.
+func (c CookieConfig) RefreshName() string {
+	if c.Insecure {
+		return InsecureRefreshCookieName
+	}
+	return RefreshCookieName
+}
+
 // read returns the session cookie's value, or "".
-func (c CookieConfig) read(r *http.Request) string {
-	ck, err := r.Cookie(c.Name())
+func (c CookieConfig) read(r *http.Request) string { return readCookie(r, c.Name()) }
+
+// readRefresh returns the refresh cookie's value, or "".
+func (c CookieConfig) readRefresh(r *http.Request) string { return readCookie(r, c.RefreshName()) }
+
+func readCookie(r *http.Request, name string) string {
+	ck, err := r.Cookie(name)
 	if err != nil || len(ck.Value) > maxCookieLen {
 		return ""
 	}
@@ -56,7 +76,22 @@ func (c CookieConfig) set(w http.ResponseWriter, value string, until, now time.T
 	})
 }
 
-// clear tells the browser to drop the cookie.
+// setRefresh writes the refresh cookie: HttpOnly, Secure, SameSite=Strict,
+// sent to the refresh endpoint only, living until the session's hard cap.
+func (c CookieConfig) setRefresh(w http.ResponseWriter, value string, until, now time.Time) {
+	http.SetCookie(w, &http.Cookie{
+		Name:     c.RefreshName(),
+		Value:    value,
+		Path:     RefreshPath,
+		Expires:  until.UTC(),
+		MaxAge:   max(1, int(until.Sub(now)/time.Second)),
+		Secure:   !c.Insecure,
+		HttpOnly: true,
+		SameSite: http.SameSiteStrictMode,
+	})
+}
+
+// clear tells the browser to drop the session cookie.
 func (c CookieConfig) clear(w http.ResponseWriter) {
 	http.SetCookie(w, &http.Cookie{
 		Name:     c.Name(),
@@ -66,5 +101,18 @@ func (c CookieConfig) clear(w http.ResponseWriter) {
 		Secure:   !c.Insecure,
 		HttpOnly: true,
 		SameSite: http.SameSiteLaxMode,
+	})
+}
+
+// clearRefresh tells the browser to drop the refresh cookie.
+func (c CookieConfig) clearRefresh(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{
+		Name:     c.RefreshName(),
+		Value:    "",
+		Path:     RefreshPath,
+		MaxAge:   -1,
+		Secure:   !c.Insecure,
+		HttpOnly: true,
+		SameSite: http.SameSiteStrictMode,
 	})
 }

@@ -34,7 +34,7 @@ func NewDatabase(s store.Sessions, l Lifetime) (*Database, error) {
 }
 
 // Issue implements Strategy.
-func (d *Database) Issue(ctx context.Context, u wire.User, now time.Time) (string, Session, error) {
+func (d *Database) Issue(ctx context.Context, u wire.User, now time.Time) (Issued, Session, error) {
 	token := newToken()
 	rec := store.Session{
 		IDHash:     hashToken(token),
@@ -47,9 +47,9 @@ func (d *Database) Issue(ctx context.Context, u wire.User, now time.Time) (strin
 	}
 	rec.Expires = minTime(wholeSecond(now.Add(d.lifetime.MaxAge)), rec.AbsExpires)
 	if err := d.store.CreateSession(ctx, rec); err != nil {
-		return "", Session{}, fmt.Errorf("%w: create session: %w", ErrUnavailable, err)
+		return Issued{}, Session{}, fmt.Errorf("%w: create session: %w", ErrUnavailable, err)
 	}
-	return token, fromRecord(&rec, rec.Expires), nil
+	return Issued{Token: token}, fromRecord(&rec, rec.Expires), nil
 }
 
 // Load implements Strategy.

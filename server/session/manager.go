@@ -71,12 +71,50 @@ func (m *Manager) SignIn(w http.ResponseWriter, r *http.Request, u wire.User) (*
 			return nil, err
 		}
 	}
-	token, s, err := m.strategy.Issue(r.Context(), u, now)
+	issued, s, err := m.strategy.Issue(r.Context(), u, now)
 	if err != nil {
 		m.log.LogAttrs(r.Context(), slog.LevelError, "session issue failed", slog.String("error", err.Error()))
 		return nil, err
 	}
-	m.cookie.set(w, token, s.AbsExpires, now)
+	m.setCookies(w, issued, &s, now)
+	return &s, nil
+}
+
+func (m *Manager) setCookies(w http.ResponseWriter, issued Issued, s *Session, now time.Time) {
+	m.cookie.set(w, issued.Token, s.AbsExpires, now)
+	if issued.Refresh != "" {
+		m.cookie.setRefresh(w, issued.Refresh, s.AbsExpires, now)
+	}
+}
+
+// Refreshes reports whether the strategy has refresh tokens.
+func (m *Manager) Refreshes() bool {
+	_, ok := m.strategy.(Refresher)
+	return ok
+}
+
+// Refresh redeems the request's refresh cookie for a new access token and a
+// new refresh token, set as cookies. Without a refresh cookie, or with one
+// the strategy refuses, both cookies are cleared and the error says why
+// (ErrRefreshInvalid, ErrRefreshReused; ErrUnavailable on store failure,
+// which clears nothing).
+func (m *Manager) Refresh(w http.ResponseWriter, r *http.Request) (*Session, error) {
+	rf, ok := m.strategy.(Refresher)
+	token := m.cookie.readRefresh(r)
+	if !ok || token == "" {
+		m.cookie.clearRefresh(w)
+		return nil, ErrRefreshInvalid
+	}
+	now := m.now()
+	issued, s, err := rf.Refresh(r.Context(), token, now)
+	if err != nil {
+		if !errors.Is(err, ErrUnavailable) {
+			m.cookie.clear(w)
+			m.cookie.clearRefresh(w)
+		}
+		return nil, err
+	}
+	m.setCookies(w, issued, &s, now)
 	return &s, nil
 }
 
@@ -84,6 +122,9 @@ func (m *Manager) SignIn(w http.ResponseWriter, r *http.Request, u wire.User) (*
 // cookie is cleared even when the store fails, and the error is returned.
 func (m *Manager) SignOut(w http.ResponseWriter, r *http.Request) error {
 	m.cookie.clear(w)
+	if m.Refreshes() {
+		m.cookie.clearRefresh(w)
+	}
 	token := m.cookie.read(r)
 	if token == "" {
 		return nil

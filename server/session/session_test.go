@@ -71,7 +71,8 @@ func newDB(t *testing.T, l session.Lifetime) (*session.Database, *countingStore)
 func TestIssueStoresOnlyTheHash(t *testing.T) {
 	d, cs := newDB(t, session.DefaultLifetime)
 	now := newClock().Now()
-	token, s, err := d.Issue(context.Background(), ada, now)
+	tokenIssued, s, err := d.Issue(context.Background(), ada, now)
+	token := tokenIssued.Token
 	require.NoError(t, err)
 	raw, err := base64.RawURLEncoding.DecodeString(token)
 	require.NoError(t, err)
@@ -89,7 +90,8 @@ func TestIssueStoresOnlyTheHash(t *testing.T) {
 	assert.False(t, found, "not under the id itself")
 	assert.Equal(t, "u1", rec.UserID)
 
-	token2, _, err := d.Issue(context.Background(), ada, now)
+	token2Issued, _, err := d.Issue(context.Background(), ada, now)
+	token2 := token2Issued.Token
 	require.NoError(t, err)
 	assert.NotEqual(t, token, token2, "every sign-in gets a new id")
 }
@@ -98,7 +100,8 @@ func TestRollingExpiry(t *testing.T) {
 	d, _ := newDB(t, session.Lifetime{MaxAge: 30 * time.Minute, AbsoluteMaxAge: time.Hour, UpdateAge: 0})
 	c := newClock()
 	ctx := context.Background()
-	token, _, err := d.Issue(ctx, ada, c.Now())
+	tokenIssued, _, err := d.Issue(ctx, ada, c.Now())
+	token := tokenIssued.Token
 	require.NoError(t, err)
 
 	c.Add(20 * time.Minute)
@@ -123,7 +126,8 @@ func TestIdleExpiry(t *testing.T) {
 	d, _ := newDB(t, session.DefaultLifetime)
 	c := newClock()
 	ctx := context.Background()
-	token, _, err := d.Issue(ctx, ada, c.Now())
+	tokenIssued, _, err := d.Issue(ctx, ada, c.Now())
+	token := tokenIssued.Token
 	require.NoError(t, err)
 	c.Add(30 * time.Minute)
 	_, _, found, err := d.Load(ctx, token, c.Now())
@@ -135,7 +139,8 @@ func TestUpdateAgeThrottlesWritesButStaysExact(t *testing.T) {
 	d, cs := newDB(t, session.Lifetime{MaxAge: 30 * time.Minute, AbsoluteMaxAge: 12 * time.Hour, UpdateAge: time.Minute})
 	c := newClock()
 	ctx := context.Background()
-	token, _, err := d.Issue(ctx, ada, c.Now())
+	tokenIssued, _, err := d.Issue(ctx, ada, c.Now())
+	token := tokenIssued.Token
 	require.NoError(t, err)
 
 	for range 50 { // 50 reads within the first 50 seconds
@@ -159,7 +164,8 @@ func TestUpdateAgeThrottlesWritesButStaysExact(t *testing.T) {
 func TestUpdateAgeZeroWritesEveryRead(t *testing.T) {
 	d, cs := newDB(t, session.Lifetime{MaxAge: 30 * time.Minute, AbsoluteMaxAge: 12 * time.Hour})
 	c := newClock()
-	token, _, err := d.Issue(context.Background(), ada, c.Now())
+	tokenIssued, _, err := d.Issue(context.Background(), ada, c.Now())
+	token := tokenIssued.Token
 	require.NoError(t, err)
 	for range 3 {
 		c.Add(time.Second)
@@ -187,11 +193,14 @@ func TestRevoke(t *testing.T) {
 	d, _ := newDB(t, session.DefaultLifetime)
 	ctx := context.Background()
 	now := newClock().Now()
-	a, _, err := d.Issue(ctx, ada, now)
+	aIssued, _, err := d.Issue(ctx, ada, now)
+	a := aIssued.Token
 	require.NoError(t, err)
-	b, _, err := d.Issue(ctx, ada, now)
+	bIssued, _, err := d.Issue(ctx, ada, now)
+	b := bIssued.Token
 	require.NoError(t, err)
-	other, _, err := d.Issue(ctx, wire.User{ID: "u2", Email: "bob@example.com", Name: "Bob", Role: "user"}, now)
+	otherIssued, _, err := d.Issue(ctx, wire.User{ID: "u2", Email: "bob@example.com", Name: "Bob", Role: "user"}, now)
+	other := otherIssued.Token
 	require.NoError(t, err)
 
 	require.NoError(t, d.Revoke(ctx, a, now))
@@ -211,7 +220,8 @@ func TestRevoke(t *testing.T) {
 func TestStoreFailureIsUnavailable(t *testing.T) {
 	d, cs := newDB(t, session.Lifetime{MaxAge: time.Minute, AbsoluteMaxAge: time.Hour})
 	c := newClock()
-	token, _, err := d.Issue(context.Background(), ada, c.Now())
+	tokenIssued, _, err := d.Issue(context.Background(), ada, c.Now())
+	token := tokenIssued.Token
 	require.NoError(t, err)
 	cs.fail.Store(true)
 	_, _, found, err := d.Load(context.Background(), token, c.Now())
@@ -227,10 +237,12 @@ func TestCleanup(t *testing.T) {
 	d, _ := newDB(t, session.Lifetime{MaxAge: time.Minute, AbsoluteMaxAge: time.Hour, UpdateAge: 0})
 	c := newClock()
 	ctx := context.Background()
-	old, _, err := d.Issue(ctx, ada, c.Now())
+	oldIssued, _, err := d.Issue(ctx, ada, c.Now())
+	old := oldIssued.Token
 	require.NoError(t, err)
 	c.Add(50 * time.Second)
-	fresh, _, err := d.Issue(ctx, ada, c.Now())
+	freshIssued, _, err := d.Issue(ctx, ada, c.Now())
+	fresh := freshIssued.Token
 	require.NoError(t, err)
 	c.Add(20 * time.Second)
 	n, err := d.Cleanup(ctx, c.Now())
@@ -263,7 +275,8 @@ func TestUpdateAgeCappedAtHalfMaxAge(t *testing.T) {
 	// update-age 1h with max-age 10s would never write; it is lowered to 5s.
 	d, cs := newDB(t, session.Lifetime{MaxAge: 10 * time.Second, AbsoluteMaxAge: time.Hour, UpdateAge: time.Hour})
 	c := newClock()
-	token, _, err := d.Issue(context.Background(), ada, c.Now())
+	tokenIssued, _, err := d.Issue(context.Background(), ada, c.Now())
+	token := tokenIssued.Token
 	require.NoError(t, err)
 	c.Add(6 * time.Second)
 	_, _, found, err := d.Load(context.Background(), token, c.Now())
@@ -385,7 +398,8 @@ func BenchmarkDatabaseLoad(b *testing.B) {
 	d, err := session.NewDatabase(memory.New(), session.DefaultLifetime)
 	require.NoError(b, err)
 	now := time.Now()
-	token, _, err := d.Issue(context.Background(), ada, now)
+	tokenIssued, _, err := d.Issue(context.Background(), ada, now)
+	token := tokenIssued.Token
 	require.NoError(b, err)
 	for b.Loop() {
 		_, _, _, _ = d.Load(context.Background(), token, now)
@@ -397,7 +411,8 @@ func TestReportedExpiryIsTheEnforcedOne(t *testing.T) {
 	c := newClock()
 	c.Add(700 * time.Millisecond) // off the whole second
 	ctx := context.Background()
-	token, s, err := d.Issue(ctx, ada, c.Now())
+	tokenIssued, s, err := d.Issue(ctx, ada, c.Now())
+	token := tokenIssued.Token
 	require.NoError(t, err)
 	assert.Equal(t, s.Wire().Expires, s.Expires, "the API's whole-second expiry is the real one")
 

@@ -11,9 +11,9 @@ import (
 // record per session behind an opaque id; the jwt strategy signs the session
 // into the cookie itself. A Strategy is safe for concurrent use.
 type Strategy interface {
-	// Issue creates a brand-new session for u at now and returns the value
-	// for its cookie. It never reuses a value a client sent.
-	Issue(ctx context.Context, u wire.User, now time.Time) (token string, s Session, err error)
+	// Issue creates a brand-new session for u at now and returns the values
+	// for its cookies. It never reuses a value a client sent.
+	Issue(ctx context.Context, u wire.User, now time.Time) (Issued, Session, error)
 	// Load returns the session the token names as it stands after a read at
 	// now (rolling expiry moves Expires forward). found is false, with a nil
 	// error, for a token that is malformed, unknown, expired or revoked.
@@ -23,6 +23,25 @@ type Strategy interface {
 	Revoke(ctx context.Context, token string, now time.Time) error
 	// RevokeUser ends every session of the user.
 	RevokeUser(ctx context.Context, userID string, now time.Time) error
+}
+
+// Issued holds the cookie values of a new session.
+type Issued struct {
+	// Token is the session cookie's value.
+	Token string
+	// Refresh is the refresh cookie's value; empty for strategies without
+	// refresh tokens.
+	Refresh string
+}
+
+// Refresher is implemented by strategies with refresh tokens (jwt).
+type Refresher interface {
+	// Refresh redeems a refresh token: a new access token and a new refresh
+	// token for the same session, the old refresh token spent. It returns
+	// ErrRefreshInvalid for an unknown, expired or ended one, and
+	// ErrRefreshReused (after ending the whole session) for one that was
+	// redeemed before, outside the grace window.
+	Refresh(ctx context.Context, refresh string, now time.Time) (Issued, Session, error)
 }
 
 // Cleaner is implemented by strategies that keep state which needs pruning.
