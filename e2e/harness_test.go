@@ -79,6 +79,14 @@ type serverOptions struct {
 
 type serverOption func(*serverOptions)
 
+func applyOptions(opts []serverOption) serverOptions {
+	o := serverOptions{lifetime: session.DefaultLifetime}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
+}
+
 // withLifetime sets the idle lifetime and the update age.
 func withLifetime(maxAge, updateAge time.Duration) serverOption {
 	return func(o *serverOptions) {
@@ -99,10 +107,7 @@ type instance struct {
 // newInstance starts a server keeping its database in dir; close stops it
 // and closes the store.
 func newInstance(c serverConfig, dir string, opts ...serverOption) (inst *instance, close func(), err error) {
-	o := serverOptions{lifetime: session.DefaultLifetime}
-	for _, opt := range opts {
-		opt(&o)
-	}
+	o := applyOptions(opts)
 	ctx := context.Background()
 	logs := &lockedBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -182,24 +187,24 @@ func startServer(t testing.TB, c serverConfig, opts ...serverOption) *server {
 	return &server{instance: inst, t: t}
 }
 
-// sharedServer returns the server with default options that the tests of
+// sharedServer returns the server with these options that the tests of
 // config c share. Tests are isolated by their browser contexts (and so
-// their sessions); a test that needs other options, or changes state other
-// tests see (such as an account's rate limit), starts its own. Sharing
-// saves building the compressed module once per test, which is slow under
-// -race.
-func sharedServer(t testing.TB, c serverConfig) *server {
+// their sessions); a test that changes what other tests see (such as an
+// account's rate limit) starts its own. Sharing saves building the
+// compressed module once per test, which is slow under -race.
+func sharedServer(t testing.TB, c serverConfig, opts ...serverOption) *server {
 	t.Helper()
+	key := sharedKey{config: c.name, options: applyOptions(opts)}
 	shared.mu.Lock()
 	defer shared.mu.Unlock()
-	inst, ok := shared.servers[c.name]
+	inst, ok := shared.servers[key]
 	if !ok {
 		dir, err := os.MkdirTemp(suite.tmp, "server-")
 		require.NoError(t, err)
 		var closeInst func()
-		inst, closeInst, err = newInstance(c, dir)
+		inst, closeInst, err = newInstance(c, dir, opts...)
 		require.NoError(t, err)
-		shared.servers[c.name] = inst
+		shared.servers[key] = inst
 		shared.closers = append(shared.closers, closeInst)
 	}
 	from := len(inst.logs.String())
@@ -211,12 +216,17 @@ func sharedServer(t testing.TB, c serverConfig) *server {
 	return &server{instance: inst, t: t}
 }
 
+type sharedKey struct {
+	config  string
+	options serverOptions
+}
+
 // shared holds the shared servers; closeShared stops them after m.Run.
 var shared = struct {
 	mu      sync.Mutex
-	servers map[string]*instance
+	servers map[sharedKey]*instance
 	closers []func()
-}{servers: map[string]*instance{}}
+}{servers: map[sharedKey]*instance{}}
 
 func closeShared() {
 	shared.mu.Lock()

@@ -54,17 +54,23 @@ func TestSignInFromGuardedPage(t *testing.T) {
 func TestSignInReturnsToCallback(t *testing.T) {
 	forEachServer(t, func(t *testing.T, c serverConfig) {
 		srv := sharedServer(t, c)
+		tb := newTab(t, srv) // one tab, signed out again after each case
+		signOut := func() {
+			t.Helper()
+			tb.run(`sessionguard.signOut()`)
+			require.Nil(t, tb.session())
+		}
 
 		t.Run("guarded page with a query", func(t *testing.T) {
 			code, loc := srv.rawGet("/admin/users?tab=2&q=a%2Fb", nil)
 			require.Equal(t, http.StatusSeeOther, code)
 			require.Equal(t, signInURL("/admin/users?tab=2&q=a%2Fb"), loc)
-			tb := newTab(t, srv)
 			tb.load("/admin/users?tab=2&q=a%2Fb")
 			assert.Equal(t, loc, tb.path())
 			tb.signIn(demoAdmin)
 			tb.waitPath("/admin/users?tab=2&q=a%2Fb")
 			tb.waitView("/admin/*")
+			signOut()
 		})
 
 		for _, callback := range []string{
@@ -75,7 +81,6 @@ func TestSignInReturnsToCallback(t *testing.T) {
 			"%2F%2Fevil.example",
 		} {
 			t.Run("unsafe "+callback, func(t *testing.T) {
-				tb := newTab(t, srv)
 				tb.load("/?callbackUrl=" + url.QueryEscape(callback))
 				tb.signIn(demoUser)
 				tb.waitFor(`sessionguard.session() !== null`, "signed in")
@@ -83,6 +88,7 @@ func TestSignInReturnsToCallback(t *testing.T) {
 				assert.Equal(t, srv.URL, evalJS[string](tb, `location.origin`))
 				tb.waitView("/")
 				assert.True(t, tb.visible(`#view-home [data-sg-show="authenticated"]`), "the signed-in start page")
+				signOut()
 			})
 		}
 
@@ -91,7 +97,6 @@ func TestSignInReturnsToCallback(t *testing.T) {
 		t.Run("callbackUrl=/ anonymous", func(t *testing.T) {
 			code, _ := srv.rawGet("/?callbackUrl=%2F", nil)
 			assert.Equal(t, http.StatusOK, code)
-			tb := newTab(t, srv)
 			tb.load("/?callbackUrl=%2F")
 			assert.Equal(t, "/?callbackUrl=%2F", tb.path())
 			assert.True(t, tb.visible("#signin-email"))
@@ -106,9 +111,7 @@ func TestSignInReturnsToCallback(t *testing.T) {
 		// server serves it, and the page stays there showing the signed-in
 		// start page (no form, no notice), without navigating on its own.
 		t.Run("signed in on the sign-in page", func(t *testing.T) {
-			tb := newTab(t, srv)
-			tb.signInAt("/", demoUser)
-			tb.waitPath("/dashboard")
+			require.NotNil(t, tb.session())
 			code, _ := srv.rawGet("/?callbackUrl=%2Fdashboard", tb.cookie())
 			assert.Equal(t, http.StatusOK, code)
 			tb.load("/?callbackUrl=%2Fdashboard")
@@ -165,5 +168,39 @@ func TestSignInErrorsShown(t *testing.T) {
 		assert.Equal(t, true, r["ok"], r)
 		require.NotNil(t, tb.session())
 		assert.Equal(t, demoAdmin.Email, tb.session().User.Email)
+	})
+}
+
+// TestSignInOutAPI: sessionguard.signIn and signOut answer as CONTRACT §4
+// says, navigate to the (safe) redirect URL, and keep session() current.
+func TestSignInOutAPI(t *testing.T) {
+	forEachServer(t, func(t *testing.T, c serverConfig) {
+		srv := sharedServer(t, c)
+		tb := newTab(t, srv)
+		tb.load("/")
+
+		type result struct {
+			OK          bool   `json:"ok"`
+			Error       string `json:"error"`
+			RedirectURL string `json:"redirectUrl"`
+		}
+		r := evalJS[result](tb, `sessionguard.signIn({email: `+jsString(demoUser.Email)+`, password: 'nope-nope-nope'})`)
+		assert.False(t, r.OK)
+		assert.NotEmpty(t, r.Error)
+		assert.Nil(t, tb.session())
+
+		r = evalJS[result](tb, `sessionguard.signIn({email: `+jsString(demoUser.Email)+`, password: `+jsString(demoUser.Password)+`, redirectUrl: '/public?from=api'})`)
+		assert.Equal(t, result{OK: true, RedirectURL: "/public?from=api"}, r)
+		assert.Equal(t, "/public?from=api", tb.path(), "navigated before the promise resolved")
+		tb.waitView("/public")
+		s := tb.session()
+		require.NotNil(t, s)
+		assert.Equal(t, demoUser.Email, s.User.Email)
+
+		r = evalJS[result](tb, `sessionguard.signOut({redirectUrl: '//evil.example'})`)
+		assert.Equal(t, result{OK: true, RedirectURL: "/"}, r)
+		assert.Equal(t, "/", tb.path())
+		assert.Nil(t, tb.session())
+		assert.Nil(t, tb.cookie(), "the cookie is cleared")
 	})
 }

@@ -344,3 +344,18 @@ func jsString(s string) string {
 	}
 	return string(b)
 }
+
+// sibling opens another tab in tb's browser context: same cookies and
+// storage, as a second tab of the same browser profile.
+func (tb *tab) sibling() *tab {
+	tb.t.Helper()
+	s := &tab{t: tb.t, srv: tb.srv}
+	ctx, cancel := chromedp.NewContext(tb.ctx, chromedp.WithListener(s.listen))
+	tb.t.Cleanup(cancel)
+	s.ctx = ctx
+	s.do(chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: recorderJS})
+		return err
+	}))
+	return s
+}

@@ -96,7 +96,7 @@ func TestBackToGuardedViewAfterRevoke(t *testing.T) {
 // goes to sign-in with callbackUrl=/dashboard.
 func TestSessionExpiresInPage(t *testing.T) {
 	forEachServer(t, func(t *testing.T, c serverConfig) {
-		srv := startServer(t, c, withLifetime(3*time.Second, 0))
+		srv := sharedServer(t, c, withLifetime(3*time.Second, 0))
 		tb := newTab(t, srv)
 		tb.signInAt("/", demoUser)
 		tb.waitPath("/dashboard")
@@ -117,5 +117,52 @@ func TestSessionExpiresInPage(t *testing.T) {
 		// (The server is not asked here: the page expires a session up to a
 		// second before the server does, by design, and a read from the test
 		// would extend it.)
+	})
+}
+
+// TestActivityExtendsSession: every guarded navigation extends the
+// session (rolling expiry), and the page follows the new expiry: a visitor
+// who keeps navigating past the first expiry stays signed in.
+func TestActivityExtendsSession(t *testing.T) {
+	forEachServer(t, func(t *testing.T, c serverConfig) {
+		srv := sharedServer(t, c, withLifetime(3*time.Second, 0))
+		tb := newTab(t, srv)
+		tb.signInAt("/", demoUser)
+		tb.waitPath("/dashboard")
+		first := tb.session()
+		require.NotNil(t, first)
+
+		until := float64(first.Expires.Add(1500 * time.Millisecond).UnixMilli())
+		for evalJS[float64](tb, `Date.now()`) < until {
+			require.True(t, tb.gotoPath("/public"))
+			require.True(t, tb.gotoPath("/dashboard"), "still signed in at %s", evalJS[string](tb, `new Date().toISOString()`))
+		}
+		s := tb.session()
+		require.NotNil(t, s)
+		assert.True(t, s.Expires.After(first.Expires), "expires moved forward: %v, then %v", first.Expires, s.Expires)
+		assert.Equal(t, []string{"/dashboard"}, tb.views())
+		assert.Empty(t, tb.blockedEvents())
+	})
+}
+
+// TestSignOutInOtherTab: two tabs share the session; signing out in one
+// turns the other anonymous and sends it from its guarded view to sign-in.
+func TestSignOutInOtherTab(t *testing.T) {
+	forEachServer(t, func(t *testing.T, c serverConfig) {
+		srv := sharedServer(t, c)
+		a := newTab(t, srv)
+		a.signInAt("/", demoUser)
+		a.waitPath("/dashboard")
+		b := a.sibling()
+		b.load("/dashboard")
+		b.waitView("/dashboard")
+		require.NotNil(t, b.session(), "the second tab shares the session")
+
+		a.click("#signout")
+		a.waitFor(`sessionguard.session() === null`, "signed out in the first tab")
+		b.waitFor(`sessionguard.session() === null`, "the second tab hears of it")
+		b.waitPath(signInURL("/dashboard"))
+		b.waitView("/")
+		assert.True(t, b.visible("#nav-signin"))
 	})
 }
