@@ -66,6 +66,9 @@ var (
 	// htmlUser's name is markup that runs script if a page inserts it as
 	// HTML.
 	htmlUser = account{"html@example.com", "html-password", `<img src=x onerror="window.__xss=1">`, users.RoleUser}
+	// lockedUser is for the test that runs into the account's rate limit,
+	// so that no other test on a shared server meets it.
+	lockedUser = account{"locked@example.com", "locked-password", "Locked User", users.RoleUser}
 )
 
 // fastParams keep sign-in quick; the users package tests the real cost.
@@ -126,7 +129,7 @@ func newInstance(c serverConfig, dir string, opts ...serverOption) (inst *instan
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, a := range []account{demoUser, demoAdmin, htmlUser} {
+	for _, a := range []account{demoUser, demoAdmin, htmlUser, lockedUser} {
 		if _, err := accounts.Create(ctx, users.NewAccount{Email: a.Email, Password: a.Password, Name: a.Name, Role: a.Role}); err != nil {
 			return nil, nil, err
 		}
@@ -189,9 +192,10 @@ func startServer(t testing.TB, c serverConfig, opts ...serverOption) *server {
 
 // sharedServer returns the server with these options that the tests of
 // config c share. Tests are isolated by their browser contexts (and so
-// their sessions); a test that changes what other tests see (such as an
-// account's rate limit) starts its own. Sharing saves building the
-// compressed module once per test, which is slow under -race.
+// their sessions) and must not change what other tests see (the rate
+// limit test uses an account of its own); a test that must, starts its own
+// server. Sharing saves compressing the module once per test, which is
+// slow under -race.
 func sharedServer(t testing.TB, c serverConfig, opts ...serverOption) *server {
 	t.Helper()
 	key := sharedKey{config: c.name, options: applyOptions(opts)}

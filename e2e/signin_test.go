@@ -131,7 +131,7 @@ func TestSignInReturnsToCallback(t *testing.T) {
 // seconds to wait (429), while another account still signs in.
 func TestSignInErrorsShown(t *testing.T) {
 	forEachServer(t, func(t *testing.T, c serverConfig) {
-		srv := startServer(t, c) // its own: the test locks an account out
+		srv := sharedServer(t, c)
 		tb := newTab(t, srv)
 		tb.load("/")
 		assert.False(t, tb.visible("#signin-error"))
@@ -139,7 +139,7 @@ func TestSignInErrorsShown(t *testing.T) {
 		submitWrong := func() string {
 			t.Helper()
 			tb.run(`(el => { el.textContent = ''; el.hidden = true; })(document.querySelector('#signin-error'))`)
-			tb.fillSignIn(demoUser.Email, "wrong-password")
+			tb.fillSignIn(lockedUser.Email, "wrong-password")
 			tb.click("#signin-submit")
 			tb.waitFor(`(el => !el.hidden && el.textContent !== '')(document.querySelector('#signin-error'))`, "an error is shown")
 			return tb.text("#signin-error")
@@ -151,7 +151,7 @@ func TestSignInErrorsShown(t *testing.T) {
 
 		// Failures 2 to 5 through the API the form uses.
 		for i := 2; i <= 5; i++ {
-			r := evalJS[map[string]any](tb, `sessionguard.signIn({email: `+jsString(demoUser.Email)+`, password: 'wrong-password'})`)
+			r := evalJS[map[string]any](tb, `sessionguard.signIn({email: `+jsString(lockedUser.Email)+`, password: 'wrong-password'})`)
 			assert.Equal(t, false, r["ok"], "attempt %d", i)
 			assert.EqualValues(t, 401, r["status"], "attempt %d", i)
 		}
