@@ -1,0 +1,141 @@
+package postgres
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sessionguard/sessionguard/internal/testenv"
+)
+
+// TestMigrate checks the migration mechanism with steps of its own: a later
+// version appends a step, and a step that fails leaves the schema as it was.
+func TestMigrate(t *testing.T) {
+	url := testenv.Postgres(t)
+	pool, err := pgxpool.New(t.Context(), url)
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+	b := make([]byte, 8)
+	rand.Read(b)
+	schema := "sgtest_" + hex.EncodeToString(b)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_, err := pool.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{schema}.Sanitize()+` CASCADE`)
+		assert.NoError(t, err, "drop schema")
+	})
+
+	version := func() int {
+		var v int
+		require.NoError(t, pool.QueryRow(t.Context(),
+			`SELECT max(version) FROM `+pgx.Identifier{schema, migrationsTable}.Sanitize()).Scan(&v))
+		return v
+	}
+	tableExists := func(name string) bool {
+		var ok bool
+		require.NoError(t, pool.QueryRow(t.Context(),
+			`SELECT to_regclass($1) IS NOT NULL`, pgx.Identifier{schema, name}.Sanitize()).Scan(&ok))
+		return ok
+	}
+
+	require.NoError(t, migrate(t.Context(), pool, schema, migrations))
+	require.Equal(t, len(migrations), version())
+	for _, table := range []string{"sessions", "users", "denials", "user_valid_after", "refresh_tokens", "public_keys", "secrets"} {
+		assert.True(t, tableExists(table), "table %s", table)
+	}
+
+	t.Run("up to date is a no-op", func(t *testing.T) {
+		require.NoError(t, migrate(t.Context(), pool, schema, migrations))
+		assert.Equal(t, len(migrations), version())
+	})
+
+	t.Run("failing step rolls back every step", func(t *testing.T) {
+		steps := append(migrations[:len(migrations):len(migrations)],
+			`CREATE TABLE added (x integer)`,
+			`CREATE TABLE broken (`)
+		assert.Error(t, migrate(t.Context(), pool, schema, steps))
+		assert.Equal(t, len(migrations), version())
+		assert.False(t, tableExists("added"), "step before the failing one kept")
+	})
+
+	t.Run("appended step is applied in the schema", func(t *testing.T) {
+		steps := append(migrations[:len(migrations):len(migrations)], `CREATE TABLE added (x integer)`)
+		require.NoError(t, migrate(t.Context(), pool, schema, steps))
+		assert.Equal(t, len(steps), version())
+		assert.True(t, tableExists("added"))
+		var public bool
+		require.NoError(t, pool.QueryRow(t.Context(), `SELECT to_regclass('public.added') IS NOT NULL`).Scan(&public))
+		assert.False(t, public, "the step's table landed in public")
+	})
+
+	t.Run("newer than the steps", func(t *testing.T) {
+		assert.ErrorIs(t, migrate(t.Context(), pool, schema, migrations), ErrSchemaTooNew)
+	})
+}
+
+// TestQueryPlans checks that the queries that run on every request, or on a
+// table full of records, can use an index (sequential scans are switched off,
+// so that the plan shows whether an index exists for the query, whatever the
+// size of the test's tables).
+func TestQueryPlans(t *testing.T) {
+	url := testenv.Postgres(t)
+	b := make([]byte, 8)
+	rand.Read(b)
+	schema := "sgtest_" + hex.EncodeToString(b)
+	s, err := Open(t.Context(), url, WithSchema(schema))
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_, err := s.pool.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{schema}.Sanitize()+` CASCADE`)
+		assert.NoError(t, err, "drop schema")
+		s.Close()
+	})
+	now := time.Now()
+	hash := make([]byte, 32)
+	tests := []struct {
+		name  string
+		query string
+		args  []any
+		index string
+	}{
+		{"session read", s.q.session, []any{hash, now}, "sessions_pkey"},
+		{"touch", s.q.touch, []any{hash, now}, "sessions_pkey"},
+		{"delete user sessions", s.q.deleteUserSessions, []any{"alice"}, "sessions_user_id"},
+		{"delete expired sessions", s.q.deleteExpired, []any{now}, "sessions_dies"},
+		{"user by e-mail", s.q.userByEmail, []any{"a@example.com"}, "users_email_key"},
+		{"user by id", s.q.userByID, []any{"alice"}, "users_pkey"},
+		{"revoked", s.q.revoked, []any{"alice", now, []string{"jti", "sid:1"}, now}, "denials_pkey"},
+		{"delete expired denials", s.q.deleteExpiredDenials, []any{now}, "denials_until"},
+		{"redeem", s.q.redeem, []any{hash, now}, "refresh_tokens_pkey"},
+		{"delete family", s.q.deleteFamily, []any{hash}, "refresh_tokens_family"},
+		{"delete expired refresh tokens", s.q.deleteExpiredRefreshTokens, []any{now}, "refresh_tokens_expires_at"},
+	}
+	conn, err := s.pool.Acquire(t.Context())
+	require.NoError(t, err)
+	defer conn.Release()
+	_, err = conn.Exec(t.Context(), `SET enable_seqscan = off`)
+	require.NoError(t, err)
+	defer conn.Exec(context.Background(), `RESET enable_seqscan`)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rows, err := conn.Query(t.Context(), "EXPLAIN "+tt.query, tt.args...)
+			require.NoError(t, err)
+			plan, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			require.NoError(t, err)
+			got := ""
+			for _, line := range plan {
+				got += line + "\n"
+			}
+			assert.Contains(t, got, tt.index)
+			assert.NotContains(t, got, "Seq Scan")
+		})
+	}
+}

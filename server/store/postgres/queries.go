@@ -1,0 +1,81 @@
+package postgres
+
+import "github.com/jackc/pgx/v5"
+
+// queries are the statements of a Store, with table names qualified by its
+// schema rather than found through search_path, which poolers such as
+// PgBouncer do not keep. They are built once, in Open, so that a call does
+// not build its SQL, and pgx's statement cache knows them by their text.
+type queries struct {
+	// A session is live strictly before LEAST(expires, abs_expires); the
+	// same expression is indexed for deleteExpired.
+	createSession, session, touch, deleteSession, deleteUserSessions, deleteExpired string
+
+	createUser, userByEmail, userByID string
+
+	deny, setUserValidAfter, userValidAfter, revoked, deleteExpiredDenials string
+
+	createRefreshToken, redeem, deleteFamily, deleteExpiredRefreshTokens string
+
+	publishKey, publicKeys, insertSecret, secret string
+}
+
+func newQueries(schema string) queries {
+	table := func(name string) string { return pgx.Identifier{schema, name}.Sanitize() }
+	var (
+		sessions       = table("sessions")
+		users          = table("users")
+		denials        = table("denials")
+		userValidAfter = table("user_valid_after")
+		refreshTokens  = table("refresh_tokens")
+		publicKeys     = table("public_keys")
+		secrets        = table("secrets")
+	)
+	const userColumns = `id, email, name, role, password_hash, created_at`
+	return queries{
+		createSession: `INSERT INTO ` + sessions + ` (id_hash, user_id, email, name, role, created_at, expires, abs_expires)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id_hash) DO NOTHING`,
+		session: `SELECT user_id, email, name, role, created_at, expires, abs_expires FROM ` + sessions + `
+			WHERE id_hash = $1 AND LEAST(expires, abs_expires) > $2`,
+		touch:              `UPDATE ` + sessions + ` SET expires = $2 WHERE id_hash = $1`,
+		deleteSession:      `DELETE FROM ` + sessions + ` WHERE id_hash = $1`,
+		deleteUserSessions: `DELETE FROM ` + sessions + ` WHERE user_id = $1`,
+		deleteExpired:      `DELETE FROM ` + sessions + ` WHERE LEAST(expires, abs_expires) <= $1`,
+
+		// No conflict target: a taken id and a taken e-mail are both
+		// duplicates.
+		createUser:  `INSERT INTO ` + users + ` (` + userColumns + `) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+		userByEmail: `SELECT ` + userColumns + ` FROM ` + users + ` WHERE email = $1`,
+		userByID:    `SELECT ` + userColumns + ` FROM ` + users + ` WHERE id = $1`,
+
+		deny: `INSERT INTO ` + denials + ` AS d (id, until) VALUES ($1, $2)
+			ON CONFLICT (id) DO UPDATE SET until = GREATEST(d.until, excluded.until)`,
+		setUserValidAfter: `INSERT INTO ` + userValidAfter + ` AS v (user_id, valid_after) VALUES ($1, $2)
+			ON CONFLICT (user_id) DO UPDATE SET valid_after = GREATEST(v.valid_after, excluded.valid_after)`,
+		userValidAfter: `SELECT valid_after FROM ` + userValidAfter + ` WHERE user_id = $1`,
+		// One statement for any number of ids: an empty array matches
+		// nothing.
+		revoked: `SELECT EXISTS (SELECT 1 FROM ` + userValidAfter + ` WHERE user_id = $1 AND valid_after > $2)
+			OR EXISTS (SELECT 1 FROM ` + denials + ` WHERE id = ANY($3) AND until > $4)`,
+		deleteExpiredDenials: `DELETE FROM ` + denials + ` WHERE until <= $1`,
+
+		createRefreshToken: `INSERT INTO ` + refreshTokens + ` (hash, session_hash, user_id, created_at, expires_at)
+			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (hash) DO NOTHING`,
+		// Marks a live token used unless it was, and counts the redeem, in
+		// one UPDATE: concurrent redeems of a row wait for each other's
+		// row lock and see each other's count, so exactly one sees 1.
+		redeem: `UPDATE ` + refreshTokens + ` AS t SET used_at = coalesce(t.used_at, $2), redeems = t.redeems + 1
+			WHERE hash = $1 AND expires_at > $2
+			RETURNING session_hash, user_id, created_at, expires_at, used_at, redeems`,
+		deleteFamily:               `DELETE FROM ` + refreshTokens + ` WHERE session_hash = $1`,
+		deleteExpiredRefreshTokens: `DELETE FROM ` + refreshTokens + ` WHERE expires_at <= $1`,
+
+		publishKey: `INSERT INTO ` + publicKeys + ` (id, algorithm, key, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (id) DO UPDATE SET algorithm = excluded.algorithm, key = excluded.key,
+				created_at = excluded.created_at, expires_at = excluded.expires_at`,
+		publicKeys: `SELECT id, algorithm, key, created_at, expires_at FROM ` + publicKeys + `
+			WHERE expires_at > $1 ORDER BY created_at DESC, id COLLATE "C"`,
+		insertSecret: `INSERT INTO ` + secrets + ` (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`,
+		secret:       `SELECT value FROM ` + secrets + ` WHERE name = $1`,
+	}
+}
