@@ -28,6 +28,8 @@ import (
 	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/server/store/cache"
 	"github.com/sessionguard/sessionguard/server/store/memory"
+	"github.com/sessionguard/sessionguard/server/store/postgres"
+	"github.com/sessionguard/sessionguard/server/store/redis"
 	"github.com/sessionguard/sessionguard/server/store/sqlite"
 	"github.com/sessionguard/sessionguard/server/users"
 )
@@ -192,8 +194,27 @@ func openStore(ctx context.Context, c config) (store.Store, error) {
 		return sqlite.Open(ctx, c.data+string(os.PathSeparator)+"sessionguard.db")
 	case "memory":
 		return memory.New(), nil
-	case "postgres", "redis":
-		return nil, fmt.Errorf("-store %s is not available yet in this version; use -store sqlite or memory", c.store)
+	case "postgres":
+		if c.storeURL == "" {
+			return nil, errors.New("-store postgres needs -store-url")
+		}
+		s, err := postgres.Open(ctx, c.storeURL)
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
+	case "redis":
+		if c.storeURL == "" {
+			return nil, errors.New("-store redis needs -store-url")
+		}
+		// A session's key outlives its stored idle expiry by the update
+		// age: the database strategy extends sessions in memory between
+		// writes.
+		s, err := redis.Open(ctx, c.storeURL, redis.WithExpiryGrace(c.updateAge))
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
 	}
 	return nil, fmt.Errorf("-store %q: want sqlite, memory, postgres or redis", c.store)
 }

@@ -66,8 +66,8 @@ func TestNotYetAvailableChoicesFailClearly(t *testing.T) {
 	}{
 		{[]string{"-strategy", "jwt"}, "-strategy jwt is not available yet"},
 		{[]string{"-strategy", "cookie"}, `-strategy "cookie": want database or jwt`},
-		{[]string{"-store", "postgres"}, "-store postgres is not available yet"},
-		{[]string{"-store", "redis"}, "-store redis is not available yet"},
+		{[]string{"-store", "postgres"}, "-store postgres needs -store-url"},
+		{[]string{"-store", "redis"}, "-store redis needs -store-url"},
 		{[]string{"-store", "mongo"}, `-store "mongo"`},
 		{[]string{"-public", "nope"}, "bad path pattern"},
 		{[]string{"-max-age", "1h", "-absolute-max-age", "1m"}, "absolute max age"},
