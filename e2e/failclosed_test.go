@@ -54,6 +54,31 @@ func (tb *tab) intercept(path string, a apiAnswer) (stop func()) {
 	}
 }
 
+// holdNext runs trigger and waits until the page's next request to path
+// is paused on its way to the server; release lets it go on.
+func (tb *tab) holdNext(path string, trigger func()) (release func()) {
+	tb.t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, waitTimeout)
+	defer cancel()
+	paused := chromedp.Events(ctx, fetch.RequestPaused) // subscribed before Enable
+	_, err := chromedp.Call(tb.ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: tb.srv.URL + path + "*"}}})
+	require.NoError(tb.t, err)
+	trigger()
+	var id fetch.RequestID
+	for ev, err := range paused {
+		require.NoError(tb.t, err, "waiting for a request to %s", path)
+		id = ev.RequestID
+		break
+	}
+	return func() {
+		tb.t.Helper()
+		_, err := chromedp.Call(tb.ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: id})
+		require.NoError(tb.t, err)
+		_, err = chromedp.Call(tb.ctx, fetch.Disable, struct{}{})
+		require.NoError(tb.t, err)
+	}
+}
+
 // TestGuardFailsClosed: when the session check fails (no answer, a server
 // error, an answer that is not the API's), a guarded navigation is
 // cancelled with reason error and the page stays where it is; public
@@ -99,7 +124,45 @@ func TestGuardFailsClosed(t *testing.T) {
 		assert.True(t, tb.gotoPath("/"), "a public destination needs no check")
 		assert.Equal(t, "/", tb.path())
 		stop()
-		assert.True(t, tb.gotoPath("/dashboard"), "with the server back, the check passes")
+
+		// The control: an intercepted answer the API could give is
+		// followed, so the refusals above came from the failures.
+		stop = tb.intercept("/api/get-session-status", apiAnswer{200, `{"status":200}`})
+		assert.True(t, tb.gotoPath("/dashboard"), "an intercepted 200 lets the navigation through")
 		tb.waitView("/dashboard")
+		stop()
+	})
+}
+
+// TestNewestNavigationWins: a guarded navigation waiting for the server is
+// superseded by a later one; when the late answer comes, the first is
+// dropped (goto answers false) and its view is never shown.
+func TestNewestNavigationWins(t *testing.T) {
+	forEachServer(t, func(t *testing.T, c serverConfig) {
+		srv := sharedServer(t, c)
+		tb := newTab(t, srv)
+		tb.signInAt("/", demoUser)
+		tb.waitPath("/dashboard")
+		tb.click("#nav-public")
+		tb.waitPath("/public")
+		tb.run(watchDashboardJS)
+		tb.clearEvents()
+
+		release := tb.holdNext("/api/get-session-status", func() {
+			// Not awaited: the answer is held.
+			tb.run(`window.__goto = 'pending'; sessionguard.goto('/dashboard').then((ok) => { window.__goto = ok; }); undefined`)
+		})
+		assert.Equal(t, "/public", tb.path(), "nothing happens before the answer")
+		tb.click("#nav-home")
+		tb.waitPath("/")
+		tb.waitView("/")
+		release()
+
+		tb.waitFor(`window.__goto !== 'pending'`, "goto answers")
+		assert.False(t, evalJS[bool](tb, `window.__goto`), "the superseded navigation answers false")
+		assert.Equal(t, "/", tb.path())
+		assert.Equal(t, []string{"/"}, tb.views())
+		assert.False(t, evalJS[bool](tb, `window.__dashboardShown`), "the dashboard was never shown")
+		assert.NotNil(t, tb.session())
 	})
 }

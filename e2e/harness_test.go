@@ -296,6 +296,24 @@ func (s *server) get(path string, cookie *http.Cookie) (int, string) {
 	return resp.StatusCode, string(body)
 }
 
+// signIn signs a in from Go and returns the session cookie.
+func (s *server) signIn(a account) *http.Cookie {
+	s.t.Helper()
+	b, err := json.Marshal(map[string]string{"email": a.Email, "password": a.Password})
+	require.NoError(s.t, err)
+	resp, err := http.Post(s.URL+"/api/auth/signin", "application/json", bytes.NewReader(b))
+	require.NoError(s.t, err)
+	defer resp.Body.Close()
+	require.Equal(s.t, http.StatusOK, resp.StatusCode)
+	for _, c := range resp.Cookies() {
+		if c.Name == session.CookieName {
+			return c
+		}
+	}
+	s.t.Fatalf("sign-in answered no %s cookie", session.CookieName)
+	return nil
+}
+
 // signOut ends the session of cookie from outside the browser (another
 // device, an admin), as POST /api/auth/signout does for any strategy.
 func (s *server) signOut(cookie *http.Cookie) {

@@ -64,6 +64,31 @@ func TestSignedOutElsewhereThenNavigate(t *testing.T) {
 	})
 }
 
+// TestSignedInElsewhereThenNavigate: the page was loaded anonymous, and a
+// session cookie arrived without the page hearing of it (a sign-in
+// elsewhere); a guarded navigation asks the server, goes ahead, and the
+// page learns the session and turns signed in.
+func TestSignedInElsewhereThenNavigate(t *testing.T) {
+	forEachServer(t, func(t *testing.T, c serverConfig) {
+		srv := sharedServer(t, c)
+		tb := newTab(t, srv)
+		tb.load("/public")
+		require.Nil(t, tb.session())
+		tb.setCookie(srv.signIn(demoUser))
+
+		assert.True(t, tb.gotoPath("/dashboard"))
+		assert.Equal(t, "/dashboard", tb.path())
+		tb.waitView("/dashboard")
+		s := tb.session()
+		require.NotNil(t, s, "the page learned the session")
+		assert.Equal(t, demoUser.Email, s.User.Email)
+		assert.Equal(t, demoUser.Name, tb.text("#dash-name"))
+		assert.True(t, tb.visible("#signout"))
+		assert.False(t, tb.visible("#nav-signin"))
+		assert.Empty(t, tb.blockedEvents())
+	})
+}
+
 // TestBackToGuardedViewAfterRevoke: back/forward is guarded too. The user
 // went from /dashboard to /public, the session ends on the server, then
 // history.back(): the guard refuses /dashboard without showing it and the

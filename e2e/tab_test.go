@@ -175,7 +175,8 @@ func evalJS[T any](tb *tab, expr string) T {
 	return v
 }
 
-// run evaluates expr for its effect.
+// run evaluates expr for its effect. Like evalJS it waits for a promise
+// that expr gives: end expr with "; undefined" to not wait.
 func (tb *tab) run(expr string) {
 	tb.t.Helper()
 	evalJS[chromedp.Void](tb, expr)
@@ -358,4 +359,15 @@ func (tb *tab) sibling() *tab {
 		return err
 	}))
 	return s
+}
+
+// setCookie gives the browser a session cookie obtained elsewhere, as a
+// sign-in in another tab that the page did not hear of would.
+func (tb *tab) setCookie(c *http.Cookie) {
+	tb.t.Helper()
+	_, err := chromedp.Call(tb.ctx, network.SetCookie, network.SetCookieParams{
+		Name: c.Name, Value: c.Value, URL: tb.srv.URL + "/", Path: "/",
+		Secure: new(true), HTTPOnly: new(true), SameSite: network.CookieSameSiteLax,
+	})
+	require.NoError(tb.t, err)
 }
