@@ -34,12 +34,14 @@ import (
 // suite by adding a row to serverConfigs.
 type serverConfig struct {
 	name string
-	// strategy builds the session strategy on the store.
-	strategy func(st store.Store, l session.Lifetime) (session.Strategy, error)
+	// strategy builds the session strategy on the server's store, with
+	// the lifetime the test asks for; dir is the server's own directory
+	// (for keys and the like).
+	strategy func(ctx context.Context, st store.Store, l session.Lifetime, dir string) (session.Strategy, error)
 }
 
 var serverConfigs = []serverConfig{
-	{name: "database", strategy: func(st store.Store, l session.Lifetime) (session.Strategy, error) {
+	{name: "database", strategy: func(_ context.Context, st store.Store, l session.Lifetime, _ string) (session.Strategy, error) {
 		return session.NewDatabase(st, l)
 	}},
 }
@@ -107,9 +109,9 @@ type instance struct {
 	logs *lockedBuffer
 }
 
-// newInstance starts a server keeping its database in dir; close stops it
+// newInstance starts a server keeping its database in dir; stop stops it
 // and closes the store.
-func newInstance(c serverConfig, dir string, opts ...serverOption) (inst *instance, close func(), err error) {
+func newInstance(c serverConfig, dir string, opts ...serverOption) (inst *instance, stop func(), err error) {
 	o := applyOptions(opts)
 	ctx := context.Background()
 	logs := &lockedBuffer{}
@@ -134,7 +136,7 @@ func newInstance(c serverConfig, dir string, opts ...serverOption) (inst *instan
 			return nil, nil, err
 		}
 	}
-	strategy, err := c.strategy(st, o.lifetime)
+	strategy, err := c.strategy(ctx, st, o.lifetime, dir)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -162,11 +164,11 @@ func newInstance(c serverConfig, dir string, opts ...serverOption) (inst *instan
 	_ = hs.Listener.Close()
 	hs.Listener = ln
 	hs.Start()
-	close = func() {
+	stop = func() {
 		hs.Close()
 		_ = db.Close()
 	}
-	return &instance{URL: hs.URL, addr: ln.Addr().String(), logs: logs}, close, nil
+	return &instance{URL: hs.URL, addr: ln.Addr().String(), logs: logs}, stop, nil
 }
 
 // server is an instance as one test sees it.

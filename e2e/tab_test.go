@@ -76,20 +76,32 @@ type blocked struct {
 	Reason string `json:"reason"`
 }
 
+// newTab opens a tab in a fresh browser context (no cookies, no cache),
+// closed when t ends; everything in it must finish within testTimeout.
 func newTab(t testing.TB, srv *server) *tab {
 	t.Helper()
-	tb := &tab{t: t, srv: srv}
 	ctx, cancel := context.WithTimeout(suite.browser, testTimeout)
-	ctx, cancelTab := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext(), chromedp.WithListener(tb.listen))
-	t.Cleanup(func() {
-		cancelTab()
-		cancel()
-	})
+	t.Cleanup(cancel)
+	return openTab(ctx, t, srv, chromedp.WithNewBrowserContext())
+}
+
+// sibling opens another tab in tb's browser context: same cookies and
+// storage, as a second tab of the same browser profile.
+func (tb *tab) sibling() *tab {
+	tb.t.Helper()
+	return openTab(tb.ctx, tb.t, tb.srv)
+}
+
+func openTab(parent context.Context, t testing.TB, srv *server, opts ...chromedp.ContextOption) *tab {
+	t.Helper()
+	tb := &tab{t: t, srv: srv}
+	ctx, cancel := chromedp.NewContext(parent, append(opts, chromedp.WithListener(tb.listen))...)
+	t.Cleanup(cancel)
 	tb.ctx = ctx
-	require.NoError(t, chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+	tb.do(chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 		_, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: recorderJS})
 		return err
-	})))
+	}))
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("console of the tab:\n%s", strings.Join(tb.consoleMessages(), "\n"))
@@ -344,21 +356,6 @@ func jsString(s string) string {
 		panic(err)
 	}
 	return string(b)
-}
-
-// sibling opens another tab in tb's browser context: same cookies and
-// storage, as a second tab of the same browser profile.
-func (tb *tab) sibling() *tab {
-	tb.t.Helper()
-	s := &tab{t: tb.t, srv: tb.srv}
-	ctx, cancel := chromedp.NewContext(tb.ctx, chromedp.WithListener(s.listen))
-	tb.t.Cleanup(cancel)
-	s.ctx = ctx
-	s.do(chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		_, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: recorderJS})
-		return err
-	}))
-	return s
 }
 
 // setCookie gives the browser a session cookie obtained elsewhere, as a
