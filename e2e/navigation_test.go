@@ -103,6 +103,33 @@ func TestBackForwardStayInPage(t *testing.T) {
 	})
 }
 
+// TestGotoTargets: goto keeps a same-origin target's query and fragment,
+// shows the fallback view for a path no view claims, and refuses targets
+// that are not same-origin paths without moving.
+func TestGotoTargets(t *testing.T) {
+	forEachServer(t, func(t *testing.T, c serverConfig) {
+		srv := sharedServer(t, c)
+		tb := newTab(t, srv)
+		tb.signInAt("/", demoUser)
+		tb.waitPath("/dashboard")
+
+		assert.True(t, tb.gotoPath("/public?tab=2#part"))
+		assert.Equal(t, "/public?tab=2", tb.path())
+		assert.Equal(t, "#part", evalJS[string](tb, `location.hash`))
+		assert.Equal(t, []string{"/public"}, tb.views())
+
+		assert.True(t, tb.gotoPath("/no-such-page"))
+		assert.Equal(t, "/no-such-page", tb.path())
+		assert.Equal(t, []string{"*"}, tb.views(), "the not-found view")
+
+		for _, target := range []string{"https://evil.example/", "//evil.example/x", "javascript:alert(1)", "dashboard", ""} {
+			assert.False(t, tb.gotoPath(target), "goto(%q)", target)
+			assert.Equal(t, "/no-such-page", tb.path(), "goto(%q) does not move", target)
+		}
+		assert.Equal(t, srv.URL, evalJS[string](tb, `location.origin`))
+	})
+}
+
 // TestRoleGuard: a user's guarded navigation to the admin area is
 // cancelled with reason forbidden, and the server refuses the full load
 // with 403; an admin gets there.
@@ -162,7 +189,7 @@ func TestIsPublicAgreesWithServer(t *testing.T) {
 		srv := sharedServer(t, c)
 		tb := newTab(t, srv)
 		tb.load("/")
-		paths := []string{"/public/../dashboard", "/public/%2e%2e/dashboard"}
+		paths := []string{"/public/../dashboard", "/public/%2e%2e/dashboard", "/public?next=/dashboard", "/dashboard?from=/public", "/?callbackUrl=%2Fdashboard"}
 		for _, tc := range policytest.Cases {
 			paths = append(paths, tc.Path)
 		}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -116,32 +117,74 @@ func TestBackToGuardedViewAfterRevoke(t *testing.T) {
 	})
 }
 
+// TestBackIntoSiteAfterSignOut: the visitor left the site from the
+// dashboard, the session ended meanwhile, and the back button returns to
+// the site: the dashboard is not shown again (from a cache or otherwise),
+// the visitor is sent to sign in.
+func TestBackIntoSiteAfterSignOut(t *testing.T) {
+	forEachServer(t, func(t *testing.T, c serverConfig) {
+		srv := sharedServer(t, c)
+		tb := newTab(t, srv)
+		tb.signInAt("/", demoUser)
+		tb.load("/dashboard")
+		tb.waitView("/dashboard")
+		cookie := tb.cookie()
+		tb.do(chromedp.Navigate("about:blank"))
+		srv.signOut(cookie)
+
+		tb.run(`history.back(); undefined`)
+		tb.waitFor(`location.origin === `+jsString(srv.URL), "back on the site")
+		tb.ready()
+		tb.waitPath(signInURL("/dashboard"))
+		tb.waitView("/")
+		assert.Nil(t, tb.session())
+		assert.True(t, tb.visible("#signin-email"))
+	})
+}
+
 // TestSessionExpiresInPage: with a short idle lifetime and no activity, the
-// module drops the session when it expires, the page turns anonymous and
-// goes to sign-in with callbackUrl=/dashboard.
+// module drops the session when it expires and the page turns anonymous: a
+// guarded view goes to sign-in with callbackUrl=/dashboard, a public view
+// stays.
 func TestSessionExpiresInPage(t *testing.T) {
 	forEachServer(t, func(t *testing.T, c serverConfig) {
 		srv := sharedServer(t, c, withLifetime(3*time.Second, 0))
-		tb := newTab(t, srv)
-		tb.signInAt("/", demoUser)
-		tb.waitPath("/dashboard")
-		tb.waitView("/dashboard")
-		assert.True(t, tb.visible("#signout"))
+		// Two tabs, each with its own session, idle at the same time.
+		guarded, public := newTab(t, srv), newTab(t, srv)
+		guarded.signInAt("/", demoUser)
+		guarded.waitPath("/dashboard")
+		guarded.waitView("/dashboard")
+		assert.True(t, guarded.visible("#signout"))
+		public.signInAt("/", demoUser)
+		require.True(t, public.gotoPath("/public"))
+		public.run(`window.__marker = 1`)
 
-		// Only local reads from here on: the page is idle for the server.
-		tb.waitPath(signInURL("/dashboard"))
-		tb.waitFor(`sessionguard.session() === null`, "the session is null")
-		tb.waitView("/")
-		assert.True(t, tb.visible("#signin-email"), "the sign-in form is shown")
-		assert.True(t, tb.visible("#nav-signin"), "the page is anonymous")
-		assert.False(t, tb.visible("#signout"))
-		assert.Equal(t, "", tb.text("#dash-name"))
-		changes := tb.events("change")
-		require.NotEmpty(t, changes)
-		assert.JSONEq(t, "null", string(changes[len(changes)-1].Detail), "sessionguard:change carries null")
-		// (The server is not asked here: the page expires a session up to a
-		// second before the server does, by design, and a read from the test
-		// would extend it.)
+		// Only local reads from here on: the pages are idle for the server.
+		t.Run("guarded view", func(t *testing.T) {
+			tb := guarded
+			tb.waitPath(signInURL("/dashboard"))
+			tb.waitFor(`sessionguard.session() === null`, "the session is null")
+			tb.waitView("/")
+			assert.True(t, tb.visible("#signin-email"), "the sign-in form is shown")
+			assert.True(t, tb.visible("#nav-signin"), "the page is anonymous")
+			assert.False(t, tb.visible("#signout"))
+			assert.Equal(t, "", tb.text("#dash-name"))
+			changes := tb.events("change")
+			require.NotEmpty(t, changes)
+			assert.JSONEq(t, "null", string(changes[len(changes)-1].Detail), "sessionguard:change carries null")
+			// (The server is not asked: the page expires a session up to a
+			// second before the server does, by design, and a read from the
+			// test would extend it.)
+		})
+
+		t.Run("public view", func(t *testing.T) {
+			tb := public
+			tb.waitFor(`sessionguard.session() === null`, "the session is null")
+			assert.Equal(t, "/public", tb.path(), "a public view stays")
+			assert.Equal(t, []string{"/public"}, tb.views())
+			assert.True(t, tb.visible("#nav-signin"), "the page is anonymous")
+			assert.Equal(t, 1, evalJS[int](tb, `window.__marker`), "no page was loaded")
+		})
 	})
 }
 

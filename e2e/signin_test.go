@@ -73,6 +73,23 @@ func TestSignInReturnsToCallback(t *testing.T) {
 			signOut()
 		})
 
+		// A callback the user may not see: signed in, the page stays on
+		// the sign-in page and says why.
+		t.Run("callback needs a role the user lacks", func(t *testing.T) {
+			tb.load("/admin")
+			assert.Equal(t, signInURL("/admin"), tb.path())
+			tb.clearEvents()
+			tb.signIn(demoUser)
+			tb.waitFor(`window.__sgEvents.some(e => e.type === 'blocked')`, "the callback is refused")
+			assert.Equal(t, []blocked{{To: "/admin", Reason: "forbidden"}}, tb.blockedEvents())
+			assert.NotNil(t, tb.session(), "signed in all the same")
+			assert.Equal(t, signInURL("/admin"), tb.path())
+			assert.Equal(t, []string{"/"}, tb.views())
+			assert.True(t, tb.visible("#blocked-message"), "the page tells why")
+			assert.False(t, tb.visible("#view-admin"))
+			signOut()
+		})
+
 		for _, callback := range []string{
 			"//evil.example",
 			"https://evil.example",

@@ -58,6 +58,17 @@ func TestFormsWithoutJavaScript(t *testing.T) {
 		tb.assertNoScriptRan()
 		tb.do(
 			chromedp.SendKeys(chromedp.CSS("#ssr-email"), demoUser.Email),
+			chromedp.SendKeys(chromedp.CSS("#ssr-password"), "wrong-password"),
+		)
+		tb.submitAndWait("#ssr-signin-submit")
+		text, err := chromedp.Run(tb.ctx, chromedp.Text(chromedp.CSS("body")))
+		require.NoError(t, err)
+		assert.Contains(t, text, "invalid credentials", "the server's error page")
+		assert.Nil(t, tb.cookie())
+
+		tb.do(chromedp.Navigate(srv.URL + "/ssr-login"))
+		tb.do(
+			chromedp.SendKeys(chromedp.CSS("#ssr-email"), demoUser.Email),
 			chromedp.SendKeys(chromedp.CSS("#ssr-password"), demoUser.Password),
 		)
 		tb.submitAndWait("#ssr-signin-submit")
