@@ -2,8 +2,9 @@ package testenv
 
 import (
 	"context"
-	"fmt"
+	"net"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -46,6 +47,14 @@ func Redis(tb testing.TB) string {
 		if err != nil {
 			return err
 		}
+		// A plain dial first: go-redis logs a line of its own when it
+		// cannot connect.
+		var d net.Dialer
+		conn, err := d.DialContext(ctx, opts.Network, opts.Addr)
+		if err != nil {
+			return err
+		}
+		conn.Close()
 		opts.MaxRetries = -1
 		c := goredis.NewClient(opts)
 		defer c.Close()
@@ -66,7 +75,8 @@ func service(tb testing.TB, name, env string, reach func(ctx context.Context, ur
 		ctx, cancel := context.WithTimeout(context.Background(), reachTimeout)
 		defer cancel()
 		if err := reach(ctx, url); err != nil {
-			why = fmt.Sprintf("%s does not answer: %v", env, err)
+			// One line, whatever the driver's message.
+			why = env + " does not answer: " + strings.Join(strings.Fields(err.Error()), " ")
 		}
 	}
 	if why == "" {

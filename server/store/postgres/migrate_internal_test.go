@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"testing"
 	"time"
 
@@ -22,15 +20,7 @@ func TestMigrate(t *testing.T) {
 	pool, err := pgxpool.New(t.Context(), url)
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
-	b := make([]byte, 8)
-	rand.Read(b)
-	schema := "sgtest_" + hex.EncodeToString(b)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_, err := pool.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{schema}.Sanitize()+` CASCADE`)
-		assert.NoError(t, err, "drop schema")
-	})
+	schema := testenv.PostgresSchema(t, url)
 
 	version := func() int {
 		var v int
@@ -86,18 +76,9 @@ func TestMigrate(t *testing.T) {
 // size of the test's tables).
 func TestQueryPlans(t *testing.T) {
 	url := testenv.Postgres(t)
-	b := make([]byte, 8)
-	rand.Read(b)
-	schema := "sgtest_" + hex.EncodeToString(b)
-	s, err := Open(t.Context(), url, WithSchema(schema))
+	s, err := Open(t.Context(), url, WithSchema(testenv.PostgresSchema(t, url)))
 	require.NoError(t, err)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_, err := s.pool.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{schema}.Sanitize()+` CASCADE`)
-		assert.NoError(t, err, "drop schema")
-		s.Close()
-	})
+	t.Cleanup(func() { s.Close() })
 	now := time.Now()
 	hash := make([]byte, 32)
 	tests := []struct {

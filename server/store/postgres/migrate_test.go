@@ -32,7 +32,7 @@ func versions(t *testing.T, url, schema string) []int {
 // applies nothing and finds the first one's records.
 func TestOpenAgainIsANoOp(t *testing.T) {
 	url := testenv.Postgres(t)
-	schema := newSchema(t, url)
+	schema := testenv.PostgresSchema(t, url)
 	s, err := postgres.Open(t.Context(), url, postgres.WithSchema(schema))
 	require.NoError(t, err)
 	want := versions(t, url, schema)
@@ -55,7 +55,7 @@ func TestOpenAgainIsANoOp(t *testing.T) {
 // applied once, and every Open succeeds.
 func TestOpenRace(t *testing.T) {
 	url := testenv.Postgres(t)
-	schema := newSchema(t, url)
+	schema := testenv.PostgresSchema(t, url)
 	const instances = 8
 	stores := make([]*postgres.Store, instances)
 	errs := make([]error, instances)
@@ -92,7 +92,7 @@ func TestOpenRace(t *testing.T) {
 
 func TestOpenSchemaTooNew(t *testing.T) {
 	url := testenv.Postgres(t)
-	schema := newSchema(t, url)
+	schema := testenv.PostgresSchema(t, url)
 	s, err := postgres.Open(t.Context(), url, postgres.WithSchema(schema))
 	require.NoError(t, err)
 	require.NoError(t, s.Close())
@@ -111,7 +111,7 @@ func TestOpenSchemaTooNew(t *testing.T) {
 // administrator creates one for a role without CREATE on the database.
 func TestOpenExistingSchema(t *testing.T) {
 	url := testenv.Postgres(t)
-	schema := newSchema(t, url)
+	schema := testenv.PostgresSchema(t, url)
 	query(t, url, `CREATE SCHEMA `+pgx.Identifier{schema}.Sanitize())
 
 	s, err := postgres.Open(t.Context(), url, postgres.WithSchema(schema))
@@ -125,8 +125,8 @@ func TestOpenExistingSchema(t *testing.T) {
 // plain identifier.
 func TestSchemaNeedsQuoting(t *testing.T) {
 	url := testenv.Postgres(t)
-	schema := newSchema(t, url) + `-Odd "name"; DROP`
-	t.Cleanup(func() { dropSchema(t, url, schema) })
+	schema := testenv.PostgresSchema(t, url) + `-Odd "name"; DROP`
+	t.Cleanup(func() { testenv.DropSchema(t, url, schema) })
 	s, err := postgres.Open(t.Context(), url, postgres.WithSchema(schema))
 	require.NoError(t, err)
 	t.Cleanup(func() { assert.NoError(t, s.Close()) })
@@ -169,7 +169,7 @@ func TestOpenCancelled(t *testing.T) {
 	url := testenv.Postgres(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	s, err := postgres.Open(ctx, url, postgres.WithSchema(newSchema(t, url)))
+	s, err := postgres.Open(ctx, url, postgres.WithSchema(testenv.PostgresSchema(t, url)))
 	assert.Nil(t, s)
 	assert.ErrorIs(t, err, context.Canceled)
 }

@@ -3,7 +3,6 @@ package postgres_test
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"testing"
 	"time"
 
@@ -17,38 +16,11 @@ import (
 	"github.com/sessionguard/sessionguard/server/store/storetest"
 )
 
-// newSchema returns a random schema name that is dropped, with everything
-// in it, when tb ends.
-func newSchema(tb testing.TB, url string) string {
-	tb.Helper()
-	b := make([]byte, 8)
-	rand.Read(b)
-	schema := "sgtest_" + hex.EncodeToString(b)
-	tb.Cleanup(func() { dropSchema(tb, url, schema) })
-	return schema
-}
-
-// dropSchema drops schema and everything in it, if it exists. It runs in
-// cleanups, after the test's context has ended.
-func dropSchema(tb testing.TB, url, schema string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		tb.Errorf("drop schema %s: %v", schema, err)
-		return
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{schema}.Sanitize()+` CASCADE`); err != nil {
-		tb.Errorf("drop schema %s: %v", schema, err)
-	}
-}
-
 // open opens a store in a schema of its own on the test server; the caller
 // closes it.
 func open(tb testing.TB, url string, opts ...postgres.Option) *postgres.Store {
 	tb.Helper()
-	opts = append([]postgres.Option{postgres.WithSchema(newSchema(tb, url))}, opts...)
+	opts = append([]postgres.Option{postgres.WithSchema(testenv.PostgresSchema(tb, url))}, opts...)
 	s, err := postgres.Open(tb.Context(), url, opts...)
 	require.NoError(tb, err)
 	return s

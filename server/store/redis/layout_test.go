@@ -20,7 +20,7 @@ import (
 func TestKeysUsePrefix(t *testing.T) {
 	url := testenv.Redis(t)
 	c := client(t, url)
-	before, err := scan(t.Context(), c, "*")
+	before, err := testenv.RedisKeys(t.Context(), c, "*")
 	require.NoError(t, err)
 	known := make(map[string]bool, len(before))
 	for _, k := range before {
@@ -45,14 +45,14 @@ func TestKeysUsePrefix(t *testing.T) {
 	_, err = s.Secret(ctx, "hmac", []byte("secret"))
 	require.NoError(t, err)
 
-	after, err := scan(ctx, c, "*")
+	after, err := testenv.RedisKeys(ctx, c, "*")
 	require.NoError(t, err)
 	for _, k := range after {
-		if !known[k] && !strings.HasPrefix(k, testPrefix) {
+		if !known[k] && !strings.HasPrefix(k, testenv.RedisTestPrefix) {
 			t.Errorf("key %q made outside the prefix %q", k, s.Prefix())
 		}
 	}
-	mine, err := scan(ctx, c, s.Prefix()+"*")
+	mine, err := testenv.RedisKeys(ctx, c, s.Prefix()+"*")
 	require.NoError(t, err)
 	for i, k := range mine {
 		mine[i] = strings.TrimPrefix(k, s.Prefix())

@@ -3,7 +3,6 @@ package redis_test
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"testing"
 	"time"
 
@@ -17,10 +16,6 @@ import (
 	"github.com/sessionguard/sessionguard/server/store/storetest"
 )
 
-// testPrefix starts the prefix of every test's keys, so that a key a test
-// made outside its own prefix stands out.
-const testPrefix = "sgtest:"
-
 // client returns a plain client of the test server, closed when tb ends.
 func client(tb testing.TB, url string) *goredis.Client {
 	tb.Helper()
@@ -31,42 +26,11 @@ func client(tb testing.TB, url string) *goredis.Client {
 	return c
 }
 
-// newPrefix returns a random key prefix whose keys are deleted when tb ends.
-func newPrefix(tb testing.TB, url string) string {
-	tb.Helper()
-	b := make([]byte, 8)
-	rand.Read(b)
-	prefix := testPrefix + hex.EncodeToString(b) + ":"
-	c := client(tb, url)
-	tb.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		keys, err := scan(ctx, c, prefix+"*")
-		if err == nil && len(keys) > 0 {
-			err = c.Del(ctx, keys...).Err()
-		}
-		if err != nil {
-			tb.Errorf("delete keys %s*: %v", prefix, err)
-		}
-	})
-	return prefix
-}
-
-// scan returns the keys that match pattern.
-func scan(ctx context.Context, c *goredis.Client, pattern string) ([]string, error) {
-	var keys []string
-	iter := c.Scan(ctx, 0, pattern, 1000).Iterator()
-	for iter.Next(ctx) {
-		keys = append(keys, iter.Val())
-	}
-	return keys, iter.Err()
-}
-
 // open opens a store with a prefix of its own on the test server; the caller
 // closes it.
 func open(tb testing.TB, url string, opts ...redis.Option) *redis.Store {
 	tb.Helper()
-	opts = append([]redis.Option{redis.WithPrefix(newPrefix(tb, url))}, opts...)
+	opts = append([]redis.Option{redis.WithPrefix(testenv.RedisPrefix(tb, url))}, opts...)
 	s, err := redis.Open(tb.Context(), url, opts...)
 	require.NoError(tb, err)
 	return s
@@ -128,7 +92,7 @@ func TestOpenCancelled(t *testing.T) {
 	url := testenv.Redis(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	s, err := redis.Open(ctx, url, redis.WithPrefix(newPrefix(t, url)))
+	s, err := redis.Open(ctx, url, redis.WithPrefix(testenv.RedisPrefix(t, url)))
 	assert.Nil(t, s)
 	assert.ErrorIs(t, err, context.Canceled)
 }

@@ -133,7 +133,7 @@ func TestIndexPruned(t *testing.T) {
 // several instances, and that stores on different prefixes share nothing.
 func TestSharedPrefix(t *testing.T) {
 	url := testenv.Redis(t)
-	prefix := newPrefix(t, url)
+	prefix := testenv.RedisPrefix(t, url)
 	a, err := redis.Open(t.Context(), url, redis.WithPrefix(prefix))
 	require.NoError(t, err)
 	t.Cleanup(func() { assert.NoError(t, a.Close()) })
