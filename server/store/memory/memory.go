@@ -6,13 +6,15 @@ package memory
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/sessionguard/sessionguard/server/store"
 )
 
-// Store is a store.Store held in maps behind a read-write mutex. It copies
-// byte slices in and out, so callers may reuse theirs, and returns times in
-// UTC with their full precision.
+// Store is a store.Store, with the jwt strategy's store.Revocations,
+// store.RefreshTokens and store.Keys, held in maps behind a read-write
+// mutex. It copies byte slices in and out, so callers may reuse theirs, and
+// returns times in UTC with their full precision.
 //
 // Store is safe for concurrent use. The zero value is not usable; create one
 // with New.
@@ -21,9 +23,20 @@ type Store struct {
 	sessions map[string]store.Session // by string(IDHash)
 	users    map[string]store.User    // by ID
 	emails   map[string]string        // user ID by Email
+
+	denials    map[string]time.Time          // until, by id
+	validAfter map[string]time.Time          // by user ID
+	refresh    map[string]store.RefreshToken // by string(Hash)
+	keys       map[string]store.PublicKey    // by ID
+	secrets    map[string][]byte             // by name
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store         = (*Store)(nil)
+	_ store.Revocations   = (*Store)(nil)
+	_ store.RefreshTokens = (*Store)(nil)
+	_ store.Keys          = (*Store)(nil)
+)
 
 // New returns an empty Store.
 func New() *Store {
@@ -31,6 +44,12 @@ func New() *Store {
 		sessions: make(map[string]store.Session),
 		users:    make(map[string]store.User),
 		emails:   make(map[string]string),
+
+		denials:    make(map[string]time.Time),
+		validAfter: make(map[string]time.Time),
+		refresh:    make(map[string]store.RefreshToken),
+		keys:       make(map[string]store.PublicKey),
+		secrets:    make(map[string][]byte),
 	}
 }
 

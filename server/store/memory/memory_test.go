@@ -19,3 +19,11 @@ func BenchmarkSessionRead(b *testing.B) {
 func BenchmarkTouch(b *testing.B) {
 	storetest.BenchmarkTouch(b, func(*testing.B) store.Store { return memory.New() })
 }
+
+func BenchmarkRevoked(b *testing.B) {
+	storetest.BenchmarkRevoked(b, func(*testing.B) store.Store { return memory.New() })
+}
+
+func BenchmarkRedeemRefreshToken(b *testing.B) {
+	storetest.BenchmarkRedeemRefreshToken(b, func(*testing.B) store.Store { return memory.New() })
+}

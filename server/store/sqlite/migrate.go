@@ -37,6 +37,49 @@ var migrations = []string{
 	CREATE INDEX sessions_user_id ON sessions (user_id);
 	-- When a session dies: the expression DeleteExpiredSessions uses.
 	CREATE INDEX sessions_dies ON sessions (min(expires, abs_expires));`,
+
+	// 2: the jwt strategy's revocations, refresh tokens and keys.
+	`-- Deny list: an id is denied while now < until.
+	CREATE TABLE denials (
+		id    TEXT    NOT NULL PRIMARY KEY CHECK (id <> ''),
+		until INTEGER NOT NULL
+	) STRICT, WITHOUT ROWID;
+	CREATE INDEX denials_until ON denials (until);
+
+	-- Tokens of a user issued before valid_after are revoked. Not a column
+	-- of users: like sessions, revocations follow the same rules in every
+	-- backend, account or not.
+	CREATE TABLE user_valid_after (
+		user_id     TEXT    NOT NULL PRIMARY KEY CHECK (user_id <> ''),
+		valid_after INTEGER NOT NULL
+	) STRICT, WITHOUT ROWID;
+
+	-- used_at is NULL while unused; redeems counts the redeems, so that the
+	-- one UPDATE that marks a token tells the first redeem from the others.
+	CREATE TABLE refresh_tokens (
+		hash         BLOB    NOT NULL PRIMARY KEY CHECK (length(hash) = 32),
+		session_hash BLOB    NOT NULL CHECK (length(session_hash) = 32),
+		user_id      TEXT    NOT NULL CHECK (user_id <> ''),
+		created_at   INTEGER NOT NULL,
+		expires_at   INTEGER NOT NULL,
+		used_at      INTEGER,
+		redeems      INTEGER NOT NULL DEFAULT 0
+	) STRICT, WITHOUT ROWID;
+	CREATE INDEX refresh_tokens_family ON refresh_tokens (session_hash);
+	CREATE INDEX refresh_tokens_expires_at ON refresh_tokens (expires_at);
+
+	CREATE TABLE public_keys (
+		id         TEXT    NOT NULL PRIMARY KEY CHECK (id <> ''),
+		algorithm  TEXT    NOT NULL CHECK (algorithm <> ''),
+		key        BLOB    NOT NULL CHECK (length(key) > 0),
+		created_at INTEGER NOT NULL,
+		expires_at INTEGER NOT NULL
+	) STRICT, WITHOUT ROWID;
+
+	CREATE TABLE secrets (
+		name  TEXT NOT NULL PRIMARY KEY CHECK (name <> ''),
+		value BLOB NOT NULL CHECK (length(value) > 0)
+	) STRICT, WITHOUT ROWID;`,
 }
 
 // migrate applies the steps that db lacks, in one transaction, and reports

@@ -1,5 +1,7 @@
 // Package sqlite is the embedded default store: one SQLite file through the
-// pure-Go driver modernc.org/sqlite (no cgo).
+// pure-Go driver modernc.org/sqlite (no cgo). Its Store is a store.Store and
+// implements the jwt strategy's store.Revocations, store.RefreshTokens and
+// store.Keys.
 //
 // The file is opened in WAL mode by two pools: one connection for writes, so
 // that writers queue in Go instead of meeting "database is locked", and a
@@ -36,12 +38,20 @@ type Store struct {
 	read  *sql.DB // query_only connections, at least 4, one per CPU
 
 	// Prepared statements of the hot path: every request reads its session
-	// and a rolling read touches it.
-	sessionByHash *sql.Stmt // on read
-	touch         *sql.Stmt // on write
+	// and a rolling read touches it, or, under the jwt strategy, checks
+	// whether its token is revoked; every refresh redeems a token.
+	sessionByHash *sql.Stmt                     // on read
+	touch         *sql.Stmt                     // on write
+	revoked       [maxPreparedIDs + 1]*sql.Stmt // on read, by number of ids
+	redeem        *sql.Stmt                     // on write
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store         = (*Store)(nil)
+	_ store.Revocations   = (*Store)(nil)
+	_ store.RefreshTokens = (*Store)(nil)
+	_ store.Keys          = (*Store)(nil)
+)
 
 // Open opens the SQLite database at path, creating it and its directory
 // (0700) when missing, and brings its schema up to date. The file is made
@@ -138,6 +148,16 @@ func (s *Store) prepare(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("prepare touch: %w", err)
 	}
+	for n := range s.revoked {
+		s.revoked[n], err = s.read.PrepareContext(ctx, sqlRevoked(n))
+		if err != nil {
+			return fmt.Errorf("prepare revoked with %d ids: %w", n, err)
+		}
+	}
+	s.redeem, err = s.write.PrepareContext(ctx, sqlRedeem)
+	if err != nil {
+		return fmt.Errorf("prepare redeem: %w", err)
+	}
 	return nil
 }
 
@@ -160,12 +180,11 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close closes both pools. The readers go first, so that the writer is the
 // last connection and can checkpoint the WAL into the database file.
 func (s *Store) Close() error {
-	err := errors.Join(
-		s.sessionByHash.Close(),
-		s.touch.Close(),
-		s.read.Close(),
-		s.write.Close(),
-	)
+	errs := []error{s.sessionByHash.Close(), s.touch.Close(), s.redeem.Close()}
+	for _, stmt := range s.revoked {
+		errs = append(errs, stmt.Close())
+	}
+	err := errors.Join(append(errs, s.read.Close(), s.write.Close())...)
 	if err != nil {
 		return fmt.Errorf("sqlite: close: %w", err)
 	}

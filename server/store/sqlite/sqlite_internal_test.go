@@ -3,8 +3,10 @@ package sqlite
 import (
 	"database/sql"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -30,7 +32,7 @@ func TestPragmas(t *testing.T) {
 		{"synchronous", "1", "1"}, // NORMAL
 		{"foreign_keys", "1", "1"},
 		{"query_only", "0", "1"},
-		{"user_version", "1", "1"},
+		{"user_version", strconv.Itoa(len(migrations)), strconv.Itoa(len(migrations))},
 	}
 	for _, tt := range tests {
 		t.Run(tt.pragma, func(t *testing.T) {
@@ -98,6 +100,16 @@ func TestQueryPlans(t *testing.T) {
 		{"delete expired sessions", `DELETE FROM sessions WHERE min(expires, abs_expires) <= ?`, []any{0}, "sessions_dies"},
 		{"user by e-mail", `SELECT id FROM users WHERE email = ?`, []any{"a@example.com"}, "sqlite_autoindex_users"},
 		{"user by id", `SELECT id FROM users WHERE id = ?`, []any{"alice"}, "sqlite_autoindex_users"},
+		{"revoked without ids", sqlRevoked(0), []any{"alice", 0}, "SEARCH user_valid_after USING PRIMARY KEY (user_id=?)"},
+		{"revoked: valid after", sqlRevoked(2), []any{"alice", 0, 0, "a", "b"}, "SEARCH user_valid_after USING PRIMARY KEY (user_id=?)"},
+		{"revoked: denials", sqlRevoked(2), []any{"alice", 0, 0, "a", "b"}, "SEARCH denials USING PRIMARY KEY (id=?)"},
+		{"revoked: many ids", sqlRevoked(9), []any{"alice", 0, 0, "a", "b", "c", "d", "e", "f", "g", "h", "i"}, "SEARCH denials USING PRIMARY KEY (id=?)"},
+		{"user valid after", `SELECT valid_after FROM user_valid_after WHERE user_id = ?`, []any{"alice"}, "PRIMARY KEY"},
+		{"delete expired denials", `DELETE FROM denials WHERE until <= ?`, []any{0}, "denials_until"},
+		{"redeem", sqlRedeem, []any{0, make([]byte, 32), 0}, "PRIMARY KEY"},
+		{"delete family", `DELETE FROM refresh_tokens WHERE session_hash = ?`, []any{make([]byte, 32)}, "refresh_tokens_family"},
+		{"delete expired refresh tokens", `DELETE FROM refresh_tokens WHERE expires_at <= ?`, []any{0}, "refresh_tokens_expires_at"},
+		{"secret", `SELECT value FROM secrets WHERE name = ?`, []any{"hmac"}, "PRIMARY KEY"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -114,7 +126,7 @@ func TestQueryPlans(t *testing.T) {
 			require.NoError(t, rows.Err())
 			got := strings.Join(plan, "; ")
 			assert.Contains(t, got, tt.index)
-			assert.NotRegexp(t, `SCAN sessions|SCAN users`, got)
+			assert.NotRegexp(t, `SCAN (sessions|users|denials|user_valid_after|refresh_tokens|secrets)\b`, got)
 		})
 	}
 }
@@ -172,4 +184,39 @@ func TestDSN(t *testing.T) {
 	assert.Contains(t, write, "_txlock=immediate")
 	assert.NotContains(t, write, "_query_only")
 	assert.Contains(t, read, "_query_only=1")
+}
+
+// TestUpgradeFromVersion1 opens a database written by the first release,
+// with a session in it, and checks that Open brings it up to date and keeps
+// the session.
+func TestUpgradeFromVersion1(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sessionguard.db")
+	require.NoError(t, createFile(path))
+	db, err := sql.Open("sqlite", dsn(path, false))
+	require.NoError(t, err)
+	require.NoError(t, migrate(t.Context(), db, migrations[:1]))
+	t0 := time.Now().UTC().Truncate(time.Millisecond)
+	hash := make([]byte, 32)
+	hash[0] = 1
+	_, err = db.ExecContext(t.Context(),
+		`INSERT INTO sessions (id_hash, user_id, email, name, role, created_at, expires, abs_expires)
+		VALUES (?, 'alice', 'alice@example.com', 'Alice', 'user', ?, ?, ?)`,
+		hash, millis(t0), millis(t0.Add(time.Hour)), millis(t0.Add(2*time.Hour)))
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+
+	s, err := Open(t.Context(), path)
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, s.Close()) })
+
+	var version int
+	require.NoError(t, s.write.QueryRowContext(t.Context(), "PRAGMA user_version").Scan(&version))
+	assert.Equal(t, len(migrations), version)
+	_, found, err := s.Session(t.Context(), hash, t0)
+	require.NoError(t, err)
+	assert.True(t, found, "session lost in the upgrade")
+	require.NoError(t, s.Deny(t.Context(), "jti-1", t0.Add(time.Hour)), "a table of step 2")
+	revoked, err := s.Revoked(t.Context(), "alice", t0, t0, "jti-1")
+	require.NoError(t, err)
+	assert.True(t, revoked)
 }

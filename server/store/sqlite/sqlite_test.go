@@ -39,6 +39,14 @@ func BenchmarkTouch(b *testing.B) {
 	storetest.BenchmarkTouch(b, func(b *testing.B) store.Store { return open(b) })
 }
 
+func BenchmarkRevoked(b *testing.B) {
+	storetest.BenchmarkRevoked(b, func(b *testing.B) store.Store { return open(b) })
+}
+
+func BenchmarkRedeemRefreshToken(b *testing.B) {
+	storetest.BenchmarkRedeemRefreshToken(b, func(b *testing.B) store.Store { return open(b) })
+}
+
 // session returns a live session with a random hash.
 func session(userID string, t0 time.Time) store.Session {
 	h := make([]byte, store.HashLen)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/sessionguard/sessionguard/server/store"
 )
@@ -21,10 +22,11 @@ func testContext(t *testing.T, open func(t *testing.T) store.Store) {
 	assert.NoError(t, s.CreateUser(t.Context(), user))
 
 	// Arguments that would succeed with a live context.
-	calls := []struct {
+	type call struct {
 		name string
 		call func(ctx context.Context) error
-	}{
+	}
+	calls := []call{
 		{"CreateSession", func(ctx context.Context) error { return s.CreateSession(ctx, newSession("bob", t0)) }},
 		{"Session", func(ctx context.Context) error { _, _, err := s.Session(ctx, sess.IDHash, t0); return err }},
 		{"TouchSession", func(ctx context.Context) error { return s.TouchSession(ctx, sess.IDHash, t0.Add(time.Hour)) }},
@@ -35,6 +37,43 @@ func testContext(t *testing.T, open func(t *testing.T) store.Store) {
 		{"UserByEmail", func(ctx context.Context) error { _, _, err := s.UserByEmail(ctx, user.Email); return err }},
 		{"UserByID", func(ctx context.Context) error { _, _, err := s.UserByID(ctx, user.ID); return err }},
 		{"Ping", func(ctx context.Context) error { return s.Ping(ctx) }},
+	}
+	// The abilities of the jwt strategy, when the store has them (Run
+	// fails elsewhere when it does not), with a record of each to read.
+	tok := newRefreshToken("alice", sess.IDHash, t0)
+	if r, ok := s.(store.Revocations); ok {
+		calls = append(calls, []call{
+			{"Deny", func(ctx context.Context) error { return r.Deny(ctx, "jti-1", t0.Add(time.Hour)) }},
+			{"SetUserValidAfter", func(ctx context.Context) error { return r.SetUserValidAfter(ctx, "alice", t0.Add(time.Hour)) }},
+			{"UserValidAfter", func(ctx context.Context) error { _, err := r.UserValidAfter(ctx, "alice"); return err }},
+			{"Revoked", func(ctx context.Context) error {
+				_, err := r.Revoked(ctx, "alice", t0, t0, "jti-1", "sid:1")
+				return err
+			}},
+			{"Revoked without ids", func(ctx context.Context) error { _, err := r.Revoked(ctx, "alice", t0, t0); return err }},
+			{"DeleteExpiredDenials", func(ctx context.Context) error { _, err := r.DeleteExpiredDenials(ctx, t0.Add(absolute)); return err }},
+		}...)
+	}
+	if r, ok := s.(store.RefreshTokens); ok {
+		require.NoError(t, r.CreateRefreshToken(t.Context(), tok))
+		calls = append(calls, []call{
+			{"CreateRefreshToken", func(ctx context.Context) error {
+				return r.CreateRefreshToken(ctx, newRefreshToken("bob", newHash(), t0))
+			}},
+			{"RedeemRefreshToken", func(ctx context.Context) error { _, _, _, err := r.RedeemRefreshToken(ctx, tok.Hash, t0); return err }},
+			{"DeleteFamily", func(ctx context.Context) error { _, err := r.DeleteFamily(ctx, tok.SessionHash); return err }},
+			{"DeleteExpiredRefreshTokens", func(ctx context.Context) error {
+				_, err := r.DeleteExpiredRefreshTokens(ctx, t0.Add(2*absolute))
+				return err
+			}},
+		}...)
+	}
+	if k, ok := s.(store.Keys); ok {
+		calls = append(calls, []call{
+			{"PublishKey", func(ctx context.Context) error { return k.PublishKey(ctx, newPublicKey("k1", t0, t0.Add(absolute))) }},
+			{"PublicKeys", func(ctx context.Context) error { _, err := k.PublicKeys(ctx, t0); return err }},
+			{"Secret", func(ctx context.Context) error { _, err := k.Secret(ctx, "hmac", newSecret()); return err }},
+		}...)
 	}
 	contexts := []struct {
 		name string
@@ -65,5 +104,26 @@ func testContext(t *testing.T, open func(t *testing.T) store.Store) {
 		_, found, err := s.UserByID(t.Context(), "bob")
 		assert.NoError(t, err)
 		assert.False(t, found, "user created with a done context")
+
+		if r, ok := s.(store.Revocations); ok {
+			revoked, err := r.Revoked(t.Context(), "alice", t0, t0, "jti-1")
+			assert.NoError(t, err)
+			assert.False(t, revoked, "denied or valid-after set with a done context")
+		}
+		if r, ok := s.(store.RefreshTokens); ok {
+			_, first, found, err := r.RedeemRefreshToken(t.Context(), tok.Hash, t0)
+			assert.NoError(t, err)
+			assert.True(t, found, "refresh token deleted with a done context")
+			assert.True(t, first, "refresh token redeemed with a done context")
+		}
+		if k, ok := s.(store.Keys); ok {
+			keys, err := k.PublicKeys(t.Context(), t0)
+			assert.NoError(t, err)
+			assert.Empty(t, keys, "key published with a done context")
+			want := newSecret()
+			got, err := k.Secret(t.Context(), "hmac", want)
+			assert.NoError(t, err)
+			assert.Equal(t, want, got, "secret stored with a done context")
+		}
 	})
 }

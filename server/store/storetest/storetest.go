@@ -6,6 +6,11 @@
 //		storetest.Run(t, func(t *testing.T) store.Store { return memory.New() })
 //	}
 //
+// Every backend also implements the abilities of the jwt strategy,
+// store.Revocations, store.RefreshTokens and store.Keys, which callers find
+// by type assertion on a store.Store. Run checks them too, and fails for a
+// store that lacks any of them: a wrapper around a store must forward them.
+//
 // Expiry is never tested by sleeping: every decision is made by passing an
 // explicit now. The records the suite stores expire in the future of the wall
 // clock, so a backend that hands expiry to its server (Redis TTLs) keeps them
@@ -14,6 +19,7 @@ package storetest
 
 import (
 	"crypto/rand"
+	"reflect"
 	"testing"
 	"time"
 
@@ -41,6 +47,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Invalid", func(t *testing.T) { testInvalid(t, open) })
 	t.Run("Context", func(t *testing.T) { testContext(t, open) })
 	t.Run("Concurrency", func(t *testing.T) { runConcurrency(t, open) })
+	t.Run("Revocations", func(t *testing.T) { runRevocations(t, open) })
+	t.Run("RefreshTokens", func(t *testing.T) { runRefreshTokens(t, open) })
+	t.Run("Keys", func(t *testing.T) { runKeys(t, open) })
 	t.Run("Ping", func(t *testing.T) {
 		s := openStore(t, open)
 		assert.NoError(t, s.Ping(t.Context()))
@@ -54,6 +63,18 @@ func openStore(t *testing.T, open func(t *testing.T) store.Store) store.Store {
 	require.NotNil(t, s, "open returned a nil store")
 	t.Cleanup(func() { assert.NoError(t, s.Close(), "Close") })
 	return s
+}
+
+// openAs opens a store for one test, like openStore, and returns it as the
+// ability T, failing the test at once when the store does not implement it.
+func openAs[T any](t *testing.T, open func(t *testing.T) store.Store) T {
+	t.Helper()
+	s := openStore(t, open)
+	a, ok := s.(T)
+	if !ok {
+		t.Fatalf("%T does not implement %v; every backend must (a wrapper must forward it)", s, reflect.TypeFor[T]())
+	}
+	return a
 }
 
 // epoch returns a sign-in time for a test: the wall clock, in UTC, truncated
