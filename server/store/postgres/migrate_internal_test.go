@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	neturl "net/url"
 	"testing"
 	"time"
 
@@ -119,4 +120,29 @@ func TestQueryPlans(t *testing.T) {
 			assert.NotContains(t, got, "Seq Scan")
 		})
 	}
+}
+
+// TestTouchCommitsAsyncOnlyItself checks that the asynchronous commit of a
+// touch stays in the touch's transaction: the next statement on the same
+// connection commits synchronously again.
+func TestTouchCommitsAsyncOnlyItself(t *testing.T) {
+	url := testenv.Postgres(t)
+	// One connection, so the statement after the touch runs where it ran.
+	dsn, err := neturl.Parse(url)
+	require.NoError(t, err)
+	q := dsn.Query()
+	q.Set("pool_max_conns", "1")
+	dsn.RawQuery = q.Encode()
+	s, err := Open(t.Context(), dsn.String(), WithSchema(testenv.PostgresSchema(t, url)))
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	var before string
+	require.NoError(t, s.pool.QueryRow(t.Context(), `SHOW synchronous_commit`).Scan(&before))
+	require.NotEqual(t, "off", before, "the test server commits asynchronously anyway")
+
+	hash := make([]byte, 32)
+	require.NoError(t, s.TouchSession(t.Context(), hash, time.Now()))
+	var after string
+	require.NoError(t, s.pool.QueryRow(t.Context(), `SHOW synchronous_commit`).Scan(&after))
+	assert.Equal(t, before, after)
 }

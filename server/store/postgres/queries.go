@@ -9,6 +9,8 @@ import "github.com/jackc/pgx/v5"
 type queries struct {
 	// A session is live strictly before LEAST(expires, abs_expires); the
 	// same expression is indexed for deleteExpired.
+	asyncCommit string
+
 	createSession, session, touch, deleteSession, deleteUserSessions, deleteExpired string
 
 	createUser, userByEmail, userByID string
@@ -33,6 +35,7 @@ func newQueries(schema string) queries {
 	)
 	const userColumns = `id, email, name, role, password_hash, created_at`
 	return queries{
+		asyncCommit: `SELECT set_config('synchronous_commit', 'off', true)`,
 		createSession: `INSERT INTO ` + sessions + ` (id_hash, user_id, email, name, role, created_at, expires, abs_expires)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id_hash) DO NOTHING`,
 		session: `SELECT user_id, email, name, role, created_at, expires, abs_expires FROM ` + sessions + `
