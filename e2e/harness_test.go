@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -14,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -68,9 +70,6 @@ var (
 	// htmlUser's name is markup that runs script if a page inserts it as
 	// HTML.
 	htmlUser = account{"html@example.com", "html-password", `<img src=x onerror="window.__xss=1">`, users.RoleUser}
-	// lockedUser is for the test that runs into the account's rate limit,
-	// so that no other test on a shared server meets it.
-	lockedUser = account{"locked@example.com", "locked-password", "Locked User", users.RoleUser}
 )
 
 // fastParams keep sign-in quick; the users package tests the real cost.
@@ -104,9 +103,10 @@ func withLifetime(maxAge, updateAge time.Duration) serverOption {
 // behind the session cache, argon2id, the default policy, secure cookies),
 // serving suite.static on a loopback port.
 type instance struct {
-	URL  string // http://127.0.0.1:port
-	addr string // 127.0.0.1:port
-	logs *lockedBuffer
+	URL      string // http://127.0.0.1:port
+	addr     string // 127.0.0.1:port
+	logs     *lockedBuffer
+	accounts *users.Service
 }
 
 // newInstance starts a server keeping its database in dir; stop stops it
@@ -131,7 +131,7 @@ func newInstance(c serverConfig, dir string, opts ...serverOption) (inst *instan
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, a := range []account{demoUser, demoAdmin, htmlUser, lockedUser} {
+	for _, a := range []account{demoUser, demoAdmin, htmlUser} {
 		if _, err := accounts.Create(ctx, users.NewAccount{Email: a.Email, Password: a.Password, Name: a.Name, Role: a.Role}); err != nil {
 			return nil, nil, err
 		}
@@ -168,7 +168,7 @@ func newInstance(c serverConfig, dir string, opts ...serverOption) (inst *instan
 		hs.Close()
 		_ = db.Close()
 	}
-	return &instance{URL: hs.URL, addr: ln.Addr().String(), logs: logs}, stop, nil
+	return &instance{URL: hs.URL, addr: ln.Addr().String(), logs: logs, accounts: accounts}, stop, nil
 }
 
 // server is an instance as one test sees it.
@@ -193,10 +193,11 @@ func startServer(t testing.TB, c serverConfig, opts ...serverOption) *server {
 }
 
 // sharedServer returns the server with these options that the tests of
-// config c share. Tests are isolated by their browser contexts (and so
-// their sessions) and must not change what other tests see (the rate
-// limit test uses an account of its own); a test that must, starts its own
-// server. Sharing saves compressing the module once per test, which is
+// config c share (for the life of the test binary, so across -count runs
+// too). Tests are isolated by their browser contexts (and so their
+// sessions) and must not change what other tests see (the rate limit test
+// uses an account of its own, see newAccount); a test that must, starts
+// its own server. Sharing saves compressing the module once per test, which is
 // slow under -race.
 func sharedServer(t testing.TB, c serverConfig, opts ...serverOption) *server {
 	t.Helper()
@@ -240,6 +241,21 @@ func closeShared() {
 	for _, c := range shared.closers {
 		c()
 	}
+}
+
+// accountSeq makes the e-mail addresses of newAccount unique.
+var accountSeq atomic.Int64
+
+// newAccount creates an account of role that no other test uses, for a
+// test that changes an account's state on a shared server (such as its
+// rate limit).
+func (s *server) newAccount(role string) account {
+	s.t.Helper()
+	n := accountSeq.Add(1)
+	a := account{fmt.Sprintf("user%d@example.com", n), fmt.Sprintf("password-%d", n), fmt.Sprintf("User %d", n), role}
+	_, err := s.accounts.Create(context.Background(), users.NewAccount{Email: a.Email, Password: a.Password, Name: a.Name, Role: a.Role})
+	require.NoError(s.t, err)
+	return a
 }
 
 // rawGet sends path exactly as given in the request line, as a browser or

@@ -149,6 +149,7 @@ func TestSignInReturnsToCallback(t *testing.T) {
 func TestSignInErrorsShown(t *testing.T) {
 	forEachServer(t, func(t *testing.T, c serverConfig) {
 		srv := sharedServer(t, c)
+		lockedUser := srv.newAccount("user")
 		tb := newTab(t, srv)
 		tb.load("/")
 		assert.False(t, tb.visible("#signin-error"))
