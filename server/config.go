@@ -25,6 +25,11 @@ type config struct {
 	insecure       bool
 	demo           bool
 	logLevel       string
+	accessMaxAge   time.Duration
+	jwtAlg         string
+	jwtKeyFile     string
+	jwtIssuer      string
+	jwtAudience    string
 }
 
 // storeFlags are the flags that say where accounts and sessions live; the
@@ -49,6 +54,11 @@ func serveFlags(name string, c *config) *flag.FlagSet {
 	fs.BoolVar(&c.insecure, "insecure-cookies", false, "drop Secure and the __Host- prefix (plain-http LAN development only)")
 	fs.BoolVar(&c.demo, "demo", false, "create the demo accounts if missing")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.DurationVar(&c.accessMaxAge, "access-max-age", 5*time.Minute, "jwt: lifetime of an access token; the browser module refreshes before it ends")
+	fs.StringVar(&c.jwtAlg, "jwt-alg", "EdDSA", "jwt: signing algorithm, EdDSA (Ed25519 keys in <data>/keys) or HS256 (one shared secret)")
+	fs.StringVar(&c.jwtKeyFile, "jwt-key-file", "", "jwt: use this key instead of <data>/keys: an Ed25519 PKCS #8 PEM file, or for HS256 a secret of 32+ bytes")
+	fs.StringVar(&c.jwtIssuer, "jwt-issuer", "sessionguard", "jwt: the iss of every token")
+	fs.StringVar(&c.jwtAudience, "jwt-audience", "sessionguard", "jwt: the aud of every token")
 	return fs
 }
 

@@ -4,11 +4,13 @@
 //
 //	sessionguard [flags]                  serve (see -h)
 //	sessionguard useradd -email E -name N -role user|admin   < password
+//	sessionguard keys rotate [-data DIR]                      new jwt signing key
 package main
 
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,6 +20,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -45,6 +48,9 @@ func main() {
 func run(ctx context.Context, args []string, getenv func(string) (string, bool), stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "useradd" {
 		return useradd(ctx, args[1:], getenv, stdin, stdout, stderr)
+	}
+	if len(args) > 1 && args[0] == "keys" && args[1] == "rotate" {
+		return rotateKeys(args[2:], getenv, stdout, stderr)
 	}
 	var c config
 	fs := serveFlags("sessionguard", &c)
@@ -81,10 +87,7 @@ func serve(ctx context.Context, c config, ready chan<- string, stderr io.Writer)
 	if err != nil {
 		return err
 	}
-	if c.strategy != "database" {
-		if c.strategy == "jwt" {
-			return errors.New("-strategy jwt is not available yet in this version; use -strategy database")
-		}
+	if c.strategy != "database" && c.strategy != "jwt" {
 		return fmt.Errorf("-strategy %q: want database or jwt", c.strategy)
 	}
 	pol, err := policy.New(c.public, c.adminPaths)
@@ -128,8 +131,15 @@ func serve(ctx context.Context, c config, ready chan<- string, stderr io.Writer)
 			}
 		}
 	}
+	bg, cancelBG := context.WithCancel(context.Background())
+	defer cancelBG()
 	lifetime := session.Lifetime{MaxAge: c.maxAge, AbsoluteMaxAge: c.absoluteMaxAge, UpdateAge: c.updateAge}
-	strategy, err := session.NewDatabase(st, lifetime)
+	var strategy session.Strategy
+	if c.strategy == "jwt" {
+		strategy, err = newJWT(ctx, bg, c, st, lifetime, logger)
+	} else {
+		strategy, err = session.NewDatabase(st, lifetime)
+	}
 	if err != nil {
 		return err
 	}
@@ -160,8 +170,6 @@ func serve(ctx context.Context, c config, ready chan<- string, stderr io.Writer)
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	bg, cancelBG := context.WithCancel(context.Background())
-	defer cancelBG()
 	go mgr.RunCleanup(bg, time.Minute)
 
 	errc := make(chan error, 1)
@@ -182,6 +190,44 @@ func serve(ctx context.Context, c config, ready chan<- string, stderr io.Writer)
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// newJWT builds the jwt strategy: keys from -jwt-key-file or <data>/keys
+// (in memory only with -store memory), published through the store for the
+// other instances, reloaded every minute so a rotation takes effect.
+func newJWT(ctx, bg context.Context, c config, st store.Store, l session.Lifetime, logger *slog.Logger) (*session.JWT, error) {
+	js, ok1 := st.(session.JWTStore)
+	ks, ok2 := st.(store.Keys)
+	if !ok1 || !ok2 {
+		return nil, fmt.Errorf("-store %s cannot hold jwt sessions", c.store)
+	}
+	dir := filepath.Join(c.data, "keys")
+	if c.store == "memory" {
+		dir = ""
+	}
+	const leeway = 5 * time.Second
+	keys, err := session.LoadKeys(ctx, session.KeyConfig{
+		Algorithm: c.jwtAlg, Dir: dir, File: c.jwtKeyFile, Store: ks,
+		Retire: c.accessMaxAge + leeway + time.Minute,
+	})
+	if err != nil {
+		return nil, err
+	}
+	candidate := make([]byte, 32)
+	_, _ = rand.Read(candidate)
+	secret, err := ks.Secret(ctx, "refresh-successor-key", candidate)
+	if err != nil {
+		return nil, fmt.Errorf("read the shared refresh key: %w", err)
+	}
+	j, err := session.NewJWT(session.JWTConfig{
+		Keys: keys, Store: js, RefreshKey: secret, Lifetime: l, AccessMaxAge: c.accessMaxAge,
+		Issuer: c.jwtIssuer, Audience: c.jwtAudience, Leeway: leeway, Logger: logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	go keys.Run(bg, time.Minute, func(err error) { logger.Warn("key reload failed", "error", err.Error()) })
+	return j, nil
 }
 
 // openStore opens the backend the flags name.
@@ -277,5 +323,30 @@ func useradd(ctx context.Context, args []string, getenv func(string) (string, bo
 		return 1
 	}
 	fmt.Fprintf(stdout, "created %s (%s, role %s, id %s)\n", u.Email, u.Name, u.Role, u.ID)
+	return 0
+}
+
+// rotateKeys generates a new Ed25519 signing key in <data>/keys. A running
+// server signs with it within a minute; tokens signed with the previous key
+// keep verifying until they expire.
+func rotateKeys(args []string, getenv func(string) (string, bool), stdout, stderr io.Writer) int {
+	var data string
+	var prune time.Duration
+	fs := flag.NewFlagSet("sessionguard keys rotate", flag.ContinueOnError)
+	fs.StringVar(&data, "data", "./data", "data directory whose keys/ to rotate")
+	fs.DurationVar(&prune, "prune", 24*time.Hour, "delete key files superseded longer ago than this (0 keeps all)")
+	if err := parse(fs, args, getenv, stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintln(stderr, "sessionguard keys rotate:", err)
+		return 2
+	}
+	kid, err := session.RotateKey(filepath.Join(data, "keys"), time.Now(), prune)
+	if err != nil {
+		fmt.Fprintln(stderr, "sessionguard keys rotate:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "new signing key %s in %s\n", kid, filepath.Join(data, "keys"))
 	return 0
 }

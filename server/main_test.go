@@ -59,12 +59,11 @@ func TestBadFlagValuesExitTwo(t *testing.T) {
 	}
 }
 
-func TestNotYetAvailableChoicesFailClearly(t *testing.T) {
+func TestBadChoicesFailClearly(t *testing.T) {
 	for _, tt := range []struct {
 		args []string
 		msg  string
 	}{
-		{[]string{"-strategy", "jwt"}, "-strategy jwt is not available yet"},
 		{[]string{"-strategy", "cookie"}, `-strategy "cookie": want database or jwt`},
 		{[]string{"-store", "postgres"}, "-store postgres needs -store-url"},
 		{[]string{"-store", "redis"}, "-store redis needs -store-url"},
@@ -287,3 +286,78 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 	return s.b.Write(p)
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func TestJWTStrategyEndToEnd(t *testing.T) {
+	data := t.TempDir()
+	var c config
+	fs := serveFlags("t", &c)
+	require.NoError(t, parse(fs, []string{"-addr", "127.0.0.1:0", "-static", staticDir(t), "-data", data, "-demo", "-strategy", "jwt", "-log-level", "error"}, envMap(nil), io.Discard))
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, c, ready, io.Discard) }()
+	addr := <-ready
+	resp, err := http.Post("http://"+addr+"/api/auth/signin", "application/json",
+		strings.NewReader(`{"email":"user@example.com","password":"user-password"}`))
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var access *http.Cookie
+	for _, ck := range resp.Cookies() {
+		if ck.Name == "__Host-sg_session" {
+			access = ck
+		}
+	}
+	require.NotNil(t, access)
+	assert.Equal(t, 2, strings.Count(access.Value, "."), "a JWT")
+	status := func(addr string) string {
+		req, _ := http.NewRequest("GET", "http://"+addr+"/api/get-session-status", nil)
+		req.AddCookie(&http.Cookie{Name: access.Name, Value: access.Value})
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return string(b)
+	}
+	assert.JSONEq(t, `{"status":200}`, status(addr))
+	cancel()
+	require.NoError(t, <-done)
+
+	keyFiles, err := filepath.Glob(filepath.Join(data, "keys", "ed25519-*.pem"))
+	require.NoError(t, err)
+	require.Len(t, keyFiles, 1, "the signing key was generated into <data>/keys")
+	fi, err := os.Stat(keyFiles[0])
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+
+	// After a restart (and a key rotation) the token still verifies.
+	var out bytes.Buffer
+	require.Equal(t, 0, run(context.Background(), []string{"keys", "rotate", "-data", data}, envMap(nil), nil, &out, io.Discard))
+	assert.Contains(t, out.String(), "new signing key")
+	addr = startServer(t, "-data", data, "-strategy", "jwt")
+	assert.JSONEq(t, `{"status":200}`, status(addr))
+	resp, err = http.Get("http://" + addr + "/.well-known/jwks.json")
+	require.NoError(t, err)
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, 2, strings.Count(string(b), `"kid"`), "both keys are published")
+}
+
+func TestJWTWithHS256KeyFile(t *testing.T) {
+	key := filepath.Join(t.TempDir(), "secret")
+	require.NoError(t, os.WriteFile(key, []byte(strings.Repeat("s", 40)), 0o600))
+	addr := startServer(t, "-store", "memory", "-demo", "-strategy", "jwt", "-jwt-alg", "HS256", "-jwt-key-file", key)
+	resp, err := http.Post("http://"+addr+"/api/auth/signin", "application/json",
+		strings.NewReader(`{"email":"admin@example.com","password":"admin-password"}`))
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+
+	var stderr bytes.Buffer
+	short := filepath.Join(t.TempDir(), "short")
+	require.NoError(t, os.WriteFile(short, []byte("short"), 0o600))
+	code := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-static", staticDir(t), "-store", "memory", "-strategy", "jwt", "-jwt-alg", "HS256", "-jwt-key-file", short},
+		envMap(nil), nil, io.Discard, &stderr)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr.String(), "shorter than 32 bytes")
+}

@@ -35,6 +35,12 @@ type Config struct {
 	SignInPath  string   `json:"signInPath"`
 	// MaxAge is the idle lifetime in seconds.
 	MaxAge int `json:"maxAge"`
+	// Strategy, RefreshPath and AccessMaxAge are sent by the jwt strategy
+	// only (the database strategy's answer is exactly CONTRACT §3's):
+	// "jwt", the refresh endpoint, and an access token's lifetime in seconds.
+	Strategy     string `json:"strategy,omitempty"`
+	RefreshPath  string `json:"refreshPath,omitempty"`
+	AccessMaxAge int    `json:"accessMaxAge,omitempty"`
 }
 
 // SignInRequest is the body of POST /api/auth/signin.
@@ -69,6 +75,17 @@ type Error struct {
 // GET /api/get-session-status, so the browser module can follow the rolling
 // expiry without a second request. The body stays exactly {"status":200}.
 const ExpiresHeader = "Sg-Session-Expires"
+
+// AccessExpiresHeader carries, under the jwt strategy, when the access
+// token in the session cookie expires, on every answer that reads or issues
+// a session: the browser module refreshes before then.
+const AccessExpiresHeader = "Sg-Access-Expires"
+
+// RefreshResponse is the 200 answer of POST /api/auth/refresh (jwt
+// strategy).
+type RefreshResponse struct {
+	Session *Session `json:"session"`
+}
 
 // TimeFormat is the layout of every time in the API: RFC 3339, UTC, seconds.
 const TimeFormat = "2006-01-02T15:04:05Z07:00"

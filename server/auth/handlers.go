@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/sessionguard/sessionguard/server/session"
 	"github.com/sessionguard/sessionguard/wire"
 )
 
@@ -26,7 +27,28 @@ func (s *Server) getStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header()[wire.ExpiresHeader] = []string{sess.Wire().Expires.Format(wire.TimeFormat)}
+	setAccessExpires(w, sess)
 	writeRaw(w, http.StatusOK, statusOK)
+}
+
+// setAccessExpires tells the browser module when the access token expires
+// (jwt strategy), so it refreshes in time.
+func setAccessExpires(w http.ResponseWriter, s *session.Session) {
+	if s != nil && !s.AccessExpires.IsZero() {
+		w.Header()[wire.AccessExpiresHeader] = []string{s.AccessExpires.UTC().Format(wire.TimeFormat)}
+	}
+}
+
+// jwks answers GET /.well-known/jwks.json: the public keys that verify
+// session tokens, for other services. Caches may keep it five minutes; a
+// verifier that meets an unknown kid should fetch it again.
+func (s *Server) jwks(w http.ResponseWriter, _ *http.Request) {
+	b, _ := s.cfg.Sessions.JWKS()
+	h := w.Header()
+	h["Content-Type"] = jsonContentType
+	h.Set("Cache-Control", "public, max-age=300")
+	h.Set("Access-Control-Allow-Origin", "*")
+	_, _ = w.Write(append(b, '\n'))
 }
 
 // getSession answers GET /api/session: the session, or null. A store failure
@@ -39,6 +61,7 @@ func (s *Server) getSession(w http.ResponseWriter, r *http.Request) {
 	case sess == nil:
 		writeRaw(w, http.StatusOK, nullBody)
 	default:
+		setAccessExpires(w, sess)
 		writeJSON(w, http.StatusOK, sess.Wire())
 	}
 }

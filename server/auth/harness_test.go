@@ -40,8 +40,44 @@ func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unloc
 
 // flakyStore wraps the memory store and can be switched off.
 type flakyStore struct {
-	store.Store
+	*memory.Store
 	down atomic.Bool
+}
+
+func (f *flakyStore) Revoked(ctx context.Context, userID string, iat, now time.Time, ids ...string) (bool, error) {
+	if f.down.Load() {
+		return false, errDown
+	}
+	return f.Store.Revoked(ctx, userID, iat, now, ids...)
+}
+
+func (f *flakyStore) RedeemRefreshToken(ctx context.Context, h []byte, now time.Time) (store.RefreshToken, bool, bool, error) {
+	if f.down.Load() {
+		return store.RefreshToken{}, false, false, errDown
+	}
+	return f.Store.RedeemRefreshToken(ctx, h, now)
+}
+
+func (f *flakyStore) Deny(ctx context.Context, id string, until time.Time) error {
+	if f.down.Load() {
+		return errDown
+	}
+	return f.Store.Deny(ctx, id, until)
+}
+
+// strategies are the session strategies every API test runs under.
+var strategies = []string{"database", "jwt"}
+
+// forStrategies runs fn once per strategy, as a subtest named for it.
+func forStrategies(t *testing.T, fn func(t *testing.T, strategy string)) {
+	for _, s := range strategies {
+		t.Run(s, func(t *testing.T) { fn(t, s) })
+	}
+}
+
+// withStrategy picks the session strategy ("database" when not given).
+func withStrategy(s string) option {
+	return func(o *envOptions) { o.strategy = s }
 }
 
 var errDown = errors.New("connection refused")
@@ -86,7 +122,13 @@ type env struct {
 	users *users.Service
 }
 
-type option func(*auth.Config)
+// envOptions says how newEnv builds its server.
+type envOptions struct {
+	strategy string
+	edit     []func(*auth.Config)
+}
+
+type option func(*envOptions)
 
 const shellHTML = `<!doctype html><html><head><title>t</title></head><body><main id="app"></main></body></html>`
 
@@ -95,6 +137,7 @@ func newEnv(t *testing.T, opts ...option) *env {
 	ctx := context.Background()
 	c := &clock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
 	fs := &flakyStore{Store: memory.New()}
+	var err error
 	svc, err := users.New(ctx, fs, users.NewHasher(fastParams, 2), users.WithClock(c.Now))
 	require.NoError(t, err)
 	for _, a := range []users.NewAccount{
@@ -105,7 +148,20 @@ func newEnv(t *testing.T, opts ...option) *env {
 		_, err := svc.Create(ctx, a)
 		require.NoError(t, err)
 	}
-	strategy, err := session.NewDatabase(fs, session.DefaultLifetime)
+	eo := envOptions{strategy: "database"}
+	for _, o := range opts {
+		o(&eo)
+	}
+	var strategy session.Strategy
+	switch eo.strategy {
+	case "database":
+		strategy, err = session.NewDatabase(fs, session.DefaultLifetime)
+	case "jwt":
+		var keys *session.KeySet
+		keys, err = session.LoadKeys(ctx, session.KeyConfig{Dir: t.TempDir(), Store: fs, Retire: time.Hour, Now: c.Now})
+		require.NoError(t, err)
+		strategy, err = session.NewJWT(session.JWTConfig{Keys: keys, Store: fs, RefreshKey: []byte("0123456789abcdef0123456789abcdef"), Lifetime: session.DefaultLifetime})
+	}
 	require.NoError(t, err)
 	mgr := session.New(strategy, session.WithClock(c.Now))
 	pol, err := policy.New(policytest.DefaultPublic, policytest.DefaultAdmin)
@@ -118,8 +174,8 @@ func newEnv(t *testing.T, opts ...option) *env {
 	require.NoError(t, os.WriteFile(filepath.Join(filepath.Dir(dir), "outside.txt"), []byte("outside"), 0o600))
 
 	cfg := auth.Config{Sessions: mgr, Users: svc, Policy: pol, Health: fs, StaticDir: dir, MaxAge: 30 * time.Minute, Now: c.Now}
-	for _, o := range opts {
-		o(&cfg)
+	for _, edit := range eo.edit {
+		edit(&cfg)
 	}
 	a, err := auth.New(cfg)
 	require.NoError(t, err)

@@ -16,65 +16,69 @@ import (
 // TestRequireMiddleware covers the library's middleware for programs that
 // protect their own routes.
 func TestRequireMiddleware(t *testing.T) {
-	e := newEnv(t)
-	hello := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, "hello "+auth.FromContext(r.Context()).User.Name)
+	forStrategies(t, func(t *testing.T, strategy string) {
+		e := newEnv(t, withStrategy(strategy))
+		hello := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, "hello "+auth.FromContext(r.Context()).User.Name)
+		})
+		mux := http.NewServeMux()
+		mux.Handle("/mine", e.auth.RequireSession(hello))
+		mux.Handle("/staff", e.auth.RequireRole("admin", hello))
+		srv := httptest.NewServer(mux)
+		defer srv.Close()
+
+		user, admin := e.client(), e.client()
+		require.Equal(t, http.StatusOK, user.signIn("user@example.com", "user-password").StatusCode)
+		require.Equal(t, http.StatusOK, admin.signIn("admin@example.com", "admin-password").StatusCode)
+
+		get := func(path string, c *client, hdr ...string) (int, string, string) {
+			req, err := http.NewRequest("GET", srv.URL+path, nil)
+			require.NoError(t, err)
+			for i := 0; i+1 < len(hdr); i += 2 {
+				req.Header.Set(hdr[i], hdr[i+1])
+			}
+			if c != nil {
+				req.AddCookie(c.cookie())
+			}
+			resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+			require.NoError(t, err)
+			return resp.StatusCode, body(t, resp), resp.Header.Get("Location")
+		}
+
+		code, b, _ := get("/mine", nil)
+		assert.Equal(t, http.StatusUnauthorized, code)
+		assert.JSONEq(t, `{"error":"not signed in"}`, b)
+		code, _, loc := get("/mine?x=1", nil, "Accept", "text/html")
+		assert.Equal(t, http.StatusSeeOther, code, "a page navigation goes to sign-in")
+		assert.Equal(t, "/?callbackUrl=%2Fmine%3Fx%3D1", loc)
+		code, b, _ = get("/mine", user)
+		assert.Equal(t, http.StatusOK, code)
+		assert.Equal(t, "hello Demo User", b)
+		code, b, _ = get("/staff", user)
+		assert.Equal(t, http.StatusForbidden, code)
+		assert.JSONEq(t, `{"error":"this needs the admin role"}`, b)
+		code, b, _ = get("/staff", admin)
+		assert.Equal(t, http.StatusOK, code)
+		assert.Equal(t, "hello Demo Admin", b)
+
+		e.store.down.Store(true)
+		code, _, _ = get("/mine", user)
+		assert.Equal(t, http.StatusServiceUnavailable, code, "store outage fails closed")
 	})
-	mux := http.NewServeMux()
-	mux.Handle("/mine", e.auth.RequireSession(hello))
-	mux.Handle("/staff", e.auth.RequireRole("admin", hello))
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-
-	user, admin := e.client(), e.client()
-	require.Equal(t, http.StatusOK, user.signIn("user@example.com", "user-password").StatusCode)
-	require.Equal(t, http.StatusOK, admin.signIn("admin@example.com", "admin-password").StatusCode)
-
-	get := func(path string, c *client, hdr ...string) (int, string, string) {
-		req, err := http.NewRequest("GET", srv.URL+path, nil)
-		require.NoError(t, err)
-		for i := 0; i+1 < len(hdr); i += 2 {
-			req.Header.Set(hdr[i], hdr[i+1])
-		}
-		if c != nil {
-			req.AddCookie(c.cookie())
-		}
-		resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
-		require.NoError(t, err)
-		return resp.StatusCode, body(t, resp), resp.Header.Get("Location")
-	}
-
-	code, b, _ := get("/mine", nil)
-	assert.Equal(t, http.StatusUnauthorized, code)
-	assert.JSONEq(t, `{"error":"not signed in"}`, b)
-	code, _, loc := get("/mine?x=1", nil, "Accept", "text/html")
-	assert.Equal(t, http.StatusSeeOther, code, "a page navigation goes to sign-in")
-	assert.Equal(t, "/?callbackUrl=%2Fmine%3Fx%3D1", loc)
-	code, b, _ = get("/mine", user)
-	assert.Equal(t, http.StatusOK, code)
-	assert.Equal(t, "hello Demo User", b)
-	code, b, _ = get("/staff", user)
-	assert.Equal(t, http.StatusForbidden, code)
-	assert.JSONEq(t, `{"error":"this needs the admin role"}`, b)
-	code, b, _ = get("/staff", admin)
-	assert.Equal(t, http.StatusOK, code)
-	assert.Equal(t, "hello Demo Admin", b)
-
-	e.store.down.Store(true)
-	code, _, _ = get("/mine", user)
-	assert.Equal(t, http.StatusServiceUnavailable, code, "store outage fails closed")
 }
 
 func TestNewChecksConfig(t *testing.T) {
-	e := newEnv(t)
-	pol, err := policy.New("/public", "")
-	require.NoError(t, err)
-	_, err = auth.New(auth.Config{Sessions: e.mgr, Users: e.users, Policy: pol})
-	assert.ErrorContains(t, err, `sign-in path "/" must be public`)
-	_, err = auth.New(auth.Config{Sessions: e.mgr, Users: e.users, Policy: pol, SignInPath: "/public"})
-	assert.NoError(t, err)
-	_, err = auth.New(auth.Config{Sessions: e.mgr, Policy: pol})
-	assert.ErrorContains(t, err, "needs Sessions, Users and Policy")
-	_, err = auth.New(auth.Config{Sessions: e.mgr, Users: e.users, Policy: pol, SignInPath: "/public", StaticDir: t.TempDir()})
-	assert.ErrorContains(t, err, "read app shell")
+	forStrategies(t, func(t *testing.T, strategy string) {
+		e := newEnv(t, withStrategy(strategy))
+		pol, err := policy.New("/public", "")
+		require.NoError(t, err)
+		_, err = auth.New(auth.Config{Sessions: e.mgr, Users: e.users, Policy: pol})
+		assert.ErrorContains(t, err, `sign-in path "/" must be public`)
+		_, err = auth.New(auth.Config{Sessions: e.mgr, Users: e.users, Policy: pol, SignInPath: "/public"})
+		assert.NoError(t, err)
+		_, err = auth.New(auth.Config{Sessions: e.mgr, Policy: pol})
+		assert.ErrorContains(t, err, "needs Sessions, Users and Policy")
+		_, err = auth.New(auth.Config{Sessions: e.mgr, Users: e.users, Policy: pol, SignInPath: "/public", StaticDir: t.TempDir()})
+		assert.ErrorContains(t, err, "read app shell")
+	})
 }

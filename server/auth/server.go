@@ -90,12 +90,16 @@ func New(cfg Config) (*Server, error) {
 		cop:       http.NewCrossOriginProtection(),
 	}
 	var err error
-	s.configJSON, err = json.Marshal(wire.Config{
+	wc := wire.Config{
 		PublicPaths: policy.Strings(cfg.Policy.Public),
 		AdminPaths:  policy.Strings(cfg.Policy.Admin),
 		SignInPath:  cfg.SignInPath,
 		MaxAge:      int(cfg.MaxAge / time.Second),
-	})
+	}
+	if access, ok := cfg.Sessions.AccessMaxAge(); ok {
+		wc.Strategy, wc.RefreshPath, wc.AccessMaxAge = "jwt", session.RefreshPath, int(access/time.Second)
+	}
+	s.configJSON, err = json.Marshal(wc)
 	if err != nil {
 		return nil, err
 	}
@@ -127,17 +131,24 @@ func (s *Server) Handler() http.Handler {
 // own router. Wrap r (or the whole server) in Protect so POSTs from other
 // origins are refused.
 func (s *Server) Mount(r *mux.Router) {
-	routes := []struct {
+	type route struct {
 		path    string
 		methods []string
 		h       http.HandlerFunc
-	}{
+	}
+	routes := []route{
 		{"/api/session", []string{http.MethodGet, http.MethodHead}, s.getSession},
 		{"/api/get-session-status", []string{http.MethodGet, http.MethodHead}, s.getStatus},
 		{"/api/auth/config", []string{http.MethodGet, http.MethodHead}, s.getConfig},
 		{"/api/auth/signin", []string{http.MethodPost}, s.signIn},
 		{"/api/auth/signout", []string{http.MethodPost}, s.signOut},
 		{"/healthz", []string{http.MethodGet, http.MethodHead}, s.healthz},
+	}
+	if s.cfg.Sessions.Refreshes() {
+		routes = append(routes, route{session.RefreshPath, []string{http.MethodPost}, s.refresh})
+	}
+	if _, ok := s.cfg.Sessions.JWKS(); ok {
+		routes = append(routes, route{"/.well-known/jwks.json", []string{http.MethodGet, http.MethodHead}, s.jwks})
 	}
 	allowed := make(map[string]string, len(routes))
 	for _, rt := range routes {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/sessionguard/sessionguard/server/session"
+	"github.com/sessionguard/sessionguard/wire"
 )
 
 // shell is the app shell: StaticDir/index.html split at </head>, where each
@@ -49,7 +50,12 @@ func (sh *shell) write(w http.ResponseWriter, code int, sess *session.Session) {
 	var buf bytes.Buffer
 	buf.Grow(len(sh.head) + len(sh.tail) + len(sh.config) + len(body) + 64)
 	buf.Write(sh.head)
-	buf.WriteString(`<script id="sg-session" type="application/json">`)
+	if sess != nil && !sess.AccessExpires.IsZero() {
+		buf.WriteString(`<script id="sg-session" type="application/json" data-access-expires="` +
+			sess.AccessExpires.UTC().Format(wire.TimeFormat) + `">`)
+	} else {
+		buf.WriteString(`<script id="sg-session" type="application/json">`)
+	}
 	buf.Write(body)
 	buf.WriteString("</script>\n")
 	buf.Write(sh.config)

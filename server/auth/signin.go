@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/policy"
+	"github.com/sessionguard/sessionguard/server/session"
 	"github.com/sessionguard/sessionguard/server/users"
 	"github.com/sessionguard/sessionguard/wire"
 )
@@ -83,7 +84,27 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		seeOther(w, redirect)
 		return
 	}
+	setAccessExpires(w, sess)
 	writeJSON(w, http.StatusOK, wire.SignInResponse{Session: sess.Wire(), RedirectURL: redirect})
+}
+
+// refresh answers POST /api/auth/refresh (jwt strategy): the refresh cookie
+// buys a new access token and a new refresh token. A reused refresh token
+// ends its whole session.
+func (s *Server) refresh(w http.ResponseWriter, r *http.Request) {
+	sess, err := s.cfg.Sessions.Refresh(w, r)
+	switch {
+	case errors.Is(err, session.ErrRefreshReused):
+		writeError(w, http.StatusUnauthorized, "refresh token reused; the session has been ended")
+	case errors.Is(err, session.ErrRefreshInvalid):
+		writeError(w, http.StatusUnauthorized, "no valid refresh token; sign in again")
+	case err != nil:
+		s.log.LogAttrs(r.Context(), slog.LevelError, "refresh failed", errAttr(err))
+		writeError(w, http.StatusServiceUnavailable, "session store unavailable; try again shortly")
+	default:
+		setAccessExpires(w, sess)
+		writeJSON(w, http.StatusOK, wire.RefreshResponse{Session: sess.Wire()})
+	}
 }
 
 // rateLimited answers 429 with Retry-After in whole seconds.

@@ -161,3 +161,23 @@ func (m *Manager) RunCleanup(ctx context.Context, interval time.Duration) {
 		}
 	}
 }
+
+// JWKS returns the JSON Web Key Set (RFC 7517) of the strategy's public
+// keys; ok is false for a strategy that signs nothing.
+func (m *Manager) JWKS() (jwks []byte, ok bool) {
+	j, ok := m.strategy.(*JWT)
+	if !ok {
+		return nil, false
+	}
+	return j.Keys().JWKS(), true
+}
+
+// AccessMaxAge returns an access token's lifetime; ok is false for a
+// strategy without refreshable access tokens.
+func (m *Manager) AccessMaxAge() (d time.Duration, ok bool) {
+	j, ok := m.strategy.(*JWT)
+	if !ok {
+		return 0, false
+	}
+	return j.AccessMaxAge(), true
+}

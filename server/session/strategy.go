@@ -59,6 +59,9 @@ type Session struct {
 	AbsExpires time.Time
 	// CreatedAt is the sign-in time.
 	CreatedAt time.Time
+	// AccessExpires is when the access token in the session cookie expires
+	// and must be refreshed (jwt strategy); zero for the database strategy.
+	AccessExpires time.Time
 }
 
 // Wire returns the JSON shape of the API: UTC, whole seconds (rounded down,

@@ -31,6 +31,8 @@ type Store struct {
 	// epoch grows on every delete, so a read that raced a delete does not put
 	// the deleted record back.
 	epoch uint64
+	// revs caches the jwt strategy's revocation checks (signed.go).
+	revs revocations
 }
 
 // New wraps next. maxEntries < 1 takes DefaultMaxEntries.
@@ -38,7 +40,8 @@ func New(next store.Store, maxEntries int) *Store {
 	if maxEntries < 1 {
 		maxEntries = DefaultMaxEntries
 	}
-	return &Store{Store: next, max: maxEntries, entries: make(map[string]store.Session)}
+	return &Store{Store: next, max: maxEntries, entries: make(map[string]store.Session),
+		revs: revocations{denied: make(map[string]time.Time), validAfter: make(map[string]time.Time)}}
 }
 
 // Session implements store.Sessions from memory, reading the store on a miss.

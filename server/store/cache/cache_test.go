@@ -3,6 +3,7 @@ package cache_test
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -140,5 +141,63 @@ func BenchmarkHit(b *testing.B) {
 	require.NoError(b, c.CreateSession(context.Background(), r))
 	for b.Loop() {
 		_, _, _ = c.Session(context.Background(), r.IDHash, t0)
+	}
+}
+
+// countingRevocations counts the revocation checks that reach the store.
+type countingRevocations struct {
+	*memory.Store
+	checks atomic.Int64
+}
+
+func (c *countingRevocations) Revoked(ctx context.Context, user string, iat, now time.Time, ids ...string) (bool, error) {
+	c.checks.Add(1)
+	return c.Store.Revoked(ctx, user, iat, now, ids...)
+}
+
+func TestRevocationChecksServedFromMemory(t *testing.T) {
+	inner := &countingRevocations{Store: memory.New()}
+	c := cache.New(inner, 0)
+	ctx := context.Background()
+	now := time.Now()
+	for range 5 {
+		revoked, err := c.Revoked(ctx, "ada", now, now, "jti-1", "sid:s1")
+		require.NoError(t, err)
+		assert.False(t, revoked)
+	}
+	assert.Equal(t, int64(2), inner.checks.Load(), "each id is read once, then known")
+
+	require.NoError(t, c.Deny(ctx, "jti-1", now.Add(time.Minute)))
+	revoked, err := c.Revoked(ctx, "ada", now, now, "jti-1", "sid:s1")
+	require.NoError(t, err)
+	assert.True(t, revoked, "a denial through the cache counts at once")
+	revoked, err = c.Revoked(ctx, "ada", now, now.Add(2*time.Minute), "jti-1")
+	require.NoError(t, err)
+	assert.False(t, revoked, "until its time")
+
+	require.NoError(t, c.SetUserValidAfter(ctx, "ada", now.Add(time.Second)))
+	revoked, err = c.Revoked(ctx, "ada", now, now, "jti-2")
+	require.NoError(t, err)
+	assert.True(t, revoked, "valid-after counts at once")
+	revoked, err = c.Revoked(ctx, "ada", now.Add(time.Second), now, "jti-2")
+	require.NoError(t, err)
+	assert.False(t, revoked)
+}
+
+func TestDenyRacingChecksNeverForgets(t *testing.T) {
+	c := cache.New(memory.New(), 0)
+	ctx := context.Background()
+	now := time.Now()
+	for i := range 200 {
+		id := fmt.Sprintf("jti-%d", i)
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Go(func() { _, _ = c.Revoked(ctx, "ada", now, now, id) })
+		}
+		wg.Go(func() { _ = c.Deny(ctx, id, now.Add(time.Hour)) })
+		wg.Wait()
+		revoked, err := c.Revoked(ctx, "ada", now, now, id)
+		require.NoError(t, err)
+		require.True(t, revoked, "a denied id stays denied")
 	}
 }

@@ -1,0 +1,11 @@
+package session
+
+import "crypto/ed25519"
+
+// SigningKeyForTest returns the key a KeySet signs with, so tests can forge
+// tokens that differ from genuine ones in one detail only.
+func SigningKeyForTest(k *KeySet) ed25519.PrivateKey {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	return k.signKey.(ed25519.PrivateKey)
+}

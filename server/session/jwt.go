@@ -1,0 +1,468 @@
+package session
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/sessionguard/sessionguard/server/store"
+	"github.com/sessionguard/sessionguard/wire"
+)
+
+// JWTConfig is what NewJWT needs.
+type JWTConfig struct {
+	// Keys signs and verifies the access tokens.
+	Keys *KeySet
+	// Store keeps the session (refresh family) records, the deny list, the
+	// per-user valid-after times and the refresh tokens.
+	Store JWTStore
+	// RefreshKey derives a refresh token's successor (HMAC-SHA256), so a
+	// duplicate refresh within Grace gets the same new token without the
+	// store ever holding one. Every instance must use the same key: take it
+	// from store.Keys.Secret.
+	RefreshKey []byte
+	Lifetime   Lifetime
+	// AccessMaxAge is an access token's lifetime (default 5 minutes); the
+	// browser module refreshes before it ends.
+	AccessMaxAge time.Duration
+	// Issuer and Audience are the iss and aud of every token (default
+	// "sessionguard" for both).
+	Issuer, Audience string
+	// Leeway is the clock skew allowed on exp, nbf and iat (default 5 s,
+	// at most 30 s).
+	Leeway time.Duration
+	// Grace is how long after a refresh token's first redeem a duplicate
+	// redeem gets the same new refresh token instead of counting as theft
+	// (default 5 s; a slow network's double submit fits in it).
+	Grace time.Duration
+	// Logger receives security events (refresh-token reuse).
+	Logger *slog.Logger
+}
+
+// JWTStore is what the jwt strategy needs of a store.
+type JWTStore interface {
+	store.Sessions
+	store.Revocations
+	store.RefreshTokens
+}
+
+// MaxTokenLen is the longest access token parsed; the cookie also stays
+// under 4 KiB.
+const MaxTokenLen = 4096
+
+// JWT is the jwt strategy: the session cookie holds a signed, short-lived
+// access token (EdDSA by default) that any service can verify with
+// /.well-known/jwks.json; a refresh token in its own cookie renews it. Sign
+// out, sign-out-everywhere and refresh-token theft still end sessions at
+// once through a deny list and per-user valid-after times that every read
+// checks. Build one with NewJWT; a JWT is safe for concurrent use.
+type JWT struct {
+	cfg     JWTConfig
+	methods []string
+
+	// verified caches tokens whose signature was checked: a valid
+	// signature stays valid, so a read costs a map lookup and the time and
+	// revocation checks, not an Ed25519 verification.
+	mu       sync.Mutex
+	verified map[string]*Claims
+	// pending holds rolling idle expiries newer than the ones in the tokens,
+	// by session id, until a re-issue carries them (at most one per
+	// UpdateAge).
+	pending map[string]time.Time
+}
+
+const maxVerified = 50_000
+
+// NewJWT checks cfg and returns the strategy.
+func NewJWT(cfg JWTConfig) (*JWT, error) {
+	l, err := cfg.Lifetime.validate()
+	if err != nil {
+		return nil, err
+	}
+	cfg.Lifetime = l
+	if cfg.Keys == nil || cfg.Store == nil || len(cfg.RefreshKey) < 16 {
+		return nil, errors.New("session: JWTConfig needs Keys, Store and a RefreshKey of at least 16 bytes")
+	}
+	if cfg.AccessMaxAge <= 0 {
+		cfg.AccessMaxAge = 5 * time.Minute
+	}
+	if cfg.Issuer == "" {
+		cfg.Issuer = "sessionguard"
+	}
+	if cfg.Audience == "" {
+		cfg.Audience = "sessionguard"
+	}
+	switch {
+	case cfg.Leeway == 0:
+		cfg.Leeway = 5 * time.Second
+	case cfg.Leeway < 0 || cfg.Leeway > 30*time.Second:
+		return nil, errorf("leeway %v: want 0 to 30s", cfg.Leeway)
+	}
+	if cfg.Grace <= 0 {
+		cfg.Grace = 5 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &JWT{
+		cfg:      cfg,
+		methods:  []string{cfg.Keys.Algorithm()},
+		verified: make(map[string]*Claims),
+		pending:  make(map[string]time.Time),
+	}, nil
+}
+
+// Keys returns the strategy's key set (for the JWKS endpoint).
+func (j *JWT) Keys() *KeySet { return j.cfg.Keys }
+
+// AccessMaxAge returns an access token's lifetime.
+func (j *JWT) AccessMaxAge() time.Duration { return j.cfg.AccessMaxAge }
+
+// Issue implements Strategy: a new session record (the refresh family), a
+// refresh token and an access token.
+func (j *JWT) Issue(ctx context.Context, u wire.User, now time.Time) (Issued, Session, error) {
+	fh := make([]byte, store.HashLen)
+	_, _ = rand.Read(fh)
+	sid := base64.RawURLEncoding.EncodeToString(fh)
+	abs := wholeSecond(now.Add(j.cfg.Lifetime.AbsoluteMaxAge))
+	rec := store.Session{
+		IDHash: fh, UserID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role,
+		CreatedAt: now, AbsExpires: abs,
+	}
+	rec.Expires = minTime(wholeSecond(now.Add(j.cfg.Lifetime.MaxAge)), abs)
+	if err := j.cfg.Store.CreateSession(ctx, rec); err != nil {
+		return Issued{}, Session{}, fmt.Errorf("%w: create session: %w", ErrUnavailable, err)
+	}
+	refresh := randomID(tokenBytes)
+	if err := j.storeRefresh(ctx, refresh, &rec, now); err != nil {
+		return Issued{}, Session{}, err
+	}
+	access, exp, err := j.issueAccess(ctx, sid, now, &rec, rec.Expires, now)
+	if err != nil {
+		return Issued{}, Session{}, err
+	}
+	s := fromRecord(&rec, rec.Expires)
+	s.AccessExpires = exp
+	return Issued{Token: access, Refresh: refresh}, s, nil
+}
+
+// issueAccess signs an access token for the session sid. The token is
+// never dated before the user's valid-after time, so a token issued in the
+// same second as a sign-out-everywhere is not revoked by it.
+func (j *JWT) issueAccess(ctx context.Context, sid string, now time.Time, rec *store.Session, idle, authTime time.Time) (string, time.Time, error) {
+	iat := now
+	after, err := j.cfg.Store.UserValidAfter(ctx, rec.UserID)
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("%w: read valid-after: %w", ErrUnavailable, err)
+	}
+	if iat.Before(after) {
+		iat = after
+	}
+	exp := wholeSecond(minTime(now.Add(j.cfg.AccessMaxAge), rec.AbsExpires)).UTC()
+	c := &Claims{
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer:    j.cfg.Issuer,
+			Subject:   rec.UserID,
+			Audience:  jwt.ClaimStrings{j.cfg.Audience},
+			ExpiresAt: jwt.NewNumericDate(exp),
+			IssuedAt:  jwt.NewNumericDate(iat),
+			ID:        randomID(16),
+		},
+		AuthTime:       jwt.NewNumericDate(authTime),
+		SessionID:      sid,
+		SessionExpires: jwt.NewNumericDate(idle),
+		Name:           rec.Name,
+		Email:          rec.Email,
+		Role:           rec.Role,
+	}
+	s, err := j.cfg.Keys.sign(c)
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("session: sign access token: %w", err)
+	}
+	return s, exp, nil
+}
+
+// verify returns the token's claims if its signature, type, algorithm,
+// issuer, audience and times hold at now (or, without checkTimes, at its
+// own issue time).
+func (j *JWT) verify(ctx context.Context, token string, now time.Time, checkTimes bool) (*Claims, error) {
+	if len(token) > MaxTokenLen || strings.Count(token, ".") != 2 {
+		return nil, errors.New("not a compact JWS")
+	}
+	j.mu.Lock()
+	c, ok := j.verified[token]
+	j.mu.Unlock()
+	if !ok {
+		c = &Claims{}
+		p := jwt.NewParser(jwt.WithValidMethods(j.methods), jwt.WithoutClaimsValidation())
+		if _, err := p.ParseWithClaims(token, c, j.cfg.Keys.keyfunc(ctx)); err != nil {
+			return nil, err
+		}
+		j.mu.Lock()
+		if len(j.verified) >= maxVerified {
+			clear(j.verified) // cheap and rare; the next reads verify again
+		}
+		j.verified[token] = c
+		j.mu.Unlock()
+	}
+	// Sign-out checks a token as of its own issue time, so an expired but
+	// genuine token still ends its session.
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	at := now
+	if !checkTimes {
+		at = c.IssuedAt.Time
+	}
+	opts := []jwt.ParserOption{
+		jwt.WithIssuer(j.cfg.Issuer), jwt.WithAudience(j.cfg.Audience), jwt.WithLeeway(j.cfg.Leeway),
+		jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithTimeFunc(func() time.Time { return at }),
+	}
+	if err := jwt.NewValidator(opts...).Validate(c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Load implements Strategy.
+func (j *JWT) Load(ctx context.Context, token string, now time.Time) (Session, string, bool, error) {
+	c, err := j.verify(ctx, token, now, true)
+	if err != nil {
+		return Session{}, "", false, nil
+	}
+	revoked, err := j.cfg.Store.Revoked(ctx, c.Subject, c.IssuedAt.Time, now, c.ID, sidDenyID(c.SessionID))
+	if err != nil {
+		return Session{}, "", false, fmt.Errorf("%w: read revocations: %w", ErrUnavailable, err)
+	}
+	if revoked {
+		return Session{}, "", false, nil
+	}
+	idle := c.SessionExpires.Time
+	j.mu.Lock()
+	if p, ok := j.pending[c.SessionID]; ok && p.After(idle) {
+		idle = p
+	}
+	j.mu.Unlock()
+	if !now.Before(idle) {
+		return Session{}, "", false, nil
+	}
+	abs := wholeSecond(c.AuthTime.UTC().Add(j.cfg.Lifetime.AbsoluteMaxAge))
+	next := minTime(wholeSecond(now.UTC().Add(j.cfg.Lifetime.MaxAge)), abs)
+	s := Session{
+		User:    wire.User{ID: c.Subject, Email: c.Email, Name: c.Name, Role: c.Role},
+		Expires: next, AbsExpires: abs, CreatedAt: c.AuthTime.UTC(), AccessExpires: c.ExpiresAt.UTC(),
+	}
+	if now.Sub(c.IssuedAt.Time) < j.cfg.Lifetime.UpdateAge || now.Before(c.IssuedAt.Time) {
+		j.mu.Lock()
+		if next.After(j.pending[c.SessionID]) {
+			j.pending[c.SessionID] = next
+		}
+		j.mu.Unlock()
+		return s, "", true, nil
+	}
+	// Re-issue: a later exp for the cookie, the idle expiry written to the
+	// session record for the refresh endpoint (and other instances).
+	fh := familyHash(c.SessionID)
+	if fh == nil {
+		return Session{}, "", false, nil
+	}
+	if err := j.cfg.Store.TouchSession(ctx, fh, next); err != nil {
+		return Session{}, "", false, fmt.Errorf("%w: extend session: %w", ErrUnavailable, err)
+	}
+	rec := store.Session{UserID: c.Subject, Email: c.Email, Name: c.Name, Role: c.Role, AbsExpires: abs}
+	renewed, exp, err := j.issueAccess(ctx, c.SessionID, now, &rec, next, c.AuthTime.Time)
+	if err != nil {
+		return Session{}, "", false, err
+	}
+	j.forget(c.SessionID, next)
+	s.AccessExpires = exp
+	return s, renewed, true, nil
+}
+
+// Refresh implements Refresher.
+func (j *JWT) Refresh(ctx context.Context, refresh string, now time.Time) (Issued, Session, error) {
+	h := hashToken(refresh)
+	if h == nil {
+		return Issued{}, Session{}, ErrRefreshInvalid
+	}
+	rt, first, found, err := j.cfg.Store.RedeemRefreshToken(ctx, h, now)
+	switch {
+	case err != nil:
+		return Issued{}, Session{}, fmt.Errorf("%w: redeem refresh token: %w", ErrUnavailable, err)
+	case !found:
+		return Issued{}, Session{}, ErrRefreshInvalid
+	case !first && now.Sub(rt.UsedAt) > j.cfg.Grace:
+		if err := j.endFamily(ctx, rt.SessionHash, now); err != nil {
+			return Issued{}, Session{}, err
+		}
+		j.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "refresh token reused; session ended",
+			slog.String("event", "refresh_token_reuse"), slog.String("user_id", rt.UserID),
+			slog.Time("first_used", rt.UsedAt))
+		return Issued{}, Session{}, ErrRefreshReused
+	}
+	// Look the session up as the database strategy's Load does: the stored
+	// idle expiry lags the real one by less than UpdateAge.
+	rec, found, err := j.cfg.Store.Session(ctx, rt.SessionHash, now.Add(-j.cfg.Lifetime.UpdateAge))
+	if err != nil {
+		return Issued{}, Session{}, fmt.Errorf("%w: read session: %w", ErrUnavailable, err)
+	}
+	sid := base64.RawURLEncoding.EncodeToString(rt.SessionHash)
+	j.mu.Lock()
+	if p, ok := j.pending[sid]; ok && p.After(rec.Expires) {
+		rec.Expires = p
+	}
+	j.mu.Unlock()
+	if !found || !rec.Live(now) {
+		return Issued{}, Session{}, ErrRefreshInvalid
+	}
+	next := minTime(wholeSecond(now.Add(j.cfg.Lifetime.MaxAge)), rec.AbsExpires)
+	if err := j.cfg.Store.TouchSession(ctx, rt.SessionHash, next); err != nil {
+		return Issued{}, Session{}, fmt.Errorf("%w: extend session: %w", ErrUnavailable, err)
+	}
+	// The successor is derived, not random: a duplicate redeem within the
+	// grace window gets the same one, and it is stored only once.
+	succ := j.successor(refresh)
+	if err := j.storeRefresh(ctx, succ, &rec, now); err != nil {
+		return Issued{}, Session{}, err
+	}
+	access, exp, err := j.issueAccess(ctx, sid, now, &rec, next, rec.CreatedAt)
+	if err != nil {
+		return Issued{}, Session{}, err
+	}
+	j.forget(sid, next)
+	s := fromRecord(&rec, next)
+	s.AccessExpires = exp
+	return Issued{Token: access, Refresh: succ}, s, nil
+}
+
+// Revoke implements Strategy: the token and its whole session are denied
+// until they would have expired, and the session's refresh tokens deleted.
+// An expired but genuine token is still revoked; a forged one is ignored.
+func (j *JWT) Revoke(ctx context.Context, token string, now time.Time) error {
+	c, err := j.verify(ctx, token, now, false)
+	if err != nil {
+		return nil
+	}
+	if err := j.cfg.Store.Deny(ctx, c.ID, c.ExpiresAt.Add(j.cfg.Leeway)); err != nil {
+		return fmt.Errorf("%w: deny token: %w", ErrUnavailable, err)
+	}
+	fh := familyHash(c.SessionID)
+	if fh == nil {
+		return nil
+	}
+	return j.endFamily(ctx, fh, now)
+}
+
+// RevokeUser implements Strategy: every token issued before now is invalid
+// and every session record and refresh token of the user is gone.
+func (j *JWT) RevokeUser(ctx context.Context, userID string, now time.Time) error {
+	// Whole seconds, rounded up: iat has second precision.
+	after := now.Truncate(time.Second).Add(time.Second)
+	if err := j.cfg.Store.SetUserValidAfter(ctx, userID, after); err != nil {
+		return fmt.Errorf("%w: set valid-after: %w", ErrUnavailable, err)
+	}
+	if _, err := j.cfg.Store.DeleteUserSessions(ctx, userID); err != nil {
+		return fmt.Errorf("%w: delete user sessions: %w", ErrUnavailable, err)
+	}
+	return nil
+}
+
+// Cleanup implements Cleaner.
+func (j *JWT) Cleanup(ctx context.Context, now time.Time) (int, error) {
+	j.mu.Lock()
+	for k, t := range j.pending {
+		if !now.Before(t) {
+			delete(j.pending, k)
+		}
+	}
+	j.mu.Unlock()
+	n1, err := j.cfg.Store.DeleteExpiredDenials(ctx, now)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	n2, err := j.cfg.Store.DeleteExpiredRefreshTokens(ctx, now)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	n3, err := j.cfg.Store.DeleteExpiredSessions(ctx, now.Add(-j.cfg.Lifetime.UpdateAge))
+	if err != nil {
+		return 0, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return n1 + n2 + n3, nil
+}
+
+// endFamily ends a session: its record, its refresh tokens, and (through
+// the deny list) every access token of it still in circulation.
+func (j *JWT) endFamily(ctx context.Context, fh []byte, now time.Time) error {
+	sid := base64.RawURLEncoding.EncodeToString(fh)
+	if err := j.cfg.Store.Deny(ctx, sidDenyID(sid), now.Add(j.cfg.AccessMaxAge+j.cfg.Leeway)); err != nil {
+		return fmt.Errorf("%w: deny session: %w", ErrUnavailable, err)
+	}
+	j.forget(sid, time.Time{})
+	if err := j.cfg.Store.DeleteSession(ctx, fh); err != nil {
+		return fmt.Errorf("%w: delete session: %w", ErrUnavailable, err)
+	}
+	if _, err := j.cfg.Store.DeleteFamily(ctx, fh); err != nil {
+		return fmt.Errorf("%w: delete refresh tokens: %w", ErrUnavailable, err)
+	}
+	return nil
+}
+
+// storeRefresh stores a refresh token of the session rec.
+func (j *JWT) storeRefresh(ctx context.Context, refresh string, rec *store.Session, now time.Time) error {
+	err := j.cfg.Store.CreateRefreshToken(ctx, store.RefreshToken{
+		Hash: hashToken(refresh), SessionHash: rec.IDHash, UserID: rec.UserID, CreatedAt: now, ExpiresAt: rec.AbsExpires,
+	})
+	if err != nil && !errors.Is(err, store.ErrDuplicate) {
+		return fmt.Errorf("%w: store refresh token: %w", ErrUnavailable, err)
+	}
+	return nil
+}
+
+// forget drops the pending idle expiry of sid unless a concurrent read moved
+// it past upTo (the zero upTo drops it in any case).
+func (j *JWT) forget(sid string, upTo time.Time) {
+	j.mu.Lock()
+	if p, ok := j.pending[sid]; ok && (upTo.IsZero() || !p.After(upTo)) {
+		delete(j.pending, sid)
+	}
+	j.mu.Unlock()
+}
+
+// successor derives the refresh token that replaces refresh.
+func (j *JWT) successor(refresh string) string {
+	m := hmac.New(sha256.New, j.cfg.RefreshKey)
+	m.Write([]byte("sessionguard refresh successor:"))
+	m.Write([]byte(refresh))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// familyHash is the store key of a session id. Under the jwt strategy the
+// id is no secret (it is in every token), so it is the key itself, in
+// base64url; nothing accepts it as a credential.
+func familyHash(sid string) []byte {
+	b, err := base64.RawURLEncoding.Strict().DecodeString(sid)
+	if err != nil || len(b) != store.HashLen {
+		return nil
+	}
+	return b
+}
+
+// sidDenyID is the deny-list entry that ends a whole session.
+func sidDenyID(sid string) string { return "sid:" + sid }
+
+func randomID(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}

@@ -1,0 +1,37 @@
+package session
+
+import (
+	"errors"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// AccessTokenType is the "typ" header of sessionguard's access tokens (RFC
+// 9068 explicit typing, RFC 8725 §3.11): a token the server signs for any
+// other purpose carries another type and is never accepted as a session.
+const AccessTokenType = "at+jwt"
+
+// Claims are the claims of an access token: the registered ones (sub is the
+// user id, jti the token id), the sign-in time that caps rolling at the
+// absolute max age, the session (refresh family) id, the session's idle
+// expiry when the token was issued, and the minimal user projection.
+type Claims struct {
+	jwt.RegisteredClaims
+	AuthTime       *jwt.NumericDate `json:"auth_time"`
+	SessionID      string           `json:"sid"`
+	SessionExpires *jwt.NumericDate `json:"sexp"`
+	Name           string           `json:"name"`
+	Email          string           `json:"email"`
+	Role           string           `json:"role"`
+}
+
+var errMissingClaims = errors.New("token lacks sub, jti, sid, iat, auth_time or sexp")
+
+// Validate implements jwt.ClaimsValidator: the claims sessionguard needs
+// beyond the registered ones must be present.
+func (c *Claims) Validate() error {
+	if c.Subject == "" || c.ID == "" || c.SessionID == "" || c.IssuedAt == nil || c.AuthTime == nil || c.SessionExpires == nil {
+		return errMissingClaims
+	}
+	return nil
+}

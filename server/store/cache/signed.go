@@ -1,0 +1,247 @@
+package cache
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/sessionguard/sessionguard/server/store"
+)
+
+// ErrUnsupported is returned by the jwt-strategy methods when the wrapped
+// store lacks them.
+var ErrUnsupported = errors.New("the wrapped store does not support this")
+
+// revocations is the cached state of store.Revocations: which ids are known
+// not to be denied (zero time) or denied until when, and every user's
+// valid-after time once read. Exact for the same reason as the session
+// records: every write goes through this process.
+type revocations struct {
+	denied     map[string]time.Time
+	validAfter map[string]time.Time
+	epoch      uint64
+}
+
+const maxRevocationEntries = 200_000
+
+func (c *Store) rev() (store.Revocations, error) {
+	r, ok := c.Store.(store.Revocations)
+	if !ok {
+		return nil, ErrUnsupported
+	}
+	return r, nil
+}
+
+// Deny implements store.Revocations.
+func (c *Store) Deny(ctx context.Context, id string, until time.Time) error {
+	r, err := c.rev()
+	if err != nil {
+		return err
+	}
+	if err := r.Deny(ctx, id, until); err != nil {
+		c.mu.Lock()
+		delete(c.revs.denied, id) // unknown now: read it again
+		c.revs.epoch++
+		c.mu.Unlock()
+		return err
+	}
+	c.mu.Lock()
+	if old, ok := c.revs.denied[id]; !ok || until.After(old) {
+		c.revs.denied[id] = until.UTC()
+	}
+	c.revs.epoch++
+	c.mu.Unlock()
+	return nil
+}
+
+// SetUserValidAfter implements store.Revocations.
+func (c *Store) SetUserValidAfter(ctx context.Context, userID string, t time.Time) error {
+	r, err := c.rev()
+	if err != nil {
+		return err
+	}
+	err = r.SetUserValidAfter(ctx, userID, t)
+	c.mu.Lock()
+	delete(c.revs.validAfter, userID) // read again on the next check
+	c.revs.epoch++
+	c.mu.Unlock()
+	return err
+}
+
+// UserValidAfter implements store.Revocations.
+func (c *Store) UserValidAfter(ctx context.Context, userID string) (time.Time, error) {
+	if err := ctx.Err(); err != nil {
+		return time.Time{}, err
+	}
+	c.mu.RLock()
+	t, ok := c.revs.validAfter[userID]
+	epoch := c.revs.epoch
+	c.mu.RUnlock()
+	if ok {
+		return t, nil
+	}
+	r, err := c.rev()
+	if err != nil {
+		return time.Time{}, err
+	}
+	t, err = r.UserValidAfter(ctx, userID)
+	if err != nil {
+		return t, err
+	}
+	c.mu.Lock()
+	if c.revs.epoch == epoch {
+		c.remember(func() { c.revs.validAfter[userID] = t })
+	}
+	c.mu.Unlock()
+	return t, nil
+}
+
+// Revoked implements store.Revocations from memory; ids and users not seen
+// before are read from the store once.
+func (c *Store) Revoked(ctx context.Context, userID string, issuedAt, now time.Time, ids ...string) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	after, err := c.UserValidAfter(ctx, userID)
+	if err != nil {
+		return false, err
+	}
+	if issuedAt.Before(after) {
+		return true, nil
+	}
+	for _, id := range ids {
+		c.mu.RLock()
+		until, ok := c.revs.denied[id]
+		epoch := c.revs.epoch
+		c.mu.RUnlock()
+		if ok {
+			if now.Before(until) {
+				return true, nil
+			}
+			continue
+		}
+		r, err := c.rev()
+		if err != nil {
+			return false, err
+		}
+		denied, err := r.Revoked(ctx, "", time.Time{}, now, id)
+		if err != nil {
+			return false, err
+		}
+		if denied {
+			return true, nil // its time is unknown here; ask again next time
+		}
+		c.mu.Lock()
+		if c.revs.epoch == epoch {
+			c.remember(func() { c.revs.denied[id] = time.Time{} })
+		}
+		c.mu.Unlock()
+	}
+	return false, nil
+}
+
+// DeleteExpiredDenials implements store.Revocations.
+func (c *Store) DeleteExpiredDenials(ctx context.Context, now time.Time) (int, error) {
+	r, err := c.rev()
+	if err != nil {
+		return 0, err
+	}
+	n, err := r.DeleteExpiredDenials(ctx, now)
+	c.mu.Lock()
+	for id, until := range c.revs.denied {
+		if !until.IsZero() && !now.Before(until) {
+			c.revs.denied[id] = time.Time{} // expired means not denied
+		}
+	}
+	c.mu.Unlock()
+	return n, err
+}
+
+// remember runs add unless the maps are full, in which case they are
+// emptied first (everything is read again as needed). Callers hold mu.
+func (c *Store) remember(add func()) {
+	if len(c.revs.denied)+len(c.revs.validAfter) >= maxRevocationEntries {
+		c.revs.denied = make(map[string]time.Time)
+		c.revs.validAfter = make(map[string]time.Time)
+	}
+	add()
+}
+
+func (c *Store) refresh() (store.RefreshTokens, error) {
+	r, ok := c.Store.(store.RefreshTokens)
+	if !ok {
+		return nil, ErrUnsupported
+	}
+	return r, nil
+}
+
+// CreateRefreshToken implements store.RefreshTokens (not cached).
+func (c *Store) CreateRefreshToken(ctx context.Context, t store.RefreshToken) error {
+	r, err := c.refresh()
+	if err != nil {
+		return err
+	}
+	return r.CreateRefreshToken(ctx, t)
+}
+
+// RedeemRefreshToken implements store.RefreshTokens (not cached).
+func (c *Store) RedeemRefreshToken(ctx context.Context, h []byte, now time.Time) (store.RefreshToken, bool, bool, error) {
+	r, err := c.refresh()
+	if err != nil {
+		return store.RefreshToken{}, false, false, err
+	}
+	return r.RedeemRefreshToken(ctx, h, now)
+}
+
+// DeleteFamily implements store.RefreshTokens.
+func (c *Store) DeleteFamily(ctx context.Context, sessionHash []byte) (int, error) {
+	r, err := c.refresh()
+	if err != nil {
+		return 0, err
+	}
+	return r.DeleteFamily(ctx, sessionHash)
+}
+
+// DeleteExpiredRefreshTokens implements store.RefreshTokens.
+func (c *Store) DeleteExpiredRefreshTokens(ctx context.Context, now time.Time) (int, error) {
+	r, err := c.refresh()
+	if err != nil {
+		return 0, err
+	}
+	return r.DeleteExpiredRefreshTokens(ctx, now)
+}
+
+func (c *Store) keys() (store.Keys, error) {
+	k, ok := c.Store.(store.Keys)
+	if !ok {
+		return nil, ErrUnsupported
+	}
+	return k, nil
+}
+
+// PublishKey implements store.Keys.
+func (c *Store) PublishKey(ctx context.Context, k store.PublicKey) error {
+	ks, err := c.keys()
+	if err != nil {
+		return err
+	}
+	return ks.PublishKey(ctx, k)
+}
+
+// PublicKeys implements store.Keys.
+func (c *Store) PublicKeys(ctx context.Context, now time.Time) ([]store.PublicKey, error) {
+	ks, err := c.keys()
+	if err != nil {
+		return nil, err
+	}
+	return ks.PublicKeys(ctx, now)
+}
+
+// Secret implements store.Keys.
+func (c *Store) Secret(ctx context.Context, name string, candidate []byte) ([]byte, error) {
+	ks, err := c.keys()
+	if err != nil {
+		return nil, err
+	}
+	return ks.Secret(ctx, name, candidate)
+}
