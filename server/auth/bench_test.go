@@ -21,14 +21,19 @@ import (
 )
 
 // benchHandler returns the full handler (logging off) over st and a signed-in
-// session cookie.
+// session cookie, under the database strategy.
 func benchHandler(b *testing.B, st store.Store) (http.Handler, *http.Cookie) {
+	strategy, err := session.NewDatabase(st, session.DefaultLifetime)
+	require.NoError(b, err)
+	return benchHandlerWith(b, st, strategy)
+}
+
+// benchHandlerWith is benchHandler for any strategy.
+func benchHandlerWith(b *testing.B, st store.Store, strategy session.Strategy) (http.Handler, *http.Cookie) {
 	ctx := context.Background()
 	svc, err := users.New(ctx, st, users.NewHasher(fastParams, 2))
 	require.NoError(b, err)
 	_, err = svc.Create(ctx, users.NewAccount{Email: "user@example.com", Name: "Demo User", Role: "user", Password: "user-password"})
-	require.NoError(b, err)
-	strategy, err := session.NewDatabase(st, session.DefaultLifetime)
 	require.NoError(b, err)
 	pol, err := policy.New(policytest.DefaultPublic, policytest.DefaultAdmin)
 	require.NoError(b, err)
@@ -45,6 +50,10 @@ func benchHandler(b *testing.B, st store.Store) (http.Handler, *http.Cookie) {
 
 func benchStatus(b *testing.B, st store.Store) {
 	h, ck := benchHandler(b, st)
+	runStatus(b, h, ck)
+}
+
+func runStatus(b *testing.B, h http.Handler, ck *http.Cookie) {
 	req := httptest.NewRequest("GET", "/api/get-session-status", nil)
 	req.AddCookie(ck)
 	b.ReportAllocs()
@@ -73,6 +82,30 @@ func BenchmarkStatus(b *testing.B) {
 		require.NoError(b, err)
 		b.Cleanup(func() { st.Close() })
 		benchStatus(b, st)
+	})
+}
+
+// BenchmarkStatusJWT is BenchmarkStatus under the jwt strategy: a cached
+// signature check plus the revocation check on every read.
+func BenchmarkStatusJWT(b *testing.B) {
+	run := func(b *testing.B, st store.Store, full session.JWTStore) {
+		keys, err := session.LoadKeys(b.Context(), session.KeyConfig{Dir: b.TempDir(), Store: st.(store.Keys), Retire: time.Hour})
+		require.NoError(b, err)
+		j, err := session.NewJWT(session.JWTConfig{Keys: keys, Store: full, RefreshKey: []byte("0123456789abcdef0123456789abcdef"), Lifetime: session.DefaultLifetime})
+		require.NoError(b, err)
+		h, ck := benchHandlerWith(b, st, j)
+		runStatus(b, h, ck)
+	}
+	b.Run("memory", func(b *testing.B) {
+		st := memory.New()
+		run(b, st, st)
+	})
+	b.Run("sqlite+cache", func(b *testing.B) {
+		inner, err := sqlite.Open(b.Context(), b.TempDir()+"/b.db")
+		require.NoError(b, err)
+		b.Cleanup(func() { inner.Close() })
+		st := cache.New(inner, 0)
+		run(b, st, st)
 	})
 }
 

@@ -9,3 +9,11 @@ func SigningKeyForTest(k *KeySet) ed25519.PrivateKey {
 	defer k.mu.RUnlock()
 	return k.signKey.(ed25519.PrivateKey)
 }
+
+// ForgetVerifiedForTest empties the verified-token cache, so a benchmark
+// measures signature verification.
+func (j *JWT) ForgetVerifiedForTest() {
+	j.mu.Lock()
+	clear(j.verified)
+	j.mu.Unlock()
+}

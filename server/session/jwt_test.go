@@ -490,3 +490,57 @@ func (failingRevocations) Revoked(context.Context, string, time.Time, time.Time,
 }
 
 var _ store.Revocations = failingRevocations{}
+
+// BenchmarkJWTIssue is the cost of a sign-in under jwt: the session record,
+// the refresh token and one Ed25519-signed access token (memory store).
+func BenchmarkJWTIssue(b *testing.B) {
+	e := newJWTBench(b)
+	for b.Loop() {
+		if _, _, err := e.j.Issue(context.Background(), ada, e.clock.Now()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkJWTVerify is the cost of a first read of a token: parsing and
+// Ed25519 verification, without the verified-token cache.
+func BenchmarkJWTVerify(b *testing.B) {
+	e := newJWTBench(b)
+	tokens := make([]string, 2000)
+	for i := range tokens {
+		issued, _, err := e.j.Issue(context.Background(), ada, e.clock.Now())
+		require.NoError(b, err)
+		tokens[i] = issued.Token
+	}
+	i := 0
+	for b.Loop() {
+		e.j.ForgetVerifiedForTest()
+		if _, _, found, err := e.j.Load(context.Background(), tokens[i%len(tokens)], e.clock.Now()); err != nil || !found {
+			b.Fatal("token refused", err)
+		}
+		i++
+	}
+}
+
+// BenchmarkJWTLoadCached is a repeated read of one token: the signature is
+// known good, the time and revocation checks run.
+func BenchmarkJWTLoadCached(b *testing.B) {
+	e := newJWTBench(b)
+	issued, _, err := e.j.Issue(context.Background(), ada, e.clock.Now())
+	require.NoError(b, err)
+	for b.Loop() {
+		if _, _, found, err := e.j.Load(context.Background(), issued.Token, e.clock.Now()); err != nil || !found {
+			b.Fatal("token refused", err)
+		}
+	}
+}
+
+func newJWTBench(b *testing.B) *jwtEnv {
+	c := newClock()
+	st := memory.New()
+	keys, err := session.LoadKeys(context.Background(), session.KeyConfig{Dir: b.TempDir(), Store: st, Retire: time.Hour, Now: c.Now})
+	require.NoError(b, err)
+	j, err := session.NewJWT(session.JWTConfig{Keys: keys, Store: st, RefreshKey: []byte("0123456789abcdef0123456789abcdef"), Lifetime: session.DefaultLifetime})
+	require.NoError(b, err)
+	return &jwtEnv{j: j, keys: keys, st: st, clock: c}
+}
