@@ -91,7 +91,7 @@ func TestGuardFailsClosed(t *testing.T) {
 		tb.waitPath("/dashboard")
 		tb.click("#nav-public")
 		tb.waitPath("/public")
-		tb.run(watchDashboardJS)
+		tb.watchView("/dashboard")
 
 		for _, tt := range []struct {
 			name   string
@@ -116,7 +116,7 @@ func TestGuardFailsClosed(t *testing.T) {
 				assert.Equal(t, []blocked{{To: "/dashboard", Reason: "error"}}, tb.blockedEvents())
 				assert.Equal(t, "/public", tb.path())
 				assert.Equal(t, []string{"/public"}, tb.views())
-				assert.False(t, evalJS[bool](tb, `window.__dashboardShown`), "the dashboard was never shown")
+				assert.False(t, tb.wasShown("/dashboard"), "the dashboard was never shown")
 			})
 		}
 
@@ -145,7 +145,7 @@ func TestNewestNavigationWins(t *testing.T) {
 		tb.waitPath("/dashboard")
 		tb.click("#nav-public")
 		tb.waitPath("/public")
-		tb.run(watchDashboardJS)
+		tb.watchView("/dashboard")
 		tb.clearEvents()
 
 		release := tb.holdNext("/api/get-session-status", func() {
@@ -162,7 +162,7 @@ func TestNewestNavigationWins(t *testing.T) {
 		assert.False(t, evalJS[bool](tb, `window.__goto`), "the superseded navigation answers false")
 		assert.Equal(t, "/", tb.path())
 		assert.Equal(t, []string{"/"}, tb.views())
-		assert.False(t, evalJS[bool](tb, `window.__dashboardShown`), "the dashboard was never shown")
+		assert.False(t, tb.wasShown("/dashboard"), "the dashboard was never shown")
 		assert.NotNil(t, tb.session())
 	})
 }

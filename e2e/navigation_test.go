@@ -142,11 +142,11 @@ func TestRoleGuard(t *testing.T) {
 			tb.signInAt("/", demoUser)
 			tb.waitPath("/dashboard")
 			tb.clearEvents()
+			tb.watchView("/admin/*")
 			assert.False(t, tb.gotoPath("/admin"))
 			assert.Equal(t, []blocked{{To: "/admin", Reason: "forbidden"}}, tb.blockedEvents())
 			assert.Equal(t, "/dashboard", tb.path(), "the URL is unchanged")
 			assert.Equal(t, []string{"/dashboard"}, tb.views())
-			assert.False(t, tb.visible("#view-admin"))
 			assert.NotNil(t, tb.session(), "still signed in")
 
 			// The link is hidden for a user, but a link to the area
@@ -157,6 +157,7 @@ func TestRoleGuard(t *testing.T) {
 			assert.Equal(t, []blocked{{To: "/admin", Reason: "forbidden"}}, tb.blockedEvents())
 			assert.Equal(t, "/dashboard", tb.path())
 			assert.True(t, tb.visible("#blocked-message"), "the page tells why")
+			assert.False(t, tb.wasShown("/admin/*"), "the admin view was never shown")
 
 			code, _ := srv.get("/admin", tb.cookie())
 			assert.Equal(t, http.StatusForbidden, code, "the server refuses a full load")
@@ -169,14 +170,40 @@ func TestRoleGuard(t *testing.T) {
 			tb.signInAt("/", demoAdmin)
 			tb.waitPath("/dashboard")
 			tb.clearEvents()
+			tb.watchView("/admin/*")
 			assert.True(t, tb.gotoPath("/admin"))
 			assert.Equal(t, "/admin", tb.path())
 			tb.waitView("/admin/*")
+			assert.True(t, tb.wasShown("/admin/*"), "the watch sees a view shown")
 			assert.True(t, tb.visible("#view-admin [data-sg-role=admin]"))
 			assert.Empty(t, tb.blockedEvents())
 
 			code, _ := srv.get("/admin", tb.cookie())
 			assert.Equal(t, http.StatusOK, code)
+		})
+
+		// The history still holds the admin view from an admin's
+		// session; after switching to a user in the same tab, going back
+		// to it is refused and the browser returns to the view shown.
+		t.Run("back to an admin view as user", func(t *testing.T) {
+			tb := newTab(t, srv)
+			tb.signInAt("/", demoAdmin)
+			tb.waitPath("/dashboard")
+			require.True(t, tb.gotoPath("/admin"))
+			require.True(t, tb.gotoPath("/public"))
+			tb.run(`sessionguard.signOut()`)
+			tb.run(`sessionguard.signIn({email: ` + jsString(demoUser.Email) + `, password: ` + jsString(demoUser.Password) + `, redirectUrl: '/dashboard'})`)
+			require.Equal(t, "/dashboard", tb.path())
+			require.Equal(t, demoUser.Email, tb.session().User.Email)
+
+			tb.clearEvents()
+			tb.watchView("/admin/*")
+			tb.run(`history.go(-3)`) // /dashboard ← / ← /public ← /admin
+			tb.waitFor(`window.__sgEvents.some(e => e.type === 'blocked')`, "the move back is refused")
+			assert.Equal(t, []blocked{{To: "/admin", Reason: "forbidden"}}, tb.blockedEvents())
+			tb.waitPath("/dashboard")
+			tb.waitView("/dashboard")
+			assert.False(t, tb.wasShown("/admin/*"), "the admin view was never shown")
 		})
 	})
 }

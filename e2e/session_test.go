@@ -10,15 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// watchDashboardJS records in window.__dashboardShown whether the dashboard
-// view is ever shown from now on.
-const watchDashboardJS = `window.__dashboardShown = false;
-(() => {
-  const view = document.querySelector('[data-sg-route="/dashboard"]');
-  new MutationObserver(() => { if (!view.hidden) window.__dashboardShown = true; })
-    .observe(view, { attributes: true, attributeFilter: ['hidden'] });
-})();`
-
 // signInURL is where the guard sends a visitor without a session who
 // wanted dest.
 func signInURL(dest string) string { return "/?callbackUrl=" + url.QueryEscape(dest) }
@@ -44,7 +35,7 @@ func TestSignedOutElsewhereThenNavigate(t *testing.T) {
 				tb.click("#nav-public")
 				tb.waitPath("/public")
 				tb.run(`window.__marker = 1`)
-				tb.run(watchDashboardJS)
+				tb.watchView("/dashboard")
 
 				cookie := tb.cookie()
 				require.NotNil(t, cookie, "the browser holds the session cookie")
@@ -58,7 +49,7 @@ func TestSignedOutElsewhereThenNavigate(t *testing.T) {
 				assert.Equal(t, []blocked{{To: "/dashboard", Reason: "unauthenticated"}}, tb.blockedEvents())
 				tb.waitFor(`sessionguard.session() === null`, "the session is null")
 				assert.True(t, tb.visible("#signin-email"), "the sign-in form is shown")
-				assert.False(t, evalJS[bool](tb, `window.__dashboardShown`), "the dashboard was never shown")
+				assert.False(t, tb.wasShown("/dashboard"), "the dashboard was never shown")
 				assert.Equal(t, 1, evalJS[int](tb, `window.__marker`), "no page was loaded")
 			})
 		}
@@ -103,7 +94,7 @@ func TestBackToGuardedViewAfterRevoke(t *testing.T) {
 		tb.click("#nav-public")
 		tb.waitPath("/public")
 		tb.waitView("/public")
-		tb.run(watchDashboardJS)
+		tb.watchView("/dashboard")
 
 		srv.signOut(tb.cookie())
 		tb.clearEvents()
@@ -112,7 +103,7 @@ func TestBackToGuardedViewAfterRevoke(t *testing.T) {
 		tb.waitView("/")
 		assert.Equal(t, []blocked{{To: "/dashboard", Reason: "unauthenticated"}}, tb.blockedEvents())
 		tb.waitFor(`sessionguard.session() === null`, "the session is null")
-		assert.False(t, evalJS[bool](tb, `window.__dashboardShown`), "the dashboard was never shown")
+		assert.False(t, tb.wasShown("/dashboard"), "the dashboard was never shown")
 		assert.True(t, tb.visible("#signin-email"), "the sign-in form is shown")
 	})
 }

@@ -368,3 +368,22 @@ func (tb *tab) setCookie(c *http.Cookie) {
 	})
 	require.NoError(tb.t, err)
 }
+
+// watchView starts recording whether the view of route is shown from now
+// on, however briefly; wasShown tells.
+func (tb *tab) watchView(route string) {
+	tb.t.Helper()
+	tb.run(`((route) => {
+  window.__shown = window.__shown || {};
+  window.__shown[route] = false;
+  const view = document.querySelector('[data-sg-route="' + route + '"]');
+  new MutationObserver(() => { if (!view.hidden) window.__shown[route] = true; })
+    .observe(view, { attributes: true, attributeFilter: ['hidden'] });
+})(` + jsString(route) + `)`)
+}
+
+// wasShown reports whether the view of route was shown since watchView.
+func (tb *tab) wasShown(route string) bool {
+	tb.t.Helper()
+	return evalJS[bool](tb, `window.__shown[`+jsString(route)+`]`)
+}
