@@ -194,6 +194,7 @@ func TestSignInErrorsShown(t *testing.T) {
 func TestSignInOutAPI(t *testing.T) {
 	forEachServer(t, func(t *testing.T, c serverConfig) {
 		srv := sharedServer(t, c)
+		user := srv.newAccount("user") // its failure counts for no other test
 		tb := newTab(t, srv)
 		tb.load("/")
 
@@ -202,18 +203,18 @@ func TestSignInOutAPI(t *testing.T) {
 			Error       string `json:"error"`
 			RedirectURL string `json:"redirectUrl"`
 		}
-		r := evalJS[result](tb, `sessionguard.signIn({email: `+jsString(demoUser.Email)+`, password: 'nope-nope-nope'})`)
+		r := evalJS[result](tb, `sessionguard.signIn({email: `+jsString(user.Email)+`, password: 'nope-nope-nope'})`)
 		assert.False(t, r.OK)
 		assert.NotEmpty(t, r.Error)
 		assert.Nil(t, tb.session())
 
-		r = evalJS[result](tb, `sessionguard.signIn({email: `+jsString(demoUser.Email)+`, password: `+jsString(demoUser.Password)+`, redirectUrl: '/public?from=api'})`)
+		r = evalJS[result](tb, `sessionguard.signIn({email: `+jsString(user.Email)+`, password: `+jsString(user.Password)+`, redirectUrl: '/public?from=api'})`)
 		assert.Equal(t, result{OK: true, RedirectURL: "/public?from=api"}, r)
 		assert.Equal(t, "/public?from=api", tb.path(), "navigated before the promise resolved")
 		tb.waitView("/public")
 		s := tb.session()
 		require.NotNil(t, s)
-		assert.Equal(t, demoUser.Email, s.User.Email)
+		assert.Equal(t, user.Email, s.User.Email)
 
 		r = evalJS[result](tb, `sessionguard.signOut({redirectUrl: '//evil.example'})`)
 		assert.Equal(t, result{OK: true, RedirectURL: "/"}, r)
