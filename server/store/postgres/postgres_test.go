@@ -55,6 +55,16 @@ func BenchmarkTouch(b *testing.B) {
 	storetest.BenchmarkTouch(b, func(b *testing.B) store.Store { return open(b, url) })
 }
 
+func BenchmarkRevoked(b *testing.B) {
+	url := testenv.Postgres(b)
+	storetest.BenchmarkRevoked(b, func(b *testing.B) store.Store { return open(b, url) })
+}
+
+func BenchmarkRedeemRefreshToken(b *testing.B) {
+	url := testenv.Postgres(b)
+	storetest.BenchmarkRedeemRefreshToken(b, func(b *testing.B) store.Store { return open(b, url) })
+}
+
 // TestOutage takes the database away behind a proxy and brings it back.
 func TestOutage(t *testing.T) {
 	url := testenv.Postgres(t)

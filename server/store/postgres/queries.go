@@ -1,6 +1,11 @@
 package postgres
 
-import "github.com/jackc/pgx/v5"
+import (
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+)
 
 // queries are the statements of a Store, with table names qualified by its
 // schema rather than found through search_path, which poolers such as
@@ -15,11 +20,32 @@ type queries struct {
 
 	createUser, userByEmail, userByID string
 
-	deny, setUserValidAfter, userValidAfter, revoked, deleteExpiredDenials string
+	deny, setUserValidAfter, userValidAfter, deleteExpiredDenials string
+	// revoked[n] is the query of Revoked for n ids, up to maxListedIDs;
+	// revokedAny takes any number as an array.
+	revoked    [maxListedIDs + 1]string
+	revokedAny string
 
 	createRefreshToken, redeem, deleteFamily, deleteExpiredRefreshTokens string
 
 	publishKey, publicKeys, insertSecret, secret string
+}
+
+// maxListedIDs is the most ids a Revoked query names one by one: the jwt
+// strategy passes two (the token's and its session's). With the ids as a
+// list, PostgreSQL plans the cached statement once; with an array of unknown
+// length (revokedAny) it plans each call anew, which costs more than the
+// lookups.
+const maxListedIDs = 4
+
+// revokedQuery is the one statement of Revoked; its arguments are the user
+// id, issuedAt, now, then the ids as match takes them.
+func revokedQuery(userValidAfter, denials, match string) string {
+	q := `SELECT EXISTS (SELECT 1 FROM ` + userValidAfter + ` WHERE user_id = $1 AND valid_after > $2)`
+	if match == "" {
+		return q
+	}
+	return q + ` OR EXISTS (SELECT 1 FROM ` + denials + ` WHERE (` + match + `) AND until > $3)`
 }
 
 func newQueries(schema string) queries {
@@ -34,7 +60,7 @@ func newQueries(schema string) queries {
 		secrets        = table("secrets")
 	)
 	const userColumns = `id, email, name, role, password_hash, created_at`
-	return queries{
+	q := queries{
 		asyncCommit: `SELECT set_config('synchronous_commit', 'off', true)`,
 		createSession: `INSERT INTO ` + sessions + ` (id_hash, user_id, email, name, role, created_at, expires, abs_expires)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id_hash) DO NOTHING`,
@@ -55,11 +81,8 @@ func newQueries(schema string) queries {
 			ON CONFLICT (id) DO UPDATE SET until = GREATEST(d.until, excluded.until)`,
 		setUserValidAfter: `INSERT INTO ` + userValidAfter + ` AS v (user_id, valid_after) VALUES ($1, $2)
 			ON CONFLICT (user_id) DO UPDATE SET valid_after = GREATEST(v.valid_after, excluded.valid_after)`,
-		userValidAfter: `SELECT valid_after FROM ` + userValidAfter + ` WHERE user_id = $1`,
-		// One statement for any number of ids: an empty array matches
-		// nothing.
-		revoked: `SELECT EXISTS (SELECT 1 FROM ` + userValidAfter + ` WHERE user_id = $1 AND valid_after > $2)
-			OR EXISTS (SELECT 1 FROM ` + denials + ` WHERE id = ANY($3) AND until > $4)`,
+		userValidAfter:       `SELECT valid_after FROM ` + userValidAfter + ` WHERE user_id = $1`,
+		revokedAny:           revokedQuery(userValidAfter, denials, `id = ANY($4)`),
 		deleteExpiredDenials: `DELETE FROM ` + denials + ` WHERE until <= $1`,
 
 		createRefreshToken: `INSERT INTO ` + refreshTokens + ` (hash, session_hash, user_id, created_at, expires_at)
@@ -81,4 +104,16 @@ func newQueries(schema string) queries {
 		insertSecret: `INSERT INTO ` + secrets + ` (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`,
 		secret:       `SELECT value FROM ` + secrets + ` WHERE name = $1`,
 	}
+	for n := range q.revoked {
+		in := make([]string, n)
+		for i := range in {
+			in[i] = fmt.Sprintf("$%d", 4+i)
+		}
+		match := ""
+		if n > 0 {
+			match = `id IN (` + strings.Join(in, ", ") + `)`
+		}
+		q.revoked[n] = revokedQuery(userValidAfter, denials, match)
+	}
+	return q
 }

@@ -53,11 +53,27 @@ func (s *Store) UserValidAfter(ctx context.Context, userID string) (time.Time, e
 }
 
 // Revoked implements store.Revocations in one statement, whatever the
-// number of ids.
+// number of ids: up to maxListedIDs a cached statement for that many, more
+// as an array.
 func (s *Store) Revoked(ctx context.Context, userID string, issuedAt, now time.Time, ids ...string) (bool, error) {
+	query := s.q.revokedAny
+	args := make([]any, 3, 3+max(len(ids), 1))
+	args[0], args[1], args[2] = userID, issuedAt, now
+	switch {
+	case len(ids) == 0:
+		// Only the valid-after time: no now.
+		query, args = s.q.revoked[0], args[:2]
+	case len(ids) <= maxListedIDs:
+		query = s.q.revoked[len(ids)]
+		for _, id := range ids {
+			args = append(args, id)
+		}
+	default:
+		args = append(args, ids)
+	}
 	var revoked bool
 	err := s.do(ctx, "revoked", true, func(ctx context.Context) error {
-		return s.pool.QueryRow(ctx, s.q.revoked, userID, issuedAt, ids, now).Scan(&revoked)
+		return s.pool.QueryRow(ctx, query, args...).Scan(&revoked)
 	})
 	return revoked && err == nil, err
 }
