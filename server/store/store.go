@@ -1,6 +1,7 @@
 // Package store defines where sessionguard keeps accounts and database-strategy
-// sessions. Each backend lives in its own subpackage (memory, sqlite, and later
-// postgres and redis) and passes the one conformance suite in storetest.
+// sessions. Each backend lives in its own subpackage (memory and sqlite for
+// one instance, postgres and redis for several that share them) and passes
+// the one conformance suite in storetest.
 //
 // The rules every backend follows:
 //   - A record that is missing or expired is reported as found=false with a nil
