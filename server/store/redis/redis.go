@@ -37,7 +37,10 @@
 // left to Redis alone: TTLs only make Redis delete what is dead anyway.
 // Every read-modify-write is one Lua script, atomic on the server (see
 // scripts.go). A user's sessions and a family's tokens are found through
-// their sorted set, never by scanning keys.
+// their sorted set, never by scanning keys. Open talks to one server (a
+// primary, or a proxy in front of several); the scripts reach keys they
+// find through an index, so Redis Cluster would need every key in one slot
+// (a prefix with a hash tag, such as "{sg}:") and is not wired.
 //
 // # Timeouts
 //

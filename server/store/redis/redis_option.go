@@ -26,9 +26,7 @@ func defaultOptions() options {
 
 // WithPrefix starts every key of the Store with prefix (DefaultPrefix
 // without this option), so that several deployments, or other programs, can
-// share one Redis database. On Redis Cluster, give a prefix with a hash tag,
-// such as "{sg}:", so that every key lands in one slot: the store's scripts
-// touch several keys at once.
+// share one Redis database.
 func WithPrefix(prefix string) Option {
 	return func(o *options) error {
 		if prefix == "" {
