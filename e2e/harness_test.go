@@ -46,6 +46,23 @@ var serverConfigs = []serverConfig{
 	{name: "database", strategy: func(_ context.Context, st store.Store, l session.Lifetime, _ string) (session.Strategy, error) {
 		return session.NewDatabase(st, l)
 	}},
+	{name: "jwt", strategy: newJWTStrategy},
+}
+
+// newJWTStrategy wires the jwt strategy as server/main.go does: keys in the
+// server's directory, published through the store, the refresh key shared
+// through it.
+func newJWTStrategy(ctx context.Context, st store.Store, l session.Lifetime, dir string) (session.Strategy, error) {
+	ks := st.(store.Keys)
+	keys, err := session.LoadKeys(ctx, session.KeyConfig{Dir: filepath.Join(dir, "keys"), Store: ks, Retire: time.Hour})
+	if err != nil {
+		return nil, err
+	}
+	secret, err := ks.Secret(ctx, "refresh-successor-key", []byte("e2e-refresh-successor-key-0123456789"))
+	if err != nil {
+		return nil, err
+	}
+	return session.NewJWT(session.JWTConfig{Keys: keys, Store: st.(session.JWTStore), RefreshKey: secret, Lifetime: l})
 }
 
 // forEachServer runs f as one subtest per server config. It skips (or
