@@ -52,24 +52,34 @@ func (d *Database) Issue(ctx context.Context, u wire.User, now time.Time) (Issue
 	return Issued{Token: token}, fromRecord(&rec, rec.Expires), nil
 }
 
-// Load implements Strategy.
-func (d *Database) Load(ctx context.Context, token string, now time.Time) (Session, string, bool, error) {
+// Peek implements Peeker.
+func (d *Database) Peek(ctx context.Context, token string, now time.Time) (Session, bool, error) {
 	h := hashToken(token)
 	if h == nil {
-		return Session{}, "", false, nil
+		return Session{}, false, nil
 	}
+	rec, _, found, err := d.lookup(ctx, h, now)
+	if err != nil || !found {
+		return Session{}, false, err
+	}
+	return fromRecord(&rec, rec.Expires), true, nil
+}
+
+// lookup returns the live record of h with its real idle expiry, and the
+// expiry the store holds.
+func (d *Database) lookup(ctx context.Context, h []byte, now time.Time) (rec store.Session, persisted time.Time, found bool, err error) {
 	// The stored expiry may lag the real one by less than UpdateAge, so ask
 	// the store for records live that long ago and judge below.
-	rec, found, err := d.store.Session(ctx, h, now.Add(-d.lifetime.UpdateAge))
+	rec, found, err = d.store.Session(ctx, h, now.Add(-d.lifetime.UpdateAge))
 	if err != nil {
-		return Session{}, "", false, fmt.Errorf("%w: read session: %w", ErrUnavailable, err)
+		return rec, persisted, false, fmt.Errorf("%w: read session: %w", ErrUnavailable, err)
 	}
 	key := string(h)
 	if !found {
 		d.forget(key, time.Time{})
-		return Session{}, "", false, nil
+		return rec, persisted, false, nil
 	}
-	persisted := rec.Expires
+	persisted = rec.Expires
 	d.mu.Lock()
 	if p, ok := d.pending[key]; ok && p.After(rec.Expires) {
 		rec.Expires = p
@@ -77,8 +87,22 @@ func (d *Database) Load(ctx context.Context, token string, now time.Time) (Sessi
 	d.mu.Unlock()
 	if !rec.Live(now) {
 		d.forget(key, time.Time{})
+		return rec, persisted, false, nil
+	}
+	return rec, persisted, true, nil
+}
+
+// Load implements Strategy.
+func (d *Database) Load(ctx context.Context, token string, now time.Time) (Session, string, bool, error) {
+	h := hashToken(token)
+	if h == nil {
 		return Session{}, "", false, nil
 	}
+	rec, persisted, found, err := d.lookup(ctx, h, now)
+	if err != nil || !found {
+		return Session{}, "", false, err
+	}
+	key := string(h)
 	next := minTime(wholeSecond(now.Add(d.lifetime.MaxAge)), rec.AbsExpires)
 	if next.Sub(persisted) >= d.lifetime.UpdateAge {
 		if err := d.store.TouchSession(ctx, h, next); err != nil {
@@ -151,6 +175,7 @@ func fromRecord(r *store.Session, expires time.Time) Session {
 		Expires:    expires,
 		AbsExpires: r.AbsExpires,
 		CreatedAt:  r.CreatedAt,
+		Key:        append([]byte(nil), r.IDHash...),
 	}
 }
 

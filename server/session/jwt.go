@@ -234,18 +234,32 @@ func (j *JWT) verify(ctx context.Context, token string, now time.Time, checkTime
 	return c, nil
 }
 
-// Load implements Strategy.
-func (j *JWT) Load(ctx context.Context, token string, now time.Time) (Session, string, bool, error) {
+// Peek implements Peeker.
+func (j *JWT) Peek(ctx context.Context, token string, now time.Time) (Session, bool, error) {
+	c, idle, found, err := j.check(ctx, token, now)
+	if err != nil || !found {
+		return Session{}, false, err
+	}
+	return Session{
+		User:    wire.User{ID: c.Subject, Email: c.Email, Name: c.Name, Role: c.Role},
+		Expires: idle.UTC(), AbsExpires: wholeSecond(c.AuthTime.UTC().Add(j.cfg.Lifetime.AbsoluteMaxAge)),
+		CreatedAt: c.AuthTime.UTC(), AccessExpires: c.ExpiresAt.UTC(), Key: familyHash(c.SessionID),
+	}, true, nil
+}
+
+// check returns the claims of a token that is valid, not revoked and not
+// idle past its expiry at now, with that idle expiry.
+func (j *JWT) check(ctx context.Context, token string, now time.Time) (*Claims, time.Time, bool, error) {
 	c, err := j.verify(ctx, token, now, true)
 	if err != nil {
-		return Session{}, "", false, nil
+		return nil, time.Time{}, false, nil
 	}
 	revoked, err := j.cfg.Store.Revoked(ctx, c.Subject, c.IssuedAt.Time, now, c.ID, sidDenyID(c.SessionID))
 	if err != nil {
-		return Session{}, "", false, fmt.Errorf("%w: read revocations: %w", ErrUnavailable, err)
+		return nil, time.Time{}, false, fmt.Errorf("%w: read revocations: %w", ErrUnavailable, err)
 	}
 	if revoked {
-		return Session{}, "", false, nil
+		return nil, time.Time{}, false, nil
 	}
 	idle := c.SessionExpires.Time
 	j.mu.Lock()
@@ -254,13 +268,23 @@ func (j *JWT) Load(ctx context.Context, token string, now time.Time) (Session, s
 	}
 	j.mu.Unlock()
 	if !now.Before(idle) {
-		return Session{}, "", false, nil
+		return nil, time.Time{}, false, nil
+	}
+	return c, idle, true, nil
+}
+
+// Load implements Strategy.
+func (j *JWT) Load(ctx context.Context, token string, now time.Time) (Session, string, bool, error) {
+	c, _, found, err := j.check(ctx, token, now)
+	if err != nil || !found {
+		return Session{}, "", false, err
 	}
 	abs := wholeSecond(c.AuthTime.UTC().Add(j.cfg.Lifetime.AbsoluteMaxAge))
 	next := minTime(wholeSecond(now.UTC().Add(j.cfg.Lifetime.MaxAge)), abs)
 	s := Session{
 		User:    wire.User{ID: c.Subject, Email: c.Email, Name: c.Name, Role: c.Role},
 		Expires: next, AbsExpires: abs, CreatedAt: c.AuthTime.UTC(), AccessExpires: c.ExpiresAt.UTC(),
+		Key: familyHash(c.SessionID),
 	}
 	if now.Sub(c.IssuedAt.Time) < j.cfg.Lifetime.UpdateAge || now.Before(c.IssuedAt.Time) {
 		j.mu.Lock()

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/wire"
 )
 
@@ -20,6 +21,7 @@ type Manager struct {
 	cookie   CookieConfig
 	now      func() time.Time
 	log      *slog.Logger
+	events   store.Events // nil: no live events
 }
 
 // New returns a Manager for the strategy.
@@ -115,11 +117,13 @@ func (m *Manager) Refresh(w http.ResponseWriter, r *http.Request) (*Session, err
 		return nil, err
 	}
 	m.setCookies(w, issued, &s, now)
+	m.publish(r.Context(), store.Event{Type: store.EventRefreshed, UserID: s.User.ID, SessionHash: s.Key, At: now})
 	return &s, nil
 }
 
 // SignOut ends the request's session, if any, and clears the cookie. The
 // cookie is cleared even when the store fails, and the error is returned.
+// Open pages of the session learn it through the live events.
 func (m *Manager) SignOut(w http.ResponseWriter, r *http.Request) error {
 	m.cookie.clear(w)
 	if m.Refreshes() {
@@ -129,12 +133,60 @@ func (m *Manager) SignOut(w http.ResponseWriter, r *http.Request) error {
 	if token == "" {
 		return nil
 	}
-	return m.strategy.Revoke(r.Context(), token, m.now())
+	now := m.now()
+	s, found, _ := m.peek(r.Context(), token, now)
+	if err := m.strategy.Revoke(r.Context(), token, now); err != nil {
+		return err
+	}
+	if found {
+		m.publish(r.Context(), store.Event{Type: store.EventRevoked, UserID: s.User.ID, SessionHash: s.Key, At: now})
+	}
+	return nil
 }
 
-// RevokeUser ends every session of the user.
+// RevokeUser ends every session of the user, and tells their open pages.
 func (m *Manager) RevokeUser(ctx context.Context, userID string) error {
-	return m.strategy.RevokeUser(ctx, userID, m.now())
+	now := m.now()
+	if err := m.strategy.RevokeUser(ctx, userID, now); err != nil {
+		return err
+	}
+	m.publish(ctx, store.Event{Type: store.EventRevoked, UserID: userID, At: now})
+	return nil
+}
+
+// Peek returns the request's session without extending it, for background
+// traffic such as the live event stream; nil when there is none.
+func (m *Manager) Peek(r *http.Request) (*Session, error) {
+	token := m.cookie.read(r)
+	if token == "" {
+		return nil, nil
+	}
+	s, found, err := m.peek(r.Context(), token, m.now())
+	if err != nil || !found {
+		return nil, err
+	}
+	return &s, nil
+}
+
+func (m *Manager) peek(ctx context.Context, token string, now time.Time) (Session, bool, error) {
+	if p, ok := m.strategy.(Peeker); ok {
+		return p.Peek(ctx, token, now)
+	}
+	return Session{}, false, nil
+}
+
+// Events returns the event bus the Manager publishes on, or nil.
+func (m *Manager) Events() store.Events { return m.events }
+
+// publish sends e to the live event streams; a failure is logged, never
+// returned: the change itself has happened.
+func (m *Manager) publish(ctx context.Context, e store.Event) {
+	if m.events == nil {
+		return
+	}
+	if err := m.events.Publish(ctx, e); err != nil {
+		m.log.LogAttrs(ctx, slog.LevelWarn, "event publish failed", slog.String("event", e.Type), slog.String("error", err.Error()))
+	}
 }
 
 // RunCleanup prunes expired state every interval until ctx is done, when the

@@ -3,6 +3,8 @@ package session
 import (
 	"log/slog"
 	"time"
+
+	"github.com/sessionguard/sessionguard/server/store"
 )
 
 // Option configures a Manager.
@@ -16,3 +18,7 @@ func WithCookie(c CookieConfig) Option { return func(m *Manager) { m.cookie = c 
 
 // WithLogger sets where store failures are logged.
 func WithLogger(l *slog.Logger) Option { return func(m *Manager) { m.log = l } }
+
+// WithEvents sets the bus on which sign-out, revocations and refreshes are
+// published for the live event streams of every instance.
+func WithEvents(e store.Events) Option { return func(m *Manager) { m.events = e } }

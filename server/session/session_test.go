@@ -430,3 +430,38 @@ func TestReportedExpiryIsTheEnforcedOne(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, found, "dead at the reported second")
 }
+
+func TestPeekDoesNotExtend(t *testing.T) {
+	for _, strategy := range []string{"database", "jwt"} {
+		t.Run(strategy, func(t *testing.T) {
+			l := session.Lifetime{MaxAge: 10 * time.Minute, AbsoluteMaxAge: time.Hour, UpdateAge: 0}
+			var s session.Strategy
+			var token string
+			c := newClock()
+			if strategy == "database" {
+				d, _ := newDB(t, l)
+				issued, _, err := d.Issue(context.Background(), ada, c.Now())
+				require.NoError(t, err)
+				s, token = d, issued.Token
+			} else {
+				e := newJWT(t, l, func(cfg *session.JWTConfig) { cfg.AccessMaxAge = time.Hour })
+				c = e.clock
+				s, token = e.j, e.issue(t).Token
+			}
+			p := s.(session.Peeker)
+			c.Add(9 * time.Minute)
+			got, found, err := p.Peek(context.Background(), token, c.Now())
+			require.NoError(t, err)
+			require.True(t, found)
+			assert.NotEmpty(t, got.Key)
+			assert.Equal(t, ada, got.User)
+			c.Add(2 * time.Minute) // 11 minutes idle: the peek did not count
+			_, found, err = p.Peek(context.Background(), token, c.Now())
+			require.NoError(t, err)
+			assert.False(t, found)
+			_, _, found, err = s.Load(context.Background(), token, c.Now())
+			require.NoError(t, err)
+			assert.False(t, found, "background reads never keep a session alive")
+		})
+	}
+}

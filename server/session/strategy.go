@@ -44,6 +44,14 @@ type Refresher interface {
 	Refresh(ctx context.Context, refresh string, now time.Time) (Issued, Session, error)
 }
 
+// Peeker is implemented by strategies that can read a session without
+// extending it: background traffic (the live event stream) must not keep an
+// idle session alive.
+type Peeker interface {
+	// Peek is Load without the rolling extension and without renewal.
+	Peek(ctx context.Context, token string, now time.Time) (s Session, found bool, err error)
+}
+
 // Cleaner is implemented by strategies that keep state which needs pruning.
 type Cleaner interface {
 	// Cleanup removes what expired before now and returns how many records.
@@ -62,6 +70,10 @@ type Session struct {
 	// AccessExpires is when the access token in the session cookie expires
 	// and must be refreshed (jwt strategy); zero for the database strategy.
 	AccessExpires time.Time
+	// Key is the store key of the session's record (SHA-256 of the id for
+	// the database strategy, the session id for jwt); never a secret. Events
+	// about one session name it.
+	Key []byte
 }
 
 // Wire returns the JSON shape of the API: UTC, whole seconds (rounded down,
