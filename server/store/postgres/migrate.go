@@ -83,6 +83,19 @@ var migrations = []string{
 		name  text  NOT NULL PRIMARY KEY CHECK (name <> ''),
 		value bytea NOT NULL CHECK (octet_length(value) > 0)
 	);`,
+
+	// 3: counters of sign-in failures, for rate limits shared by every
+	// instance.
+	`-- A counter counts while now < expires, the time of its last increment
+	-- plus the ttl of that increment; from then on it is forgotten, and the
+	-- row waits for the next increment (which starts again at 1) or a sweep.
+	CREATE TABLE counters (
+		key     text        NOT NULL PRIMARY KEY CHECK (key <> ''),
+		n       bigint      NOT NULL CHECK (n > 0),
+		last    timestamptz NOT NULL,
+		expires timestamptz NOT NULL
+	);
+	CREATE INDEX counters_expires ON counters (expires);`,
 }
 
 // migrationsTable records the applied steps, one row per version.

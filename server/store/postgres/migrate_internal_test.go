@@ -38,7 +38,7 @@ func TestMigrate(t *testing.T) {
 
 	require.NoError(t, migrate(t.Context(), pool, schema, migrations))
 	require.Equal(t, len(migrations), version())
-	for _, table := range []string{"sessions", "users", "denials", "user_valid_after", "refresh_tokens", "public_keys", "secrets"} {
+	for _, table := range []string{"sessions", "users", "denials", "user_valid_after", "refresh_tokens", "public_keys", "secrets", "counters"} {
 		assert.True(t, tableExists(table), "table %s", table)
 	}
 
@@ -99,6 +99,8 @@ func TestQueryPlans(t *testing.T) {
 		{"delete expired denials", s.q.deleteExpiredDenials, []any{now}, "denials_until"},
 		{"redeem", s.q.redeem, []any{hash, now}, "refresh_tokens_pkey"},
 		{"delete family", s.q.deleteFamily, []any{hash}, "refresh_tokens_family"},
+		{"count", s.q.count, []any{"k", now}, "counters_pkey"},
+		{"sweep counters", s.q.sweepCounters, []any{now}, "counters_expires"},
 		{"delete expired refresh tokens", s.q.deleteExpiredRefreshTokens, []any{now}, "refresh_tokens_expires_at"},
 	}
 	conn, err := s.pool.Acquire(t.Context())

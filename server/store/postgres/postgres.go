@@ -27,6 +27,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -46,6 +47,7 @@ type Store struct {
 	schema  string
 	timeout time.Duration
 	q       queries
+	incrs   atomic.Uint64 // calls of Incr, for its sweeps
 }
 
 var _ store.Store = (*Store)(nil)

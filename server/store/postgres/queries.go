@@ -29,6 +29,8 @@ type queries struct {
 	createRefreshToken, redeem, deleteFamily, deleteExpiredRefreshTokens string
 
 	publishKey, publicKeys, insertSecret, secret string
+
+	incr, count, resetCounter, sweepCounters string
 }
 
 // maxListedIDs is the most ids a Revoked query names one by one: the jwt
@@ -58,6 +60,7 @@ func newQueries(schema string) queries {
 		refreshTokens  = table("refresh_tokens")
 		publicKeys     = table("public_keys")
 		secrets        = table("secrets")
+		counters       = table("counters")
 	)
 	const userColumns = `id, email, name, role, password_hash, created_at`
 	q := queries{
@@ -103,6 +106,19 @@ func newQueries(schema string) queries {
 			WHERE expires_at > $1 ORDER BY created_at DESC, id COLLATE "C"`,
 		insertSecret: `INSERT INTO ` + secrets + ` (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`,
 		secret:       `SELECT value FROM ` + secrets + ` WHERE name = $1`,
+
+		// Adds one to a counter, or starts it at 1 when it is absent or
+		// forgotten, in one statement: concurrent increments of a key
+		// wait for each other's row lock. Arguments: key, now, now + ttl.
+		incr: `INSERT INTO ` + counters + ` AS c (key, n, last, expires) VALUES ($1, 1, $2, $3)
+			ON CONFLICT (key) DO UPDATE SET
+				n       = CASE WHEN c.expires <= excluded.last THEN 1 ELSE c.n + 1 END,
+				last    = excluded.last,
+				expires = excluded.expires
+			RETURNING n`,
+		count:         `SELECT n, last FROM ` + counters + ` WHERE key = $1 AND expires > $2`,
+		resetCounter:  `DELETE FROM ` + counters + ` WHERE key = $1`,
+		sweepCounters: `DELETE FROM ` + counters + ` WHERE expires <= $1`,
 	}
 	for n := range q.revoked {
 		in := make([]string, n)

@@ -23,6 +23,7 @@ const (
 	keyPublicKeys    = "pk"  // hash, key id → JSON record
 	keyPublicDeaths  = "pkx" // zset, key id by when it expires
 	keySecret        = "secret:"
+	keyCounter       = "c:" // + counter key: hash of a counter
 )
 
 // keys are the names of a Store's keys, or their beginnings, with its prefix.
@@ -32,6 +33,7 @@ type keys struct {
 	denials, validAfter                  string
 	refresh, family, refreshDeaths       string
 	publicKeys, publicDeaths, secret     string
+	counter                              string
 }
 
 func newKeys(prefix string) keys {
@@ -49,6 +51,7 @@ func newKeys(prefix string) keys {
 		publicKeys:    prefix + keyPublicKeys,
 		publicDeaths:  prefix + keyPublicDeaths,
 		secret:        prefix + keySecret,
+		counter:       prefix + keyCounter,
 	}
 }
 

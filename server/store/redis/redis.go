@@ -32,6 +32,8 @@
 //	                     ids by expiry; keys expired on the wall clock are
 //	                     forgotten when another is published.
 //	secret:<name>        string: a shared secret.
+//	c:<counter key>      counter: n count, l last increment, x when it is
+//	                     forgotten (l + ttl). Expires at x.
 //
 // Expiry is judged by the methods against the times they are given, never
 // left to Redis alone: TTLs only make Redis delete what is dead anyway.

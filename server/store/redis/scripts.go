@@ -16,6 +16,7 @@ type scripts struct {
 	revoked                                        *goredis.Script
 	redeem                                         *goredis.Script
 	publishKey, secret                             *goredis.Script
+	incr                                           *goredis.Script
 }
 
 func newScripts() scripts {
@@ -31,6 +32,7 @@ func newScripts() scripts {
 		redeem:        goredis.NewScript(scriptRedeem),
 		publishKey:    goredis.NewScript(scriptPublishKey),
 		secret:        goredis.NewScript(scriptSecret),
+		incr:          goredis.NewScript(scriptIncr),
 	}
 }
 
@@ -239,3 +241,19 @@ local v = redis.call('GET', KEYS[1])
 if v then return v end
 redis.call('SET', KEYS[1], ARGV[1])
 return ARGV[1]`
+
+// scriptIncr adds one to a counter, or starts it at 1 when it is absent or
+// forgotten at now, and makes its key expire when it is forgotten.
+//
+//	KEYS[1]  the counter's hash
+//	ARGV[1]  now (unix ms)
+//	ARGV[2]  now plus the ttl (unix ms): when the counter is forgotten
+//
+// It returns the new count.
+const scriptIncr = `
+local v = redis.call('HMGET', KEYS[1], 'n', 'x')
+local n = 1
+if v[1] and tonumber(v[2]) > tonumber(ARGV[1]) then n = tonumber(v[1]) + 1 end
+redis.call('HSET', KEYS[1], 'n', n, 'l', ARGV[1], 'x', ARGV[2])
+redis.call('PEXPIREAT', KEYS[1], ARGV[2])
+return n`
