@@ -51,7 +51,15 @@ type Session struct {
 	// AbsExpires is the hard cap: CreatedAt + the absolute max age. Expires
 	// never passes it.
 	AbsExpires time.Time
+	// ClientAddr and UserAgent describe the device that signed in (for the
+	// user's list of devices); the user agent is cut to MaxUserAgentLen
+	// bytes by the caller. Neither is ever a secret.
+	ClientAddr string
+	UserAgent  string
 }
+
+// MaxUserAgentLen is the longest user agent a session record keeps.
+const MaxUserAgentLen = 256
 
 // Live reports whether the session is still valid at now.
 func (s *Session) Live(now time.Time) bool {
@@ -91,6 +99,8 @@ type User struct {
 	// PasswordHash is an argon2id PHC string.
 	PasswordHash string
 	CreatedAt    time.Time
+	// Disabled accounts cannot sign in.
+	Disabled bool
 }
 
 // Users keeps accounts.
