@@ -96,6 +96,13 @@ var migrations = []string{
 		expires timestamptz NOT NULL
 	);
 	CREATE INDEX counters_expires ON counters (expires);`,
+
+	// 4: the device of a session, for the user's list of devices, and
+	// disabled accounts.
+	`ALTER TABLE sessions
+		ADD COLUMN client_addr text NOT NULL DEFAULT '',
+		ADD COLUMN user_agent  text NOT NULL DEFAULT '';
+	ALTER TABLE users ADD COLUMN disabled boolean NOT NULL DEFAULT false;`,
 }
 
 // migrationsTable records the applied steps, one row per version.

@@ -91,6 +91,7 @@ func TestQueryPlans(t *testing.T) {
 		{"session read", s.q.session, []any{hash, now}, "sessions_pkey"},
 		{"touch", s.q.touch, []any{hash, now}, "sessions_pkey"},
 		{"delete user sessions", s.q.deleteUserSessions, []any{"alice"}, "sessions_user_id"},
+		{"list user sessions", s.q.userSessions, []any{"alice", now}, "sessions_user_id"},
 		{"delete expired sessions", s.q.deleteExpired, []any{now}, "sessions_dies"},
 		{"user by e-mail", s.q.userByEmail, []any{"a@example.com"}, "users_email_key"},
 		{"user by id", s.q.userByID, []any{"alice"}, "users_pkey"},

@@ -20,6 +20,8 @@ type queries struct {
 
 	createUser, userByEmail, userByID string
 
+	userSessions, listUsers, updateUser string
+
 	deny, setUserValidAfter, userValidAfter, deleteExpiredDenials string
 	// revoked[n] is the query of Revoked for n ids, up to maxListedIDs;
 	// revokedAny takes any number as an array.
@@ -62,12 +64,15 @@ func newQueries(schema string) queries {
 		secrets        = table("secrets")
 		counters       = table("counters")
 	)
-	const userColumns = `id, email, name, role, password_hash, created_at`
+	const (
+		sessionColumns = `id_hash, user_id, email, name, role, created_at, expires, abs_expires, client_addr, user_agent`
+		userColumns    = `id, email, name, role, password_hash, created_at, disabled`
+	)
 	q := queries{
 		asyncCommit: `SELECT set_config('synchronous_commit', 'off', true)`,
-		createSession: `INSERT INTO ` + sessions + ` (id_hash, user_id, email, name, role, created_at, expires, abs_expires)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id_hash) DO NOTHING`,
-		session: `SELECT user_id, email, name, role, created_at, expires, abs_expires FROM ` + sessions + `
+		createSession: `INSERT INTO ` + sessions + ` (` + sessionColumns + `)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id_hash) DO NOTHING`,
+		session: `SELECT ` + sessionColumns + ` FROM ` + sessions + `
 			WHERE id_hash = $1 AND LEAST(expires, abs_expires) > $2`,
 		touch:              `UPDATE ` + sessions + ` SET expires = $2 WHERE id_hash = $1`,
 		deleteSession:      `DELETE FROM ` + sessions + ` WHERE id_hash = $1`,
@@ -76,9 +81,14 @@ func newQueries(schema string) queries {
 
 		// No conflict target: a taken id and a taken e-mail are both
 		// duplicates.
-		createUser:  `INSERT INTO ` + users + ` (` + userColumns + `) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+		createUser:  `INSERT INTO ` + users + ` (` + userColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
 		userByEmail: `SELECT ` + userColumns + ` FROM ` + users + ` WHERE email = $1`,
 		userByID:    `SELECT ` + userColumns + ` FROM ` + users + ` WHERE id = $1`,
+
+		userSessions: `SELECT ` + sessionColumns + ` FROM ` + sessions + `
+			WHERE user_id = $1 AND LEAST(expires, abs_expires) > $2 ORDER BY created_at DESC, id_hash`,
+		listUsers:  `SELECT ` + userColumns + ` FROM ` + users + ` ORDER BY created_at, id COLLATE "C"`,
+		updateUser: `UPDATE ` + users + ` SET name = $2, role = $3, password_hash = $4, disabled = $5 WHERE id = $1`,
 
 		deny: `INSERT INTO ` + denials + ` AS d (id, until) VALUES ($1, $2)
 			ON CONFLICT (id) DO UPDATE SET until = GREATEST(d.until, excluded.until)`,

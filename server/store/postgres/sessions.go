@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -26,7 +25,7 @@ func (s *Store) CreateSession(ctx context.Context, sess store.Session) error {
 	err := s.do(ctx, "create session", false, func(ctx context.Context) error {
 		tag, err := s.pool.Exec(ctx, s.q.createSession,
 			sess.IDHash, sess.UserID, sess.Email, sess.Name, sess.Role,
-			sess.CreatedAt, sess.Expires, sess.AbsExpires)
+			sess.CreatedAt, sess.Expires, sess.AbsExpires, sess.ClientAddr, sess.UserAgent)
 		inserted = tag.RowsAffected()
 		return err
 	})
@@ -49,8 +48,8 @@ func (s *Store) Session(ctx context.Context, idHash []byte, now time.Time) (stor
 		found bool
 	)
 	err := s.do(ctx, "read session", true, func(ctx context.Context) error {
-		err := s.pool.QueryRow(ctx, s.q.session, idHash, now).Scan(
-			&sess.UserID, &sess.Email, &sess.Name, &sess.Role, &sess.CreatedAt, &sess.Expires, &sess.AbsExpires)
+		var err error
+		sess, err = scanSession(s.pool.QueryRow(ctx, s.q.session, idHash, now))
 		found = err == nil
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
@@ -60,11 +59,18 @@ func (s *Store) Session(ctx context.Context, idHash []byte, now time.Time) (stor
 	if err != nil || !found {
 		return store.Session{}, false, err
 	}
-	sess.IDHash = bytes.Clone(idHash)
+	return sess, true, nil
+}
+
+// scanSession reads a row of sessionColumns.
+func scanSession(row pgx.Row) (store.Session, error) {
+	var sess store.Session
+	err := row.Scan(&sess.IDHash, &sess.UserID, &sess.Email, &sess.Name, &sess.Role,
+		&sess.CreatedAt, &sess.Expires, &sess.AbsExpires, &sess.ClientAddr, &sess.UserAgent)
 	sess.CreatedAt = sess.CreatedAt.UTC()
 	sess.Expires = sess.Expires.UTC()
 	sess.AbsExpires = sess.AbsExpires.UTC()
-	return sess, true, nil
+	return sess, err
 }
 
 // TouchSession implements store.Sessions. The update commits

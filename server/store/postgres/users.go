@@ -17,7 +17,7 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 	}
 	var inserted int64
 	err := s.do(ctx, "create user", false, func(ctx context.Context) error {
-		tag, err := s.pool.Exec(ctx, s.q.createUser, u.ID, u.Email, u.Name, u.Role, u.PasswordHash, u.CreatedAt)
+		tag, err := s.pool.Exec(ctx, s.q.createUser, u.ID, u.Email, u.Name, u.Role, u.PasswordHash, u.CreatedAt, u.Disabled)
 		inserted = tag.RowsAffected()
 		return err
 	})
@@ -47,7 +47,8 @@ func (s *Store) user(ctx context.Context, query, key string) (store.User, bool, 
 		found bool
 	)
 	err := s.do(ctx, "read user", true, func(ctx context.Context) error {
-		err := s.pool.QueryRow(ctx, query, key).Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.PasswordHash, &u.CreatedAt)
+		var err error
+		u, err = scanUser(s.pool.QueryRow(ctx, query, key))
 		found = err == nil
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
@@ -57,6 +58,13 @@ func (s *Store) user(ctx context.Context, query, key string) (store.User, bool, 
 	if err != nil || !found {
 		return store.User{}, false, err
 	}
-	u.CreatedAt = u.CreatedAt.UTC()
 	return u, true, nil
+}
+
+// scanUser reads a row of userColumns.
+func scanUser(row pgx.Row) (store.User, error) {
+	var u store.User
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.PasswordHash, &u.CreatedAt, &u.Disabled)
+	u.CreatedAt = u.CreatedAt.UTC()
+	return u, err
 }

@@ -10,11 +10,12 @@ import (
 // their families are the lower-case hex of their hashes; user ids, e-mails
 // and names go in as they are (keys are binary-safe).
 const (
-	keySession       = "s:"  // + id hash: hash of a session
-	keyUserSessions  = "us:" // + user id: zset, that user's sessions
-	keySessionDeaths = "sx"  // zset, every session by when it dies
-	keyUser          = "u:"  // + user id: hash of an account
-	keyEmail         = "ue:" // + e-mail: string, the user id
+	keySession       = "s:"    // + id hash: hash of a session
+	keyUserSessions  = "us:"   // + user id: zset, that user's sessions
+	keySessionDeaths = "sx"    // zset, every session by when it dies
+	keyUser          = "u:"    // + user id: hash of an account
+	keyEmail         = "ue:"   // + e-mail: string, the user id
+	keyUsers         = "users" // zset, every user id by creation
 	keyDenials       = "deny"
 	keyValidAfter    = "va"
 	keyRefresh       = "rt:" // + token hash: hash of a refresh token
@@ -29,7 +30,7 @@ const (
 // keys are the names of a Store's keys, or their beginnings, with its prefix.
 type keys struct {
 	session, userSessions, sessionDeaths string
-	user, email                          string
+	user, email, users                   string
 	denials, validAfter                  string
 	refresh, family, refreshDeaths       string
 	publicKeys, publicDeaths, secret     string
@@ -43,6 +44,7 @@ func newKeys(prefix string) keys {
 		sessionDeaths: prefix + keySessionDeaths,
 		user:          prefix + keyUser,
 		email:         prefix + keyEmail,
+		users:         prefix + keyUsers,
 		denials:       prefix + keyDenials,
 		validAfter:    prefix + keyValidAfter,
 		refresh:       prefix + keyRefresh,

@@ -60,7 +60,7 @@ func TestKeysUsePrefix(t *testing.T) {
 	hexOf := hex.EncodeToString
 	assert.ElementsMatch(t, []string{
 		"s:" + hexOf(sess.IDHash), "us:alice", "sx",
-		"u:alice", "ue:alice@example.com",
+		"u:alice", "ue:alice@example.com", "users",
 		"deny", "va",
 		"rt:" + hexOf(tok.Hash), "rf:" + hexOf(sess.IDHash), "rx",
 		"pk", "pkx",

@@ -10,7 +10,8 @@
 // prefix:
 //
 //	s:<hex id hash>      session: u user id, m e-mail, n name, r role,
-//	                     c created, e idle expiry, a absolute expiry.
+//	                     c created, e idle expiry, a absolute expiry,
+//	                     ip client address, ua user agent.
 //	                     Expires (PEXPIREAT) at min(e + grace, a).
 //	us:<user id>         sorted set: the user's sessions (hex id hash) by
 //	                     when their keys expire; pruned of expired members
@@ -18,8 +19,10 @@
 //	sx                   sorted set: every session by min(e, a), for
 //	                     DeleteExpiredSessions.
 //	u:<user id>          account: i id, m e-mail, n name, r role,
-//	                     p password hash, c created. No expiry.
+//	                     p password hash, c created, d disabled (1 or 0).
+//	                     No expiry.
 //	ue:<e-mail>          string: the user id of the e-mail.
+//	users                sorted set: every user id by creation.
 //	deny                 sorted set: denied id by until.
 //	va                   sorted set: user id by valid-after time.
 //	rt:<hex hash>        refresh token: f family (hex session hash),

@@ -17,6 +17,7 @@ type scripts struct {
 	redeem                                         *goredis.Script
 	publishKey, secret                             *goredis.Script
 	incr                                           *goredis.Script
+	readIndexed, updateUser                        *goredis.Script
 }
 
 func newScripts() scripts {
@@ -33,6 +34,8 @@ func newScripts() scripts {
 		publishKey:    goredis.NewScript(scriptPublishKey),
 		secret:        goredis.NewScript(scriptSecret),
 		incr:          goredis.NewScript(scriptIncr),
+		readIndexed:   goredis.NewScript(scriptReadIndexed),
+		updateUser:    goredis.NewScript(scriptUpdateUser),
 	}
 }
 
@@ -152,14 +155,17 @@ return {n, #members}`
 //
 //	KEYS[1]  the account's hash
 //	KEYS[2]  the e-mail's key
+//	KEYS[3]  the index of every account by creation
 //	ARGV[1]  the user id
-//	ARGV[2…] field, value, field, value… of the account
+//	ARGV[2]  when the account was made (unix ms)
+//	ARGV[3…] field, value, field, value… of the account
 //
 // It returns 1, or 0 when the id or the e-mail is taken.
 const scriptCreateUser = `
 if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
 redis.call('SET', KEYS[2], ARGV[1])
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
 return 1`
 
 // scriptUserByEmail reads the account an e-mail names, in one round trip.
@@ -257,3 +263,35 @@ if v[1] and tonumber(v[2]) > tonumber(ARGV[1]) then n = tonumber(v[1]) + 1 end
 redis.call('HSET', KEYS[1], 'n', n, 'l', ARGV[1], 'x', ARGV[2])
 redis.call('PEXPIREAT', KEYS[1], ARGV[2])
 return n`
+
+// scriptReadIndexed reads the records a sorted set names, in its order (by
+// score, then by name), in one round trip.
+//
+//	KEYS[1]  the index
+//	ARGV[1]  the prefix of the records' keys
+//	ARGV[2…] the fields to read
+//
+// It returns, for each record that exists, its name followed by the
+// fields' values.
+const scriptReadIndexed = `
+local members = redis.call('ZRANGE', KEYS[1], 0, -1)
+local out = {}
+for i = 1, #members do
+	local v = redis.call('HMGET', ARGV[1] .. members[i], unpack(ARGV, 2))
+	if v[1] then
+		table.insert(v, 1, members[i])
+		out[#out + 1] = v
+	end
+end
+return out`
+
+// scriptUpdateUser changes an account that exists.
+//
+//	KEYS[1]  the account's hash
+//	ARGV[1…] field, value, field, value… to set
+//
+// It returns 1, or 0 when the account does not exist.
+const scriptUpdateUser = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV))
+return 1`

@@ -13,7 +13,7 @@ import (
 )
 
 // sessionFields are the fields Session reads, in the order it parses them.
-var sessionFields = []string{"u", "m", "n", "r", "c", "e", "a"}
+var sessionFields = []string{"u", "m", "n", "r", "c", "e", "a", "ip", "ua"}
 
 // CreateSession implements store.Sessions. The key expires at
 // min(Expires + grace, AbsExpires) on the server's clock.
@@ -33,7 +33,7 @@ func (s *Store) CreateSession(ctx context.Context, sess store.Session) error {
 			[]string{s.k.session + m, s.k.userSessions + sess.UserID, s.k.sessionDeaths},
 			m, min(e+s.grace.Milliseconds(), a), min(e, a), millis(time.Now()),
 			"u", sess.UserID, "m", sess.Email, "n", sess.Name, "r", sess.Role,
-			"c", millis(sess.CreatedAt), "e", e, "a", a,
+			"c", millis(sess.CreatedAt), "e", e, "a", a, "ip", sess.ClientAddr, "ua", sess.UserAgent,
 		).Int64()
 		return err
 	})
@@ -64,7 +64,22 @@ func (s *Store) Session(ctx context.Context, idHash []byte, now time.Time) (stor
 	if len(v) != len(sessionFields) || v[0] == nil {
 		return store.Session{}, false, nil
 	}
-	sess := store.Session{IDHash: bytes.Clone(idHash)}
+	sess, err := s.parseSession(bytes.Clone(idHash), v)
+	if err != nil {
+		return store.Session{}, false, fmt.Errorf("redis: read session: %w", err)
+	}
+	if !sess.Live(now) {
+		return store.Session{}, false, nil
+	}
+	return sess, true, nil
+}
+
+// parseSession reads the values of sessionFields of the session idHash.
+func (s *Store) parseSession(idHash []byte, v []any) (store.Session, error) {
+	if len(v) != len(sessionFields) {
+		return store.Session{}, fmt.Errorf("malformed record %s%s", s.k.session, member(idHash))
+	}
+	sess := store.Session{IDHash: idHash}
 	var ok [4]bool
 	sess.UserID, ok[0] = v[0].(string)
 	sess.Email, _ = v[1].(string)
@@ -73,13 +88,12 @@ func (s *Store) Session(ctx context.Context, idHash []byte, now time.Time) (stor
 	sess.CreatedAt, ok[1] = parseMillis(v[4])
 	sess.Expires, ok[2] = parseMillis(v[5])
 	sess.AbsExpires, ok[3] = parseMillis(v[6])
+	sess.ClientAddr, _ = v[7].(string)
+	sess.UserAgent, _ = v[8].(string)
 	if ok != [4]bool{true, true, true, true} {
-		return store.Session{}, false, fmt.Errorf("redis: read session: malformed record %s%s", s.k.session, member(idHash))
+		return store.Session{}, fmt.Errorf("malformed record %s%s", s.k.session, member(idHash))
 	}
-	if !sess.Live(now) {
-		return store.Session{}, false, nil
-	}
-	return sess, true, nil
+	return sess, nil
 }
 
 // TouchSession implements store.Sessions: the idle expiry, the key's TTL and

@@ -8,7 +8,7 @@ import (
 )
 
 // userFields are the fields of an account, in the order user parses them.
-var userFields = []string{"i", "m", "n", "r", "p", "c"}
+var userFields = []string{"i", "m", "n", "r", "p", "c", "d"}
 
 // CreateUser implements store.Users: the account and its e-mail's key are
 // written in one script, unless either exists.
@@ -19,8 +19,10 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 	var created int64
 	err := s.do(ctx, "create user", func(ctx context.Context) error {
 		var err error
-		created, err = s.sc.createUser.Run(ctx, s.client, []string{s.k.user + u.ID, s.k.email + u.Email},
-			u.ID, "i", u.ID, "m", u.Email, "n", u.Name, "r", u.Role, "p", u.PasswordHash, "c", millis(u.CreatedAt),
+		created, err = s.sc.createUser.Run(ctx, s.client, []string{s.k.user + u.ID, s.k.email + u.Email, s.k.users},
+			u.ID, millis(u.CreatedAt),
+			"i", u.ID, "m", u.Email, "n", u.Name, "r", u.Role, "p", u.PasswordHash, "c", millis(u.CreatedAt),
+			"d", disabled(u.Disabled),
 		).Int64()
 		return err
 	})
@@ -78,8 +80,17 @@ func (s *Store) user(v []any, err error) (store.User, bool, error) {
 	u.Name, _ = v[2].(string)
 	u.Role, _ = v[3].(string)
 	u.PasswordHash, _ = v[4].(string)
+	u.Disabled = v[6] == "1"
 	if u.CreatedAt, ok = parseMillis(v[5]); !ok {
 		return store.User{}, false, fmt.Errorf("redis: read user: malformed record %s%s", s.k.user, u.ID)
 	}
 	return u, true, nil
+}
+
+// disabled encodes User.Disabled.
+func disabled(d bool) string {
+	if d {
+		return "1"
+	}
+	return "0"
 }
