@@ -9,12 +9,14 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/server/store"
+	"github.com/sessionguard/sessionguard/server/store/internal/bus"
 )
 
 // Store is a store.Store, with the jwt strategy's store.Revocations,
-// store.RefreshTokens and store.Keys, held in maps behind a read-write
-// mutex. It copies byte slices in and out, so callers may reuse theirs, and
-// returns times in UTC with their full precision.
+// store.RefreshTokens and store.Keys and the shared store.Counters, held in
+// maps behind a read-write mutex, and a store.Events whose subscribers are
+// those of this Store. It copies byte slices in and out, so callers may
+// reuse theirs, and returns times in UTC with their full precision.
 //
 // Store is safe for concurrent use. The zero value is not usable; create one
 // with New.
@@ -29,6 +31,11 @@ type Store struct {
 	refresh    map[string]store.RefreshToken // by string(Hash)
 	keys       map[string]store.PublicKey    // by ID
 	secrets    map[string][]byte             // by name
+
+	counters      map[string]counter // by key
+	countersSwept int                // len(counters) after the last sweep
+
+	events *bus.Bus
 }
 
 var (
@@ -36,6 +43,8 @@ var (
 	_ store.Revocations   = (*Store)(nil)
 	_ store.RefreshTokens = (*Store)(nil)
 	_ store.Keys          = (*Store)(nil)
+	_ store.Counters      = (*Store)(nil)
+	_ store.Events        = (*Store)(nil)
 )
 
 // New returns an empty Store.
@@ -50,6 +59,9 @@ func New() *Store {
 		refresh:    make(map[string]store.RefreshToken),
 		keys:       make(map[string]store.PublicKey),
 		secrets:    make(map[string][]byte),
+
+		counters: make(map[string]counter),
+		events:   bus.New(),
 	}
 }
 
@@ -58,7 +70,9 @@ func (s *Store) Ping(ctx context.Context) error {
 	return ctx.Err()
 }
 
-// Close does nothing and returns nil; the records go with the Store.
+// Close ends every event subscription, closing its channel, and returns nil;
+// the records go with the Store.
 func (s *Store) Close() error {
+	s.events.Close()
 	return nil
 }

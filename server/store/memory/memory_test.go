@@ -27,3 +27,11 @@ func BenchmarkRevoked(b *testing.B) {
 func BenchmarkRedeemRefreshToken(b *testing.B) {
 	storetest.BenchmarkRedeemRefreshToken(b, func(*testing.B) store.Store { return memory.New() })
 }
+
+func BenchmarkIncr(b *testing.B) {
+	storetest.BenchmarkIncr(b, func(*testing.B) store.Store { return memory.New() })
+}
+
+func BenchmarkCount(b *testing.B) {
+	storetest.BenchmarkCount(b, func(*testing.B) store.Store { return memory.New() })
+}

@@ -80,6 +80,18 @@ var migrations = []string{
 		name  TEXT NOT NULL PRIMARY KEY CHECK (name <> ''),
 		value BLOB NOT NULL CHECK (length(value) > 0)
 	) STRICT, WITHOUT ROWID;`,
+
+	// 3: counters of sign-in failures, for rate limits.
+	`-- A counter counts while now < expires, the time of its last increment
+	-- plus the ttl of that increment; from then on it is forgotten, and the
+	-- row waits for the next increment (which starts again at 1) or a sweep.
+	CREATE TABLE counters (
+		key     TEXT    NOT NULL PRIMARY KEY CHECK (key <> ''),
+		n       INTEGER NOT NULL CHECK (n > 0),
+		last    INTEGER NOT NULL,
+		expires INTEGER NOT NULL
+	) STRICT, WITHOUT ROWID;
+	CREATE INDEX counters_expires ON counters (expires);`,
 }
 
 // migrate applies the steps that db lacks, in one transaction, and reports

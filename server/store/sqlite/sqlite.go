@@ -8,6 +8,11 @@
 // pool of read-only (query_only) connections that WAL lets run beside the
 // writer. Every connection gets its pragmas from the DSN. Times are stored
 // as INTEGER unix milliseconds, UTC, and expiry is judged to the millisecond.
+//
+// The Store also keeps the rate limits' store.Counters in the file, and is a
+// store.Events whose subscribers are those of the same Store: the server
+// that embeds SQLite is the only one on its data directory (it locks it), so
+// its events have nowhere else to go.
 package sqlite
 
 import (
@@ -19,11 +24,13 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
 	"github.com/sessionguard/sessionguard/server/store"
+	"github.com/sessionguard/sessionguard/server/store/internal/bus"
 )
 
 // busyTimeout is how long a connection waits for a lock held by another
@@ -44,6 +51,9 @@ type Store struct {
 	touch         *sql.Stmt                     // on write
 	revoked       [maxPreparedIDs + 1]*sql.Stmt // on read, by number of ids
 	redeem        *sql.Stmt                     // on write
+
+	incrs  atomic.Uint64 // calls of Incr, to sweep counters every sweepEvery
+	events *bus.Bus      // in this process
 }
 
 var (
@@ -51,6 +61,8 @@ var (
 	_ store.Revocations   = (*Store)(nil)
 	_ store.RefreshTokens = (*Store)(nil)
 	_ store.Keys          = (*Store)(nil)
+	_ store.Counters      = (*Store)(nil)
+	_ store.Events        = (*Store)(nil)
 )
 
 // Open opens the SQLite database at path, creating it and its directory
@@ -72,7 +84,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
 
-	s := &Store{path: path}
+	s := &Store{path: path, events: bus.New()}
 	s.write, err = sql.Open("sqlite", dsn(path, false))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
@@ -177,9 +189,11 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes both pools. The readers go first, so that the writer is the
-// last connection and can checkpoint the WAL into the database file.
+// Close ends every event subscription, closing its channel, and closes both
+// pools. The readers go first, so that the writer is the last connection and
+// can checkpoint the WAL into the database file.
 func (s *Store) Close() error {
+	s.events.Close()
 	errs := []error{s.sessionByHash.Close(), s.touch.Close(), s.redeem.Close()}
 	for _, stmt := range s.revoked {
 		errs = append(errs, stmt.Close())

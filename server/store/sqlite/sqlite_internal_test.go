@@ -110,6 +110,9 @@ func TestQueryPlans(t *testing.T) {
 		{"delete family", `DELETE FROM refresh_tokens WHERE session_hash = ?`, []any{make([]byte, 32)}, "refresh_tokens_family"},
 		{"delete expired refresh tokens", `DELETE FROM refresh_tokens WHERE expires_at <= ?`, []any{0}, "refresh_tokens_expires_at"},
 		{"secret", `SELECT value FROM secrets WHERE name = ?`, []any{"hmac"}, "PRIMARY KEY"},
+		{"count", `SELECT n, last FROM counters WHERE key = ? AND expires > ?`, []any{"k", 0}, "PRIMARY KEY"},
+		{"reset counter", `DELETE FROM counters WHERE key = ?`, []any{"k"}, "PRIMARY KEY"},
+		{"sweep counters", sqlSweepCounters, []any{0}, "counters_expires"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -126,7 +129,7 @@ func TestQueryPlans(t *testing.T) {
 			require.NoError(t, rows.Err())
 			got := strings.Join(plan, "; ")
 			assert.Contains(t, got, tt.index)
-			assert.NotRegexp(t, `SCAN (sessions|users|denials|user_valid_after|refresh_tokens|secrets)\b`, got)
+			assert.NotRegexp(t, `SCAN (sessions|users|denials|user_valid_after|refresh_tokens|secrets|counters)\b`, got)
 		})
 	}
 }
@@ -219,4 +222,47 @@ func TestUpgradeFromVersion1(t *testing.T) {
 	revoked, err := s.Revoked(t.Context(), "alice", t0, t0, "jti-1")
 	require.NoError(t, err)
 	assert.True(t, revoked)
+	n, err := s.Incr(t.Context(), "k", time.Hour, t0)
+	require.NoError(t, err, "a table of step 3")
+	assert.Equal(t, int64(1), n)
+}
+
+// TestIncrSweepsForgottenCounters checks that every sweepEvery-th Incr
+// removes the counters forgotten at its now, and only those.
+func TestIncrSweepsForgottenCounters(t *testing.T) {
+	s := openInternal(t)
+	t0 := time.Now().UTC()
+	incr := func(key string, ttl time.Duration, now time.Time) {
+		t.Helper()
+		_, err := s.Incr(t.Context(), key, ttl, now)
+		require.NoError(t, err)
+	}
+	rows := func() int {
+		var n int
+		require.NoError(t, s.read.QueryRowContext(t.Context(), `SELECT count(*) FROM counters`).Scan(&n))
+		return n
+	}
+	// sweepEvery-1 calls: keys k0 to k1020, the even ones for an hour and
+	// the odd ones for a minute, then k0 again for a minute and k1 again
+	// for an hour: the last increment's ttl counts.
+	const keys = sweepEvery - 3
+	for i := range keys {
+		ttl := time.Minute
+		if i%2 == 0 {
+			ttl = time.Hour
+		}
+		incr("k"+strconv.Itoa(i), ttl, t0)
+	}
+	incr("k0", time.Minute, t0)
+	incr("k1", time.Hour, t0)
+	require.Equal(t, keys, rows(), "before the sweep")
+
+	// Two minutes on, the sweepEvery-th call sweeps before it counts.
+	later := t0.Add(2 * time.Minute)
+	incr("new", time.Hour, later)
+	live := (keys + 1) / 2 // as many as the even keys: k0 out, k1 in
+	assert.Equal(t, live+1, rows(), "after the sweep: the live ones and the new one")
+	n, _, err := s.Count(t.Context(), "k1", later)
+	require.NoError(t, err)
+	assert.Equal(t, int64(2), n, "a live counter after the sweep")
 }

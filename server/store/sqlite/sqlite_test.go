@@ -47,6 +47,14 @@ func BenchmarkRedeemRefreshToken(b *testing.B) {
 	storetest.BenchmarkRedeemRefreshToken(b, func(b *testing.B) store.Store { return open(b) })
 }
 
+func BenchmarkIncr(b *testing.B) {
+	storetest.BenchmarkIncr(b, func(b *testing.B) store.Store { return open(b) })
+}
+
+func BenchmarkCount(b *testing.B) {
+	storetest.BenchmarkCount(b, func(b *testing.B) store.Store { return open(b) })
+}
+
 // session returns a live session with a random hash.
 func session(userID string, t0 time.Time) store.Session {
 	h := make([]byte, store.HashLen)

@@ -230,6 +230,103 @@ func BenchmarkRedeemRefreshToken(b *testing.B, open func(b *testing.B) store.Sto
 	})
 }
 
+// benchCounters is how many counters a counter benchmark store holds: one a
+// client address or account that has failed to sign in lately.
+const benchCounters = 1000
+
+// BenchmarkIncr measures Incr, the write of every failed sign-in, on a store
+// that open creates, over benchCounters keys with a ttl of 15 minutes. It runs
+// the sub-benchmarks "serial" and "parallel" like BenchmarkSessionRead; the
+// parallel callers increment different keys, as failures of different
+// clients do.
+func BenchmarkIncr(b *testing.B, open func(b *testing.B) store.Store) {
+	c, keys, t0 := benchCounterStore(b, open, false)
+	incr1 := func(b *testing.B, i int) bool {
+		if _, err := c.Incr(b.Context(), keys[i%len(keys)], 15*time.Minute, t0); err != nil {
+			b.Errorf("Incr: %v", err)
+			return false
+		}
+		return true
+	}
+	b.Run("serial", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			if !incr1(b, i) {
+				return
+			}
+		}
+	})
+	b.Run("parallel", func(b *testing.B) {
+		b.ReportAllocs()
+		var next atomic.Int64
+		b.RunParallel(func(pb *testing.PB) {
+			for i := int(next.Add(benchCounters / 7)); pb.Next(); i++ {
+				if !incr1(b, i) {
+					return
+				}
+			}
+		})
+	})
+}
+
+// BenchmarkCount measures Count, the read of every sign-in attempt, on a
+// store that open creates and the benchmark fills with benchCounters live
+// counters. It runs the sub-benchmarks "serial" and "parallel" like
+// BenchmarkSessionRead.
+func BenchmarkCount(b *testing.B, open func(b *testing.B) store.Store) {
+	c, keys, t0 := benchCounterStore(b, open, true)
+	count1 := func(b *testing.B, i int) bool {
+		n, _, err := c.Count(b.Context(), keys[i%len(keys)], t0)
+		if err != nil || n == 0 {
+			b.Errorf("Count: n=%d, err=%v", n, err)
+			return false
+		}
+		return true
+	}
+	b.Run("serial", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			if !count1(b, i) {
+				return
+			}
+		}
+	})
+	b.Run("parallel", func(b *testing.B) {
+		b.ReportAllocs()
+		var next atomic.Int64
+		b.RunParallel(func(pb *testing.PB) {
+			for i := int(next.Add(benchCounters / 7)); pb.Next(); i++ {
+				if !count1(b, i) {
+					return
+				}
+			}
+		})
+	})
+}
+
+// benchCounterStore opens a store, closes it when b ends, and returns it as
+// store.Counters with benchCounters keys, counted once each at the returned
+// time when fill is set.
+func benchCounterStore(b *testing.B, open func(b *testing.B) store.Store, fill bool) (store.Counters, []string, time.Time) {
+	b.Helper()
+	s := benchOpen(b, open)
+	c, ok := s.(store.Counters)
+	if !ok {
+		b.Fatalf("%T does not implement store.Counters", s)
+	}
+	t0 := epoch()
+	keys := make([]string, benchCounters)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("ip:10.0.%d.%d", i/256, i%256)
+		if fill {
+			if _, err := c.Incr(b.Context(), keys[i], 15*time.Minute, t0); err != nil {
+				b.Fatalf("Incr: %v", err)
+			}
+		}
+	}
+	return c, keys, t0
+}
+
 // benchOpen opens a store and closes it when b ends.
 func benchOpen(b *testing.B, open func(b *testing.B) store.Store) store.Store {
 	b.Helper()

@@ -75,23 +75,25 @@ func testContext(t *testing.T, open func(t *testing.T) store.Store) {
 			{"Secret", func(ctx context.Context) error { _, err := k.Secret(ctx, "hmac", newSecret()); return err }},
 		}...)
 	}
-	contexts := []struct {
-		name string
-		ctx  func(t *testing.T) context.Context
-		want error
-	}{
-		{"cancelled", func(t *testing.T) context.Context {
-			ctx, cancel := context.WithCancel(t.Context())
-			cancel()
-			return ctx
-		}, context.Canceled},
-		{"deadline passed", func(t *testing.T) context.Context {
-			ctx, cancel := context.WithDeadline(t.Context(), time.Now().Add(-time.Second))
-			t.Cleanup(cancel)
-			return ctx
-		}, context.DeadlineExceeded},
+	if c, ok := s.(store.Counters); ok {
+		_, err := c.Incr(t.Context(), "counted", time.Hour, t0)
+		require.NoError(t, err)
+		calls = append(calls, []call{
+			{"Incr", func(ctx context.Context) error { _, err := c.Incr(ctx, "counted", time.Hour, t0); return err }},
+			{"Count", func(ctx context.Context) error { _, _, err := c.Count(ctx, "counted", t0); return err }},
+			{"ResetCounter", func(ctx context.Context) error { return c.ResetCounter(ctx, "counted") }},
+		}...)
 	}
-	for _, c := range contexts {
+	// A subscriber that sees whether anything was published.
+	var events <-chan store.Event
+	if e, ok := s.(store.Events); ok {
+		events = subscribe(t, e)
+		calls = append(calls, []call{
+			{"Publish", func(ctx context.Context) error { return e.Publish(ctx, newEvent("alice", t0)) }},
+			{"Subscribe", func(ctx context.Context) error { _, err := e.Subscribe(ctx); return err }},
+		}...)
+	}
+	for _, c := range doneContexts {
 		for _, tt := range calls {
 			t.Run(c.name+"/"+tt.name, func(t *testing.T) {
 				assert.ErrorIs(t, tt.call(c.ctx(t)), c.want)
@@ -125,5 +127,36 @@ func testContext(t *testing.T, open func(t *testing.T) store.Store) {
 			assert.NoError(t, err)
 			assert.Equal(t, want, got, "secret stored with a done context")
 		}
+		if c, ok := s.(store.Counters); ok {
+			n, _, err := c.Count(t.Context(), "counted", t0)
+			assert.NoError(t, err)
+			assert.Equal(t, int64(1), n, "counter incremented or reset with a done context")
+		}
+		if e, ok := s.(store.Events); ok {
+			// Events from one publisher arrive in order: the marker
+			// comes first unless something was published before it.
+			marker := newEvent("marker", t0)
+			publishEvent(t, e, marker)
+			assertEvent(t, marker, receive(t, events), "the first event after the calls with a done context")
+		}
 	})
+}
+
+// doneContexts are the two ways a context is done before a call, and the
+// error each gives.
+var doneContexts = []struct {
+	name string
+	ctx  func(t *testing.T) context.Context
+	want error
+}{
+	{"cancelled", func(t *testing.T) context.Context {
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel()
+		return ctx
+	}, context.Canceled},
+	{"deadline passed", func(t *testing.T) context.Context {
+		ctx, cancel := context.WithDeadline(t.Context(), time.Now().Add(-time.Second))
+		t.Cleanup(cancel)
+		return ctx
+	}, context.DeadlineExceeded},
 }

@@ -7,14 +7,17 @@
 //	}
 //
 // Every backend also implements the abilities of the jwt strategy,
-// store.Revocations, store.RefreshTokens and store.Keys, which callers find
-// by type assertion on a store.Store. Run checks them too, and fails for a
-// store that lacks any of them: a wrapper around a store must forward them.
+// store.Revocations, store.RefreshTokens and store.Keys, and those that
+// several instances share, store.Counters and store.Events, which callers
+// find by type assertion on a store.Store. Run checks them too, and fails for
+// a store that lacks any of them: a wrapper around a store must forward them.
 //
 // Expiry is never tested by sleeping: every decision is made by passing an
 // explicit now. The records the suite stores expire in the future of the wall
 // clock, so a backend that hands expiry to its server (Redis TTLs) keeps them
 // for the length of a test.
+// Events are the one thing the suite waits for: every wait is bounded, so a
+// backend that loses an event fails the test instead of hanging it.
 package storetest
 
 import (
@@ -50,18 +53,36 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Revocations", func(t *testing.T) { runRevocations(t, open) })
 	t.Run("RefreshTokens", func(t *testing.T) { runRefreshTokens(t, open) })
 	t.Run("Keys", func(t *testing.T) { runKeys(t, open) })
+	t.Run("Counters", func(t *testing.T) { runCounters(t, open) })
+	t.Run("Events", func(t *testing.T) { runEvents(t, open) })
 	t.Run("Ping", func(t *testing.T) {
 		s := openStore(t, open)
 		assert.NoError(t, s.Ping(t.Context()))
 	})
 }
 
+// closeWait bounds Close, so that a store stuck in a call that went wrong
+// (a Publish that waits for a subscriber) fails its test instead of hanging
+// the suite.
+const closeWait = 30 * time.Second
+
 // openStore opens a store for one test and closes it when the test ends.
 func openStore(t *testing.T, open func(t *testing.T) store.Store) store.Store {
 	t.Helper()
 	s := open(t)
 	require.NotNil(t, s, "open returned a nil store")
-	t.Cleanup(func() { assert.NoError(t, s.Close(), "Close") })
+	t.Cleanup(func() {
+		closed := make(chan error, 1)
+		go func() { closed <- s.Close() }()
+		timer := time.NewTimer(closeWait)
+		defer timer.Stop()
+		select {
+		case err := <-closed:
+			assert.NoError(t, err, "Close")
+		case <-timer.C:
+			t.Errorf("Close has not returned after %v: it hangs", closeWait)
+		}
+	})
 	return s
 }
 
