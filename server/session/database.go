@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/wire"
@@ -34,7 +35,7 @@ func NewDatabase(s store.Sessions, l Lifetime) (*Database, error) {
 }
 
 // Issue implements Strategy.
-func (d *Database) Issue(ctx context.Context, u wire.User, now time.Time) (Issued, Session, error) {
+func (d *Database) Issue(ctx context.Context, u wire.User, dev Device, now time.Time) (Issued, Session, error) {
 	token := newToken()
 	rec := store.Session{
 		IDHash:     hashToken(token),
@@ -44,6 +45,8 @@ func (d *Database) Issue(ctx context.Context, u wire.User, now time.Time) (Issue
 		Role:       u.Role,
 		CreatedAt:  now,
 		AbsExpires: wholeSecond(now.Add(d.lifetime.AbsoluteMaxAge)),
+		ClientAddr: dev.Addr,
+		UserAgent:  truncateUA(dev.UserAgent),
 	}
 	rec.Expires = minTime(wholeSecond(now.Add(d.lifetime.MaxAge)), rec.AbsExpires)
 	if err := d.store.CreateSession(ctx, rec); err != nil {
@@ -176,7 +179,20 @@ func fromRecord(r *store.Session, expires time.Time) Session {
 		AbsExpires: r.AbsExpires,
 		CreatedAt:  r.CreatedAt,
 		Key:        append([]byte(nil), r.IDHash...),
+		ClientAddr: r.ClientAddr,
 	}
+}
+
+// truncateUA cuts a user agent to what a record keeps, on a rune boundary.
+func truncateUA(ua string) string {
+	if len(ua) <= store.MaxUserAgentLen {
+		return ua
+	}
+	ua = ua[:store.MaxUserAgentLen]
+	for len(ua) > 0 && !utf8.ValidString(ua) {
+		ua = ua[:len(ua)-1]
+	}
+	return ua
 }
 
 // wholeSecond rounds t down to a whole second, the precision of the API: the
@@ -188,4 +204,44 @@ func minTime(a, b time.Time) time.Time {
 		return b
 	}
 	return a
+}
+
+// UserSessions implements Lister.
+func (d *Database) UserSessions(ctx context.Context, userID string, now time.Time) ([]Session, error) {
+	return listSessions(ctx, d.store, d.lifetime, userID, now)
+}
+
+// RevokeKey implements Lister.
+func (d *Database) RevokeKey(ctx context.Context, key []byte, _ time.Time) error {
+	d.forget(string(key), time.Time{})
+	if err := d.store.DeleteSession(ctx, key); err != nil {
+		return fmt.Errorf("%w: delete session: %w", ErrUnavailable, err)
+	}
+	return nil
+}
+
+// listSessions reads the user's records for a Lister.
+func listSessions(ctx context.Context, st store.Sessions, l Lifetime, userID string, now time.Time) ([]Session, error) {
+	sl, ok := st.(store.SessionLister)
+	if !ok {
+		return nil, fmt.Errorf("%w: the store cannot list sessions", ErrUnavailable)
+	}
+	recs, err := sl.UserSessions(ctx, userID, now.Add(-l.UpdateAge))
+	if err != nil {
+		return nil, fmt.Errorf("%w: list sessions: %w", ErrUnavailable, err)
+	}
+	out := make([]Session, 0, len(recs))
+	for i := range recs {
+		r := &recs[i]
+		s := fromRecord(r, r.Expires)
+		s.UserAgent = r.UserAgent
+		// The idle expiry is the last activity plus max-age (at least, once
+		// the hard cap clips it), and activity never precedes sign-in.
+		s.LastSeen = r.Expires.Add(-l.MaxAge)
+		if s.LastSeen.Before(r.CreatedAt) {
+			s.LastSeen = r.CreatedAt
+		}
+		out = append(out, s)
+	}
+	return out, nil
 }

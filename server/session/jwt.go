@@ -130,14 +130,14 @@ func (j *JWT) AccessMaxAge() time.Duration { return j.cfg.AccessMaxAge }
 
 // Issue implements Strategy: a new session record (the refresh family), a
 // refresh token and an access token.
-func (j *JWT) Issue(ctx context.Context, u wire.User, now time.Time) (Issued, Session, error) {
+func (j *JWT) Issue(ctx context.Context, u wire.User, dev Device, now time.Time) (Issued, Session, error) {
 	fh := make([]byte, store.HashLen)
 	_, _ = rand.Read(fh)
 	sid := base64.RawURLEncoding.EncodeToString(fh)
 	abs := wholeSecond(now.Add(j.cfg.Lifetime.AbsoluteMaxAge))
 	rec := store.Session{
 		IDHash: fh, UserID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role,
-		CreatedAt: now, AbsExpires: abs,
+		CreatedAt: now, AbsExpires: abs, ClientAddr: dev.Addr, UserAgent: truncateUA(dev.UserAgent),
 	}
 	rec.Expires = minTime(wholeSecond(now.Add(j.cfg.Lifetime.MaxAge)), abs)
 	if err := j.cfg.Store.CreateSession(ctx, rec); err != nil {
@@ -364,7 +364,7 @@ func (j *JWT) Refresh(ctx context.Context, refresh string, now time.Time) (Issue
 		return Issued{}, Session{}, err
 	}
 	j.forget(sid, next)
-	s := fromRecord(&rec, next)
+	s := fromRecord(&rec, next) // with the record's ClientAddr
 	s.AccessExpires = exp
 	return Issued{Token: access, Refresh: succ}, s, nil
 }
@@ -390,8 +390,18 @@ func (j *JWT) Revoke(ctx context.Context, token string, now time.Time) error {
 // RevokeUser implements Strategy: every token issued before now is invalid
 // and every session record and refresh token of the user is gone.
 func (j *JWT) RevokeUser(ctx context.Context, userID string, now time.Time) error {
-	// Whole seconds, rounded up: iat has second precision.
+	// Whole seconds, rounded up: iat has second precision. Tokens are never
+	// dated before the current valid-after time, so a token issued since the
+	// last revocation may carry exactly that time: move at least a second
+	// past it, or two revocations in one second would miss such a token.
+	cur, err := j.cfg.Store.UserValidAfter(ctx, userID)
+	if err != nil {
+		return fmt.Errorf("%w: read valid-after: %w", ErrUnavailable, err)
+	}
 	after := now.Truncate(time.Second).Add(time.Second)
+	if !cur.IsZero() && !after.After(cur) {
+		after = cur.Add(time.Second)
+	}
 	if err := j.cfg.Store.SetUserValidAfter(ctx, userID, after); err != nil {
 		return fmt.Errorf("%w: set valid-after: %w", ErrUnavailable, err)
 	}
@@ -489,4 +499,16 @@ func randomID(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// UserSessions implements Lister: a jwt session is its refresh family's
+// record.
+func (j *JWT) UserSessions(ctx context.Context, userID string, now time.Time) ([]Session, error) {
+	return listSessions(ctx, j.cfg.Store, j.cfg.Lifetime, userID, now)
+}
+
+// RevokeKey implements Lister: the session, its refresh tokens and every
+// access token of it still in circulation end.
+func (j *JWT) RevokeKey(ctx context.Context, key []byte, now time.Time) error {
+	return j.endFamily(ctx, key, now)
 }

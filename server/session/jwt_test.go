@@ -55,7 +55,7 @@ func newJWT(t *testing.T, l session.Lifetime, edit ...func(*session.JWTConfig)) 
 
 func (e *jwtEnv) issue(t *testing.T) session.Issued {
 	t.Helper()
-	issued, _, err := e.j.Issue(context.Background(), ada, e.clock.Now())
+	issued, _, err := e.j.Issue(context.Background(), ada, session.Device{}, e.clock.Now())
 	require.NoError(t, err)
 	return issued
 }
@@ -423,14 +423,14 @@ func TestJWTKeysSharedThroughTheStore(t *testing.T) {
 	}
 	a := mk()
 	b := mk() // loads after a published its key
-	issued, _, err := a.Issue(ctx, ada, c.Now())
+	issued, _, err := a.Issue(ctx, ada, session.Device{}, c.Now())
 	require.NoError(t, err)
 	_, _, found, err := b.Load(ctx, issued.Token, c.Now())
 	require.NoError(t, err)
 	assert.True(t, found, "a token signed by instance A verifies on B")
 
 	third := mk()
-	issuedC, _, err := third.Issue(ctx, ada, c.Now())
+	issuedC, _, err := third.Issue(ctx, ada, session.Device{}, c.Now())
 	require.NoError(t, err)
 	c.Add(time.Second)
 	_, _, found, err = a.Load(ctx, issuedC.Token, c.Now())
@@ -445,7 +445,7 @@ func TestJWTHS256(t *testing.T) {
 	st := memory.New()
 	j, err := session.NewJWT(session.JWTConfig{Keys: keys, Store: st, RefreshKey: []byte("0123456789abcdef"), Lifetime: session.DefaultLifetime})
 	require.NoError(t, err)
-	issued, _, err := j.Issue(context.Background(), ada, time.Now())
+	issued, _, err := j.Issue(context.Background(), ada, session.Device{}, time.Now())
 	require.NoError(t, err)
 	_, _, found, err := j.Load(context.Background(), issued.Token, time.Now())
 	require.NoError(t, err)
@@ -496,7 +496,7 @@ var _ store.Revocations = failingRevocations{}
 func BenchmarkJWTIssue(b *testing.B) {
 	e := newJWTBench(b)
 	for b.Loop() {
-		if _, _, err := e.j.Issue(context.Background(), ada, e.clock.Now()); err != nil {
+		if _, _, err := e.j.Issue(context.Background(), ada, session.Device{}, e.clock.Now()); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -508,7 +508,7 @@ func BenchmarkJWTVerify(b *testing.B) {
 	e := newJWTBench(b)
 	tokens := make([]string, 2000)
 	for i := range tokens {
-		issued, _, err := e.j.Issue(context.Background(), ada, e.clock.Now())
+		issued, _, err := e.j.Issue(context.Background(), ada, session.Device{}, e.clock.Now())
 		require.NoError(b, err)
 		tokens[i] = issued.Token
 	}
@@ -526,7 +526,7 @@ func BenchmarkJWTVerify(b *testing.B) {
 // known good, the time and revocation checks run.
 func BenchmarkJWTLoadCached(b *testing.B) {
 	e := newJWTBench(b)
-	issued, _, err := e.j.Issue(context.Background(), ada, e.clock.Now())
+	issued, _, err := e.j.Issue(context.Background(), ada, session.Device{}, e.clock.Now())
 	require.NoError(b, err)
 	for b.Loop() {
 		if _, _, found, err := e.j.Load(context.Background(), issued.Token, e.clock.Now()); err != nil || !found {
@@ -543,4 +543,18 @@ func newJWTBench(b *testing.B) *jwtEnv {
 	j, err := session.NewJWT(session.JWTConfig{Keys: keys, Store: st, RefreshKey: []byte("0123456789abcdef0123456789abcdef"), Lifetime: session.DefaultLifetime})
 	require.NoError(b, err)
 	return &jwtEnv{j: j, keys: keys, st: st, clock: c}
+}
+
+func TestJWTTwoRevocationsInOneSecond(t *testing.T) {
+	e := newJWT(t, session.DefaultLifetime)
+	require.NoError(t, e.j.RevokeUser(context.Background(), ada.ID, e.clock.Now()))
+	between := e.issue(t) // signed in again within the same second
+	_, _, found := e.load(t, between.Token)
+	require.True(t, found)
+	require.NoError(t, e.j.RevokeUser(context.Background(), ada.ID, e.clock.Now()))
+	_, _, found = e.load(t, between.Token)
+	assert.False(t, found, "the second revocation ends the session made between the two")
+	after := e.issue(t)
+	_, _, found = e.load(t, after.Token)
+	assert.True(t, found, "and a sign-in after it works")
 }

@@ -4,9 +4,14 @@
 package session
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -32,6 +37,10 @@ func New(strategy Strategy, opts ...Option) *Manager {
 	}
 	return m
 }
+
+// InsecureCookies reports whether cookies go without Secure and the
+// __Host- prefix (-insecure-cookies).
+func (m *Manager) InsecureCookies() bool { return m.cookie.Insecure }
 
 // CookieName returns the name of the session cookie.
 func (m *Manager) CookieName() string { return m.cookie.Name() }
@@ -73,13 +82,23 @@ func (m *Manager) SignIn(w http.ResponseWriter, r *http.Request, u wire.User) (*
 			return nil, err
 		}
 	}
-	issued, s, err := m.strategy.Issue(r.Context(), u, now)
+	issued, s, err := m.strategy.Issue(r.Context(), u, DeviceOf(r), now)
 	if err != nil {
 		m.log.LogAttrs(r.Context(), slog.LevelError, "session issue failed", slog.String("error", err.Error()))
 		return nil, err
 	}
 	m.setCookies(w, issued, &s, now)
 	return &s, nil
+}
+
+// DeviceOf describes the request's device: the peer address (behind a
+// proxy, the proxy's) and the User-Agent header.
+func DeviceOf(r *http.Request) Device {
+	addr := r.RemoteAddr
+	if host, _, err := net.SplitHostPort(addr); err == nil {
+		addr = host
+	}
+	return Device{Addr: addr, UserAgent: r.UserAgent()}
 }
 
 func (m *Manager) setCookies(w http.ResponseWriter, issued Issued, s *Session, now time.Time) {
@@ -232,4 +251,79 @@ func (m *Manager) AccessMaxAge() (d time.Duration, ok bool) {
 		return 0, false
 	}
 	return j.AccessMaxAge(), true
+}
+
+// Handle returns the public handle of a session: it names the session in
+// the device list and the API without revealing its id or store key.
+func Handle(key []byte) string {
+	sum := sha256.Sum256(append([]byte("sessionguard handle:"), key...))
+	return base64.RawURLEncoding.EncodeToString(sum[:16])
+}
+
+// UserSessions returns the user's live sessions, newest first, each with
+// its device fields and LastSeen. ErrUnavailable when the strategy or the
+// store cannot list them.
+func (m *Manager) UserSessions(ctx context.Context, userID string) ([]Session, error) {
+	l, ok := m.strategy.(Lister)
+	if !ok {
+		return nil, fmt.Errorf("%w: sessions cannot be listed", ErrUnavailable)
+	}
+	return l.UserSessions(ctx, userID, m.now())
+}
+
+// RevokeHandle ends the user's session with that handle; found is false
+// when the user has no such session (another user's handle included).
+func (m *Manager) RevokeHandle(ctx context.Context, userID, handle string) (found bool, err error) {
+	list, err := m.UserSessions(ctx, userID)
+	if err != nil {
+		return false, err
+	}
+	for _, s := range list {
+		if Handle(s.Key) == handle {
+			return true, m.revokeKey(ctx, &s)
+		}
+	}
+	return false, nil
+}
+
+// RevokeOthers ends every session of the user but the one whose key is
+// keep, and returns how many it ended.
+func (m *Manager) RevokeOthers(ctx context.Context, userID string, keep []byte) (int, error) {
+	list, err := m.UserSessions(ctx, userID)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, s := range list {
+		if bytes.Equal(s.Key, keep) {
+			continue
+		}
+		if err := m.revokeKey(ctx, &s); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+func (m *Manager) revokeKey(ctx context.Context, s *Session) error {
+	now := m.now()
+	if err := m.strategy.(Lister).RevokeKey(ctx, s.Key, now); err != nil {
+		return err
+	}
+	m.publish(ctx, store.Event{Type: store.EventRevoked, UserID: s.User.ID, SessionHash: s.Key, At: now})
+	return nil
+}
+
+// RoleChanged ends every session of the user after a change of role (or
+// other account change that the session snapshot must follow) and tells
+// their open pages with a role-changed event, so they sign in again and get
+// a session that carries the new role.
+func (m *Manager) RoleChanged(ctx context.Context, userID string) error {
+	now := m.now()
+	if err := m.strategy.RevokeUser(ctx, userID, now); err != nil {
+		return err
+	}
+	m.publish(ctx, store.Event{Type: store.EventRoleChanged, UserID: userID, At: now})
+	return nil
 }

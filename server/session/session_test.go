@@ -71,7 +71,7 @@ func newDB(t *testing.T, l session.Lifetime) (*session.Database, *countingStore)
 func TestIssueStoresOnlyTheHash(t *testing.T) {
 	d, cs := newDB(t, session.DefaultLifetime)
 	now := newClock().Now()
-	tokenIssued, s, err := d.Issue(context.Background(), ada, now)
+	tokenIssued, s, err := d.Issue(context.Background(), ada, session.Device{}, now)
 	token := tokenIssued.Token
 	require.NoError(t, err)
 	raw, err := base64.RawURLEncoding.DecodeString(token)
@@ -90,7 +90,7 @@ func TestIssueStoresOnlyTheHash(t *testing.T) {
 	assert.False(t, found, "not under the id itself")
 	assert.Equal(t, "u1", rec.UserID)
 
-	token2Issued, _, err := d.Issue(context.Background(), ada, now)
+	token2Issued, _, err := d.Issue(context.Background(), ada, session.Device{}, now)
 	token2 := token2Issued.Token
 	require.NoError(t, err)
 	assert.NotEqual(t, token, token2, "every sign-in gets a new id")
@@ -100,7 +100,7 @@ func TestRollingExpiry(t *testing.T) {
 	d, _ := newDB(t, session.Lifetime{MaxAge: 30 * time.Minute, AbsoluteMaxAge: time.Hour, UpdateAge: 0})
 	c := newClock()
 	ctx := context.Background()
-	tokenIssued, _, err := d.Issue(ctx, ada, c.Now())
+	tokenIssued, _, err := d.Issue(ctx, ada, session.Device{}, c.Now())
 	token := tokenIssued.Token
 	require.NoError(t, err)
 
@@ -126,7 +126,7 @@ func TestIdleExpiry(t *testing.T) {
 	d, _ := newDB(t, session.DefaultLifetime)
 	c := newClock()
 	ctx := context.Background()
-	tokenIssued, _, err := d.Issue(ctx, ada, c.Now())
+	tokenIssued, _, err := d.Issue(ctx, ada, session.Device{}, c.Now())
 	token := tokenIssued.Token
 	require.NoError(t, err)
 	c.Add(30 * time.Minute)
@@ -139,7 +139,7 @@ func TestUpdateAgeThrottlesWritesButStaysExact(t *testing.T) {
 	d, cs := newDB(t, session.Lifetime{MaxAge: 30 * time.Minute, AbsoluteMaxAge: 12 * time.Hour, UpdateAge: time.Minute})
 	c := newClock()
 	ctx := context.Background()
-	tokenIssued, _, err := d.Issue(ctx, ada, c.Now())
+	tokenIssued, _, err := d.Issue(ctx, ada, session.Device{}, c.Now())
 	token := tokenIssued.Token
 	require.NoError(t, err)
 
@@ -164,7 +164,7 @@ func TestUpdateAgeThrottlesWritesButStaysExact(t *testing.T) {
 func TestUpdateAgeZeroWritesEveryRead(t *testing.T) {
 	d, cs := newDB(t, session.Lifetime{MaxAge: 30 * time.Minute, AbsoluteMaxAge: 12 * time.Hour})
 	c := newClock()
-	tokenIssued, _, err := d.Issue(context.Background(), ada, c.Now())
+	tokenIssued, _, err := d.Issue(context.Background(), ada, session.Device{}, c.Now())
 	token := tokenIssued.Token
 	require.NoError(t, err)
 	for range 3 {
@@ -193,13 +193,13 @@ func TestRevoke(t *testing.T) {
 	d, _ := newDB(t, session.DefaultLifetime)
 	ctx := context.Background()
 	now := newClock().Now()
-	aIssued, _, err := d.Issue(ctx, ada, now)
+	aIssued, _, err := d.Issue(ctx, ada, session.Device{}, now)
 	a := aIssued.Token
 	require.NoError(t, err)
-	bIssued, _, err := d.Issue(ctx, ada, now)
+	bIssued, _, err := d.Issue(ctx, ada, session.Device{}, now)
 	b := bIssued.Token
 	require.NoError(t, err)
-	otherIssued, _, err := d.Issue(ctx, wire.User{ID: "u2", Email: "bob@example.com", Name: "Bob", Role: "user"}, now)
+	otherIssued, _, err := d.Issue(ctx, wire.User{ID: "u2", Email: "bob@example.com", Name: "Bob", Role: "user"}, session.Device{}, now)
 	other := otherIssued.Token
 	require.NoError(t, err)
 
@@ -220,7 +220,7 @@ func TestRevoke(t *testing.T) {
 func TestStoreFailureIsUnavailable(t *testing.T) {
 	d, cs := newDB(t, session.Lifetime{MaxAge: time.Minute, AbsoluteMaxAge: time.Hour})
 	c := newClock()
-	tokenIssued, _, err := d.Issue(context.Background(), ada, c.Now())
+	tokenIssued, _, err := d.Issue(context.Background(), ada, session.Device{}, c.Now())
 	token := tokenIssued.Token
 	require.NoError(t, err)
 	cs.fail.Store(true)
@@ -237,11 +237,11 @@ func TestCleanup(t *testing.T) {
 	d, _ := newDB(t, session.Lifetime{MaxAge: time.Minute, AbsoluteMaxAge: time.Hour, UpdateAge: 0})
 	c := newClock()
 	ctx := context.Background()
-	oldIssued, _, err := d.Issue(ctx, ada, c.Now())
+	oldIssued, _, err := d.Issue(ctx, ada, session.Device{}, c.Now())
 	old := oldIssued.Token
 	require.NoError(t, err)
 	c.Add(50 * time.Second)
-	freshIssued, _, err := d.Issue(ctx, ada, c.Now())
+	freshIssued, _, err := d.Issue(ctx, ada, session.Device{}, c.Now())
 	fresh := freshIssued.Token
 	require.NoError(t, err)
 	c.Add(20 * time.Second)
@@ -275,7 +275,7 @@ func TestUpdateAgeCappedAtHalfMaxAge(t *testing.T) {
 	// update-age 1h with max-age 10s would never write; it is lowered to 5s.
 	d, cs := newDB(t, session.Lifetime{MaxAge: 10 * time.Second, AbsoluteMaxAge: time.Hour, UpdateAge: time.Hour})
 	c := newClock()
-	tokenIssued, _, err := d.Issue(context.Background(), ada, c.Now())
+	tokenIssued, _, err := d.Issue(context.Background(), ada, session.Device{}, c.Now())
 	token := tokenIssued.Token
 	require.NoError(t, err)
 	c.Add(6 * time.Second)
@@ -398,7 +398,7 @@ func BenchmarkDatabaseLoad(b *testing.B) {
 	d, err := session.NewDatabase(memory.New(), session.DefaultLifetime)
 	require.NoError(b, err)
 	now := time.Now()
-	tokenIssued, _, err := d.Issue(context.Background(), ada, now)
+	tokenIssued, _, err := d.Issue(context.Background(), ada, session.Device{}, now)
 	token := tokenIssued.Token
 	require.NoError(b, err)
 	for b.Loop() {
@@ -411,7 +411,7 @@ func TestReportedExpiryIsTheEnforcedOne(t *testing.T) {
 	c := newClock()
 	c.Add(700 * time.Millisecond) // off the whole second
 	ctx := context.Background()
-	tokenIssued, s, err := d.Issue(ctx, ada, c.Now())
+	tokenIssued, s, err := d.Issue(ctx, ada, session.Device{}, c.Now())
 	token := tokenIssued.Token
 	require.NoError(t, err)
 	assert.Equal(t, s.Wire().Expires, s.Expires, "the API's whole-second expiry is the real one")
@@ -440,7 +440,7 @@ func TestPeekDoesNotExtend(t *testing.T) {
 			c := newClock()
 			if strategy == "database" {
 				d, _ := newDB(t, l)
-				issued, _, err := d.Issue(context.Background(), ada, c.Now())
+				issued, _, err := d.Issue(context.Background(), ada, session.Device{}, c.Now())
 				require.NoError(t, err)
 				s, token = d, issued.Token
 			} else {

@@ -11,9 +11,10 @@ import (
 // record per session behind an opaque id; the jwt strategy signs the session
 // into the cookie itself. A Strategy is safe for concurrent use.
 type Strategy interface {
-	// Issue creates a brand-new session for u at now and returns the values
-	// for its cookies. It never reuses a value a client sent.
-	Issue(ctx context.Context, u wire.User, now time.Time) (Issued, Session, error)
+	// Issue creates a brand-new session for u on device d at now and
+	// returns the values for its cookies. It never reuses a value a client
+	// sent.
+	Issue(ctx context.Context, u wire.User, d Device, now time.Time) (Issued, Session, error)
 	// Load returns the session the token names as it stands after a read at
 	// now (rolling expiry moves Expires forward). found is false, with a nil
 	// error, for a token that is malformed, unknown, expired or revoked.
@@ -23,6 +24,16 @@ type Strategy interface {
 	Revoke(ctx context.Context, token string, now time.Time) error
 	// RevokeUser ends every session of the user.
 	RevokeUser(ctx context.Context, userID string, now time.Time) error
+}
+
+// Device describes where a session was signed in, for the user's list of
+// devices. Neither field is trusted for any decision.
+type Device struct {
+	// Addr is the client address.
+	Addr string
+	// UserAgent is the browser's User-Agent header (cut to
+	// store.MaxUserAgentLen).
+	UserAgent string
 }
 
 // Issued holds the cookie values of a new session.
@@ -52,6 +63,15 @@ type Peeker interface {
 	Peek(ctx context.Context, token string, now time.Time) (s Session, found bool, err error)
 }
 
+// Lister is implemented by strategies whose sessions can be listed and ended
+// one by one (the user's devices).
+type Lister interface {
+	// UserSessions returns the user's live sessions, newest first.
+	UserSessions(ctx context.Context, userID string, now time.Time) ([]Session, error)
+	// RevokeKey ends the session whose Key is key.
+	RevokeKey(ctx context.Context, key []byte, now time.Time) error
+}
+
 // Cleaner is implemented by strategies that keep state which needs pruning.
 type Cleaner interface {
 	// Cleanup removes what expired before now and returns how many records.
@@ -74,6 +94,13 @@ type Session struct {
 	// the database strategy, the session id for jwt); never a secret. Events
 	// about one session name it.
 	Key []byte
+	// ClientAddr is the address the session was signed in from, when the
+	// strategy read its record (database Load and listings, jwt refresh).
+	ClientAddr string
+	// UserAgent and LastSeen (its last activity as far as the store knows;
+	// it lags by less than the update age) are filled in by listings.
+	UserAgent string
+	LastSeen  time.Time
 }
 
 // Wire returns the JSON shape of the API: UTC, whole seconds (rounded down,

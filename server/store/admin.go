@@ -23,3 +23,9 @@ type UserAdmin interface {
 	// found=false for an unknown id and ErrInvalid for an empty id.
 	UpdateUser(ctx context.Context, u User) (found bool, err error)
 }
+
+// SessionCounter counts live sessions, for the active-sessions metric.
+type SessionCounter interface {
+	// CountSessions returns how many sessions are live at now.
+	CountSessions(ctx context.Context, now time.Time) (int64, error)
+}

@@ -15,3 +15,13 @@ var (
 	// string this package can read.
 	ErrBadHash = errors.New("unreadable password hash")
 )
+
+var (
+	// ErrDisabled is returned by Authenticate for a disabled account whose
+	// password was right (so the answer reveals nothing to a guesser).
+	ErrDisabled = errors.New("account disabled")
+	// ErrNotFound is returned for an unknown account id.
+	ErrNotFound = errors.New("no such account")
+	// ErrUnsupported is returned when the store cannot change accounts.
+	ErrUnsupported = errors.New("the store cannot change accounts")
+)

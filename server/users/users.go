@@ -96,6 +96,9 @@ func (s *Service) AuthenticateGated(ctx context.Context, email, password string,
 	if !found || !ok || tooLong || password == "" {
 		return store.User{}, ErrInvalidCredentials
 	}
+	if u.Disabled {
+		return store.User{}, ErrDisabled
+	}
 	return u, nil
 }
 

@@ -204,3 +204,43 @@ func TestAuthenticateRefusesOverlongPasswordWithMatchingPrefix(t *testing.T) {
 	_, err = s.Authenticate(ctx, "long@example.com", pw+"extra")
 	assert.ErrorIs(t, err, users.ErrInvalidCredentials)
 }
+
+func TestAccountChanges(t *testing.T) {
+	s := newService(t)
+	ctx := context.Background()
+	u, err := s.Create(ctx, users.NewAccount{Email: "c@example.com", Name: "C", Role: "user", Password: "first-password"})
+	require.NoError(t, err)
+
+	got, err := s.SetRole(ctx, u.ID, users.RoleAdmin)
+	require.NoError(t, err)
+	assert.Equal(t, users.RoleAdmin, got.Role)
+	_, err = s.SetRole(ctx, u.ID, "root")
+	assert.ErrorIs(t, err, users.ErrInvalidAccount)
+	_, err = s.SetRole(ctx, "nobody", users.RoleUser)
+	assert.ErrorIs(t, err, users.ErrNotFound)
+
+	_, err = s.SetDisabled(ctx, u.ID, true)
+	require.NoError(t, err)
+	_, err = s.Authenticate(ctx, "c@example.com", "first-password")
+	assert.ErrorIs(t, err, users.ErrDisabled, "a disabled account with the right password")
+	_, err = s.Authenticate(ctx, "c@example.com", "wrong-password")
+	assert.ErrorIs(t, err, users.ErrInvalidCredentials, "a wrong password says only that")
+	_, err = s.SetDisabled(ctx, u.ID, false)
+	require.NoError(t, err)
+
+	_, err = s.ChangePassword(ctx, u.ID, "wrong-password", "second-password", nil)
+	assert.ErrorIs(t, err, users.ErrInvalidCredentials)
+	_, err = s.ChangePassword(ctx, u.ID, "first-password", "short", nil)
+	assert.ErrorIs(t, err, users.ErrInvalidAccount)
+	_, err = s.ChangePassword(ctx, u.ID, "first-password", "second-password", nil)
+	require.NoError(t, err)
+	_, err = s.Authenticate(ctx, "c@example.com", "first-password")
+	assert.ErrorIs(t, err, users.ErrInvalidCredentials)
+	after, err := s.Authenticate(ctx, "c@example.com", "second-password")
+	require.NoError(t, err)
+	assert.Equal(t, users.RoleAdmin, after.Role, "the role stayed")
+
+	list, err := s.List(ctx)
+	require.NoError(t, err)
+	assert.Len(t, list, 1)
+}
