@@ -26,7 +26,9 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/policy"
+	"github.com/sessionguard/sessionguard/server/alert"
 	"github.com/sessionguard/sessionguard/server/auth"
+	"github.com/sessionguard/sessionguard/server/metrics"
 	"github.com/sessionguard/sessionguard/server/session"
 	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/server/store/cache"
@@ -87,6 +89,25 @@ func serve(ctx context.Context, c config, ready chan<- string, stderr io.Writer)
 	if err != nil {
 		return err
 	}
+	m := metrics.New()
+	if c.alertWebhook != "" {
+		sender, err := alert.New(alert.Config{
+			URL: c.alertWebhook, Events: splitList(c.alertEvents),
+			Errors: func(err error) { logger.Warn("alert not delivered", "error", err.Error()) },
+		})
+		if err != nil {
+			return err
+		}
+		defer func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			sender.Close(ctx)
+		}()
+		logger = slog.New(sender.Handler(logger.Handler()))
+		m.Counter("sessionguard_alerts_sent_total", "Alerts delivered to -alert-webhook.", func() float64 { s, _, _ := sender.Stats(); return float64(s) })
+		m.Counter("sessionguard_alerts_failed_total", "Alerts that failed every attempt.", func() float64 { _, f, _ := sender.Stats(); return float64(f) })
+		m.Counter("sessionguard_alerts_dropped_total", "Alerts dropped because the queue was full.", func() float64 { _, _, d := sender.Stats(); return float64(d) })
+	}
 	if c.strategy != "database" && c.strategy != "jwt" {
 		return fmt.Errorf("-strategy %q: want database or jwt", c.strategy)
 	}
@@ -143,18 +164,57 @@ func serve(ctx context.Context, c config, ready chan<- string, stderr io.Writer)
 	if err != nil {
 		return err
 	}
-	mgr := session.New(strategy, session.WithCookie(session.CookieConfig{Insecure: c.insecure}), session.WithLogger(logger))
+	opts := []session.Option{session.WithCookie(session.CookieConfig{Insecure: c.insecure}), session.WithLogger(logger)}
+	if ev, ok := st.(store.Events); ok {
+		opts = append(opts, session.WithEvents(ev))
+	}
+	mgr := session.New(strategy, opts...)
+	// Failure counts and the device-cookie key live in the store, so every
+	// instance sharing it applies the same limits.
+	counters, _ := st.(store.Counters)
+	var deviceKey []byte
+	if ks, ok := st.(store.Keys); ok {
+		candidate := make([]byte, 32)
+		_, _ = rand.Read(candidate)
+		if deviceKey, err = ks.Secret(ctx, "device-cookie-key", candidate); err != nil {
+			return fmt.Errorf("read the shared device-cookie key: %w", err)
+		}
+	}
+	// Without -metrics-addr, /metrics is on the main listener for loopback
+	// clients only.
+	metricsPath := ""
+	if c.metricsAddr == "" {
+		metricsPath = "/metrics"
+	}
 	srv, err := auth.New(auth.Config{
-		Sessions:  mgr,
-		Users:     accounts,
-		Policy:    pol,
-		Health:    st,
-		StaticDir: c.static,
-		MaxAge:    c.maxAge,
-		Logger:    logger,
+		Sessions:    mgr,
+		Users:       accounts,
+		Policy:      pol,
+		Health:      st,
+		StaticDir:   c.static,
+		MaxAge:      c.maxAge,
+		Logger:      logger,
+		Counters:    counters,
+		DeviceKey:   deviceKey,
+		Metrics:     m,
+		MetricsPath: metricsPath,
 	})
 	if err != nil {
 		return err
+	}
+
+	if sc, ok := st.(store.SessionCounter); ok {
+		m.ActiveSessions(func(ctx context.Context) (int64, error) { return sc.CountSessions(ctx, time.Now()) }, 15*time.Second)
+	}
+	if c.metricsAddr != "" {
+		mln, err := net.Listen("tcp", c.metricsAddr)
+		if err != nil {
+			return fmt.Errorf("-metrics-addr: %w", err)
+		}
+		ms := &http.Server{Handler: metricsMux(m), ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = ms.Serve(mln) }()
+		defer ms.Close()
+		logger.Info("metrics", "url", "http://"+mln.Addr().String()+"/metrics")
 	}
 
 	ln, err := net.Listen("tcp", c.addr)
@@ -170,6 +230,7 @@ func serve(ctx context.Context, c config, ready chan<- string, stderr io.Writer)
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	hs.RegisterOnShutdown(srv.Close) // end the live event streams, so shutdown does not wait for them
 	go mgr.RunCleanup(bg, time.Minute)
 
 	errc := make(chan error, 1)
@@ -190,6 +251,24 @@ func serve(ctx context.Context, c config, ready chan<- string, stderr io.Writer)
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}
+
+// metricsMux serves /metrics alone, for -metrics-addr.
+func metricsMux(m *metrics.Metrics) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	return mux
 }
 
 // newJWT builds the jwt strategy: keys from -jwt-key-file or <data>/keys

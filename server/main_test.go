@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -360,4 +362,40 @@ func TestJWTWithHS256KeyFile(t *testing.T) {
 		envMap(nil), nil, io.Discard, &stderr)
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr.String(), "shorter than 32 bytes")
+}
+
+func TestAlertWebhookAndMetricsListener(t *testing.T) {
+	got := make(chan string, 10)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- string(b)
+	}))
+	defer hook.Close()
+	mln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	metricsAddr := mln.Addr().String()
+	mln.Close()
+	addr := startServer(t, "-store", "memory", "-demo", "-alert-webhook", hook.URL, "-alert-events", "signin_rate_limited", "-metrics-addr", metricsAddr)
+	for range 6 {
+		resp, err := http.Post("http://"+addr+"/api/auth/signin", "application/json", strings.NewReader(`{"email":"user@example.com","password":"nope"}`))
+		require.NoError(t, err)
+		resp.Body.Close()
+	}
+	select {
+	case body := <-got:
+		assert.Contains(t, body, `"event":"signin_rate_limited"`)
+	case <-time.After(10 * time.Second):
+		t.Fatal("no alert reached the webhook")
+	}
+	resp, err := http.Get("http://" + metricsAddr + "/metrics")
+	require.NoError(t, err)
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Contains(t, string(b), `sessionguard_signins_total{outcome="failure"} 5`)
+	assert.Contains(t, string(b), `sessionguard_alerts_sent_total 1`)
+	resp, err = http.Get("http://" + addr + "/metrics")
+	require.NoError(t, err)
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.NotContains(t, string(b), "sessionguard_signins_total", "with -metrics-addr, not on the main listener")
 }

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/sessionguard/sessionguard/server/session"
 )
@@ -31,7 +32,24 @@ func (s *Server) session(w http.ResponseWriter, r *http.Request) (*session.Sessi
 	if l, ok := r.Context().Value(ctxKey{}).(*loaded); ok {
 		return l.s, l.err
 	}
+	return s.load(w, r)
+}
+
+// load reads the session through the Manager, timing it when there is a
+// cookie to look up.
+func (s *Server) load(w http.ResponseWriter, r *http.Request) (*session.Session, error) {
+	if s.cfg.Metrics == nil {
+		sess, err := s.cfg.Sessions.Load(w, r)
+		s.noteAddress(r.Context(), r, sess)
+		return sess, err
+	}
+	if _, err := r.Cookie(s.cfg.Sessions.CookieName()); err != nil {
+		return nil, nil
+	}
+	start := time.Now()
 	sess, err := s.cfg.Sessions.Load(w, r)
+	s.cfg.Metrics.Since("load", start)
+	s.noteAddress(r.Context(), r, sess)
 	return sess, err
 }
 
@@ -41,6 +59,6 @@ func (s *Server) withSession(w http.ResponseWriter, r *http.Request) (*http.Requ
 		return r, l
 	}
 	l := &loaded{}
-	l.s, l.err = s.cfg.Sessions.Load(w, r)
+	l.s, l.err = s.load(w, r)
 	return r.WithContext(context.WithValue(r.Context(), ctxKey{}, l)), l
 }

@@ -23,9 +23,15 @@ var (
 func (s *Server) getStatus(w http.ResponseWriter, r *http.Request) {
 	sess, err := s.session(w, r)
 	if err != nil || sess == nil {
+		if err != nil {
+			s.cfg.Metrics.StatusCheck("error")
+		} else {
+			s.cfg.Metrics.StatusCheck("anonymous")
+		}
 		writeRaw(w, http.StatusOK, statusNoSession)
 		return
 	}
+	s.cfg.Metrics.StatusCheck("signed_in")
 	w.Header()[wire.ExpiresHeader] = []string{sess.Wire().Expires.Format(wire.TimeFormat)}
 	setAccessExpires(w, sess)
 	writeRaw(w, http.StatusOK, statusOK)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -21,6 +22,7 @@ import (
 	"github.com/sessionguard/sessionguard/policy"
 	"github.com/sessionguard/sessionguard/policy/policytest"
 	"github.com/sessionguard/sessionguard/server/auth"
+	"github.com/sessionguard/sessionguard/server/metrics"
 	"github.com/sessionguard/sessionguard/server/session"
 	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/server/store/memory"
@@ -41,7 +43,15 @@ func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unloc
 // flakyStore wraps the memory store and can be switched off.
 type flakyStore struct {
 	*memory.Store
-	down atomic.Bool
+	down         atomic.Bool
+	countersDown atomic.Bool
+}
+
+func (f *flakyStore) Count(ctx context.Context, key string, now time.Time) (int64, time.Time, error) {
+	if f.down.Load() || f.countersDown.Load() {
+		return 0, time.Time{}, errDown
+	}
+	return f.Store.Count(ctx, key, now)
 }
 
 func (f *flakyStore) Revoked(ctx context.Context, userID string, iat, now time.Time, ids ...string) (bool, error) {
@@ -125,7 +135,26 @@ type env struct {
 // envOptions says how newEnv builds its server.
 type envOptions struct {
 	strategy string
+	store    *flakyStore // shared with another env; nil: a new one
 	edit     []func(*auth.Config)
+}
+
+// withLogger sends the server's logs to l.
+func withLogger(l *slog.Logger) option {
+	return func(o *envOptions) { o.edit = append(o.edit, func(c *auth.Config) { c.Logger = l }) }
+}
+
+// withMetrics counts into m and serves it at /metrics.
+func withMetrics(m *metrics.Metrics) option {
+	return func(o *envOptions) {
+		o.edit = append(o.edit, func(c *auth.Config) { c.Metrics, c.MetricsPath = m, "/metrics" })
+	}
+}
+
+// withSharedStore makes the server use another env's store, as a second
+// instance would.
+func withSharedStore(fs *flakyStore) option {
+	return func(o *envOptions) { o.store = fs }
 }
 
 type option func(*envOptions)
@@ -136,7 +165,15 @@ func newEnv(t *testing.T, opts ...option) *env {
 	t.Helper()
 	ctx := context.Background()
 	c := &clock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
-	fs := &flakyStore{Store: memory.New()}
+	eo := envOptions{strategy: "database"}
+	for _, o := range opts {
+		o(&eo)
+	}
+	fs := eo.store
+	shared := fs != nil
+	if !shared {
+		fs = &flakyStore{Store: memory.New()}
+	}
 	var err error
 	svc, err := users.New(ctx, fs, users.NewHasher(fastParams, 2), users.WithClock(c.Now))
 	require.NoError(t, err)
@@ -145,12 +182,9 @@ func newEnv(t *testing.T, opts ...option) *env {
 		{Email: "admin@example.com", Name: "Demo Admin", Role: "admin", Password: "admin-password"},
 		{Email: "html@example.com", Name: `<img src=x onerror=alert(1)></script>`, Role: "user", Password: "html-password"},
 	} {
-		_, err := svc.Create(ctx, a)
-		require.NoError(t, err)
-	}
-	eo := envOptions{strategy: "database"}
-	for _, o := range opts {
-		o(&eo)
+		if _, err := svc.Create(ctx, a); !shared {
+			require.NoError(t, err)
+		}
 	}
 	var strategy session.Strategy
 	switch eo.strategy {
@@ -163,7 +197,11 @@ func newEnv(t *testing.T, opts ...option) *env {
 		strategy, err = session.NewJWT(session.JWTConfig{Keys: keys, Store: fs, RefreshKey: []byte("0123456789abcdef0123456789abcdef"), Lifetime: session.DefaultLifetime})
 	}
 	require.NoError(t, err)
-	mgr := session.New(strategy, session.WithClock(c.Now))
+	mopts := []session.Option{session.WithClock(c.Now)}
+	if ev, ok := any(fs).(store.Events); ok {
+		mopts = append(mopts, session.WithEvents(ev))
+	}
+	mgr := session.New(strategy, mopts...)
 	pol, err := policy.New(policytest.DefaultPublic, policytest.DefaultAdmin)
 	require.NoError(t, err)
 
@@ -173,7 +211,8 @@ func newEnv(t *testing.T, opts ...option) *env {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, ".secret"), []byte("dotfile"), 0o600))
 	require.NoError(t, os.WriteFile(filepath.Join(filepath.Dir(dir), "outside.txt"), []byte("outside"), 0o600))
 
-	cfg := auth.Config{Sessions: mgr, Users: svc, Policy: pol, Health: fs, StaticDir: dir, MaxAge: 30 * time.Minute, Now: c.Now}
+	cfg := auth.Config{Sessions: mgr, Users: svc, Policy: pol, Health: fs, StaticDir: dir, MaxAge: 30 * time.Minute, Now: c.Now,
+		Counters: fs, DeviceKey: []byte("device-key-for-tests-0123456789ab")}
 	for _, edit := range eo.edit {
 		edit(&cfg)
 	}

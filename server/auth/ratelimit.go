@@ -1,112 +1,82 @@
 package auth
 
 import (
-	"math"
+	"context"
 	"net"
 	"net/http"
 	"net/netip"
-	"sync"
 	"time"
+
+	"github.com/sessionguard/sessionguard/server/store"
 )
 
-// Limit is a token bucket of failures: Burst failures at once, then one more
-// every 1/Rate seconds.
-type Limit struct {
-	Burst float64
-	// Per is how long the bucket takes to refill completely.
-	Per time.Duration
+// Backoff is a sign-in failure policy for one key (an account, a device, a
+// client address): the first Free failures cost nothing; from then on each
+// failure doubles the wait before the next try, from Base up to Max.
+// Failures are forgotten Window after the last one. Only failures count:
+// correct sign-ins never use a limit up.
+type Backoff struct {
+	Free   int
+	Base   time.Duration
+	Max    time.Duration
+	Window time.Duration
 }
 
-// Default limits. One account: 5 failures, then one every 3 minutes. One
-// client address: 100 failures, refilled over an hour, so an office behind
-// one address is not blocked by a few people mistyping. Only failures count:
-// correct sign-ins never use up either limit.
+// Default policies. One account: 5 failures, then 30 s, 1 min, 2 min … up
+// to 15 min between tries. One client address: 100 failures (an office
+// behind one address is not blocked by a few people mistyping; it allows at
+// least 100 failures an hour), then 1 min doubling up to an hour.
 var (
-	DefaultAccountLimit = Limit{Burst: 5, Per: 15 * time.Minute}
-	DefaultAddressLimit = Limit{Burst: 100, Per: time.Hour}
+	DefaultAccountBackoff = Backoff{Free: 5, Base: 30 * time.Second, Max: 15 * time.Minute, Window: time.Hour}
+	DefaultAddressBackoff = Backoff{Free: 100, Base: time.Minute, Max: time.Hour, Window: time.Hour}
 )
 
-// Limiter counts failed sign-ins per key. The zero value is not usable; build
-// one with NewLimiter. A Limiter is safe for concurrent use.
+// wait returns how long a key with n failures must wait after its last one.
+func (b Backoff) wait(n int64) time.Duration {
+	if n < int64(b.Free) {
+		return 0
+	}
+	d := b.Base
+	for i := int64(b.Free); i < n && d < b.Max; i++ {
+		d *= 2
+	}
+	return min(d, b.Max)
+}
+
+// Limiter applies a Backoff to failure counts kept in a store.Counters, so
+// every instance sharing the store sees the same counts. It is safe for
+// concurrent use.
 type Limiter struct {
-	limit Limit
-	rate  float64 // tokens per second
-	now   func() time.Time
-
-	mu      sync.Mutex
-	buckets map[string]*bucket
-	sweeps  time.Time
+	policy   Backoff
+	counters store.Counters
+	prefix   string
+	now      func() time.Time
 }
 
-type bucket struct {
-	tokens float64
-	at     time.Time
+// NewLimiter returns a Limiter for policy whose keys get prefix.
+func NewLimiter(policy Backoff, counters store.Counters, prefix string, now func() time.Time) *Limiter {
+	return &Limiter{policy: policy, counters: counters, prefix: prefix, now: now}
 }
 
-// NewLimiter returns a Limiter for l on the clock now.
-func NewLimiter(l Limit, now func() time.Time) *Limiter {
-	return &Limiter{limit: l, rate: l.Burst / l.Per.Seconds(), now: now, buckets: make(map[string]*bucket)}
-}
-
-// refill brings b up to date. Callers hold mu.
-func (l *Limiter) refill(b *bucket, now time.Time) {
-	if el := now.Sub(b.at).Seconds(); el > 0 {
-		b.tokens = math.Min(l.limit.Burst, b.tokens+el*l.rate)
-	}
-	b.at = now
-}
-
-// Check returns 0 when key may try again, or how long it must wait.
-func (l *Limiter) Check(key string) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b, ok := l.buckets[key]
-	if !ok {
-		return 0
-	}
+// Check returns 0 when key may try now, or how long it must wait.
+func (l *Limiter) Check(ctx context.Context, key string) (time.Duration, error) {
 	now := l.now()
-	l.refill(b, now)
-	if b.tokens >= 1 {
-		return 0
+	n, last, err := l.counters.Count(ctx, l.prefix+key, now)
+	if err != nil || n == 0 {
+		return 0, err
 	}
-	return time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
+	return max(0, last.Add(l.policy.wait(n)).Sub(now)), nil
 }
 
 // Fail records a failure of key.
-func (l *Limiter) Fail(key string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	b, ok := l.buckets[key]
-	if !ok {
-		b = &bucket{tokens: l.limit.Burst, at: now}
-		l.buckets[key] = b
-	}
-	l.refill(b, now)
-	b.tokens = math.Max(b.tokens-1, -l.limit.Burst) // at most one more refill of debt
-	l.sweep(now)
+func (l *Limiter) Fail(ctx context.Context, key string) error {
+	_, err := l.counters.Incr(ctx, l.prefix+key, l.policy.Window, l.now())
+	return err
 }
 
 // Reset forgets key's failures (after a correct sign-in of that account).
-func (l *Limiter) Reset(key string) {
-	l.mu.Lock()
-	delete(l.buckets, key)
-	l.mu.Unlock()
-}
-
-// sweep drops full buckets once a minute, so memory follows live failures
-// only. Callers hold mu.
-func (l *Limiter) sweep(now time.Time) {
-	if now.Sub(l.sweeps) < time.Minute {
-		return
-	}
-	l.sweeps = now
-	for k, b := range l.buckets {
-		l.refill(b, now)
-		if b.tokens >= l.limit.Burst {
-			delete(l.buckets, k)
-		}
-	}
+func (l *Limiter) Reset(ctx context.Context, key string) error {
+	return l.counters.ResetCounter(ctx, l.prefix+key)
 }
 
 // clientAddress returns the rate-limit key of the request's peer: the IP, or

@@ -1,9 +1,11 @@
 package auth_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -12,32 +14,114 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sessionguard/sessionguard/server/auth"
+	"github.com/sessionguard/sessionguard/server/store/memory"
 )
 
-func TestAccountLimit(t *testing.T) {
+func TestAccountBackoff(t *testing.T) {
 	forStrategies(t, func(t *testing.T, strategy string) {
 		e := newEnv(t, withStrategy(strategy))
 		c := e.client()
 		for i := range 5 {
 			assert.Equal(t, http.StatusUnauthorized, c.signIn("user@example.com", "wrong").StatusCode, "failure %d", i+1)
 		}
+		retryAfter := func(r *http.Response) int {
+			t.Helper()
+			require.Equal(t, http.StatusTooManyRequests, r.StatusCode)
+			n, err := strconv.Atoi(r.Header.Get("Retry-After"))
+			require.NoError(t, err)
+			return n
+		}
 		r := c.signIn("user@example.com", "wrong")
-		require.Equal(t, http.StatusTooManyRequests, r.StatusCode)
-		retry, err := strconv.Atoi(r.Header.Get("Retry-After"))
-		require.NoError(t, err)
-		assert.Equal(t, 180, retry, "one more try every three minutes")
-		assert.Contains(t, body(t, r), "try again in 180 seconds")
+		assert.Equal(t, 30, retryAfter(r), "five free failures, then 30 s")
+		assert.Contains(t, body(t, r), "try again in 30 seconds")
 		assert.Equal(t, http.StatusTooManyRequests, c.signIn("user@example.com", "user-password").StatusCode,
 			"while limited, even the right password waits")
-
-		assert.Equal(t, http.StatusOK, c.signIn("admin@example.com", "admin-password").StatusCode,
+		assert.Equal(t, http.StatusOK, e.client().signIn("admin@example.com", "admin-password").StatusCode,
 			"one account's limit never blocks another account")
 
-		e.clock.Add(180 * time.Second)
+		// Each further failure doubles the wait.
+		for _, want := range []int{60, 120, 240, 480, 900, 900} {
+			e.clock.Add(time.Duration(retryAfter(c.signIn("user@example.com", "wrong"))) * time.Second)
+			assert.Equal(t, http.StatusUnauthorized, c.signIn("user@example.com", "wrong").StatusCode)
+			assert.Equal(t, want, retryAfter(c.signIn("user@example.com", "wrong")), "capped at 15 minutes")
+		}
+		e.clock.Add(900 * time.Second)
 		assert.Equal(t, http.StatusOK, c.signIn("user@example.com", "user-password").StatusCode, "allowed again after Retry-After")
-		assert.Equal(t, http.StatusUnauthorized, c.signIn("user@example.com", "wrong").StatusCode,
-			"a correct sign-in resets the account's count")
 	})
+}
+
+func TestCorrectSignInResetsTheAccount(t *testing.T) {
+	e := newEnv(t)
+	for range 4 {
+		require.Equal(t, http.StatusUnauthorized, e.client().signIn("user@example.com", "wrong").StatusCode)
+	}
+	require.Equal(t, http.StatusOK, e.client().signIn("user@example.com", "user-password").StatusCode)
+	for i := range 5 {
+		assert.Equal(t, http.StatusUnauthorized, e.client().signIn("user@example.com", "wrong").StatusCode, "failure %d after the reset", i+1)
+	}
+}
+
+func TestKnownDeviceIsNotLockedOut(t *testing.T) {
+	forStrategies(t, func(t *testing.T, strategy string) {
+		e := newEnv(t, withStrategy(strategy))
+		owner := e.client()
+		r := owner.signIn("user@example.com", "user-password")
+		require.Equal(t, http.StatusOK, r.StatusCode)
+		var dev *http.Cookie
+		for _, ck := range r.Cookies() {
+			if ck.Name == auth.DeviceCookieName {
+				dev = ck
+			}
+		}
+		require.NotNil(t, dev, "a device cookie after a correct sign-in")
+		assert.True(t, dev.HttpOnly)
+		assert.True(t, dev.Secure)
+		assert.Equal(t, "/", dev.Path)
+		assert.Equal(t, http.SameSiteLaxMode, dev.SameSite)
+		require.Equal(t, http.StatusOK, owner.postJSON("/api/auth/signout", nil).StatusCode)
+
+		attacker := e.client()
+		for range 10 {
+			attacker.signIn("user@example.com", "guess")
+		}
+		assert.Equal(t, http.StatusTooManyRequests, attacker.signIn("user@example.com", "guess").StatusCode)
+		assert.Equal(t, http.StatusTooManyRequests, e.client().signIn("user@example.com", "user-password").StatusCode,
+			"an unknown device waits")
+		assert.Equal(t, http.StatusOK, owner.signIn("user@example.com", "user-password").StatusCode,
+			"the owner's known device still signs in")
+
+		forged := e.client()
+		forged.cookies[dev.Name] = &http.Cookie{Name: dev.Name, Value: strings.Split(dev.Value, ".")[0] + ".AAAAAAAAAAAAAAAAAAAAAA"}
+		assert.Equal(t, http.StatusTooManyRequests, forged.signIn("user@example.com", "user-password").StatusCode,
+			"a forged device proof is no proof")
+		stolen := e.client()
+		stolen.cookies[dev.Name] = dev
+		for range 5 {
+			stolen.signIn("user@example.com", "guess")
+		}
+		assert.Equal(t, http.StatusTooManyRequests, stolen.signIn("user@example.com", "guess").StatusCode,
+			"a known device has a limit of its own too")
+	})
+}
+
+func TestLimitsSharedAcrossInstances(t *testing.T) {
+	a := newEnv(t)
+	b := newEnv(t, withSharedStore(a.store))
+	for i := range 5 {
+		c := a
+		if i%2 == 1 {
+			c = b
+		}
+		require.Equal(t, http.StatusUnauthorized, c.client().signIn("user@example.com", "wrong").StatusCode)
+	}
+	assert.Equal(t, http.StatusTooManyRequests, b.client().signIn("user@example.com", "wrong").StatusCode,
+		"alternating instances does not reset the count")
+}
+
+func TestLimitStoreFailureFailsClosed(t *testing.T) {
+	e := newEnv(t)
+	e.store.countersDown.Store(true)
+	assert.Equal(t, http.StatusServiceUnavailable, e.client().signIn("user@example.com", "user-password").StatusCode)
 }
 
 func TestAddressLimit(t *testing.T) {
@@ -51,7 +135,8 @@ func TestAddressLimit(t *testing.T) {
 		r := c.signIn("user@example.com", "user-password")
 		assert.Equal(t, http.StatusTooManyRequests, r.StatusCode, "the 101st attempt within the hour waits")
 		assert.NotEmpty(t, r.Header.Get("Retry-After"))
-		e.clock.Add(36 * time.Second) // the bucket refills 100 per hour
+		assert.Equal(t, "60", r.Header.Get("Retry-After"), "then a minute, doubling")
+		e.clock.Add(60 * time.Second)
 		assert.Equal(t, http.StatusOK, c.signIn("user@example.com", "user-password").StatusCode)
 	})
 }
@@ -95,18 +180,27 @@ func TestParallelGuessesAreCappedByTheGate(t *testing.T) {
 	})
 }
 
-func TestLimiter(t *testing.T) {
+func TestBackoffWaits(t *testing.T) {
 	c := &clock{t: time.Unix(0, 0)}
-	l := auth.NewLimiter(auth.Limit{Burst: 2, Per: 10 * time.Second}, c.Now)
-	assert.Zero(t, l.Check("k"))
-	l.Fail("k")
-	assert.Zero(t, l.Check("k"))
-	l.Fail("k")
-	assert.Equal(t, 5*time.Second, l.Check("k"))
-	assert.Zero(t, l.Check("other"))
-	c.Add(5 * time.Second)
-	assert.Zero(t, l.Check("k"))
-	l.Fail("k")
-	l.Reset("k")
-	assert.Zero(t, l.Check("k"))
+	l := auth.NewLimiter(auth.Backoff{Free: 2, Base: time.Second, Max: 5 * time.Second, Window: time.Minute}, memory.New(), "k:", c.Now)
+	ctx := context.Background()
+	check := func() time.Duration {
+		d, err := l.Check(ctx, "x")
+		require.NoError(t, err)
+		return d
+	}
+	assert.Zero(t, check())
+	for _, want := range []time.Duration{0, time.Second, 2 * time.Second, 4 * time.Second, 5 * time.Second, 5 * time.Second} {
+		require.NoError(t, l.Fail(ctx, "x"))
+		assert.Equal(t, want, check())
+	}
+	c.Add(3 * time.Second)
+	assert.Equal(t, 2*time.Second, check(), "the wait runs from the last failure")
+	c.Add(time.Minute)
+	assert.Zero(t, check(), "forgotten after the window")
+	require.NoError(t, l.Fail(ctx, "x"))
+	assert.Zero(t, check(), "and counted from one again")
+	require.NoError(t, l.Fail(ctx, "x"))
+	require.NoError(t, l.Reset(ctx, "x"))
+	assert.Zero(t, check())
 }

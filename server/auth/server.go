@@ -6,18 +6,24 @@ package auth
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
 
 	"github.com/sessionguard/sessionguard/policy"
+	"github.com/sessionguard/sessionguard/server/metrics"
 	"github.com/sessionguard/sessionguard/server/session"
+	"github.com/sessionguard/sessionguard/server/store"
+	"github.com/sessionguard/sessionguard/server/store/memory"
 	"github.com/sessionguard/sessionguard/server/users"
 	"github.com/sessionguard/sessionguard/wire"
 )
@@ -37,9 +43,22 @@ type Config struct {
 	SignInPath string
 	// MaxAge is the idle lifetime reported by /api/auth/config.
 	MaxAge time.Duration
-	// AccountLimit and AddressLimit bound failed sign-ins; zero values take
-	// DefaultAccountLimit and DefaultAddressLimit.
-	AccountLimit, AddressLimit Limit
+	// Counters keeps sign-in failure counts; give the store, so that every
+	// instance shares them. Nil keeps them in this process only.
+	Counters store.Counters
+	// AccountBackoff and AddressBackoff bound failed sign-ins per account
+	// and per client address; zero values take DefaultAccountBackoff and
+	// DefaultAddressBackoff.
+	AccountBackoff, AddressBackoff Backoff
+	// DeviceKey signs device cookies (see device.go); every instance must
+	// use the same one (take it from store.Keys.Secret). Nil makes one per
+	// process, so device cookies fail after a restart.
+	DeviceKey []byte
+	// Metrics, when set, counts sign-ins, status checks, 429s and store
+	// latency; with MetricsPath it is also served there (to loopback
+	// clients only: put it on its own listener to expose it further).
+	Metrics     *metrics.Metrics
+	MetricsPath string
 	// Logger receives one line per request and every failure; nil discards.
 	Logger *slog.Logger
 	// Now is the clock; nil is time.Now.
@@ -53,10 +72,13 @@ type Server struct {
 	log        *slog.Logger
 	accounts   *Limiter
 	addresses  *Limiter
+	device     device
 	configJSON []byte
 	shell      *shell  // nil without StaticDir
 	static     *static // nil without StaticDir
 	cop        *http.CrossOriginProtection
+	hub        *hub // nil when the Manager publishes no events
+	addrs      addresses
 }
 
 // New checks cfg and builds the Server.
@@ -76,17 +98,25 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	if cfg.AccountLimit == (Limit{}) {
-		cfg.AccountLimit = DefaultAccountLimit
+	if cfg.AccountBackoff == (Backoff{}) {
+		cfg.AccountBackoff = DefaultAccountBackoff
 	}
-	if cfg.AddressLimit == (Limit{}) {
-		cfg.AddressLimit = DefaultAddressLimit
+	if cfg.AddressBackoff == (Backoff{}) {
+		cfg.AddressBackoff = DefaultAddressBackoff
+	}
+	if cfg.Counters == nil {
+		cfg.Counters = memory.New()
+	}
+	if len(cfg.DeviceKey) == 0 {
+		cfg.DeviceKey = make([]byte, 32)
+		_, _ = rand.Read(cfg.DeviceKey)
 	}
 	s := &Server{
 		cfg:       cfg,
 		log:       cfg.Logger,
-		accounts:  NewLimiter(cfg.AccountLimit, cfg.Now),
-		addresses: NewLimiter(cfg.AddressLimit, cfg.Now),
+		accounts:  NewLimiter(cfg.AccountBackoff, cfg.Counters, "signin-account:", cfg.Now),
+		addresses: NewLimiter(cfg.AddressBackoff, cfg.Counters, "signin-address:", cfg.Now),
+		device:    device{key: cfg.DeviceKey, insecure: cfg.Sessions.InsecureCookies()},
 		cop:       http.NewCrossOriginProtection(),
 	}
 	var err error
@@ -102,6 +132,9 @@ func New(cfg Config) (*Server, error) {
 	s.configJSON, err = json.Marshal(wc)
 	if err != nil {
 		return nil, err
+	}
+	if ev := cfg.Sessions.Events(); ev != nil {
+		s.hub = newHub(ev, cfg.Logger)
 	}
 	if cfg.StaticDir != "" {
 		if s.shell, err = loadShell(cfg.StaticDir, s.configJSON); err != nil {
@@ -147,19 +180,43 @@ func (s *Server) Mount(r *mux.Router) {
 	if s.cfg.Sessions.Refreshes() {
 		routes = append(routes, route{session.RefreshPath, []string{http.MethodPost}, s.refresh})
 	}
+	if s.hub != nil {
+		routes = append(routes, route{EventsPath, []string{http.MethodGet}, s.events})
+	}
 	if _, ok := s.cfg.Sessions.JWKS(); ok {
 		routes = append(routes, route{"/.well-known/jwks.json", []string{http.MethodGet, http.MethodHead}, s.jwks})
 	}
-	allowed := make(map[string]string, len(routes))
+	routes = append(routes,
+		route{"/api/auth/sessions", []string{http.MethodGet}, s.listSessions},
+		route{"/api/auth/sessions/revoke-others", []string{http.MethodPost}, s.revokeOthers},
+		route{"/api/auth/sessions/{handle}", []string{http.MethodDelete}, s.deleteSession},
+		route{"/api/auth/password", []string{http.MethodPost}, s.changePassword},
+		route{"/api/admin/users", []string{http.MethodGet}, s.listUsers},
+		route{"/api/admin/users/{id}", []string{http.MethodPatch}, s.patchUser},
+		route{"/api/admin/users/{id}/sessions", []string{http.MethodGet}, s.userSessions},
+		route{"/api/admin/users/{id}/sessions/{handle}", []string{http.MethodDelete}, s.deleteUserSession},
+	)
+	if s.cfg.Metrics != nil && s.cfg.MetricsPath != "" {
+		m := s.cfg.Metrics.Handler()
+		r.Handle(s.cfg.MetricsPath, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			if !isLoopback(req) {
+				notFound(w, req)
+				return
+			}
+			m.ServeHTTP(w, req)
+		})).Methods(http.MethodGet)
+	}
+	known := mux.NewRouter()
 	for _, rt := range routes {
 		r.HandleFunc(rt.path, rt.h).Methods(rt.methods...)
-		allowed[rt.path] = strings.Join(rt.methods, ", ")
+		known.Handle(rt.path, http.NotFoundHandler()).Name(strings.Join(rt.methods, ", "))
 	}
 	// Everything else under /api/ answers JSON: 405 for a known path with
 	// another method, 404 otherwise — never the app shell.
 	r.PathPrefix("/api/").HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if a, ok := allowed[req.URL.Path]; ok {
-			w.Header().Set("Allow", a)
+		var m mux.RouteMatch
+		if known.Match(req, &m) && m.Route != nil {
+			w.Header().Set("Allow", m.Route.GetName())
 			methodNotAllowed(w, req)
 			return
 		}
@@ -187,4 +244,14 @@ func notFound(w http.ResponseWriter, _ *http.Request) {
 
 func methodNotAllowed(w http.ResponseWriter, _ *http.Request) {
 	writeError(w, http.StatusMethodNotAllowed, "method not allowed")
+}
+
+// isLoopback reports whether the request comes from this machine.
+func isLoopback(r *http.Request) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
 }

@@ -29,24 +29,26 @@ func (e *rateLimited) Error() string { return "rate limited" }
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	form, err := readForm(w, r, "email", "password", "redirectUrl")
 	if err != nil {
+		s.cfg.Metrics.SignIn("bad_request")
 		s.failSignIn(w, r, err.(*errBody).code, err.Error())
 		return
 	}
 	email, password := form["email"], form["password"]
 	if email == "" || password == "" {
+		s.cfg.Metrics.SignIn("bad_request")
 		s.failSignIn(w, r, http.StatusBadRequest, "email and password are required")
 		return
 	}
-	account := "account:" + users.NormalizeEmail(email)
-	address := "address:" + clientAddress(r)
-	gate := func() error {
-		if wait := max(s.accounts.Check(account), s.addresses.Check(address)); wait > 0 {
-			return &rateLimited{wait}
-		}
-		return nil
-	}
-	if err := gate(); err != nil { // refuse before queueing for a hashing slot
-		s.rateLimited(w, r, err.(*rateLimited).wait)
+	normalized := users.NormalizeEmail(email)
+	account, knownDevice := s.accountKey(r, normalized)
+	address := clientAddress(r)
+	gate := s.limitGate(r, account, address)
+	var rl *rateLimited
+	if err := gate(); errors.As(err, &rl) { // refuse before queueing for a hashing slot
+		s.rateLimited(w, r, rl.wait)
+		return
+	} else if err != nil {
+		s.unavailable(w, r, "sign-in could not read its limits", err)
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), hashQueueTimeout)
@@ -54,31 +56,45 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	// The gate runs again once a hashing slot is free, so guesses that queued
 	// in parallel see the failures recorded meanwhile.
 	u, err := s.cfg.Users.AuthenticateGated(ctx, email, password, gate)
-	var rl *rateLimited
 	switch {
 	case errors.As(err, &rl):
 		s.rateLimited(w, r, rl.wait)
 		return
 	case errors.Is(err, users.ErrInvalidCredentials):
-		s.accounts.Fail(account)
-		s.addresses.Fail(address)
+		s.cfg.Metrics.SignIn("failure")
+		s.recordFailure(r, account, address)
 		s.log.LogAttrs(r.Context(), slog.LevelInfo, "sign-in failed", slog.String("event", "signin_failure"),
-			slog.String("email", users.NormalizeEmail(email)), slog.String("client", clientAddress(r)))
+			slog.String("email", normalized), slog.String("client", address), slog.Bool("known_device", knownDevice))
 		s.failSignIn(w, r, http.StatusUnauthorized, "invalid credentials")
 		return
+	case errors.Is(err, users.ErrDisabled):
+		s.cfg.Metrics.SignIn("disabled")
+		s.log.LogAttrs(r.Context(), slog.LevelWarn, "sign-in to a disabled account", slog.String("event", "signin_disabled"),
+			slog.String("email", normalized), slog.String("client", address))
+		s.failSignIn(w, r, http.StatusForbidden, "this account is disabled")
+		return
 	case err != nil:
-		s.log.LogAttrs(r.Context(), slog.LevelError, "sign-in could not check credentials", errAttr(err))
-		s.failSignIn(w, r, http.StatusServiceUnavailable, "sign-in is unavailable; try again shortly")
+		s.unavailable(w, r, "sign-in could not check credentials", err)
 		return
 	}
-	s.accounts.Reset(account)
+	if err := s.accounts.Reset(r.Context(), account); err != nil {
+		s.log.LogAttrs(r.Context(), slog.LevelWarn, "sign-in could not reset its limit", errAttr(err))
+	}
+	start := time.Now()
 	sess, err := s.cfg.Sessions.SignIn(w, r, wire.User{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role})
+	s.cfg.Metrics.Since("issue", start)
 	if err != nil {
+		s.cfg.Metrics.SignIn("error")
 		s.failSignIn(w, r, http.StatusServiceUnavailable, "sign-in is unavailable; try again shortly")
 		return
 	}
+	s.cfg.Metrics.SignIn("success")
+	newDevice := s.device.remember(w, r, normalized, s.cfg.Now())
 	s.log.LogAttrs(r.Context(), slog.LevelInfo, "signed in", slog.String("event", "signin_success"),
-		slog.String("user_id", u.ID), slog.String("client", clientAddress(r)))
+		slog.String("user_id", u.ID), slog.String("client", address), slog.Bool("new_device", newDevice))
+	if newDevice {
+		s.security(r.Context(), "new_device", u.ID, r, slog.String("device", deviceLabel(r.UserAgent())))
+	}
 	redirect := policy.SafeRedirect(form["redirectUrl"])
 	if isFormNavigation(r) {
 		seeOther(w, redirect)
@@ -92,7 +108,9 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 // buys a new access token and a new refresh token. A reused refresh token
 // ends its whole session.
 func (s *Server) refresh(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
 	sess, err := s.cfg.Sessions.Refresh(w, r)
+	s.cfg.Metrics.Since("refresh", start)
 	switch {
 	case errors.Is(err, session.ErrRefreshReused):
 		writeError(w, http.StatusUnauthorized, "refresh token reused; the session has been ended")
@@ -102,15 +120,65 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request) {
 		s.log.LogAttrs(r.Context(), slog.LevelError, "refresh failed", errAttr(err))
 		writeError(w, http.StatusServiceUnavailable, "session store unavailable; try again shortly")
 	default:
+		s.noteAddress(r.Context(), r, sess)
 		setAccessExpires(w, sess)
 		writeJSON(w, http.StatusOK, wire.RefreshResponse{Session: sess.Wire()})
 	}
+}
+
+// accountKey is the rate-limit key of a sign-in to email: the account, or
+// the account on this device when the device proves it signed in to it
+// before (device.go), so failures elsewhere cannot lock its owner out.
+func (s *Server) accountKey(r *http.Request, email string) (key string, knownDevice bool) {
+	if nonce := s.device.known(r, email); nonce != "" {
+		return email + " device:" + nonce, true
+	}
+	return email, false
+}
+
+// limitGate returns the check of both limits, for before and after the
+// wait for a hashing slot: a *rateLimited error, a store error, or nil.
+func (s *Server) limitGate(r *http.Request, account, address string) func() error {
+	return func() error {
+		wa, err := s.accounts.Check(r.Context(), account)
+		if err != nil {
+			return err
+		}
+		wb, err := s.addresses.Check(r.Context(), address)
+		if err != nil {
+			return err
+		}
+		if wait := max(wa, wb); wait > 0 {
+			return &rateLimited{wait}
+		}
+		return nil
+	}
+}
+
+// recordFailure counts a wrong password against both limits.
+func (s *Server) recordFailure(r *http.Request, account, address string) {
+	err1 := s.accounts.Fail(r.Context(), account)
+	err2 := s.addresses.Fail(r.Context(), address)
+	if err := errors.Join(err1, err2); err != nil {
+		s.log.LogAttrs(r.Context(), slog.LevelError, "could not record a sign-in failure", errAttr(err))
+	}
+}
+
+// unavailable logs err and answers 503.
+func (s *Server) unavailable(w http.ResponseWriter, r *http.Request, msg string, err error) {
+	s.cfg.Metrics.SignIn("error")
+	s.log.LogAttrs(r.Context(), slog.LevelError, msg, errAttr(err))
+	s.failSignIn(w, r, http.StatusServiceUnavailable, "sign-in is unavailable; try again shortly")
 }
 
 // rateLimited answers 429 with Retry-After in whole seconds.
 func (s *Server) rateLimited(w http.ResponseWriter, r *http.Request, wait time.Duration) {
 	secs := max(1, int(math.Ceil(wait.Seconds())))
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	s.cfg.Metrics.RateLimited(r.URL.Path)
+	if r.URL.Path == "/api/auth/signin" {
+		s.cfg.Metrics.SignIn("rate_limited")
+	}
 	s.log.LogAttrs(r.Context(), slog.LevelWarn, "sign-in rate limited", slog.String("event", "signin_rate_limited"),
 		slog.String("client", clientAddress(r)), slog.Int("retry_after", secs))
 	s.failSignIn(w, r, http.StatusTooManyRequests, "too many failed sign-in attempts; try again in "+strconv.Itoa(secs)+" seconds")
@@ -133,7 +201,10 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err.(*errBody).code, err.Error())
 		return
 	}
-	if err := s.cfg.Sessions.SignOut(w, r); err != nil {
+	start := time.Now()
+	err = s.cfg.Sessions.SignOut(w, r)
+	s.cfg.Metrics.Since("revoke", start)
+	if err != nil {
 		s.log.LogAttrs(r.Context(), slog.LevelError, "sign-out could not end the session", errAttr(err))
 		writeError(w, http.StatusServiceUnavailable, "could not end the session; try again shortly")
 		return

@@ -1,0 +1,193 @@
+package auth
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/sessionguard/sessionguard/policy"
+	"github.com/sessionguard/sessionguard/server/session"
+	"github.com/sessionguard/sessionguard/server/store"
+	"github.com/sessionguard/sessionguard/server/users"
+	"github.com/sessionguard/sessionguard/wire"
+)
+
+// userJSON is an account as the admin API shows it (never the hash).
+type userJSON struct {
+	ID        string `json:"id"`
+	Email     string `json:"email"`
+	Name      string `json:"name"`
+	Role      string `json:"role"`
+	Disabled  bool   `json:"disabled"`
+	CreatedAt string `json:"createdAt"`
+}
+
+func toUserJSON(u store.User) userJSON {
+	return userJSON{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, Disabled: u.Disabled,
+		CreatedAt: u.CreatedAt.UTC().Truncate(time.Second).Format(wire.TimeFormat)}
+}
+
+// admin returns the signed-in administrator, or answers 401/403/503 and
+// returns nil.
+func (s *Server) admin(w http.ResponseWriter, r *http.Request) *session.Session {
+	sess := s.signedIn(w, r)
+	if sess != nil && sess.User.Role != policy.RoleAdmin {
+		writeError(w, http.StatusForbidden, "this needs the admin role")
+		return nil
+	}
+	return sess
+}
+
+// listUsers answers GET /api/admin/users.
+func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
+	if s.admin(w, r) == nil {
+		return
+	}
+	list, err := s.cfg.Users.List(r.Context())
+	if err != nil {
+		s.storeFailure(w, r, "list accounts", err)
+		return
+	}
+	out := make([]userJSON, 0, len(list))
+	for _, u := range list {
+		out = append(out, toUserJSON(u))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"users": out})
+}
+
+// patchUser answers PATCH /api/admin/users/{id} {"role"?, "disabled"?}. A
+// change takes effect at once: the user's sessions end (their snapshots
+// carry the old role) and open pages hear "role-changed" or "revoked". The
+// last enabled administrator cannot be demoted or disabled (409).
+func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) {
+	me := s.admin(w, r)
+	if me == nil {
+		return
+	}
+	var in struct {
+		Role     *string `json:"role"`
+		Disabled *bool   `json:"disabled"`
+	}
+	if err := readJSON(w, r, &in); err != nil {
+		writeBodyError(w, err)
+		return
+	}
+	if in.Role == nil && in.Disabled == nil {
+		writeError(w, http.StatusBadRequest, "nothing to change: send role and/or disabled")
+		return
+	}
+	id := mux.Vars(r)["id"]
+	u, err := s.cfg.Users.ByID(r.Context(), id)
+	if errors.Is(err, users.ErrNotFound) {
+		writeError(w, http.StatusNotFound, "no such user")
+		return
+	} else if err != nil {
+		s.storeFailure(w, r, "read an account", err)
+		return
+	}
+	losesAdmin := u.Role == users.RoleAdmin && !u.Disabled &&
+		((in.Role != nil && *in.Role != users.RoleAdmin) || (in.Disabled != nil && *in.Disabled))
+	if losesAdmin {
+		if last, err := s.lastAdmin(r, u.ID); err != nil {
+			s.storeFailure(w, r, "count administrators", err)
+			return
+		} else if last {
+			writeError(w, http.StatusConflict, "that would leave no administrator")
+			return
+		}
+	}
+	if in.Role != nil && *in.Role != u.Role {
+		if u, err = s.cfg.Users.SetRole(r.Context(), id, *in.Role); err != nil {
+			s.userChangeFailed(w, r, err)
+			return
+		}
+		if err := s.cfg.Sessions.RoleChanged(r.Context(), id); err != nil {
+			s.storeFailure(w, r, "end sessions after a role change", err)
+			return
+		}
+		s.security(r.Context(), "role_changed", id, r, slog.String("role", u.Role), slog.String("by", me.User.ID))
+	}
+	if in.Disabled != nil && *in.Disabled != u.Disabled {
+		if u, err = s.cfg.Users.SetDisabled(r.Context(), id, *in.Disabled); err != nil {
+			s.userChangeFailed(w, r, err)
+			return
+		}
+		if u.Disabled {
+			if err := s.cfg.Sessions.RevokeUser(r.Context(), id); err != nil {
+				s.storeFailure(w, r, "end sessions of a disabled account", err)
+				return
+			}
+		}
+		s.security(r.Context(), "account_disabled", id, r, slog.Bool("disabled", u.Disabled), slog.String("by", me.User.ID))
+	}
+	writeJSON(w, http.StatusOK, toUserJSON(u))
+}
+
+func (s *Server) userChangeFailed(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, users.ErrInvalidAccount):
+		writeError(w, http.StatusBadRequest, err.Error())
+	case errors.Is(err, users.ErrNotFound):
+		writeError(w, http.StatusNotFound, "no such user")
+	default:
+		s.storeFailure(w, r, "change an account", err)
+	}
+}
+
+// lastAdmin reports whether id is the only enabled administrator.
+func (s *Server) lastAdmin(r *http.Request, id string) (bool, error) {
+	list, err := s.cfg.Users.List(r.Context())
+	if err != nil {
+		return false, err
+	}
+	for _, u := range list {
+		if u.ID != id && u.Role == users.RoleAdmin && !u.Disabled {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// userSessions answers GET /api/admin/users/{id}/sessions.
+func (s *Server) userSessions(w http.ResponseWriter, r *http.Request) {
+	me := s.admin(w, r)
+	if me == nil {
+		return
+	}
+	id := mux.Vars(r)["id"]
+	if _, err := s.cfg.Users.ByID(r.Context(), id); errors.Is(err, users.ErrNotFound) {
+		writeError(w, http.StatusNotFound, "no such user")
+		return
+	} else if err != nil {
+		s.storeFailure(w, r, "read an account", err)
+		return
+	}
+	list, err := s.cfg.Sessions.UserSessions(r.Context(), id)
+	if err != nil {
+		s.storeFailure(w, r, "list sessions", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"sessions": devicesJSON(list, me.Key)})
+}
+
+// deleteUserSession answers DELETE /api/admin/users/{id}/sessions/{handle}.
+func (s *Server) deleteUserSession(w http.ResponseWriter, r *http.Request) {
+	me := s.admin(w, r)
+	if me == nil {
+		return
+	}
+	v := mux.Vars(r)
+	found, err := s.cfg.Sessions.RevokeHandle(r.Context(), v["id"], v["handle"])
+	switch {
+	case err != nil:
+		s.storeFailure(w, r, "end a session", err)
+	case !found:
+		writeError(w, http.StatusNotFound, "no such session")
+	default:
+		s.security(r.Context(), "sessions_revoked", v["id"], r, slog.Int("count", 1), slog.String("by", me.User.ID))
+		writeJSON(w, http.StatusOK, map[string]any{"revoked": 1})
+	}
+}

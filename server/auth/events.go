@@ -1,0 +1,247 @@
+package auth
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/sessionguard/sessionguard/server/session"
+	"github.com/sessionguard/sessionguard/server/store"
+	"github.com/sessionguard/sessionguard/wire"
+)
+
+// EventsPath is the live event stream of the signed-in session.
+const EventsPath = "/api/auth/events"
+
+// Stream timing: a comment line keeps proxies from closing an idle stream,
+// and every heartbeat re-reads the session, so a change whose event was lost
+// (the store's connection dropped) still arrives within one heartbeat.
+const (
+	heartbeat    = 25 * time.Second
+	writeTimeout = 10 * time.Second
+	retryMillis  = 2000
+)
+
+// hub fans the store's events out to this process's open streams over one
+// store subscription. It is safe for concurrent use.
+type hub struct {
+	events store.Events
+	log    *slog.Logger
+
+	mu      sync.Mutex
+	streams map[*stream]struct{}
+	cancel  context.CancelFunc // of the running subscription; nil when none
+	closed  bool
+}
+
+// stream is one open event stream: one page of one session.
+type stream struct {
+	userID string
+	key    []byte
+	ch     chan store.Event
+	done   chan struct{} // closed when the hub closes
+}
+
+func newHub(e store.Events, log *slog.Logger) *hub {
+	return &hub{events: e, log: log, streams: make(map[*stream]struct{})}
+}
+
+// add registers st, subscribing to the store first if nothing is
+// subscribed yet.
+func (h *hub) add(st *stream) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return errHubClosed
+	}
+	if h.cancel == nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		ch, err := h.events.Subscribe(ctx)
+		if err != nil {
+			cancel()
+			return fmt.Errorf("subscribe to events: %w", err)
+		}
+		h.cancel = cancel
+		go h.run(ch)
+	}
+	h.streams[st] = struct{}{}
+	return nil
+}
+
+var errHubClosed = fmt.Errorf("server shutting down")
+
+func (h *hub) remove(st *stream) {
+	h.mu.Lock()
+	delete(h.streams, st)
+	h.mu.Unlock()
+}
+
+// run delivers events to the streams they concern. A stream that does not
+// keep up loses events (its heartbeat re-reads the session anyway).
+func (h *hub) run(ch <-chan store.Event) {
+	for e := range ch {
+		h.mu.Lock()
+		for st := range h.streams {
+			if st.userID != e.UserID || (len(e.SessionHash) > 0 && !bytes.Equal(e.SessionHash, st.key)) {
+				continue
+			}
+			select {
+			case st.ch <- e:
+			default:
+			}
+		}
+		h.mu.Unlock()
+	}
+	// The subscription ended (shutdown, or the backend gave up): the next
+	// stream subscribes again; the open ones end so their pages reconnect.
+	h.mu.Lock()
+	h.cancel = nil
+	for st := range h.streams {
+		close(st.done)
+		delete(h.streams, st)
+	}
+	h.mu.Unlock()
+}
+
+// close ends every stream and the subscription; later streams are refused.
+func (h *hub) close() {
+	h.mu.Lock()
+	h.closed = true
+	cancel := h.cancel
+	h.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+}
+
+// streamEvent is the data of one event on the stream.
+type streamEvent struct {
+	Type    string `json:"type"`
+	At      string `json:"at"`
+	Expires string `json:"expires,omitempty"`
+}
+
+// events answers GET /api/auth/events: a Server-Sent Events stream that
+// tells the page of its session's changes — "revoked" (signed out here or
+// elsewhere, or every session of the user ended), "expired", "role-changed",
+// "refreshed" (new tokens elsewhere) and "stale" (jwt: this stream's access
+// token expired; reconnect after refreshing). The stream reads the session
+// without extending it: background traffic never keeps a session alive.
+// 401 without a session, 503 when the store cannot be read or subscribed to.
+func (s *Server) events(w http.ResponseWriter, r *http.Request) {
+	sess, err := s.cfg.Sessions.Peek(r)
+	switch {
+	case err != nil:
+		writeError(w, http.StatusServiceUnavailable, "session store unavailable; try again shortly")
+		return
+	case sess == nil:
+		writeError(w, http.StatusUnauthorized, "not signed in")
+		return
+	}
+	st := &stream{userID: sess.User.ID, key: sess.Key, ch: make(chan store.Event, 8), done: make(chan struct{})}
+	if err := s.hub.add(st); err != nil {
+		s.log.LogAttrs(r.Context(), slog.LevelWarn, "event stream refused", errAttr(err))
+		writeError(w, http.StatusServiceUnavailable, "live events unavailable; try again shortly")
+		return
+	}
+	defer s.hub.remove(st)
+
+	rc := http.NewResponseController(w)
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h["Cache-Control"] = noStore
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	send := func(typ string, cur *session.Session) bool {
+		ev := streamEvent{Type: typ, At: s.cfg.Sessions.Now().UTC().Format(wire.TimeFormat)}
+		if cur != nil {
+			ev.Expires = cur.Wire().Expires.Format(wire.TimeFormat)
+		}
+		data, _ := json.Marshal(ev)
+		_ = rc.SetWriteDeadline(time.Now().Add(writeTimeout))
+		if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", typ, data); err != nil {
+			return false
+		}
+		return rc.Flush() == nil
+	}
+	_ = rc.SetWriteDeadline(time.Now().Add(writeTimeout))
+	if _, err := fmt.Fprintf(w, "retry: %d\n\n", retryMillis); err != nil || rc.Flush() != nil || !send("ready", sess) {
+		return
+	}
+
+	tick := time.NewTicker(heartbeat)
+	defer tick.Stop()
+	expiry := time.NewTimer(deadline(sess).Sub(s.cfg.Sessions.Now()))
+	defer expiry.Stop()
+	// recheck re-reads the session; it reports false when the stream ends.
+	recheck := func() bool {
+		now := s.cfg.Sessions.Now()
+		cur, err := s.cfg.Sessions.Peek(r)
+		switch {
+		case err != nil:
+			return true // the store is down: keep the stream, try again later
+		case cur == nil && !sess.AccessExpires.IsZero() && !now.Before(sess.AccessExpires):
+			send("stale", nil)
+			return false
+		case cur == nil && !now.Before(sess.Expires):
+			send("expired", nil)
+			return false
+		case cur == nil:
+			send("revoked", nil)
+			return false
+		}
+		sess = cur
+		expiry.Reset(deadline(sess).Sub(now))
+		return true
+	}
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-st.done:
+			return
+		case e := <-st.ch:
+			if e.Type == store.EventRevoked {
+				send(e.Type, nil)
+				return
+			}
+			if !send(e.Type, sess) {
+				return
+			}
+		case <-expiry.C:
+			if !recheck() {
+				return
+			}
+		case <-tick.C:
+			if !recheck() {
+				return
+			}
+			_ = rc.SetWriteDeadline(time.Now().Add(writeTimeout))
+			if _, err := fmt.Fprint(w, ": ping\n\n"); err != nil || rc.Flush() != nil {
+				return
+			}
+		}
+	}
+}
+
+// deadline is when the stream must look at the session again: its idle
+// expiry, or (jwt) its access token's, whichever is first.
+func deadline(s *session.Session) time.Time {
+	if !s.AccessExpires.IsZero() && s.AccessExpires.Before(s.Expires) {
+		return s.AccessExpires
+	}
+	return s.Expires
+}
+
+// Close ends the live event streams, so a graceful shutdown does not wait
+// for them; register it with http.Server.RegisterOnShutdown.
+func (s *Server) Close() {
+	if s.hub != nil {
+		s.hub.close()
+	}
+}

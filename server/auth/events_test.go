@@ -1,0 +1,149 @@
+package auth_test
+
+import (
+	"bufio"
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// sse is an open event stream read line by line.
+type sse struct {
+	t      *testing.T
+	resp   *http.Response
+	events chan [2]string // event type, data
+}
+
+// openEvents opens GET /api/auth/events with c's cookie.
+func (c *client) openEvents(t *testing.T) *sse {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	req, err := http.NewRequestWithContext(ctx, "GET", c.e.srv.URL+"/api/auth/events", nil)
+	require.NoError(t, err)
+	if ck := c.cookie(); ck != nil {
+		req.AddCookie(&http.Cookie{Name: ck.Name, Value: ck.Value})
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	s := &sse{t: t, resp: resp, events: make(chan [2]string, 16)}
+	if resp.StatusCode != http.StatusOK {
+		close(s.events)
+		return s
+	}
+	go func() {
+		defer close(s.events)
+		sc := bufio.NewScanner(resp.Body)
+		var typ, data string
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case strings.HasPrefix(line, "event: "):
+				typ = strings.TrimPrefix(line, "event: ")
+			case strings.HasPrefix(line, "data: "):
+				data = strings.TrimPrefix(line, "data: ")
+			case line == "" && typ != "":
+				s.events <- [2]string{typ, data}
+				typ, data = "", ""
+			}
+		}
+	}()
+	return s
+}
+
+// next waits (bounded) for the next event; "" when the stream ended.
+func (s *sse) next() (string, string) {
+	s.t.Helper()
+	select {
+	case ev, ok := <-s.events:
+		if !ok {
+			return "", ""
+		}
+		return ev[0], ev[1]
+	case <-time.After(10 * time.Second):
+		s.t.Fatal("no event within 10 s")
+		return "", ""
+	}
+}
+
+func TestEventsNeedASession(t *testing.T) {
+	forStrategies(t, func(t *testing.T, strategy string) {
+		e := newEnv(t, withStrategy(strategy))
+		s := e.client().openEvents(t)
+		assert.Equal(t, http.StatusUnauthorized, s.resp.StatusCode)
+	})
+}
+
+func TestEventsTellARevokedSession(t *testing.T) {
+	forStrategies(t, func(t *testing.T, strategy string) {
+		e := newEnv(t, withStrategy(strategy))
+		c := e.client()
+		require.Equal(t, http.StatusOK, c.signIn("user@example.com", "user-password").StatusCode)
+		other := e.client()
+		require.Equal(t, http.StatusOK, other.signIn("admin@example.com", "admin-password").StatusCode)
+
+		s := c.openEvents(t)
+		require.Equal(t, http.StatusOK, s.resp.StatusCode)
+		assert.Equal(t, "text/event-stream", s.resp.Header.Get("Content-Type"))
+		assert.Equal(t, "no-store", s.resp.Header.Get("Cache-Control"))
+		typ, data := s.next()
+		require.Equal(t, "ready", typ)
+		assert.Contains(t, data, `"expires":`)
+		otherStream := other.openEvents(t)
+		typ, _ = otherStream.next()
+		require.Equal(t, "ready", typ)
+
+		// The same session signs out from another tab (same cookie).
+		sameSession := e.client()
+		sameSession.cookies[c.cookie().Name] = c.cookie()
+		require.Equal(t, http.StatusOK, sameSession.postJSON("/api/auth/signout", nil).StatusCode)
+		typ, _ = s.next()
+		assert.Equal(t, "revoked", typ)
+		typ, _ = s.next()
+		assert.Equal(t, "", typ, "the stream ends after revoked")
+
+		// The other user's stream heard nothing; signing them out
+		// everywhere reaches it.
+		require.NoError(t, e.mgr.RevokeUser(context.Background(), otherUserID(t, e, "admin@example.com")))
+		typ, _ = otherStream.next()
+		assert.Equal(t, "revoked", typ)
+	})
+}
+
+func otherUserID(t *testing.T, e *env, email string) string {
+	u, found, err := e.store.UserByEmail(context.Background(), email)
+	require.NoError(t, err)
+	require.True(t, found)
+	return u.ID
+}
+
+func TestEventsTellARefreshElsewhere(t *testing.T) {
+	e := newEnv(t, withStrategy("jwt"))
+	c := e.client()
+	require.Equal(t, http.StatusOK, c.signIn("user@example.com", "user-password").StatusCode)
+	s := c.openEvents(t)
+	typ, _ := s.next()
+	require.Equal(t, "ready", typ)
+	require.Equal(t, http.StatusOK, c.refresh().StatusCode)
+	typ, data := s.next()
+	assert.Equal(t, "refreshed", typ)
+	assert.Contains(t, data, `"type":"refreshed"`)
+}
+
+func TestCloseEndsStreams(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	require.Equal(t, http.StatusOK, c.signIn("user@example.com", "user-password").StatusCode)
+	s := c.openEvents(t)
+	typ, _ := s.next()
+	require.Equal(t, "ready", typ)
+	e.auth.Close()
+	typ, _ = s.next()
+	assert.Equal(t, "", typ, "the stream ended for shutdown")
+	assert.Equal(t, http.StatusServiceUnavailable, c.openEvents(t).resp.StatusCode, "no new streams after Close")
+}

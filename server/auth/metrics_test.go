@@ -1,0 +1,74 @@
+package auth_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strconv"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sessionguard/sessionguard/server/metrics"
+)
+
+// metricValue reads one sample from the text format.
+func metricValue(t *testing.T, text, series string) float64 {
+	t.Helper()
+	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(series) + ` ([0-9.e+-]+)$`).FindStringSubmatch(text)
+	require.NotNil(t, m, "series %s missing", series)
+	v, err := strconv.ParseFloat(m[1], 64)
+	require.NoError(t, err)
+	return v
+}
+
+func TestMetrics(t *testing.T) {
+	m := metrics.New()
+	e := newEnv(t, withMetrics(m))
+	m.ActiveSessions(func(ctx context.Context) (int64, error) { return e.store.CountSessions(ctx, e.clock.Now()) }, 0)
+	c := e.client()
+	c.signIn("user@example.com", "wrong")
+	require.Equal(t, http.StatusOK, c.signIn("user@example.com", "user-password").StatusCode)
+	c.get("/api/get-session-status")
+	c.get("/api/get-session-status")
+	e.client().get("/api/get-session-status")
+	for range 6 {
+		e.client().signIn("admin@example.com", "wrong")
+	}
+	c.do("POST", "/api/auth/signin", jsonBody("{"), "Content-Type", "application/json")
+
+	r := c.get("/metrics")
+	require.Equal(t, http.StatusOK, r.StatusCode)
+	text := body(t, r)
+	assert.Equal(t, 1.0, metricValue(t, text, `sessionguard_signins_total{outcome="success"}`))
+	assert.Equal(t, 6.0, metricValue(t, text, `sessionguard_signins_total{outcome="failure"}`))
+	assert.Equal(t, 1.0, metricValue(t, text, `sessionguard_signins_total{outcome="rate_limited"}`))
+	assert.Equal(t, 1.0, metricValue(t, text, `sessionguard_signins_total{outcome="bad_request"}`))
+	assert.Equal(t, 2.0, metricValue(t, text, `sessionguard_status_checks_total{outcome="signed_in"}`))
+	assert.Equal(t, 1.0, metricValue(t, text, `sessionguard_status_checks_total{outcome="anonymous"}`))
+	assert.Equal(t, 1.0, metricValue(t, text, `sessionguard_rate_limited_total{endpoint="/api/auth/signin"}`))
+	assert.Equal(t, 1.0, metricValue(t, text, `sessionguard_active_sessions`))
+	assert.Equal(t, 2.0, metricValue(t, text, `sessionguard_session_store_seconds_count{op="load"}`), "only loads with a cookie")
+	assert.Equal(t, 1.0, metricValue(t, text, `sessionguard_session_store_seconds_count{op="issue"}`))
+
+	e.store.down.Store(true)
+	c.get("/api/get-session-status")
+	e.store.down.Store(false)
+	assert.Equal(t, 1.0, metricValue(t, body(t, c.get("/metrics")), `sessionguard_status_checks_total{outcome="error"}`))
+}
+
+func TestMetricsOnlyForLoopback(t *testing.T) {
+	m := metrics.New()
+	e := newEnv(t, withMetrics(m))
+	req := httptest.NewRequest("GET", "/metrics", nil)
+	req.RemoteAddr = "192.0.2.7:4242"
+	rec := httptest.NewRecorder()
+	e.auth.Handler().ServeHTTP(rec, req)
+	assert.Equal(t, http.StatusNotFound, rec.Code, "not served to other hosts on the main listener")
+	req.RemoteAddr = "[::1]:4242"
+	rec = httptest.NewRecorder()
+	e.auth.Handler().ServeHTTP(rec, req)
+	assert.Equal(t, http.StatusOK, rec.Code)
+}
