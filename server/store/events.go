@@ -34,10 +34,14 @@ const (
 // re-check the session when their stream reconnects).
 type Events interface {
 	// Publish sends e to every subscriber of every instance, this one
-	// included.
+	// included, and never waits for a slow one. An empty Type or UserID, or
+	// a SessionHash that is neither empty nor HashLen bytes, is ErrInvalid.
 	Publish(ctx context.Context, e Event) error
-	// Subscribe delivers events until ctx ends, then closes the channel. A
-	// subscriber that does not keep up loses events rather than blocking
-	// publishers. The error is for a subscription that could not start.
+	// Subscribe delivers the events published after it returns (no replay),
+	// one publisher's in order, until ctx ends; then it closes the channel
+	// after the events it still holds. Each subscription buffers between 64
+	// and 512 unread events; when it is full the newest are dropped for it
+	// alone. A done ctx gives an error wrapping ctx.Err() and a nil channel;
+	// other errors are for a subscription that could not start.
 	Subscribe(ctx context.Context) (<-chan Event, error)
 }
