@@ -12,9 +12,10 @@ import (
 )
 
 // This is the only file that imports syscall/js. browser implements
-// client.Browser (and the optional client.Broadcaster and client.Clock) on
-// the real page. JavaScript exceptions, which syscall/js turns into Go
-// panics, are caught where page code or the platform can throw.
+// client.Browser (and the optional client.Broadcaster, client.Locker,
+// client.Storage and client.Clock) on the real page. JavaScript exceptions,
+// which syscall/js turns into Go panics, are caught where page code or the
+// platform can throw.
 
 // stateKey is the member of history.state that holds the Client's index.
 const stateKey = "sgIndex"
@@ -22,18 +23,29 @@ const stateKey = "sgIndex"
 // channelName is the BroadcastChannel that tabs of one origin share.
 const channelName = "sessionguard"
 
+// lockTimeout bounds the wait for the refresh lock (navigator.locks): the
+// tab holding it gives it back after one request at most.
+const lockTimeout = 30 * time.Second
+
+// activityEvents are the user input that counts as activity (see
+// client.Client.Activity); they are listened to on window, in the capture
+// phase and passively.
+var activityEvents = []string{"pointerdown", "keydown", "wheel", "scroll", "touchstart"}
+
 type browser struct {
 	win, doc, history, location js.Value
 	object, json, array         js.Value
 	channel                     js.Value // a BroadcastChannel, or undefined
+	inbox                       chan client.Value
 	listeners                   []listener
 }
 
 // listener is one event listener the module added; close removes it.
 type listener struct {
-	target js.Value
-	event  string
-	fn     js.Func
+	target  js.Value
+	event   string
+	capture bool
+	fn      js.Func
 }
 
 func newBrowser() *browser {
@@ -65,7 +77,8 @@ func (b *browser) try(what string, f func()) (ok bool) {
 	return true
 }
 
-// listen routes the page's events to c.
+// listen routes the page's events to c. It may run before c boots: c
+// ignores what it cannot handle yet, but takes the refresh lock's messages.
 func (b *browser) listen(c *client.Client) {
 	b.on(b.win, "click", func(ev js.Value) {
 		ce := client.ClickEvent{
@@ -92,34 +105,71 @@ func (b *browser) listen(c *client.Client) {
 	})
 	b.on(b.doc, "visibilitychange", func(js.Value) {
 		if b.doc.Get("visibilityState").String() == "visible" {
+			c.Activity()
 			go c.Tick()
 		}
 	})
+	for _, event := range activityEvents {
+		b.onCapture(b.win, event, func(js.Value) { c.Activity() })
+	}
 	if b.channel.Type() == js.TypeObject {
+		// One goroutine handles the messages, in the order they came:
+		// a tab's new session must be known before its release of the
+		// refresh lock.
+		b.inbox = make(chan client.Value, 256)
+		go func(inbox <-chan client.Value) {
+			for m := range inbox {
+				c.HandleBroadcast(m)
+			}
+		}(b.inbox)
 		b.on(b.channel, "message", func(ev js.Value) {
-			go c.HandleBroadcast(wrap(ev.Get("data")))
+			select {
+			case b.inbox <- wrap(ev.Get("data")):
+			default: // hundreds behind: drop rather than block the page
+			}
 		})
 	}
 }
 
 func (b *browser) on(target js.Value, event string, f func(ev js.Value)) {
+	b.addListener(target, event, false, f)
+}
+
+// onCapture listens in the capture phase, passively (never preventing the
+// default action).
+func (b *browser) onCapture(target js.Value, event string, f func(ev js.Value)) {
+	b.addListener(target, event, true, f)
+}
+
+func (b *browser) addListener(target js.Value, event string, capture bool, f func(ev js.Value)) {
 	fn := js.FuncOf(func(_ js.Value, args []js.Value) any {
 		if len(args) > 0 {
 			b.try(event, func() { f(args[0]) })
 		}
 		return nil
 	})
-	target.Call("addEventListener", event, fn)
-	b.listeners = append(b.listeners, listener{target, event, fn})
+	if capture {
+		opts := b.object.New()
+		opts.Set("capture", true)
+		opts.Set("passive", true)
+		target.Call("addEventListener", event, fn, opts)
+	} else {
+		target.Call("addEventListener", event, fn)
+	}
+	b.listeners = append(b.listeners, listener{target, event, capture, fn})
 }
 
 // close removes the listeners and releases their functions.
 func (b *browser) close() {
 	for _, l := range b.listeners {
-		l.target.Call("removeEventListener", l.event, l.fn)
+		l.target.Call("removeEventListener", l.event, l.fn, l.capture)
 		l.fn.Release()
 	}
 	b.listeners = nil
+	if b.inbox != nil {
+		close(b.inbox)
+		b.inbox = nil
+	}
 	if b.channel.Type() == js.TypeObject {
 		b.channel.Call("close")
 	}
@@ -287,13 +337,98 @@ func (b *browser) Fetch(req client.Request) (*client.Response, error) {
 	return r, nil
 }
 
-func (b *browser) Broadcast(s *wire.Session) {
+func (b *browser) Broadcast(m client.Message) bool {
 	if b.channel.Type() != js.TypeObject {
-		return
+		return false
 	}
 	msg := b.object.New()
-	msg.Set("session", sessionJS(s))
-	b.try("postMessage", func() { b.channel.Call("postMessage", msg) })
+	if m.Lock != "" {
+		msg.Set("lock", m.Lock)
+		msg.Set("id", m.ID)
+	} else {
+		msg.Set("session", sessionJS(m.Session))
+		if !m.AccessExpires.IsZero() {
+			msg.Set("accessExpires", m.AccessExpires.UTC().Format(wire.TimeFormat))
+		}
+	}
+	return b.try("postMessage", func() { b.channel.Call("postMessage", msg) })
+}
+
+// WithLock holds the Web Lock name (navigator.locks.request) while f runs.
+// The lock is given back when the Promise that the callback returns
+// settles, which is after f, even if f panics.
+func (b *browser) WithLock(name string, f func()) error {
+	locks := b.win.Get("navigator").Get("locks")
+	if locks.Type() != js.TypeObject || locks.Get("request").Type() != js.TypeFunction {
+		return errors.ErrUnsupported
+	}
+	var cb js.Func
+	cb = js.FuncOf(func(js.Value, []js.Value) any {
+		var resolve js.Value
+		executor := js.FuncOf(func(_ js.Value, args []js.Value) any {
+			resolve = first(args)
+			return nil
+		})
+		p := b.win.Get("Promise").New(executor)
+		executor.Release()
+		go func() {
+			defer resolve.Invoke()
+			f()
+		}()
+		return p
+	})
+	defer cb.Release()
+	opts := b.object.New()
+	if as := b.win.Get("AbortSignal"); as.Type() == js.TypeFunction && as.Get("timeout").Type() == js.TypeFunction {
+		opts.Set("signal", as.Call("timeout", lockTimeout.Milliseconds()))
+	}
+	var req js.Value
+	if !b.try("navigator.locks.request", func() { req = locks.Call("request", name, opts, cb) }) {
+		return errors.New("navigator.locks.request refused")
+	}
+	_, err := await(req)
+	return err
+}
+
+// storage returns the page's localStorage, or false where the page may not
+// use it (it is missing, or reading it throws). Nothing is logged: a page
+// without storage is no error.
+func (b *browser) storage() (s js.Value, ok bool) {
+	ok = quiet(func() { s = b.win.Get("localStorage") })
+	return s, ok && s.Type() == js.TypeObject
+}
+
+// quiet runs f and reports whether it ran without a JavaScript exception,
+// which it does not log.
+func quiet(f func()) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	f()
+	return true
+}
+
+func (b *browser) GetItem(key string) (string, bool) {
+	var v js.Value
+	st, ok := b.storage()
+	if !ok || !quiet(func() { v = st.Call("getItem", key) }) || v.Type() != js.TypeString {
+		return "", false
+	}
+	return v.String(), true
+}
+
+func (b *browser) SetItem(key, value string) {
+	if st, ok := b.storage(); ok {
+		quiet(func() { st.Call("setItem", key, value) }) // full or blocked: the hint is only a hint
+	}
+}
+
+func (b *browser) RemoveItem(key string) {
+	if st, ok := b.storage(); ok {
+		quiet(func() { st.Call("removeItem", key) })
+	}
 }
 
 func (b *browser) Now() time.Time { return time.Now() }

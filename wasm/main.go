@@ -20,12 +20,14 @@ func main() {
 	boot := takeBoot()
 	b := newBrowser()
 	c := client.New(b, client.WithClock(b))
+	// Listen first: a renewal at boot may wait for the refresh lock of
+	// other tabs, which talk over the BroadcastChannel.
+	b.listen(c)
 	if err := c.Boot(); err != nil {
 		b.close()
 		boot.fail("sessionguard: " + err.Error())
 		return
 	}
-	b.listen(c)
 	boot.attach(c, b)
 	select {} // serve the page's events for as long as it lives
 }

@@ -68,7 +68,7 @@ func (c *Client) SignIn(email, password, redirectURL string) Result {
 	dest, _ := str(resp.Body, "redirectUrl")
 	dest = policy.SafeRedirect(dest)
 	c.effects.Lock()
-	c.setSession(s, true)
+	c.setSession(s, accessHeader(resp), true)
 	c.effects.Unlock()
 	<-c.navigate(navPush, dest, -1, true).done
 	return Result{OK: true, RedirectURL: dest, Status: 200}
@@ -96,7 +96,7 @@ func (c *Client) SignOut(redirectURL string) Result {
 	}
 	dest = policy.SafeRedirect(dest)
 	c.effects.Lock()
-	c.setSession(nil, true)
+	c.setSession(nil, time.Time{}, true)
 	c.effects.Unlock()
 	<-c.navigate(navPush, dest, -1, true).done
 	return Result{OK: true, RedirectURL: dest, Status: 200}

@@ -52,10 +52,48 @@ type Browser interface {
 }
 
 // Broadcaster is an optional ability of a Browser: telling the module in the
-// page's other tabs about a session the server confirmed (BroadcastChannel).
-// Those tabs call Client.HandleBroadcast with the message.
+// page's other tabs (BroadcastChannel) about a session the server confirmed,
+// and carrying the messages of the fallback refresh lock. Those tabs call
+// Client.HandleBroadcast with each message, in the order they arrive, one at
+// a time.
 type Broadcaster interface {
-	Broadcast(s *wire.Session)
+	// Broadcast posts m to the other tabs as a JSON object: a session
+	// message is {"session": {…}|null} plus "accessExpires" when known, a
+	// lock message {"lock": op, "id": id}. It reports whether there is a
+	// channel to post to.
+	Broadcast(m Message) bool
+}
+
+// Message is what the module tells the module in the page's other tabs.
+type Message struct {
+	// Session is the session the server confirmed (nil: signed out),
+	// unless Lock is set.
+	Session *wire.Session
+	// AccessExpires is when the access token in the shared cookie expires
+	// (jwt strategy); zero when unknown.
+	AccessExpires time.Time
+	// Lock ("claim", "held", "release") and ID (the sender's tab id) make
+	// a message of the refresh lock that stands in for navigator.locks.
+	Lock, ID string
+}
+
+// Locker is an optional ability of a Browser: the Web Locks API
+// (navigator.locks), shared by every tab of the origin.
+type Locker interface {
+	// WithLock waits until this tab holds the lock called name, runs f
+	// and releases the lock. It returns errors.ErrUnsupported at once,
+	// without running f, when the page has no Web Locks API, and another
+	// error when the lock could not be taken (f did not run).
+	WithLock(name string, f func()) error
+}
+
+// Storage is an optional ability of a Browser: the origin's localStorage,
+// shared by its tabs. Its methods do nothing (and GetItem finds nothing)
+// where the page may not use storage.
+type Storage interface {
+	GetItem(key string) (value string, found bool)
+	SetItem(key, value string)
+	RemoveItem(key string)
 }
 
 // Element is a DOM element.

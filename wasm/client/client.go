@@ -10,6 +10,7 @@
 package client
 
 import (
+	"math/rand/v2"
 	"strconv"
 	"sync"
 	"time"
@@ -66,11 +67,20 @@ type Client struct {
 	nextSub       int
 	tick          Timer
 	tickGen       uint64
+	// idGen counts changes of who is signed in (sign-in, sign-out), not
+	// of expiry times.
+	idGen uint64
+	jwt   jwtState
+
+	// chanLock is the refresh lock where the page has no navigator.locks;
+	// it has locks of its own.
+	chanLock chanLock
 }
 
 // New returns a Client for the page b. It does nothing until Boot.
 func New(b Browser, opts ...Option) *Client {
 	c := &Client{b: b, clock: realClock{}, timeout: defaultTimeout, subs: map[int]func(*wire.Session){}}
+	c.chanLock = chanLock{c: c, id: formatTabID(rand.Uint64())}
 	for _, o := range opts {
 		o(c)
 	}
@@ -81,7 +91,11 @@ func New(b Browser, opts ...Option) *Client {
 // server embeds in the page (or, when they are missing, from the API), then
 // renders the page and starts following the session's expiry. When the page
 // shows a path that needs a session and there is none, it goes to the
-// sign-in page. Boot must be called once; it blocks while it asks the API.
+// sign-in page. Under the jwt strategy, a page without a session whose
+// access token may merely have expired first tries one renewal (see
+// wantBootRenewal); when that brings the session back on the sign-in page,
+// Boot follows its callbackUrl. Boot must be called once; it blocks while it
+// asks the API.
 func (c *Client) Boot() error {
 	cfg, err := c.loadConfig()
 	if err != nil {
@@ -91,7 +105,7 @@ func (c *Client) Boot() error {
 	if err != nil {
 		return err
 	}
-	sess, err := c.loadSession()
+	sess, access, err := c.loadSession()
 	if err != nil {
 		return err
 	}
@@ -105,17 +119,34 @@ func (c *Client) Boot() error {
 	defer c.effects.Unlock()
 	c.mu.Lock()
 	c.pol, c.signIn, c.url = pol, signIn, loc.Target()
-	if sess != nil && !sess.Expires.After(c.clock.Now()) {
+	now := c.clock.Now()
+	if sess != nil && !sess.Expires.After(now) {
 		sess = nil
 	}
 	c.session = sess
+	c.jwt.configure(cfg)
+	c.jwt.setAccess(sess, access, true)
+	c.jwt.lastActive = now // loading the page is activity
 	idx, ok := c.b.HistoryIndex()
 	c.index, c.viewIndex = idx, idx
 	c.booted = true
 	c.scheduleTickLocked()
+	c.scheduleRenewalLocked()
+	jwt := c.jwt.on
 	c.mu.Unlock()
 	if !ok {
 		c.b.ReplaceState(idx, loc.Origin+loc.Target())
+	}
+	if jwt && sess == nil && c.wantBootRenewal(loc) {
+		// Renew outside c.effects: the renewal applies its answer.
+		c.effects.Unlock()
+		s, err := c.renew(time.Time{})
+		c.effects.Lock()
+		if cb := c.bootCallback(loc); err == nil && s != nil && cb != "" && c.followCallback() {
+			c.render()
+			c.navigate(navReplace, cb, -1, true) // finishes once Boot is done
+			return nil
+		}
 	}
 	c.render()
 	c.leaveProtectedView(true)
@@ -138,25 +169,35 @@ func (c *Client) loadConfig() (wire.Config, error) {
 	return DecodeConfig(resp.Body)
 }
 
-func (c *Client) loadSession() (*wire.Session, error) {
+// loadSession returns the initial session and, under the jwt strategy, when
+// its access token expires (zero when not told).
+func (c *Client) loadSession() (*wire.Session, time.Time, error) {
 	if v, found := c.b.Embedded(ElemSessionID); found {
 		if s, err := DecodeSession(v); err == nil {
-			return s, nil
+			if s == nil {
+				return nil, time.Time{}, nil
+			}
+			return s, c.embeddedAccessExpires(), nil
 		}
 	}
 	return c.fetchSession()
 }
 
-// fetchSession reads GET /api/session.
-func (c *Client) fetchSession() (*wire.Session, error) {
+// fetchSession reads GET /api/session, and the access expiry its
+// Sg-Access-Expires header tells (jwt strategy; zero when absent).
+func (c *Client) fetchSession() (*wire.Session, time.Time, error) {
 	resp, err := c.fetch(Request{Method: "GET", URL: PathSession})
 	if err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
 	if resp.Status != 200 {
-		return nil, wrap(ErrBadResponse, PathSession+" answered "+itoa(resp.Status))
+		return nil, time.Time{}, wrap(ErrBadResponse, PathSession+" answered "+itoa(resp.Status))
 	}
-	return DecodeSession(resp.Body)
+	s, err := DecodeSession(resp.Body)
+	if err != nil || s == nil {
+		return s, time.Time{}, err
+	}
+	return s, accessHeader(resp), nil
 }
 
 // fetch sends req with the Client's timeout. An answer whose body is not
@@ -228,20 +269,30 @@ func (c *Client) OnChange(fn func(*wire.Session)) (unsubscribe func()) {
 }
 
 // setSession makes s the session and, when that is a change, renders the
-// page, dispatches EventChange and calls the subscribers. It reports whether
-// the session changed. When broadcast is true a change is told to the
-// module in the page's other tabs. c.effects must be held.
-func (c *Client) setSession(s *wire.Session, broadcast bool) bool {
+// page, dispatches EventChange and calls the subscribers. exp, when not
+// zero, is when the access token expires (jwt strategy). It reports whether
+// the session changed. When broadcast is true a change of the session or of
+// the access expiry is told to the module in the page's other tabs.
+// c.effects must be held.
+func (c *Client) setSession(s *wire.Session, exp time.Time, broadcast bool) bool {
 	c.mu.Lock()
 	if s != nil && !s.Expires.After(c.clock.Now()) {
 		s = nil
 	}
 	changed := !sameSession(c.session, s)
+	newUser := !sameUser(c.session, s)
 	c.session = s
 	if changed {
 		c.sessGen++
 	}
+	if newUser {
+		c.idGen++
+	}
+	accessChanged := c.jwt.setAccess(s, exp, newUser)
 	c.scheduleTickLocked()
+	c.scheduleRenewalLocked()
+	msg := Message{Session: s, AccessExpires: c.jwt.accessExp}
+	jwt := c.jwt.on
 	subs := make([]func(*wire.Session), 0, len(c.subs))
 	for id := 0; id < c.nextSub; id++ {
 		if fn, ok := c.subs[id]; ok {
@@ -249,18 +300,20 @@ func (c *Client) setSession(s *wire.Session, broadcast bool) bool {
 		}
 	}
 	c.mu.Unlock()
-	if !changed {
-		return false
+	if changed {
+		c.render()
+		c.b.Dispatch(EventChange, s)
+		for _, fn := range subs {
+			fn(s)
+		}
+		if jwt {
+			c.writeHint(s)
+		}
 	}
-	c.render()
-	c.b.Dispatch(EventChange, s)
-	for _, fn := range subs {
-		fn(s)
+	if bc, ok := c.b.(Broadcaster); ok && broadcast && (changed || accessChanged) {
+		bc.Broadcast(msg)
 	}
-	if bc, ok := c.b.(Broadcaster); ok && broadcast {
-		bc.Broadcast(s)
-	}
-	return true
+	return changed
 }
 
 func sameSession(a, b *wire.Session) bool {
@@ -270,37 +323,77 @@ func sameSession(a, b *wire.Session) bool {
 	return a.User == b.User && a.Expires.Equal(b.Expires)
 }
 
-// HandleBroadcast takes a session that the module in another tab of the page
-// announced: {"session": {…} | null}. It blocks while it renders.
+// sameUser reports whether a and b are sessions of the same user (or both
+// none).
+func sameUser(a, b *wire.Session) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.User.ID == b.User.ID
+}
+
+// HandleBroadcast takes a message from the module in another tab of the
+// page (see Broadcaster): a session it announced, {"session": {…} | null}
+// with "accessExpires" under the jwt strategy, or a message of the refresh
+// lock, {"lock": op, "id": id}. Messages must be handled in the order they
+// arrive, one at a time. It blocks while it renders.
 func (c *Client) HandleBroadcast(msg Value) {
-	if !c.Ready() || msg == nil {
+	if msg == nil {
+		return
+	}
+	if op, ok := str(msg, "lock"); ok {
+		id, _ := str(msg, "id")
+		c.chanLock.handle(op, id)
+		return
+	}
+	if !c.Ready() {
 		return
 	}
 	s, err := DecodeSession(get(msg, "session"))
 	if err != nil {
 		return
 	}
+	var exp time.Time
+	if v, ok := str(msg, "accessExpires"); ok {
+		exp, _ = parseTime(v)
+	}
 	c.effects.Lock()
 	defer c.effects.Unlock()
-	c.setSession(s, false)
+	c.setSession(s, exp, false)
 	c.leaveProtectedView(false)
 }
 
 // Refresh reads the session from the server again (GET /api/session), as
-// after the page comes back from the back/forward cache. When the session
-// is gone and the page shows a path that needs one, it goes to the sign-in
-// page. On error the state is left as it was.
+// after the page comes back from the back/forward cache. Under the jwt
+// strategy, with a session (or the hint of one), it renews the access token
+// instead (POST refreshPath, under the refresh lock, adopting another tab's
+// renewal that completes meanwhile). When the session is gone and the page
+// shows a path that needs one, it goes to the sign-in page. On error the
+// state is left as it was.
 func (c *Client) Refresh() (*wire.Session, error) {
 	if !c.Ready() {
 		return nil, wrap(ErrBadResponse, "not booted")
 	}
-	s, err := c.fetchSession()
+	c.mu.Lock()
+	c.jwt.lastActive = c.clock.Now()
+	jwt, signedIn, before := c.jwt.on, c.session != nil, c.jwt.accessExp
+	c.mu.Unlock()
+	if alive, _ := c.hintAlive(); jwt && (signedIn || alive) {
+		if _, err := c.renew(before); err != nil {
+			return c.Session(), err
+		}
+		c.effects.Lock()
+		defer c.effects.Unlock()
+		c.leaveProtectedView(false)
+		return c.Session(), nil
+	}
+	s, exp, err := c.fetchSession()
 	if err != nil {
 		return c.Session(), err
 	}
 	c.effects.Lock()
 	defer c.effects.Unlock()
-	c.setSession(s, true)
+	c.setSession(s, exp, true)
 	c.leaveProtectedView(false)
 	return c.Session(), nil
 }

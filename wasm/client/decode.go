@@ -58,6 +58,11 @@ func DecodeConfig(v Value) (wire.Config, error) {
 	if n, ok := num(v, "maxAge"); ok {
 		cfg.MaxAge = int(n)
 	}
+	cfg.Strategy, _ = str(v, "strategy")
+	cfg.RefreshPath, _ = str(v, "refreshPath")
+	if n, ok := num(v, "accessMaxAge"); ok && n > 0 {
+		cfg.AccessMaxAge = int(n)
+	}
 	return cfg, nil
 }
 

@@ -14,6 +14,9 @@ var (
 	// ErrBadSession means a session's JSON does not have the contract's
 	// shape.
 	ErrBadSession = errors.New("malformed session")
+	// ErrLock means the refresh lock shared by the page's tabs could not
+	// be taken.
+	ErrLock = errors.New("refresh lock unavailable")
 	// ErrBadConfig means the configuration's JSON does not have the
 	// contract's shape.
 	ErrBadConfig = errors.New("malformed configuration")

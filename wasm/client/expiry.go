@@ -40,7 +40,7 @@ func (c *Client) onTick(gen uint64) {
 	s, now := c.session, c.clock.Now()
 	if !s.Expires.After(now) {
 		c.mu.Unlock()
-		c.setSession(nil, false)
+		c.setSession(nil, time.Time{}, false)
 		c.leaveProtectedView(false)
 		return
 	}

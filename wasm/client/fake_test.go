@@ -173,7 +173,11 @@ type event struct {
 }
 
 type fakeBrowser struct {
-	t *testing.T
+	t   *testing.T
+	ctx *fakeContext
+	// client receives the messages other tabs broadcast.
+	client *client.Client
+	inbox  chan client.Value
 
 	mu         sync.Mutex
 	entries    []entry
@@ -185,17 +189,49 @@ type fakeBrowser struct {
 	requests   []client.Request
 	handlers   map[string]func(client.Request) (*client.Response, error)
 	loads      []string
-	broadcasts []*wire.Session
+	broadcasts []*wire.Session // the sessions of the session messages
+	messages   []client.Message
 	scrolls    []string
 }
 
+// newFakeBrowser returns a tab at url in a browser context of its own.
 func newFakeBrowser(t *testing.T, url string) *fakeBrowser {
-	return &fakeBrowser{
+	return newFakeTab(t, newFakeContext(t), url)
+}
+
+// newFakeTab returns a tab at url in the browser context ctx.
+func newFakeTab(t *testing.T, ctx *fakeContext, url string) *fakeBrowser {
+	b := &fakeBrowser{
 		t:        t,
+		ctx:      ctx,
+		inbox:    make(chan client.Value, 1024),
 		entries:  []entry{{url: origin + url}},
 		embedded: map[string]string{},
 		handlers: map[string]func(client.Request) (*client.Response, error){},
 	}
+	ctx.mu.Lock()
+	ctx.tabs = append(ctx.tabs, b)
+	ctx.mu.Unlock()
+	go func() {
+		for v := range b.inbox {
+			b.mu.Lock()
+			c := b.client
+			b.mu.Unlock()
+			if c != nil {
+				c.HandleBroadcast(v)
+			}
+			ctx.delivered()
+		}
+	}()
+	t.Cleanup(func() { close(b.inbox) })
+	return b
+}
+
+// attach makes c the Client that receives the tab's messages.
+func (b *fakeBrowser) attach(c *client.Client) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.client = c
 }
 
 func (b *fakeBrowser) Location() client.Location {
@@ -320,10 +356,209 @@ func (b *fakeBrowser) Fetch(req client.Request) (*client.Response, error) {
 	return h(req)
 }
 
-func (b *fakeBrowser) Broadcast(s *wire.Session) {
+// Broadcast posts m to the other tabs, then records it: a test that sees
+// it recorded can wait for its delivery with settle.
+func (b *fakeBrowser) Broadcast(m client.Message) bool {
+	ok := b.ctx.post(b, m)
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.broadcasts = append(b.broadcasts, s)
+	b.messages = append(b.messages, m)
+	if m.Lock == "" {
+		b.broadcasts = append(b.broadcasts, m.Session)
+	}
+	return ok
+}
+
+func (b *fakeBrowser) WithLock(name string, f func()) error { return b.ctx.withLock(name, f) }
+
+func (b *fakeBrowser) GetItem(key string) (string, bool) {
+	b.ctx.mu.Lock()
+	defer b.ctx.mu.Unlock()
+	v, ok := b.ctx.storage[key]
+	return v, ok
+}
+
+func (b *fakeBrowser) SetItem(key, value string) {
+	b.ctx.mu.Lock()
+	defer b.ctx.mu.Unlock()
+	b.ctx.storage[key] = value
+}
+
+func (b *fakeBrowser) RemoveItem(key string) {
+	b.ctx.mu.Lock()
+	defer b.ctx.mu.Unlock()
+	delete(b.ctx.storage, key)
+}
+
+// lockMessages returns the lock messages the tab posted, as "op".
+func (b *fakeBrowser) lockMessages() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []string
+	for _, m := range b.messages {
+		if m.Lock != "" {
+			out = append(out, m.Lock)
+		}
+	}
+	return out
+}
+
+// noStorage is a tab whose page may not use localStorage: it hides the
+// fake's Storage methods.
+type noStorage struct{ client.Browser }
+
+func (n noStorage) Broadcast(m client.Message) bool {
+	return n.Browser.(client.Broadcaster).Broadcast(m)
+}
+
+func (n noStorage) WithLock(name string, f func()) error {
+	return n.Browser.(client.Locker).WithLock(name, f)
+}
+
+// ---- browser context ---------------------------------------------------
+
+// fakeContext is what the tabs of one browser profile share: the Web Locks,
+// the BroadcastChannel and localStorage.
+type fakeContext struct {
+	t *testing.T
+
+	mu      sync.Mutex
+	tabs    []*fakeBrowser
+	storage map[string]string
+	// noLocks makes WithLock report errors.ErrUnsupported, as a browser
+	// without navigator.locks; noChannel makes Broadcast find no channel.
+	noLocks, noChannel bool
+	// holding keeps messages back (in held) until release.
+	holding bool
+	held    []func()
+	// inFlight counts messages posted but not yet handled.
+	inFlight int
+	idle     *sync.Cond
+	locks    map[string]*sync.Mutex
+	waiting  int // tabs waiting for a lock now
+	holders  int // tabs holding a lock now
+	// maxHolders is the most tabs that held a lock at once.
+	maxHolders int
+}
+
+func newFakeContext(t *testing.T) *fakeContext {
+	ctx := &fakeContext{t: t, storage: map[string]string{}, locks: map[string]*sync.Mutex{}}
+	ctx.idle = sync.NewCond(&ctx.mu)
+	return ctx
+}
+
+// post delivers m to every other tab of the context, in order, each in its
+// own goroutine as a BroadcastChannel does.
+func (ctx *fakeContext) post(from *fakeBrowser, m client.Message) bool {
+	ctx.mu.Lock()
+	defer ctx.mu.Unlock()
+	if ctx.noChannel {
+		return false
+	}
+	v := messageValue(m)
+	for _, tab := range ctx.tabs {
+		if tab == from {
+			continue
+		}
+		ctx.inFlight++
+		deliver := func() { tab.inbox <- v }
+		if ctx.holding {
+			ctx.held = append(ctx.held, deliver)
+		} else {
+			deliver()
+		}
+	}
+	return true
+}
+
+func (ctx *fakeContext) delivered() {
+	ctx.mu.Lock()
+	defer ctx.mu.Unlock()
+	ctx.inFlight--
+	ctx.idle.Broadcast()
+}
+
+// waiters returns how many tabs wait for a lock.
+func (ctx *fakeContext) waiters() int {
+	ctx.mu.Lock()
+	defer ctx.mu.Unlock()
+	return ctx.waiting
+}
+
+// hold keeps the messages posted from now on back until release.
+func (ctx *fakeContext) hold() {
+	ctx.mu.Lock()
+	defer ctx.mu.Unlock()
+	ctx.holding = true
+}
+
+// release delivers the messages held back, and the later ones at once.
+func (ctx *fakeContext) release() {
+	ctx.mu.Lock()
+	defer ctx.mu.Unlock()
+	ctx.holding = false
+	for _, d := range ctx.held {
+		d()
+	}
+	ctx.held = nil
+}
+
+// settle waits until every message posted has been handled.
+func (ctx *fakeContext) settle() {
+	ctx.mu.Lock()
+	defer ctx.mu.Unlock()
+	for ctx.inFlight > 0 && !ctx.holding {
+		ctx.idle.Wait()
+	}
+}
+
+// withLock is navigator.locks.request: one holder per name at a time. The
+// lock passes on once the messages its holder posted are handled, as
+// usually happens in a browser (held-back messages excepted).
+func (ctx *fakeContext) withLock(name string, f func()) error {
+	ctx.mu.Lock()
+	if ctx.noLocks {
+		ctx.mu.Unlock()
+		return errors.ErrUnsupported
+	}
+	l := ctx.locks[name]
+	if l == nil {
+		l = &sync.Mutex{}
+		ctx.locks[name] = l
+	}
+	ctx.waiting++
+	ctx.mu.Unlock()
+	l.Lock()
+	defer l.Unlock()
+	ctx.mu.Lock()
+	ctx.waiting--
+	ctx.holders++
+	ctx.maxHolders = max(ctx.maxHolders, ctx.holders)
+	ctx.mu.Unlock()
+	f()
+	ctx.mu.Lock()
+	ctx.holders--
+	ctx.mu.Unlock()
+	ctx.settle()
+	return nil
+}
+
+// messageValue is m as the receiving tab's JSON.parse would give it.
+func messageValue(m client.Message) client.Value {
+	o := map[string]any{}
+	if m.Lock != "" {
+		o["lock"], o["id"] = m.Lock, m.ID
+	} else {
+		o["session"] = m.Session
+		if !m.AccessExpires.IsZero() {
+			o["accessExpires"] = m.AccessExpires.UTC().Format(wire.TimeFormat)
+		}
+	}
+	v, ok := parseJSON(mustJSON(o))
+	if !ok {
+		panic("bad message")
+	}
+	return v
 }
 
 // handle sets the answer for a path.
@@ -530,6 +765,11 @@ type setup struct {
 	session    *wire.Session
 	config     string
 	noEmbedded bool
+	ctx        *fakeContext
+	clock      *fakeClock
+	// access is the data-access-expires of the embedded session (jwt).
+	access    time.Time
+	noStorage bool
 }
 
 type option func(*setup)
@@ -539,6 +779,18 @@ func at(url string) option { return func(s *setup) { s.url = url } }
 func as(sess *wire.Session) option { return func(s *setup) { s.session = sess } }
 
 func withConfig(cfg string) option { return func(s *setup) { s.config = cfg } }
+
+// inContext opens the tab in ctx, beside the tabs already there.
+func inContext(ctx *fakeContext) option { return func(s *setup) { s.ctx = ctx } }
+
+// onClock gives the tab's Client the clock c (tabs of one test share one).
+func onClock(c *fakeClock) option { return func(s *setup) { s.clock = c } }
+
+// accessUntil embeds the access token's expiry with the session.
+func accessUntil(t time.Time) option { return func(s *setup) { s.access = t } }
+
+// withoutStorage makes a page that may not use localStorage.
+func withoutStorage() option { return func(s *setup) { s.noStorage = true } }
 
 func defaultConfig() string {
 	return mustJSON(wire.Config{
@@ -552,6 +804,7 @@ func defaultConfig() string {
 type harness struct {
 	t     *testing.T
 	b     *fakeBrowser
+	page  client.Browser // b, or b without storage
 	clock *fakeClock
 	c     *client.Client
 }
@@ -564,7 +817,13 @@ func newPage(t *testing.T, opts ...option) (*harness, setup) {
 	for _, o := range opts {
 		o(&s)
 	}
-	b := newFakeBrowser(t, s.url)
+	if s.ctx == nil {
+		s.ctx = newFakeContext(t)
+	}
+	if s.clock == nil {
+		s.clock = &fakeClock{now: t0}
+	}
+	b := newFakeTab(t, s.ctx, s.url)
 	if !s.noEmbedded {
 		b.embedded[client.ElemConfigID] = s.config
 		b.embedded[client.ElemSessionID] = "null"
@@ -589,7 +848,14 @@ func newPage(t *testing.T, opts ...option) (*harness, setup) {
 	b.add(nil, "SPAN", "id", "uid", "data-sg-text", "user.id")
 	b.add(nil, "SPAN", "id", "expires", "data-sg-text", "expires")
 	b.add(nil, "SPAN", "id", "countdown", "data-sg-countdown", "expires")
-	return &harness{t: t, b: b, clock: &fakeClock{now: t0}}, s
+	if !s.access.IsZero() {
+		b.add(nil, "SCRIPT", "id", client.ElemSessionID, client.AttrAccessExpires, s.access.Format(wire.TimeFormat))
+	}
+	h := &harness{t: t, b: b, page: b, clock: s.clock}
+	if s.noStorage {
+		h.page = noStorage{b}
+	}
+	return h, s
 }
 
 // start returns a booted Client on the demo page. The status endpoint
@@ -608,7 +874,8 @@ func start(t *testing.T, opts ...option) *harness {
 
 func (h *harness) boot() {
 	h.t.Helper()
-	h.c = client.New(h.b, client.WithClock(h.clock))
+	h.c = client.New(h.page, client.WithClock(h.clock))
+	h.b.attach(h.c)
 	require.NoError(h.t, h.c.Boot())
 }
 

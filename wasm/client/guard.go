@@ -2,6 +2,7 @@ package client
 
 import (
 	"strings"
+	"time"
 
 	"github.com/sessionguard/sessionguard/policy"
 	"github.com/sessionguard/sessionguard/wire"
@@ -34,8 +35,7 @@ type navigation struct {
 // starts while it is under way.
 type flight struct {
 	done chan struct{}
-	err  error  // set before done is closed
-	gen  uint64 // the session's generation when the check started
+	err  error // set before done is closed
 }
 
 // Goto navigates to target, a same-origin path with optional search and
@@ -175,6 +175,7 @@ func (c *Client) navigate(kind navKind, target string, to int, trusted bool) *na
 	c.navSeq++
 	n.id = c.navSeq
 	c.pendingSignIn = ""
+	c.jwt.lastActive = c.clock.Now() // a navigation is activity
 	if kind == navPop && to >= 0 {
 		c.index = to
 	}
@@ -191,7 +192,7 @@ func (c *Client) navigate(kind navKind, target string, to int, trusted bool) *na
 // there is none. c.mu must be held.
 func (c *Client) joinFlightLocked() *flight {
 	if c.flight == nil {
-		f := &flight{done: make(chan struct{}), gen: c.sessGen}
+		f := &flight{done: make(chan struct{})}
 		c.flight = f
 		go c.fly(f)
 	}
@@ -199,9 +200,14 @@ func (c *Client) joinFlightLocked() *flight {
 }
 
 // fly runs one status check and applies its answer to the session before
-// the navigations waiting on it decide.
+// the navigations waiting on it decide. Under the jwt strategy an access
+// token that is due (or expired) is renewed first; should that fail, the
+// check still decides.
 func (c *Client) fly(f *flight) {
-	f.err = c.checkStatus(f.gen)
+	if before, ok := c.preflight(); ok {
+		_, _ = c.renew(before)
+	}
+	f.err = c.checkStatus(true)
 	c.mu.Lock()
 	c.flight = nil
 	c.mu.Unlock()
@@ -214,7 +220,16 @@ func (c *Client) fly(f *flight) {
 // GET /api/session. Any failure is returned and changes nothing. An answer
 // is not applied when the session changed while it was under way (a sign-in
 // or sign-out that the request may have raced): it describes the old one.
-func (c *Client) checkStatus(gen uint64) error {
+//
+// Under the jwt strategy a 401 may only mean that the access token expired:
+// when the Client holds a session and renew is true, it renews (under the
+// refresh lock) and checks once more before it believes the 401. A failed
+// renewal is returned as the check's error (the guard fails closed).
+func (c *Client) checkStatus(renew bool) error {
+	c.mu.Lock()
+	gen, before := c.sessGen, c.jwt.accessExp
+	renew = renew && c.jwt.on && c.session != nil
+	c.mu.Unlock()
 	resp, err := c.fetch(Request{Method: "GET", URL: PathStatus})
 	if err != nil {
 		return err
@@ -224,36 +239,44 @@ func (c *Client) checkStatus(gen uint64) error {
 		return wrap(ErrBadResponse, PathStatus+" answered "+itoa(resp.Status))
 	}
 	if st == 401 {
-		c.applyStatus(gen, nil)
+		if renew {
+			s, err := c.renew(before)
+			if err != nil || s == nil {
+				return err // a refused renewal has signed out
+			}
+			return c.checkStatus(false)
+		}
+		c.applyStatus(gen, nil, time.Time{})
 		return nil
 	}
-	s := c.Session()
+	s, exp := c.Session(), accessHeader(resp)
 	if s == nil {
-		if s, err = c.fetchSession(); err != nil {
+		if s, exp, err = c.fetchSession(); err != nil {
 			return err
 		}
 		if s == nil {
 			return wrap(ErrBadResponse, "status 200 but no session")
 		}
-	} else if exp, err := parseTime(resp.Header[strings.ToLower(wire.ExpiresHeader)]); err == nil {
+	} else if t, err := parseTime(resp.Header[strings.ToLower(wire.ExpiresHeader)]); err == nil {
 		moved := *s
-		moved.Expires = exp
+		moved.Expires = t
 		s = &moved
 	}
-	c.applyStatus(gen, s)
+	c.applyStatus(gen, s, exp)
 	return nil
 }
 
-// applyStatus makes s the session unless the session changed since the
-// status check of generation gen started.
-func (c *Client) applyStatus(gen uint64, s *wire.Session) {
+// applyStatus makes s the session (exp: its access expiry, zero when not
+// told) unless the session changed since the status check of generation
+// gen started.
+func (c *Client) applyStatus(gen uint64, s *wire.Session, exp time.Time) {
 	c.effects.Lock()
 	defer c.effects.Unlock()
 	c.mu.Lock()
 	stale := c.sessGen != gen
 	c.mu.Unlock()
 	if !stale {
-		c.setSession(s, true)
+		c.setSession(s, exp, true)
 	}
 }
 

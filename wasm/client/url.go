@@ -64,3 +64,63 @@ func samePath(a, b string) bool {
 	cb, ok2 := policy.Clean(b)
 	return ok1 && ok2 && ca == cb
 }
+
+// queryValue returns the first value of key in a query string ("?a=1&b=2"),
+// decoded as a form value ('+' is a space, %XX a byte); ok is false when key
+// is missing or its value is badly escaped.
+func queryValue(search, key string) (string, bool) {
+	rest := strings.TrimPrefix(search, "?")
+	for rest != "" {
+		part := rest
+		if i := strings.IndexByte(rest, '&'); i >= 0 {
+			part, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = ""
+		}
+		k, v := part, ""
+		if i := strings.IndexByte(part, '='); i >= 0 {
+			k, v = part[:i], part[i+1:]
+		}
+		if dk, ok := formUnescape(k); ok && dk == key {
+			return formUnescape(v)
+		}
+	}
+	return "", false
+}
+
+func formUnescape(s string) (string, bool) {
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '+':
+			b.WriteByte(' ')
+		case '%':
+			if i+2 >= len(s) {
+				return "", false
+			}
+			hi, ok1 := unhex(s[i+1])
+			lo, ok2 := unhex(s[i+2])
+			if !ok1 || !ok2 {
+				return "", false
+			}
+			b.WriteByte(hi<<4 | lo)
+			i += 2
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String(), true
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}

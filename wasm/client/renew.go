@@ -1,0 +1,419 @@
+package client
+
+import (
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/sessionguard/sessionguard/policy"
+	"github.com/sessionguard/sessionguard/wire"
+)
+
+// Under the jwt strategy the session cookie holds a short-lived access token,
+// and POST refreshPath trades the refresh token (its own cookie) for the next
+// pair. The Client renews the access token by these rules:
+//
+//   - When: at accessExpires minus a margin (a fifth of the access token's
+//     lifetime, at least 1 s and at most half of it), if the tab is active.
+//   - Active: within the last access-token lifetime the user gave the tab
+//     input (Activity: pointerdown, keydown, wheel, scroll, touchstart, the
+//     tab becoming visible) or it made a guarded navigation; booting counts.
+//     An idle tab lets its access token expire. Its next activity renews at
+//     once, and a guarded navigation renews before its status check.
+//   - One tab at a time: a renewal holds the origin-wide lock LockName
+//     (navigator.locks; chanLock where that is missing). Holding it, a tab
+//     first looks whether another tab renewed since it decided to: a session
+//     message with a later accessExpires that is not yet due. It adopts that
+//     instead of asking the server. The renewing tab announces its result
+//     before it releases the lock, and the cookie jar holds the new refresh
+//     token before the lock is free, so no tab redeems a used one.
+//   - A status check that answers 401 while the Client holds a session
+//     renews (once) and checks again before it counts as signed out; a
+//     renewal the server refuses (401) signs out, and a view that needs a
+//     session goes to sign-in.
+
+// Names the Client uses in the page.
+const (
+	// LockName is the lock that serialises renewals across the page's tabs.
+	LockName = "sessionguard-refresh"
+	// HintKey is the localStorage item holding the idle expiry of the last
+	// jwt session this browser saw: while it lies ahead, a page without a
+	// session (its access token expired) tries one renewal at boot.
+	HintKey = "sessionguard:session-expires"
+	// bootRedirectKey holds when Boot last followed a callbackUrl after a
+	// renewal, so a server that keeps refusing cannot make a loop.
+	bootRedirectKey = "sessionguard:boot-redirect"
+	// AttrAccessExpires is the attribute of the sg-session element that
+	// tells when the access token expires.
+	AttrAccessExpires = "data-access-expires"
+	// DefaultRefreshPath is used when the configuration names no valid one.
+	DefaultRefreshPath  = "/api/auth/refresh"
+	defaultAccessMaxAge = 5 * time.Minute
+	bootRedirectGuard   = 10 * time.Second
+)
+
+// jwtState is what the Client knows of the jwt strategy's tokens; the zero
+// value is the database strategy, where none of it applies. c.mu guards it.
+type jwtState struct {
+	on   bool
+	path string        // the refresh endpoint
+	life time.Duration // an access token's lifetime
+	// accessExp is when the access token in the cookie expires; zero when
+	// unknown or signed out.
+	accessExp  time.Time
+	lastActive time.Time
+	// retryAt holds automatic renewals back after a failure.
+	retryAt time.Time
+	// stuck is an accessExp that a renewal did not move (the session's
+	// absolute cap): no automatic renewal for it.
+	stuck    time.Time
+	timer    Timer
+	timerGen uint64
+	renewal  *renewal // the renewal under way in this tab
+}
+
+// renewal is one renewal that every caller in the tab shares.
+type renewal struct {
+	done chan struct{}
+	s    *wire.Session // set before done is closed
+	err  error
+}
+
+func (j *jwtState) configure(cfg wire.Config) {
+	if cfg.Strategy != "jwt" {
+		return
+	}
+	j.on = true
+	j.path = cfg.RefreshPath
+	if !policy.IsSameOriginPath(j.path) {
+		j.path = DefaultRefreshPath
+	}
+	j.life = time.Duration(cfg.AccessMaxAge) * time.Second
+	if j.life <= 0 {
+		j.life = defaultAccessMaxAge
+	}
+}
+
+// margin is how long before the access token expires a renewal is due.
+func (j *jwtState) margin() time.Duration {
+	return min(max(j.life/5, time.Second), j.life/2)
+}
+
+// due reports whether the access token is known and due for renewal at now.
+func (j *jwtState) due(now time.Time) bool {
+	return !j.accessExp.IsZero() && !now.Before(j.accessExp.Add(-j.margin()))
+}
+
+// fresh reports whether the access token is known and not yet due.
+func (j *jwtState) fresh(now time.Time) bool {
+	return !j.accessExp.IsZero() && now.Before(j.accessExp.Add(-j.margin()))
+}
+
+func (j *jwtState) active(now time.Time) bool { return now.Sub(j.lastActive) < j.life }
+
+func (j *jwtState) retryDelay() time.Duration { return max(j.margin()/2, time.Second) }
+
+// setAccess records exp, the access expiry an answer told for session s
+// (zero: not told). Answers can arrive out of order, so only a later expiry
+// replaces the one known, unless the user changed. It reports whether the
+// known expiry changed.
+func (j *jwtState) setAccess(s *wire.Session, exp time.Time, newUser bool) bool {
+	old := j.accessExp
+	switch {
+	case s == nil:
+		j.accessExp = time.Time{}
+	case !j.on || exp.IsZero():
+	case newUser || exp.After(j.accessExp):
+		j.accessExp = exp
+	}
+	if j.accessExp.Equal(old) {
+		return false
+	}
+	j.retryAt = time.Time{}
+	return true
+}
+
+// accessHeader reads the Sg-Access-Expires header; zero when absent or bad.
+func accessHeader(resp *Response) time.Time {
+	t, err := parseTime(resp.Header[strings.ToLower(wire.AccessExpiresHeader)])
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+// embeddedAccessExpires reads data-access-expires of the sg-session element.
+func (c *Client) embeddedAccessExpires() time.Time {
+	for _, el := range c.b.Query("[" + AttrAccessExpires + "]") {
+		if id, _ := el.Attr("id"); id != ElemSessionID {
+			continue
+		}
+		v, _ := el.Attr(AttrAccessExpires)
+		if t, err := parseTime(v); err == nil {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+// AccessExpires returns when the access token in the session cookie expires
+// (jwt strategy), or the zero time when that is unknown or there is none.
+func (c *Client) AccessExpires() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.jwt.accessExp
+}
+
+// Activity records that the user is using the tab (input, or the tab
+// becoming visible). Under the jwt strategy it starts a renewal when one is
+// due, at once after an idle spell that let the access token expire. It
+// returns at once.
+func (c *Client) Activity() {
+	c.mu.Lock()
+	c.jwt.lastActive = c.clock.Now()
+	before, ok := c.autoRenewLocked()
+	c.mu.Unlock()
+	if ok {
+		go c.autoRenew(before)
+	}
+}
+
+// autoRenewLocked reports whether an automatic renewal should start now, and
+// the access expiry it starts from. c.mu must be held.
+func (c *Client) autoRenewLocked() (before time.Time, ok bool) {
+	j := &c.jwt
+	now := c.clock.Now()
+	if !j.on || !c.booted || c.session == nil || j.renewal != nil || !j.due(now) || !j.active(now) ||
+		now.Before(j.retryAt) || j.accessExp.Equal(j.stuck) {
+		return time.Time{}, false
+	}
+	return j.accessExp, true
+}
+
+// scheduleRenewalLocked (re)starts the timer of the next automatic renewal.
+// c.mu must be held.
+func (c *Client) scheduleRenewalLocked() {
+	j := &c.jwt
+	if j.timer != nil {
+		j.timer.Stop()
+		j.timer = nil
+	}
+	j.timerGen++
+	if !j.on || !c.booted || c.session == nil || j.accessExp.IsZero() || j.accessExp.Equal(j.stuck) {
+		return
+	}
+	at := j.accessExp.Add(-j.margin())
+	if at.Before(j.retryAt) {
+		at = j.retryAt
+	}
+	gen := j.timerGen
+	j.timer = c.clock.AfterFunc(max(at.Sub(c.clock.Now()), 0), func() { c.onRenewalTimer(gen) })
+}
+
+// onRenewalTimer renews if the tab is active; an idle tab waits for its
+// next Activity.
+func (c *Client) onRenewalTimer(gen uint64) {
+	c.mu.Lock()
+	if gen != c.jwt.timerGen {
+		c.mu.Unlock()
+		return
+	}
+	c.jwt.timer = nil
+	before, ok := c.autoRenewLocked()
+	c.mu.Unlock()
+	if ok {
+		go c.autoRenew(before)
+	}
+}
+
+// autoRenew renews and, when the server refused, leaves a view that needs a
+// session for the sign-in page.
+func (c *Client) autoRenew(before time.Time) {
+	if s, err := c.renew(before); err == nil && s == nil {
+		c.effects.Lock()
+		c.leaveProtectedView(false)
+		c.effects.Unlock()
+	}
+}
+
+// renew renews the access token: one renewal per tab at a time (callers
+// join the one under way) and one per origin (under the refresh lock).
+// before is the access expiry the caller knew when it decided to renew: when
+// the lock is ours and a later one that is not yet due has arrived from
+// another tab, that renewal is adopted and the server not asked. It returns
+// the session afterwards: nil when the server refused (401). On error
+// (network, lock, unexpected answer) the state is left as it was and
+// automatic renewals pause for a moment. It blocks.
+func (c *Client) renew(before time.Time) (*wire.Session, error) {
+	c.mu.Lock()
+	if r := c.jwt.renewal; r != nil {
+		c.mu.Unlock()
+		<-r.done
+		return r.s, r.err
+	}
+	r := &renewal{done: make(chan struct{})}
+	c.jwt.renewal = r
+	c.mu.Unlock()
+	if err := c.withLock(func() { r.s, r.err = c.renewLocked(before) }); err != nil {
+		r.s, r.err = c.Session(), err
+	}
+	c.mu.Lock()
+	c.jwt.renewal = nil
+	if r.err != nil {
+		c.jwt.retryAt = c.clock.Now().Add(c.jwt.retryDelay())
+		c.scheduleRenewalLocked()
+	}
+	c.mu.Unlock()
+	close(r.done)
+	return r.s, r.err
+}
+
+// withLock runs f under the refresh lock: navigator.locks where the page has
+// it, else the lock over the BroadcastChannel.
+func (c *Client) withLock(f func()) error {
+	if l, ok := c.b.(Locker); ok {
+		err := l.WithLock(LockName, f)
+		if !errors.Is(err, errors.ErrUnsupported) {
+			if err != nil {
+				return wrap(ErrLock, err.Error())
+			}
+			return nil
+		}
+	}
+	c.chanLock.run(f)
+	return nil
+}
+
+// renewLocked adopts another tab's renewal or asks the server, and applies
+// the answer. It runs under the refresh lock, so the other tabs hear of the
+// result before any of them takes the lock.
+func (c *Client) renewLocked(before time.Time) (*wire.Session, error) {
+	c.mu.Lock()
+	if s := c.session; s != nil && c.jwt.accessExp.After(before) && c.jwt.fresh(c.clock.Now()) {
+		c.mu.Unlock()
+		return s, nil
+	}
+	gen, path, prev := c.idGen, c.jwt.path, c.jwt.accessExp
+	c.mu.Unlock()
+	resp, err := c.fetch(Request{Method: "POST", URL: path})
+	switch {
+	case resp == nil:
+		return c.Session(), err
+	case resp.Status == 401:
+		c.applyRenewal(gen, nil, time.Time{}, prev)
+		return c.Session(), nil
+	case resp.Status != 200:
+		return c.Session(), wrap(ErrBadResponse, path+" answered "+itoa(resp.Status))
+	case err != nil:
+		return c.Session(), err
+	}
+	s, err := DecodeSession(get(resp.Body, "session"))
+	if err != nil || s == nil {
+		return c.Session(), wrap(ErrBadResponse, path+" answered no session")
+	}
+	c.applyRenewal(gen, s, accessHeader(resp), prev)
+	return c.Session(), nil
+}
+
+// applyRenewal makes the renewal's answer the session and tells the other
+// tabs, unless the user changed (a sign-in or sign-out) while it was under
+// way. prev is the access expiry before the renewal.
+func (c *Client) applyRenewal(gen uint64, s *wire.Session, exp, prev time.Time) {
+	c.effects.Lock()
+	defer c.effects.Unlock()
+	c.mu.Lock()
+	stale := c.idGen != gen
+	if !stale && s != nil && !exp.After(prev) {
+		c.jwt.stuck = prev // renewing again would not help
+	}
+	c.mu.Unlock()
+	if stale {
+		return
+	}
+	c.setSession(s, exp, true)
+	if s == nil {
+		c.writeHint(nil) // also when there was no session to change
+	}
+}
+
+// preflight reports whether a status check must wait for a renewal first:
+// the access token is due (or expired) while the Client holds a session.
+func (c *Client) preflight() (before time.Time, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	j := &c.jwt
+	if !j.on || c.session == nil || !j.due(c.clock.Now()) || j.accessExp.Equal(j.stuck) {
+		return time.Time{}, false
+	}
+	return j.accessExp, true
+}
+
+// hintAlive reports whether the session hint says a jwt session may still
+// be alive; ok is false when the page has no storage.
+func (c *Client) hintAlive() (alive, ok bool) {
+	st, ok := c.b.(Storage)
+	if !ok {
+		return false, false
+	}
+	v, found := st.GetItem(HintKey)
+	if !found {
+		return false, true
+	}
+	t, err := parseTime(v)
+	return err == nil && t.After(c.clock.Now()), true
+}
+
+// writeHint keeps the session hint in line with the session s.
+func (c *Client) writeHint(s *wire.Session) {
+	st, ok := c.b.(Storage)
+	switch {
+	case !ok:
+	case s == nil:
+		st.RemoveItem(HintKey)
+	default:
+		st.SetItem(HintKey, s.Expires.UTC().Format(wire.TimeFormat))
+	}
+}
+
+// wantBootRenewal reports whether Boot, under the jwt strategy and without
+// a session, should try one renewal: when the session hint says a session
+// may still be alive or, in a page without storage, when the page is the
+// sign-in page with a callbackUrl (where the server sends a full page load
+// whose access token has expired). Asking without either would cost every
+// anonymous visitor a refused request.
+func (c *Client) wantBootRenewal(loc Location) bool {
+	if alive, ok := c.hintAlive(); ok {
+		return alive
+	}
+	return c.bootCallback(loc) != ""
+}
+
+// bootCallback returns the safe callbackUrl of the sign-in page, or "".
+func (c *Client) bootCallback(loc Location) string {
+	if !c.isSignInPath(loc.Path) {
+		return ""
+	}
+	cb, ok := queryValue(loc.Search, "callbackUrl")
+	if !ok || !policy.IsSafeRedirect(cb) {
+		return ""
+	}
+	return cb
+}
+
+// followCallback reports whether Boot may follow the callbackUrl after its
+// renewal: not when it did so moments ago (a server that keeps sending the
+// page back must not make a loop). c.effects must be held.
+func (c *Client) followCallback() bool {
+	st, ok := c.b.(Storage)
+	if !ok {
+		return true
+	}
+	now := c.clock.Now()
+	if v, found := st.GetItem(bootRedirectKey); found {
+		if t, err := parseTime(v); err == nil && now.Sub(t) < bootRedirectGuard && !t.After(now) {
+			return false
+		}
+	}
+	st.SetItem(bootRedirectKey, now.UTC().Format(time.RFC3339Nano))
+	return true
+}
