@@ -18,6 +18,14 @@
 // so the hot read is a prepared statement; a DSN with
 // default_query_exec_mode=simple_protocol suits a transaction-pooling
 // PgBouncer instead.
+//
+// Events between instances (store.Events) travel by LISTEN/NOTIFY on the
+// channel "<schema>.events", as JSON of under 8000 bytes: Publish is a
+// NOTIFY through the pool, and each Store listens on one connection of its
+// own, outside the pool, which it replaces when it drops (see Subscribe).
+// LISTEN needs a server session of its own, which a transaction-pooling
+// PgBouncer does not keep: behind one, notifications do not arrive (pages
+// still learn of changes at their event stream's heartbeat).
 package postgres
 
 import (
@@ -34,6 +42,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/sessionguard/sessionguard/server/store"
+	"github.com/sessionguard/sessionguard/server/store/internal/relay"
 )
 
 // migrateTimeout bounds Open's migration, including the wait for another
@@ -48,6 +57,8 @@ type Store struct {
 	timeout time.Duration
 	q       queries
 	incrs   atomic.Uint64 // calls of Incr, for its sweeps
+	channel string        // of LISTEN/NOTIFY, for Events
+	events  *relay.Relay
 }
 
 var _ store.Store = (*Store)(nil)
@@ -81,7 +92,9 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		pool.Close()
 		return nil, wrap(mctx, "open", err)
 	}
-	return &Store{pool: pool, schema: o.schema, timeout: o.timeout, q: newQueries(o.schema)}, nil
+	s := &Store{pool: pool, schema: o.schema, timeout: o.timeout, q: newQueries(o.schema), channel: channelName(o.schema)}
+	s.events = relay.New(s.listen, o.timeout)
+	return s, nil
 }
 
 // Schema returns the name of the schema that holds the store's tables.
@@ -97,9 +110,10 @@ func (s *Store) Ping(ctx context.Context) error {
 	})
 }
 
-// Close closes the pool's connections; it waits for calls in flight. It
-// always returns nil.
+// Close ends the subscriptions to events and closes the pool's connections;
+// it waits for calls in flight. It always returns nil.
 func (s *Store) Close() error {
+	s.events.Close()
 	s.pool.Close()
 	return nil
 }

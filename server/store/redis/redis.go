@@ -47,6 +47,11 @@
 // find through an index, so Redis Cluster would need every key in one slot
 // (a prefix with a hash tag, such as "{sg}:") and is not wired.
 //
+// Events between instances (store.Events) travel by pub/sub on the channel
+// "<prefix>events:<database number>" (not a key), as JSON: Publish is a
+// PUBLISH, and each Store subscribes on one connection of its own (see
+// Subscribe).
+//
 // # Timeouts
 //
 // Every call is bounded by the query timeout (WithQueryTimeout) on top of the
@@ -69,6 +74,7 @@ import (
 	"github.com/redis/go-redis/v9/maintnotifications"
 
 	"github.com/sessionguard/sessionguard/server/store"
+	"github.com/sessionguard/sessionguard/server/store/internal/relay"
 )
 
 // sweepBatch is how many records one run of the sweep script looks at.
@@ -83,6 +89,9 @@ type Store struct {
 	grace   time.Duration
 	k       keys
 	sc      scripts
+	channel string // of pub/sub, for Events
+	events  *relay.Relay
+	pubsub  *goredis.PubSub // used by listen alone
 }
 
 var _ store.Store = (*Store)(nil)
@@ -123,7 +132,9 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		grace:   o.grace,
 		k:       newKeys(o.prefix),
 		sc:      newScripts(),
+		channel: channelName(o.prefix, cfg.DB),
 	}
+	s.events = relay.New(s.listen, o.timeout)
 	err = s.do(ctx, "open: ping", func(ctx context.Context) error {
 		return s.client.Ping(ctx).Err()
 	})
@@ -147,8 +158,10 @@ func (s *Store) Ping(ctx context.Context) error {
 	})
 }
 
-// Close closes the client's connections. It returns the client's error.
+// Close ends the subscriptions to events and closes the client's
+// connections. It returns the client's error.
 func (s *Store) Close() error {
+	s.events.Close()
 	if err := s.client.Close(); err != nil {
 		return fmt.Errorf("redis: close: %w", err)
 	}
