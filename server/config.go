@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/server/alert"
+	"github.com/sessionguard/sessionguard/server/store/postgres"
+	"github.com/sessionguard/sessionguard/server/store/redis"
 )
 
 // config is everything the flags and SG_* variables say.
@@ -19,6 +21,8 @@ type config struct {
 	strategy       string
 	store          string
 	storeURL       string
+	storeSchema    string
+	storePrefix    string
 	maxAge         time.Duration
 	absoluteMaxAge time.Duration
 	updateAge      time.Duration
@@ -43,6 +47,8 @@ func storeFlags(fs *flag.FlagSet, c *config) {
 	fs.StringVar(&c.data, "data", "./data", "directory for the embedded store (SQLite file) and generated keys")
 	fs.StringVar(&c.store, "store", "sqlite", "store backend: sqlite, memory, postgres or redis")
 	fs.StringVar(&c.storeURL, "store-url", "", "DSN for the postgres or redis store")
+	fs.StringVar(&c.storeSchema, "store-schema", postgres.DefaultSchema, "postgres: schema that holds the tables, created if missing; one per deployment sharing a database")
+	fs.StringVar(&c.storePrefix, "store-prefix", redis.DefaultPrefix, "redis: prefix of every key and of the events channel; one per deployment sharing a server")
 }
 
 func serveFlags(name string, c *config) *flag.FlagSet {

@@ -323,7 +323,7 @@ func openStore(ctx context.Context, c config) (store.Store, error) {
 		if c.storeURL == "" {
 			return nil, errors.New("-store postgres needs -store-url")
 		}
-		s, err := postgres.Open(ctx, c.storeURL)
+		s, err := postgres.Open(ctx, c.storeURL, postgres.WithSchema(c.storeSchema))
 		if err != nil {
 			return nil, err
 		}
@@ -335,7 +335,7 @@ func openStore(ctx context.Context, c config) (store.Store, error) {
 		// A session's key outlives its stored idle expiry by the update
 		// age: the database strategy extends sessions in memory between
 		// writes.
-		s, err := redis.Open(ctx, c.storeURL, redis.WithExpiryGrace(c.updateAge))
+		s, err := redis.Open(ctx, c.storeURL, redis.WithPrefix(c.storePrefix), redis.WithExpiryGrace(c.updateAge))
 		if err != nil {
 			return nil, err
 		}
