@@ -93,6 +93,7 @@ func TestQueryPlans(t *testing.T) {
 		{"delete user sessions", s.q.deleteUserSessions, []any{"alice"}, "sessions_user_id"},
 		{"list user sessions", s.q.userSessions, []any{"alice", now}, "sessions_user_id"},
 		{"delete expired sessions", s.q.deleteExpired, []any{now}, "sessions_dies"},
+		{"count sessions", s.q.countSessions, []any{now}, "sessions_dies"},
 		{"user by e-mail", s.q.userByEmail, []any{"a@example.com"}, "users_email_key"},
 		{"user by id", s.q.userByID, []any{"alice"}, "users_pkey"},
 		{"revoked", s.q.revoked[2], []any{"alice", now, now, "jti", "sid:1"}, "denials_pkey"},

@@ -20,7 +20,7 @@ type queries struct {
 
 	createUser, userByEmail, userByID string
 
-	userSessions, listUsers, updateUser string
+	userSessions, listUsers, updateUser, countSessions string
 
 	deny, setUserValidAfter, userValidAfter, deleteExpiredDenials string
 	// revoked[n] is the query of Revoked for n ids, up to maxListedIDs;
@@ -89,6 +89,8 @@ func newQueries(schema string) queries {
 			WHERE user_id = $1 AND LEAST(expires, abs_expires) > $2 ORDER BY created_at DESC, id_hash`,
 		listUsers:  `SELECT ` + userColumns + ` FROM ` + users + ` ORDER BY created_at, id COLLATE "C"`,
 		updateUser: `UPDATE ` + users + ` SET name = $2, role = $3, password_hash = $4, disabled = $5 WHERE id = $1`,
+		// On the index of when a session dies (sessions_dies).
+		countSessions: `SELECT count(*) FROM ` + sessions + ` WHERE LEAST(expires, abs_expires) > $1`,
 
 		deny: `INSERT INTO ` + denials + ` AS d (id, until) VALUES ($1, $2)
 			ON CONFLICT (id) DO UPDATE SET until = GREATEST(d.until, excluded.until)`,
