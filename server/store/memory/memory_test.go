@@ -35,3 +35,11 @@ func BenchmarkIncr(b *testing.B) {
 func BenchmarkCount(b *testing.B) {
 	storetest.BenchmarkCount(b, func(*testing.B) store.Store { return memory.New() })
 }
+
+func BenchmarkUserSessions(b *testing.B) {
+	storetest.BenchmarkUserSessions(b, func(*testing.B) store.Store { return memory.New() })
+}
+
+func BenchmarkCountSessions(b *testing.B) {
+	storetest.BenchmarkCountSessions(b, func(*testing.B) store.Store { return memory.New() })
+}

@@ -65,6 +65,16 @@ func BenchmarkRedeemRefreshToken(b *testing.B) {
 	storetest.BenchmarkRedeemRefreshToken(b, func(b *testing.B) store.Store { return open(b, url) })
 }
 
+func BenchmarkUserSessions(b *testing.B) {
+	url := testenv.Postgres(b)
+	storetest.BenchmarkUserSessions(b, func(b *testing.B) store.Store { return open(b, url) })
+}
+
+func BenchmarkCountSessions(b *testing.B) {
+	url := testenv.Postgres(b)
+	storetest.BenchmarkCountSessions(b, func(b *testing.B) store.Store { return open(b, url) })
+}
+
 // TestOutage takes the database away behind a proxy and brings it back.
 func TestOutage(t *testing.T) {
 	url := testenv.Postgres(t)

@@ -61,6 +61,16 @@ func BenchmarkRedeemRefreshToken(b *testing.B) {
 	storetest.BenchmarkRedeemRefreshToken(b, func(b *testing.B) store.Store { return open(b, url) })
 }
 
+func BenchmarkUserSessions(b *testing.B) {
+	url := testenv.Redis(b)
+	storetest.BenchmarkUserSessions(b, func(b *testing.B) store.Store { return open(b, url) })
+}
+
+func BenchmarkCountSessions(b *testing.B) {
+	url := testenv.Redis(b)
+	storetest.BenchmarkCountSessions(b, func(b *testing.B) store.Store { return open(b, url) })
+}
+
 // TestOutage takes the server away behind a proxy and brings it back.
 func TestOutage(t *testing.T) {
 	url := testenv.Redis(t)

@@ -12,9 +12,9 @@ import (
 )
 
 // A session is live strictly before min(expires, abs_expires); the same
-// expression is indexed for DeleteExpiredSessions.
+// expression is indexed for DeleteExpiredSessions and CountSessions.
 const (
-	sqlSessionByHash = `SELECT user_id, email, name, role, created_at, expires, abs_expires
+	sqlSessionByHash = `SELECT user_id, email, name, role, created_at, expires, abs_expires, client_addr, user_agent
 		FROM sessions WHERE id_hash = ? AND min(expires, abs_expires) > ?`
 	sqlTouch = `UPDATE sessions SET expires = ? WHERE id_hash = ?`
 )
@@ -28,10 +28,10 @@ func (s *Store) CreateSession(ctx context.Context, sess store.Session) error {
 		return fmt.Errorf("%w: empty user id", store.ErrInvalid)
 	}
 	_, err := s.write.ExecContext(ctx,
-		`INSERT INTO sessions (id_hash, user_id, email, name, role, created_at, expires, abs_expires)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		`INSERT INTO sessions (id_hash, user_id, email, name, role, created_at, expires, abs_expires, client_addr, user_agent)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		sess.IDHash, sess.UserID, sess.Email, sess.Name, sess.Role,
-		millis(sess.CreatedAt), millis(sess.Expires), millis(sess.AbsExpires))
+		millis(sess.CreatedAt), millis(sess.Expires), millis(sess.AbsExpires), sess.ClientAddr, sess.UserAgent)
 	if err != nil {
 		return fmt.Errorf("sqlite: create session: %w", insertError(err))
 	}
@@ -43,12 +43,7 @@ func (s *Store) Session(ctx context.Context, idHash []byte, now time.Time) (stor
 	if err := checkHash(idHash); err != nil {
 		return store.Session{}, false, err
 	}
-	var (
-		sess                         store.Session
-		created, expires, absExpires int64
-	)
-	err := s.sessionByHash.QueryRowContext(ctx, idHash, millis(now)).Scan(
-		&sess.UserID, &sess.Email, &sess.Name, &sess.Role, &created, &expires, &absExpires)
+	sess, err := scanSession(s.sessionByHash.QueryRowContext(ctx, idHash, millis(now)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Session{}, false, nil
 	}
@@ -56,10 +51,28 @@ func (s *Store) Session(ctx context.Context, idHash []byte, now time.Time) (stor
 		return store.Session{}, false, fmt.Errorf("sqlite: read session: %w", err)
 	}
 	sess.IDHash = bytes.Clone(idHash)
+	return sess, true, nil
+}
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface{ Scan(dest ...any) error }
+
+// scanSession reads a session's columns but its hash, in the order of
+// sqlSessionByHash, followed by the columns in extra.
+func scanSession(row scanner, extra ...any) (store.Session, error) {
+	var (
+		sess                         store.Session
+		created, expires, absExpires int64
+	)
+	dest := append([]any{&sess.UserID, &sess.Email, &sess.Name, &sess.Role, &created, &expires, &absExpires,
+		&sess.ClientAddr, &sess.UserAgent}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return store.Session{}, err
+	}
 	sess.CreatedAt = fromMillis(created)
 	sess.Expires = fromMillis(expires)
 	sess.AbsExpires = fromMillis(absExpires)
-	return sess, true, nil
+	return sess, nil
 }
 
 // TouchSession implements store.Sessions.

@@ -1,7 +1,8 @@
 // Package sqlite is the embedded default store: one SQLite file through the
 // pure-Go driver modernc.org/sqlite (no cgo). Its Store is a store.Store and
 // implements the jwt strategy's store.Revocations, store.RefreshTokens and
-// store.Keys.
+// store.Keys, and the device list's, admin API's and metrics'
+// store.SessionLister, store.UserAdmin and store.SessionCounter.
 //
 // The file is opened in WAL mode by two pools: one connection for writes, so
 // that writers queue in Go instead of meeting "database is locked", and a
@@ -51,6 +52,10 @@ type Store struct {
 	touch         *sql.Stmt                     // on write
 	revoked       [maxPreparedIDs + 1]*sql.Stmt // on read, by number of ids
 	redeem        *sql.Stmt                     // on write
+	// And of the pages that ask often: a user's list of devices, and the
+	// active-sessions metric at every scrape.
+	userSessions  *sql.Stmt // on read
+	countSessions *sql.Stmt // on read
 
 	incrs  atomic.Uint64 // calls of Incr, to sweep counters every sweepEvery
 	events *bus.Bus      // in this process
@@ -170,6 +175,14 @@ func (s *Store) prepare(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("prepare redeem: %w", err)
 	}
+	s.userSessions, err = s.read.PrepareContext(ctx, sqlUserSessions)
+	if err != nil {
+		return fmt.Errorf("prepare user sessions: %w", err)
+	}
+	s.countSessions, err = s.read.PrepareContext(ctx, sqlCountSessions)
+	if err != nil {
+		return fmt.Errorf("prepare count sessions: %w", err)
+	}
 	return nil
 }
 
@@ -194,7 +207,7 @@ func (s *Store) Ping(ctx context.Context) error {
 // can checkpoint the WAL into the database file.
 func (s *Store) Close() error {
 	s.events.Close()
-	errs := []error{s.sessionByHash.Close(), s.touch.Close(), s.redeem.Close()}
+	errs := []error{s.sessionByHash.Close(), s.touch.Close(), s.redeem.Close(), s.userSessions.Close(), s.countSessions.Close()}
 	for _, stmt := range s.revoked {
 		errs = append(errs, stmt.Close())
 	}

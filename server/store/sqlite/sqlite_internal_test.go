@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"database/sql"
+	"fmt"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/sessionguard/sessionguard/server/store"
 )
 
 func openInternal(t *testing.T) *Store {
@@ -113,6 +116,10 @@ func TestQueryPlans(t *testing.T) {
 		{"count", `SELECT n, last FROM counters WHERE key = ? AND expires > ?`, []any{"k", 0}, "PRIMARY KEY"},
 		{"reset counter", `DELETE FROM counters WHERE key = ?`, []any{"k"}, "PRIMARY KEY"},
 		{"sweep counters", sqlSweepCounters, []any{0}, "counters_expires"},
+		{"list user sessions", sqlUserSessions, []any{"alice", 0}, "sessions_user_id"},
+		{"count sessions", sqlCountSessions, []any{0}, "COVERING INDEX sessions_dies"},
+		{"update user", sqlUpdateUser, []any{"Alice", "user", "$argon2id$x", true, "alice"}, "sqlite_autoindex_users"},
+		// ListUsers reads every account, and so scans users: not here.
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -132,6 +139,29 @@ func TestQueryPlans(t *testing.T) {
 			assert.NotRegexp(t, `SCAN (sessions|users|denials|user_valid_after|refresh_tokens|secrets|counters)\b`, got)
 		})
 	}
+}
+
+// TestCountSessionsReadsTheIndexAlone checks that counting the live
+// sessions opens the index of when a session dies and not the table: the
+// plan says "COVERING INDEX" either way, the program of the statement shows
+// whether each entry is looked up in the table.
+func TestCountSessionsReadsTheIndexAlone(t *testing.T) {
+	s := openInternal(t)
+	rows, err := s.write.QueryContext(t.Context(), "EXPLAIN "+sqlCountSessions, 0)
+	require.NoError(t, err)
+	defer rows.Close()
+	var opens []string
+	for rows.Next() {
+		var addr, p1, p2, p3, p5 int
+		var opcode string
+		var p4, comment any
+		require.NoError(t, rows.Scan(&addr, &opcode, &p1, &p2, &p3, &p4, &p5, &comment))
+		if opcode == "OpenRead" {
+			opens = append(opens, fmt.Sprint(p4))
+		}
+	}
+	require.NoError(t, rows.Err())
+	assert.Len(t, opens, 1, "b-trees opened (key infos %v): the index, not the table too", opens)
 }
 
 // TestMigrate checks the migration mechanism with steps of its own: a later
@@ -225,6 +255,73 @@ func TestUpgradeFromVersion1(t *testing.T) {
 	n, err := s.Incr(t.Context(), "k", time.Hour, t0)
 	require.NoError(t, err, "a table of step 3")
 	assert.Equal(t, int64(1), n)
+}
+
+// TestUpgradeFromVersion3 opens a database written before step 4, with an
+// account and a session in it, and checks that Open brings it up to date:
+// the session has an empty device, the account is enabled, and both can be
+// listed, counted and changed.
+func TestUpgradeFromVersion3(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sessionguard.db")
+	require.NoError(t, createFile(path))
+	db, err := sql.Open("sqlite", dsn(path, false))
+	require.NoError(t, err)
+	require.NoError(t, migrate(t.Context(), db, migrations[:3]))
+	t0 := time.Now().UTC().Truncate(time.Millisecond)
+	hash := make([]byte, 32)
+	hash[0] = 1
+	_, err = db.ExecContext(t.Context(),
+		`INSERT INTO sessions (id_hash, user_id, email, name, role, created_at, expires, abs_expires)
+		VALUES (?, 'alice', 'alice@example.com', 'Alice', 'user', ?, ?, ?)`,
+		hash, millis(t0), millis(t0.Add(time.Hour)), millis(t0.Add(2*time.Hour)))
+	require.NoError(t, err)
+	_, err = db.ExecContext(t.Context(),
+		`INSERT INTO users (id, email, name, role, password_hash, created_at)
+		VALUES ('alice', 'alice@example.com', 'Alice', 'user', '$argon2id$x', ?)`, millis(t0))
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+
+	s, err := Open(t.Context(), path)
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, s.Close()) })
+
+	var version int
+	require.NoError(t, s.write.QueryRowContext(t.Context(), "PRAGMA user_version").Scan(&version))
+	assert.Equal(t, len(migrations), version)
+	want := store.Session{
+		IDHash: hash, UserID: "alice", Email: "alice@example.com", Name: "Alice", Role: "user",
+		CreatedAt: t0, Expires: t0.Add(time.Hour), AbsExpires: t0.Add(2 * time.Hour),
+	}
+	got, found, err := s.Session(t.Context(), hash, t0)
+	require.NoError(t, err)
+	require.True(t, found, "session lost in the upgrade")
+	assert.Equal(t, want, got, "the session, with an empty device")
+	list, err := s.UserSessions(t.Context(), "alice", t0)
+	require.NoError(t, err)
+	assert.Equal(t, []store.Session{want}, list)
+	n, err := s.CountSessions(t.Context(), t0)
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), n)
+
+	user := store.User{ID: "alice", Email: "alice@example.com", Name: "Alice", Role: "user", PasswordHash: "$argon2id$x", CreatedAt: t0}
+	gotUser, found, err := s.UserByID(t.Context(), "alice")
+	require.NoError(t, err)
+	require.True(t, found, "account lost in the upgrade")
+	assert.Equal(t, user, gotUser, "the account, enabled")
+	users, err := s.ListUsers(t.Context())
+	require.NoError(t, err)
+	assert.Equal(t, []store.User{user}, users)
+	user.Disabled = true
+	found, err = s.UpdateUser(t.Context(), user)
+	require.NoError(t, err)
+	require.True(t, found)
+	gotUser, _, err = s.UserByEmail(t.Context(), user.Email)
+	require.NoError(t, err)
+	assert.True(t, gotUser.Disabled, "disabled after the upgrade")
+
+	// The columns keep their rules: a flag is 0 or 1.
+	_, err = s.write.ExecContext(t.Context(), `UPDATE users SET disabled = 2 WHERE id = 'alice'`)
+	assert.ErrorContains(t, err, "CHECK constraint failed")
 }
 
 // TestIncrSweepsForgottenCounters checks that every sweepEvery-th Incr

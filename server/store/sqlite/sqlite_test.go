@@ -55,6 +55,14 @@ func BenchmarkCount(b *testing.B) {
 	storetest.BenchmarkCount(b, func(b *testing.B) store.Store { return open(b) })
 }
 
+func BenchmarkUserSessions(b *testing.B) {
+	storetest.BenchmarkUserSessions(b, func(b *testing.B) store.Store { return open(b) })
+}
+
+func BenchmarkCountSessions(b *testing.B) {
+	storetest.BenchmarkCountSessions(b, func(b *testing.B) store.Store { return open(b) })
+}
+
 // session returns a live session with a random hash.
 func session(userID string, t0 time.Time) store.Session {
 	h := make([]byte, store.HashLen)

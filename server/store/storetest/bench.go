@@ -338,3 +338,92 @@ func benchOpen(b *testing.B, open func(b *testing.B) store.Store) store.Store {
 	})
 	return s
 }
+
+// benchUsers is how many users share the sessions of a UserSessions
+// benchmark store: benchSessions/benchUsers sessions each, a long list of
+// devices.
+const benchUsers = 100
+
+// BenchmarkUserSessions measures UserSessions, the read of a user's list of
+// devices, on a store that open creates and the benchmark fills with
+// benchSessions live sessions of benchUsers users. It runs the
+// sub-benchmarks "serial" and "parallel" like BenchmarkSessionRead.
+func BenchmarkUserSessions(b *testing.B, open func(b *testing.B) store.Store) {
+	s := benchOpen(b, open)
+	l, ok := s.(store.SessionLister)
+	if !ok {
+		b.Fatalf("%T does not implement store.SessionLister", s)
+	}
+	t0 := epoch()
+	users := make([]string, benchUsers)
+	for i := range users {
+		users[i] = fmt.Sprintf("user-%d", i)
+	}
+	for i := range benchSessions {
+		// Made a millisecond apart, as sign-ins are, so the list is sorted
+		// by time rather than by the tie-break.
+		sess := newSession(users[i%benchUsers], t0.Add(-time.Duration(i)*time.Millisecond))
+		if err := s.CreateSession(b.Context(), sess); err != nil {
+			b.Fatalf("CreateSession: %v", err)
+		}
+	}
+	const each = benchSessions / benchUsers
+	list := func(b *testing.B, i int) bool {
+		got, err := l.UserSessions(b.Context(), users[i%benchUsers], t0)
+		if err != nil || len(got) != each {
+			b.Errorf("UserSessions: %d sessions, want %d, err=%v", len(got), each, err)
+			return false
+		}
+		return true
+	}
+	b.Run("serial", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			if !list(b, i) {
+				return
+			}
+		}
+	})
+	b.Run("parallel", func(b *testing.B) {
+		b.ReportAllocs()
+		var next atomic.Int64
+		b.RunParallel(func(pb *testing.PB) {
+			for i := int(next.Add(benchUsers / 7)); pb.Next(); i++ {
+				if !list(b, i) {
+					return
+				}
+			}
+		})
+	})
+}
+
+// BenchmarkCountSessions measures CountSessions, the read of the
+// active-sessions metric, on a store that open creates and the benchmark
+// fills with benchSessions sessions live at the time it counts and as many
+// that have expired by then (but are not yet deleted), so that the count
+// must tell them apart. It runs serially: one scrape at a time asks.
+func BenchmarkCountSessions(b *testing.B, open func(b *testing.B) store.Store) {
+	s := benchOpen(b, open)
+	c, ok := s.(store.SessionCounter)
+	if !ok {
+		b.Fatalf("%T does not implement store.SessionCounter", s)
+	}
+	t0 := epoch()
+	now := t0.Add(idle / 2)
+	for i := range 2 * benchSessions {
+		sess := newSession(fmt.Sprintf("user-%d", i%benchUsers), t0)
+		if i%2 == 1 {
+			sess.Expires = t0.Add(time.Minute) // dead at now
+		}
+		if err := s.CreateSession(b.Context(), sess); err != nil {
+			b.Fatalf("CreateSession: %v", err)
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		n, err := c.CountSessions(b.Context(), now)
+		if err != nil || n != benchSessions {
+			b.Fatalf("CountSessions: %d, want %d, err=%v", n, benchSessions, err)
+		}
+	}
+}

@@ -84,6 +84,30 @@ func testContext(t *testing.T, open func(t *testing.T) store.Store) {
 			{"ResetCounter", func(ctx context.Context) error { return c.ResetCounter(ctx, "counted") }},
 		}...)
 	}
+	// The abilities of the device list, the admin API and the metrics.
+	if l, ok := s.(store.SessionLister); ok {
+		calls = append(calls, call{"UserSessions", func(ctx context.Context) error {
+			_, err := l.UserSessions(ctx, sess.UserID, t0)
+			return err
+		}})
+	}
+	if a, ok := s.(store.UserAdmin); ok {
+		calls = append(calls, []call{
+			{"ListUsers", func(ctx context.Context) error { _, err := a.ListUsers(ctx); return err }},
+			{"UpdateUser", func(ctx context.Context) error {
+				changed := user
+				changed.Name, changed.Role, changed.PasswordHash, changed.Disabled = "Changed", "user", "$argon2id$changed", true
+				_, err := a.UpdateUser(ctx, changed)
+				return err
+			}},
+		}...)
+	}
+	if c, ok := s.(store.SessionCounter); ok {
+		calls = append(calls, call{"CountSessions", func(ctx context.Context) error {
+			_, err := c.CountSessions(ctx, t0)
+			return err
+		}})
+	}
 	// A subscriber that sees whether anything was published.
 	var events <-chan store.Event
 	if e, ok := s.(store.Events); ok {
@@ -106,6 +130,11 @@ func testContext(t *testing.T, open func(t *testing.T) store.Store) {
 		_, found, err := s.UserByID(t.Context(), "bob")
 		assert.NoError(t, err)
 		assert.False(t, found, "user created with a done context")
+		got, found, err := s.UserByID(t.Context(), user.ID)
+		assert.NoError(t, err)
+		if assert.True(t, found, "user") {
+			assertUser(t, user, got) // not updated with a done context
+		}
 
 		if r, ok := s.(store.Revocations); ok {
 			revoked, err := r.Revoked(t.Context(), "alice", t0, t0, "jti-1")

@@ -7,10 +7,12 @@
 //	}
 //
 // Every backend also implements the abilities of the jwt strategy,
-// store.Revocations, store.RefreshTokens and store.Keys, and those that
-// several instances share, store.Counters and store.Events, which callers
-// find by type assertion on a store.Store. Run checks them too, and fails for
-// a store that lacks any of them: a wrapper around a store must forward them.
+// store.Revocations, store.RefreshTokens and store.Keys, those that several
+// instances share, store.Counters and store.Events, and those of the device
+// list, the admin API and the metrics, store.SessionLister, store.UserAdmin
+// and store.SessionCounter, which callers find by type assertion on a
+// store.Store. Run checks them too, and fails for a store that lacks any of
+// them: a wrapper around a store must forward them.
 //
 // Expiry is never tested by sleeping: every decision is made by passing an
 // explicit now. The records the suite stores expire in the future of the wall
@@ -22,6 +24,7 @@ package storetest
 
 import (
 	"crypto/rand"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -55,6 +58,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Keys", func(t *testing.T) { runKeys(t, open) })
 	t.Run("Counters", func(t *testing.T) { runCounters(t, open) })
 	t.Run("Events", func(t *testing.T) { runEvents(t, open) })
+	t.Run("Devices", func(t *testing.T) { runDevices(t, open) })
+	t.Run("SessionLister", func(t *testing.T) { runSessionLister(t, open) })
+	t.Run("UserAdmin", func(t *testing.T) { runUserAdmin(t, open) })
+	t.Run("SessionCounter", func(t *testing.T) { runSessionCounter(t, open) })
 	t.Run("Ping", func(t *testing.T) {
 		s := openStore(t, open)
 		assert.NoError(t, s.Ping(t.Context()))
@@ -90,7 +97,13 @@ func openStore(t *testing.T, open func(t *testing.T) store.Store) store.Store {
 // ability T, failing the test at once when the store does not implement it.
 func openAs[T any](t *testing.T, open func(t *testing.T) store.Store) T {
 	t.Helper()
-	s := openStore(t, open)
+	return as[T](t, openStore(t, open))
+}
+
+// as returns s as the ability T, failing the test at once when s does not
+// implement it.
+func as[T any](t *testing.T, s store.Store) T {
+	t.Helper()
 	a, ok := s.(T)
 	if !ok {
 		t.Fatalf("%T does not implement %v; every backend must (a wrapper must forward it)", s, reflect.TypeFor[T]())
@@ -113,10 +126,13 @@ func newHash() []byte {
 }
 
 // newSession returns a session of userID signed in at t0 with the default
-// lifetimes and a random id hash.
+// lifetimes, a random id hash, and a client address and user agent of its
+// own (derived from the hash), so that a backend that mixes up records
+// shows it.
 func newSession(userID string, t0 time.Time) store.Session {
+	h := newHash()
 	return store.Session{
-		IDHash:     newHash(),
+		IDHash:     h,
 		UserID:     userID,
 		Email:      userID + "@example.com",
 		Name:       "Name of " + userID,
@@ -124,6 +140,8 @@ func newSession(userID string, t0 time.Time) store.Session {
 		CreatedAt:  t0,
 		Expires:    t0.Add(idle),
 		AbsExpires: t0.Add(absolute),
+		ClientAddr: fmt.Sprintf("198.51.100.%d", h[0]),
+		UserAgent:  fmt.Sprintf("Mozilla/5.0 (X11; Linux x86_64) storetest/%x", h[:4]),
 	}
 }
 
@@ -166,7 +184,7 @@ func assertGone(t *testing.T, s store.Store, idHash []byte, now time.Time) {
 }
 
 // assertSession checks that got holds the fields of want, times to the
-// millisecond and in UTC.
+// millisecond and in UTC, the device fields byte for byte.
 func assertSession(t *testing.T, want, got store.Session) {
 	t.Helper()
 	assert.Equal(t, want.IDHash, got.IDHash, "IDHash")
@@ -177,6 +195,8 @@ func assertSession(t *testing.T, want, got store.Session) {
 	assertTime(t, want.CreatedAt, got.CreatedAt, "CreatedAt")
 	assertTime(t, want.Expires, got.Expires, "Expires")
 	assertTime(t, want.AbsExpires, got.AbsExpires, "AbsExpires")
+	assert.Equal(t, want.ClientAddr, got.ClientAddr, "ClientAddr")
+	assert.Equal(t, want.UserAgent, got.UserAgent, "UserAgent")
 }
 
 // assertUser checks that got holds the fields of want, CreatedAt to the
@@ -189,6 +209,7 @@ func assertUser(t *testing.T, want, got store.User) {
 	assert.Equal(t, want.Role, got.Role, "Role")
 	assert.Equal(t, want.PasswordHash, got.PasswordHash, "PasswordHash")
 	assertTime(t, want.CreatedAt, got.CreatedAt, "CreatedAt")
+	assert.Equal(t, want.Disabled, got.Disabled, "Disabled")
 }
 
 // assertTime checks that got is want to the millisecond and in UTC.

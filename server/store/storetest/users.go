@@ -30,6 +30,28 @@ func runUsers(t *testing.T, open func(t *testing.T) store.Store) {
 		assertUser(t, want, got)
 	})
 
+	t.Run("Disabled", func(t *testing.T) {
+		s := openStore(t, open)
+		t0 := epoch()
+		disabled, enabled := newUser("mallory", t0), newUser("alice", t0)
+		disabled.Disabled = true
+		// Made in that order, so that a store that gives every account
+		// the flag of the last one made (or of the first) shows it.
+		require.NoError(t, s.CreateUser(t.Context(), disabled))
+		require.NoError(t, s.CreateUser(t.Context(), enabled))
+
+		for _, want := range []store.User{disabled, enabled} {
+			got, found, err := s.UserByID(t.Context(), want.ID)
+			require.NoError(t, err, "UserByID %s", want.ID)
+			require.True(t, found, "UserByID %s: found", want.ID)
+			assertUser(t, want, got)
+			got, found, err = s.UserByEmail(t.Context(), want.Email)
+			require.NoError(t, err, "UserByEmail %s", want.Email)
+			require.True(t, found, "UserByEmail %s: found", want.Email)
+			assertUser(t, want, got)
+		}
+	})
+
 	t.Run("UnknownIsNotFound", func(t *testing.T) {
 		s := openStore(t, open)
 		require.NoError(t, s.CreateUser(t.Context(), newUser("alice", epoch())))

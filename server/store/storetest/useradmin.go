@@ -1,0 +1,206 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sessionguard/sessionguard/server/store"
+)
+
+// runUserAdmin covers store.UserAdmin one rule per subtest. The rules it pins
+// where the interface's doc leaves room:
+//   - ListUsers orders accounts made at the same time by id, byte by byte,
+//     as Go compares strings (PostgreSQL's "C" collation, SQLite's BINARY,
+//     Redis's order of equal scores): "B" before "a", and "ä" after "z",
+//     whatever the locale. The suite makes such ties to the millisecond,
+//     which every backend keeps.
+//   - UpdateUser changes nothing but the four fields of that one account:
+//     the e-mail and creation time it is given are ignored, and the account
+//     is still found by its old e-mail and no other.
+func runUserAdmin(t *testing.T, open func(t *testing.T) store.Store) {
+	// One failure, not one per subtest, for a store without the ability.
+	openAs[store.UserAdmin](t, open)
+
+	t.Run("ListOldestFirst", func(t *testing.T) {
+		s := openStore(t, open)
+		a := as[store.UserAdmin](t, s)
+		t0 := epoch()
+		user := func(id string, created time.Duration) store.User {
+			u := newUser(id, t0.Add(created))
+			u.Disabled = len(id)%2 == 0 // some of each
+			return u
+		}
+		// Five made in the same millisecond, whose ids sort differently
+		// byte by byte, case-insensitively and in a natural-language
+		// collation.
+		b, ae, B, a0, z := user("b", 0), user("ä", 0), user("B", 0), user("a", 0), user("z", 0)
+		// Made later and earlier, with ids that would sort them the other
+		// way: the time comes first.
+		later, earlier := user("0", time.Millisecond), user("~", -time.Millisecond)
+		// Made in a zone east of UTC: its clock reads later than every
+		// other's, the instant is the earliest.
+		east := user("east", -time.Hour)
+		east.CreatedAt = east.CreatedAt.In(time.FixedZone("UTC+5", 5*60*60))
+		for _, u := range []store.User{b, later, ae, east, B, earlier, a0, z} {
+			require.NoError(t, s.CreateUser(t.Context(), u))
+		}
+
+		got, err := a.ListUsers(t.Context())
+		require.NoError(t, err)
+		assertUsers(t, []store.User{east, earlier, B, a0, b, z, ae, later}, got)
+	})
+
+	t.Run("ListNoneIsEmpty", func(t *testing.T) {
+		s := openStore(t, open)
+		a := as[store.UserAdmin](t, s)
+		create(t, s, newSession("alice", epoch())) // a session is not an account
+
+		got, err := a.ListUsers(t.Context())
+		assert.NoError(t, err)
+		assert.Empty(t, got)
+	})
+
+	t.Run("Update", func(t *testing.T) { testUpdateUser(t, open) })
+
+	t.Run("UpdateUnknownIsNotFound", func(t *testing.T) {
+		s := openStore(t, open)
+		a := as[store.UserAdmin](t, s)
+		t0 := epoch()
+		alice := newUser("alice", t0)
+		require.NoError(t, s.CreateUser(t.Context(), alice))
+
+		// An account with alice's e-mail but another id: not alice.
+		unknown := newUser("bob", t0)
+		unknown.Email = alice.Email
+		unknown.Name, unknown.Disabled = "Impostor", true
+		found, err := a.UpdateUser(t.Context(), unknown)
+		assert.NoError(t, err)
+		assert.False(t, found, "found")
+
+		_, found, err = s.UserByID(t.Context(), unknown.ID)
+		require.NoError(t, err)
+		assert.False(t, found, "UpdateUser created the account")
+		assertAccount(t, s, alice)
+		list, err := a.ListUsers(t.Context())
+		require.NoError(t, err)
+		assertUsers(t, []store.User{alice}, list)
+	})
+
+	t.Run("UpdateEmptyIDIsInvalid", func(t *testing.T) {
+		s := openStore(t, open)
+		a := as[store.UserAdmin](t, s)
+		t0 := epoch()
+		alice := newUser("alice", t0)
+		require.NoError(t, s.CreateUser(t.Context(), alice))
+
+		noID := newUser("", t0)
+		noID.Email = alice.Email
+		noID.Name, noID.Disabled = "Impostor", true
+		found, err := a.UpdateUser(t.Context(), noID)
+		assert.ErrorIs(t, err, store.ErrInvalid)
+		assert.False(t, found, "found")
+		assertAccount(t, s, alice)
+	})
+}
+
+// testUpdateUser checks that UpdateUser replaces the Name, Role,
+// PasswordHash and Disabled of one account, keeps its e-mail and creation
+// time whatever it is given, and leaves every other account alone.
+func testUpdateUser(t *testing.T, open func(t *testing.T) store.Store) {
+	tests := []struct {
+		name     string
+		disabled bool // at creation
+		change   func(u *store.User)
+	}{
+		{"name", false, func(u *store.User) { u.Name = "Alice Liddell" }},
+		{"role", false, func(u *store.User) { u.Role = "user" }},
+		{"password hash", false, func(u *store.User) { u.PasswordHash = "$argon2id$v=19$m=65536,t=3,p=4$bmV3c2FsdA$bmV3aGFzaA" }},
+		{"disable", false, func(u *store.User) { u.Disabled = true }},
+		{"enable", true, func(u *store.User) { u.Disabled = false }},
+		{"nothing", false, func(u *store.User) {}},
+		{"to empty strings", false, func(u *store.User) { u.Name, u.Role, u.PasswordHash = "", "", "" }},
+		{"all four", false, func(u *store.User) {
+			u.Name, u.Role, u.PasswordHash, u.Disabled = "Alice Liddell", "user", "$argon2id$new", true
+		}},
+		{"e-mail and creation time are kept", false, func(u *store.User) {
+			u.Email, u.CreatedAt = "other@example.com", u.CreatedAt.Add(time.Hour)
+		}},
+		{"all four, with another e-mail and creation time", true, func(u *store.User) {
+			u.Name, u.Role, u.PasswordHash, u.Disabled = "Alice Liddell", "user", "$argon2id$new", false
+			u.Email, u.CreatedAt = "", time.Time{}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := openStore(t, open)
+			a := as[store.UserAdmin](t, s)
+			t0 := epoch()
+			// Neighbours made just before and after, in the same
+			// millisecond, and with ids that sort either side.
+			before, alice, after := newUser("a", t0.Add(-time.Millisecond)), newUser("alice", t0), newUser("alicf", t0)
+			alice.Disabled = tt.disabled
+			for _, u := range []store.User{before, alice, after} {
+				require.NoError(t, s.CreateUser(t.Context(), u))
+			}
+
+			changed := alice
+			tt.change(&changed)
+			found, err := a.UpdateUser(t.Context(), changed)
+			require.NoError(t, err)
+			assert.True(t, found, "found")
+
+			want := alice
+			want.Name, want.Role, want.PasswordHash, want.Disabled = changed.Name, changed.Role, changed.PasswordHash, changed.Disabled
+			assertAccount(t, s, want)
+			if changed.Email != alice.Email && changed.Email != "" {
+				_, found, err := s.UserByEmail(t.Context(), changed.Email)
+				require.NoError(t, err)
+				assert.False(t, found, "found by the e-mail UpdateUser was given")
+			}
+			assertAccount(t, s, before)
+			assertAccount(t, s, after)
+			list, err := a.ListUsers(t.Context())
+			require.NoError(t, err)
+			assertUsers(t, []store.User{before, want, after}, list)
+		})
+	}
+}
+
+// assertAccount checks that the account want.ID reads back as want by id and
+// by e-mail.
+func assertAccount(t *testing.T, s store.Store, want store.User) {
+	t.Helper()
+	got, found, err := s.UserByID(t.Context(), want.ID)
+	require.NoError(t, err, "UserByID %s", want.ID)
+	if assert.True(t, found, "UserByID %s: found", want.ID) {
+		assertUser(t, want, got)
+	}
+	got, found, err = s.UserByEmail(t.Context(), want.Email)
+	require.NoError(t, err, "UserByEmail %s", want.Email)
+	if assert.True(t, found, "UserByEmail %s: found", want.Email) {
+		assertUser(t, want, got)
+	}
+}
+
+// assertUsers checks that got holds the accounts of want, in that order, each
+// as assertUser checks it.
+func assertUsers(t *testing.T, want, got []store.User) {
+	t.Helper()
+	wantIDs := make([]string, len(want))
+	for i, u := range want {
+		wantIDs[i] = u.ID
+	}
+	gotIDs := make([]string, len(got))
+	for i, u := range got {
+		gotIDs[i] = u.ID
+	}
+	if !assert.Equal(t, wantIDs, gotIDs, "ids, in order") {
+		return
+	}
+	for i := range want {
+		assertUser(t, want[i], got[i])
+	}
+}
