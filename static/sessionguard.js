@@ -14,6 +14,8 @@
  *   isPublic(path)        whether the server lets everybody see path
  *   onChange(fn)          fn(session|null) on every change; returns unsubscribe
  *   refresh()             Promise of the session read again from the server
+ *                         (under the jwt strategy: after renewing the access
+ *                         token, one tab at a time)
  *
  * The logic lives in the Go module; this file only loads it and queues the
  * calls made before it runs. <html> gets the class sg-loading until then,

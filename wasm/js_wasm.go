@@ -355,15 +355,21 @@ func (b *browser) Broadcast(m client.Message) bool {
 }
 
 // WithLock holds the Web Lock name (navigator.locks.request) while f runs.
-// The lock is given back when the Promise that the callback returns
-// settles, which is after f, even if f panics.
-func (b *browser) WithLock(name string, f func()) error {
+// It first asks with ifAvailable, which tells whether another tab holds the
+// lock, and then, if one does, waits for it. The lock is given back when
+// the Promise that the callback returns settles, which is after f, even if
+// f panics.
+func (b *browser) WithLock(name string, f func(waited bool)) error {
 	locks := b.win.Get("navigator").Get("locks")
 	if locks.Type() != js.TypeObject || locks.Get("request").Type() != js.TypeFunction {
 		return errors.ErrUnsupported
 	}
-	var cb js.Func
-	cb = js.FuncOf(func(js.Value, []js.Value) any {
+	ran, waited := false, false
+	cb := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		if first(args).IsNull() { // ifAvailable, and another tab holds it
+			return nil
+		}
+		ran = true
 		var resolve js.Value
 		executor := js.FuncOf(func(_ js.Value, args []js.Value) any {
 			resolve = first(args)
@@ -371,23 +377,30 @@ func (b *browser) WithLock(name string, f func()) error {
 		})
 		p := b.win.Get("Promise").New(executor)
 		executor.Release()
-		go func() {
+		go func(waited bool) {
 			defer resolve.Invoke()
-			f()
-		}()
+			f(waited)
+		}(waited)
 		return p
 	})
 	defer cb.Release()
-	opts := b.object.New()
-	if as := b.win.Get("AbortSignal"); as.Type() == js.TypeFunction && as.Get("timeout").Type() == js.TypeFunction {
-		opts.Set("signal", as.Call("timeout", lockTimeout.Milliseconds()))
+	for _, wait := range []bool{false, true} {
+		opts := b.object.New()
+		if !wait {
+			opts.Set("ifAvailable", true)
+		} else if as := b.win.Get("AbortSignal"); as.Type() == js.TypeFunction && as.Get("timeout").Type() == js.TypeFunction {
+			opts.Set("signal", as.Call("timeout", lockTimeout.Milliseconds()))
+		}
+		waited = wait
+		var req js.Value
+		if !b.try("navigator.locks.request", func() { req = locks.Call("request", name, opts, cb) }) {
+			return errors.New("navigator.locks.request refused")
+		}
+		if _, err := await(req); err != nil || ran {
+			return err
+		}
 	}
-	var req js.Value
-	if !b.try("navigator.locks.request", func() { req = locks.Call("request", name, opts, cb) }) {
-		return errors.New("navigator.locks.request refused")
-	}
-	_, err := await(req)
-	return err
+	return nil
 }
 
 // storage returns the page's localStorage, or false where the page may not

@@ -81,10 +81,12 @@ type Message struct {
 // (navigator.locks), shared by every tab of the origin.
 type Locker interface {
 	// WithLock waits until this tab holds the lock called name, runs f
-	// and releases the lock. It returns errors.ErrUnsupported at once,
-	// without running f, when the page has no Web Locks API, and another
-	// error when the lock could not be taken (f did not run).
-	WithLock(name string, f func()) error
+	// and releases the lock; f learns whether the lock was held elsewhere
+	// when it was asked for (the tab waited). It returns
+	// errors.ErrUnsupported at once, without running f, when the page has
+	// no Web Locks API, and another error when the lock could not be taken
+	// (f did not run).
+	WithLock(name string, f func(waited bool)) error
 }
 
 // Storage is an optional ability of a Browser: the origin's localStorage,

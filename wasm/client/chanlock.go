@@ -83,10 +83,11 @@ func notify(ch chan bool, v bool) {
 	}
 }
 
-// run waits until this tab holds the lock, runs f and releases the lock.
-// Only one run is under way at a time (the Client's renewals are).
-func (l *chanLock) run(f func()) {
-	for {
+// run waits until this tab holds the lock, runs f and releases the lock; f
+// learns whether another tab held or won the lock meanwhile. Only one run is
+// under way at a time (the Client's renewals are).
+func (l *chanLock) run(f func(waited bool)) {
+	for waited := false; ; waited = true {
 		wake := make(chan bool, 1)
 		l.mu.Lock()
 		now := l.c.clock.Now()
@@ -104,13 +105,13 @@ func (l *chanLock) run(f func()) {
 		if !busy && !l.post(lockClaim) {
 			t.Stop()
 			l.settle(false)
-			f()
+			f(false)
 			return
 		}
 		<-wake
 		t.Stop()
 		if won := l.settle(!busy); won {
-			f()
+			f(waited)
 			l.settle(false)
 			l.post(lockRelease)
 			return

@@ -369,7 +369,7 @@ func (b *fakeBrowser) Broadcast(m client.Message) bool {
 	return ok
 }
 
-func (b *fakeBrowser) WithLock(name string, f func()) error { return b.ctx.withLock(name, f) }
+func (b *fakeBrowser) WithLock(name string, f func(bool)) error { return b.ctx.withLock(name, f) }
 
 func (b *fakeBrowser) GetItem(key string) (string, bool) {
 	b.ctx.mu.Lock()
@@ -411,7 +411,7 @@ func (n noStorage) Broadcast(m client.Message) bool {
 	return n.Browser.(client.Broadcaster).Broadcast(m)
 }
 
-func (n noStorage) WithLock(name string, f func()) error {
+func (n noStorage) WithLock(name string, f func(bool)) error {
 	return n.Browser.(client.Locker).WithLock(name, f)
 }
 
@@ -515,7 +515,7 @@ func (ctx *fakeContext) settle() {
 // withLock is navigator.locks.request: one holder per name at a time. The
 // lock passes on once the messages its holder posted are handled, as
 // usually happens in a browser (held-back messages excepted).
-func (ctx *fakeContext) withLock(name string, f func()) error {
+func (ctx *fakeContext) withLock(name string, f func(waited bool)) error {
 	ctx.mu.Lock()
 	if ctx.noLocks {
 		ctx.mu.Unlock()
@@ -528,14 +528,17 @@ func (ctx *fakeContext) withLock(name string, f func()) error {
 	}
 	ctx.waiting++
 	ctx.mu.Unlock()
-	l.Lock()
+	waited := !l.TryLock()
+	if waited {
+		l.Lock()
+	}
 	defer l.Unlock()
 	ctx.mu.Lock()
 	ctx.waiting--
 	ctx.holders++
 	ctx.maxHolders = max(ctx.maxHolders, ctx.holders)
 	ctx.mu.Unlock()
-	f()
+	f(waited)
 	ctx.mu.Lock()
 	ctx.holders--
 	ctx.mu.Unlock()

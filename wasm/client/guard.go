@@ -257,13 +257,24 @@ func (c *Client) checkStatus(renew bool) error {
 		if s == nil {
 			return wrap(ErrBadResponse, "status 200 but no session")
 		}
-	} else if t, err := parseTime(resp.Header[strings.ToLower(wire.ExpiresHeader)]); err == nil {
-		moved := *s
-		moved.Expires = t
-		s = &moved
+	} else {
+		s = movedExpiry(s, resp)
 	}
 	c.applyStatus(gen, s, exp)
 	return nil
+}
+
+// movedExpiry returns s with the expiry that a status answer's
+// Sg-Session-Expires header tells, or s itself when the header is missing
+// or bad.
+func movedExpiry(s *wire.Session, resp *Response) *wire.Session {
+	t, err := parseTime(resp.Header[strings.ToLower(wire.ExpiresHeader)])
+	if err != nil {
+		return s
+	}
+	moved := *s
+	moved.Expires = t
+	return &moved
 }
 
 // applyStatus makes s the session (exp: its access expiry, zero when not

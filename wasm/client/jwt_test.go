@@ -507,19 +507,50 @@ func TestJWTSecondTabAdoptsTheFirstsRenewal(t *testing.T) {
 	assert.Equal(t, []int{1, 2}, srv.redeemed)
 }
 
-func TestJWTLateMessageIsNoReuse(t *testing.T) {
+func TestJWTWaitingTabAsksTheServerWhenTheNewsIsLate(t *testing.T) {
 	ctx, clock, srv := newJWT(t)
 	a, b := twoTabs(t, ctx, clock, srv)
 	clock.Advance(2 * time.Second)
 	ctx.hold() // the first renewal's news arrives after the lock passed on
-	refreshBoth(t, a, b)
-	assert.Equal(t, 2, posts(srv), "the second tab did not know, so it renewed too")
-	assert.Equal(t, []int{1, 2}, srv.redeemed, "with the new refresh token: no token redeemed twice")
+	gate, arrived := make(chan struct{}), make(chan int, 4)
+	srv.set(func(s *fakeServer) { s.gate, s.arrived = gate, arrived })
+	done := make(chan struct{})
+	go func() { refreshBoth(t, a, b); close(done) }()
+	<-arrived
+	eventually(t, func() bool { return ctx.waiters() == 1 }, "the other tab waits for the lock")
+	close(gate)
+	<-done
+
+	assert.Equal(t, 1, posts(srv), "the waiting tab found the new token on the server")
+	assert.Equal(t, []int{1}, srv.redeemed)
+	waiter := b
+	if a.b.paths()[0] == client.PathStatus {
+		waiter = a
+	}
+	assert.Equal(t, []string{client.PathStatus}, waiter.b.paths(), "a status check, no renewal")
+	assert.Equal(t, t0.Add(7*time.Second), waiter.c.AccessExpires())
+	ctx.release()
+	ctx.settle()
+	assert.Equal(t, a.c.AccessExpires(), b.c.AccessExpires())
+}
+
+func TestJWTLateNewsWithoutWaitingRenewsTheNewToken(t *testing.T) {
+	ctx, clock, srv := newJWT(t)
+	a, b := twoTabs(t, ctx, clock, srv)
+	clock.Advance(2 * time.Second)
+	ctx.hold()
+	_, err := a.c.Refresh()
+	require.NoError(t, err)
+	_, err = b.c.Refresh() // the lock is free and the news not there yet
+	require.NoError(t, err)
+	assert.Equal(t, []string{refreshURL}, b.b.paths(), "nothing told it of the renewal")
+	assert.Equal(t, []int{1, 2}, srv.redeemed, "it redeemed the new refresh token: none twice")
 	assert.Zero(t, srv.get(func(s *fakeServer) int { return s.reuses }))
 	ctx.release()
 	ctx.settle()
 	assert.NotNil(t, a.c.Session())
 	assert.NotNil(t, b.c.Session())
+	assert.Equal(t, a.c.AccessExpires(), b.c.AccessExpires())
 }
 
 func TestJWTRacingRenewalsWithoutLockStaySignedIn(t *testing.T) {

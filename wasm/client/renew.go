@@ -25,8 +25,12 @@ import (
 //     first looks whether another tab renewed since it decided to: a session
 //     message with a later accessExpires that is not yet due. It adopts that
 //     instead of asking the server. The renewing tab announces its result
-//     before it releases the lock, and the cookie jar holds the new refresh
-//     token before the lock is free, so no tab redeems a used one.
+//     before it releases the lock, but the announcement may still be on its
+//     way: a tab that had to wait for the lock and has not heard asks the
+//     server (GET /api/get-session-status, which reads the shared cookie and
+//     renews nothing) and adopts a later access token it reports. The cookie
+//     jar holds the new refresh token before the lock is free, so no tab
+//     redeems a used one in any case.
 //   - A status check that answers 401 while the Client holds a session
 //     renews (once) and checks again before it counts as signed out; a
 //     renewal the server refuses (401) signs out, and a view that needs a
@@ -254,7 +258,7 @@ func (c *Client) renew(before time.Time) (*wire.Session, error) {
 	r := &renewal{done: make(chan struct{})}
 	c.jwt.renewal = r
 	c.mu.Unlock()
-	if err := c.withLock(func() { r.s, r.err = c.renewLocked(before) }); err != nil {
+	if err := c.withLock(func(waited bool) { r.s, r.err = c.renewLocked(before, waited) }); err != nil {
 		r.s, r.err = c.Session(), err
 	}
 	c.mu.Lock()
@@ -270,7 +274,7 @@ func (c *Client) renew(before time.Time) (*wire.Session, error) {
 
 // withLock runs f under the refresh lock: navigator.locks where the page has
 // it, else the lock over the BroadcastChannel.
-func (c *Client) withLock(f func()) error {
+func (c *Client) withLock(f func(waited bool)) error {
 	if l, ok := c.b.(Locker); ok {
 		err := l.WithLock(LockName, f)
 		if !errors.Is(err, errors.ErrUnsupported) {
@@ -285,16 +289,19 @@ func (c *Client) withLock(f func()) error {
 }
 
 // renewLocked adopts another tab's renewal or asks the server, and applies
-// the answer. It runs under the refresh lock, so the other tabs hear of the
-// result before any of them takes the lock.
-func (c *Client) renewLocked(before time.Time) (*wire.Session, error) {
+// the answer. It runs under the refresh lock and announces its result before
+// the lock is free. waited reports whether another tab held the lock first.
+func (c *Client) renewLocked(before time.Time, waited bool) (*wire.Session, error) {
 	c.mu.Lock()
 	if s := c.session; s != nil && c.jwt.accessExp.After(before) && c.jwt.fresh(c.clock.Now()) {
 		c.mu.Unlock()
 		return s, nil
 	}
-	gen, path, prev := c.idGen, c.jwt.path, c.jwt.accessExp
+	gen, path, prev, signedIn := c.idGen, c.jwt.path, c.jwt.accessExp, c.session != nil
 	c.mu.Unlock()
+	if waited && signedIn && c.adoptFromServer(gen, before) {
+		return c.Session(), nil
+	}
 	resp, err := c.fetch(Request{Method: "POST", URL: path})
 	switch {
 	case resp == nil:
@@ -313,6 +320,27 @@ func (c *Client) renewLocked(before time.Time) (*wire.Session, error) {
 	}
 	c.applyRenewal(gen, s, accessHeader(resp), prev)
 	return c.Session(), nil
+}
+
+// adoptFromServer asks the status endpoint which access token the shared
+// cookie holds. When it expires later than before and is not yet due,
+// another tab renewed it: its session is adopted (and announced) and
+// adoptFromServer reports true. Anything else, failures included, leaves
+// the renewal to the caller.
+func (c *Client) adoptFromServer(gen uint64, before time.Time) bool {
+	resp, err := c.fetch(Request{Method: "GET", URL: PathStatus})
+	if err != nil || resp.Status != 200 {
+		return false
+	}
+	exp := accessHeader(resp)
+	c.mu.Lock()
+	s, fresh := c.session, !exp.IsZero() && c.clock.Now().Before(exp.Add(-c.jwt.margin()))
+	c.mu.Unlock()
+	if st, ok := decodeStatus(resp.Body); !ok || st != 200 || s == nil || !fresh || !exp.After(before) {
+		return false
+	}
+	c.applyRenewal(gen, movedExpiry(s, resp), exp, before)
+	return true
 }
 
 // applyRenewal makes the renewal's answer the session and tells the other
