@@ -35,20 +35,14 @@ func (s *Server) session(w http.ResponseWriter, r *http.Request) (*session.Sessi
 	return s.load(w, r)
 }
 
-// load reads the session through the Manager, timing it when there is a
-// cookie to look up.
+// load reads the session through the Manager, and times the lookups that
+// reached the store (a request without a cookie is no lookup).
 func (s *Server) load(w http.ResponseWriter, r *http.Request) (*session.Session, error) {
-	if s.cfg.Metrics == nil {
-		sess, err := s.cfg.Sessions.Load(w, r)
-		s.noteAddress(r.Context(), r, sess)
-		return sess, err
-	}
-	if _, err := r.Cookie(s.cfg.Sessions.CookieName()); err != nil {
-		return nil, nil
-	}
 	start := time.Now()
 	sess, err := s.cfg.Sessions.Load(w, r)
-	s.cfg.Metrics.Since("load", start)
+	if sess != nil || err != nil {
+		s.cfg.Metrics.Since("load", start)
+	}
 	s.noteAddress(r.Context(), r, sess)
 	return sess, err
 }

@@ -10,16 +10,31 @@ var levelWarn = slog.LevelWarn
 
 func errAttr(err error) slog.Attr { return slog.String("error", err.Error()) }
 
-// securityHeaders are sent with every answer. The CSP allows the page's own
-// scripts and WebAssembly only: no inline script, no other origin.
-var securityHeaders = map[string][]string{
+// baseHeaders go with every answer: no content sniffing, and no reading of
+// any answer (the session JSON above all) by another origin's no-cors
+// request.
+var baseHeaders = map[string][]string{
 	"X-Content-Type-Options":       {"nosniff"},
-	"Referrer-Policy":              {"same-origin"},
-	"X-Frame-Options":              {"DENY"},
-	"Cross-Origin-Opener-Policy":   {"same-origin"},
 	"Cross-Origin-Resource-Policy": {"same-origin"},
+}
+
+// pageHeaders go with every HTML document (the app shell and error
+// pages), where they mean something; the JSON API does without, which keeps
+// the status check, the hot path, lean. The CSP allows the page's own
+// scripts and WebAssembly only: no inline script, no other origin.
+var pageHeaders = map[string][]string{
+	"Referrer-Policy":            {"same-origin"},
+	"X-Frame-Options":            {"DENY"},
+	"Cross-Origin-Opener-Policy": {"same-origin"},
 	"Content-Security-Policy": {"default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
 		"img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"},
+}
+
+// setPageHeaders adds pageHeaders to an HTML answer.
+func setPageHeaders(h http.Header) {
+	for k, v := range pageHeaders {
+		h[k] = v
+	}
 }
 
 // statusWriter remembers the status code for the access log.
@@ -49,14 +64,14 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // logRequests writes one line per request (method, path, status, duration,
-// bytes; never a query string, cookie or body), sets the security headers,
+// bytes; never a query string, cookie or body), sets the base headers,
 // and turns a panic into a 500 JSON answer.
 func (s *Server) logRequests(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		hdr := w.Header()
-		for k, v := range securityHeaders {
+		for k, v := range baseHeaders {
 			hdr[k] = v
 		}
 		defer func() {

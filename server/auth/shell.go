@@ -46,6 +46,7 @@ func (sh *shell) write(w http.ResponseWriter, code int, sess *session.Session) {
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h["Cache-Control"] = noStore
 	h.Set("Vary", "Cookie")
+	setPageHeaders(h)
 	w.WriteHeader(code)
 	var buf bytes.Buffer
 	buf.Grow(len(sh.head) + len(sh.tail) + len(sh.config) + len(body) + 64)
