@@ -348,7 +348,7 @@ func (b *browser) Broadcast(m client.Message) bool {
 	} else {
 		msg.Set("session", sessionJS(m.Session))
 		if !m.AccessExpires.IsZero() {
-			msg.Set("accessExpires", m.AccessExpires.UTC().Format(wire.TimeFormat))
+			msg.Set("accessExpires", client.FormatTime(m.AccessExpires))
 		}
 	}
 	return b.try("postMessage", func() { b.channel.Call("postMessage", msg) })
@@ -601,7 +601,7 @@ func sessionJS(s *wire.Session) js.Value {
 	u.Set("role", s.User.Role)
 	o := object.New()
 	o.Set("user", u)
-	o.Set("expires", s.Expires.UTC().Format(wire.TimeFormat))
+	o.Set("expires", client.FormatTime(s.Expires))
 	return o
 }
 

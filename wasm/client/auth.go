@@ -56,7 +56,7 @@ func (c *Client) SignIn(email, password, redirectURL string) Result {
 	case 401:
 		return Result{Error: MsgInvalidCredentials, Status: 401}
 	case 429:
-		secs := retryAfter(resp.Header["retry-after"], c.clock.Now())
+		secs := retryAfter(resp.Header[headerRetryAfter], c.clock.Now())
 		return Result{Error: tooMany(secs), RetryAfter: secs, Status: 429}
 	default:
 		return failure(resp, nil)
@@ -129,7 +129,7 @@ func failure(resp *Response, err error) Result {
 
 // sentence makes a server's lower-case message read as a sentence.
 func sentence(msg string) string {
-	msg = strings.TrimSpace(msg)
+	msg = trimSpace(msg)
 	if msg == "" {
 		return msg
 	}
@@ -144,17 +144,14 @@ func sentence(msg string) string {
 
 // retryAfter reads a Retry-After header: delay seconds or an HTTP date.
 func retryAfter(v string, now time.Time) int {
-	v = strings.TrimSpace(v)
+	v = trimSpace(v)
 	if v == "" {
 		return 0
 	}
-	if n, err := strconv.Atoi(v); err == nil {
-		if n < 0 {
-			return 0
-		}
+	if n, ok := atoi(v); ok {
 		return n
 	}
-	if t, err := time.Parse(time.RFC1123, v); err == nil {
+	if t, err := parseHTTPDate(v); err == nil {
 		if d := t.Sub(now); d > 0 {
 			return int((d + time.Second - 1) / time.Second)
 		}

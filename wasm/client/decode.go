@@ -1,9 +1,6 @@
 package client
 
 import (
-	"strings"
-	"time"
-
 	"github.com/sessionguard/sessionguard/policy"
 	"github.com/sessionguard/sessionguard/wire"
 )
@@ -100,15 +97,6 @@ func decodeStatus(v Value) (int, bool) {
 func decodeError(v Value) string {
 	s, _ := str(v, "error")
 	return s
-}
-
-// parseTime reads an RFC 3339 time, as the API sends them, in UTC.
-func parseTime(s string) (time.Time, error) {
-	t, err := time.Parse(time.RFC3339, strings.TrimSpace(s))
-	if err != nil {
-		return time.Time{}, err
-	}
-	return t.UTC(), nil
 }
 
 // get returns v's member key, or nil when v is nil.

@@ -73,7 +73,7 @@ func (c *Client) HandleClick(ev ClickEvent) <-chan bool {
 	if a == nil {
 		return nil
 	}
-	if t, ok := a.Attr("target"); ok && t != "" && !strings.EqualFold(t, "_self") {
+	if t, ok := a.Attr("target"); ok && t != "" && !equalFold(t, "_self") {
 		return nil
 	}
 	if _, ok := a.Attr("download"); ok {
@@ -104,7 +104,7 @@ func (c *Client) HandleClick(ev ClickEvent) <-chan bool {
 // anchorOf walks up from el to the nearest link element.
 func anchorOf(el Element) Element {
 	for ; el != nil; el = el.Parent() {
-		if tag := el.Tag(); strings.EqualFold(tag, "A") || strings.EqualFold(tag, "AREA") {
+		if tag := el.Tag(); equalFold(tag, "A") || equalFold(tag, "AREA") {
 			if _, ok := el.Attr("href"); ok {
 				return el
 			}
@@ -268,7 +268,7 @@ func (c *Client) checkStatus(renew bool) error {
 // Sg-Session-Expires header tells, or s itself when the header is missing
 // or bad.
 func movedExpiry(s *wire.Session, resp *Response) *wire.Session {
-	t, err := parseTime(resp.Header[strings.ToLower(wire.ExpiresHeader)])
+	t, err := parseTime(resp.Header[headerExpires])
 	if err != nil {
 		return s
 	}
@@ -456,15 +456,4 @@ func (c *Client) signInURL(dest string) string {
 		sep = "&"
 	}
 	return base + sep + "callbackUrl=" + EncodeURIComponent(dest)
-}
-
-// hasToken reports whether the space-separated list holds tok (ASCII case
-// folded), as rel="noopener external" does.
-func hasToken(list, tok string) bool {
-	for _, f := range strings.Fields(list) {
-		if strings.EqualFold(f, tok) {
-			return true
-		}
-	}
-	return false
 }

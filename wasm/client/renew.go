@@ -2,7 +2,6 @@ package client
 
 import (
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/sessionguard/sessionguard/policy"
@@ -139,7 +138,7 @@ func (j *jwtState) setAccess(s *wire.Session, exp time.Time, newUser bool) bool 
 
 // accessHeader reads the Sg-Access-Expires header; zero when absent or bad.
 func accessHeader(resp *Response) time.Time {
-	t, err := parseTime(resp.Header[strings.ToLower(wire.AccessExpiresHeader)])
+	t, err := parseTime(resp.Header[headerAccessExpires])
 	if err != nil {
 		return time.Time{}
 	}
@@ -399,7 +398,7 @@ func (c *Client) writeHint(s *wire.Session) {
 	case s == nil:
 		st.RemoveItem(HintKey)
 	default:
-		st.SetItem(HintKey, s.Expires.UTC().Format(wire.TimeFormat))
+		st.SetItem(HintKey, FormatTime(s.Expires))
 	}
 }
 
@@ -442,6 +441,6 @@ func (c *Client) followCallback() bool {
 			return false
 		}
 	}
-	st.SetItem(bootRedirectKey, now.UTC().Format(time.RFC3339Nano))
+	st.SetItem(bootRedirectKey, FormatTime(now))
 	return true
 }

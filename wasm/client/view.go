@@ -2,7 +2,6 @@ package client
 
 import (
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/sessionguard/sessionguard/policy"
@@ -57,7 +56,7 @@ func Render(b Browser, s *wire.Session, path string, now time.Time) {
 	for i, el := range els {
 		show := true
 		if v, ok := el.Attr(AttrShow); ok {
-			switch strings.TrimSpace(v) {
+			switch trimSpace(v) {
 			case "authenticated":
 				show = s != nil
 			case "anonymous":
@@ -70,7 +69,7 @@ func Render(b Browser, s *wire.Session, path string, now time.Time) {
 			show = show && s != nil && hasToken(v, s.User.Role) && s.User.Role != ""
 		}
 		if v, ok := el.Attr(AttrRoute); ok {
-			if strings.TrimSpace(v) == "*" {
+			if trimSpace(v) == "*" {
 				fallback[i] = true
 			} else {
 				pt, err := policy.ParsePattern(v)
@@ -89,7 +88,7 @@ func Render(b Browser, s *wire.Session, path string, now time.Time) {
 	}
 	for _, el := range b.Query(selText) {
 		if v, ok := el.Attr(AttrText); ok {
-			if text, known := sessionText(s, strings.TrimSpace(v)); known {
+			if text, known := sessionText(s, trimSpace(v)); known {
 				el.SetText(text)
 			}
 		}
@@ -100,7 +99,7 @@ func Render(b Browser, s *wire.Session, path string, now time.Time) {
 // renderCountdowns sets the text of the data-sg-countdown elements.
 func renderCountdowns(b Browser, s *wire.Session, now time.Time) {
 	for _, el := range b.Query(selCountdown) {
-		if v, _ := el.Attr(AttrCountdown); strings.TrimSpace(v) != "expires" {
+		if v, _ := el.Attr(AttrCountdown); trimSpace(v) != "expires" {
 			continue
 		}
 		if s == nil {
@@ -132,7 +131,7 @@ func sessionText(s *wire.Session, key string) (text string, known bool) {
 	case "user.id":
 		return s.User.ID, true
 	}
-	return s.Expires.UTC().Format(wire.TimeFormat), true
+	return FormatTime(s.Expires), true
 }
 
 // FormatCountdown formats the time left, rounded up to whole seconds, as
