@@ -12,13 +12,17 @@ section "Machine"
 echo "- $(uname -srm), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
 echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
 echo "- $(go version)"
-echo "- load generator: $(command -v wrk >/dev/null && wrk --version 2>&1 | head -1 || echo 'Go client (wrk not installed)')"
+if command -v wrk >/dev/null 2>&1; then
+  echo "- load generator: $(wrk --version 2>&1 | head -1 | cut -c1-40)"
+else
+  echo "- load generator: the Go client in internal/loadcmp (wrk not installed)"
+fi
 
 section "Go benchmarks"
 echo '```'
 go test -run '^$' -bench . -benchmem -count 1 \
   ./policy ./server/session ./server/auth ./server/store/cache ./server/store/memory ./server/store/sqlite \
-  | grep -E '^(Benchmark|goos|cpu)'
+  | grep -E '^(Benchmark|pkg:)'
 echo '```'
 
 section "Loopback load: status check against a bare net/http handler"
@@ -35,7 +39,8 @@ awk -v r="$raw" -v g="$gz" 'BEGIN { printf "| static/sessionguard.wasm | %d byte
 section "Browser module start-up in Chromium"
 if command -v chromium >/dev/null 2>&1; then
   echo '```'
-  go test -run '^$' -bench BenchmarkModuleStartup -benchtime 10x ./e2e | grep -E '^Benchmark' || true
+  out=$(go test -run '^$' -bench BenchmarkModuleStartup -benchtime 10x ./e2e 2>&1) || { echo "$out" | tail -20; exit 1; }
+  echo "$out" | grep -E '^Benchmark'
   echo '```'
 else
   echo "chromium not installed: skipped"
