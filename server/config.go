@@ -39,6 +39,7 @@ type config struct {
 	metricsAddr    string
 	alertWebhook   string
 	alertEvents    string
+	trustedProxies string
 }
 
 // storeFlags are the flags that say where accounts and sessions live; the
@@ -70,6 +71,7 @@ func serveFlags(name string, c *config) *flag.FlagSet {
 	fs.StringVar(&c.jwtKeyFile, "jwt-key-file", "", "jwt: use this key instead of <data>/keys: an Ed25519 PKCS #8 PEM file, or for HS256 a secret of 32+ bytes")
 	fs.StringVar(&c.jwtIssuer, "jwt-issuer", "sessionguard", "jwt: the iss of every token")
 	fs.StringVar(&c.jwtAudience, "jwt-audience", "sessionguard", "jwt: the aud of every token")
+	fs.StringVar(&c.trustedProxies, "trusted-proxies", "", "comma-separated IPs/CIDRs of reverse proxies whose X-Forwarded-For is believed for the client address")
 	fs.StringVar(&c.metricsAddr, "metrics-addr", "", "serve /metrics (Prometheus) on this address to anyone; empty serves it on -addr to loopback clients only")
 	fs.StringVar(&c.alertWebhook, "alert-webhook", "", "POST security events (JSON) to this URL, in the background with bounded retries")
 	fs.StringVar(&c.alertEvents, "alert-events", strings.Join(alert.DefaultEvents, ","), "comma-separated events that go to -alert-webhook")

@@ -28,6 +28,7 @@ import (
 	"github.com/sessionguard/sessionguard/policy"
 	"github.com/sessionguard/sessionguard/server/alert"
 	"github.com/sessionguard/sessionguard/server/auth"
+	"github.com/sessionguard/sessionguard/server/clientip"
 	"github.com/sessionguard/sessionguard/server/metrics"
 	"github.com/sessionguard/sessionguard/server/session"
 	"github.com/sessionguard/sessionguard/server/store"
@@ -164,7 +165,11 @@ func serve(ctx context.Context, c config, ready chan<- string, stderr io.Writer)
 	if err != nil {
 		return err
 	}
-	opts := []session.Option{session.WithCookie(session.CookieConfig{Insecure: c.insecure}), session.WithLogger(logger)}
+	ips, err := clientip.New(c.trustedProxies)
+	if err != nil {
+		return fmt.Errorf("-trusted-proxies: %w", err)
+	}
+	opts := []session.Option{session.WithCookie(session.CookieConfig{Insecure: c.insecure}), session.WithLogger(logger), session.WithClientIP(ips.Addr)}
 	if ev, ok := st.(store.Events); ok {
 		opts = append(opts, session.WithEvents(ev))
 	}
@@ -197,6 +202,7 @@ func serve(ctx context.Context, c config, ready chan<- string, stderr io.Writer)
 		Counters:    counters,
 		DeviceKey:   deviceKey,
 		Metrics:     m,
+		ClientIP:    ips,
 		MetricsPath: metricsPath,
 	})
 	if err != nil {

@@ -132,7 +132,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	account, _ := s.accountKey(r, sess.User.Email)
-	address := clientAddress(r)
+	address := s.limitAddress(r)
 	gate := s.limitGate(r, account, address)
 	var rl *rateLimited
 	if err := gate(); errors.As(err, &rl) {
@@ -188,7 +188,7 @@ func (s *Server) storeFailure(w http.ResponseWriter, r *http.Request, what strin
 func (s *Server) security(ctx context.Context, event, userID string, r *http.Request, attrs ...slog.Attr) {
 	base := []slog.Attr{slog.String("event", event), slog.String("user_id", userID)}
 	if r != nil {
-		base = append(base, slog.String("client", clientAddress(r)))
+		base = append(base, slog.String("client", s.cfg.ClientIP.Addr(r)))
 	}
 	s.log.LogAttrs(ctx, slog.LevelWarn, "security event", append(base, attrs...)...)
 }

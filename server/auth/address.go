@@ -28,7 +28,7 @@ func (s *Server) noteAddress(ctx context.Context, r *http.Request, sess *session
 	if sess == nil || sess.ClientAddr == "" {
 		return
 	}
-	addr := session.DeviceOf(r).Addr
+	addr := s.cfg.ClientIP.Addr(r)
 	if addr == sess.ClientAddr {
 		return
 	}

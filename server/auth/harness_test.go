@@ -22,6 +22,7 @@ import (
 	"github.com/sessionguard/sessionguard/policy"
 	"github.com/sessionguard/sessionguard/policy/policytest"
 	"github.com/sessionguard/sessionguard/server/auth"
+	"github.com/sessionguard/sessionguard/server/clientip"
 	"github.com/sessionguard/sessionguard/server/metrics"
 	"github.com/sessionguard/sessionguard/server/session"
 	"github.com/sessionguard/sessionguard/server/store"
@@ -149,6 +150,11 @@ func withMetrics(m *metrics.Metrics) option {
 	return func(o *envOptions) {
 		o.edit = append(o.edit, func(c *auth.Config) { c.Metrics, c.MetricsPath = m, "/metrics" })
 	}
+}
+
+// withClientIP finds client addresses with r.
+func withClientIP(r *clientip.Resolver) option {
+	return func(o *envOptions) { o.edit = append(o.edit, func(c *auth.Config) { c.ClientIP = r }) }
 }
 
 // withSharedStore makes the server use another env's store, as a second

@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"net/netip"
 	"time"
@@ -79,18 +78,15 @@ func (l *Limiter) Reset(ctx context.Context, key string) error {
 	return l.counters.ResetCounter(ctx, l.prefix+key)
 }
 
-// clientAddress returns the rate-limit key of the request's peer: the IP, or
-// its /64 for IPv6, where one subscriber usually holds the whole prefix.
-func clientAddress(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
+// limitAddress returns the rate-limit key of the request's client: its IP
+// (see Config.ClientIP), or the /64 for IPv6, where one subscriber usually
+// holds the whole prefix.
+func (s *Server) limitAddress(r *http.Request) string {
+	host := s.cfg.ClientIP.Addr(r)
 	ip, err := netip.ParseAddr(host)
 	if err != nil {
 		return host
 	}
-	ip = ip.Unmap()
 	if ip.Is6() {
 		p, _ := ip.Prefix(64)
 		return p.String()

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sessionguard/sessionguard/server/auth"
+	"github.com/sessionguard/sessionguard/server/clientip"
 	"github.com/sessionguard/sessionguard/server/store/memory"
 )
 
@@ -203,4 +204,25 @@ func TestBackoffWaits(t *testing.T) {
 	require.NoError(t, l.Fail(ctx, "x"))
 	require.NoError(t, l.Reset(ctx, "x"))
 	assert.Zero(t, check())
+}
+
+func TestAddressLimitBehindATrustedProxy(t *testing.T) {
+	ips, err := clientip.New("127.0.0.1")
+	require.NoError(t, err)
+	e := newEnv(t, withClientIP(ips))
+	from := func(addr string) []string { return []string{"X-Forwarded-For", addr} }
+	c := e.client()
+	for i := range 100 {
+		r := c.postJSON("/api/auth/signin", map[string]string{"email": fmt.Sprintf("n%d@example.com", i), "password": "x"}, from("198.51.100.1")...)
+		require.Equal(t, http.StatusUnauthorized, r.StatusCode)
+	}
+	assert.Equal(t, http.StatusTooManyRequests,
+		c.postJSON("/api/auth/signin", map[string]string{"email": "user@example.com", "password": "user-password"}, from("198.51.100.1")...).StatusCode,
+		"the client behind the proxy is limited")
+	assert.Equal(t, http.StatusOK,
+		c.postJSON("/api/auth/signin", map[string]string{"email": "user@example.com", "password": "user-password"}, from("198.51.100.2")...).StatusCode,
+		"another client behind the same proxy is not")
+	assert.Equal(t, http.StatusTooManyRequests,
+		c.postJSON("/api/auth/signin", map[string]string{"email": "user@example.com", "password": "user-password"}, from("198.51.100.2, 198.51.100.1")...).StatusCode,
+		"a client cannot pick its address by sending the header")
 }

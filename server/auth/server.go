@@ -20,6 +20,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/sessionguard/sessionguard/policy"
+	"github.com/sessionguard/sessionguard/server/clientip"
 	"github.com/sessionguard/sessionguard/server/metrics"
 	"github.com/sessionguard/sessionguard/server/session"
 	"github.com/sessionguard/sessionguard/server/store"
@@ -59,6 +60,10 @@ type Config struct {
 	// clients only: put it on its own listener to expose it further).
 	Metrics     *metrics.Metrics
 	MetricsPath string
+	// ClientIP finds client addresses (for limits, device lists and events):
+	// set it to believe X-Forwarded-For from trusted proxies. Nil uses the
+	// peer address.
+	ClientIP *clientip.Resolver
 	// Logger receives one line per request and every failure; nil discards.
 	Logger *slog.Logger
 	// Now is the clock; nil is time.Now.

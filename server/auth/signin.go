@@ -41,7 +41,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	normalized := users.NormalizeEmail(email)
 	account, knownDevice := s.accountKey(r, normalized)
-	address := clientAddress(r)
+	address := s.limitAddress(r)
 	gate := s.limitGate(r, account, address)
 	var rl *rateLimited
 	if err := gate(); errors.As(err, &rl) { // refuse before queueing for a hashing slot
@@ -180,7 +180,7 @@ func (s *Server) rateLimited(w http.ResponseWriter, r *http.Request, wait time.D
 		s.cfg.Metrics.SignIn("rate_limited")
 	}
 	s.log.LogAttrs(r.Context(), slog.LevelWarn, "sign-in rate limited", slog.String("event", "signin_rate_limited"),
-		slog.String("client", clientAddress(r)), slog.Int("retry_after", secs))
+		slog.String("client", s.cfg.ClientIP.Addr(r)), slog.Int("retry_after", secs))
 	s.failSignIn(w, r, http.StatusTooManyRequests, "too many failed sign-in attempts; try again in "+strconv.Itoa(secs)+" seconds")
 }
 

@@ -27,6 +27,7 @@ type Manager struct {
 	now      func() time.Time
 	log      *slog.Logger
 	events   store.Events // nil: no live events
+	clientIP func(*http.Request) string
 }
 
 // New returns a Manager for the strategy.
@@ -82,7 +83,11 @@ func (m *Manager) SignIn(w http.ResponseWriter, r *http.Request, u wire.User) (*
 			return nil, err
 		}
 	}
-	issued, s, err := m.strategy.Issue(r.Context(), u, DeviceOf(r), now)
+	dev := DeviceOf(r)
+	if m.clientIP != nil {
+		dev.Addr = m.clientIP(r)
+	}
+	issued, s, err := m.strategy.Issue(r.Context(), u, dev, now)
 	if err != nil {
 		m.log.LogAttrs(r.Context(), slog.LevelError, "session issue failed", slog.String("error", err.Error()))
 		return nil, err
@@ -91,8 +96,8 @@ func (m *Manager) SignIn(w http.ResponseWriter, r *http.Request, u wire.User) (*
 	return &s, nil
 }
 
-// DeviceOf describes the request's device: the peer address (behind a
-// proxy, the proxy's) and the User-Agent header.
+// DeviceOf describes the request's device: the peer address and the
+// User-Agent header. (A Manager WithClientIP uses that for the address.)
 func DeviceOf(r *http.Request) Device {
 	addr := r.RemoteAddr
 	if host, _, err := net.SplitHostPort(addr); err == nil {

@@ -2,6 +2,7 @@ package session
 
 import (
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/sessionguard/sessionguard/server/store"
@@ -22,3 +23,9 @@ func WithLogger(l *slog.Logger) Option { return func(m *Manager) { m.log = l } }
 // WithEvents sets the bus on which sign-out, revocations and refreshes are
 // published for the live event streams of every instance.
 func WithEvents(e store.Events) Option { return func(m *Manager) { m.events = e } }
+
+// WithClientIP sets how the client address recorded with a session is
+// found (behind a reverse proxy: from trusted X-Forwarded-For headers).
+func WithClientIP(addr func(*http.Request) string) Option {
+	return func(m *Manager) { m.clientIP = addr }
+}
