@@ -104,8 +104,9 @@ func (b *browser) listen(c *client.Client) {
 		}
 	})
 	b.on(b.doc, "visibilitychange", func(js.Value) {
-		if b.doc.Get("visibilityState").String() == "visible" {
+		if b.Visible() {
 			c.Activity()
+			c.PageShown()
 			go c.Tick()
 		}
 	})
@@ -268,25 +269,9 @@ func (b *browser) Query(selector string) []client.Element {
 	return out
 }
 
-func (b *browser) Dispatch(event string, detail any) {
-	var d js.Value
-	switch v := detail.(type) {
-	case *wire.Session:
-		d = sessionJS(v)
-	case client.Blocked:
-		d = b.object.New()
-		d.Set("to", v.To)
-		d.Set("reason", v.Reason)
-	case client.Navigated:
-		d = b.object.New()
-		d.Set("url", v.URL)
-		d.Set("path", v.Path)
-		d.Set("signIn", v.SignIn)
-	default:
-		d = js.Null()
-	}
+func (b *browser) Dispatch(event, detail string) {
 	init := b.object.New()
-	init.Set("detail", d)
+	init.Set("detail", parseJSON(detail))
 	b.try("dispatchEvent", func() {
 		b.win.Call("dispatchEvent", b.win.Get("CustomEvent").New(event, init))
 	})
@@ -337,21 +322,90 @@ func (b *browser) Fetch(req client.Request) (*client.Response, error) {
 	return r, nil
 }
 
-func (b *browser) Broadcast(m client.Message) bool {
+// Visible reports whether document.visibilityState is "visible".
+func (b *browser) Visible() bool {
+	return b.doc.Get("visibilityState").String() == "visible"
+}
+
+// OpenStream fetches url for streaming: the body is read piece by piece
+// with a ReadableStream reader and a streaming TextDecoder.
+func (b *browser) OpenStream(url string) (int, client.Stream, error) {
+	ctrl := b.win.Get("AbortController").New()
+	init := b.object.New()
+	init.Set("credentials", "same-origin")
+	init.Set("cache", "no-store")
+	init.Set("signal", ctrl.Get("signal"))
+	headers := b.object.New()
+	headers.Set("Accept", "text/event-stream")
+	init.Set("headers", headers)
+	var promise js.Value
+	if !b.try("fetch", func() { promise = b.win.Call("fetch", url, init) }) {
+		return 0, nil, errors.New("fetch refused " + url)
+	}
+	resp, err := await(promise)
+	if err != nil {
+		return 0, nil, err
+	}
+	status := resp.Get("status").Int()
+	body := resp.Get("body")
+	if status != 200 || body.Type() != js.TypeObject {
+		quiet(func() { ctrl.Call("abort") })
+		return status, nil, nil
+	}
+	return status, &stream{ctrl: ctrl, reader: body.Call("getReader"), decoder: b.win.Get("TextDecoder").New(), opts: b.object.New()}, nil
+}
+
+// stream is the body of an answer that OpenStream opened.
+type stream struct {
+	ctrl, reader, decoder, opts js.Value
+}
+
+func (s *stream) Read() (string, error) {
+	r, err := await(s.reader.Call("read"))
+	if err != nil {
+		return "", err
+	}
+	if r.Get("done").Truthy() {
+		return "", errors.New("end of stream")
+	}
+	s.opts.Set("stream", true)
+	return s.decoder.Call("decode", r.Get("value"), s.opts).String(), nil
+}
+
+func (s *stream) Close() { quiet(func() { s.ctrl.Call("abort") }) }
+
+// Fill renders n clones of the first <template> in container after it,
+// replacing the clones of the last Fill (marked data-sg-item).
+func (b *browser) Fill(container client.Element, n int) []client.Element {
+	var out []client.Element
+	b.try("fill a list", func() {
+		tpl := container.(element).v.Call("querySelector", "template")
+		if tpl.Type() != js.TypeObject {
+			return
+		}
+		parent := tpl.Get("parentNode")
+		old := parent.Call("querySelectorAll", ":scope > [data-sg-item]")
+		for i := old.Length() - 1; i >= 0; i-- {
+			old.Index(i).Call("remove")
+		}
+		for i := 0; i < n; i++ {
+			root := tpl.Get("content").Call("cloneNode", true).Get("firstElementChild")
+			if root.Type() != js.TypeObject {
+				return
+			}
+			root.Call("setAttribute", "data-sg-item", "")
+			parent.Call("appendChild", root)
+			out = append(out, element{root})
+		}
+	})
+	return out
+}
+
+func (b *browser) Broadcast(message string) bool {
 	if b.channel.Type() != js.TypeObject {
 		return false
 	}
-	msg := b.object.New()
-	if m.Lock != "" {
-		msg.Set("lock", m.Lock)
-		msg.Set("id", m.ID)
-	} else {
-		msg.Set("session", sessionJS(m.Session))
-		if !m.AccessExpires.IsZero() {
-			msg.Set("accessExpires", client.FormatTime(m.AccessExpires))
-		}
-	}
-	return b.try("postMessage", func() { b.channel.Call("postMessage", msg) })
+	return b.try("postMessage", func() { b.channel.Call("postMessage", parseJSON(message)) })
 }
 
 // WithLock holds the Web Lock name (navigator.locks.request) while f runs.
@@ -444,7 +498,7 @@ func (b *browser) RemoveItem(key string) {
 	}
 }
 
-func (b *browser) Now() time.Time { return time.Now() }
+func (b *browser) UnixNano() int64 { return time.Now().UnixNano() }
 
 // AfterFunc schedules f with setTimeout; f runs in its own goroutine, so the
 // timer's callback returns to JavaScript at once.
@@ -534,6 +588,17 @@ func (e element) Parent() client.Element {
 	return element{p}
 }
 
+func (e element) SetAttr(name, value string) { e.v.Call("setAttribute", name, value) }
+
+func (e element) Query(selector string) []client.Element {
+	list := e.v.Call("querySelectorAll", selector)
+	out := make([]client.Element, list.Length())
+	for i := range out {
+		out[i] = element{list.Index(i)}
+	}
+	return out
+}
+
 func (e element) Href() string {
 	if h := e.v.Get("href"); h.Type() == js.TypeString { // not an SVG link
 		return h.String()
@@ -573,6 +638,13 @@ func (j value) AsNumber() (float64, bool) {
 	return j.v.Float(), true
 }
 
+func (j value) AsBool() (bool, bool) {
+	if j.v.Type() != js.TypeBoolean {
+		return false, false
+	}
+	return j.v.Bool(), true
+}
+
 func (j value) Len() int {
 	if !js.Global().Get("Array").Call("isArray", j.v).Bool() {
 		return 0
@@ -587,23 +659,12 @@ func (j value) Index(i int) client.Value {
 	return wrap(j.v.Index(i))
 }
 
+// parseJSON parses JSON text that the Client made.
+func parseJSON(text string) js.Value { return js.Global().Get("JSON").Call("parse", text) }
+
 // sessionJS returns the session as the plain object of the contract, or
 // null.
-func sessionJS(s *wire.Session) js.Value {
-	if s == nil {
-		return js.Null()
-	}
-	object := js.Global().Get("Object")
-	u := object.New()
-	u.Set("id", s.User.ID)
-	u.Set("email", s.User.Email)
-	u.Set("name", s.User.Name)
-	u.Set("role", s.User.Role)
-	o := object.New()
-	o.Set("user", u)
-	o.Set("expires", client.FormatTime(s.Expires))
-	return o
-}
+func sessionJS(s *wire.Session) js.Value { return parseJSON(client.SessionJSON(s)) }
 
 // awaiter waits for a Promise from a goroutine (never from an event
 // handler, which must not block).
@@ -664,6 +725,7 @@ type api struct {
 	object js.Value
 
 	session, isPublic, gotoFn, signIn, signOut, onChange, refresh js.Func
+	devices, endSession, endOthers, changePassword                 js.Func
 }
 
 func newAPI(c *client.Client, b *browser) *api {
@@ -714,6 +776,42 @@ func newAPI(c *client.Client, b *browser) *api {
 		}()
 		return nil
 	})
+	// devices(resolve, reject)
+	a.devices = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		resolve, reject := arg(args, 0), arg(args, 1)
+		go func() {
+			list, err := c.Devices()
+			if err != nil {
+				reject.Invoke(js.Global().Get("Error").New("sessionguard: " + err.Error()))
+				return
+			}
+			resolve.Invoke(parseJSON(client.DevicesJSON(list)))
+		}()
+		return nil
+	})
+	// endSession(handle, resolve)
+	a.endSession = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		handle, resolve := str(arg(args, 0)), arg(args, 1)
+		go func() { resolve.Invoke(resultJS(c.EndSession(handle))) }()
+		return nil
+	})
+	// endOtherSessions(resolve)
+	a.endOthers = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		resolve := arg(args, 0)
+		go func() { resolve.Invoke(resultJS(c.EndOtherSessions())) }()
+		return nil
+	})
+	// changePassword({currentPassword, newPassword}, resolve)
+	a.changePassword = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		opts, resolve := arg(args, 0), arg(args, 1)
+		cur, next := field(opts, "currentPassword"), field(opts, "newPassword")
+		go func() { resolve.Invoke(resultJS(c.ChangePassword(cur, next))) }()
+		return nil
+	})
+	a.object.Set("devices", a.devices)
+	a.object.Set("endSession", a.endSession)
+	a.object.Set("endOtherSessions", a.endOthers)
+	a.object.Set("changePassword", a.changePassword)
 	a.object.Set("session", a.session)
 	a.object.Set("isPublic", a.isPublic)
 	a.object.Set("goto", a.gotoFn)
@@ -734,6 +832,13 @@ type bootHandle struct{ v js.Value }
 func takeBoot() bootHandle { return bootHandle{js.Global().Get(bootGlobal)} }
 
 func (h bootHandle) ok() bool { return h.v.Type() == js.TypeObject }
+
+// instantGuard reports whether the page opted in to the known-state rule
+// (<script src="sessionguard.js" data-instant-guard>, passed by the loader
+// as options.instantGuard).
+func (h bootHandle) instantGuard() bool {
+	return h.ok() && h.v.Get("options").Type() == js.TypeObject && h.v.Get("options").Get("instantGuard").Truthy()
+}
 
 // attach hands the page window.sessionguard's implementation and the
 // initial session, which resolves sessionguard.ready.
@@ -773,22 +878,9 @@ func newSubscription(c *client.Client, b *browser, fn js.Value) *subscription {
 	return s
 }
 
-// resultJS returns a sign-in or sign-out result as
-// {ok, error?, redirectUrl?, retryAfter?, status}.
-func resultJS(r client.Result) js.Value {
-	o := js.Global().Get("Object").New()
-	o.Set("ok", r.OK)
-	if r.OK {
-		o.Set("redirectUrl", r.RedirectURL)
-	} else {
-		o.Set("error", r.Error)
-	}
-	if r.Status == 429 {
-		o.Set("retryAfter", r.RetryAfter)
-	}
-	o.Set("status", r.Status)
-	return o
-}
+// resultJS returns a result as {ok, error?, redirectUrl?, retryAfter?,
+// revoked?, status}.
+func resultJS(r client.Result) js.Value { return parseJSON(r.JSON()) }
 
 func arg(args []js.Value, i int) js.Value {
 	if i < len(args) {

@@ -19,7 +19,7 @@ const bootGlobal = "__sessionguardBoot"
 func main() {
 	boot := takeBoot()
 	b := newBrowser()
-	c := client.New(b, client.WithClock(b))
+	c := client.New(b, client.WithClock(b), client.WithInstantGuard(boot.instantGuard()))
 	// Listen first: a renewal at boot may wait for the refresh lock of
 	// other tabs, which talk over the BroadcastChannel.
 	b.listen(c)

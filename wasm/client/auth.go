@@ -22,6 +22,8 @@ type Result struct {
 	RetryAfter int
 	// Status is the HTTP status of the answer; 0 when there was none.
 	Status int
+	// Revoked is how many sessions EndOtherSessions ended.
+	Revoked int
 }
 
 // Messages of failed sign-ins, for a person.
@@ -42,6 +44,8 @@ func (c *Client) SignIn(email, password, redirectURL string) Result {
 	if !c.Ready() {
 		return Result{Error: MsgServer}
 	}
+	c.pauseStream() // the old session's ending is no news
+	defer c.resumeStream()
 	resp, err := c.fetch(Request{Method: "POST", URL: PathSignIn, Body: map[string]string{
 		"email": email, "password": password, "redirectUrl": redirectURL,
 	}})
@@ -56,7 +60,7 @@ func (c *Client) SignIn(email, password, redirectURL string) Result {
 	case 401:
 		return Result{Error: MsgInvalidCredentials, Status: 401}
 	case 429:
-		secs := retryAfter(resp.Header[headerRetryAfter], c.clock.Now())
+		secs := retryAfter(resp.Header[headerRetryAfter], c.now())
 		return Result{Error: tooMany(secs), RetryAfter: secs, Status: 429}
 	default:
 		return failure(resp, nil)
@@ -82,6 +86,8 @@ func (c *Client) SignOut(redirectURL string) Result {
 	if !c.Ready() {
 		return Result{Error: MsgServer}
 	}
+	c.pauseStream() // this tab's own sign-out is no news to its stream
+	defer c.resumeStream()
 	body := map[string]string{}
 	if redirectURL != "" {
 		body["redirectUrl"] = redirectURL

@@ -42,9 +42,10 @@ type Browser interface {
 	// Query returns the elements that match a CSS selector, in document
 	// order.
 	Query(selector string) []Element
-	// Dispatch dispatches a CustomEvent on window. detail is a
-	// *wire.Session (nil for null), a Blocked or a Navigated.
-	Dispatch(event string, detail any)
+	// Dispatch dispatches a CustomEvent on window whose detail is the
+	// JSON text detail, parsed: a session (or null), a Blocked, a
+	// Navigated or an Ended, as their JSON shows them.
+	Dispatch(event, detail string)
 	// Fetch sends a same-origin request with the page's cookies and reads
 	// the whole answer. err is for failures to get an answer at all
 	// (network, timeout); any HTTP status is a Response.
@@ -57,11 +58,11 @@ type Browser interface {
 // Client.HandleBroadcast with each message, in the order they arrive, one at
 // a time.
 type Broadcaster interface {
-	// Broadcast posts m to the other tabs as a JSON object: a session
-	// message is {"session": {…}|null} plus "accessExpires" when known, a
-	// lock message {"lock": op, "id": id}. It reports whether there is a
-	// channel to post to.
-	Broadcast(m Message) bool
+	// Broadcast posts the JSON text of a Message to the other tabs, as the
+	// object it describes: a session message is {"session": {…}|null}
+	// plus "accessExpires" when known, a lock message {"lock": op, "id":
+	// id}. It reports whether there is a channel to post to.
+	Broadcast(message string) bool
 }
 
 // Message is what the module tells the module in the page's other tabs.
@@ -98,6 +99,41 @@ type Storage interface {
 	RemoveItem(key string)
 }
 
+// Streamer is an optional ability of a Browser: a long-lived GET whose
+// body arrives in pieces (fetch with a ReadableStream), for the live event
+// stream, and whether the page is visible. Without it the Client keeps no
+// stream.
+type Streamer interface {
+	// OpenStream sends GET url with the page's cookies and blocks until
+	// the answer's head is in. It returns the status and, for 200, the
+	// body to read (nil otherwise); err is for no answer at all.
+	OpenStream(url string) (status int, body Stream, err error)
+	// Visible reports whether the page is visible (document.visibilityState).
+	Visible() bool
+}
+
+// Stream is the body of a streamed answer.
+type Stream interface {
+	// Read blocks until the next piece of the body is in and returns it
+	// as text. err is set at the end of the body, on failure and after
+	// Close.
+	Read() (text string, err error)
+	// Close aborts the request. It may be called more than once and
+	// from any goroutine.
+	Close()
+}
+
+// Filler is an optional ability of a Browser: rendering a list from a
+// <template>.
+type Filler interface {
+	// Fill removes the items an earlier Fill added for container, then
+	// clones the first <template> inside container n times, adds the
+	// clones after the template (in its parent) and returns the root
+	// element of each clone, in order. It returns nil when container has
+	// no template.
+	Fill(container Element, n int) []Element
+}
+
 // Element is a DOM element.
 type Element interface {
 	// Attr returns the value of an attribute and whether it is present.
@@ -113,6 +149,11 @@ type Element interface {
 	// Href returns the absolute URL that a link points to (the href
 	// property), or "" when the element has none.
 	Href() string
+	// SetAttr sets an attribute.
+	SetAttr(name, value string)
+	// Query returns the elements below this one that match a CSS
+	// selector, in document order.
+	Query(selector string) []Element
 }
 
 // Value is a parsed JSON value. A JSON null is a nil Value.
@@ -124,6 +165,8 @@ type Value interface {
 	AsString() (string, bool)
 	// AsNumber returns the value of a JSON number.
 	AsNumber() (float64, bool)
+	// AsBool returns the value of a JSON boolean.
+	AsBool() (bool, bool)
 	// Len returns the length of a JSON array, 0 for anything else.
 	Len() int
 	// Index returns an array's element i (nil when out of range).
@@ -167,7 +210,10 @@ type Response struct {
 // Clock tells the time and runs functions later. The Client uses the real
 // clock unless WithClock is given.
 type Clock interface {
-	Now() time.Time
+	// UnixNano returns the time as nanoseconds since the Unix epoch (not
+	// a time.Time: one in an interface would keep the time package's
+	// formatting code in the WebAssembly module).
+	UnixNano() int64
 	// AfterFunc calls f in its own goroutine after d.
 	AfterFunc(d time.Duration, f func()) Timer
 }
@@ -180,6 +226,12 @@ type Timer interface {
 
 type realClock struct{}
 
-func (realClock) Now() time.Time { return time.Now() }
+func (realClock) UnixNano() int64 { return time.Now().UnixNano() }
 
-func (realClock) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
+func (realClock) AfterFunc(d time.Duration, f func()) Timer { return stopFunc(time.AfterFunc(d, f).Stop) }
+
+// stopFunc is a Timer of the time package, as its Stop method (a
+// *time.Timer in an interface would keep formatting code too).
+type stopFunc func() bool
+
+func (f stopFunc) Stop() bool { return f() }

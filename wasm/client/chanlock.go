@@ -30,6 +30,10 @@ type chanLock struct {
 	c  *Client
 	id string
 
+	// runs serializes the runs of this tab (renewals, password changes,
+	// confirmations of the event stream).
+	runs sync.Mutex
+
 	mu       sync.Mutex
 	held     bool // f runs
 	claiming bool // a claim is under way and has not lost
@@ -70,7 +74,7 @@ func formatTabID(n uint64) string {
 // post sends a lock message; it reports whether there is a channel.
 func (l *chanLock) post(op string) bool {
 	bc, ok := l.c.b.(Broadcaster)
-	return ok && bc.Broadcast(Message{Lock: op, ID: l.id})
+	return ok && bc.Broadcast(Message{Lock: op, ID: l.id}.json())
 }
 
 // notify hands v to a waiter without blocking; the first value wins.
@@ -84,13 +88,15 @@ func notify(ch chan bool, v bool) {
 }
 
 // run waits until this tab holds the lock, runs f and releases the lock; f
-// learns whether another tab held or won the lock meanwhile. Only one run is
-// under way at a time (the Client's renewals are).
+// learns whether another tab held or won the lock meanwhile. Runs of this
+// tab wait for each other.
 func (l *chanLock) run(f func(waited bool)) {
+	l.runs.Lock()
+	defer l.runs.Unlock()
 	for waited := false; ; waited = true {
 		wake := make(chan bool, 1)
 		l.mu.Lock()
-		now := l.c.clock.Now()
+		now := l.c.now()
 		busy := now.Before(l.busyUntil)
 		d := claimWindow
 		if busy {
@@ -163,7 +169,7 @@ func (l *chanLock) handle(op, from string) {
 // loseLocked gives up the claim under way (if any) and waits for a release.
 // l.mu must be held.
 func (l *chanLock) loseLocked() {
-	l.busyUntil = l.c.clock.Now().Add(holdTimeout)
+	l.busyUntil = l.c.now().Add(holdTimeout)
 	if l.claiming {
 		l.claiming = false
 		notify(l.wake, true)

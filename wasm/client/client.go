@@ -72,6 +72,17 @@ type Client struct {
 	idGen uint64
 	jwt   jwtState
 
+	// live is the event stream; instant enables the known-state rule
+	// (WithInstantGuard).
+	live    liveState
+	instant bool
+	// devSeq numbers the device list reads (the newest one renders);
+	// devPoll is the timer of the next one, devPolled when the last one
+	// started.
+	devSeq    uint64
+	devPoll   Timer
+	devPolled time.Time
+
 	// chanLock is the refresh lock where the page has no navigator.locks;
 	// it has locks of its own.
 	chanLock chanLock
@@ -119,7 +130,7 @@ func (c *Client) Boot() error {
 	defer c.effects.Unlock()
 	c.mu.Lock()
 	c.pol, c.signIn, c.url = pol, signIn, loc.Target()
-	now := c.clock.Now()
+	now := c.now()
 	if sess != nil && !sess.Expires.After(now) {
 		sess = nil
 	}
@@ -132,6 +143,7 @@ func (c *Client) Boot() error {
 	c.booted = true
 	c.scheduleTickLocked()
 	c.scheduleRenewalLocked()
+	c.syncStreamLocked()
 	jwt := c.jwt.on
 	c.mu.Unlock()
 	if !ok {
@@ -276,7 +288,7 @@ func (c *Client) OnChange(fn func(*wire.Session)) (unsubscribe func()) {
 // c.effects must be held.
 func (c *Client) setSession(s *wire.Session, exp time.Time, broadcast bool) bool {
 	c.mu.Lock()
-	if s != nil && !s.Expires.After(c.clock.Now()) {
+	if s != nil && !s.Expires.After(c.now()) {
 		s = nil
 	}
 	changed := !sameSession(c.session, s)
@@ -291,6 +303,7 @@ func (c *Client) setSession(s *wire.Session, exp time.Time, broadcast bool) bool
 	accessChanged := c.jwt.setAccess(s, exp, newUser)
 	c.scheduleTickLocked()
 	c.scheduleRenewalLocked()
+	c.syncStreamLocked()
 	msg := Message{Session: s, AccessExpires: c.jwt.accessExp}
 	jwt := c.jwt.on
 	subs := make([]func(*wire.Session), 0, len(c.subs))
@@ -302,16 +315,19 @@ func (c *Client) setSession(s *wire.Session, exp time.Time, broadcast bool) bool
 	c.mu.Unlock()
 	if changed {
 		c.render()
-		c.b.Dispatch(EventChange, s)
+		c.b.Dispatch(EventChange, SessionJSON(s))
 		for _, fn := range subs {
 			fn(s)
 		}
 		if jwt {
 			c.writeHint(s)
 		}
+		if newUser {
+			go c.refreshDevices()
+		}
 	}
 	if bc, ok := c.b.(Broadcaster); ok && broadcast && (changed || accessChanged) {
-		bc.Broadcast(msg)
+		bc.Broadcast(msg.json())
 	}
 	return changed
 }
@@ -359,7 +375,9 @@ func (c *Client) HandleBroadcast(msg Value) {
 	}
 	c.effects.Lock()
 	defer c.effects.Unlock()
-	c.setSession(s, exp, false)
+	if c.setSession(s, exp, false) {
+		go c.refreshDevices()
+	}
 	c.leaveProtectedView(false)
 }
 
@@ -375,7 +393,7 @@ func (c *Client) Refresh() (*wire.Session, error) {
 		return nil, wrap(ErrBadResponse, "not booted")
 	}
 	c.mu.Lock()
-	c.jwt.lastActive = c.clock.Now()
+	c.jwt.lastActive = c.now()
 	jwt, signedIn, before := c.jwt.on, c.session != nil, c.jwt.accessExp
 	c.mu.Unlock()
 	if alive, _ := c.hintAlive(); jwt && (signedIn || alive) {
@@ -399,3 +417,6 @@ func (c *Client) Refresh() (*wire.Session, error) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// now returns the Clock's time.
+func (c *Client) now() time.Time { return time.Unix(0, c.clock.UnixNano()).UTC() }

@@ -9,7 +9,24 @@ const (
 	// EventNavigate carries a Navigated after each navigation that the
 	// module carried out in the page (an extension of the contract).
 	EventNavigate = "sessionguard:navigate"
+	// EventEnded carries an Ended when the live event stream ended the
+	// session (an extension of the contract), just before the session
+	// becomes null and a protected view goes to sign-in.
+	EventEnded = "sessionguard:ended"
 )
+
+// Reasons in Ended: the live stream's event that ended the session.
+const (
+	ReasonRevoked     = "revoked"      // signed out here or elsewhere, or ended from a device list
+	ReasonExpired     = "expired"      // the idle or absolute lifetime passed
+	ReasonRoleChanged = "role-changed" // an administrator changed the role: sign in again
+)
+
+// Ended is the detail of EventEnded.
+type Ended struct {
+	// Reason is ReasonRevoked, ReasonExpired or ReasonRoleChanged.
+	Reason string
+}
 
 // Reasons in Blocked. The first two equal policy.Decision's String.
 const (

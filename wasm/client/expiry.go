@@ -14,7 +14,7 @@ func (c *Client) scheduleTickLocked() {
 	if c.session == nil || !c.booted {
 		return
 	}
-	left := c.session.Expires.Sub(c.clock.Now())
+	left := c.session.Expires.Sub(c.now())
 	d := left % time.Second
 	if d <= 0 {
 		d = time.Second
@@ -37,7 +37,7 @@ func (c *Client) onTick(gen uint64) {
 		c.mu.Unlock()
 		return
 	}
-	s, now := c.session, c.clock.Now()
+	s, now := c.session, c.now()
 	if !s.Expires.After(now) {
 		c.mu.Unlock()
 		c.setSession(nil, time.Time{}, false)

@@ -62,6 +62,8 @@ func (j jsonValue) AsString() (string, bool) { s, ok := j.v.(string); return s, 
 
 func (j jsonValue) AsNumber() (float64, bool) { f, ok := j.v.(float64); return f, ok }
 
+func (j jsonValue) AsBool() (bool, bool) { b, ok := j.v.(bool); return b, ok }
+
 func (j jsonValue) Len() int { a, _ := j.v.([]any); return len(a) }
 
 func (j jsonValue) Index(i int) client.Value {
@@ -140,6 +142,27 @@ func (e *fakeElement) Href() string {
 		return origin + loc.Path + loc.Search + h
 	}
 	return origin + "/" + h
+}
+
+func (e *fakeElement) SetAttr(name, value string) {
+	e.b.mu.Lock()
+	defer e.b.mu.Unlock()
+	e.attrs[name] = value
+}
+
+// Query finds the elements below e that match selector (as the fake's
+// Browser.Query reads it).
+func (e *fakeElement) Query(selector string) []client.Element {
+	var out []client.Element
+	for _, el := range e.b.Query(selector) {
+		for p := el.(*fakeElement).parent; p != nil; p = p.parent {
+			if p == e {
+				out = append(out, el)
+				break
+			}
+		}
+	}
+	return out
 }
 
 func (e *fakeElement) Hidden() bool {
@@ -338,10 +361,43 @@ func (b *fakeBrowser) Query(selector string) []client.Element {
 	return out
 }
 
-func (b *fakeBrowser) Dispatch(name string, detail any) {
+// Dispatch records the event with its detail decoded into the Go value
+// it describes: a *wire.Session, a client.Blocked, a client.Navigated or a
+// client.Ended.
+func (b *fakeBrowser) Dispatch(name, detail string) {
+	var v any
+	switch name {
+	case client.EventChange:
+		var s *wire.Session
+		b.decode(detail, &s)
+		v = s
+	case client.EventBlocked:
+		var d client.Blocked
+		b.decode(detail, &d)
+		v = d
+	case client.EventNavigate:
+		var d client.Navigated
+		b.decode(detail, &d)
+		v = d
+	case client.EventEnded:
+		var d client.Ended
+		b.decode(detail, &d)
+		v = d
+	default:
+		b.t.Errorf("unknown event %s", name)
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.events = append(b.events, event{name, detail})
+	b.events = append(b.events, event{name, v})
+}
+
+// decode decodes JSON the Client made, strictly.
+func (b *fakeBrowser) decode(text string, v any) {
+	d := json.NewDecoder(strings.NewReader(text))
+	d.DisallowUnknownFields()
+	if err := d.Decode(v); err != nil {
+		b.t.Errorf("bad JSON from the Client: %v: %s", err, text)
+	}
 }
 
 func (b *fakeBrowser) Fetch(req client.Request) (*client.Response, error) {
@@ -358,8 +414,20 @@ func (b *fakeBrowser) Fetch(req client.Request) (*client.Response, error) {
 
 // Broadcast posts m to the other tabs, then records it: a test that sees
 // it recorded can wait for its delivery with settle.
-func (b *fakeBrowser) Broadcast(m client.Message) bool {
-	ok := b.ctx.post(b, m)
+func (b *fakeBrowser) Broadcast(message string) bool {
+	var wm struct {
+		Session       *wire.Session
+		AccessExpires string
+		Lock, ID      string
+	}
+	b.decode(message, &wm)
+	m := client.Message{Session: wm.Session, Lock: wm.Lock, ID: wm.ID}
+	if wm.AccessExpires != "" {
+		var err error
+		m.AccessExpires, err = time.Parse(time.RFC3339, wm.AccessExpires)
+		require.NoError(b.t, err)
+	}
+	ok := b.ctx.post(b, message)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.messages = append(b.messages, m)
@@ -407,8 +475,8 @@ func (b *fakeBrowser) lockMessages() []string {
 // fake's Storage methods.
 type noStorage struct{ client.Browser }
 
-func (n noStorage) Broadcast(m client.Message) bool {
-	return n.Browser.(client.Broadcaster).Broadcast(m)
+func (n noStorage) Broadcast(message string) bool {
+	return n.Browser.(client.Broadcaster).Broadcast(message)
 }
 
 func (n noStorage) WithLock(name string, f func(bool)) error {
@@ -449,13 +517,16 @@ func newFakeContext(t *testing.T) *fakeContext {
 
 // post delivers m to every other tab of the context, in order, each in its
 // own goroutine as a BroadcastChannel does.
-func (ctx *fakeContext) post(from *fakeBrowser, m client.Message) bool {
+func (ctx *fakeContext) post(from *fakeBrowser, message string) bool {
 	ctx.mu.Lock()
 	defer ctx.mu.Unlock()
 	if ctx.noChannel {
 		return false
 	}
-	v := messageValue(m)
+	v, ok := parseJSON(message)
+	if !ok {
+		ctx.t.Errorf("bad message %s", message)
+	}
 	for _, tab := range ctx.tabs {
 		if tab == from {
 			continue
@@ -544,24 +615,6 @@ func (ctx *fakeContext) withLock(name string, f func(waited bool)) error {
 	ctx.mu.Unlock()
 	ctx.settle()
 	return nil
-}
-
-// messageValue is m as the receiving tab's JSON.parse would give it.
-func messageValue(m client.Message) client.Value {
-	o := map[string]any{}
-	if m.Lock != "" {
-		o["lock"], o["id"] = m.Lock, m.ID
-	} else {
-		o["session"] = m.Session
-		if !m.AccessExpires.IsZero() {
-			o["accessExpires"] = m.AccessExpires.UTC().Format(wire.TimeFormat)
-		}
-	}
-	v, ok := parseJSON(mustJSON(o))
-	if !ok {
-		panic("bad message")
-	}
-	return v
 }
 
 // handle sets the answer for a path.
@@ -696,6 +749,8 @@ func (c *fakeClock) Now() time.Time {
 	defer c.mu.Unlock()
 	return c.now
 }
+
+func (c *fakeClock) UnixNano() int64 { return c.Now().UnixNano() }
 
 func (c *fakeClock) AfterFunc(d time.Duration, f func()) client.Timer {
 	c.mu.Lock()

@@ -175,17 +175,45 @@ func (c *Client) navigate(kind navKind, target string, to int, trusted bool) *na
 	c.navSeq++
 	n.id = c.navSeq
 	c.pendingSignIn = ""
-	c.jwt.lastActive = c.clock.Now() // a navigation is activity
+	c.jwt.lastActive = c.now() // a navigation is activity
 	if kind == navPop && to >= 0 {
 		c.index = to
 	}
 	n.req = c.pol.Requirement(pathOf(target))
-	if !n.req.Public && !trusted {
+	var background *flight
+	switch {
+	case n.req.Public || trusted:
+	case c.instantLocked(n.req):
+		background = c.joinFlightLocked()
+	default:
 		n.flight = c.joinFlightLocked()
 	}
 	c.mu.Unlock()
 	go c.finish(n)
+	if background != nil {
+		go c.confirmLater(background)
+	}
 	return n
+}
+
+// instantLocked reports whether the known-state rule (WithInstantGuard)
+// lets a navigation with requirement req go ahead without waiting for the
+// server. c.mu must be held.
+func (c *Client) instantLocked(req policy.Requirement) bool {
+	now := c.now()
+	s := c.session
+	return c.instant && s != nil && s.Expires.After(now) && c.liveLocked(now) &&
+		req.Decide(true, s.User.Role) == policy.Allow
+}
+
+// confirmLater waits for the status check that a navigation under the
+// known-state rule did not wait for; when it found no session, the page
+// leaves the protected view for sign-in.
+func (c *Client) confirmLater(f *flight) {
+	<-f.done
+	c.effects.Lock()
+	c.leaveProtectedView(false)
+	c.effects.Unlock()
 }
 
 // joinFlightLocked returns the status check under way, starting one if
@@ -363,6 +391,7 @@ func (c *Client) commit(kind navKind, target string, to int, signIn bool) {
 		c.b.ReplaceState(idx, abs)
 	}
 	c.render()
+	go c.refreshDevices()
 	if kind != navPop {
 		hash := ""
 		if i := strings.IndexByte(target, '#'); i >= 0 {
@@ -370,14 +399,14 @@ func (c *Client) commit(kind navKind, target string, to int, signIn bool) {
 		}
 		c.b.ScrollTo(hash)
 	}
-	c.b.Dispatch(EventNavigate, Navigated{URL: target, Path: pathOf(target), SignIn: signIn})
+	c.b.Dispatch(EventNavigate, Navigated{URL: target, Path: pathOf(target), SignIn: signIn}.json())
 }
 
 // refuse cancels n: it tells the page why (EventBlocked), moves the browser
 // back to the view's entry after a back/forward move, and goes to the
 // sign-in page when the visitor is not signed in. c.effects must be held.
 func (c *Client) refuse(n *navigation, reason string) {
-	c.b.Dispatch(EventBlocked, Blocked{To: n.target, Reason: reason})
+	c.b.Dispatch(EventBlocked, Blocked{To: n.target, Reason: reason}.json())
 	signIn := ""
 	if reason == ReasonUnauthenticated && !c.isSignInPath(n.target) {
 		signIn = c.signInURL(n.target)

@@ -173,7 +173,7 @@ func (c *Client) AccessExpires() time.Time {
 // returns at once.
 func (c *Client) Activity() {
 	c.mu.Lock()
-	c.jwt.lastActive = c.clock.Now()
+	c.jwt.lastActive = c.now()
 	before, ok := c.autoRenewLocked()
 	c.mu.Unlock()
 	if ok {
@@ -185,7 +185,7 @@ func (c *Client) Activity() {
 // the access expiry it starts from. c.mu must be held.
 func (c *Client) autoRenewLocked() (before time.Time, ok bool) {
 	j := &c.jwt
-	now := c.clock.Now()
+	now := c.now()
 	if !j.on || !c.booted || c.session == nil || j.renewal != nil || !j.due(now) || !j.active(now) ||
 		now.Before(j.retryAt) || j.accessExp.Equal(j.stuck) {
 		return time.Time{}, false
@@ -210,7 +210,7 @@ func (c *Client) scheduleRenewalLocked() {
 		at = j.retryAt
 	}
 	gen := j.timerGen
-	j.timer = c.clock.AfterFunc(max(at.Sub(c.clock.Now()), 0), func() { c.onRenewalTimer(gen) })
+	j.timer = c.clock.AfterFunc(max(at.Sub(c.now()), 0), func() { c.onRenewalTimer(gen) })
 }
 
 // onRenewalTimer renews if the tab is active; an idle tab waits for its
@@ -263,7 +263,7 @@ func (c *Client) renew(before time.Time) (*wire.Session, error) {
 	c.mu.Lock()
 	c.jwt.renewal = nil
 	if r.err != nil {
-		c.jwt.retryAt = c.clock.Now().Add(c.jwt.retryDelay())
+		c.jwt.retryAt = c.now().Add(c.jwt.retryDelay())
 		c.scheduleRenewalLocked()
 	}
 	c.mu.Unlock()
@@ -292,7 +292,7 @@ func (c *Client) withLock(f func(waited bool)) error {
 // the lock is free. waited reports whether another tab held the lock first.
 func (c *Client) renewLocked(before time.Time, waited bool) (*wire.Session, error) {
 	c.mu.Lock()
-	if s := c.session; s != nil && c.jwt.accessExp.After(before) && c.jwt.fresh(c.clock.Now()) {
+	if s := c.session; s != nil && c.jwt.accessExp.After(before) && c.jwt.fresh(c.now()) {
 		c.mu.Unlock()
 		return s, nil
 	}
@@ -333,7 +333,7 @@ func (c *Client) adoptFromServer(gen uint64, before time.Time) bool {
 	}
 	exp := accessHeader(resp)
 	c.mu.Lock()
-	s, fresh := c.session, !exp.IsZero() && c.clock.Now().Before(exp.Add(-c.jwt.margin()))
+	s, fresh := c.session, !exp.IsZero() && c.now().Before(exp.Add(-c.jwt.margin()))
 	c.mu.Unlock()
 	if st, ok := decodeStatus(resp.Body); !ok || st != 200 || s == nil || !fresh || !exp.After(before) {
 		return false
@@ -369,7 +369,7 @@ func (c *Client) preflight() (before time.Time, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	j := &c.jwt
-	if !j.on || c.session == nil || !j.due(c.clock.Now()) || j.accessExp.Equal(j.stuck) {
+	if !j.on || c.session == nil || !j.due(c.now()) || j.accessExp.Equal(j.stuck) {
 		return time.Time{}, false
 	}
 	return j.accessExp, true
@@ -387,7 +387,7 @@ func (c *Client) hintAlive() (alive, ok bool) {
 		return false, true
 	}
 	t, err := parseTime(v)
-	return err == nil && t.After(c.clock.Now()), true
+	return err == nil && t.After(c.now()), true
 }
 
 // writeHint keeps the session hint in line with the session s.
@@ -435,7 +435,7 @@ func (c *Client) followCallback() bool {
 	if !ok {
 		return true
 	}
-	now := c.clock.Now()
+	now := c.now()
 	if v, found := st.GetItem(bootRedirectKey); found {
 		if t, err := parseTime(v); err == nil && now.Sub(t) < bootRedirectGuard && !t.After(now) {
 			return false

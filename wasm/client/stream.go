@@ -1,0 +1,333 @@
+package client
+
+import (
+	"sync"
+	"time"
+
+	"github.com/sessionguard/sessionguard/wire"
+)
+
+// The live event stream, GET PathEvents (Server-Sent Events), tells the page
+// at once when its session ends elsewhere. The Client keeps it by these
+// rules (a page whose Browser is no Streamer keeps none):
+//
+//   - Wanted while booted and signed in, except while the Client changes
+//     the session itself (sign-in, sign-out, password change) or confirms
+//     an ending. A new connection also needs the page to be visible and,
+//     under the jwt strategy, an access token known and not yet due (the
+//     stream is authenticated by it); an open connection is kept when the
+//     page is hidden or the token comes due, until the server says stale.
+//   - One connection at a time, read with fetch rather than EventSource:
+//     EventSource hides the comment heartbeat and the HTTP status.
+//   - Back-off: after a connection fails (no answer, a status other than
+//     200 and 401, the body ending without an event that ends the session)
+//     the next attempt waits 1 s, doubling up to 30 s; "ready" resets it;
+//     the page becoming visible (PageShown) connects at once.
+//   - "revoked", "expired", "role-changed": the connection is closed and the
+//     session confirmed with GET /api/session under the refresh lock (so a
+//     password change or sign-in under way in another tab lands in the
+//     cookie jar first). A session there is adopted (another tab signed in
+//     again) and a new connection made; none makes the session null, tells
+//     the other tabs, dispatches EventEnded with the event as reason, and
+//     sends a protected view to sign-in. A failed confirmation counts as
+//     none: the server has said the session ended.
+//   - "stale" (jwt): the connection's access token expired. It is closed
+//     and a new one made as soon as the access token is fresh again:
+//     renewed in this tab or another, or on the next activity.
+//   - 401: the session is gone and no event said so (it ended while the
+//     page had no connection). Database strategy: confirmed as "revoked".
+//     Jwt: renewed (a refused renewal signs out), then connected again.
+//   - "refreshed" needs nothing: the tab channel carries the new tokens.
+//   - Every piece of the body (events and the server's comment heartbeat,
+//     every 25 s) counts as the stream speaking; see instantLocked for
+//     what that is used for.
+
+// Times and paths of the live event stream.
+const (
+	PathEvents       = "/api/auth/events"
+	streamBackoffMin = time.Second
+	streamBackoffMax = 30 * time.Second
+	// liveFresh is how recently the stream must have spoken for the
+	// known-state rule (the server's heartbeat comes every 25 s).
+	liveFresh = 30 * time.Second
+)
+
+// Events of the stream.
+const (
+	streamReady       = "ready"
+	streamStale       = "stale"
+	streamRevoked     = ReasonRevoked
+	streamExpired     = ReasonExpired
+	streamRoleChanged = ReasonRoleChanged
+)
+
+// liveState is the Client's side of the event stream; c.mu guards it.
+type liveState struct {
+	conn       *liveConn // the connection being made or open; nil when none
+	open       bool      // conn answered 200 and said ready
+	spokeAt    time.Time // when conn last received anything
+	backoff    time.Duration
+	retryAt    time.Time // no new connection before this
+	timer      Timer     // calls syncStreamLocked at retryAt
+	paused     int       // the Client's own session changes under way
+	confirming bool      // an ending is being confirmed
+}
+
+// liveConn is one connection.
+type liveConn struct {
+	mu     sync.Mutex
+	body   Stream
+	closed bool
+}
+
+// close aborts the connection; a body that arrives later is closed at once.
+func (l *liveConn) close() {
+	l.mu.Lock()
+	l.closed = true
+	b := l.body
+	l.mu.Unlock()
+	if b != nil {
+		b.Close()
+	}
+}
+
+// attach keeps the body to close; it reports false, closing body, when the
+// connection was closed meanwhile.
+func (l *liveConn) attach(body Stream) bool {
+	l.mu.Lock()
+	closed := l.closed
+	l.body = body
+	l.mu.Unlock()
+	if closed {
+		body.Close()
+	}
+	return !closed
+}
+
+// syncStreamLocked opens or closes the connection as the rules above say.
+// It returns at once; the connection runs in a goroutine. c.mu must be held.
+func (c *Client) syncStreamLocked() {
+	sb, ok := c.b.(Streamer)
+	lv := &c.live
+	if !ok || !c.booted {
+		return
+	}
+	if lv.timer != nil {
+		lv.timer.Stop()
+		lv.timer = nil
+	}
+	if c.session == nil || lv.paused > 0 || lv.confirming {
+		c.dropStreamLocked()
+		lv.backoff, lv.retryAt = 0, time.Time{}
+		return
+	}
+	now := c.now()
+	if lv.conn != nil || c.jwt.on && !c.jwt.fresh(now) {
+		return
+	}
+	if now.Before(lv.retryAt) {
+		lv.timer = c.clock.AfterFunc(lv.retryAt.Sub(now), func() {
+			c.mu.Lock()
+			c.syncStreamLocked()
+			c.mu.Unlock()
+		})
+		return
+	}
+	if !sb.Visible() {
+		return
+	}
+	l := &liveConn{}
+	lv.conn, lv.open = l, false
+	go c.runStream(sb, l)
+}
+
+// dropStreamLocked closes the connection, if any. c.mu must be held.
+func (c *Client) dropStreamLocked() {
+	if l := c.live.conn; l != nil {
+		c.live.conn, c.live.open = nil, false
+		go l.close()
+	}
+}
+
+// runStream makes the connection l and reads it until it ends.
+func (c *Client) runStream(sb Streamer, l *liveConn) {
+	status, body, err := sb.OpenStream(PathEvents)
+	if err != nil || status != 200 || body == nil {
+		if body != nil {
+			body.Close()
+		}
+		c.streamFailed(l, status)
+		return
+	}
+	if !l.attach(body) {
+		return
+	}
+	var p sseParser
+	for {
+		text, err := body.Read()
+		if err != nil {
+			c.streamFailed(l, 0)
+			return
+		}
+		c.mu.Lock()
+		current := c.live.conn == l
+		if current {
+			c.live.spokeAt = c.now()
+		}
+		c.mu.Unlock()
+		if !current {
+			body.Close()
+			return
+		}
+		for _, typ := range p.feed(text) {
+			if !c.streamEvent(l, typ) {
+				return
+			}
+		}
+	}
+}
+
+// streamEvent handles one event of connection l; it reports whether the
+// connection goes on.
+func (c *Client) streamEvent(l *liveConn, typ string) bool {
+	c.mu.Lock()
+	if c.live.conn != l {
+		c.mu.Unlock()
+		l.close()
+		return false
+	}
+	switch typ {
+	case streamReady:
+		c.live.open = true
+		c.live.backoff, c.live.retryAt = 0, time.Time{}
+		c.mu.Unlock()
+		go c.refreshDevices()
+		return true
+	case streamRevoked, streamExpired, streamRoleChanged:
+		c.live.conn, c.live.open = nil, false
+		c.live.confirming = true
+		c.mu.Unlock()
+		l.close()
+		c.confirmEnded(typ)
+		return false
+	case streamStale:
+		c.live.conn, c.live.open = nil, false
+		c.syncStreamLocked()
+		c.mu.Unlock()
+		l.close()
+		return false
+	}
+	c.mu.Unlock()
+	return true // "refreshed" and events this version does not know
+}
+
+// streamFailed handles the end of connection l without an event that ends
+// it: status is the answer's HTTP status, 0 when there was none or the
+// body broke off.
+func (c *Client) streamFailed(l *liveConn, status int) {
+	c.mu.Lock()
+	if c.live.conn != l {
+		c.mu.Unlock()
+		return
+	}
+	c.live.conn, c.live.open = nil, false
+	if status == 401 {
+		c.live.confirming = true
+		jwt, before := c.jwt.on, c.jwt.accessExp
+		c.mu.Unlock()
+		if !jwt {
+			c.confirmEnded(ReasonRevoked)
+			return
+		}
+		s, err := c.renew(before)
+		c.effects.Lock()
+		defer c.effects.Unlock()
+		c.mu.Lock()
+		c.live.confirming = false
+		if err != nil {
+			c.backoffLocked()
+		}
+		c.syncStreamLocked()
+		c.mu.Unlock()
+		if err == nil && s == nil {
+			c.leaveProtectedView(false)
+		}
+		return
+	}
+	c.backoffLocked()
+	c.syncStreamLocked()
+	c.mu.Unlock()
+}
+
+// backoffLocked holds the next connection back by the back-off and doubles
+// it. c.mu must be held.
+func (c *Client) backoffLocked() {
+	d := max(c.live.backoff, streamBackoffMin)
+	c.live.retryAt = c.now().Add(d)
+	c.live.backoff = min(2*d, streamBackoffMax)
+}
+
+// confirmEnded asks GET /api/session after the stream said the session
+// ended (reason), and applies the answer as the rules above say.
+func (c *Client) confirmEnded(reason string) {
+	c.mu.Lock()
+	gen := c.idGen
+	c.mu.Unlock()
+	var s *wire.Session
+	var exp time.Time
+	_ = c.withLock(func(bool) { s, exp, _ = c.fetchSession() })
+	c.effects.Lock()
+	defer c.effects.Unlock()
+	c.mu.Lock()
+	c.live.confirming = false
+	stale := c.idGen != gen // signed in or out meanwhile: the answer is old
+	had := c.session != nil
+	c.mu.Unlock()
+	if !stale {
+		c.setSession(s, exp, true)
+		if s == nil && had {
+			c.b.Dispatch(EventEnded, Ended{Reason: reason}.json())
+			c.leaveProtectedView(false)
+		}
+	}
+	c.mu.Lock()
+	c.syncStreamLocked()
+	c.mu.Unlock()
+}
+
+// pauseStream closes the stream while the Client changes the session
+// itself; resumeStream ends the pause.
+func (c *Client) pauseStream() {
+	c.mu.Lock()
+	c.live.paused++
+	c.syncStreamLocked()
+	c.mu.Unlock()
+}
+
+func (c *Client) resumeStream() {
+	c.mu.Lock()
+	c.live.paused--
+	c.syncStreamLocked()
+	c.mu.Unlock()
+}
+
+// PageShown tells the Client that the page became visible: a stream that
+// waits for its back-off connects at once.
+func (c *Client) PageShown() {
+	c.mu.Lock()
+	c.live.retryAt = time.Time{}
+	c.syncStreamLocked()
+	c.mu.Unlock()
+}
+
+// Live reports whether the event stream is connected and spoke within the
+// last 30 s.
+func (c *Client) Live() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.liveLocked(c.now())
+}
+
+func (c *Client) liveLocked(now time.Time) bool {
+	return c.live.conn != nil && c.live.open && now.Sub(c.live.spokeAt) < liveFresh
+}
