@@ -725,7 +725,7 @@ type api struct {
 	object js.Value
 
 	session, isPublic, gotoFn, signIn, signOut, onChange, refresh js.Func
-	devices, endSession, endOthers, changePassword                 js.Func
+	devices, endSession, endOthers, changePassword                js.Func
 }
 
 func newAPI(c *client.Client, b *browser) *api {

@@ -228,7 +228,9 @@ type realClock struct{}
 
 func (realClock) UnixNano() int64 { return time.Now().UnixNano() }
 
-func (realClock) AfterFunc(d time.Duration, f func()) Timer { return stopFunc(time.AfterFunc(d, f).Stop) }
+func (realClock) AfterFunc(d time.Duration, f func()) Timer {
+	return stopFunc(time.AfterFunc(d, f).Stop)
+}
 
 // stopFunc is a Timer of the time package, as its Stop method (a
 // *time.Timer in an interface would keep formatting code too).
