@@ -1,7 +1,9 @@
 /*
  * app.js: glue for the demo page only (no logic of the module lives here):
  * the sign-in form, the sign-out button, the messages for blocked
- * navigations and the "you need to sign in" notice.
+ * navigations and ended sessions, the "you need to sign in" notice, and the
+ * buttons and password form of /account (the module renders the device
+ * list itself).
  */
 (() => {
   'use strict';
@@ -87,6 +89,39 @@
       $('signin-password').focus();
     });
 
+    // /account: the device list's buttons, "sign out all other devices"
+    // and the password form.
+    const note = (text) => show($('account-message'), text);
+    $('devices').addEventListener('click', async (ev) => {
+      const button = ev.target.closest('.end-session');
+      const row = button && button.closest('[data-sg-handle]');
+      if (!row) return;
+      button.disabled = true;
+      const r = await sg.endSession(row.dataset.sgHandle);
+      note(r.ok ? 'That device is signed out.' : `Could not sign that device out: ${r.error}`);
+    });
+    $('end-others').addEventListener('click', async () => {
+      const r = await sg.endOtherSessions();
+      note(r.ok ? `Signed out ${r.revoked || 0} other device(s).` : `Could not sign the other devices out: ${r.error}`);
+    });
+    const pwForm = $('password-form');
+    pwForm.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      show($('password-error'), '');
+      $('password-submit').disabled = true;
+      const r = await sg.changePassword({
+        currentPassword: $('password-current').value,
+        newPassword: $('password-new').value,
+      });
+      $('password-submit').disabled = false;
+      if (!r.ok) {
+        show($('password-error'), r.error);
+        return;
+      }
+      pwForm.reset();
+      note('Your password is changed. Every other device is signed out.');
+    });
+
     $('signout').addEventListener('click', async () => {
       const r = await sg.signOut({ redirectUrl: '/' }).catch((err) => ({ ok: false, error: err.message }));
       if (!r.ok) show($('blocked-message'), `Could not sign out: ${r.error}`);
@@ -102,9 +137,18 @@
     const { to, reason } = ev.detail;
     show($('blocked-message'), (messages[reason] || messages.error)(to));
   });
+  const ended = {
+    'role-changed': 'Your role changed. Please sign in again.',
+    revoked: 'You were signed out on another device or by an administrator.',
+    expired: 'Your session expired. Please sign in again.',
+  };
+  window.addEventListener('sessionguard:ended', (ev) => {
+    show($('blocked-message'), ended[ev.detail.reason] || ended.revoked);
+  });
   window.addEventListener('sessionguard:navigate', (ev) => {
     // The move to the sign-in page right after a refusal keeps the message.
     if (!ev.detail.signIn) show($('blocked-message'), '');
+    if (ev.detail.path !== '/account') show($('account-message'), '');
     renderNotice();
   });
   window.addEventListener('sessionguard:change', (ev) => {

@@ -16,6 +16,18 @@
  *   refresh()             Promise of the session read again from the server
  *                         (under the jwt strategy: after renewing the access
  *                         token, one tab at a time)
+ *   devices()             Promise of the user's sessions [{handle, device,
+ *                         userAgent, clientAddr, createdAt, lastSeen, expires,
+ *                         current}], newest first
+ *   endSession(handle)    Promise of {ok, error?, status}: ends one session
+ *   endOtherSessions()    Promise of {ok, revoked?, error?, status}
+ *   changePassword({currentPassword, newPassword})
+ *                         Promise of {ok, error?, retryAfter?, status}; on
+ *                         success the session is the rotated one
+ *
+ * <script src="/sessionguard.js" data-instant-guard> turns on the
+ * known-state rule (see README): guarded navigations go ahead at once while
+ * the live event stream is connected and the user's role allows them.
  *
  * The logic lives in the Go module; this file only loads it and queues the
  * calls made before it runs. <html> gets the class sg-loading until then,
@@ -29,6 +41,7 @@
   root.classList.add('sg-loading');
   const script = document.currentScript;
   const wasmURL = new URL('sessionguard.wasm', (script && script.src) || location.href).href;
+  const options = { instantGuard: !!(script && script.hasAttribute('data-instant-guard')) };
 
   let impl = null; // the module's object, once attached
   const waiting = []; // onChange subscriptions made before that
@@ -57,6 +70,10 @@
     signIn: (opts) => call('signIn', opts || {}),
     signOut: (opts) => call('signOut', opts || {}),
     refresh: () => call('refresh'),
+    devices: () => call('devices'),
+    endSession: (handle) => call('endSession', String(handle)),
+    endOtherSessions: () => call('endOtherSessions'),
+    changePassword: (opts) => call('changePassword', opts || {}),
     onChange(fn) {
       if (typeof fn !== 'function') throw new TypeError('sessionguard.onChange: fn must be a function');
       const safe = (session) => {
@@ -124,6 +141,7 @@
       // The module takes this object as soon as it starts and calls
       // attach when it knows the session, or fail.
       globalThis.__sessionguardBoot = {
+        options,
         attach(object, session) {
           impl = object;
           for (const subscribe of waiting.splice(0)) subscribe();

@@ -221,6 +221,9 @@ func (c *Client) refreshDevices() {
 	c.mu.Lock()
 	c.devSeq++
 	seq, signedIn := c.devSeq, c.session != nil
+	if !signedIn {
+		lists = c.b.Query("[" + AttrDevices + "]") // empty them all
+	}
 	if c.devPoll != nil {
 		c.devPoll.Stop()
 		c.devPoll = nil
@@ -246,7 +249,7 @@ func (c *Client) refreshDevices() {
 	newest := seq == c.devSeq
 	c.mu.Unlock()
 	if newest {
-		renderDevices(f, c.deviceLists(), list)
+		renderDevices(f, lists, list)
 	}
 }
 

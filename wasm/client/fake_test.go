@@ -828,6 +828,10 @@ type setup struct {
 	// access is the data-access-expires of the embedded session (jwt).
 	access    time.Time
 	noStorage bool
+	// live gives the tab a live event stream (Streamer) and lists
+	// (Filler); instant turns on the known-state rule.
+	live    *fakeLive
+	instant bool
 }
 
 type option func(*setup)
@@ -865,6 +869,8 @@ type harness struct {
 	page  client.Browser // b, or b without storage
 	clock *fakeClock
 	c     *client.Client
+	// instant is WithInstantGuard's argument.
+	instant bool
 }
 
 // newPage returns a fake browser showing the demo page's structure at url,
@@ -909,9 +915,12 @@ func newPage(t *testing.T, opts ...option) (*harness, setup) {
 	if !s.access.IsZero() {
 		b.add(nil, "SCRIPT", "id", client.ElemSessionID, client.AttrAccessExpires, s.access.Format(wire.TimeFormat))
 	}
-	h := &harness{t: t, b: b, page: b, clock: s.clock}
+	h := &harness{t: t, b: b, page: b, clock: s.clock, instant: s.instant}
 	if s.noStorage {
 		h.page = noStorage{b}
+	}
+	if s.live != nil {
+		h.page = liveTab{b, s.live}
 	}
 	return h, s
 }
@@ -932,7 +941,7 @@ func start(t *testing.T, opts ...option) *harness {
 
 func (h *harness) boot() {
 	h.t.Helper()
-	h.c = client.New(h.page, client.WithClock(h.clock))
+	h.c = client.New(h.page, client.WithClock(h.clock), client.WithInstantGuard(h.instant))
 	h.b.attach(h.c)
 	require.NoError(h.t, h.c.Boot())
 }

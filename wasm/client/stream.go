@@ -145,7 +145,7 @@ func (c *Client) syncStreamLocked() {
 func (c *Client) dropStreamLocked() {
 	if l := c.live.conn; l != nil {
 		c.live.conn, c.live.open = nil, false
-		go l.close()
+		l.close() // aborts a fetch: no page code runs
 	}
 }
 
