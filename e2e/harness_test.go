@@ -124,6 +124,7 @@ type instance struct {
 	addr     string // 127.0.0.1:port
 	logs     *lockedBuffer
 	accounts *users.Service
+	sessions *session.Manager
 }
 
 // newInstance starts a server keeping its database in dir; stop stops it
@@ -161,8 +162,9 @@ func newInstance(c serverConfig, dir string, opts ...serverOption) (inst *instan
 	if err != nil {
 		return nil, nil, err
 	}
+	mgr := session.New(strategy, session.WithLogger(logger), session.WithEvents(st))
 	a, err := auth.New(auth.Config{
-		Sessions:  session.New(strategy, session.WithLogger(logger)),
+		Sessions:  mgr,
 		Users:     accounts,
 		Policy:    pol,
 		Health:    st,
@@ -182,10 +184,11 @@ func newInstance(c serverConfig, dir string, opts ...serverOption) (inst *instan
 	hs.Listener = ln
 	hs.Start()
 	stop = func() {
+		a.Close() // ends the live event streams, which would hold hs.Close up
 		hs.Close()
 		_ = db.Close()
 	}
-	return &instance{URL: hs.URL, addr: ln.Addr().String(), logs: logs, accounts: accounts}, stop, nil
+	return &instance{URL: hs.URL, addr: ln.Addr().String(), logs: logs, accounts: accounts, sessions: mgr}, stop, nil
 }
 
 // server is an instance as one test sees it.

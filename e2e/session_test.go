@@ -30,6 +30,7 @@ func TestSignedOutElsewhereThenNavigate(t *testing.T) {
 		} {
 			t.Run(tt.name, func(t *testing.T) {
 				tb := newTab(t, srv)
+				tb.withoutStream() // the page must not hear of the sign-out
 				tb.signInAt("/", demoUser)
 				tb.waitPath("/dashboard")
 				tb.click("#nav-public")

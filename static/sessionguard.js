@@ -21,6 +21,8 @@
  *                         current}], newest first
  *   endSession(handle)    Promise of {ok, error?, status}: ends one session
  *   endOtherSessions()    Promise of {ok, revoked?, error?, status}
+ *   live()                whether the live event stream is connected and
+ *                         spoke within the last 30 s
  *   changePassword({currentPassword, newPassword})
  *                         Promise of {ok, error?, retryAfter?, status}; on
  *                         success the session is the rotated one
@@ -70,6 +72,7 @@
     signIn: (opts) => call('signIn', opts || {}),
     signOut: (opts) => call('signOut', opts || {}),
     refresh: () => call('refresh'),
+    live: () => (impl ? impl.live() : false),
     devices: () => call('devices'),
     endSession: (handle) => call('endSession', String(handle)),
     endOtherSessions: () => call('endOtherSessions'),

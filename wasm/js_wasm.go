@@ -725,7 +725,7 @@ type api struct {
 	object js.Value
 
 	session, isPublic, gotoFn, signIn, signOut, onChange, refresh js.Func
-	devices, endSession, endOthers, changePassword                js.Func
+	devices, endSession, endOthers, changePassword, live          js.Func
 }
 
 func newAPI(c *client.Client, b *browser) *api {
@@ -808,6 +808,8 @@ func newAPI(c *client.Client, b *browser) *api {
 		go func() { resolve.Invoke(resultJS(c.ChangePassword(cur, next))) }()
 		return nil
 	})
+	a.live = js.FuncOf(func(js.Value, []js.Value) any { return c.Live() })
+	a.object.Set("live", a.live)
 	a.object.Set("devices", a.devices)
 	a.object.Set("endSession", a.endSession)
 	a.object.Set("endOtherSessions", a.endOthers)
