@@ -262,28 +262,29 @@ func TestStreamBackoff(t *testing.T) {
 	l := newFakeLive(t)
 	l.answer(503, 0, 503)
 	h := start(t, at("/dashboard"), as(userSession), withLive(l))
+	down := func() bool { return !h.c.StreamConnecting() }
 	l.next() // 503
-	for _, d := range []time.Duration{time.Second, 2 * time.Second} {
-		eventually(t, func() bool { return h.clock.pending() > 0 }, "the retry is scheduled")
+	for _, d := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second} {
+		eventually(t, down, "the failure is handled")
 		h.clock.Advance(d - time.Millisecond)
-		l.none("too early")
+		assert.False(t, h.c.StreamConnecting(), "no retry before %v", d)
 		h.clock.Advance(time.Millisecond)
-		l.next() // network error, then 503
+		assert.True(t, h.c.StreamConnecting(), "a retry after %v", d)
+		if d < 4*time.Second {
+			l.next() // a network error, then 503
+		}
 	}
-	eventually(t, func() bool { return h.clock.pending() > 0 }, "the retry is scheduled")
-	h.clock.Advance(4*time.Second - time.Millisecond)
-	l.none("the back-off doubled to 4 s")
-	h.clock.Advance(time.Millisecond)
 	s := l.next()
 	s.send(t, readyEvent)
 	close(s.pieces) // the connection breaks off
-	eventually(t, func() bool { return !h.c.Live() }, "the stream is down")
+	eventually(t, down, "the stream is down")
 	h.clock.Advance(time.Second - time.Millisecond)
-	l.none("ready reset the back-off to 1 s")
+	assert.False(t, h.c.StreamConnecting())
 	l.setHidden(true)
 	h.clock.Advance(time.Millisecond)
-	l.none("a hidden page does not reconnect")
+	assert.False(t, h.c.StreamConnecting(), "ready reset the back-off to 1 s, but a hidden page does not reconnect")
 	h.clock.Advance(time.Minute)
+	assert.False(t, h.c.StreamConnecting(), "a hidden page does not reconnect")
 	l.none("a hidden page does not reconnect")
 	l.setHidden(false)
 	h.c.PageShown()
@@ -297,7 +298,7 @@ func TestStreamPageShownSkipsBackoff(t *testing.T) {
 	l.answer(503)
 	h := start(t, at("/dashboard"), as(userSession), withLive(l))
 	l.next()
-	eventually(t, func() bool { return h.clock.pending() > 0 }, "the retry is scheduled")
+	eventually(t, func() bool { return !h.c.StreamConnecting() }, "the failure is handled")
 	h.c.PageShown()
 	l.next().send(t, readyEvent)
 	assert.True(t, h.c.Live())
