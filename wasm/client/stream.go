@@ -200,8 +200,11 @@ func (c *Client) streamEvent(l *liveConn, typ string) bool {
 	case streamReady:
 		c.live.open = true
 		c.live.backoff, c.live.retryAt = 0, time.Time{}
+		used := c.jwt.lastActive.After(c.devPolled)
 		c.mu.Unlock()
-		go c.refreshDevices()
+		if used { // a reconnect of an unattended page must not extend its session
+			go c.refreshDevices()
+		}
 		return true
 	case streamRevoked, streamExpired, streamRoleChanged:
 		c.live.conn, c.live.open = nil, false
