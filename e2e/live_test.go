@@ -158,8 +158,9 @@ func TestLiveEndDeviceFromAccount(t *testing.T) {
 		tabA.waitView("/account")
 		rows := `document.querySelectorAll('#devices [data-sg-handle]').length`
 		tabA.waitFor(rows+` === 2`, "both devices are listed")
-		assert.True(t, tabA.visible(`#devices [data-current="true"] .badge`), "this device is marked")
-		assert.False(t, tabA.visible(`#devices [data-current="true"] .end-session`), "no sign-out button for this device")
+		current := `#devices [data-sg-handle=` + jsString(evalJS[string](tabA, `sessionguard.devices().then(l => l.find(d => d.current).handle)`)) + `]`
+		assert.True(t, tabA.visible(current+` .badge`), "this device is marked")
+		assert.False(t, tabA.visible(current+` .end-session`), "no sign-out button for this device")
 		sel := `#devices [data-sg-handle=` + jsString(handle) + `] .end-session`
 		start := evalJS[int64](tabA, `Date.now()`)
 		tabA.click(sel)
@@ -297,5 +298,38 @@ func TestInstantGuardOptIn(t *testing.T) {
 		assert.Empty(t, tb.blockedEvents())
 		stop()
 		assert.NotNil(t, tb.session())
+	})
+}
+
+// TestAdminUsersTable: the admin's /admin page lists the accounts
+// (rendered by the module); disabling one there ends its open page.
+func TestAdminUsersTable(t *testing.T) {
+	forEachServer(t, func(t *testing.T, c serverConfig) {
+		srv := sharedServer(t, c)
+		a := srv.newAccount("user")
+		user := liveTab(t, srv, a)
+
+		admin := newTab(t, srv)
+		admin.signInAt("/", demoAdmin)
+		admin.click("#nav-admin")
+		admin.waitView("/admin/*")
+		id := evalJS[string](admin, `sessionguard.users().then(l => l.find(u => u.email === `+jsString(a.Email)+`).id)`)
+		row := `#users [data-sg-user=` + jsString(id) + `]`
+		admin.waitFor(`document.querySelector(`+jsString(row)+`)`, "the account is listed")
+		assert.Equal(t, a.Email, admin.text(row+` [data-sg-field="email"]`))
+		assert.Equal(t, "no", admin.text(row+` [data-sg-field="disabled"]`))
+		assert.True(t, admin.visible(row+` [data-act="role"][data-role="admin"]`))
+		assert.False(t, admin.visible(row+` [data-act="role"][data-role="user"]`))
+
+		start := evalJS[int64](admin, `Date.now()`)
+		admin.click(row + ` [data-act="disable"]`)
+		d := user.nullSince(start)
+		t.Logf("%s: disabling the account from /admin reached its page after %v", c.name, d)
+		assert.Less(t, d, liveBound)
+		user.waitPath(signInURL("/dashboard"))
+		admin.waitFor(`document.querySelector(`+jsString(row+` [data-sg-field="disabled"]`)+`).textContent === 'yes'`, "the table shows the account disabled")
+		assert.True(t, admin.visible(row+` [data-act="enable"]`))
+		assert.Equal(t, "Saved.", admin.text("#admin-message"))
+		assert.Empty(t, admin.consoleMessages())
 	})
 }

@@ -122,6 +122,22 @@
       note('Your password is changed. Every other device is signed out.');
     });
 
+    // /admin: the users table's buttons (the module renders the rows).
+    $('users').addEventListener('click', async (ev) => {
+      const button = ev.target.closest('button[data-act]');
+      const row = button && button.closest('[data-sg-user]');
+      if (!row) return;
+      const id = row.dataset.sgUser;
+      const act = button.dataset.act;
+      button.disabled = true;
+      const r =
+        act === 'end'
+          ? await sg.endUserSessions(id)
+          : await sg.updateUser(id, act === 'role' ? { role: button.dataset.role } : { disabled: act === 'disable' });
+      button.disabled = false;
+      show($('admin-message'), r.ok ? (act === 'end' ? `Ended ${r.revoked || 0} session(s).` : 'Saved.') : `Could not do that: ${r.error}`);
+    });
+
     $('signout').addEventListener('click', async () => {
       const r = await sg.signOut({ redirectUrl: '/' }).catch((err) => ({ ok: false, error: err.message }));
       if (!r.ok) show($('blocked-message'), `Could not sign out: ${r.error}`);
@@ -149,6 +165,7 @@
     // The move to the sign-in page right after a refusal keeps the message.
     if (!ev.detail.signIn) show($('blocked-message'), '');
     if (ev.detail.path !== '/account') show($('account-message'), '');
+    if (!ev.detail.path.startsWith('/admin')) show($('admin-message'), '');
     renderNotice();
   });
   window.addEventListener('sessionguard:change', (ev) => {

@@ -26,6 +26,11 @@
  *   changePassword({currentPassword, newPassword})
  *                         Promise of {ok, error?, retryAfter?, status}; on
  *                         success the session is the rotated one
+ *   users()               administrators: Promise of every account [{id, email,
+ *                         name, role, disabled, createdAt}]
+ *   updateUser(id, {role?, disabled?})
+ *                         administrators: Promise of {ok, error?, status}
+ *   endUserSessions(id)   administrators: Promise of {ok, revoked?, error?, status}
  *
  * <script src="/sessionguard.js" data-instant-guard> turns on the
  * known-state rule (see README): guarded navigations go ahead at once while
@@ -77,6 +82,9 @@
     endSession: (handle) => call('endSession', String(handle)),
     endOtherSessions: () => call('endOtherSessions'),
     changePassword: (opts) => call('changePassword', opts || {}),
+    users: () => call('users'),
+    updateUser: (id, opts) => call('updateUser', String(id), opts || {}),
+    endUserSessions: (id) => call('endUserSessions', String(id)),
     onChange(fn) {
       if (typeof fn !== 'function') throw new TypeError('sessionguard.onChange: fn must be a function');
       const safe = (session) => {

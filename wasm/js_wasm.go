@@ -292,6 +292,10 @@ func (b *browser) Fetch(req client.Request) (*client.Response, error) {
 		headers.Set("Content-Type", "application/json")
 		init.Set("body", b.json.Call("stringify", body))
 	}
+	if req.JSON != "" {
+		headers.Set("Content-Type", "application/json")
+		init.Set("body", req.JSON)
+	}
 	init.Set("headers", headers)
 	if req.Timeout > 0 {
 		if as := b.win.Get("AbortSignal"); as.Type() == js.TypeFunction && as.Get("timeout").Type() == js.TypeFunction {
@@ -726,6 +730,7 @@ type api struct {
 
 	session, isPublic, gotoFn, signIn, signOut, onChange, refresh js.Func
 	devices, endSession, endOthers, changePassword, live          js.Func
+	users, updateUser, endUserSessions                            js.Func
 }
 
 func newAPI(c *client.Client, b *browser) *api {
@@ -776,19 +781,31 @@ func newAPI(c *client.Client, b *browser) *api {
 		}()
 		return nil
 	})
-	// devices(resolve, reject)
-	a.devices = js.FuncOf(func(_ js.Value, args []js.Value) any {
-		resolve, reject := arg(args, 0), arg(args, 1)
-		go func() {
-			list, err := c.Devices()
-			if err != nil {
-				reject.Invoke(js.Global().Get("Error").New("sessionguard: " + err.Error()))
-				return
+	// devices(resolve, reject), users(resolve, reject)
+	a.devices = listFunc(c.Devices)
+	a.users = listFunc(c.Users)
+	// updateUser(id, {role, disabled}, resolve)
+	a.updateUser = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		id, opts, resolve := str(arg(args, 0)), arg(args, 1), arg(args, 2)
+		role, disabled := field(opts, "role"), ""
+		if opts.Type() == js.TypeObject && opts.Get("disabled").Type() == js.TypeBoolean {
+			disabled = "false"
+			if opts.Get("disabled").Bool() {
+				disabled = "true"
 			}
-			resolve.Invoke(parseJSON(client.DevicesJSON(list)))
-		}()
+		}
+		go func() { resolve.Invoke(resultJS(c.UpdateUser(id, role, disabled))) }()
 		return nil
 	})
+	// endUserSessions(id, resolve)
+	a.endUserSessions = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		id, resolve := str(arg(args, 0)), arg(args, 1)
+		go func() { resolve.Invoke(resultJS(c.EndUserSessions(id))) }()
+		return nil
+	})
+	a.object.Set("users", a.users)
+	a.object.Set("updateUser", a.updateUser)
+	a.object.Set("endUserSessions", a.endUserSessions)
 	// endSession(handle, resolve)
 	a.endSession = js.FuncOf(func(_ js.Value, args []js.Value) any {
 		handle, resolve := str(arg(args, 0)), arg(args, 1)
@@ -822,6 +839,27 @@ func newAPI(c *client.Client, b *browser) *api {
 	a.object.Set("onChange", a.onChange)
 	a.object.Set("refresh", a.refresh)
 	return a
+}
+
+// listFunc returns a function(resolve, reject) that resolves with the JSON
+// array read, or [] when the answer had none.
+func listFunc(read func() (client.Value, error)) js.Func {
+	return js.FuncOf(func(_ js.Value, args []js.Value) any {
+		resolve, reject := arg(args, 0), arg(args, 1)
+		go func() {
+			items, err := read()
+			if err != nil {
+				reject.Invoke(js.Global().Get("Error").New("sessionguard: " + err.Error()))
+				return
+			}
+			out := js.Global().Get("Array").New()
+			if v, ok := items.(value); ok {
+				out = v.v
+			}
+			resolve.Invoke(out)
+		}()
+		return nil
+	})
 }
 
 // bootHandle is the loader's globalThis.__sessionguardBoot: {attach(impl,

@@ -192,6 +192,9 @@ type Request struct {
 	// Body is sent as a JSON object of strings (with Content-Type
 	// application/json); nil sends no body.
 	Body map[string]string
+	// JSON, when not "", is sent as the body instead (with Content-Type
+	// application/json).
+	JSON string
 	// Timeout aborts the request after this long; 0 means no limit.
 	Timeout time.Duration
 }

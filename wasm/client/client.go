@@ -323,7 +323,7 @@ func (c *Client) setSession(s *wire.Session, exp time.Time, broadcast bool) bool
 			c.writeHint(s)
 		}
 		if newUser {
-			go c.refreshDevices()
+			go c.refreshLists()
 		}
 	}
 	if bc, ok := c.b.(Broadcaster); ok && broadcast && (changed || accessChanged) {
@@ -376,7 +376,7 @@ func (c *Client) HandleBroadcast(msg Value) {
 	c.effects.Lock()
 	defer c.effects.Unlock()
 	if c.setSession(s, exp, false) {
-		go c.refreshDevices()
+		go c.refreshLists()
 	}
 	c.leaveProtectedView(false)
 }

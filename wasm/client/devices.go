@@ -7,112 +7,75 @@ import (
 	"github.com/sessionguard/sessionguard/policy"
 )
 
-// Paths of the device and account API (README, HTTP API).
+// Paths of the device, account and admin API (README, HTTP API).
 const (
 	PathSessions     = "/api/auth/sessions"
 	PathRevokeOthers = "/api/auth/sessions/revoke-others"
 	PathPassword     = "/api/auth/password"
+	PathAdminUsers   = "/api/admin/users"
 )
 
-// The attributes of device lists. A list is an element with AttrDevices
-// holding a <template>; each device is a clone of it, whose root gets
-// AttrHandle (the device's handle) and data-current ("true" or "false"),
-// whose AttrField elements get the text of that field (see Device.field),
-// and whose AttrIf elements are shown only for the current device
-// ("current") or only for the others ("other").
+// Lists the Client renders: an element with AttrDevices (the user's
+// sessions) or AttrUsers (every account, for administrators) holding a
+// <template>. Each item is a clone of the template's first element; its
+// root gets the item's key (AttrHandle: the session's handle; AttrUser: the
+// account's id), inside it AttrField elements get the text of that member
+// of the item ("device", "lastSeen", "email", …; an RFC 3339 time is shown
+// as "2026-11-23 16:11:44 UTC", a boolean as "yes" or "no"), and AttrIf
+// elements are shown only when their condition on the item holds: "name"
+// (the member is true), "!name" (it is not) or "name=value" (the member is
+// that string).
 const (
 	AttrDevices = "data-sg-devices"
+	AttrUsers   = "data-sg-users"
 	AttrField   = "data-sg-field"
 	AttrIf      = "data-sg-if"
 	AttrHandle  = "data-sg-handle"
-	attrCurrent = "data-current"
-	// devicesPoll is how often a device list that is shown is read again
-	// while the page is visible and in use.
-	devicesPoll = 30 * time.Second
+	AttrUser    = "data-sg-user"
+	// listPoll is how often the lists shown are read again while the page
+	// is visible and in use.
+	listPoll = 30 * time.Second
 )
 
-// Device is one of the user's sessions, as GET /api/auth/sessions lists it.
-// Times are RFC 3339 text, as the server sent them.
-type Device struct {
-	Handle, Device, UserAgent, ClientAddr string
-	CreatedAt, LastSeen, Expires          string
-	Current                               bool
+// list is one kind of list: where its items come from and how they are
+// keyed.
+type list struct {
+	attr, path, member, keyAttr, keyField string
+	admin                                 bool // only for the admin role
 }
 
-// field returns the text of a data-sg-field name.
-func (d Device) field(name string) string {
-	switch name {
-	case "handle":
-		return d.Handle
-	case "device":
-		return d.Device
-	case "userAgent":
-		return d.UserAgent
-	case "clientAddr":
-		return d.ClientAddr
-	case "createdAt":
-		return displayTime(d.CreatedAt)
-	case "lastSeen":
-		return displayTime(d.LastSeen)
-	case "expires":
-		return displayTime(d.Expires)
-	}
-	return ""
+var lists = []list{
+	{AttrDevices, PathSessions, "sessions", AttrHandle, "handle", false},
+	{AttrUsers, PathAdminUsers, "users", AttrUser, "id", true},
 }
 
-// displayTime shows "2026-11-23T16:11:44Z" as "2026-11-23 16:11:44 UTC".
-func displayTime(s string) string {
-	if len(s) == 20 && s[10] == 'T' && s[19] == 'Z' {
-		return s[:10] + " " + s[11:19] + " UTC"
-	}
-	return s
-}
-
-// Devices reads the user's sessions (GET PathSessions), newest first.
-func (c *Client) Devices() ([]Device, error) {
-	resp, err := c.fetch(Request{Method: "GET", URL: PathSessions})
+// readList reads the items of a list's API path: the JSON array of member.
+func (c *Client) readList(path, member string) (Value, error) {
+	resp, err := c.fetch(Request{Method: "GET", URL: path})
 	if err != nil {
 		return nil, err
 	}
 	if resp.Status != 200 {
-		return nil, wrap(ErrBadResponse, PathSessions+" answered "+itoa(resp.Status))
+		return nil, wrap(ErrBadResponse, path+" answered "+itoa(resp.Status))
 	}
-	list := get(resp.Body, "sessions")
-	out := make([]Device, 0, list.Len())
-	for i := 0; i < list.Len(); i++ {
-		v := list.Index(i)
-		var d Device
-		d.Handle, _ = str(v, "handle")
-		d.Device, _ = str(v, "device")
-		d.UserAgent, _ = str(v, "userAgent")
-		d.ClientAddr, _ = str(v, "clientAddr")
-		d.CreatedAt, _ = str(v, "createdAt")
-		d.LastSeen, _ = str(v, "lastSeen")
-		d.Expires, _ = str(v, "expires")
-		if b := get(v, "current"); b != nil {
-			d.Current, _ = b.AsBool()
-		}
-		if d.Handle != "" {
-			out = append(out, d)
-		}
-	}
-	return out, nil
+	return get(resp.Body, member), nil
 }
+
+// Devices reads the user's sessions (GET PathSessions), newest first: a
+// JSON array of {handle, device, userAgent, clientAddr, createdAt, lastSeen,
+// expires, current}.
+func (c *Client) Devices() (Value, error) { return c.readList(PathSessions, "sessions") }
+
+// Users reads every account (GET PathAdminUsers; administrators only): a
+// JSON array of {id, email, name, role, disabled, createdAt}.
+func (c *Client) Users() (Value, error) { return c.readList(PathAdminUsers, "users") }
 
 // EndSession ends one of the user's sessions (DELETE PathSessions/handle).
 // When it was this one, the session becomes null (told to the other tabs)
-// and a protected view goes to sign-in. The device lists shown are read
-// again either way.
+// and a protected view goes to sign-in. The lists shown are read again.
 func (c *Client) EndSession(handle string) Result {
-	if !c.Ready() {
-		return Result{Error: MsgServer}
-	}
-	resp, err := c.fetch(Request{Method: "DELETE", URL: PathSessions + "/" + EncodeURIComponent(handle)})
-	defer c.refreshDevices()
-	if err != nil || resp.Status != 200 {
-		return failure(resp, err)
-	}
-	if v := get(resp.Body, "current"); v != nil {
+	r, resp := c.act("DELETE", PathSessions+"/"+EncodeURIComponent(handle), "")
+	if v := get(resp, "current"); r.OK && v != nil {
 		if current, _ := v.AsBool(); current {
 			c.effects.Lock()
 			c.setSession(nil, time.Time{}, true)
@@ -120,23 +83,70 @@ func (c *Client) EndSession(handle string) Result {
 			c.effects.Unlock()
 		}
 	}
-	return Result{OK: true, Status: 200}
+	return r
 }
 
 // EndOtherSessions ends every session of the user but this one (POST
-// PathRevokeOthers); Result.Revoked tells how many. The device lists shown
-// are read again.
+// PathRevokeOthers); Result.Revoked tells how many. The lists shown are
+// read again.
 func (c *Client) EndOtherSessions() Result {
-	if !c.Ready() {
+	r, resp := c.act("POST", PathRevokeOthers, "{}")
+	n, _ := num(resp, "revoked")
+	r.Revoked = int(n)
+	return r
+}
+
+// UpdateUser changes an account (PATCH PathAdminUsers/id; administrators
+// only): role when not "", disabled when it is "true" or "false". The
+// user's sessions end and their open pages hear it. The lists shown are
+// read again.
+func (c *Client) UpdateUser(id, role, disabled string) Result {
+	var o jsonObject
+	if role != "" {
+		o.str("role", role)
+	}
+	if disabled == "true" || disabled == "false" {
+		o.raw("disabled", disabled)
+	}
+	r, _ := c.act("PATCH", PathAdminUsers+"/"+EncodeURIComponent(id), o.String())
+	return r
+}
+
+// EndUserSessions ends every session of an account (administrators only):
+// it lists them (GET PathAdminUsers/id/sessions) and ends each (DELETE …
+// /sessions/handle); Result.Revoked tells how many. The lists shown are
+// read again.
+func (c *Client) EndUserSessions(id string) Result {
+	base := PathAdminUsers + "/" + EncodeURIComponent(id) + "/sessions"
+	items, err := c.readList(base, "sessions")
+	defer c.refreshLists()
+	if err != nil {
 		return Result{Error: MsgServer}
 	}
-	resp, err := c.fetch(Request{Method: "POST", URL: PathRevokeOthers, Body: map[string]string{}})
-	defer c.refreshDevices()
-	if err != nil || resp.Status != 200 {
-		return failure(resp, err)
+	n := 0
+	for i := 0; i < items.Len(); i++ {
+		h, _ := str(items.Index(i), "handle")
+		resp, err := c.fetch(Request{Method: "DELETE", URL: base + "/" + EncodeURIComponent(h)})
+		if err == nil && resp.Status == 200 {
+			n++
+		}
 	}
-	n, _ := num(resp.Body, "revoked")
-	return Result{OK: true, Status: 200, Revoked: int(n)}
+	return Result{OK: true, Status: 200, Revoked: n}
+}
+
+// act sends a request of the account or admin API with the JSON body
+// (none when ""), reads the lists shown again and returns the outcome and
+// the answer's body. It blocks.
+func (c *Client) act(method, path, body string) (Result, Value) {
+	if !c.Ready() {
+		return Result{Error: MsgServer}, nil
+	}
+	resp, err := c.fetch(Request{Method: method, URL: path, JSON: body})
+	defer c.refreshLists()
+	if err != nil || resp.Status != 200 {
+		return failure(resp, err), nil
+	}
+	return Result{OK: true, Status: 200}, resp.Body
 }
 
 // ChangePassword changes the user's password (POST PathPassword). The
@@ -177,23 +187,23 @@ func (c *Client) ChangePassword(current, next string) Result {
 		return Result{Error: MsgServer}
 	}
 	if r.OK {
-		go c.refreshDevices()
+		go c.refreshLists()
 	}
 	return r
 }
 
-// deviceLists returns the device lists on the view shown: those inside an
-// element whose data-sg-route matches the current path (a list outside
-// every route counts as shown).
-func (c *Client) deviceLists() []Element {
+// shownLists returns the elements with attr on the view shown: those inside
+// an element whose data-sg-route matches the current path (a list outside
+// every route counts as shown). With all, every one.
+func (c *Client) shownLists(attr string, all bool) []Element {
 	c.mu.Lock()
 	path := pathOf(c.url)
 	c.mu.Unlock()
 	cleaned, ok := policy.Clean(path)
 	var out []Element
-	for _, el := range c.b.Query("[" + AttrDevices + "]") {
+	for _, el := range c.b.Query("[" + attr + "]") {
 		shown := true
-		for p := el; p != nil && shown; p = p.Parent() {
+		for p := el; p != nil && shown && !all; p = p.Parent() {
 			if v, has := p.Attr(AttrRoute); has {
 				pt, err := policy.ParsePattern(v)
 				shown = ok && err == nil && pt.Match(cleaned)
@@ -206,87 +216,145 @@ func (c *Client) deviceLists() []Element {
 	return out
 }
 
-// refreshDevices reads the user's sessions again and renders them into the
-// device lists shown, when there are any (signed out: the lists are
-// emptied). While a list is shown it reads again every devicesPoll, when
-// the page is visible and was used since the last read (a read extends
-// the session, which an unattended page must not do). It blocks; answers
-// that arrive out of order are dropped.
-func (c *Client) refreshDevices() {
-	if !c.Ready() {
+// refreshLists reads again the items of the lists shown and renders them
+// (signed out, or without the role a list needs: the lists are emptied).
+// While a list is shown it reads again every listPoll, when the page is
+// visible and was used since the last read (a read extends the session,
+// which an unattended page must not do). It blocks; answers that arrive
+// out of order are dropped.
+func (c *Client) refreshLists() {
+	f, ok := c.b.(Filler)
+	if !ok || !c.Ready() {
 		return
 	}
-	f, ok := c.b.(Filler)
-	lists := c.deviceLists()
 	c.mu.Lock()
 	c.devSeq++
-	seq, signedIn := c.devSeq, c.session != nil
-	if !signedIn {
-		lists = c.b.Query("[" + AttrDevices + "]") // empty them all
-	}
+	seq, s := c.devSeq, c.session
 	if c.devPoll != nil {
 		c.devPoll.Stop()
 		c.devPoll = nil
 	}
-	if ok && len(lists) > 0 && signedIn {
-		c.devPolled = c.now()
-		c.devPoll = c.clock.AfterFunc(devicesPoll, c.pollDevices)
-	}
 	c.mu.Unlock()
-	if !ok || len(lists) == 0 {
-		return
+	type job struct {
+		boxes []Element
+		l     list
+		items Value
 	}
-	var list []Device
-	if signedIn {
-		var err error
-		if list, err = c.Devices(); err != nil {
-			return // keep what is shown
+	var jobs []job
+	for _, l := range lists {
+		allowed := s != nil && (!l.admin || s.User.Role == "admin")
+		boxes := c.shownLists(l.attr, !allowed)
+		if len(boxes) == 0 {
+			continue
 		}
+		j := job{boxes: boxes, l: l}
+		if allowed {
+			items, err := c.readList(l.path, l.member)
+			if err != nil {
+				continue // keep what is shown
+			}
+			j.items = items
+			c.mu.Lock()
+			c.devPolled = c.now()
+			if c.devPoll == nil {
+				c.devPoll = c.clock.AfterFunc(listPoll, c.pollLists)
+			}
+			c.mu.Unlock()
+		}
+		jobs = append(jobs, j)
 	}
 	c.effects.Lock()
 	defer c.effects.Unlock()
 	c.mu.Lock()
 	newest := seq == c.devSeq
 	c.mu.Unlock()
-	if newest {
-		renderDevices(f, lists, list)
+	for _, j := range jobs {
+		if newest {
+			for _, box := range j.boxes {
+				fillList(f, box, j.items, j.l.keyAttr, j.l.keyField)
+			}
+		}
 	}
 }
 
-// pollDevices reads the device lists again when the page is visible and
-// was used since the last read; otherwise it looks again later.
-func (c *Client) pollDevices() {
+// pollLists reads the lists again when the page is visible and was used
+// since the last read; otherwise it looks again later.
+func (c *Client) pollLists() {
 	sb, hasVis := c.b.(Streamer)
 	c.mu.Lock()
-	used := c.jwt.lastActive.After(c.devPolled)
-	if !used || hasVis && !sb.Visible() {
-		c.devPoll = c.clock.AfterFunc(devicesPoll, c.pollDevices)
+	c.devPoll = nil
+	if !c.jwt.lastActive.After(c.devPolled) || hasVis && !sb.Visible() {
+		c.devPoll = c.clock.AfterFunc(listPoll, c.pollLists)
 		c.mu.Unlock()
 		return
 	}
 	c.mu.Unlock()
-	c.refreshDevices()
+	c.refreshLists()
 }
 
-// renderDevices fills each list with list.
-func renderDevices(f Filler, lists []Element, list []Device) {
-	for _, box := range lists {
-		for i, row := range f.Fill(box, len(list)) {
-			d := list[i]
-			row.SetAttr(AttrHandle, d.Handle)
-			current := "false"
-			if d.Current {
-				current = "true"
-			}
-			row.SetAttr(attrCurrent, current)
-			for _, el := range row.Query("[" + AttrField + "]") {
-				name, _ := el.Attr(AttrField)
-				el.SetText(d.field(trimSpace(name)))
-			}
-			for _, el := range row.Query("[" + AttrIf + "]") {
-				v, _ := el.Attr(AttrIf)
-				el.SetHidden((trimSpace(v) == "current") != d.Current)
-			}
+// fillList renders items (a JSON array; nil: none) into box.
+func fillList(f Filler, box Element, items Value, keyAttr, keyField string) {
+	n := 0
+	if items != nil {
+		n = items.Len()
+	}
+	for i, row := range f.Fill(box, n) {
+		item := items.Index(i)
+		key, _ := str(item, keyField)
+		row.SetAttr(keyAttr, key)
+		for _, el := range row.Query("[" + AttrField + "]") {
+			name, _ := el.Attr(AttrField)
+			el.SetText(itemText(get(item, trimSpace(name))))
+		}
+		for _, el := range row.Query("[" + AttrIf + "]") {
+			cond, _ := el.Attr(AttrIf)
+			el.SetHidden(!itemHas(item, trimSpace(cond)))
 		}
 	}
+}
+
+// itemText shows a member: a string (an RFC 3339 time in a form for
+// people) or a boolean as "yes" or "no"; "" for anything else.
+func itemText(v Value) string {
+	if v == nil {
+		return ""
+	}
+	if b, ok := v.AsBool(); ok {
+		if b {
+			return "yes"
+		}
+		return "no"
+	}
+	s, _ := v.AsString()
+	if len(s) == 20 && s[10] == 'T' && s[19] == 'Z' {
+		if _, err := parseTime(s); err == nil {
+			return s[:10] + " " + s[11:19] + " UTC"
+		}
+	}
+	return s
+}
+
+// itemHas reports whether a data-sg-if condition holds for item: "name",
+// "!name" or "name=value".
+func itemHas(item Value, cond string) bool {
+	not := len(cond) > 0 && cond[0] == '!'
+	if not {
+		cond = cond[1:]
+	}
+	name, want, eq := cond, "", false
+	for i := 0; i < len(cond); i++ {
+		if cond[i] == '=' {
+			name, want, eq = cond[:i], cond[i+1:], true
+			break
+		}
+	}
+	v := get(item, name)
+	has := false
+	if eq {
+		s, _ := str(item, name)
+		has = v != nil && s == want
+	} else if v != nil {
+		has, _ = v.AsBool()
+	}
+	return has != not
 }

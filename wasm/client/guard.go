@@ -391,7 +391,7 @@ func (c *Client) commit(kind navKind, target string, to int, signIn bool) {
 		c.b.ReplaceState(idx, abs)
 	}
 	c.render()
-	go c.refreshDevices()
+	go c.refreshLists()
 	if kind != navPop {
 		hash := ""
 		if i := strings.IndexByte(target, '#'); i >= 0 {

@@ -104,22 +104,6 @@ func (r Result) JSON() string {
 	return o.num("status", r.Status).String()
 }
 
-// DevicesJSON returns list as a JSON array of
-// {handle, device, userAgent, clientAddr, createdAt, lastSeen, expires, current}.
-func DevicesJSON(list []Device) string {
-	b := []byte{'['}
-	for i, d := range list {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		var o jsonObject
-		o.str("handle", d.Handle).str("device", d.Device).str("userAgent", d.UserAgent).str("clientAddr", d.ClientAddr)
-		o.str("createdAt", d.CreatedAt).str("lastSeen", d.LastSeen).str("expires", d.Expires).boolean("current", d.Current)
-		b = append(b, o.String()...)
-	}
-	return string(append(b, ']'))
-}
-
 // json returns the message as the other tabs receive it: a session message
 // {"session": {…}|null, "accessExpires"?} or a lock message {"lock", "id"}.
 func (m Message) json() string {

@@ -203,7 +203,7 @@ func (c *Client) streamEvent(l *liveConn, typ string) bool {
 		used := c.jwt.lastActive.After(c.devPolled)
 		c.mu.Unlock()
 		if used { // a reconnect of an unattended page must not extend its session
-			go c.refreshDevices()
+			go c.refreshLists()
 		}
 		return true
 	case streamRevoked, streamExpired, streamRoleChanged:

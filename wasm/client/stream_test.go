@@ -488,7 +488,7 @@ func accountPage(h *harness) *fakeElement {
 	h.b.add(li, "STRONG", client.AttrField, "device")
 	h.b.add(li, "SPAN", client.AttrField, "lastSeen")
 	h.b.add(li, "SPAN", client.AttrIf, "current")
-	h.b.add(li, "BUTTON", client.AttrIf, "other")
+	h.b.add(li, "BUTTON", client.AttrIf, "!current")
 	return list
 }
 
@@ -537,12 +537,10 @@ func TestDevicesRendered(t *testing.T) {
 	assert.Equal(t, "h/1", handle)
 	assert.Equal(t, "<b>Chrome</b> on Linux", rowText(r[0], "device"), "as text")
 	assert.Equal(t, "2026-11-23 16:12:00 UTC", rowText(r[0], "lastSeen"))
-	cur, _ := r[1].Attr("data-current")
-	assert.Equal(t, "true", cur)
-	assert.True(t, rowShows(r[0], "other"))
+	assert.True(t, rowShows(r[0], "!current"))
 	assert.False(t, rowShows(r[0], "current"))
 	assert.True(t, rowShows(r[1], "current"), "the current device is marked")
-	assert.False(t, rowShows(r[1], "other"), "no sign-out button for this device")
+	assert.False(t, rowShows(r[1], "!current"), "no sign-out button for this device")
 
 	// Ending a session calls the API with the handle escaped, and reads
 	// the list again.
@@ -649,6 +647,92 @@ func TestJSONOut(t *testing.T) {
 	assert.Equal(t, "null", client.SessionJSON(nil))
 	assert.JSONEq(t, `{"ok":true,"redirectUrl":"/x","status":200}`, client.Result{OK: true, RedirectURL: "/x", Status: 200}.JSON())
 	assert.JSONEq(t, `{"ok":false,"error":"e","retryAfter":3,"status":429}`, client.Result{Error: "e", RetryAfter: 3, Status: 429}.JSON())
-	assert.JSONEq(t, `[{"handle":"h","device":"d","userAgent":"","clientAddr":"","createdAt":"","lastSeen":"","expires":"","current":true}]`,
-		client.DevicesJSON([]client.Device{{Handle: "h", Device: "d", Current: true}}))
+}
+
+// adminPage adds /admin's users table to the fake page.
+func adminPage(h *harness) {
+	view := h.b.add(nil, "SECTION", "id", "view-users", "data-sg-route", "/admin/*")
+	body := h.b.add(view, "TBODY", client.AttrUsers, "")
+	tpl := h.b.add(body, "TEMPLATE")
+	tr := h.b.add(tpl, "TR")
+	h.b.add(tr, "TD", client.AttrField, "email")
+	h.b.add(tr, "TD", client.AttrField, "disabled")
+	h.b.add(tr, "TD", client.AttrField, "createdAt")
+	h.b.add(tr, "BUTTON", client.AttrIf, "role=user")
+	h.b.add(tr, "BUTTON", client.AttrIf, "!role=user")
+	h.b.add(tr, "BUTTON", client.AttrIf, "disabled")
+	h.b.add(tr, "BUTTON", client.AttrIf, "!disabled")
+}
+
+const usersJSON = `{"users":[
+ {"id":"u1","email":"user@example.com","name":"Demo User","role":"user","disabled":false,"createdAt":"2026-11-23T16:00:00Z"},
+ {"id":"a/1","email":"admin@example.com","name":"Demo Admin","role":"admin","disabled":true,"createdAt":"2026-11-23T15:00:00Z"}]}`
+
+func TestUsersTable(t *testing.T) {
+	l := newFakeLive(t)
+	h, _ := newPage(t, at("/admin"), as(adminSession), withLive(l))
+	adminPage(h)
+	h.b.handle(client.PathStatus, signedIn(adminSession.Expires))
+	h.b.handle(client.PathAdminUsers, answer(200, usersJSON))
+	h.boot()
+	require.True(t, h.wait(h.c.Goto("/admin/users", false)))
+	var r []*fakeElement
+	eventually(t, func() bool {
+		r = nil
+		for _, e := range h.b.Query("[" + client.AttrUser + "]") {
+			r = append(r, e.(*fakeElement))
+		}
+		return len(r) == 2
+	}, "two rows")
+	id, _ := r[1].Attr(client.AttrUser)
+	assert.Equal(t, "a/1", id)
+	assert.Equal(t, "user@example.com", rowText(r[0], "email"))
+	assert.Equal(t, "no", rowText(r[0], "disabled"))
+	assert.Equal(t, "yes", rowText(r[1], "disabled"))
+	assert.Equal(t, "2026-11-23 15:00:00 UTC", rowText(r[1], "createdAt"))
+	shown := func(row *fakeElement) []string {
+		var out []string
+		for _, e := range row.Query("[" + client.AttrIf + "]") {
+			if !e.(*fakeElement).Hidden() {
+				v, _ := e.Attr(client.AttrIf)
+				out = append(out, v)
+			}
+		}
+		return out
+	}
+	assert.Equal(t, []string{"role=user", "!disabled"}, shown(r[0]))
+	assert.Equal(t, []string{"!role=user", "disabled"}, shown(r[1]))
+
+	var patches []string
+	h.b.handle(client.PathAdminUsers+"/a%2F1", func(req client.Request) (*client.Response, error) {
+		patches = append(patches, req.Method+" "+req.JSON)
+		return answer(200, `{"id":"a/1"}`)(req)
+	})
+	assert.True(t, h.c.UpdateUser("a/1", "user", "").OK)
+	assert.True(t, h.c.UpdateUser("a/1", "", "false").OK)
+	assert.Equal(t, []string{`PATCH {"role":"user"}`, `PATCH {"disabled":false}`}, patches)
+
+	h.b.handle(client.PathAdminUsers+"/u1/sessions", answer(200, `{"sessions":[{"handle":"x"},{"handle":"y/z"}]}`))
+	var ended []string
+	for _, p := range []string{"/x", "/y%2Fz"} {
+		h.b.handle(client.PathAdminUsers+"/u1/sessions"+p, func(req client.Request) (*client.Response, error) {
+			ended = append(ended, req.Method+" "+req.URL)
+			return answer(200, `{"revoked":1}`)(req)
+		})
+	}
+	assert.Equal(t, client.Result{OK: true, Status: 200, Revoked: 2}, h.c.EndUserSessions("u1"))
+	assert.Equal(t, []string{"DELETE /api/admin/users/u1/sessions/x", "DELETE /api/admin/users/u1/sessions/y%2Fz"}, ended)
+}
+
+func TestUsersTableNeedsAdmin(t *testing.T) {
+	l := newFakeLive(t)
+	h, _ := newPage(t, at("/admin"), as(userSession), withLive(l))
+	adminPage(h)
+	h.b.handle(client.PathStatus, signedIn(userSession.Expires))
+	h.b.handle(client.PathSessions, answer(200, devicesJSON))
+	h.boot()
+	accountPage(h)
+	require.True(t, h.wait(h.c.Goto("/account", false)))
+	eventually(t, func() bool { return len(rows(h)) == 2 }, "the devices are listed")
+	assert.Zero(t, h.b.count(client.PathAdminUsers), "no admin request for a user")
 }

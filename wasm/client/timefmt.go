@@ -17,67 +17,43 @@ var errBadTime = errors.New("bad time")
 // optional ASCII spaces, and returns it in UTC.
 func parseTime(s string) (time.Time, error) {
 	s = trimSpace(s)
-	p := scanner{s: s, ok: true}
-	year := p.num(4)
-	p.want('-')
-	month := p.num(2)
-	p.want('-')
-	day := p.num(2)
-	if p.ok && p.i < len(s) && s[p.i] == 'T' {
-		p.i++
-	} else {
-		p.ok = false
+	bad := wrap(errBadTime, s)
+	if !fits(s, "dddd-dd-ddTdd:dd:dd") {
+		return time.Time{}, bad
 	}
-	hour := p.num(2)
-	p.want(':')
-	minute := p.num(2)
-	p.want(':')
-	sec := p.num(2)
-	nsec := 0
-	if p.ok && p.i < len(s) && s[p.i] == '.' {
-		p.i++
-		digits := 0
-		for ; p.i < len(s) && isDigit(s[p.i]); p.i++ {
-			if digits < 9 {
-				nsec = nsec*10 + int(s[p.i]-'0')
-				digits++
+	rest := s[19:]
+	nsec, scale := 0, int(time.Second)
+	if rest != "" && rest[0] == '.' {
+		i := 1
+		for ; i < len(rest) && isDigit(rest[i]); i++ {
+			if scale > 1 {
+				scale /= 10
+				nsec += int(rest[i]-'0') * scale
 			}
 		}
-		if digits == 0 {
-			p.ok = false
+		if i == 1 {
+			return time.Time{}, bad
 		}
-		for ; digits < 9; digits++ {
-			nsec *= 10
-		}
+		rest = rest[i:]
 	}
 	offset := 0
 	switch {
-	case !p.ok || p.i >= len(s):
-		p.ok = false
-	case s[p.i] == 'Z':
-		p.i++
-	case s[p.i] == '+' || s[p.i] == '-':
-		sign := 1
-		if s[p.i] == '-' {
-			sign = -1
-		}
-		p.i++
-		oh := p.num(2)
-		p.want(':')
-		om := p.num(2)
+	case rest == "Z":
+	case len(rest) == 6 && fits(rest, "?dd:dd") && (rest[0] == '+' || rest[0] == '-'):
+		oh, om := digits(rest, 1, 2), digits(rest, 4, 2)
 		if oh > 23 || om > 59 {
-			p.ok = false
+			return time.Time{}, bad
 		}
-		offset = sign * (oh*3600 + om*60)
+		offset = oh*3600 + om*60
+		if rest[0] == '-' {
+			offset = -offset
+		}
 	default:
-		p.ok = false
+		return time.Time{}, bad
 	}
-	if !p.ok || p.i != len(s) || month < 1 || month > 12 || hour > 23 || minute > 59 || sec > 59 {
-		return time.Time{}, wrap(errBadTime, s)
-	}
-	t := time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC)
-	if t.Day() != day { // 31 April, 29 February of a common year
-		return time.Time{}, wrap(errBadTime, s)
+	t, ok := date(s, 0, 5, 8, 11, nsec)
+	if !ok {
+		return time.Time{}, bad
 	}
 	return t.Add(-time.Duration(offset) * time.Second), nil
 }
@@ -87,65 +63,53 @@ func parseTime(s string) (time.Time, error) {
 // header may carry.
 func parseHTTPDate(s string) (time.Time, error) {
 	s = trimSpace(s)
-	if len(s) != 29 || s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' || s[16] != ' ' || s[25] != ' ' ||
-		(s[26:] != "GMT" && s[26:] != "UTC") {
-		return time.Time{}, wrap(errBadTime, s)
-	}
 	const months = "JanFebMarAprMayJunJulAugSepOctNovDec"
-	month := 0
-	for m := 0; m < 12; m++ {
-		if months[3*m:3*m+3] == s[8:11] {
-			month = m + 1
+	if fits(s, "???, dd ??? dddd dd:dd:dd ???") && (s[26:] == "GMT" || s[26:] == "UTC") {
+		for m := 0; m < 12; m++ {
+			if months[3*m:3*m+3] == s[8:11] {
+				// date reads the month at a position: put its number there.
+				b := []byte(s)
+				b[9], b[10] = byte('0'+(m+1)/10), byte('0'+(m+1)%10)
+				if t, ok := date(string(b), 12, 9, 5, 17, 0); ok {
+					return t, nil
+				}
+			}
 		}
 	}
-	p := scanner{s: s, i: 5, ok: true}
-	day := p.num(2)
-	p.i = 12
-	year := p.num(4)
-	p.want(' ')
-	hour := p.num(2)
-	p.want(':')
-	minute := p.num(2)
-	p.want(':')
-	sec := p.num(2)
-	if !p.ok || month == 0 || hour > 23 || minute > 59 || sec > 59 {
-		return time.Time{}, wrap(errBadTime, s)
-	}
-	t := time.Date(year, time.Month(month), day, hour, minute, sec, 0, time.UTC)
-	if t.Day() != day {
-		return time.Time{}, wrap(errBadTime, s)
-	}
-	return t, nil
+	return time.Time{}, wrap(errBadTime, s)
 }
 
-// scanner reads fixed-width fields; ok turns false at the first mismatch.
-type scanner struct {
-	s  string
-	i  int
-	ok bool
+// fits reports whether s has the length of layout and, where layout has
+// 'd', a digit, where it has '?', anything, and elsewhere layout's byte.
+func fits(s, layout string) bool {
+	if len(s) < len(layout) {
+		return false
+	}
+	for i := 0; i < len(layout); i++ {
+		if c := layout[i]; c == 'd' && !isDigit(s[i]) || c != 'd' && c != '?' && c != s[i] {
+			return false
+		}
+	}
+	return true
 }
 
-// num reads n decimal digits.
-func (p *scanner) num(n int) int {
+// digits reads the n digits of s at i (fits has checked them).
+func digits(s string, i, n int) int {
 	v := 0
-	for k := 0; k < n; k++ {
-		if !p.ok || p.i >= len(p.s) || !isDigit(p.s[p.i]) {
-			p.ok = false
-			return 0
-		}
-		v = v*10 + int(p.s[p.i]-'0')
-		p.i++
+	for _, c := range []byte(s[i : i+n]) {
+		v = v*10 + int(c-'0')
 	}
 	return v
 }
 
-// want reads the byte c.
-func (p *scanner) want(c byte) {
-	if !p.ok || p.i >= len(p.s) || p.s[p.i] != c {
-		p.ok = false
-		return
-	}
-	p.i++
+// date builds the UTC time of the four-digit year at y, the two-digit
+// month, day at m, d, and hh:mm:ss at hms; ok is false for a date or time
+// that does not exist.
+func date(s string, y, m, d, hms, nsec int) (time.Time, bool) {
+	year, month, day := digits(s, y, 4), digits(s, m, 2), digits(s, d, 2)
+	hour, minute, sec := digits(s, hms, 2), digits(s, hms+3, 2), digits(s, hms+6, 2)
+	t := time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC)
+	return t, month >= 1 && month <= 12 && hour < 24 && minute < 60 && sec < 60 && t.Day() == day
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
