@@ -163,7 +163,9 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 		s.storeFailure(w, r, "change password", err)
 		return
 	}
-	if err := s.cfg.Sessions.RevokeUser(r.Context(), u.ID); err != nil {
+	// Every other session ends (and hears "revoked"); this one is rotated
+	// to a new id by SignIn, which ends the one the request carried.
+	if _, err := s.cfg.Sessions.RevokeOthers(r.Context(), u.ID, sess.Key); err != nil {
 		s.storeFailure(w, r, "end sessions after a password change", err)
 		return
 	}

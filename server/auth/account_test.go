@@ -212,6 +212,18 @@ func TestAdminAPI(t *testing.T) {
 		require.Equal(t, http.StatusOK, admin.do("DELETE", "/api/admin/users/"+userID+"/sessions/"+sessions.Sessions[0].Handle, nil).StatusCode)
 		assert.JSONEq(t, `{"status":401}`, body(t, user.get("/api/get-session-status")))
 		assert.Contains(t, logs.String(), "event=sessions_revoked")
+
+		// End every session of a user at once.
+		other := e.client()
+		require.Equal(t, http.StatusOK, user.signIn("user@example.com", "user-password").StatusCode)
+		require.Equal(t, http.StatusOK, other.signIn("user@example.com", "user-password").StatusCode)
+		assert.Equal(t, http.StatusForbidden, user.do("DELETE", "/api/admin/users/"+userID+"/sessions", nil).StatusCode)
+		assert.Equal(t, http.StatusNotFound, admin.do("DELETE", "/api/admin/users/nobody/sessions", nil).StatusCode)
+		require.Equal(t, http.StatusOK, admin.do("DELETE", "/api/admin/users/"+userID+"/sessions", nil).StatusCode)
+		for _, c := range []*client{user, other} {
+			assert.JSONEq(t, `{"status":401}`, body(t, c.get("/api/get-session-status")))
+		}
+		assert.JSONEq(t, `{"status":200}`, body(t, admin.get("/api/get-session-status")), "the admin's own session stays")
 	})
 }
 

@@ -191,3 +191,26 @@ func (s *Server) deleteUserSession(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"revoked": 1})
 	}
 }
+
+// deleteUserSessions answers DELETE /api/admin/users/{id}/sessions: ends
+// every session of the user at once ("sign out everywhere" for them).
+func (s *Server) deleteUserSessions(w http.ResponseWriter, r *http.Request) {
+	me := s.admin(w, r)
+	if me == nil {
+		return
+	}
+	id := mux.Vars(r)["id"]
+	if _, err := s.cfg.Users.ByID(r.Context(), id); errors.Is(err, users.ErrNotFound) {
+		writeError(w, http.StatusNotFound, "no such user")
+		return
+	} else if err != nil {
+		s.storeFailure(w, r, "read an account", err)
+		return
+	}
+	if err := s.cfg.Sessions.RevokeUser(r.Context(), id); err != nil {
+		s.storeFailure(w, r, "end sessions", err)
+		return
+	}
+	s.security(r.Context(), "sessions_revoked", id, r, slog.String("count", "all"), slog.String("by", me.User.ID))
+	writeJSON(w, http.StatusOK, map[string]any{"revoked": "all"})
+}

@@ -206,8 +206,8 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		case <-st.done:
 			return
 		case e := <-st.ch:
-			if e.Type == store.EventRevoked {
-				send(e.Type, nil)
+			if e.Type == store.EventRevoked || e.Type == store.EventRoleChanged {
+				send(e.Type, nil) // the session has ended: so does its stream
 				return
 			}
 			if !send(e.Type, sess) {

@@ -147,3 +147,34 @@ func TestCloseEndsStreams(t *testing.T) {
 	assert.Equal(t, "", typ, "the stream ended for shutdown")
 	assert.Equal(t, http.StatusServiceUnavailable, c.openEvents(t).resp.StatusCode, "no new streams after Close")
 }
+
+func TestEventsRoleChangedEndsTheStream(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	require.Equal(t, http.StatusOK, c.signIn("user@example.com", "user-password").StatusCode)
+	s := c.openEvents(t)
+	typ, _ := s.next()
+	require.Equal(t, "ready", typ)
+	require.NoError(t, e.mgr.RoleChanged(context.Background(), otherUserID(t, e, "user@example.com")))
+	typ, _ = s.next()
+	assert.Equal(t, "role-changed", typ)
+	typ, _ = s.next()
+	assert.Equal(t, "", typ, "the stream ends with the session")
+}
+
+func TestPasswordChangeEndsOnlyTheOtherSessionsStreams(t *testing.T) {
+	e := newEnv(t)
+	me, other := e.client(), e.client()
+	require.Equal(t, http.StatusOK, me.signIn("user@example.com", "user-password").StatusCode)
+	require.Equal(t, http.StatusOK, other.signIn("user@example.com", "user-password").StatusCode)
+	otherStream := other.openEvents(t)
+	typ, _ := otherStream.next()
+	require.Equal(t, "ready", typ)
+	r := me.do("POST", "/api/auth/password", jsonBody(`{"currentPassword":"user-password","newPassword":"another-password"}`), "Content-Type", "application/json")
+	require.Equal(t, http.StatusOK, r.StatusCode)
+	typ, _ = otherStream.next()
+	assert.Equal(t, "revoked", typ)
+	myStream := me.openEvents(t)
+	typ, _ = myStream.next()
+	assert.Equal(t, "ready", typ, "the changer's rotated session streams on")
+}

@@ -199,6 +199,7 @@ func (s *Server) Mount(r *mux.Router) {
 		route{"/api/admin/users", []string{http.MethodGet}, s.listUsers},
 		route{"/api/admin/users/{id}", []string{http.MethodPatch}, s.patchUser},
 		route{"/api/admin/users/{id}/sessions", []string{http.MethodGet}, s.userSessions},
+		route{"/api/admin/users/{id}/sessions", []string{http.MethodDelete}, s.deleteUserSessions},
 		route{"/api/admin/users/{id}/sessions/{handle}", []string{http.MethodDelete}, s.deleteUserSession},
 	)
 	if s.cfg.Metrics != nil && s.cfg.MetricsPath != "" {
