@@ -25,7 +25,7 @@ func Clean(escaped string) (cleaned string, ok bool) {
 	if !strings.HasPrefix(escaped, "/") {
 		return "", false
 	}
-	decoded, ok := unescape(escaped)
+	decoded, ok := Unescape(escaped, false)
 	if !ok || !utf8.ValidString(decoded) {
 		return "", false
 	}
@@ -37,28 +37,31 @@ func Clean(escaped string) (cleaned string, ok bool) {
 	return path.Clean(decoded), true
 }
 
-// unescape decodes %XX escapes once. It reports false on a malformed escape.
-func unescape(s string) (string, bool) {
-	n := strings.Count(s, "%")
-	if n == 0 {
+// Unescape decodes %XX escapes once, and with form also '+' as a space (a
+// query string's form encoding). It reports false on a malformed escape.
+func Unescape(s string, form bool) (string, bool) {
+	if strings.IndexByte(s, '%') < 0 && (!form || strings.IndexByte(s, '+') < 0) {
 		return s, true
 	}
 	b := make([]byte, 0, len(s))
 	for i := 0; i < len(s); i++ {
-		if s[i] != '%' {
-			b = append(b, s[i])
-			continue
+		switch c := s[i]; {
+		case c == '+' && form:
+			b = append(b, ' ')
+		case c != '%':
+			b = append(b, c)
+		default:
+			if i+2 >= len(s) {
+				return "", false
+			}
+			hi, ok1 := unhex(s[i+1])
+			lo, ok2 := unhex(s[i+2])
+			if !ok1 || !ok2 {
+				return "", false
+			}
+			b = append(b, hi<<4|lo)
+			i += 2
 		}
-		if i+2 >= len(s) {
-			return "", false
-		}
-		hi, ok1 := unhex(s[i+1])
-		lo, ok2 := unhex(s[i+2])
-		if !ok1 || !ok2 {
-			return "", false
-		}
-		b = append(b, hi<<4|lo)
-		i += 2
 	}
 	return string(b), true
 }

@@ -219,3 +219,25 @@ func TestIsSameOriginPath(t *testing.T) {
 		})
 	}
 }
+
+func TestUnescape(t *testing.T) {
+	tests := []struct {
+		in   string
+		form bool
+		want string
+		ok   bool
+	}{
+		{"a%20b", false, "a b", true},
+		{"a+b", false, "a+b", true},
+		{"a+b", true, "a b", true},
+		{"%2Fx%2f", true, "/x/", true},
+		{"%", true, "", false},
+		{"%g1", false, "", false},
+		{"plain", true, "plain", true},
+	}
+	for _, tt := range tests {
+		got, ok := policy.Unescape(tt.in, tt.form)
+		assert.Equal(t, tt.ok, ok, tt.in)
+		assert.Equal(t, tt.want, got, tt.in)
+	}
+}
