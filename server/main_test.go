@@ -387,13 +387,19 @@ func TestAlertWebhookAndMetricsListener(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no alert reached the webhook")
 	}
-	resp, err := http.Get("http://" + metricsAddr + "/metrics")
-	require.NoError(t, err)
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	assert.Contains(t, string(b), `sessionguard_signins_total{outcome="failure"} 5`)
-	assert.Contains(t, string(b), `sessionguard_alerts_sent_total 1`)
-	resp, err = http.Get("http://" + addr + "/metrics")
+	scrape := func() string {
+		resp, err := http.Get("http://" + metricsAddr + "/metrics")
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	assert.Contains(t, scrape(), `sessionguard_signins_total{outcome="failure"} 5`)
+	// The webhook saw the alert; the sender counts it once the POST returns.
+	assert.Eventually(t, func() bool { return strings.Contains(scrape(), `sessionguard_alerts_sent_total 1`) },
+		5*time.Second, 10*time.Millisecond)
+	var b []byte
+	resp, err := http.Get("http://" + addr + "/metrics")
 	require.NoError(t, err)
 	b, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
