@@ -20,7 +20,8 @@ const EventsPath = "/api/auth/events"
 
 // Stream timing: a comment line keeps proxies from closing an idle stream,
 // and every heartbeat re-reads the session, so a change whose event was lost
-// (the store's connection dropped) still arrives within one heartbeat.
+// still arrives within one heartbeat. (When a shared store's connection
+// comes back, its resync makes every stream re-read at once.)
 const (
 	heartbeat    = 25 * time.Second
 	writeTimeout = 10 * time.Second
@@ -87,7 +88,9 @@ func (h *hub) run(ch <-chan store.Event) {
 	for e := range ch {
 		h.mu.Lock()
 		for st := range h.streams {
-			if st.userID != e.UserID || (len(e.SessionHash) > 0 && !bytes.Equal(e.SessionHash, st.key)) {
+			// A resync (the store's connection is back; events may have
+			// been lost) concerns every stream: each reads its session again.
+			if e.Type != store.EventResync && (st.userID != e.UserID || (len(e.SessionHash) > 0 && !bytes.Equal(e.SessionHash, st.key))) {
 				continue
 			}
 			select {
@@ -206,6 +209,12 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		case <-st.done:
 			return
 		case e := <-st.ch:
+			if e.Type == store.EventResync {
+				if !recheck() {
+					return
+				}
+				continue
+			}
 			if e.Type == store.EventRevoked || e.Type == store.EventRoleChanged {
 				send(e.Type, nil) // the session has ended: so does its stream
 				return

@@ -4,13 +4,33 @@ import (
 	"bufio"
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/sessionguard/sessionguard/policy"
+	"github.com/sessionguard/sessionguard/policy/policytest"
+	"github.com/sessionguard/sessionguard/server/auth"
+	"github.com/sessionguard/sessionguard/server/session"
+	"github.com/sessionguard/sessionguard/server/store"
 )
+
+func mustDatabase(t *testing.T, st store.Sessions) *session.Database {
+	d, err := session.NewDatabase(st, session.DefaultLifetime)
+	require.NoError(t, err)
+	return d
+}
+
+func mustPolicy(t *testing.T) *policy.Policy {
+	p, err := policy.New(policytest.DefaultPublic, policytest.DefaultAdmin)
+	require.NoError(t, err)
+	return p
+}
 
 // sse is an open event stream read line by line.
 type sse struct {
@@ -177,4 +197,52 @@ func TestPasswordChangeEndsOnlyTheOtherSessionsStreams(t *testing.T) {
 	myStream := me.openEvents(t)
 	typ, _ = myStream.next()
 	assert.Equal(t, "ready", typ, "the changer's rotated session streams on")
+}
+
+// resyncStore lets a test hand the hub a resync, as a shared store does
+// when its connection comes back.
+type resyncStore struct {
+	*flakyStore
+	mu   sync.Mutex
+	subs []chan store.Event
+}
+
+func (r *resyncStore) Subscribe(ctx context.Context) (<-chan store.Event, error) {
+	ch := make(chan store.Event, 8)
+	r.mu.Lock()
+	r.subs = append(r.subs, ch)
+	r.mu.Unlock()
+	return ch, nil
+}
+
+func (r *resyncStore) resync() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, ch := range r.subs {
+		ch <- store.Event{Type: store.EventResync, At: time.Now()}
+	}
+}
+
+func TestResyncMakesStreamsReadAgain(t *testing.T) {
+	e := newEnv(t)
+	rs := &resyncStore{flakyStore: e.store}
+	mgr := session.New(mustDatabase(t, e.store), session.WithClock(e.clock.Now), session.WithEvents(rs))
+	a, err := auth.New(auth.Config{Sessions: mgr, Users: e.users, Policy: mustPolicy(t), Now: e.clock.Now})
+	require.NoError(t, err)
+	srv := httptest.NewServer(a.Handler())
+	defer srv.Close()
+	e.srv = srv // the client helpers talk to this server
+	c := e.client()
+	require.Equal(t, http.StatusOK, c.signIn("user@example.com", "user-password").StatusCode)
+	s := c.openEvents(t)
+	typ, _ := s.next()
+	require.Equal(t, "ready", typ)
+
+	// The session ends without an event reaching this process (its store
+	// connection was down), then the connection is back.
+	_, err = e.store.DeleteUserSessions(context.Background(), otherUserID(t, e, "user@example.com"))
+	require.NoError(t, err)
+	rs.resync()
+	typ, _ = s.next()
+	assert.Equal(t, "revoked", typ, "the stream read its session again at once")
 }

@@ -25,6 +25,11 @@ const (
 	EventRevoked     = "revoked"      // the session (or all of the user's) ended
 	EventRoleChanged = "role-changed" // the user's role changed; sessions were rotated
 	EventRefreshed   = "refreshed"    // the session got new tokens elsewhere
+	// EventResync is never published: a shared backend hands it to its own
+	// subscribers when its connection listens again after a drop, because
+	// events published meanwhile are lost. It has no UserID; it concerns
+	// every session, whose holders should read their state again.
+	EventResync = "resync"
 )
 
 // Events carries events between the server instances that share a store:

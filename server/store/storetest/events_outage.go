@@ -54,8 +54,9 @@ func RunEventsOutage(t *testing.T, sub, pub store.Events, o Outage, hold, bound 
 	// Probes, until one arrives: those published before sub listens again
 	// are lost.
 	var (
-		first  store.Event
-		probes int
+		first    store.Event
+		probes   int
+		resynced bool
 	)
 	for first.UserID == "" {
 		if time.Since(back) > bound {
@@ -67,7 +68,10 @@ func RunEventsOutage(t *testing.T, sub, pub store.Events, o Outage, hold, bound 
 		select {
 		case e, ok := <-ch:
 			require.True(t, ok, "the subscription ended after the outage")
-			if e.UserID != "during" {
+			switch {
+			case e.Type == store.EventResync:
+				resynced = true
+			case e.UserID != "during":
 				first = e
 			}
 		case <-timer.C:
@@ -76,6 +80,7 @@ func RunEventsOutage(t *testing.T, sub, pub store.Events, o Outage, hold, bound 
 	}
 	t.Logf("events flow again %v after the server came back (%d probes published)", time.Since(back).Round(time.Millisecond), probes)
 	require.True(t, strings.HasPrefix(first.UserID, "probe-"), "first event after the outage: %q", first.UserID)
+	assert.True(t, resynced, "the subscriber heard that events may have been lost (store.EventResync)")
 
 	// The probes after the first arrive, in order, then the next event.
 	after := newEvent("after", t0)

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/sessionguard/sessionguard/server/store"
 )
@@ -90,6 +91,22 @@ func (b *Bus) Publish(ctx context.Context, e store.Event) error {
 		}
 	}
 	return nil
+}
+
+// Resync hands every subscription that has room a store.EventResync event
+// (which no Publish may send: it has no user).
+func (b *Bus) Resync(at time.Time) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	if b.closed {
+		return
+	}
+	for sub := range b.subs {
+		select {
+		case sub.ch <- store.Event{Type: store.EventResync, At: at.UTC()}:
+		default:
+		}
+	}
 }
 
 // Subscribe implements store.Events. The subscription is live when it

@@ -40,6 +40,7 @@ type Relay struct {
 	closed  bool
 	up      chan struct{} // closed while listening
 	live    bool
+	was     bool  // the connection listened before
 	lastErr error // why the connection last failed
 	cancel  context.CancelFunc
 	done    chan struct{} // closed when the listening goroutine ends
@@ -146,6 +147,12 @@ func (r *Relay) setLive(live bool, err error) {
 	switch {
 	case live && !r.live:
 		close(r.up)
+		if r.was {
+			// Listening again after a drop: what was published meanwhile is
+			// lost, so the subscribers are told to read their state again.
+			r.bus.Resync(time.Now())
+		}
+		r.was = true
 	case !live && r.live:
 		r.up = make(chan struct{})
 	}

@@ -195,8 +195,11 @@ func TestReconnectKeepsSubscriptions(t *testing.T) {
 	require.NoError(t, lateSub.err)
 
 	c.send(t, event("alice"))
+	resync := receive(t, sub.ch)
+	assert.Equal(t, store.EventResync, resync.Type, "a subscription across the drop hears that it may have missed events")
+	assert.Empty(t, resync.UserID)
 	assert.Equal(t, "alice", receive(t, sub.ch).UserID, "the first subscription, across the drop")
-	assert.Equal(t, "alice", receive(t, lateSub.ch).UserID, "the subscription made while down")
+	assert.Equal(t, "alice", receive(t, lateSub.ch).UserID, "the subscription made while down has missed nothing")
 }
 
 func TestSubscribeTimesOut(t *testing.T) {
