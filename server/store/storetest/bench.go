@@ -27,25 +27,7 @@ func BenchmarkSessionRead(b *testing.B, open func(b *testing.B) store.Store) {
 		}
 		return true
 	}
-	b.Run("serial", func(b *testing.B) {
-		b.ReportAllocs()
-		for i := 0; b.Loop(); i++ {
-			if !read(b, i) {
-				return
-			}
-		}
-	})
-	b.Run("parallel", func(b *testing.B) {
-		b.ReportAllocs()
-		var next atomic.Int64
-		b.RunParallel(func(pb *testing.PB) {
-			for i := int(next.Add(benchSessions / 7)); pb.Next(); i++ {
-				if !read(b, i) {
-					return
-				}
-			}
-		})
-	})
+	serialAndParallel(b, benchSessions/7, read)
 }
 
 // BenchmarkTouch measures TouchSession, the write of a rolling read, on a
@@ -61,25 +43,7 @@ func BenchmarkTouch(b *testing.B, open func(b *testing.B) store.Store) {
 		}
 		return true
 	}
-	b.Run("serial", func(b *testing.B) {
-		b.ReportAllocs()
-		for i := 0; b.Loop(); i++ {
-			if !touch(b, i) {
-				return
-			}
-		}
-	})
-	b.Run("parallel", func(b *testing.B) {
-		b.ReportAllocs()
-		var next atomic.Int64
-		b.RunParallel(func(pb *testing.PB) {
-			for i := int(next.Add(benchSessions / 7)); pb.Next(); i++ {
-				if !touch(b, i) {
-					return
-				}
-			}
-		})
-	})
+	serialAndParallel(b, benchSessions/7, touch)
 }
 
 // benchStore opens a store, closes it when b ends, and fills it with
@@ -137,25 +101,7 @@ func BenchmarkRevoked(b *testing.B, open func(b *testing.B) store.Store) {
 		}
 		return true
 	}
-	b.Run("serial", func(b *testing.B) {
-		b.ReportAllocs()
-		for i := 0; b.Loop(); i++ {
-			if !check1(b, i) {
-				return
-			}
-		}
-	})
-	b.Run("parallel", func(b *testing.B) {
-		b.ReportAllocs()
-		var next atomic.Int64
-		b.RunParallel(func(pb *testing.PB) {
-			for i := int(next.Add(benchDenials / 7)); pb.Next(); i++ {
-				if !check1(b, i) {
-					return
-				}
-			}
-		})
-	})
+	serialAndParallel(b, benchDenials/7, check1)
 }
 
 // BenchmarkRedeemRefreshToken measures RedeemRefreshToken, the write of
@@ -248,25 +194,7 @@ func BenchmarkIncr(b *testing.B, open func(b *testing.B) store.Store) {
 		}
 		return true
 	}
-	b.Run("serial", func(b *testing.B) {
-		b.ReportAllocs()
-		for i := 0; b.Loop(); i++ {
-			if !incr1(b, i) {
-				return
-			}
-		}
-	})
-	b.Run("parallel", func(b *testing.B) {
-		b.ReportAllocs()
-		var next atomic.Int64
-		b.RunParallel(func(pb *testing.PB) {
-			for i := int(next.Add(benchCounters / 7)); pb.Next(); i++ {
-				if !incr1(b, i) {
-					return
-				}
-			}
-		})
-	})
+	serialAndParallel(b, benchCounters/7, incr1)
 }
 
 // BenchmarkCount measures Count, the read of every sign-in attempt, on a
@@ -283,25 +211,7 @@ func BenchmarkCount(b *testing.B, open func(b *testing.B) store.Store) {
 		}
 		return true
 	}
-	b.Run("serial", func(b *testing.B) {
-		b.ReportAllocs()
-		for i := 0; b.Loop(); i++ {
-			if !count1(b, i) {
-				return
-			}
-		}
-	})
-	b.Run("parallel", func(b *testing.B) {
-		b.ReportAllocs()
-		var next atomic.Int64
-		b.RunParallel(func(pb *testing.PB) {
-			for i := int(next.Add(benchCounters / 7)); pb.Next(); i++ {
-				if !count1(b, i) {
-					return
-				}
-			}
-		})
-	})
+	serialAndParallel(b, benchCounters/7, count1)
 }
 
 // benchCounterStore opens a store, closes it when b ends, and returns it as
@@ -376,25 +286,7 @@ func BenchmarkUserSessions(b *testing.B, open func(b *testing.B) store.Store) {
 		}
 		return true
 	}
-	b.Run("serial", func(b *testing.B) {
-		b.ReportAllocs()
-		for i := 0; b.Loop(); i++ {
-			if !list(b, i) {
-				return
-			}
-		}
-	})
-	b.Run("parallel", func(b *testing.B) {
-		b.ReportAllocs()
-		var next atomic.Int64
-		b.RunParallel(func(pb *testing.PB) {
-			for i := int(next.Add(benchUsers / 7)); pb.Next(); i++ {
-				if !list(b, i) {
-					return
-				}
-			}
-		})
-	})
+	serialAndParallel(b, benchUsers/7, list)
 }
 
 // BenchmarkCountSessions measures CountSessions, the read of the
@@ -426,4 +318,30 @@ func BenchmarkCountSessions(b *testing.B, open func(b *testing.B) store.Store) {
 			b.Fatalf("CountSessions: %d, want %d, err=%v", n, benchSessions, err)
 		}
 	}
+}
+
+// serialAndParallel runs op as the sub-benchmarks "serial" and "parallel";
+// op gets an index to pick its input by and reports false after a failure.
+// Parallel goroutines start stride indexes apart, so they work on
+// different records.
+func serialAndParallel(b *testing.B, stride int64, op func(b *testing.B, i int) bool) {
+	b.Run("serial", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			if !op(b, i) {
+				return
+			}
+		}
+	})
+	b.Run("parallel", func(b *testing.B) {
+		b.ReportAllocs()
+		var next atomic.Int64
+		b.RunParallel(func(pb *testing.PB) {
+			for i := int(next.Add(stride)); pb.Next(); i++ {
+				if !op(b, i) {
+					return
+				}
+			}
+		})
+	})
 }
