@@ -2,6 +2,7 @@ package users
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"unicode/utf8"
 
@@ -37,7 +38,9 @@ func (s *Service) ByID(ctx context.Context, id string) (store.User, error) {
 	return u, nil
 }
 
-// update applies edit to the account with id and stores it.
+// update applies edit to the account with id and stores it. The store
+// refuses, in the same step as the write, a change that would leave no
+// enabled administrator: ErrLastAdmin.
 func (s *Service) update(ctx context.Context, id string, edit func(*store.User) error) (store.User, error) {
 	a, err := s.admin()
 	if err != nil {
@@ -51,7 +54,9 @@ func (s *Service) update(ctx context.Context, id string, edit func(*store.User) 
 		return store.User{}, err
 	}
 	found, err := a.UpdateUser(ctx, u)
-	if err != nil {
+	if errors.Is(err, store.ErrLastAdmin) {
+		return store.User{}, ErrLastAdmin
+	} else if err != nil {
 		return store.User{}, fmt.Errorf("users: store account: %w", err)
 	}
 	if !found {
@@ -60,8 +65,10 @@ func (s *Service) update(ctx context.Context, id string, edit func(*store.User) 
 	return u, nil
 }
 
-// SetRole changes the account's role. Callers end its sessions, whose
-// snapshots carry the old role.
+// SetRole changes the account's role. It returns ErrLastAdmin, changing
+// nothing, when that would take the role from the last enabled
+// administrator, also when another change races it. Callers end the
+// account's sessions, whose snapshots carry the old role.
 func (s *Service) SetRole(ctx context.Context, id, role string) (store.User, error) {
 	if role != RoleUser && role != RoleAdmin {
 		return store.User{}, fmt.Errorf("%w: role must be user or admin", ErrInvalidAccount)
@@ -69,8 +76,9 @@ func (s *Service) SetRole(ctx context.Context, id, role string) (store.User, err
 	return s.update(ctx, id, func(u *store.User) error { u.Role = role; return nil })
 }
 
-// SetDisabled disables or enables the account. Callers end the sessions of
-// a disabled account.
+// SetDisabled disables or enables the account. It returns ErrLastAdmin,
+// changing nothing, for the last enabled administrator. Callers end the
+// sessions of a disabled account.
 func (s *Service) SetDisabled(ctx context.Context, id string, disabled bool) (store.User, error) {
 	return s.update(ctx, id, func(u *store.User) error { u.Disabled = disabled; return nil })
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/server/store/memory"
 	"github.com/sessionguard/sessionguard/server/users"
 )
@@ -208,6 +209,9 @@ func TestAuthenticateRefusesOverlongPasswordWithMatchingPrefix(t *testing.T) {
 func TestAccountChanges(t *testing.T) {
 	s := newService(t)
 	ctx := context.Background()
+	// Another administrator, so that c may be disabled once it is one.
+	_, err := s.Create(ctx, users.NewAccount{Email: "keeper@example.com", Name: "K", Role: users.RoleAdmin, Password: "keeper-password"})
+	require.NoError(t, err)
 	u, err := s.Create(ctx, users.NewAccount{Email: "c@example.com", Name: "C", Role: "user", Password: "first-password"})
 	require.NoError(t, err)
 
@@ -242,5 +246,35 @@ func TestAccountChanges(t *testing.T) {
 
 	list, err := s.List(ctx)
 	require.NoError(t, err)
-	assert.Len(t, list, 1)
+	assert.Len(t, list, 2)
+}
+
+func TestLastAdminStays(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(s *users.Service, id string) (store.User, error)
+	}{
+		{"demote", func(s *users.Service, id string) (store.User, error) {
+			return s.SetRole(t.Context(), id, users.RoleUser)
+		}},
+		{"disable", func(s *users.Service, id string) (store.User, error) { return s.SetDisabled(t.Context(), id, true) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newService(t)
+			a, err := s.Create(t.Context(), users.NewAccount{Email: "a@example.com", Name: "A", Role: users.RoleAdmin, Password: "a-password"})
+			require.NoError(t, err)
+			b, err := s.Create(t.Context(), users.NewAccount{Email: "b@example.com", Name: "B", Role: users.RoleAdmin, Password: "b-password"})
+			require.NoError(t, err)
+
+			_, err = tt.change(s, a.ID)
+			require.NoError(t, err, "one of two administrators")
+			_, err = tt.change(s, b.ID)
+			assert.ErrorIs(t, err, users.ErrLastAdmin, "the last administrator")
+			got, err := s.ByID(t.Context(), b.ID)
+			require.NoError(t, err)
+			assert.Equal(t, users.RoleAdmin, got.Role, "role kept")
+			assert.False(t, got.Disabled, "still enabled")
+		})
+	}
 }
