@@ -278,3 +278,50 @@ func TestLastAdminStays(t *testing.T) {
 		})
 	}
 }
+
+func TestSetAccess(t *testing.T) {
+	role := func(r string) *string { return &r }
+	flag := func(b bool) *bool { return &b }
+	tests := []struct {
+		name         string
+		access       users.Access
+		wantRole     string
+		wantDisabled bool
+		wantErr      error
+	}{
+		{"role", users.Access{Role: role(users.RoleAdmin)}, users.RoleAdmin, false, nil},
+		{"disabled", users.Access{Disabled: flag(true)}, users.RoleUser, true, nil},
+		{"both", users.Access{Role: role(users.RoleAdmin), Disabled: flag(true)}, users.RoleAdmin, true, nil},
+		{"neither", users.Access{}, users.RoleUser, false, nil},
+		{"unknown role", users.Access{Role: role("root"), Disabled: flag(true)}, users.RoleUser, false, users.ErrInvalidAccount},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newService(t)
+			u, err := s.Create(t.Context(), users.NewAccount{Email: "c@example.com", Name: "C", Role: users.RoleUser, Password: "c-password"})
+			require.NoError(t, err)
+
+			before, after, err := s.SetAccess(t.Context(), u.ID, tt.access)
+			if tt.wantErr != nil {
+				assert.ErrorIs(t, err, tt.wantErr)
+			} else {
+				require.NoError(t, err)
+				assert.Equal(t, u.ID, before.ID)
+				assert.Equal(t, users.RoleUser, before.Role, "before: role")
+				assert.False(t, before.Disabled, "before: disabled")
+				assert.Equal(t, tt.wantRole, after.Role, "after: role")
+				assert.Equal(t, tt.wantDisabled, after.Disabled, "after: disabled")
+			}
+			got, err := s.ByID(t.Context(), u.ID)
+			require.NoError(t, err)
+			assert.Equal(t, tt.wantRole, got.Role, "stored role")
+			assert.Equal(t, tt.wantDisabled, got.Disabled, "stored disabled")
+		})
+	}
+
+	t.Run("unknown account", func(t *testing.T) {
+		s := newService(t)
+		_, _, err := s.SetAccess(t.Context(), "nobody", users.Access{Role: role(users.RoleAdmin)})
+		assert.ErrorIs(t, err, users.ErrNotFound)
+	})
+}
