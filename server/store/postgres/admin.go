@@ -70,9 +70,10 @@ func (s *Store) UpdateUser(ctx context.Context, u store.User) (bool, error) {
 			if err != nil {
 				return err
 			}
-			var wasAdmin, otherAdmin bool
-			var id string
-			var admin bool
+			var (
+				id                          string
+				admin, wasAdmin, otherAdmin bool
+			)
 			if _, err := pgx.ForEachRow(rows, []any{&id, &admin}, func() error {
 				if id == u.ID {
 					found, wasAdmin = true, admin
