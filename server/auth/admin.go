@@ -80,41 +80,21 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := mux.Vars(r)["id"]
-	u, err := s.cfg.Users.ByID(r.Context(), id)
-	if errors.Is(err, users.ErrNotFound) {
-		writeError(w, http.StatusNotFound, "no such user")
-		return
-	} else if err != nil {
-		s.storeFailure(w, r, "read an account", err)
+	// One write: the store checks for the last administrator in the same
+	// step, so two admins demoting each other cannot both succeed.
+	before, u, err := s.cfg.Users.SetAccess(r.Context(), id, users.Access{Role: in.Role, Disabled: in.Disabled})
+	if err != nil {
+		s.userChangeFailed(w, r, err)
 		return
 	}
-	losesAdmin := u.Role == users.RoleAdmin && !u.Disabled &&
-		((in.Role != nil && *in.Role != users.RoleAdmin) || (in.Disabled != nil && *in.Disabled))
-	if losesAdmin {
-		if last, err := s.lastAdmin(r, u.ID); err != nil {
-			s.storeFailure(w, r, "count administrators", err)
-			return
-		} else if last {
-			writeError(w, http.StatusConflict, "that would leave no administrator")
-			return
-		}
-	}
-	if in.Role != nil && *in.Role != u.Role {
-		if u, err = s.cfg.Users.SetRole(r.Context(), id, *in.Role); err != nil {
-			s.userChangeFailed(w, r, err)
-			return
-		}
+	if u.Role != before.Role {
 		if err := s.cfg.Sessions.RoleChanged(r.Context(), id); err != nil {
 			s.storeFailure(w, r, "end sessions after a role change", err)
 			return
 		}
 		s.security(r.Context(), "role_changed", id, r, slog.String("role", u.Role), slog.String("by", me.User.ID))
 	}
-	if in.Disabled != nil && *in.Disabled != u.Disabled {
-		if u, err = s.cfg.Users.SetDisabled(r.Context(), id, *in.Disabled); err != nil {
-			s.userChangeFailed(w, r, err)
-			return
-		}
+	if u.Disabled != before.Disabled {
 		if u.Disabled {
 			if err := s.cfg.Sessions.RevokeUser(r.Context(), id); err != nil {
 				s.storeFailure(w, r, "end sessions of a disabled account", err)
@@ -132,23 +112,11 @@ func (s *Server) userChangeFailed(w http.ResponseWriter, r *http.Request, err er
 		writeError(w, http.StatusBadRequest, err.Error())
 	case errors.Is(err, users.ErrNotFound):
 		writeError(w, http.StatusNotFound, "no such user")
+	case errors.Is(err, users.ErrLastAdmin):
+		writeError(w, http.StatusConflict, "that would leave no administrator")
 	default:
 		s.storeFailure(w, r, "change an account", err)
 	}
-}
-
-// lastAdmin reports whether id is the only enabled administrator.
-func (s *Server) lastAdmin(r *http.Request, id string) (bool, error) {
-	list, err := s.cfg.Users.List(r.Context())
-	if err != nil {
-		return false, err
-	}
-	for _, u := range list {
-		if u.ID != id && u.Role == users.RoleAdmin && !u.Disabled {
-			return false, nil
-		}
-	}
-	return true, nil
 }
 
 // userSessions answers GET /api/admin/users/{id}/sessions.

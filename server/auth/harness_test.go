@@ -46,6 +46,16 @@ type flakyStore struct {
 	*memory.Store
 	down         atomic.Bool
 	countersDown atomic.Bool
+	// beforeUpdateUser, when set, runs before every UpdateUser reaches the
+	// store: a hook that holds concurrent changes until all have arrived.
+	beforeUpdateUser atomic.Pointer[func()]
+}
+
+func (f *flakyStore) UpdateUser(ctx context.Context, u store.User) (bool, error) {
+	if hook := f.beforeUpdateUser.Load(); hook != nil {
+		(*hook)()
+	}
+	return f.Store.UpdateUser(ctx, u)
 }
 
 func (f *flakyStore) Count(ctx context.Context, key string, now time.Time) (int64, time.Time, error) {

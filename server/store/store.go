@@ -27,6 +27,9 @@ var (
 	// ErrInvalid is returned for a record that breaks a rule of this package
 	// (empty key, wrong hash length).
 	ErrInvalid = errors.New("invalid record")
+	// ErrLastAdmin is returned by UserAdmin.UpdateUser for a change that
+	// would leave no enabled administrator.
+	ErrLastAdmin = errors.New("that would leave no administrator")
 )
 
 // HashLen is the length of a session id hash (SHA-256).

@@ -2,6 +2,7 @@ package users
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"unicode/utf8"
 
@@ -37,42 +38,73 @@ func (s *Service) ByID(ctx context.Context, id string) (store.User, error) {
 	return u, nil
 }
 
-// update applies edit to the account with id and stores it.
-func (s *Service) update(ctx context.Context, id string, edit func(*store.User) error) (store.User, error) {
+// update applies edit to the account with id and stores it, and returns
+// the account before and after. The store refuses, in the same step as the
+// write, a change that would leave no enabled administrator: ErrLastAdmin.
+func (s *Service) update(ctx context.Context, id string, edit func(*store.User) error) (before, after store.User, err error) {
 	a, err := s.admin()
 	if err != nil {
-		return store.User{}, err
+		return store.User{}, store.User{}, err
 	}
-	u, err := s.ByID(ctx, id)
+	before, err = s.ByID(ctx, id)
 	if err != nil {
-		return store.User{}, err
+		return store.User{}, store.User{}, err
 	}
-	if err := edit(&u); err != nil {
-		return store.User{}, err
+	after = before
+	if err := edit(&after); err != nil {
+		return store.User{}, store.User{}, err
 	}
-	found, err := a.UpdateUser(ctx, u)
-	if err != nil {
-		return store.User{}, fmt.Errorf("users: store account: %w", err)
+	found, err := a.UpdateUser(ctx, after)
+	if errors.Is(err, store.ErrLastAdmin) {
+		return store.User{}, store.User{}, ErrLastAdmin
+	} else if err != nil {
+		return store.User{}, store.User{}, fmt.Errorf("users: store account: %w", err)
 	}
 	if !found {
-		return store.User{}, ErrNotFound
+		return store.User{}, store.User{}, ErrNotFound
 	}
-	return u, nil
+	return before, after, nil
 }
 
-// SetRole changes the account's role. Callers end its sessions, whose
-// snapshots carry the old role.
+// Access is what an administrator sets on an account; a nil field stays as
+// it is.
+type Access struct {
+	Role     *string // RoleUser or RoleAdmin
+	Disabled *bool
+}
+
+// SetAccess sets the account's role and whether it is disabled in one
+// write, and returns the account before and after. It returns
+// ErrLastAdmin, changing nothing, when the change would take the last
+// enabled administrator away, also when another change races it, and
+// ErrInvalidAccount for an unknown role. Callers end the account's
+// sessions when its role changed (their snapshots carry the old one) or
+// it was disabled.
+func (s *Service) SetAccess(ctx context.Context, id string, a Access) (before, after store.User, err error) {
+	if a.Role != nil && *a.Role != RoleUser && *a.Role != RoleAdmin {
+		return store.User{}, store.User{}, fmt.Errorf("%w: role must be user or admin", ErrInvalidAccount)
+	}
+	return s.update(ctx, id, func(u *store.User) error {
+		if a.Role != nil {
+			u.Role = *a.Role
+		}
+		if a.Disabled != nil {
+			u.Disabled = *a.Disabled
+		}
+		return nil
+	})
+}
+
+// SetRole changes the account's role, as SetAccess does.
 func (s *Service) SetRole(ctx context.Context, id, role string) (store.User, error) {
-	if role != RoleUser && role != RoleAdmin {
-		return store.User{}, fmt.Errorf("%w: role must be user or admin", ErrInvalidAccount)
-	}
-	return s.update(ctx, id, func(u *store.User) error { u.Role = role; return nil })
+	_, u, err := s.SetAccess(ctx, id, Access{Role: &role})
+	return u, err
 }
 
-// SetDisabled disables or enables the account. Callers end the sessions of
-// a disabled account.
+// SetDisabled disables or enables the account, as SetAccess does.
 func (s *Service) SetDisabled(ctx context.Context, id string, disabled bool) (store.User, error) {
-	return s.update(ctx, id, func(u *store.User) error { u.Disabled = disabled; return nil })
+	_, u, err := s.SetAccess(ctx, id, Access{Disabled: &disabled})
+	return u, err
 }
 
 // ChangePassword sets a new password after checking the current one:
@@ -94,5 +126,6 @@ func (s *Service) ChangePassword(ctx context.Context, id, current, next string, 
 	if err != nil {
 		return store.User{}, fmt.Errorf("users: hash password: %w", err)
 	}
-	return s.update(ctx, id, func(u *store.User) error { u.PasswordHash = hash; return nil })
+	_, u, err = s.update(ctx, id, func(u *store.User) error { u.PasswordHash = hash; return nil })
+	return u, err
 }

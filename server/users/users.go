@@ -19,7 +19,7 @@ import (
 // The roles an account can have.
 const (
 	RoleUser  = "user"
-	RoleAdmin = "admin"
+	RoleAdmin = store.RoleAdmin // the store never leaves none of these enabled
 )
 
 // Service checks credentials and creates accounts on top of a store.Users.

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/server/store/memory"
 	"github.com/sessionguard/sessionguard/server/users"
 )
@@ -208,6 +209,9 @@ func TestAuthenticateRefusesOverlongPasswordWithMatchingPrefix(t *testing.T) {
 func TestAccountChanges(t *testing.T) {
 	s := newService(t)
 	ctx := context.Background()
+	// Another administrator, so that c may be disabled once it is one.
+	_, err := s.Create(ctx, users.NewAccount{Email: "keeper@example.com", Name: "K", Role: users.RoleAdmin, Password: "keeper-password"})
+	require.NoError(t, err)
 	u, err := s.Create(ctx, users.NewAccount{Email: "c@example.com", Name: "C", Role: "user", Password: "first-password"})
 	require.NoError(t, err)
 
@@ -242,5 +246,82 @@ func TestAccountChanges(t *testing.T) {
 
 	list, err := s.List(ctx)
 	require.NoError(t, err)
-	assert.Len(t, list, 1)
+	assert.Len(t, list, 2)
+}
+
+func TestLastAdminStays(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(s *users.Service, id string) (store.User, error)
+	}{
+		{"demote", func(s *users.Service, id string) (store.User, error) {
+			return s.SetRole(t.Context(), id, users.RoleUser)
+		}},
+		{"disable", func(s *users.Service, id string) (store.User, error) { return s.SetDisabled(t.Context(), id, true) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newService(t)
+			a, err := s.Create(t.Context(), users.NewAccount{Email: "a@example.com", Name: "A", Role: users.RoleAdmin, Password: "a-password"})
+			require.NoError(t, err)
+			b, err := s.Create(t.Context(), users.NewAccount{Email: "b@example.com", Name: "B", Role: users.RoleAdmin, Password: "b-password"})
+			require.NoError(t, err)
+
+			_, err = tt.change(s, a.ID)
+			require.NoError(t, err, "one of two administrators")
+			_, err = tt.change(s, b.ID)
+			assert.ErrorIs(t, err, users.ErrLastAdmin, "the last administrator")
+			got, err := s.ByID(t.Context(), b.ID)
+			require.NoError(t, err)
+			assert.Equal(t, users.RoleAdmin, got.Role, "role kept")
+			assert.False(t, got.Disabled, "still enabled")
+		})
+	}
+}
+
+func TestSetAccess(t *testing.T) {
+	role := func(r string) *string { return &r }
+	flag := func(b bool) *bool { return &b }
+	tests := []struct {
+		name         string
+		access       users.Access
+		wantRole     string
+		wantDisabled bool
+		wantErr      error
+	}{
+		{"role", users.Access{Role: role(users.RoleAdmin)}, users.RoleAdmin, false, nil},
+		{"disabled", users.Access{Disabled: flag(true)}, users.RoleUser, true, nil},
+		{"both", users.Access{Role: role(users.RoleAdmin), Disabled: flag(true)}, users.RoleAdmin, true, nil},
+		{"neither", users.Access{}, users.RoleUser, false, nil},
+		{"unknown role", users.Access{Role: role("root"), Disabled: flag(true)}, users.RoleUser, false, users.ErrInvalidAccount},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newService(t)
+			u, err := s.Create(t.Context(), users.NewAccount{Email: "c@example.com", Name: "C", Role: users.RoleUser, Password: "c-password"})
+			require.NoError(t, err)
+
+			before, after, err := s.SetAccess(t.Context(), u.ID, tt.access)
+			if tt.wantErr != nil {
+				assert.ErrorIs(t, err, tt.wantErr)
+			} else {
+				require.NoError(t, err)
+				assert.Equal(t, u.ID, before.ID)
+				assert.Equal(t, users.RoleUser, before.Role, "before: role")
+				assert.False(t, before.Disabled, "before: disabled")
+				assert.Equal(t, tt.wantRole, after.Role, "after: role")
+				assert.Equal(t, tt.wantDisabled, after.Disabled, "after: disabled")
+			}
+			got, err := s.ByID(t.Context(), u.ID)
+			require.NoError(t, err)
+			assert.Equal(t, tt.wantRole, got.Role, "stored role")
+			assert.Equal(t, tt.wantDisabled, got.Disabled, "stored disabled")
+		})
+	}
+
+	t.Run("unknown account", func(t *testing.T) {
+		s := newService(t)
+		_, _, err := s.SetAccess(t.Context(), "nobody", users.Access{Role: role(users.RoleAdmin)})
+		assert.ErrorIs(t, err, users.ErrNotFound)
+	})
 }

@@ -26,7 +26,8 @@ func (c *Store) ListUsers(ctx context.Context) ([]store.User, error) {
 	return a.ListUsers(ctx)
 }
 
-// UpdateUser implements store.UserAdmin.
+// UpdateUser implements store.UserAdmin by the wrapped store, whose one step
+// checks for the last administrator and writes: accounts are never cached.
 func (c *Store) UpdateUser(ctx context.Context, u store.User) (bool, error) {
 	a, ok := c.Store.(store.UserAdmin)
 	if !ok {

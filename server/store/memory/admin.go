@@ -53,7 +53,8 @@ func (s *Store) ListUsers(ctx context.Context) ([]store.User, error) {
 	return out, nil
 }
 
-// UpdateUser implements store.UserAdmin.
+// UpdateUser implements store.UserAdmin: the check for the last
+// administrator and the write happen under one lock.
 func (s *Store) UpdateUser(ctx context.Context, u store.User) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, err
@@ -67,9 +68,28 @@ func (s *Store) UpdateUser(ctx context.Context, u store.User) (bool, error) {
 	if !ok {
 		return false, nil
 	}
+	if enabledAdmin(cur) && !enabledAdmin(u) && !s.otherEnabledAdmin(u.ID) {
+		return false, fmt.Errorf("memory: update user %s: %w", u.ID, store.ErrLastAdmin)
+	}
 	cur.Name, cur.Role, cur.PasswordHash, cur.Disabled = u.Name, u.Role, u.PasswordHash, u.Disabled
 	s.users[u.ID] = cur
 	return true, nil
+}
+
+// enabledAdmin reports whether u is an enabled administrator.
+func enabledAdmin(u store.User) bool {
+	return u.Role == store.RoleAdmin && !u.Disabled
+}
+
+// otherEnabledAdmin reports whether an account other than id is an enabled
+// administrator. The caller holds s.mu.
+func (s *Store) otherEnabledAdmin(id string) bool {
+	for _, u := range s.users {
+		if u.ID != id && enabledAdmin(u) {
+			return true
+		}
+	}
+	return false
 }
 
 // CountSessions implements store.SessionCounter.

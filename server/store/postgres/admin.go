@@ -54,19 +54,49 @@ func (s *Store) ListUsers(ctx context.Context) ([]store.User, error) {
 	return list, nil
 }
 
-// UpdateUser implements store.UserAdmin.
+// UpdateUser implements store.UserAdmin in one transaction that first
+// locks the account and every enabled administrator: two demotions of the
+// last two administrators queue on each other's rows, and the second sees
+// the first one's result, under READ COMMITTED too.
 func (s *Store) UpdateUser(ctx context.Context, u store.User) (bool, error) {
 	if u.ID == "" {
 		return false, fmt.Errorf("%w: empty user id", store.ErrInvalid)
 	}
-	var updated int64
+	var found bool
 	err := s.do(ctx, "update user", true, func(ctx context.Context) error {
-		tag, err := s.pool.Exec(ctx, s.q.updateUser, u.ID, u.Name, u.Role, u.PasswordHash, u.Disabled)
-		updated = tag.RowsAffected()
-		return err
+		found = false
+		return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+			rows, err := tx.Query(ctx, s.q.lockAdmins, u.ID, store.RoleAdmin)
+			if err != nil {
+				return err
+			}
+			var (
+				id                          string
+				admin, wasAdmin, otherAdmin bool
+			)
+			if _, err := pgx.ForEachRow(rows, []any{&id, &admin}, func() error {
+				if id == u.ID {
+					found, wasAdmin = true, admin
+				} else {
+					otherAdmin = otherAdmin || admin
+				}
+				return nil
+			}); err != nil {
+				return err
+			}
+			if !found {
+				return nil
+			}
+			if wasAdmin && (u.Role != store.RoleAdmin || u.Disabled) && !otherAdmin {
+				found = false
+				return fmt.Errorf("%w: %s", store.ErrLastAdmin, u.ID)
+			}
+			_, err = tx.Exec(ctx, s.q.updateUser, u.ID, u.Name, u.Role, u.PasswordHash, u.Disabled)
+			return err
+		})
 	})
 	if err != nil {
 		return false, err
 	}
-	return updated > 0, nil
+	return found, nil
 }

@@ -20,7 +20,7 @@ type queries struct {
 
 	createUser, userByEmail, userByID string
 
-	userSessions, listUsers, updateUser, countSessions string
+	userSessions, listUsers, updateUser, lockAdmins, countSessions string
 
 	deny, setUserValidAfter, userValidAfter, deleteExpiredDenials string
 	// revoked[n] is the query of Revoked for n ids, up to maxListedIDs;
@@ -89,6 +89,13 @@ func newQueries(schema string) queries {
 			WHERE user_id = $1 AND LEAST(expires, abs_expires) > $2 ORDER BY created_at DESC, id_hash`,
 		listUsers:  `SELECT ` + userColumns + ` FROM ` + users + ` ORDER BY created_at, id COLLATE "C"`,
 		updateUser: `UPDATE ` + users + ` SET name = $2, role = $3, password_hash = $4, disabled = $5 WHERE id = $1`,
+		// Locks the account $1 and every enabled administrator ($2), in
+		// one order for every caller, so that two of them never wait for
+		// each other. A row changed by a transaction this one waited for
+		// is checked again as committed: an administrator demoted
+		// meanwhile is not returned.
+		lockAdmins: `SELECT id, role = $2 AND NOT disabled FROM ` + users + `
+			WHERE id = $1 OR (role = $2 AND NOT disabled) ORDER BY id COLLATE "C" FOR UPDATE`,
 		// On the index of when a session dies (sessions_dies).
 		countSessions: `SELECT count(*) FROM ` + sessions + ` WHERE LEAST(expires, abs_expires) > $1`,
 

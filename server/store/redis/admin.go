@@ -65,19 +65,31 @@ func (s *Store) ListUsers(ctx context.Context) ([]store.User, error) {
 	return list, nil
 }
 
-// UpdateUser implements store.UserAdmin in one script.
+// UpdateUser implements store.UserAdmin in one script, which checks for the
+// last administrator and writes.
 func (s *Store) UpdateUser(ctx context.Context, u store.User) (bool, error) {
 	if u.ID == "" {
 		return false, fmt.Errorf("%w: empty user id", store.ErrInvalid)
 	}
+	staysAdmin := "0"
+	if u.Role == store.RoleAdmin && !u.Disabled {
+		staysAdmin = "1"
+	}
 	var updated int64
 	err := s.do(ctx, "update user", func(ctx context.Context) error {
 		var err error
-		updated, err = s.sc.updateUser.Run(ctx, s.client, []string{s.k.user + u.ID},
+		updated, err = s.sc.updateUser.Run(ctx, s.client, []string{s.k.user + u.ID, s.k.users},
+			s.k.user, u.ID, store.RoleAdmin, staysAdmin,
 			"n", u.Name, "r", u.Role, "p", u.PasswordHash, "d", disabled(u.Disabled)).Int64()
 		return err
 	})
-	return updated == 1 && err == nil, err
+	switch {
+	case err != nil:
+		return false, err
+	case updated < 0:
+		return false, fmt.Errorf("redis: update user %s: %w", u.ID, store.ErrLastAdmin)
+	}
+	return updated == 1, nil
 }
 
 // indexedRow is a record read by readIndexed: its name in the index and the

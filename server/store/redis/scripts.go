@@ -285,13 +285,39 @@ for i = 1, #members do
 end
 return out`
 
-// scriptUpdateUser changes an account that exists.
+// scriptUpdateUser changes an account that exists, unless the change would
+// leave no enabled administrator: an account that is one and does not stay
+// one needs another in the index of every account. Redis runs the script
+// alone, so no other change comes between that check and the write; the
+// walk through the index stops at the first other administrator.
 //
 //	KEYS[1]  the account's hash
-//	ARGV[1…] field, value, field, value… to set
+//	KEYS[2]  the index of every account
+//	ARGV[1]  the prefix of accounts' keys
+//	ARGV[2]  the account's id
+//	ARGV[3]  the administrator role
+//	ARGV[4]  "1" when the account is an enabled administrator after the
+//	         change, else "0"
+//	ARGV[5…] field, value, field, value… to set
 //
-// It returns 1, or 0 when the account does not exist.
+// It returns 1, 0 when the account does not exist, or -1 when it is the
+// last enabled administrator and the change would end that.
 const scriptUpdateUser = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV))
+local cur = redis.call('HMGET', KEYS[1], 'r', 'd')
+if ARGV[4] == '0' and cur[1] == ARGV[3] and cur[2] ~= '1' then
+	local ids = redis.call('ZRANGE', KEYS[2], 0, -1)
+	local other = false
+	for i = 1, #ids do
+		if ids[i] ~= ARGV[2] then
+			local v = redis.call('HMGET', ARGV[1] .. ids[i], 'r', 'd')
+			if v[1] == ARGV[3] and v[2] ~= '1' then
+				other = true
+				break
+			end
+		end
+	end
+	if not other then return -1 end
+end
+redis.call('HSET', KEYS[1], unpack(ARGV, 5))
 return 1`

@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -26,6 +28,13 @@ const sqlListUsers = `SELECT ` + userColumns + ` FROM users ORDER BY created_at,
 
 // sqlUpdateUser replaces what UpdateUser replaces, by the primary key.
 const sqlUpdateUser = `UPDATE users SET name = ?, role = ?, password_hash = ?, disabled = ? WHERE id = ?`
+
+// sqlUserAdmin reads whether an account is an enabled administrator.
+const sqlUserAdmin = `SELECT role = ? AND disabled = 0 FROM users WHERE id = ?`
+
+// sqlOtherAdmin reads whether an account other than the one given is an
+// enabled administrator (the role compared byte by byte, BINARY).
+const sqlOtherAdmin = `SELECT EXISTS (SELECT 1 FROM users WHERE id <> ? AND role = ? AND disabled = 0)`
 
 // UserSessions implements store.SessionLister with a prepared statement on
 // the readers.
@@ -72,18 +81,39 @@ func (s *Store) ListUsers(ctx context.Context) ([]store.User, error) {
 	return list, nil
 }
 
-// UpdateUser implements store.UserAdmin on the writer.
+// UpdateUser implements store.UserAdmin in one transaction on the writer:
+// IMMEDIATE, so it holds the write lock from the check for the last
+// administrator to the write, against every other connection to the file.
 func (s *Store) UpdateUser(ctx context.Context, u store.User) (bool, error) {
 	if u.ID == "" {
 		return false, fmt.Errorf("%w: empty user id", store.ErrInvalid)
 	}
-	res, err := s.write.ExecContext(ctx, sqlUpdateUser, u.Name, u.Role, u.PasswordHash, u.Disabled, u.ID)
+	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return false, fmt.Errorf("sqlite: update user: %w", err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
+	defer tx.Rollback() // after Commit, a no-op
+	var wasAdmin bool
+	switch err := tx.QueryRowContext(ctx, sqlUserAdmin, store.RoleAdmin, u.ID).Scan(&wasAdmin); {
+	case errors.Is(err, sql.ErrNoRows):
+		return false, nil
+	case err != nil:
 		return false, fmt.Errorf("sqlite: update user: %w", err)
 	}
-	return n > 0, nil
+	if wasAdmin && (u.Role != store.RoleAdmin || u.Disabled) {
+		var other bool
+		if err := tx.QueryRowContext(ctx, sqlOtherAdmin, u.ID, store.RoleAdmin).Scan(&other); err != nil {
+			return false, fmt.Errorf("sqlite: update user: %w", err)
+		}
+		if !other {
+			return false, fmt.Errorf("sqlite: update user %s: %w", u.ID, store.ErrLastAdmin)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, sqlUpdateUser, u.Name, u.Role, u.PasswordHash, u.Disabled, u.ID); err != nil {
+		return false, fmt.Errorf("sqlite: update user: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("sqlite: update user: %w", err)
+	}
+	return true, nil
 }

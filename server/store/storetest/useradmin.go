@@ -89,6 +89,8 @@ func runUserAdmin(t *testing.T, open func(t *testing.T) store.Store) {
 		assertUsers(t, []store.User{alice}, list)
 	})
 
+	t.Run("LastAdmin", func(t *testing.T) { runLastAdmin(t, open) })
+
 	t.Run("UpdateEmptyIDIsInvalid", func(t *testing.T) {
 		s := openStore(t, open)
 		a := as[store.UserAdmin](t, s)

@@ -1,0 +1,180 @@
+package storetest
+
+import (
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sessionguard/sessionguard/server/store"
+)
+
+// runLastAdmin checks that UpdateUser never leaves the store without an
+// enabled administrator, one rule per subtest, and that the check and the
+// write are one step when two administrators are demoted at once.
+func runLastAdmin(t *testing.T, open func(t *testing.T) store.Store) {
+	// account is one account of a case: its id, role and whether it is
+	// disabled.
+	type account struct {
+		id, role string
+		disabled bool
+	}
+	admin := func(id string) account { return account{id, store.RoleAdmin, false} }
+	disabledAdmin := func(id string) account { return account{id, store.RoleAdmin, true} }
+	user := func(id string) account { return account{id, "user", false} }
+
+	tests := []struct {
+		name     string
+		accounts []account
+		id       string // the account changed
+		change   func(u *store.User)
+		refused  bool // with ErrLastAdmin, changing nothing
+	}{
+		{"demote the last admin", []account{admin("a"), user("u")}, "a", demote, true},
+		{"disable the last admin", []account{admin("a"), user("u")}, "a", disable, true},
+		{"demote and disable the last admin", []account{admin("a")}, "a", func(u *store.User) { demote(u); disable(u) }, true},
+		{"demote the last admin, renaming it", []account{admin("a")}, "a", func(u *store.User) { demote(u); u.Name = "Renamed" }, true},
+		{"demote to another spelling of admin", []account{admin("a")}, "a", func(u *store.User) { u.Role = "Admin" }, true},
+		{"a disabled admin does not count", []account{admin("a"), disabledAdmin("b")}, "a", demote, true},
+		{"an admin spelt otherwise does not count", []account{admin("a"), {"b", "Admin", false}}, "a", disable, true},
+		{"a user does not count", []account{user("0"), admin("a"), user("z")}, "a", demote, true},
+		{"demote one of two admins", []account{admin("a"), admin("b")}, "a", demote, false},
+		{"disable one of two admins", []account{admin("a"), admin("b")}, "b", disable, false},
+		{"demote one of two admins, the other made later", []account{admin("b"), admin("a")}, "b", demote, false},
+		{"rename the last admin", []account{admin("a")}, "a", func(u *store.User) { u.Name = "Renamed" }, false},
+		{"change the password of the last admin", []account{admin("a")}, "a", func(u *store.User) { u.PasswordHash = "$argon2id$new" }, false},
+		{"keep the last admin as it is", []account{admin("a")}, "a", func(*store.User) {}, false},
+		{"demote a disabled admin", []account{admin("a"), disabledAdmin("b")}, "b", demote, false},
+		{"enable a disabled admin", []account{disabledAdmin("a")}, "a", func(u *store.User) { u.Disabled = false }, false},
+		{"change a user when there is no admin", []account{user("u"), disabledAdmin("b")}, "u", func(u *store.User) { u.Name = "Renamed"; disable(u) }, false},
+		{"change a disabled admin when there is no admin", []account{disabledAdmin("b")}, "b", func(u *store.User) { demote(u); u.Name = "Renamed" }, false},
+		{"promote a user beside the last admin", []account{admin("a"), user("u")}, "u", func(u *store.User) { u.Role = store.RoleAdmin }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := openStore(t, open)
+			a := as[store.UserAdmin](t, s)
+			t0 := epoch()
+			var before []store.User
+			var target store.User
+			for _, acc := range tt.accounts {
+				u := newUser(acc.id, t0)
+				u.Role, u.Disabled = acc.role, acc.disabled
+				require.NoError(t, s.CreateUser(t.Context(), u))
+				before = append(before, u)
+				if u.ID == tt.id {
+					target = u
+				}
+			}
+			require.NotEmpty(t, target.ID, "the case changes an account it makes")
+
+			changed := target
+			tt.change(&changed)
+			found, err := a.UpdateUser(t.Context(), changed)
+
+			want := before
+			if tt.refused {
+				assert.ErrorIs(t, err, store.ErrLastAdmin)
+				assert.False(t, found, "found")
+			} else {
+				require.NoError(t, err)
+				assert.True(t, found, "found")
+				want = make([]store.User, len(before))
+				for i, u := range before {
+					if u.ID == tt.id {
+						u.Name, u.Role, u.PasswordHash, u.Disabled = changed.Name, changed.Role, changed.PasswordHash, changed.Disabled
+					}
+					want[i] = u
+				}
+			}
+			for _, u := range want {
+				assertAccount(t, s, u)
+			}
+		})
+	}
+
+	// Two administrators, each demoted (or disabled) by its own goroutine,
+	// both let go at once, round after round: exactly one change wins and
+	// one enabled administrator is left every round. A store whose check
+	// and write are two steps lets both pass.
+	t.Run("ConcurrentDemotions", func(t *testing.T) {
+		const rounds = 50
+		s := openStore(t, open)
+		a := as[store.UserAdmin](t, s)
+		t0 := epoch()
+		admins := []store.User{newUser("a", t0), newUser("b", t0)}
+		other := newUser("u", t0)
+		other.Role = "user"
+		require.NoError(t, s.CreateUser(t.Context(), other))
+		for _, u := range admins {
+			require.NoError(t, s.CreateUser(t.Context(), u))
+		}
+		changes := []struct {
+			name   string
+			change func(u *store.User)
+		}{{"demote", demote}, {"disable", disable}}
+
+		for round := range rounds {
+			// Round by round, each pairing of a demotion and a disabling.
+			edits := [2]func(u *store.User){changes[round%2].change, changes[round/2%2].change}
+			var ready, done sync.WaitGroup
+			start := make(chan struct{})
+			errs := make([]error, len(admins))
+			found := make([]bool, len(admins))
+			for i, u := range admins {
+				ready.Add(1)
+				done.Go(func() {
+					changed := u
+					edits[i](&changed)
+					ready.Done()
+					<-start
+					found[i], errs[i] = a.UpdateUser(t.Context(), changed)
+				})
+			}
+			ready.Wait()
+			close(start)
+			done.Wait()
+
+			won := 0
+			for i, err := range errs {
+				if err == nil {
+					won++
+					assert.True(t, found[i], "round %d: %s: found", round, admins[i].ID)
+				} else {
+					assert.ErrorIs(t, err, store.ErrLastAdmin, "round %d: %s", round, admins[i].ID)
+				}
+			}
+			assert.Equal(t, 1, won, "round %d: changes that succeeded (errors %v)", round, errs)
+			list, err := a.ListUsers(t.Context())
+			require.NoError(t, err)
+			assert.Equal(t, 1, enabledAdmins(list), "round %d: enabled administrators left", round)
+			if t.Failed() {
+				return
+			}
+			// Both administrators again for the next round.
+			for _, u := range admins {
+				found, err := a.UpdateUser(t.Context(), u)
+				require.NoError(t, err, "round %d: restore %s", round, u.ID)
+				require.True(t, found, "round %d: restore %s", round, u.ID)
+			}
+		}
+	})
+}
+
+// demote takes the administrator role from an account.
+func demote(u *store.User) { u.Role = "user" }
+
+// disable disables an account.
+func disable(u *store.User) { u.Disabled = true }
+
+// enabledAdmins counts the enabled administrators of list.
+func enabledAdmins(list []store.User) int {
+	n := 0
+	for _, u := range list {
+		if u.Role == store.RoleAdmin && !u.Disabled {
+			n++
+		}
+	}
+	return n
+}
