@@ -2,6 +2,7 @@ package session_test
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/base64"
 	"strings"
 	"sync"
@@ -55,6 +56,21 @@ func (p *pausingStore) TouchSession(ctx context.Context, h []byte, expires time.
 	found, err := p.jwtStore.TouchSession(ctx, h, expires)
 	p.at("touched")
 	return found, err
+}
+
+// staleReads answers Session reads of the record stale from a copy taken
+// before it was deleted.
+type staleReads struct {
+	jwtStore
+	stale store.Session
+}
+
+func (s *staleReads) Session(ctx context.Context, h []byte, now time.Time) (store.Session, bool, error) {
+	rec, found, err := s.jwtStore.Session(ctx, h, now)
+	if err == nil && !found && s.stale.IDHash != nil && string(h) == string(s.stale.IDHash) {
+		return s.stale, true, nil
+	}
+	return rec, found, err
 }
 
 // revocation is one way a session ends while a renewal of it is under way.
@@ -163,6 +179,23 @@ func TestJWTRenewalNeedsTheRecord(t *testing.T) {
 			assert.False(t, found, "a session without its record was read")
 			assert.Empty(t, renewed, "a token was issued for a session without its record")
 		})
+		t.Run("record gone, reads stale", func(t *testing.T) {
+			// A read served from a stale copy still finds the record; the
+			// write that extends it does not.
+			st := &staleReads{jwtStore: openJWTStore(t, stName)}
+			e := newJWTOn(t, st, l)
+			issued, s, err := e.j.Issue(context.Background(), ada, session.Device{}, e.clock.Now())
+			require.NoError(t, err)
+			rec, found, err := e.st.Session(context.Background(), s.Key, e.clock.Now())
+			require.NoError(t, err)
+			require.True(t, found)
+			st.stale = rec
+			require.NoError(t, st.jwtStore.DeleteSession(context.Background(), s.Key))
+			e.clock.Add(2 * time.Minute)
+			_, renewed, found := e.load(t, issued.Token)
+			assert.False(t, found, "a session without its record was read")
+			assert.Empty(t, renewed, "a token was issued for a session without its record")
+		})
 		t.Run("record changed", func(t *testing.T) {
 			e := newJWTOn(t, openJWTStore(t, stName), l)
 			admin := wire.User{ID: ada.ID, Email: ada.Email, Name: ada.Name, Role: "admin"}
@@ -219,16 +252,19 @@ func TestJWTRevocationsDoNotStack(t *testing.T) {
 // same second lives.
 func TestJWTRevokeUserEndsTokensOfTheSameSecond(t *testing.T) {
 	forJWTStores(t, func(t *testing.T, stName string) {
-		e := newJWTOn(t, openJWTStore(t, stName), session.Lifetime{MaxAge: 30 * time.Minute, AbsoluteMaxAge: time.Hour, UpdateAge: 0})
+		// Reads within the update age: no renewal, the deny list alone
+		// decides.
+		e := newJWTOn(t, openJWTStore(t, stName), session.Lifetime{MaxAge: 30 * time.Minute, AbsoluteMaxAge: time.Hour, UpdateAge: time.Minute})
 		e.clock.Add(100 * time.Millisecond)
 		first := e.issue(t)
 		e.clock.Add(time.Minute + 100*time.Millisecond)
 		_, renewed, found := e.load(t, first.Token)
 		require.True(t, found)
 		require.NotEmpty(t, renewed)
+		second := e.issue(t) // another device, same second
 		e.clock.Add(100 * time.Millisecond)
 		require.NoError(t, e.j.RevokeUser(context.Background(), ada.ID, e.clock.Now()))
-		for _, tok := range []string{first.Token, renewed} {
+		for _, tok := range []string{first.Token, renewed, second.Token} {
 			_, _, found = e.load(t, tok)
 			assert.False(t, found, "a token issued before the revocation, in its second")
 		}
@@ -284,7 +320,7 @@ func TestJWTCleanupKeepsLiveDenials(t *testing.T) {
 				issued := e.issue(t)
 				e.clock.Add(100 * time.Millisecond)
 				require.NoError(t, rv.revoke(e, issued))
-				e.clock.Add(time.Minute)
+				e.clock.Add(30 * time.Second) // within the update age: the deny list alone decides
 				_, err := e.j.Cleanup(context.Background(), e.clock.Now())
 				require.NoError(t, err)
 				_, _, found := e.load(t, issued.Token)
@@ -390,6 +426,21 @@ func TestJWTKeyRotatedWhileStopped(t *testing.T) {
 		_, _, found, err := j.Load(context.Background(), forged, e.clock.Now())
 		require.NoError(t, err)
 		assert.False(t, found, "a token signed with the retired key loaded")
+
+		// An instance that has not reloaded since announces it again: this
+		// instance's own key is never taken from the store.
+		der, err := x509.MarshalPKIXPublicKey(oldKey.Public())
+		require.NoError(t, err)
+		require.NoError(t, st.PublishKey(context.Background(), store.PublicKey{
+			ID: oldKID, Algorithm: session.AlgEdDSA, Key: der, CreatedAt: e.clock.Now().Add(-time.Hour), ExpiresAt: e.clock.Now().Add(time.Hour),
+		}))
+		e.clock.Add(11 * time.Second) // the unknown kid may be looked up again
+		forged = forge(t, e, oldKey, oldKID, fresh.Token, e.clock.Now())
+		_, _, found, err = j.Load(context.Background(), forged, e.clock.Now())
+		require.NoError(t, err)
+		assert.False(t, found, "a token signed with the retired key loaded once the store announced it")
+		assert.NotContains(t, string(keys.JWKS()), oldKID)
+		require.NoError(t, keys.Reload(context.Background()))
 
 		// Another instance sharing the store does not take it for a peer's.
 		peer, err := session.LoadKeys(context.Background(), session.KeyConfig{Dir: t.TempDir(), Store: st, Retire: 10 * time.Minute, Now: e.clock.Now})
