@@ -360,17 +360,21 @@ func (j *JWT) Load(ctx context.Context, token string, now time.Time) (Session, s
 // is false when the session ended meanwhile: then no token leaves.
 //
 // A revocation wins over every renewal that finishes after it returns.
-// Revocations delete the record (RevokeUser, Revoke, RevokeKey) and deny
-// "sid:" first where the session's tokens must die (Revoke, RevokeKey, and
-// RevokeUser for each record it lists), and never lift a token's iat. So
-// take a revocation R that returned before the re-check below began: if R
-// denied the session's id, the re-check sees the entry; if R was a
-// RevokeUser, the record is gone (and valid-after catches a token dated
-// before R's second) — either way the token is thrown away. If instead the
-// re-check passed before R returned, the record existed when R listed or
-// deleted it: R denies its id (RevokeUser lists every record before it
-// deletes any), which kills this token as any other of the session. A
-// touch that comes after the delete finds nothing and signs nothing.
+// Every revocation removes the record before it returns (Revoke, RevokeKey
+// and RevokeUser delete it; nothing re-creates a record), and denies
+// "sid:<id>" before that wherever the session's existing tokens must die
+// (Revoke and RevokeKey always; RevokeUser for every record it lists, and
+// it lists before it deletes). No token's iat is ever lifted. Now take a
+// revocation R and this renewal:
+//   - R returned before the re-check below began: the re-check finds the
+//     record gone (or the session denied, or, for a token dated before R's
+//     second, valid-after past its iat), and the token is thrown away.
+//   - The re-check passed before R returned: the touch found the record
+//     before that, so the record existed when R deleted it, and unless the
+//     session was itself created while R ran (a sign-in concurrent with R)
+//     it existed when R listed it too; R denies its id, which ends this
+//     token with every other token of the session.
+//   - A touch after R deleted the record finds nothing and signs nothing.
 func (j *JWT) renew(ctx context.Context, sid string, rec *store.Session, now time.Time) (string, Session, bool, error) {
 	next := minTime(wholeSecond(now.Add(j.cfg.Lifetime.MaxAge)), rec.AbsExpires)
 	touched, err := j.cfg.Store.TouchSession(ctx, rec.IDHash, next)
