@@ -108,8 +108,13 @@ func (d *Database) Load(ctx context.Context, token string, now time.Time) (Sessi
 	key := string(h)
 	next := minTime(wholeSecond(now.Add(d.lifetime.MaxAge)), rec.AbsExpires)
 	if next.Sub(persisted) >= d.lifetime.UpdateAge {
-		if err := d.store.TouchSession(ctx, h, next); err != nil {
+		touched, err := d.store.TouchSession(ctx, h, next)
+		if err != nil {
 			return Session{}, "", false, fmt.Errorf("%w: extend session: %w", ErrUnavailable, err)
+		}
+		if !touched { // deleted since the read: ended
+			d.forget(key, time.Time{})
+			return Session{}, "", false, nil
 		}
 		d.forget(key, next)
 	} else {

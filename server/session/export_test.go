@@ -17,3 +17,10 @@ func (j *JWT) ForgetVerifiedForTest() {
 	clear(j.verified)
 	j.mu.Unlock()
 }
+
+// HMACSecretForTest returns the secret an HS256 KeySet signs with.
+func HMACSecretForTest(k *KeySet) []byte {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	return k.signKey.([]byte)
+}

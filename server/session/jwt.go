@@ -49,9 +49,11 @@ type JWTConfig struct {
 	Logger *slog.Logger
 }
 
-// JWTStore is what the jwt strategy needs of a store.
+// JWTStore is what the jwt strategy needs of a store. (It lists a user's
+// sessions to end every token of them on a sign-out-everywhere.)
 type JWTStore interface {
 	store.Sessions
+	store.SessionLister
 	store.Revocations
 	store.RefreshTokens
 }
@@ -74,11 +76,18 @@ type JWT struct {
 	// signature stays valid, so a read costs a map lookup and the time and
 	// revocation checks, not an Ed25519 verification.
 	mu       sync.Mutex
-	verified map[string]*Claims
+	verified map[string]verifiedToken
 	// pending holds rolling idle expiries newer than the ones in the tokens,
 	// by session id, until a re-issue carries them (at most one per
 	// UpdateAge).
 	pending map[string]time.Time
+}
+
+// verifiedToken is an entry of the verified-token cache: the claims and the
+// key id whose key verified them, checked again on every hit.
+type verifiedToken struct {
+	claims *Claims
+	kid    string
 }
 
 const maxVerified = 50_000
@@ -117,7 +126,7 @@ func NewJWT(cfg JWTConfig) (*JWT, error) {
 	return &JWT{
 		cfg:      cfg,
 		methods:  []string{cfg.Keys.Algorithm()},
-		verified: make(map[string]*Claims),
+		verified: make(map[string]verifiedToken),
 		pending:  make(map[string]time.Time),
 	}, nil
 }
@@ -147,7 +156,7 @@ func (j *JWT) Issue(ctx context.Context, u wire.User, dev Device, now time.Time)
 	if err := j.storeRefresh(ctx, refresh, &rec, now); err != nil {
 		return Issued{}, Session{}, err
 	}
-	access, exp, err := j.issueAccess(ctx, sid, now, &rec, rec.Expires, now)
+	access, exp, err := j.issueAccess(sid, now, &rec, rec.Expires)
 	if err != nil {
 		return Issued{}, Session{}, err
 	}
@@ -156,18 +165,12 @@ func (j *JWT) Issue(ctx context.Context, u wire.User, dev Device, now time.Time)
 	return Issued{Token: access, Refresh: refresh}, s, nil
 }
 
-// issueAccess signs an access token for the session sid. The token is
-// never dated before the user's valid-after time, so a token issued in the
-// same second as a sign-out-everywhere is not revoked by it.
-func (j *JWT) issueAccess(ctx context.Context, sid string, now time.Time, rec *store.Session, idle, authTime time.Time) (string, time.Time, error) {
+// issueAccess signs an access token for the session sid with the claims
+// of its record rec, dated now (iat has whole-second precision: it is now
+// rounded down, never later).
+func (j *JWT) issueAccess(sid string, now time.Time, rec *store.Session, idle time.Time) (string, time.Time, error) {
 	iat := now
-	after, err := j.cfg.Store.UserValidAfter(ctx, rec.UserID)
-	if err != nil {
-		return "", time.Time{}, fmt.Errorf("%w: read valid-after: %w", ErrUnavailable, err)
-	}
-	if iat.Before(after) {
-		iat = after
-	}
+	authTime := rec.CreatedAt
 	exp := wholeSecond(minTime(now.Add(j.cfg.AccessMaxAge), rec.AbsExpires)).UTC()
 	c := &Claims{
 		RegisteredClaims: jwt.RegisteredClaims{
@@ -200,26 +203,37 @@ func (j *JWT) verify(ctx context.Context, token string, now time.Time, checkTime
 		return nil, errors.New("not a compact JWS")
 	}
 	j.mu.Lock()
-	c, ok := j.verified[token]
+	v, ok := j.verified[token]
 	j.mu.Unlock()
+	// A cached token is only as good as its key: one retired since (or
+	// dropped from the key set) no longer vouches for it.
+	if ok && !j.cfg.Keys.trusts(v.kid) {
+		j.mu.Lock()
+		delete(j.verified, token)
+		j.mu.Unlock()
+		return nil, errUntrustedKey
+	}
+	c := v.claims
 	if !ok {
 		c = &Claims{}
-		p := jwt.NewParser(jwt.WithValidMethods(j.methods), jwt.WithoutClaimsValidation())
-		if _, err := p.ParseWithClaims(token, c, j.cfg.Keys.keyfunc(ctx)); err != nil {
+		p := jwt.NewParser(jwt.WithValidMethods(j.methods), jwt.WithStrictDecoding(), jwt.WithoutClaimsValidation())
+		t, err := p.ParseWithClaims(token, c, j.cfg.Keys.keyfunc(ctx))
+		if err != nil {
 			return nil, err
 		}
+		if err := j.plausible(c); err != nil {
+			return nil, err
+		}
+		kid, _ := t.Header["kid"].(string)
 		j.mu.Lock()
 		if len(j.verified) >= maxVerified {
 			clear(j.verified) // cheap and rare; the next reads verify again
 		}
-		j.verified[token] = c
+		j.verified[token] = verifiedToken{claims: c, kid: kid}
 		j.mu.Unlock()
 	}
 	// Sign-out checks a token as of its own issue time, so an expired but
 	// genuine token still ends its session.
-	if err := c.Validate(); err != nil {
-		return nil, err
-	}
 	at := now
 	if !checkTimes {
 		at = c.IssuedAt.Time
@@ -232,6 +246,32 @@ func (j *JWT) verify(ctx context.Context, token string, now time.Time, checkTime
 		return nil, err
 	}
 	return c, nil
+}
+
+// errUntrustedKey refuses a cached token whose key is no longer trusted.
+var errUntrustedKey = errors.New("the token's key is no longer trusted")
+
+// errImplausible refuses a token whose times no token of this strategy has.
+var errImplausible = errors.New("token lifetime beyond the access max age or the absolute cap")
+
+// plausible checks what a signature cannot: the token has the claims every
+// token of this strategy has, and lives no longer than an access token may
+// (exp - iat at most AccessMaxAge plus leeway) and never past its
+// session's absolute cap. A key that signed more than it should, or one
+// that was retired, cannot stretch a token this way.
+func (j *JWT) plausible(c *Claims) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	if c.ExpiresAt == nil {
+		return nil // the validator refuses it
+	}
+	exp := c.ExpiresAt.Time
+	if exp.Sub(c.IssuedAt.Time) > j.cfg.AccessMaxAge+j.cfg.Leeway ||
+		exp.After(c.AuthTime.Add(j.cfg.Lifetime.AbsoluteMaxAge+j.cfg.Leeway)) {
+		return errImplausible
+	}
+	return nil
 }
 
 // Peek implements Peeker.
@@ -281,17 +321,17 @@ func (j *JWT) Load(ctx context.Context, token string, now time.Time) (Session, s
 	}
 	abs := wholeSecond(c.AuthTime.UTC().Add(j.cfg.Lifetime.AbsoluteMaxAge))
 	next := minTime(wholeSecond(now.UTC().Add(j.cfg.Lifetime.MaxAge)), abs)
-	s := Session{
-		User:    wire.User{ID: c.Subject, Email: c.Email, Name: c.Name, Role: c.Role},
-		Expires: next, AbsExpires: abs, CreatedAt: c.AuthTime.UTC(), AccessExpires: c.ExpiresAt.UTC(),
-		Key: familyHash(c.SessionID),
-	}
 	if now.Sub(c.IssuedAt.Time) < j.cfg.Lifetime.UpdateAge || now.Before(c.IssuedAt.Time) {
 		j.mu.Lock()
 		if next.After(j.pending[c.SessionID]) {
 			j.pending[c.SessionID] = next
 		}
 		j.mu.Unlock()
+		s := Session{
+			User:    wire.User{ID: c.Subject, Email: c.Email, Name: c.Name, Role: c.Role},
+			Expires: next, AbsExpires: abs, CreatedAt: c.AuthTime.UTC(), AccessExpires: c.ExpiresAt.UTC(),
+			Key: familyHash(c.SessionID),
+		}
 		return s, "", true, nil
 	}
 	// Re-issue: a later exp for the cookie, the idle expiry written to the
@@ -300,17 +340,74 @@ func (j *JWT) Load(ctx context.Context, token string, now time.Time) (Session, s
 	if fh == nil {
 		return Session{}, "", false, nil
 	}
-	if err := j.cfg.Store.TouchSession(ctx, fh, next); err != nil {
-		return Session{}, "", false, fmt.Errorf("%w: extend session: %w", ErrUnavailable, err)
-	}
-	rec := store.Session{UserID: c.Subject, Email: c.Email, Name: c.Name, Role: c.Role, AbsExpires: abs}
-	renewed, exp, err := j.issueAccess(ctx, c.SessionID, now, &rec, next, c.AuthTime.Time)
+	rec, found, err := j.cfg.Store.Session(ctx, fh, now.Add(-j.cfg.Lifetime.UpdateAge))
 	if err != nil {
+		return Session{}, "", false, fmt.Errorf("%w: read session: %w", ErrUnavailable, err)
+	}
+	if !found || rec.UserID != c.Subject || !now.Before(rec.AbsExpires) {
+		j.forget(c.SessionID, time.Time{})
+		return Session{}, "", false, nil
+	}
+	renewed, s, found, err := j.renew(ctx, c.SessionID, &rec, now)
+	if err != nil || !found {
 		return Session{}, "", false, err
 	}
-	j.forget(c.SessionID, next)
-	s.AccessExpires = exp
 	return s, renewed, true, nil
+}
+
+// renew extends the session rec (just read from the store) to a new idle
+// expiry and signs an access token for it with the record's claims. found
+// is false when the session ended meanwhile: then no token leaves.
+//
+// A revocation wins over every renewal that finishes after it returns.
+// Every revocation removes the record before it returns (Revoke, RevokeKey
+// and RevokeUser delete it; nothing re-creates a record), and denies
+// "sid:<id>" before that wherever the session's existing tokens must die
+// (Revoke and RevokeKey always; RevokeUser for every record it lists, and
+// it lists before it deletes). No token's iat is ever lifted. Now take a
+// revocation R and this renewal:
+//   - R returned before the re-check below began: the re-check finds the
+//     record gone (or the session denied, or, for a token dated before R's
+//     second, valid-after past its iat), and the token is thrown away.
+//   - The re-check passed before R returned: the touch found the record
+//     before that, so the record existed when R deleted it, and unless the
+//     session was itself created while R ran (a sign-in concurrent with R)
+//     it existed when R listed it too; R denies its id, which ends this
+//     token with every other token of the session.
+//   - A touch after R deleted the record finds nothing and signs nothing.
+func (j *JWT) renew(ctx context.Context, sid string, rec *store.Session, now time.Time) (string, Session, bool, error) {
+	next := minTime(wholeSecond(now.Add(j.cfg.Lifetime.MaxAge)), rec.AbsExpires)
+	touched, err := j.cfg.Store.TouchSession(ctx, rec.IDHash, next)
+	if err != nil {
+		return "", Session{}, false, fmt.Errorf("%w: extend session: %w", ErrUnavailable, err)
+	}
+	if !touched {
+		j.forget(sid, time.Time{})
+		return "", Session{}, false, nil
+	}
+	access, exp, err := j.issueAccess(sid, now, rec, next)
+	if err != nil {
+		return "", Session{}, false, err
+	}
+	// The re-check: the record is still there and neither the session nor
+	// a token of this second is revoked.
+	iat := jwt.NewNumericDate(now).Time
+	revoked, err := j.cfg.Store.Revoked(ctx, rec.UserID, iat, now, sidDenyID(sid))
+	if err != nil {
+		return "", Session{}, false, fmt.Errorf("%w: read revocations: %w", ErrUnavailable, err)
+	}
+	_, found, err := j.cfg.Store.Session(ctx, rec.IDHash, now.Add(-j.cfg.Lifetime.UpdateAge))
+	if err != nil {
+		return "", Session{}, false, fmt.Errorf("%w: read session: %w", ErrUnavailable, err)
+	}
+	if revoked || !found {
+		j.forget(sid, time.Time{})
+		return "", Session{}, false, nil
+	}
+	j.forget(sid, next)
+	s := fromRecord(rec, next) // with the record's ClientAddr
+	s.AccessExpires = exp
+	return access, s, true, nil
 }
 
 // Refresh implements Refresher.
@@ -349,23 +446,21 @@ func (j *JWT) Refresh(ctx context.Context, refresh string, now time.Time) (Issue
 	if !found || !rec.Live(now) {
 		return Issued{}, Session{}, ErrRefreshInvalid
 	}
-	next := minTime(wholeSecond(now.Add(j.cfg.Lifetime.MaxAge)), rec.AbsExpires)
-	if err := j.cfg.Store.TouchSession(ctx, rt.SessionHash, next); err != nil {
-		return Issued{}, Session{}, fmt.Errorf("%w: extend session: %w", ErrUnavailable, err)
-	}
 	// The successor is derived, not random: a duplicate redeem within the
-	// grace window gets the same one, and it is stored only once.
+	// grace window gets the same one, and it is stored only once. It is
+	// stored before the access token is signed: should the session end in
+	// between, it is a refresh token of a session that no longer is.
 	succ := j.successor(refresh)
 	if err := j.storeRefresh(ctx, succ, &rec, now); err != nil {
 		return Issued{}, Session{}, err
 	}
-	access, exp, err := j.issueAccess(ctx, sid, now, &rec, next, rec.CreatedAt)
-	if err != nil {
+	access, s, found, err := j.renew(ctx, sid, &rec, now)
+	switch {
+	case err != nil:
 		return Issued{}, Session{}, err
+	case !found:
+		return Issued{}, Session{}, ErrRefreshInvalid
 	}
-	j.forget(sid, next)
-	s := fromRecord(&rec, next) // with the record's ClientAddr
-	s.AccessExpires = exp
 	return Issued{Token: access, Refresh: succ}, s, nil
 }
 
@@ -387,23 +482,35 @@ func (j *JWT) Revoke(ctx context.Context, token string, now time.Time) error {
 	return j.endFamily(ctx, fh, now)
 }
 
-// RevokeUser implements Strategy: every token issued before now is invalid
-// and every session record and refresh token of the user is gone.
+// RevokeUser implements Strategy: every token of the user issued before now
+// is invalid and every session record of the user is gone. A sign-in after
+// it, even in the same second, works.
+//
+// iat has whole-second precision, so valid-after is the start of the
+// current second: tokens of earlier seconds die by it, and a token issued
+// in this second after the revocation carries iat == valid-after and lives.
+// The tokens issued earlier in this same second belong to sessions whose
+// records exist now: each of those sessions is denied (until its last
+// token would have expired) before the records are deleted, so they die
+// whatever their iat. Valid-after only moves forward, to a time never
+// ahead of the clock: revocations in a row do not stack up.
 func (j *JWT) RevokeUser(ctx context.Context, userID string, now time.Time) error {
-	// Whole seconds, rounded up: iat has second precision. Tokens are never
-	// dated before the current valid-after time, so a token issued since the
-	// last revocation may carry exactly that time: move at least a second
-	// past it, or two revocations in one second would miss such a token.
-	cur, err := j.cfg.Store.UserValidAfter(ctx, userID)
-	if err != nil {
-		return fmt.Errorf("%w: read valid-after: %w", ErrUnavailable, err)
-	}
-	after := now.Truncate(time.Second).Add(time.Second)
-	if !cur.IsZero() && !after.After(cur) {
-		after = cur.Add(time.Second)
-	}
-	if err := j.cfg.Store.SetUserValidAfter(ctx, userID, after); err != nil {
+	if err := j.cfg.Store.SetUserValidAfter(ctx, userID, now.Truncate(time.Second)); err != nil {
 		return fmt.Errorf("%w: set valid-after: %w", ErrUnavailable, err)
+	}
+	// Listed as the refresh endpoint reads them: the stored idle expiry
+	// lags the real one by less than UpdateAge.
+	recs, err := j.cfg.Store.UserSessions(ctx, userID, now.Add(-j.cfg.Lifetime.UpdateAge))
+	if err != nil {
+		return fmt.Errorf("%w: list sessions: %w", ErrUnavailable, err)
+	}
+	until := now.Add(j.cfg.AccessMaxAge + j.cfg.Leeway)
+	for i := range recs {
+		sid := base64.RawURLEncoding.EncodeToString(recs[i].IDHash)
+		if err := j.cfg.Store.Deny(ctx, sidDenyID(sid), until); err != nil {
+			return fmt.Errorf("%w: deny session: %w", ErrUnavailable, err)
+		}
+		j.forget(sid, time.Time{})
 	}
 	if _, err := j.cfg.Store.DeleteUserSessions(ctx, userID); err != nil {
 		return fmt.Errorf("%w: delete user sessions: %w", ErrUnavailable, err)

@@ -63,13 +63,24 @@ type KeySet struct {
 
 	mu        sync.RWMutex
 	signKID   string
-	signKey   any            // ed25519.PrivateKey or []byte
-	own       []ownKey       // this instance's keys, newest first
-	verify    map[string]any // kid → ed25519.PublicKey or []byte
+	signKey   any                   // ed25519.PrivateKey or []byte
+	own       []ownKey              // this instance's keys, newest first, retired ones too
+	verify    map[string]trustedKey // kid → the keys tokens may be signed with
 	fetchedAt time.Time
 	missed    map[string]time.Time // unknown kids, when last looked up
 	published []store.PublicKey    // what JWKS shows
 }
+
+// trustedKey is a key tokens are verified with, and until when.
+type trustedKey struct {
+	key   any       // ed25519.PublicKey or []byte
+	until time.Time // zero: while it stays in the set
+}
+
+// announceFor is how long past now a signing key is announced in the store
+// (Reload renews it); a retired key's announcement is cut to its retire
+// time.
+const announceFor = 24 * time.Hour
 
 type ownKey struct {
 	kid        string
@@ -116,17 +127,29 @@ func (k *KeySet) Reload(ctx context.Context) error {
 		return err
 	}
 	now := k.cfg.Now()
-	verify := map[string]any{}
-	var published []store.PublicKey
+	verify := map[string]trustedKey{}
+	var published, retired []store.PublicKey
 	for _, o := range own {
-		if !o.superseded.IsZero() && now.After(o.superseded.Add(k.cfg.Retire)) {
+		p := k.publicKey(o, now)
+		if !o.superseded.IsZero() && !now.Before(p.ExpiresAt) {
+			// Retired, perhaps while no instance ran: the store may still
+			// announce it from when it signed, for up to announceFor past
+			// the rotation. Cut that announcement to its retire time, so no
+			// instance takes it for another's key.
+			if now.Before(o.superseded.Add(announceFor + k.cfg.Retire)) {
+				retired = append(retired, p)
+			}
 			continue
 		}
-		verify[o.kid] = o.pub
-		published = append(published, k.publicKey(o, now))
+		var until time.Time
+		if !o.superseded.IsZero() {
+			until = p.ExpiresAt
+		}
+		verify[o.kid] = trustedKey{key: o.pub, until: until}
+		published = append(published, p)
 	}
 	if k.cfg.Store != nil {
-		for _, p := range published {
+		for _, p := range append(retired, published...) {
 			if err := k.cfg.Store.PublishKey(ctx, p); err != nil {
 				return fmt.Errorf("%w: publish key: %w", ErrKeys, err)
 			}
@@ -143,7 +166,7 @@ func (k *KeySet) Reload(ctx context.Context) error {
 // The signing key is announced for a day past now (Reload renews it).
 func (k *KeySet) publicKey(o ownKey, now time.Time) store.PublicKey {
 	der, _ := x509.MarshalPKIXPublicKey(o.pub)
-	exp := now.Add(24*time.Hour + k.cfg.Retire)
+	exp := now.Add(announceFor + k.cfg.Retire)
 	if !o.superseded.IsZero() {
 		exp = o.superseded.Add(k.cfg.Retire)
 	}
@@ -163,12 +186,17 @@ func (k *KeySet) fetch(ctx context.Context) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.fetchedAt = now
+	// This instance's own keys, retired ones included, are never taken
+	// from the store: their files say whether and until when they hold.
 	seen := map[string]bool{}
+	for _, o := range k.own {
+		seen[o.kid] = true
+	}
 	for _, p := range k.published {
 		seen[p.ID] = true
 	}
 	for _, p := range keys {
-		if p.Algorithm != AlgEdDSA || seen[p.ID] {
+		if p.Algorithm != AlgEdDSA || seen[p.ID] || !now.Before(p.ExpiresAt) {
 			continue
 		}
 		pub, err := x509.ParsePKIXPublicKey(p.Key)
@@ -176,11 +204,29 @@ func (k *KeySet) fetch(ctx context.Context) error {
 		if err != nil || !ok {
 			continue // another instance's damaged row must not stop this one
 		}
-		k.verify[p.ID] = edPub
+		k.verify[p.ID] = trustedKey{key: edPub, until: p.ExpiresAt}
 		k.published = append(k.published, p)
 		seen[p.ID] = true
 	}
 	return nil
+}
+
+// trusts reports whether tokens signed under kid verify now: the key is in
+// the set and not past its retire time.
+func (k *KeySet) trusts(kid string) bool {
+	_, ok := k.key(kid)
+	return ok
+}
+
+// key returns the verification key of kid if it is trusted now.
+func (k *KeySet) key(kid string) (any, bool) {
+	k.mu.RLock()
+	t, ok := k.verify[kid]
+	k.mu.RUnlock()
+	if !ok || (!t.until.IsZero() && !k.cfg.Now().Before(t.until)) {
+		return nil, false
+	}
+	return t.key, true
 }
 
 // Run reloads the keys every interval until ctx ends, so a rotation by
@@ -212,8 +258,10 @@ func (k *KeySet) sign(claims *Claims) (string, error) {
 }
 
 // keyfunc returns the verification key for a token: only its "kid" header
-// is consulted (jku, x5u and jwk headers are ignored) and the type must be an
-// access token's. An unknown kid is looked up in the store (another instance
+// is consulted (jku, x5u and jwk headers are ignored), the type must be an
+// access token's, and a token with a "crit" header is refused (RFC 7515
+// §4.1.11: it names extensions the recipient must understand, and this
+// code understands none). A key past its retire time is unknown. An unknown kid is looked up in the store (another instance
 // may have published it a moment ago) at most once per ten seconds per kid,
 // and the store is asked at most every 100 ms, so made-up kids cannot flood
 // it.
@@ -222,18 +270,17 @@ func (k *KeySet) keyfunc(ctx context.Context) jwt.Keyfunc {
 		if typ, _ := t.Header["typ"].(string); typ != AccessTokenType {
 			return nil, errors.New("not an access token")
 		}
+		if _, ok := t.Header["crit"]; ok {
+			return nil, errors.New("critical header extensions are not supported")
+		}
 		kid, _ := t.Header["kid"].(string)
 		if kid == "" || len(kid) > 128 {
 			return nil, errors.New("missing or oversized kid")
 		}
-		k.mu.RLock()
-		key, ok := k.verify[kid]
-		k.mu.RUnlock()
+		key, ok := k.key(kid)
 		if !ok && k.mayFetch(kid) {
 			if err := k.fetch(ctx); err == nil {
-				k.mu.RLock()
-				key, ok = k.verify[kid]
-				k.mu.RUnlock()
+				key, ok = k.key(kid)
 			}
 		}
 		if !ok {
@@ -453,7 +500,7 @@ func (k *KeySet) loadSecret() error {
 		if k.signKey == nil {
 			secret := []byte(rand.Text() + rand.Text())
 			k.signKID, k.signKey = "hs256-ephemeral", secret
-			k.verify = map[string]any{k.signKID: secret}
+			k.verify = map[string]trustedKey{k.signKID: {key: secret}}
 		}
 		return nil
 	}
@@ -481,7 +528,7 @@ func (k *KeySet) loadSecret() error {
 	kid := "hs256-" + base64.RawURLEncoding.EncodeToString(sum[:9])
 	k.mu.Lock()
 	k.signKID, k.signKey = kid, secret
-	k.verify = map[string]any{kid: secret}
+	k.verify = map[string]trustedKey{kid: {key: secret}}
 	k.mu.Unlock()
 	return nil
 }

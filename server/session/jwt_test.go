@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -20,23 +21,63 @@ import (
 
 	"github.com/sessionguard/sessionguard/server/session"
 	"github.com/sessionguard/sessionguard/server/store"
+	"github.com/sessionguard/sessionguard/server/store/cache"
 	"github.com/sessionguard/sessionguard/server/store/memory"
+	"github.com/sessionguard/sessionguard/server/store/sqlite"
 )
 
-// jwtEnv is a jwt strategy on a memory store with a settable clock.
+// jwtEnv is a jwt strategy on a store with a settable clock.
 type jwtEnv struct {
 	j     *session.JWT
 	keys  *session.KeySet
-	st    *memory.Store
+	st    jwtStore
 	clock *clock
 	dir   string
 	logs  *bytes.Buffer
 }
 
+// jwtStore is what a jwt test needs of a store: the strategy's part and the
+// keys.
+type jwtStore interface {
+	session.JWTStore
+	store.Keys
+}
+
+// jwtStores are the stores the jwt strategy's tests run on: memory, SQLite,
+// and SQLite behind the cache as the server runs it.
+var jwtStores = []string{"memory", "sqlite", "sqlite+cache"}
+
+// openJWTStore opens one of jwtStores, closed when t ends.
+func openJWTStore(t *testing.T, name string) jwtStore {
+	t.Helper()
+	if name == "memory" {
+		return memory.New()
+	}
+	sq, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "sg.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sq.Close() })
+	if name == "sqlite+cache" {
+		return cache.New(sq, 0)
+	}
+	return sq
+}
+
+// forJWTStores runs fn once per store in jwtStores, as a subtest named for it.
+func forJWTStores(t *testing.T, fn func(t *testing.T, st string)) {
+	for _, name := range jwtStores {
+		t.Run(name, func(t *testing.T) { fn(t, name) })
+	}
+}
+
 func newJWT(t *testing.T, l session.Lifetime, edit ...func(*session.JWTConfig)) *jwtEnv {
 	t.Helper()
+	return newJWTOn(t, memory.New(), l, edit...)
+}
+
+// newJWTOn is newJWT on the store st.
+func newJWTOn(t *testing.T, st jwtStore, l session.Lifetime, edit ...func(*session.JWTConfig)) *jwtEnv {
+	t.Helper()
 	c := newClock()
-	st := memory.New()
 	dir := t.TempDir()
 	keys, err := session.LoadKeys(context.Background(), session.KeyConfig{Dir: dir, Store: st, Retire: 10 * time.Minute, Now: c.Now})
 	require.NoError(t, err)
@@ -353,6 +394,11 @@ func TestJWTRejectsHostileTokens(t *testing.T) {
 		{"no typ", sign(jwt.SigningMethodEdDSA, priv, claims(nil), map[string]any{"typ": nil})},
 		{"other typ", sign(jwt.SigningMethodEdDSA, priv, claims(nil), map[string]any{"typ": "JWT"})},
 		{"tampered payload", tampered},
+		{"crit header", sign(jwt.SigningMethodEdDSA, priv, claims(nil), map[string]any{"crit": []string{"exp"}})},
+		{"crit header naming an extension", sign(jwt.SigningMethodEdDSA, priv, claims(nil), map[string]any{"crit": []string{"urn:example:x"}, "urn:example:x": true})},
+		{"non-canonical base64", nonCanonical(t, control)},
+		{"lives longer than an access token", sign(jwt.SigningMethodEdDSA, priv, claims(func(c *session.Claims) { c.ExpiresAt = jwt.NewNumericDate(now.Add(24 * time.Hour)) }), nil)},
+		{"exp past the absolute cap", sign(jwt.SigningMethodEdDSA, priv, claims(func(c *session.Claims) { c.AuthTime = jwt.NewNumericDate(now.Add(-12*time.Hour + 10*time.Second)) }), nil)},
 		{"empty", ""},
 		{"dots", strings.Repeat(".", 1<<20)},
 		{"garbage", "a.b.c"},

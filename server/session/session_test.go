@@ -50,10 +50,10 @@ func (c *countingStore) Session(ctx context.Context, h []byte, now time.Time) (s
 	return c.Store.Session(ctx, h, now)
 }
 
-func (c *countingStore) TouchSession(ctx context.Context, h []byte, exp time.Time) error {
+func (c *countingStore) TouchSession(ctx context.Context, h []byte, exp time.Time) (bool, error) {
 	c.touches.Add(1)
 	if c.fail.Load() {
-		return errDown
+		return false, errDown
 	}
 	return c.Store.TouchSession(ctx, h, exp)
 }

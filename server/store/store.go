@@ -79,9 +79,12 @@ type Sessions interface {
 	// returns ErrInvalid when the hash is not HashLen bytes.
 	Session(ctx context.Context, idHash []byte, now time.Time) (s Session, found bool, err error)
 	// TouchSession moves the idle expiry of a session to expires (callers cap it
-	// at AbsExpires). A missing session is not an error, and is not created.
-	// It returns ErrInvalid when the hash is not HashLen bytes.
-	TouchSession(ctx context.Context, idHash []byte, expires time.Time) error
+	// at AbsExpires) and reports whether the record exists. A missing session
+	// is found=false with a nil error, and is not created; a record that has
+	// expired but is still held may be reported either way (callers that care
+	// read it first). It returns ErrInvalid when the hash is not HashLen
+	// bytes.
+	TouchSession(ctx context.Context, idHash []byte, expires time.Time) (found bool, err error)
 	// DeleteSession removes a session. A missing session is not an error. It
 	// returns ErrInvalid when the hash is not HashLen bytes.
 	DeleteSession(ctx context.Context, idHash []byte) error

@@ -83,17 +83,22 @@ func (c *Store) CreateSession(ctx context.Context, s store.Session) error {
 }
 
 // TouchSession implements store.Sessions.
-func (c *Store) TouchSession(ctx context.Context, h []byte, expires time.Time) error {
-	if err := c.Store.TouchSession(ctx, h, expires); err != nil {
-		return err
+func (c *Store) TouchSession(ctx context.Context, h []byte, expires time.Time) (bool, error) {
+	found, err := c.Store.TouchSession(ctx, h, expires)
+	if err != nil {
+		return false, err
 	}
 	c.mu.Lock()
 	if s, ok := c.entries[string(h)]; ok {
-		s.Expires = expires.UTC()
-		c.entries[string(h)] = s
+		if found {
+			s.Expires = expires.UTC()
+			c.entries[string(h)] = s
+		} else {
+			delete(c.entries, string(h)) // gone from the store
+		}
 	}
 	c.mu.Unlock()
-	return nil
+	return found, nil
 }
 
 // DeleteSession implements store.Sessions. The record leaves the cache

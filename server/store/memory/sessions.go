@@ -53,22 +53,22 @@ func (s *Store) Session(ctx context.Context, idHash []byte, now time.Time) (stor
 }
 
 // TouchSession implements store.Sessions.
-func (s *Store) TouchSession(ctx context.Context, idHash []byte, expires time.Time) error {
+func (s *Store) TouchSession(ctx context.Context, idHash []byte, expires time.Time) (bool, error) {
 	if err := ctx.Err(); err != nil {
-		return err
+		return false, err
 	}
 	if err := checkHash(idHash); err != nil {
-		return err
+		return false, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sess, ok := s.sessions[string(idHash)]
 	if !ok {
-		return nil
+		return false, nil
 	}
 	sess.Expires = expires.UTC()
 	s.sessions[string(idHash)] = sess
-	return nil
+	return true, nil
 }
 
 // DeleteSession implements store.Sessions.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/sessionguard/sessionguard/server/store"
 )
@@ -80,16 +81,22 @@ func scanSession(row pgx.Row) (store.Session, error) {
 // can lose the touches of its last moments, so a session's stored expiry
 // may come back a little older, never newer; the session layer already
 // tolerates a stored expiry that lags by up to its update age.
-func (s *Store) TouchSession(ctx context.Context, idHash []byte, expires time.Time) error {
+func (s *Store) TouchSession(ctx context.Context, idHash []byte, expires time.Time) (bool, error) {
 	if err := checkHash(idHash); err != nil {
-		return err
+		return false, err
 	}
-	return s.do(ctx, "touch session", true, func(ctx context.Context) error {
+	var found bool
+	err := s.do(ctx, "touch session", true, func(ctx context.Context) error {
 		var b pgx.Batch
 		b.Queue(s.q.asyncCommit)
-		b.Queue(s.q.touch, idHash, expires)
+		touch := b.Queue(s.q.touch, idHash, expires)
+		touch.Exec(func(tag pgconn.CommandTag) error {
+			found = tag.RowsAffected() > 0
+			return nil
+		})
 		return s.pool.SendBatch(ctx, &b).Close()
 	})
+	return found, err
 }
 
 // DeleteSession implements store.Sessions.

@@ -34,7 +34,9 @@ func TestKeysUsePrefix(t *testing.T) {
 	sess := session("alice", t0)
 	tok := store.RefreshToken{Hash: hash(), SessionHash: sess.IDHash, UserID: "alice", CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
 	require.NoError(t, s.CreateSession(ctx, sess))
-	require.NoError(t, s.TouchSession(ctx, sess.IDHash, t0.Add(2*time.Hour)))
+	if found, err := s.TouchSession(ctx, sess.IDHash, t0.Add(2*time.Hour)); assert.NoError(t, err) {
+		assert.True(t, found, "TouchSession found")
+	}
 	require.NoError(t, s.CreateUser(ctx, store.User{ID: "alice", Email: "alice@example.com", CreatedAt: t0}))
 	require.NoError(t, s.Deny(ctx, "jti-1", t0.Add(time.Hour)))
 	require.NoError(t, s.SetUserValidAfter(ctx, "alice", t0))

@@ -98,15 +98,19 @@ func (s *Store) parseSession(idHash []byte, v []any) (store.Session, error) {
 
 // TouchSession implements store.Sessions: the idle expiry, the key's TTL and
 // the indexes change in one script.
-func (s *Store) TouchSession(ctx context.Context, idHash []byte, expires time.Time) error {
+func (s *Store) TouchSession(ctx context.Context, idHash []byte, expires time.Time) (bool, error) {
 	if err := checkHash(idHash); err != nil {
-		return err
+		return false, err
 	}
 	m := member(idHash)
-	return s.do(ctx, "touch session", func(ctx context.Context) error {
-		return s.sc.touch.Run(ctx, s.client, []string{s.k.session + m, s.k.sessionDeaths},
-			m, millis(expires), s.grace.Milliseconds(), s.k.userSessions).Err()
+	var n int
+	err := s.do(ctx, "touch session", func(ctx context.Context) error {
+		var err error
+		n, err = s.sc.touch.Run(ctx, s.client, []string{s.k.session + m, s.k.sessionDeaths},
+			m, millis(expires), s.grace.Milliseconds(), s.k.userSessions).Int()
+		return err
 	})
+	return n == 1, err
 }
 
 // DeleteSession implements store.Sessions.

@@ -76,14 +76,19 @@ func scanSession(row scanner, extra ...any) (store.Session, error) {
 }
 
 // TouchSession implements store.Sessions.
-func (s *Store) TouchSession(ctx context.Context, idHash []byte, expires time.Time) error {
+func (s *Store) TouchSession(ctx context.Context, idHash []byte, expires time.Time) (bool, error) {
 	if err := checkHash(idHash); err != nil {
-		return err
+		return false, err
 	}
-	if _, err := s.touch.ExecContext(ctx, millis(expires), idHash); err != nil {
-		return fmt.Errorf("sqlite: touch session: %w", err)
+	res, err := s.touch.ExecContext(ctx, millis(expires), idHash)
+	if err != nil {
+		return false, fmt.Errorf("sqlite: touch session: %w", err)
 	}
-	return nil
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("sqlite: touch session: %w", err)
+	}
+	return n > 0, nil
 }
 
 // DeleteSession implements store.Sessions.

@@ -83,7 +83,9 @@ func TestReopen(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, s.CreateSession(t.Context(), sess))
 	require.NoError(t, s.CreateUser(t.Context(), user))
-	require.NoError(t, s.TouchSession(t.Context(), sess.IDHash, t0.Add(2*time.Hour)))
+	if found, err := s.TouchSession(t.Context(), sess.IDHash, t0.Add(2*time.Hour)); assert.NoError(t, err) {
+		assert.True(t, found, "TouchSession found")
+	}
 	require.NoError(t, s.Close())
 
 	s, err = sqlite.Open(t.Context(), path)

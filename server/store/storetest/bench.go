@@ -37,8 +37,8 @@ func BenchmarkTouch(b *testing.B, open func(b *testing.B) store.Store) {
 	s, hashes, t0 := benchStore(b, open)
 	touch := func(b *testing.B, i int) bool {
 		expires := t0.Add(idle + time.Duration(i%1000)*time.Millisecond)
-		if err := s.TouchSession(b.Context(), hashes[i%len(hashes)], expires); err != nil {
-			b.Errorf("TouchSession: %v", err)
+		if found, err := s.TouchSession(b.Context(), hashes[i%len(hashes)], expires); err != nil || !found {
+			b.Errorf("TouchSession: found %v, %v", found, err)
 			return false
 		}
 		return true

@@ -30,7 +30,9 @@ func runConcurrency(t *testing.T, open func(t *testing.T) store.Store) {
 				<-start
 				for range rounds {
 					expires := t0.Add(idle + time.Duration(i+1)*time.Minute)
-					assert.NoError(t, s.TouchSession(t.Context(), sess.IDHash, expires), "TouchSession")
+					touched, err := s.TouchSession(t.Context(), sess.IDHash, expires)
+					assert.NoError(t, err, "TouchSession")
+					assert.True(t, touched, "TouchSession: found")
 					got, found, err := s.Session(t.Context(), sess.IDHash, t0)
 					assert.NoError(t, err, "Session")
 					assert.True(t, found, "Session: found")

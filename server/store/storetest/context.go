@@ -29,7 +29,10 @@ func testContext(t *testing.T, open func(t *testing.T) store.Store) {
 	calls := []call{
 		{"CreateSession", func(ctx context.Context) error { return s.CreateSession(ctx, newSession("bob", t0)) }},
 		{"Session", func(ctx context.Context) error { _, _, err := s.Session(ctx, sess.IDHash, t0); return err }},
-		{"TouchSession", func(ctx context.Context) error { return s.TouchSession(ctx, sess.IDHash, t0.Add(time.Hour)) }},
+		{"TouchSession", func(ctx context.Context) error {
+			_, err := s.TouchSession(ctx, sess.IDHash, t0.Add(time.Hour))
+			return err
+		}},
 		{"DeleteSession", func(ctx context.Context) error { return s.DeleteSession(ctx, sess.IDHash) }},
 		{"DeleteUserSessions", func(ctx context.Context) error { _, err := s.DeleteUserSessions(ctx, sess.UserID); return err }},
 		{"DeleteExpiredSessions", func(ctx context.Context) error { _, err := s.DeleteExpiredSessions(ctx, t0.Add(absolute)); return err }},

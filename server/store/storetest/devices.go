@@ -57,7 +57,7 @@ func runDevices(t *testing.T, open func(t *testing.T) store.Store) {
 
 			// A touch changes the idle expiry and nothing else.
 			want.Expires = t0.Add(2 * idle)
-			require.NoError(t, s.TouchSession(t.Context(), want.IDHash, want.Expires))
+			touch(t, s, want.IDHash, want.Expires)
 			got := mustFind(t, s, want.IDHash, t0)
 			assertSession(t, want, got)
 			assert.Len(t, got.UserAgent, len(tt.userAgent), "UserAgent: bytes")

@@ -37,7 +37,7 @@ func testInvalid(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CreateSession with long hash", func(ctx context.Context) error { return s.CreateSession(ctx, withHash(long)) }},
 		{"CreateSession with empty user id", func(ctx context.Context) error { return s.CreateSession(ctx, noUserID) }},
 		{"Session with short hash", func(ctx context.Context) error { _, _, err := s.Session(ctx, short, t0); return err }},
-		{"TouchSession with short hash", func(ctx context.Context) error { return s.TouchSession(ctx, short, t0.Add(time.Hour)) }},
+		{"TouchSession with short hash", func(ctx context.Context) error { _, err := s.TouchSession(ctx, short, t0.Add(time.Hour)); return err }},
 		{"DeleteSession with short hash", func(ctx context.Context) error { return s.DeleteSession(ctx, short) }},
 		{"DeleteUserSessions with empty user id", func(ctx context.Context) error { _, err := s.DeleteUserSessions(ctx, ""); return err }},
 		{"CreateUser with empty id", func(ctx context.Context) error { return s.CreateUser(ctx, noID) }},

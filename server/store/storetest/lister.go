@@ -107,9 +107,9 @@ func runSessionLister(t *testing.T, open func(t *testing.T) store.Store) {
 		create(t, s, kept, extended, shortened, deleted)
 
 		extended.Expires = t0.Add(3 * idle)
-		require.NoError(t, s.TouchSession(t.Context(), extended.IDHash, extended.Expires))
+		touch(t, s, extended.IDHash, extended.Expires)
 		shortened.Expires = t0.Add(time.Minute)
-		require.NoError(t, s.TouchSession(t.Context(), shortened.IDHash, shortened.Expires))
+		touch(t, s, shortened.IDHash, shortened.Expires)
 		require.NoError(t, s.DeleteSession(t.Context(), deleted.IDHash))
 
 		got, err := l.UserSessions(t.Context(), "alice", t0)

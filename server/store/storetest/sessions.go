@@ -142,7 +142,7 @@ func testExpiry(t *testing.T, open func(t *testing.T) store.Store) {
 }
 
 // testTouch checks that TouchSession sets the idle expiry, changes nothing
-// else, and ignores a missing session.
+// else, and reports a missing session as not found without creating it.
 func testTouch(t *testing.T, open func(t *testing.T) store.Store) {
 	tests := []struct {
 		name    string
@@ -164,7 +164,7 @@ func testTouch(t *testing.T, open func(t *testing.T) store.Store) {
 
 			// In a zone other than UTC: the store hands back UTC.
 			east := time.FixedZone("UTC+5", 5*60*60)
-			require.NoError(t, s.TouchSession(t.Context(), sess.IDHash, t0.Add(tt.expires).In(east)))
+			touch(t, s, sess.IDHash, t0.Add(tt.expires).In(east))
 
 			got, found, err := s.Session(t.Context(), sess.IDHash, t0.Add(tt.now))
 			require.NoError(t, err)
@@ -180,18 +180,36 @@ func testTouch(t *testing.T, open func(t *testing.T) store.Store) {
 		})
 	}
 
-	t.Run("missing session is not an error", func(t *testing.T) {
+	t.Run("missing session is not found and not created", func(t *testing.T) {
 		s := openStore(t, open)
 		t0 := epoch()
 		missing := newHash()
 
-		assert.NoError(t, s.TouchSession(t.Context(), missing, t0.Add(time.Hour)))
+		found, err := s.TouchSession(t.Context(), missing, t0.Add(time.Hour))
+		assert.NoError(t, err)
+		assert.False(t, found, "TouchSession found a session never created")
 		assertGone(t, s, missing, t0)
 		// Not even a record without the other fields: at the end of time
 		// every stored session is expired and counted.
 		n, err := s.DeleteExpiredSessions(t.Context(), t0.Add(100*absolute))
 		require.NoError(t, err)
 		assert.Zero(t, n, "TouchSession stored a session")
+	})
+
+	t.Run("touch of a deleted record reports not found and does not create it", func(t *testing.T) {
+		s := openStore(t, open)
+		t0 := epoch()
+		sess := newSession("alice", t0)
+		create(t, s, sess)
+		require.NoError(t, s.DeleteSession(t.Context(), sess.IDHash))
+
+		found, err := s.TouchSession(t.Context(), sess.IDHash, t0.Add(time.Hour))
+		assert.NoError(t, err)
+		assert.False(t, found, "TouchSession found a deleted session")
+		assertGone(t, s, sess.IDHash, t0)
+		n, err := s.DeleteExpiredSessions(t.Context(), t0.Add(100*absolute))
+		require.NoError(t, err)
+		assert.Zero(t, n, "TouchSession stored the deleted session again")
 	})
 }
 

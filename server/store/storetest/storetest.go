@@ -165,6 +165,14 @@ func create(t *testing.T, s store.Store, sessions ...store.Session) {
 	}
 }
 
+// touch moves the idle expiry of a session that must exist.
+func touch(t *testing.T, s store.Store, idHash []byte, expires time.Time) {
+	t.Helper()
+	found, err := s.TouchSession(t.Context(), idHash, expires)
+	require.NoError(t, err, "TouchSession")
+	require.True(t, found, "TouchSession: found")
+}
+
 // mustFind reads a session that must be live at now and returns it.
 func mustFind(t *testing.T, s store.Store, idHash []byte, now time.Time) store.Session {
 	t.Helper()
