@@ -53,9 +53,10 @@ wasm_exec() {
 
 # fuzz_targets lists "package target" for every fuzz target in the module.
 fuzz_targets() {
-  local pkg
-  for pkg in $(go list -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{end}}' ./...); do
-    go test -list '^Fuzz' "$pkg" 2>/dev/null | grep '^Fuzz' | sed "s|^|$pkg |" || true
+  local file pkg
+  grep -rl --include='*_test.go' '^func Fuzz' . | sort | while read -r file; do
+    pkg=$(go list "$(dirname "$file")")
+    sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' "$file" | sed "s|^|$pkg |"
   done
 }
 
