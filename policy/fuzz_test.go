@@ -75,15 +75,17 @@ func goReading(raw string) (string, bool) {
 // '/' and resolves dot segments (".", "..", and their %2e spellings)
 // without decoding anything else; the server then decodes what it gets.
 func browserReading(raw string) (string, bool) {
-	raw = strings.Map(func(r rune) rune {
-		switch r {
+	var b strings.Builder // byte by byte: a raw path need not be UTF-8
+	for i := 0; i < len(raw); i++ {
+		switch c := raw[i]; c {
 		case '\t', '\n', '\r':
-			return -1
 		case '\\':
-			return '/'
+			b.WriteByte('/')
+		default:
+			b.WriteByte(c)
 		}
-		return r
-	}, raw)
+	}
+	raw = b.String()
 	if !strings.HasPrefix(raw, "/") {
 		return "", false
 	}
