@@ -4,8 +4,22 @@
 #   ./build.sh run      build, then serve the demo on http://127.0.0.1:8080 (extra args go to the server)
 #   ./build.sh test     build, then run every test this machine can run
 #   ./build.sh bench    build, then run the benchmarks (see docs/PERFORMANCE.md)
+#   ./build.sh fuzz [s] run every fuzz target for s seconds each (default 30)
+#   ./build.sh vulncheck  scan the module with govulncheck (part of test)
 set -euo pipefail
 cd "$(dirname "$0")"
+
+# The Go release everything is built, tested and scanned with. The go command
+# fetches it from the module proxy the first time (machines that set
+# GOTOOLCHAIN=local ignore a toolchain line in go.mod, so it is set here).
+export GOTOOLCHAIN=${SG_GOTOOLCHAIN:-go1.27.3}
+
+# Pinned security tools, run with `go run pkg@version` so they stay out of
+# the project's go.mod.
+govulncheck_pkg=golang.org/x/vuln/cmd/govulncheck@v1.9.0
+# The vulnerability database is built from this snapshot of golang.org/x/vulndb
+# (its OSV files) with its own cmd/indexdb, once per machine, outside the repo.
+vulndb_version=v0.0.0-20261105234957-e22db6528018
 
 say() { printf '==> %s\n' "$*" >&2; }
 
@@ -37,6 +51,84 @@ wasm_exec() {
   fi
 }
 
+# fuzz_targets lists "package target" for every fuzz target in the module.
+fuzz_targets() {
+  local file pkg
+  grep -rl --include='*_test.go' '^func Fuzz' . | sort | while read -r file; do
+    pkg=$(go list "$(dirname "$file")")
+    sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' "$file" | sed "s|^|$pkg |"
+  done
+}
+
+# The core targets CI fuzzes briefly on every run (every target's corpus is
+# replayed by the ordinary tests anyway).
+core_fuzz=(
+  "github.com/sessionguard/sessionguard/policy FuzzCleanMatch"
+  "github.com/sessionguard/sessionguard/policy FuzzSafeRedirect"
+  "github.com/sessionguard/sessionguard/server/session FuzzStrategyLoad"
+  "github.com/sessionguard/sessionguard/server/session FuzzSessionCookie"
+  "github.com/sessionguard/sessionguard/server/auth FuzzRequestBodies"
+  "github.com/sessionguard/sessionguard/wasm/client FuzzSSEParser"
+)
+
+# run_fuzz SECONDS PARALLEL TARGET... fuzzes each "package target" in turn,
+# prints its time and result, and fails when any target finds an input that
+# breaks its property (go test writes it under the package's testdata/fuzz).
+run_fuzz() {
+  local secs=$1 par=$2; shift 2
+  local failed=() line pkg target start took status
+  for line in "$@"; do
+    read -r pkg target <<<"$line"
+    start=$(date +%s)
+    if go test -run '^$' -fuzz "^${target}\$" -fuzztime "${secs}s" -fuzzminimizetime 5s \
+        -parallel "$par" "$pkg" >"/tmp/sg-fuzz-$$.log" 2>&1; then
+      status=ok
+    else
+      status=FAIL; failed+=("$target")
+      tail -n 30 "/tmp/sg-fuzz-$$.log" >&2
+    fi
+    took=$(( $(date +%s) - start ))
+    printf '    %-4s %-22s %-48s %4ss  %s\n' "$status" "$target" "${pkg#github.com/sessionguard/sessionguard/}" "$took" \
+      "$(grep -o 'execs: [0-9]*' "/tmp/sg-fuzz-$$.log" | tail -n 1)" >&2
+  done
+  rm -f "/tmp/sg-fuzz-$$.log"
+  if [ ${#failed[@]} -gt 0 ]; then
+    say "fuzzing found inputs that break ${failed[*]}: see testdata/fuzz in their packages"; return 1
+  fi
+}
+
+# vulndb_dir builds (once) and prints the offline vulnerability database.
+vulndb_dir() {
+  local cache dir src
+  cache=${SG_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/sessionguard}
+  dir="$cache/vulndb-$vulndb_version"
+  if [ ! -f "$dir/index/db.json" ]; then
+    say "building the vulnerability database from golang.org/x/vulndb@$vulndb_version (once per machine; minutes)"
+    src=$(go mod download -json "golang.org/x/vulndb@$vulndb_version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p') || return 1
+    [ -d "$src/data/osv" ] || return 1
+    rm -rf "$dir.tmp" && mkdir -p "$cache" || return 1
+    go run "golang.org/x/vulndb/cmd/indexdb@$vulndb_version" -vulns "$src/data/osv" -out "$dir.tmp" >&2 || return 1
+    mv "$dir.tmp" "$dir"
+  fi
+  echo "$dir"
+}
+
+# vulncheck fails when the code calls a known vulnerability (the toolchain's
+# standard library included). Without a database (no network on first use)
+# it skips, unless SG_REQUIRE_SERVICES=1 (CI).
+vulncheck() {
+  local db
+  if ! db=$(vulndb_dir); then
+    if [ "${SG_REQUIRE_SERVICES:-}" = 1 ]; then
+      say "cannot build the vulnerability database and SG_REQUIRE_SERVICES=1"; return 1
+    fi
+    say "SKIP: govulncheck: cannot build the vulnerability database (no module proxy?); run ./build.sh vulncheck once online"
+    return 0
+  fi
+  say "govulncheck ($(go env GOVERSION), database golang.org/x/vulndb@$vulndb_version)"
+  go run "$govulncheck_pkg" -db "file://$db" ./...
+}
+
 run_tests() {
   say "go vet"
   go vet ./...
@@ -51,6 +143,9 @@ run_tests() {
   else
     say "SKIP: node is not installed, so the WASM tests under Node do not run"
   fi
+  say "fuzzing the core targets, 10 s each (every corpus was replayed above)"
+  run_fuzz 10 2 "${core_fuzz[@]}"
+  vulncheck
 }
 
 cmd=${1:-build}
@@ -64,5 +159,12 @@ case "$cmd" in
     ;;
   test) build; run_tests ;;
   bench) build; exec ./scripts/bench.sh "$@" ;;
-  *) echo "usage: $0 [build|run|test|bench]" >&2; exit 2 ;;
+  fuzz)
+    secs=${1:-30}
+    mapfile -t targets < <(fuzz_targets)
+    say "fuzzing ${#targets[@]} targets, ${secs} s each ($(go env GOVERSION))"
+    run_fuzz "$secs" "${SG_FUZZ_PARALLEL:-2}" "${targets[@]}"
+    ;;
+  vulncheck) vulncheck ;;
+  *) echo "usage: $0 [build|run|test|bench|fuzz [seconds]|vulncheck]" >&2; exit 2 ;;
 esac

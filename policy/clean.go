@@ -19,8 +19,12 @@ import (
 //
 // ok reports whether the path could be cleaned. It cannot when it does not start
 // with "/", holds a malformed percent escape, or decodes to invalid UTF-8, a
-// control character or a backslash (which browsers read as a slash). A path that
-// cannot be cleaned must be treated as protected.
+// control character or a backslash (which browsers read as a slash). Nor can
+// it when a browser would read it as another path: a browser's URL parser
+// resolves dot segments (".", "..", "%2e%2e", ...) before anything is decoded
+// and keeps empty segments, so "/admin/%2e%2e%2f/.." and "/admin//.." lead a
+// browser to "/admin/" while decoding first gives "/". A path that cannot be
+// cleaned must be treated as protected.
 func Clean(escaped string) (cleaned string, ok bool) {
 	if !strings.HasPrefix(escaped, "/") {
 		return "", false
@@ -34,7 +38,57 @@ func Clean(escaped string) (cleaned string, ok bool) {
 			return "", false
 		}
 	}
-	return path.Clean(decoded), true
+	cleaned = path.Clean(decoded)
+	if strings.IndexByte(escaped, '.') >= 0 || strings.IndexByte(escaped, '%') >= 0 {
+		// Decoding cannot fail here: the browser's reading only drops
+		// segments of the escaped path.
+		browser, _ := Unescape(resolveDotSegments(escaped), false)
+		if path.Clean(browser) != cleaned {
+			return "", false
+		}
+	}
+	return cleaned, true
+}
+
+// resolveDotSegments resolves the dot segments of an escaped path as the
+// WHATWG URL standard's path parser does: nothing is decoded, empty segments
+// stay, "." and "%2e" are single-dot segments and "..", ".%2e", "%2e." and
+// "%2e%2e" (any case) double-dot ones.
+func resolveDotSegments(escaped string) string {
+	segs := strings.Split(escaped[1:], "/")
+	out := segs[:0]
+	for i, s := range segs {
+		last := i == len(segs)-1
+		switch {
+		case isDots(s, 2):
+			if len(out) > 0 {
+				out = out[:len(out)-1]
+			}
+		case isDots(s, 1):
+		default:
+			out = append(out, s)
+			continue
+		}
+		if last {
+			out = append(out, "")
+		}
+	}
+	return "/" + strings.Join(out, "/")
+}
+
+// isDots reports whether seg is n dots, each written "." or "%2e" (any case).
+func isDots(seg string, n int) bool {
+	for ; n > 0; n-- {
+		switch {
+		case strings.HasPrefix(seg, "."):
+			seg = seg[1:]
+		case len(seg) >= 3 && seg[0] == '%' && seg[1] == '2' && (seg[2] == 'e' || seg[2] == 'E'):
+			seg = seg[3:]
+		default:
+			return false
+		}
+	}
+	return seg == ""
 }
 
 // Unescape decodes %XX escapes once, and with form also '+' as a space (a

@@ -65,6 +65,12 @@ func TestClean(t *testing.T) {
 		{"/a\\b", "", false},
 		{"/%c3%28", "", false},
 		{"/caf%c3%a9", "/café", true},
+		{"/public/%2E%2e/admin", "/admin", true},
+		{"/a/.%2e/b", "/b", true},
+		{"/admin/%2e%2e%2f/..", "", false}, // a browser goes to /admin/, decoding first gives /
+		{"/admin//..", "", false},          // a browser goes to /admin/, path.Clean gives /
+		{"/a%2fb/..", "", false},           // a browser goes to /, decoding first gives /a
+		{"/a%2fb/c", "/a/b/c", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -167,6 +173,8 @@ func TestSafeRedirect(t *testing.T) {
 		{"/ /evil.example", "/"},
 		{"/%5c%5cevil.example", "/"},
 		{"/%2f/evil.example", "/"},
+		{"/%2F/evil.example", "/"},
+		{"/%2F%2Fevil.example", "/"},
 		{"/a\\b", "/"},
 		{"/%zz", "/"},
 		{"/" + string(make([]byte, 3000)), "/"},

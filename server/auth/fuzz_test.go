@@ -1,0 +1,193 @@
+package auth_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sessionguard/sessionguard/policy"
+	"github.com/sessionguard/sessionguard/policy/policytest"
+	"github.com/sessionguard/sessionguard/server/auth"
+	"github.com/sessionguard/sessionguard/server/session"
+	"github.com/sessionguard/sessionguard/server/store"
+	"github.com/sessionguard/sessionguard/server/store/memory"
+	"github.com/sessionguard/sessionguard/server/users"
+)
+
+// bodyServer is the real handler with a signed-in user and a signed-in
+// admin, for feeding request bodies to every handler that reads one.
+type bodyServer struct {
+	h      http.Handler
+	cookie map[string]string // Cookie header by account: "user", "admin"
+	userID string
+	uses   int
+	stale  bool // a request ended or rotated a session: build anew
+}
+
+func newBodyServer(tb testing.TB, strategy string) *bodyServer {
+	tb.Helper()
+	ctx := context.Background()
+	c := &clock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
+	fs := &flakyStore{Store: memory.New()}
+	must := func(err error) {
+		tb.Helper()
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+	svc, err := users.New(ctx, fs, users.NewHasher(fastParams, 2), users.WithClock(c.Now))
+	must(err)
+	u, err := svc.Create(ctx, users.NewAccount{Email: "user@example.com", Name: "Demo User", Role: "user", Password: "user-password"})
+	must(err)
+	_, err = svc.Create(ctx, users.NewAccount{Email: "admin@example.com", Name: "Demo Admin", Role: "admin", Password: "admin-password"})
+	must(err)
+	var strat session.Strategy
+	if strategy == "jwt" {
+		keys, err := session.LoadKeys(ctx, session.KeyConfig{Dir: tb.TempDir(), Store: fs, Retire: time.Hour, Now: c.Now})
+		must(err)
+		strat, err = session.NewJWT(session.JWTConfig{Keys: keys, Store: fs, RefreshKey: []byte("0123456789abcdef0123456789abcdef"), Lifetime: session.DefaultLifetime})
+		must(err)
+	} else {
+		strat, err = session.NewDatabase(fs, session.DefaultLifetime)
+		must(err)
+	}
+	mgr := session.New(strat, session.WithClock(c.Now), session.WithEvents(store.Events(fs)))
+	pol, err := policy.New(policytest.DefaultPublic, policytest.DefaultAdmin)
+	must(err)
+	dir := tb.TempDir()
+	must(os.WriteFile(filepath.Join(dir, "index.html"), []byte(shellHTML), 0o600))
+	a, err := auth.New(auth.Config{Sessions: mgr, Users: svc, Policy: pol, Health: fs, StaticDir: dir, MaxAge: 30 * time.Minute,
+		Now: c.Now, Counters: fs, DeviceKey: []byte("device-key-for-tests-0123456789ab")})
+	must(err)
+	s := &bodyServer{h: a.Handler(), cookie: map[string]string{}, userID: u.ID}
+	for who, pw := range map[string]string{"user": "user-password", "admin": "admin-password"} {
+		w := s.serve(http.MethodPost, "/api/auth/signin", "application/json", `{"email":"`+who+`@example.com","password":"`+pw+`"}`, "")
+		if w.Code != http.StatusOK {
+			tb.Fatalf("sign-in of %s: %d %s", who, w.Code, w.Body)
+		}
+		var parts []string
+		for _, ck := range w.Result().Cookies() {
+			parts = append(parts, ck.Name+"="+ck.Value)
+		}
+		s.cookie[who] = strings.Join(parts, "; ")
+	}
+	return s
+}
+
+func (s *bodyServer) serve(method, path, contentType, body, cookie string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if cookie != "" {
+		req.Header.Set("Cookie", cookie)
+	}
+	w := httptest.NewRecorder()
+	s.h.ServeHTTP(w, req)
+	return w
+}
+
+// bodyRoute is one endpoint that reads a request body, and whose session
+// sends it ("" for none).
+type bodyRoute struct {
+	method, path, as string
+}
+
+func bodyRoutes(userID string) []bodyRoute {
+	return []bodyRoute{
+		{http.MethodPost, "/api/auth/signin", ""},
+		{http.MethodPost, "/api/auth/signin", "user"},
+		{http.MethodPost, "/api/auth/signout", "user"},
+		{http.MethodPost, "/api/auth/signout", ""},
+		{http.MethodPost, "/api/auth/password", "user"},
+		{http.MethodPatch, "/api/admin/users/" + userID, "admin"},
+		{http.MethodPost, "/api/auth/sessions/revoke-others", "user"},
+		{http.MethodDelete, "/api/admin/users/" + userID + "/sessions", "admin"},
+		{http.MethodDelete, "/api/auth/sessions/x", "user"},
+		{http.MethodPost, session.RefreshPath, "user"},
+	}
+}
+
+// FuzzRequestBodies sends any body with any Content-Type to every handler
+// that reads one, under both strategies, through the real handler: the
+// answer is 200 or a 4xx, never a 5xx or a panic, and a 4xx carries a JSON
+// {"error":"..."} with a message.
+func FuzzRequestBodies(f *testing.F) {
+	seeds := []struct{ ct, body string }{
+		{"application/json", `{"email":"user@example.com","password":"user-password","redirectUrl":"/dashboard"}`},
+		{"application/json", `{"email":"user@example.com","password":"wrong"}`},
+		{"application/json; charset=utf-8", `{"redirectUrl":"//evil.example"}`},
+		{"application/json", `{"currentPassword":"user-password","newPassword":"a-new-password-1"}`},
+		{"application/json", `{"role":"admin"}`},
+		{"application/json", `{"disabled":true}`},
+		{"application/json", `{"role":42,"disabled":"yes"}`},
+		{"application/json", `{"email":["a"],"password":{}}`},
+		{"application/json", `null`},
+		{"application/json", `[]`},
+		{"application/json", `{"a":` + strings.Repeat("[", 10000)},
+		{"application/json", "\xef\xbb\xbf{}"},
+		{"text/plain", `{"email":"x"}`},
+		{"application/x-www-form-urlencoded", "email=user%40example.com&password=user-password&redirectUrl=%2Fdashboard"},
+		{"application/x-www-form-urlencoded", "email=%zz&password=;"},
+		{"multipart/form-data; boundary=b", "--b\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\nuser@example.com\r\n--b--\r\n"},
+		{"multipart/form-data", "--b\r\n"},
+		{"application/xml", "<a/>"},
+		{"application/json; charset=\"", "{}"},
+		{"", ""},
+		{"", "{}"},
+	}
+	for _, s := range seeds {
+		for route := range len(bodyRoutes("")) {
+			f.Add(uint8(route), s.ct, []byte(s.body))
+		}
+	}
+	f.Add(uint8(0x80), "application/json", bytes.Repeat([]byte("a"), auth.MaxBodyBytes+1))
+	servers := map[string]*bodyServer{}
+	f.Fuzz(func(t *testing.T, route uint8, contentType string, body []byte) {
+		strategy := "database"
+		if route&0x80 != 0 {
+			strategy = "jwt"
+		}
+		s := servers[strategy]
+		if s == nil || s.stale || s.uses > 200 {
+			s = newBodyServer(t, strategy)
+			servers[strategy] = s
+		}
+		s.uses++
+		routes := bodyRoutes(s.userID)
+		rt := routes[int(route&0x7f)%len(routes)]
+		w := s.serve(rt.method, rt.path, contentType, string(body), s.cookie[rt.as])
+		if w.Code >= 500 || w.Code < 200 || w.Code >= 300 && w.Code < 400 {
+			t.Fatalf("%s %s %s (Content-Type %q, %d-byte body %q): %d %s", strategy, rt.method, rt.path, contentType, len(body), clip(body), w.Code, w.Body)
+		}
+		if w.Code >= 400 {
+			var e struct {
+				Error string `json:"error"`
+			}
+			if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil || e.Error == "" {
+				t.Fatalf("%s %s %s (Content-Type %q, body %q): %d without a JSON error: %q", strategy, rt.method, rt.path, contentType, clip(body), w.Code, w.Body)
+			}
+		} else if !json.Valid(w.Body.Bytes()) {
+			t.Fatalf("%s %s %s: 200 with a body that is not JSON: %q", strategy, rt.method, rt.path, w.Body)
+		}
+		// A request that changed a session or an account leaves the next
+		// inputs a server whose state they do not expect: start afresh.
+		if w.Code == http.StatusOK && rt.as != "" || len(w.Result().Cookies()) > 0 {
+			s.stale = true
+		}
+	})
+}
+
+func clip(b []byte) []byte {
+	if len(b) > 200 {
+		return b[:200]
+	}
+	return b
+}
