@@ -7,7 +7,7 @@ import (
 )
 
 // Browser is the part of the web platform that the Client uses. The
-// WebAssembly build implements it with syscall/js (wasm/js_wasm.go); tests
+// WebAssembly build implements it with syscall/js (wasm/*_wasm.go); tests
 // implement it with a fake. Methods other than Fetch return at once. Fetch
 // blocks until the answer is in, so the Client only calls it from goroutines
 // of its own, never from an event handler.
