@@ -17,6 +17,18 @@ const (
 	navPop                    // the browser already moved (back/forward)
 )
 
+// navState is where the page is in the history, as the Client keeps it;
+// the Client's mu guards it.
+type navState struct {
+	url       string // target of the view shown (path, search, hash)
+	index     int    // history index of the entry the browser is at
+	viewIndex int    // history index of the entry whose view is shown
+	seq       uint64 // id of the newest navigation
+	// pendingSignIn is the sign-in URL to go to once the browser is back
+	// at the view's entry after a refused back/forward move.
+	pendingSignIn string
+}
+
 // navigation is one guarded move to target.
 type navigation struct {
 	id     uint64
@@ -129,11 +141,11 @@ func (c *Client) HandlePopState(index int, ok bool) <-chan bool {
 	loc := c.b.Location()
 	target := loc.Target()
 	c.mu.Lock()
-	if ok && index == c.index {
+	if ok && index == c.nav.index {
 		// The browser is back where the Client wants it: the echo of
 		// a move back after a refusal.
-		pending := c.pendingSignIn
-		c.pendingSignIn = ""
+		pending := c.nav.pendingSignIn
+		c.nav.pendingSignIn = ""
 		c.mu.Unlock()
 		if pending == "" {
 			return nil
@@ -147,12 +159,12 @@ func (c *Client) HandlePopState(index int, ok bool) <-chan bool {
 		}()
 		return done
 	}
-	if withoutHash(target) == withoutHash(c.url) {
+	if withoutHash(target) == withoutHash(c.nav.url) {
 		// Only the fragment changed: same view, nothing to guard.
 		if !ok {
-			index = c.index + 1
+			index = c.nav.index + 1
 		}
-		c.index, c.viewIndex, c.url = index, index, target
+		c.nav.index, c.nav.viewIndex, c.nav.url = index, index, target
 		c.mu.Unlock()
 		if !ok {
 			c.b.ReplaceState(index, loc.Origin+target)
@@ -172,12 +184,12 @@ func (c *Client) HandlePopState(index int, ok bool) <-chan bool {
 func (c *Client) navigate(kind navKind, target string, to int, trusted bool) *navigation {
 	n := &navigation{kind: kind, target: target, to: to, trusted: trusted, done: make(chan bool, 1)}
 	c.mu.Lock()
-	c.navSeq++
-	n.id = c.navSeq
-	c.pendingSignIn = ""
-	c.jwt.lastActive = c.now() // a navigation is activity
+	c.nav.seq++
+	n.id = c.nav.seq
+	c.nav.pendingSignIn = ""
+	c.state.jwt.lastActive = c.now() // a navigation is activity
 	if kind == navPop && to >= 0 {
-		c.index = to
+		c.nav.index = to
 	}
 	n.req = c.pol.Requirement(pathOf(target))
 	var background *flight
@@ -201,7 +213,7 @@ func (c *Client) navigate(kind navKind, target string, to int, trusted bool) *na
 // server. c.mu must be held.
 func (c *Client) instantLocked(req policy.Requirement) bool {
 	now := c.now()
-	s := c.session
+	s := c.state.session
 	return c.instant && s != nil && s.Expires.After(now) && c.liveLocked(now) &&
 		req.Decide(true, s.User.Role) == policy.Allow
 }
@@ -255,8 +267,8 @@ func (c *Client) fly(f *flight) {
 // renewal is returned as the check's error (the guard fails closed).
 func (c *Client) checkStatus(renew bool) error {
 	c.mu.Lock()
-	gen, before := c.sessGen, c.jwt.accessExp
-	renew = renew && c.jwt.on && c.session != nil
+	gen, before := c.state.gen, c.state.jwt.accessExp
+	renew = renew && c.state.jwt.on && c.state.session != nil
 	c.mu.Unlock()
 	resp, err := c.fetch(Request{Method: "GET", URL: PathStatus})
 	if err != nil {
@@ -312,7 +324,7 @@ func (c *Client) applyStatus(gen uint64, s *wire.Session, exp time.Time) {
 	c.effects.Lock()
 	defer c.effects.Unlock()
 	c.mu.Lock()
-	stale := c.sessGen != gen
+	stale := c.state.gen != gen
 	c.mu.Unlock()
 	if !stale {
 		c.setSession(s, exp, true)
@@ -330,7 +342,7 @@ func (c *Client) finish(n *navigation) {
 	c.effects.Lock()
 	defer c.effects.Unlock()
 	c.mu.Lock()
-	if n.id != c.navSeq {
+	if n.id != c.nav.seq {
 		c.mu.Unlock()
 		n.done <- false
 		return
@@ -340,10 +352,10 @@ func (c *Client) finish(n *navigation) {
 	case n.req.Public:
 	case err != nil:
 		reason = ReasonError
-	case c.session == nil:
+	case c.state.session == nil:
 		reason = ReasonUnauthenticated
 	default:
-		if d := n.req.Decide(true, c.session.User.Role); d != policy.Allow {
+		if d := n.req.Decide(true, c.state.session.User.Role); d != policy.Allow {
 			reason = d.String()
 		}
 	}
@@ -372,17 +384,17 @@ func (c *Client) commit(kind navKind, target string, to int, signIn bool) {
 		return
 	}
 	c.mu.Lock()
-	idx := c.index
+	idx := c.nav.index
 	stamp := false
 	switch kind {
 	case navPush:
 		idx++
 	case navPop:
 		if to < 0 {
-			idx, stamp = c.viewIndex+1, true
+			idx, stamp = c.nav.viewIndex+1, true
 		}
 	}
-	c.index, c.viewIndex, c.url = idx, idx, target
+	c.nav.index, c.nav.viewIndex, c.nav.url = idx, idx, target
 	c.mu.Unlock()
 	switch {
 	case kind == navPush:
@@ -413,18 +425,18 @@ func (c *Client) refuse(n *navigation, reason string) {
 	}
 	if n.kind == navPop {
 		c.mu.Lock()
-		delta := c.viewIndex - c.index
-		view := c.url
-		c.index = c.viewIndex
+		delta := c.nav.viewIndex - c.nav.index
+		view := c.nav.url
+		c.nav.index = c.nav.viewIndex
 		if n.to >= 0 && delta != 0 {
 			// Go back to the view's entry; the sign-in page, if
 			// any, follows when the browser reports it is there.
-			c.pendingSignIn = signIn
+			c.nav.pendingSignIn = signIn
 			c.mu.Unlock()
 			c.b.Go(delta)
 			return
 		}
-		idx := c.viewIndex
+		idx := c.nav.viewIndex
 		c.mu.Unlock()
 		if signIn != "" {
 			// No index to go back to: the entry becomes the
@@ -445,8 +457,8 @@ func (c *Client) refuse(n *navigation, reason string) {
 // way. c.effects must be held.
 func (c *Client) forceNavigate(target string, kind navKind, signIn bool) {
 	c.mu.Lock()
-	c.navSeq++
-	if kind == navPush && target == c.url {
+	c.nav.seq++
+	if kind == navPush && target == c.nav.url {
 		kind = navReplace
 	}
 	c.mu.Unlock()
@@ -458,7 +470,7 @@ func (c *Client) forceNavigate(target string, kind navKind, signIn bool) {
 // at boot). c.effects must be held.
 func (c *Client) leaveProtectedView(replace bool) {
 	c.mu.Lock()
-	target, s, pol := c.url, c.session, c.pol
+	target, s, pol := c.nav.url, c.state.session, c.pol
 	c.mu.Unlock()
 	if s != nil || pol.IsPublic(pathOf(target)) || c.isSignInPath(target) {
 		return

@@ -164,7 +164,7 @@ func (c *Client) embeddedAccessExpires() time.Time {
 func (c *Client) AccessExpires() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.jwt.accessExp
+	return c.state.jwt.accessExp
 }
 
 // Activity records that the user is using the tab (input, or the tab
@@ -173,7 +173,7 @@ func (c *Client) AccessExpires() time.Time {
 // returns at once.
 func (c *Client) Activity() {
 	c.mu.Lock()
-	c.jwt.lastActive = c.now()
+	c.state.jwt.lastActive = c.now()
 	before, ok := c.autoRenewLocked()
 	c.mu.Unlock()
 	if ok {
@@ -184,9 +184,9 @@ func (c *Client) Activity() {
 // autoRenewLocked reports whether an automatic renewal should start now, and
 // the access expiry it starts from. c.mu must be held.
 func (c *Client) autoRenewLocked() (before time.Time, ok bool) {
-	j := &c.jwt
+	j := &c.state.jwt
 	now := c.now()
-	if !j.on || !c.booted || c.session == nil || j.renewal != nil || !j.due(now) || !j.active(now) ||
+	if !j.on || !c.booted || c.state.session == nil || j.renewal != nil || !j.due(now) || !j.active(now) ||
 		now.Before(j.retryAt) || j.accessExp.Equal(j.stuck) {
 		return time.Time{}, false
 	}
@@ -196,13 +196,13 @@ func (c *Client) autoRenewLocked() (before time.Time, ok bool) {
 // scheduleRenewalLocked (re)starts the timer of the next automatic renewal.
 // c.mu must be held.
 func (c *Client) scheduleRenewalLocked() {
-	j := &c.jwt
+	j := &c.state.jwt
 	if j.timer != nil {
 		j.timer.Stop()
 		j.timer = nil
 	}
 	j.timerGen++
-	if !j.on || !c.booted || c.session == nil || j.accessExp.IsZero() || j.accessExp.Equal(j.stuck) {
+	if !j.on || !c.booted || c.state.session == nil || j.accessExp.IsZero() || j.accessExp.Equal(j.stuck) {
 		return
 	}
 	at := j.accessExp.Add(-j.margin())
@@ -217,11 +217,11 @@ func (c *Client) scheduleRenewalLocked() {
 // next Activity.
 func (c *Client) onRenewalTimer(gen uint64) {
 	c.mu.Lock()
-	if gen != c.jwt.timerGen {
+	if gen != c.state.jwt.timerGen {
 		c.mu.Unlock()
 		return
 	}
-	c.jwt.timer = nil
+	c.state.jwt.timer = nil
 	before, ok := c.autoRenewLocked()
 	c.mu.Unlock()
 	if ok {
@@ -249,21 +249,21 @@ func (c *Client) autoRenew(before time.Time) {
 // automatic renewals pause for a moment. It blocks.
 func (c *Client) renew(before time.Time) (*wire.Session, error) {
 	c.mu.Lock()
-	if r := c.jwt.renewal; r != nil {
+	if r := c.state.jwt.renewal; r != nil {
 		c.mu.Unlock()
 		<-r.done
 		return r.s, r.err
 	}
 	r := &renewal{done: make(chan struct{})}
-	c.jwt.renewal = r
+	c.state.jwt.renewal = r
 	c.mu.Unlock()
 	if err := c.withLock(func(waited bool) { r.s, r.err = c.renewLocked(before, waited) }); err != nil {
 		r.s, r.err = c.Session(), err
 	}
 	c.mu.Lock()
-	c.jwt.renewal = nil
+	c.state.jwt.renewal = nil
 	if r.err != nil {
-		c.jwt.retryAt = c.now().Add(c.jwt.retryDelay())
+		c.state.jwt.retryAt = c.now().Add(c.state.jwt.retryDelay())
 		c.scheduleRenewalLocked()
 	}
 	c.mu.Unlock()
@@ -292,11 +292,11 @@ func (c *Client) withLock(f func(waited bool)) error {
 // the lock is free. waited reports whether another tab held the lock first.
 func (c *Client) renewLocked(before time.Time, waited bool) (*wire.Session, error) {
 	c.mu.Lock()
-	if s := c.session; s != nil && c.jwt.accessExp.After(before) && c.jwt.fresh(c.now()) {
+	if s := c.state.session; s != nil && c.state.jwt.accessExp.After(before) && c.state.jwt.fresh(c.now()) {
 		c.mu.Unlock()
 		return s, nil
 	}
-	gen, path, prev, signedIn := c.idGen, c.jwt.path, c.jwt.accessExp, c.session != nil
+	gen, path, prev, signedIn := c.state.idGen, c.state.jwt.path, c.state.jwt.accessExp, c.state.session != nil
 	c.mu.Unlock()
 	if waited && signedIn && c.adoptFromServer(gen, before) {
 		return c.Session(), nil
@@ -333,7 +333,7 @@ func (c *Client) adoptFromServer(gen uint64, before time.Time) bool {
 	}
 	exp := accessHeader(resp)
 	c.mu.Lock()
-	s, fresh := c.session, !exp.IsZero() && c.now().Before(exp.Add(-c.jwt.margin()))
+	s, fresh := c.state.session, !exp.IsZero() && c.now().Before(exp.Add(-c.state.jwt.margin()))
 	c.mu.Unlock()
 	if st, ok := decodeStatus(resp.Body); !ok || st != 200 || s == nil || !fresh || !exp.After(before) {
 		return false
@@ -349,9 +349,9 @@ func (c *Client) applyRenewal(gen uint64, s *wire.Session, exp, prev time.Time) 
 	c.effects.Lock()
 	defer c.effects.Unlock()
 	c.mu.Lock()
-	stale := c.idGen != gen
+	stale := c.state.idGen != gen
 	if !stale && s != nil && !exp.After(prev) {
-		c.jwt.stuck = prev // renewing again would not help
+		c.state.jwt.stuck = prev // renewing again would not help
 	}
 	c.mu.Unlock()
 	if stale {
@@ -368,8 +368,8 @@ func (c *Client) applyRenewal(gen uint64, s *wire.Session, exp, prev time.Time) 
 func (c *Client) preflight() (before time.Time, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	j := &c.jwt
-	if !j.on || c.session == nil || !j.due(c.now()) || j.accessExp.Equal(j.stuck) {
+	j := &c.state.jwt
+	if !j.on || c.state.session == nil || !j.due(c.now()) || j.accessExp.Equal(j.stuck) {
 		return time.Time{}, false
 	}
 	return j.accessExp, true
