@@ -1,10 +1,8 @@
 package client
 
 import (
-	"errors"
 	"time"
 
-	"github.com/sessionguard/sessionguard/policy"
 	"github.com/sessionguard/sessionguard/wire"
 )
 
@@ -35,136 +33,11 @@ import (
 //     renewal the server refuses (401) signs out, and a view that needs a
 //     session goes to sign-in.
 
-// Names the Client uses in the page.
-const (
-	// LockName is the lock that serialises renewals across the page's tabs.
-	LockName = "sessionguard-refresh"
-	// HintKey is the localStorage item holding the idle expiry of the last
-	// jwt session this browser saw: while it lies ahead, a page without a
-	// session (its access token expired) tries one renewal at boot.
-	HintKey = "sessionguard:session-expires"
-	// bootRedirectKey holds when Boot last followed a callbackUrl after a
-	// renewal, so a server that keeps refusing cannot make a loop.
-	bootRedirectKey = "sessionguard:boot-redirect"
-	// AttrAccessExpires is the attribute of the sg-session element that
-	// tells when the access token expires.
-	AttrAccessExpires = "data-access-expires"
-	// DefaultRefreshPath is used when the configuration names no valid one.
-	DefaultRefreshPath  = "/api/auth/refresh"
-	defaultAccessMaxAge = 5 * time.Minute
-	bootRedirectGuard   = 10 * time.Second
-)
-
-// jwtState is what the Client knows of the jwt strategy's tokens; the zero
-// value is the database strategy, where none of it applies. c.mu guards it.
-type jwtState struct {
-	on   bool
-	path string        // the refresh endpoint
-	life time.Duration // an access token's lifetime
-	// accessExp is when the access token in the cookie expires; zero when
-	// unknown or signed out.
-	accessExp  time.Time
-	lastActive time.Time
-	// retryAt holds automatic renewals back after a failure.
-	retryAt time.Time
-	// stuck is an accessExp that a renewal did not move (the session's
-	// absolute cap): no automatic renewal for it.
-	stuck    time.Time
-	timer    Timer
-	timerGen uint64
-	renewal  *renewal // the renewal under way in this tab
-}
-
 // renewal is one renewal that every caller in the tab shares.
 type renewal struct {
 	done chan struct{}
 	s    *wire.Session // set before done is closed
 	err  error
-}
-
-func (j *jwtState) configure(cfg wire.Config) {
-	if cfg.Strategy != "jwt" {
-		return
-	}
-	j.on = true
-	j.path = cfg.RefreshPath
-	if !policy.IsSameOriginPath(j.path) {
-		j.path = DefaultRefreshPath
-	}
-	j.life = time.Duration(cfg.AccessMaxAge) * time.Second
-	if j.life <= 0 {
-		j.life = defaultAccessMaxAge
-	}
-}
-
-// margin is how long before the access token expires a renewal is due.
-func (j *jwtState) margin() time.Duration {
-	return min(max(j.life/5, time.Second), j.life/2)
-}
-
-// due reports whether the access token is known and due for renewal at now.
-func (j *jwtState) due(now time.Time) bool {
-	return !j.accessExp.IsZero() && !now.Before(j.accessExp.Add(-j.margin()))
-}
-
-// fresh reports whether the access token is known and not yet due.
-func (j *jwtState) fresh(now time.Time) bool {
-	return !j.accessExp.IsZero() && now.Before(j.accessExp.Add(-j.margin()))
-}
-
-func (j *jwtState) active(now time.Time) bool { return now.Sub(j.lastActive) < j.life }
-
-func (j *jwtState) retryDelay() time.Duration { return max(j.margin()/2, time.Second) }
-
-// setAccess records exp, the access expiry an answer told for session s
-// (zero: not told). Answers can arrive out of order, so only a later expiry
-// replaces the one known, unless the user changed. It reports whether the
-// known expiry changed.
-func (j *jwtState) setAccess(s *wire.Session, exp time.Time, newUser bool) bool {
-	old := j.accessExp
-	switch {
-	case s == nil:
-		j.accessExp = time.Time{}
-	case !j.on || exp.IsZero():
-	case newUser || exp.After(j.accessExp):
-		j.accessExp = exp
-	}
-	if j.accessExp.Equal(old) {
-		return false
-	}
-	j.retryAt = time.Time{}
-	return true
-}
-
-// accessHeader reads the Sg-Access-Expires header; zero when absent or bad.
-func accessHeader(resp *Response) time.Time {
-	t, err := parseTime(resp.Header[headerAccessExpires])
-	if err != nil {
-		return time.Time{}
-	}
-	return t
-}
-
-// embeddedAccessExpires reads data-access-expires of the sg-session element.
-func (c *Client) embeddedAccessExpires() time.Time {
-	for _, el := range c.b.Query("[" + AttrAccessExpires + "]") {
-		if id, _ := el.Attr("id"); id != ElemSessionID {
-			continue
-		}
-		v, _ := el.Attr(AttrAccessExpires)
-		if t, err := parseTime(v); err == nil {
-			return t
-		}
-	}
-	return time.Time{}
-}
-
-// AccessExpires returns when the access token in the session cookie expires
-// (jwt strategy), or the zero time when that is unknown or there is none.
-func (c *Client) AccessExpires() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.state.jwt.accessExp
 }
 
 // Activity records that the user is using the tab (input, or the tab
@@ -271,22 +144,6 @@ func (c *Client) renew(before time.Time) (*wire.Session, error) {
 	return r.s, r.err
 }
 
-// withLock runs f under the refresh lock: navigator.locks where the page has
-// it, else the lock over the BroadcastChannel.
-func (c *Client) withLock(f func(waited bool)) error {
-	if l, ok := c.b.(Locker); ok {
-		err := l.WithLock(LockName, f)
-		if !errors.Is(err, errors.ErrUnsupported) {
-			if err != nil {
-				return wrap(ErrLock, err.Error())
-			}
-			return nil
-		}
-	}
-	c.chanLock.run(f)
-	return nil
-}
-
 // renewLocked adopts another tab's renewal or asks the server, and applies
 // the answer. It runs under the refresh lock and announces its result before
 // the lock is free. waited reports whether another tab held the lock first.
@@ -373,74 +230,4 @@ func (c *Client) preflight() (before time.Time, ok bool) {
 		return time.Time{}, false
 	}
 	return j.accessExp, true
-}
-
-// hintAlive reports whether the session hint says a jwt session may still
-// be alive; ok is false when the page has no storage.
-func (c *Client) hintAlive() (alive, ok bool) {
-	st, ok := c.b.(Storage)
-	if !ok {
-		return false, false
-	}
-	v, found := st.GetItem(HintKey)
-	if !found {
-		return false, true
-	}
-	t, err := parseTime(v)
-	return err == nil && t.After(c.now()), true
-}
-
-// writeHint keeps the session hint in line with the session s.
-func (c *Client) writeHint(s *wire.Session) {
-	st, ok := c.b.(Storage)
-	switch {
-	case !ok:
-	case s == nil:
-		st.RemoveItem(HintKey)
-	default:
-		st.SetItem(HintKey, FormatTime(s.Expires))
-	}
-}
-
-// wantBootRenewal reports whether Boot, under the jwt strategy and without
-// a session, should try one renewal: when the session hint says a session
-// may still be alive or, in a page without storage, when the page is the
-// sign-in page with a callbackUrl (where the server sends a full page load
-// whose access token has expired). Asking without either would cost every
-// anonymous visitor a refused request.
-func (c *Client) wantBootRenewal(loc Location) bool {
-	if alive, ok := c.hintAlive(); ok {
-		return alive
-	}
-	return c.bootCallback(loc) != ""
-}
-
-// bootCallback returns the safe callbackUrl of the sign-in page, or "".
-func (c *Client) bootCallback(loc Location) string {
-	if !c.isSignInPath(loc.Path) {
-		return ""
-	}
-	cb, ok := queryValue(loc.Search, "callbackUrl")
-	if !ok || !policy.IsSafeRedirect(cb) {
-		return ""
-	}
-	return cb
-}
-
-// followCallback reports whether Boot may follow the callbackUrl after its
-// renewal: not when it did so moments ago (a server that keeps sending the
-// page back must not make a loop). c.effects must be held.
-func (c *Client) followCallback() bool {
-	st, ok := c.b.(Storage)
-	if !ok {
-		return true
-	}
-	now := c.now()
-	if v, found := st.GetItem(bootRedirectKey); found {
-		if t, err := parseTime(v); err == nil && now.Sub(t) < bootRedirectGuard && !t.After(now) {
-			return false
-		}
-	}
-	st.SetItem(bootRedirectKey, FormatTime(now))
-	return true
 }

@@ -2,11 +2,21 @@ package client
 
 import (
 	"strings"
-	"time"
 
 	"github.com/sessionguard/sessionguard/policy"
-	"github.com/sessionguard/sessionguard/wire"
 )
+
+// The navigation state machine. Every navigation (a click, goto, a
+// back/forward move, the module's own move to sign-in) gets the next id;
+// starting one supersedes every earlier one, which then ends refused
+// without effect. A navigation either goes ahead at once (a public
+// destination, a trusted one after sign-in or sign-out, the known-state
+// rule) or waits for the status check (status.go), then commits (history
+// entry, view, scroll, EventNavigate) or is refused (EventBlocked, the
+// browser moved back to the entry of the view shown, sign-in when the
+// visitor is not signed in). The Client numbers its history entries
+// (navState.index in history.state) to tell a move back after a refusal
+// from a move of the user.
 
 // navKind says how a navigation changes the history.
 type navKind int
@@ -43,13 +53,6 @@ type navigation struct {
 	done    chan bool
 }
 
-// flight is one GET /api/get-session-status shared by every navigation that
-// starts while it is under way.
-type flight struct {
-	done chan struct{}
-	err  error // set before done is closed
-}
-
 // Goto navigates to target, a same-origin path with optional search and
 // hash, if the guard allows it: public destinations at once, others after
 // the server confirmed the session. The channel receives true when the page
@@ -67,63 +70,6 @@ func (c *Client) Goto(target string, replace bool) <-chan bool {
 		kind = navReplace
 	}
 	return c.navigate(kind, target, -1, false).done
-}
-
-// HandleClick decides whether the Client takes over a click: a plain main
-// button click on a same-origin link (<a href> or <area href>, found by
-// walking up from the target) that opens in this tab, is no download, has no
-// rel="external" or data-sg-reload, does not lead into the server's API
-// (/api/…, not a view of the page), and does not only change the fragment of
-// the current URL. When it does, the caller must prevent the browser's
-// default action, and the channel tells the navigation's outcome as Goto's
-// does; otherwise HandleClick returns nil.
-func (c *Client) HandleClick(ev ClickEvent) <-chan bool {
-	if ev.Button != 0 || ev.Ctrl || ev.Meta || ev.Shift || ev.Alt || ev.DefaultPrevented || !c.Ready() {
-		return nil
-	}
-	a := anchorOf(ev.Target)
-	if a == nil {
-		return nil
-	}
-	if t, ok := a.Attr("target"); ok && t != "" && !equalFold(t, "_self") {
-		return nil
-	}
-	if _, ok := a.Attr("download"); ok {
-		return nil
-	}
-	if _, ok := a.Attr("data-sg-reload"); ok {
-		return nil
-	}
-	if rel, ok := a.Attr("rel"); ok && hasToken(rel, "external") {
-		return nil
-	}
-	loc := c.b.Location()
-	target, ok := sameOrigin(a.Href(), loc.Origin)
-	if !ok || strings.HasPrefix(target, apiPrefix) {
-		return nil
-	}
-	current := loc.Path + loc.Search
-	if withoutHash(target) == current && len(target) > len(current) {
-		return nil // only the fragment changes: the browser scrolls
-	}
-	kind := navPush
-	if target == loc.Target() {
-		kind = navReplace
-	}
-	return c.navigate(kind, target, -1, false).done
-}
-
-// anchorOf walks up from el to the nearest link element.
-func anchorOf(el Element) Element {
-	for ; el != nil; el = el.Parent() {
-		if tag := el.Tag(); equalFold(tag, "A") || equalFold(tag, "AREA") {
-			if _, ok := el.Attr("href"); ok {
-				return el
-			}
-			return nil
-		}
-	}
-	return nil
 }
 
 // HandlePopState handles the browser's move through its history (back,
@@ -206,129 +152,6 @@ func (c *Client) navigate(kind navKind, target string, to int, trusted bool) *na
 		go c.confirmLater(background)
 	}
 	return n
-}
-
-// instantLocked reports whether the known-state rule (WithInstantGuard)
-// lets a navigation with requirement req go ahead without waiting for the
-// server. c.mu must be held.
-func (c *Client) instantLocked(req policy.Requirement) bool {
-	now := c.now()
-	s := c.state.session
-	return c.instant && s != nil && s.Expires.After(now) && c.liveLocked(now) &&
-		req.Decide(true, s.User.Role) == policy.Allow
-}
-
-// confirmLater waits for the status check that a navigation under the
-// known-state rule did not wait for; when it found no session, the page
-// leaves the protected view for sign-in.
-func (c *Client) confirmLater(f *flight) {
-	<-f.done
-	c.effects.Lock()
-	c.leaveProtectedView(false)
-	c.effects.Unlock()
-}
-
-// joinFlightLocked returns the status check under way, starting one if
-// there is none. c.mu must be held.
-func (c *Client) joinFlightLocked() *flight {
-	if c.flight == nil {
-		f := &flight{done: make(chan struct{})}
-		c.flight = f
-		go c.fly(f)
-	}
-	return c.flight
-}
-
-// fly runs one status check and applies its answer to the session before
-// the navigations waiting on it decide. Under the jwt strategy an access
-// token that is due (or expired) is renewed first; should that fail, the
-// check still decides.
-func (c *Client) fly(f *flight) {
-	if before, ok := c.preflight(); ok {
-		_, _ = c.renew(before)
-	}
-	f.err = c.checkStatus(true)
-	c.mu.Lock()
-	c.flight = nil
-	c.mu.Unlock()
-	close(f.done)
-}
-
-// checkStatus asks GET /api/get-session-status. 401 makes the session nil;
-// 200 moves its expiry to the Sg-Session-Expires header, or, when the Client
-// knows no session (signed in from another tab), reads it from
-// GET /api/session. Any failure is returned and changes nothing. An answer
-// is not applied when the session changed while it was under way (a sign-in
-// or sign-out that the request may have raced): it describes the old one.
-//
-// Under the jwt strategy a 401 may only mean that the access token expired:
-// when the Client holds a session and renew is true, it renews (under the
-// refresh lock) and checks once more before it believes the 401. A failed
-// renewal is returned as the check's error (the guard fails closed).
-func (c *Client) checkStatus(renew bool) error {
-	c.mu.Lock()
-	gen, before := c.state.gen, c.state.jwt.accessExp
-	renew = renew && c.state.jwt.on && c.state.session != nil
-	c.mu.Unlock()
-	resp, err := c.fetch(Request{Method: "GET", URL: PathStatus})
-	if err != nil {
-		return err
-	}
-	st, ok := decodeStatus(resp.Body)
-	if resp.Status != 200 || !ok {
-		return wrap(ErrBadResponse, PathStatus+" answered "+itoa(resp.Status))
-	}
-	if st == 401 {
-		if renew {
-			s, err := c.renew(before)
-			if err != nil || s == nil {
-				return err // a refused renewal has signed out
-			}
-			return c.checkStatus(false)
-		}
-		c.applyStatus(gen, nil, time.Time{})
-		return nil
-	}
-	s, exp := c.Session(), accessHeader(resp)
-	if s == nil {
-		if s, exp, err = c.fetchSession(); err != nil {
-			return err
-		}
-		if s == nil {
-			return wrap(ErrBadResponse, "status 200 but no session")
-		}
-	} else {
-		s = movedExpiry(s, resp)
-	}
-	c.applyStatus(gen, s, exp)
-	return nil
-}
-
-// movedExpiry returns s with the expiry that a status answer's
-// Sg-Session-Expires header tells, or s itself when the header is missing
-// or bad.
-func movedExpiry(s *wire.Session, resp *Response) *wire.Session {
-	t, err := parseTime(resp.Header[headerExpires])
-	if err != nil {
-		return s
-	}
-	moved := *s
-	moved.Expires = t
-	return &moved
-}
-
-// applyStatus makes s the session (exp: its access expiry, zero when not
-// told) unless the session changed since the status check of generation
-// gen started.
-func (c *Client) applyStatus(gen uint64, s *wire.Session, exp time.Time) {
-	c.effects.Lock()
-	defer c.effects.Unlock()
-	c.mu.Lock()
-	stale := c.state.gen != gen
-	c.mu.Unlock()
-	if !stale {
-		c.setSession(s, exp, true)
-	}
 }
 
 // finish waits for the status check the navigation needs, then, unless a
