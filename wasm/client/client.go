@@ -64,8 +64,8 @@ type Client struct {
 	instant bool
 	lists   listState // the device and account lists shown (devices.go)
 
-	// chanLock is the refresh lock where the page has no navigator.locks;
-	// it has locks of its own.
+	// chanLock is the refresh lock where the page has no navigator.locks
+	// (lock.go); it has locks of its own.
 	chanLock chanLock
 }
 

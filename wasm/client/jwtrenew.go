@@ -18,10 +18,10 @@ import (
 //     An idle tab lets its access token expire. Its next activity renews at
 //     once, and a guarded navigation renews before its status check.
 //   - One tab at a time: a renewal holds the origin-wide lock LockName
-//     (navigator.locks; chanLock where that is missing). Holding it, a tab
-//     first looks whether another tab renewed since it decided to: a session
-//     message with a later accessExpires that is not yet due. It adopts that
-//     instead of asking the server. The renewing tab announces its result
+//     (lock.go: navigator.locks, or chanLock in a page that is no secure
+//     context). Holding it, a tab first looks whether another tab renewed
+//     since it decided to: a session message with a later accessExpires
+//     that is not yet due. It adopts that instead of asking the server. The renewing tab announces its result
 //     before it releases the lock, but the announcement may still be on its
 //     way: a tab that had to wait for the lock and has not heard asks the
 //     server (GET /api/get-session-status, which reads the shared cookie and
