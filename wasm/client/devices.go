@@ -39,6 +39,7 @@ const (
 
 // listState is the reading of the lists shown; the Client's mu guards it.
 type listState struct {
+	_      noCompare
 	seq    uint64    // numbers the reads (the newest one renders)
 	poll   Timer     // the next read
 	polled time.Time // when the last read started

@@ -30,6 +30,7 @@ const (
 // navState is where the page is in the history, as the Client keeps it;
 // the Client's mu guards it.
 type navState struct {
+	_         noCompare
 	url       string // target of the view shown (path, search, hash)
 	index     int    // history index of the entry the browser is at
 	viewIndex int    // history index of the entry whose view is shown

@@ -23,6 +23,11 @@ type sessionState struct {
 	nextSub int
 }
 
+// noCompare makes a struct that holds it first incomparable, at no size:
+// the compiler then emits no equality function for it, which the
+// WebAssembly module would carry for nothing.
+type noCompare [0]func()
+
 func newSessionState() sessionState {
 	return sessionState{subs: map[int]func(*wire.Session){}}
 }
