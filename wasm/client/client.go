@@ -115,10 +115,7 @@ func (c *Client) Boot() error {
 	if sess != nil && !sess.Expires.After(now) {
 		sess = nil
 	}
-	c.state.session = sess
-	c.state.jwt.configure(cfg)
-	c.state.jwt.setAccess(sess, access, true)
-	c.state.jwt.lastActive = now // loading the page is activity
+	c.state.start(cfg, sess, access, now)
 	idx, ok := c.b.HistoryIndex()
 	c.nav.index, c.nav.viewIndex = idx, idx
 	c.booted = true

@@ -32,6 +32,16 @@ func newSessionState() sessionState {
 	return sessionState{subs: map[int]func(*wire.Session){}}
 }
 
+// start takes what Boot found: the configuration, the session s (nil:
+// none) and its access expiry (zero: not told). Loading the page at now
+// counts as activity.
+func (st *sessionState) start(cfg wire.Config, s *wire.Session, access, now time.Time) {
+	st.session = s
+	st.jwt.configure(cfg)
+	st.jwt.setAccess(s, access, true)
+	st.jwt.lastActive = now
+}
+
 // set makes s the session and records exp, the access expiry an answer
 // told for it (zero: not told). It reports whether the session changed,
 // whether the user did, and whether the known access expiry did.
