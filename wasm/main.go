@@ -2,9 +2,9 @@
 
 // Command wasm is sessionguard's browser module, built as
 // static/sessionguard.wasm and started by static/sessionguard.js. It wires
-// the page (js_wasm.go, the only file that imports syscall/js) to the logic
-// in package client and hands the page the object behind
-// window.sessionguard.
+// the page (the *_wasm.go files, the only ones that import syscall/js; see
+// browser_wasm.go) to the logic in package client and hands the page the
+// object behind window.sessionguard (api_wasm.go).
 //
 // The loader sets globalThis.__sessionguardBoot = {attach(impl, session),
 // fail(message)} before it runs the module; main takes it at once, boots,
@@ -12,9 +12,6 @@
 package main
 
 import "github.com/sessionguard/sessionguard/wasm/client"
-
-// bootGlobal names the loader's handle.
-const bootGlobal = "__sessionguardBoot"
 
 func main() {
 	boot := takeBoot()

@@ -7,7 +7,7 @@ import (
 )
 
 // Browser is the part of the web platform that the Client uses. The
-// WebAssembly build implements it with syscall/js (wasm/js_wasm.go); tests
+// WebAssembly build implements it with syscall/js (wasm/*_wasm.go); tests
 // implement it with a fake. Methods other than Fetch return at once. Fetch
 // blocks until the answer is in, so the Client only calls it from goroutines
 // of its own, never from an event handler.
@@ -79,7 +79,9 @@ type Message struct {
 }
 
 // Locker is an optional ability of a Browser: the Web Locks API
-// (navigator.locks), shared by every tab of the origin.
+// (navigator.locks), shared by every tab of the origin. Browsers offer it
+// only in a secure context; elsewhere the Client falls back to an election
+// over the Broadcaster (see withLock).
 type Locker interface {
 	// WithLock waits until this tab holds the lock called name, runs f
 	// and releases the lock; f learns whether the lock was held elsewhere

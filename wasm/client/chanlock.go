@@ -6,8 +6,10 @@ import (
 	"time"
 )
 
-// chanLock is the refresh lock of browsers without navigator.locks: an
-// election over the BroadcastChannel among the tabs that want the lock.
+// chanLock is the refresh lock of pages that have no navigator.locks (no
+// secure context: plain http on a LAN address; see lock.go for why it is
+// kept): an election over the BroadcastChannel among the tabs that want the
+// lock.
 // Each tab has a random id of fixed width. The rule:
 //
 //  1. A tab that wants the lock posts {lock:"claim", id} and listens for

@@ -49,48 +49,29 @@ type Client struct {
 
 	// mu guards the fields below. It is never held while calling page
 	// code (Dispatch, element writes, subscribers).
-	mu        sync.Mutex
-	booted    bool
-	pol       *policy.Policy
-	signIn    string // the sign-in path
-	session   *wire.Session
-	sessGen   uint64 // counts changes of session
-	url       string // target of the view shown (path, search, hash)
-	index     int    // history index of the entry the browser is at
-	viewIndex int    // history index of the entry whose view is shown
-	navSeq    uint64 // id of the newest navigation
-	flight    *flight
-	// pendingSignIn is the sign-in URL to go to once the browser is back
-	// at the view's entry after a refused back/forward move.
-	pendingSignIn string
-	subs          map[int]func(*wire.Session)
-	nextSub       int
-	tick          Timer
-	tickGen       uint64
-	// idGen counts changes of who is signed in (sign-in, sign-out), not
-	// of expiry times.
-	idGen uint64
-	jwt   jwtState
-
+	mu      sync.Mutex
+	booted  bool
+	pol     *policy.Policy
+	signIn  string       // the sign-in path
+	state   sessionState // the session, its generations, the jwt tokens, subscribers
+	nav     navState     // where the page is in the history (navigate.go)
+	flight  *flight      // the status check under way (status.go)
+	tick    Timer        // the countdown and expiry timer (expiry.go)
+	tickGen uint64
 	// live is the event stream; instant enables the known-state rule
 	// (WithInstantGuard).
 	live    liveState
 	instant bool
-	// devSeq numbers the device list reads (the newest one renders);
-	// devPoll is the timer of the next one, devPolled when the last one
-	// started.
-	devSeq    uint64
-	devPoll   Timer
-	devPolled time.Time
+	lists   listState // the device and account lists shown (devices.go)
 
-	// chanLock is the refresh lock where the page has no navigator.locks;
-	// it has locks of its own.
+	// chanLock is the refresh lock where the page has no navigator.locks
+	// (lock.go); it has locks of its own.
 	chanLock chanLock
 }
 
 // New returns a Client for the page b. It does nothing until Boot.
 func New(b Browser, opts ...Option) *Client {
-	c := &Client{b: b, clock: realClock{}, timeout: defaultTimeout, subs: map[int]func(*wire.Session){}}
+	c := &Client{b: b, clock: realClock{}, timeout: defaultTimeout, state: newSessionState()}
 	c.chanLock = chanLock{c: c, id: formatTabID(rand.Uint64())}
 	for _, o := range opts {
 		o(c)
@@ -129,22 +110,19 @@ func (c *Client) Boot() error {
 	c.effects.Lock()
 	defer c.effects.Unlock()
 	c.mu.Lock()
-	c.pol, c.signIn, c.url = pol, signIn, loc.Target()
+	c.pol, c.signIn, c.nav.url = pol, signIn, loc.Target()
 	now := c.now()
 	if sess != nil && !sess.Expires.After(now) {
 		sess = nil
 	}
-	c.session = sess
-	c.jwt.configure(cfg)
-	c.jwt.setAccess(sess, access, true)
-	c.jwt.lastActive = now // loading the page is activity
+	c.state.start(cfg, sess, access, now)
 	idx, ok := c.b.HistoryIndex()
-	c.index, c.viewIndex = idx, idx
+	c.nav.index, c.nav.viewIndex = idx, idx
 	c.booted = true
 	c.scheduleTickLocked()
 	c.scheduleRenewalLocked()
 	c.syncStreamLocked()
-	jwt := c.jwt.on
+	jwt := c.state.jwt.on
 	c.mu.Unlock()
 	if !ok {
 		c.b.ReplaceState(idx, loc.Origin+loc.Target())
@@ -239,14 +217,6 @@ func (c *Client) Ready() bool {
 	return c.booted
 }
 
-// Session returns the current session, or nil. The returned value is shared
-// and must not be modified.
-func (c *Client) Session() *wire.Session {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.session
-}
-
 // IsPublic reports whether the server lets everybody see path (a query or
 // fragment is ignored). It is false before Boot.
 func (c *Client) IsPublic(path string) bool {
@@ -261,91 +231,6 @@ func (c *Client) SignInPath() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.signIn
-}
-
-// OnChange calls fn with the new session (nil when signed out) after every
-// change of the session, including a new expiry time. fn runs in one of the
-// Client's goroutines and must not block on the Client. The returned
-// function unsubscribes fn; it may be called more than once.
-func (c *Client) OnChange(fn func(*wire.Session)) (unsubscribe func()) {
-	c.mu.Lock()
-	id := c.nextSub
-	c.nextSub++
-	c.subs[id] = fn
-	c.mu.Unlock()
-	return func() {
-		c.mu.Lock()
-		delete(c.subs, id)
-		c.mu.Unlock()
-	}
-}
-
-// setSession makes s the session and, when that is a change, renders the
-// page, dispatches EventChange and calls the subscribers. exp, when not
-// zero, is when the access token expires (jwt strategy). It reports whether
-// the session changed. When broadcast is true a change of the session or of
-// the access expiry is told to the module in the page's other tabs.
-// c.effects must be held.
-func (c *Client) setSession(s *wire.Session, exp time.Time, broadcast bool) bool {
-	c.mu.Lock()
-	if s != nil && !s.Expires.After(c.now()) {
-		s = nil
-	}
-	changed := !sameSession(c.session, s)
-	newUser := !sameUser(c.session, s)
-	c.session = s
-	if changed {
-		c.sessGen++
-	}
-	if newUser {
-		c.idGen++
-	}
-	accessChanged := c.jwt.setAccess(s, exp, newUser)
-	c.scheduleTickLocked()
-	c.scheduleRenewalLocked()
-	c.syncStreamLocked()
-	msg := Message{Session: s, AccessExpires: c.jwt.accessExp}
-	jwt := c.jwt.on
-	subs := make([]func(*wire.Session), 0, len(c.subs))
-	for id := 0; id < c.nextSub; id++ {
-		if fn, ok := c.subs[id]; ok {
-			subs = append(subs, fn)
-		}
-	}
-	c.mu.Unlock()
-	if changed {
-		c.render()
-		c.b.Dispatch(EventChange, SessionJSON(s))
-		for _, fn := range subs {
-			fn(s)
-		}
-		if jwt {
-			c.writeHint(s)
-		}
-		if newUser {
-			go c.refreshLists()
-		}
-	}
-	if bc, ok := c.b.(Broadcaster); ok && broadcast && (changed || accessChanged) {
-		bc.Broadcast(msg.json())
-	}
-	return changed
-}
-
-func sameSession(a, b *wire.Session) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	return a.User == b.User && a.Expires.Equal(b.Expires)
-}
-
-// sameUser reports whether a and b are sessions of the same user (or both
-// none).
-func sameUser(a, b *wire.Session) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	return a.User.ID == b.User.ID
 }
 
 // HandleBroadcast takes a message from the module in another tab of the
@@ -393,8 +278,8 @@ func (c *Client) Refresh() (*wire.Session, error) {
 		return nil, wrap(ErrBadResponse, "not booted")
 	}
 	c.mu.Lock()
-	c.jwt.lastActive = c.now()
-	jwt, signedIn, before := c.jwt.on, c.session != nil, c.jwt.accessExp
+	c.state.jwt.lastActive = c.now()
+	jwt, signedIn, before := c.state.jwt.on, c.state.session != nil, c.state.jwt.accessExp
 	c.mu.Unlock()
 	if alive, _ := c.hintAlive(); jwt && (signedIn || alive) {
 		if _, err := c.renew(before); err != nil {

@@ -3,8 +3,10 @@ package client_test
 import (
 	"bytes"
 	"compress/gzip"
+	"go/build"
 	"go/parser"
 	"go/token"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -81,22 +83,57 @@ func TestWasmSize(t *testing.T) {
 	assert.LessOrEqual(t, gz.Len(), 800<<10, "gzip size over budget")
 }
 
-// TestOnlyJSWasmImportsSyscallJS keeps syscall/js behind one file (DESIGN
-// §6): the rest of the module is plain Go, tested natively.
+// TestOnlyJSWasmImportsSyscallJS keeps syscall/js in the thin layer of
+// wasm/*_wasm.go (DESIGN §6): every Go file of the module that imports it
+// must carry the js && wasm build constraint (its //go:build line or its
+// name), so the rest of the module is plain Go, tested natively. The files
+// are found by walking the module, not by a list.
 func TestOnlyJSWasmImportsSyscallJS(t *testing.T) {
-	files, err := filepath.Glob("../*.go")
-	require.NoError(t, err)
-	more, err := filepath.Glob("*.go")
-	require.NoError(t, err)
-	files = append(files, more...)
-	require.Contains(t, files, filepath.Join("..", "js_wasm.go"))
-	for _, f := range files {
-		parsed, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.ImportsOnly)
-		require.NoError(t, err)
+	root := filepath.Join("..", "..")
+	var importers []string
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if path != root && (strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") || name == "testdata") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(name, ".go") {
+			return nil
+		}
+		parsed, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+		if err != nil {
+			return err
+		}
 		for _, imp := range parsed.Imports {
 			if imp.Path.Value == `"syscall/js"` {
-				assert.Equal(t, "js_wasm.go", filepath.Base(f), "%s imports syscall/js", f)
+				importers = append(importers, path)
 			}
 		}
+		return nil
+	})
+	require.NoError(t, err)
+	require.NotEmpty(t, importers, "the walk found the browser layer")
+	for _, path := range importers {
+		dir, name := filepath.Split(path)
+		for _, p := range platforms {
+			ctx := build.Default
+			ctx.GOOS, ctx.GOARCH, ctx.CgoEnabled = p.goos, p.goarch, false
+			match, err := ctx.MatchFile(dir, name)
+			require.NoError(t, err)
+			want := p.goos == "js" && p.goarch == "wasm"
+			assert.Equal(t, want, match, "%s imports syscall/js; built for %s/%s: %v", path, p.goos, p.goarch, match)
+		}
 	}
+}
+
+// platforms are the targets a file that imports syscall/js is matched
+// against: js/wasm must build it, every other one must not.
+var platforms = []struct{ goos, goarch string }{
+	{"js", "wasm"}, {"wasip1", "wasm"}, {"linux", "amd64"}, {"linux", "arm64"},
+	{"darwin", "arm64"}, {"windows", "amd64"}, {"js", "amd64"}, {"linux", "wasm"},
 }

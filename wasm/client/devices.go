@@ -37,6 +37,14 @@ const (
 	listPoll = 30 * time.Second
 )
 
+// listState is the reading of the lists shown; the Client's mu guards it.
+type listState struct {
+	_      noCompare
+	seq    uint64    // numbers the reads (the newest one renders)
+	poll   Timer     // the next read
+	polled time.Time // when the last read started
+}
+
 // list is one kind of list: where its items come from and how they are
 // keyed.
 type list struct {
@@ -197,7 +205,7 @@ func (c *Client) ChangePassword(current, next string) Result {
 // every route counts as shown). With all, every one.
 func (c *Client) shownLists(attr string, all bool) []Element {
 	c.mu.Lock()
-	path := pathOf(c.url)
+	path := pathOf(c.nav.url)
 	c.mu.Unlock()
 	cleaned, ok := policy.Clean(path)
 	var out []Element
@@ -228,11 +236,11 @@ func (c *Client) refreshLists() {
 		return
 	}
 	c.mu.Lock()
-	c.devSeq++
-	seq, s := c.devSeq, c.session
-	if c.devPoll != nil {
-		c.devPoll.Stop()
-		c.devPoll = nil
+	c.lists.seq++
+	seq, s := c.lists.seq, c.state.session
+	if c.lists.poll != nil {
+		c.lists.poll.Stop()
+		c.lists.poll = nil
 	}
 	c.mu.Unlock()
 	type job struct {
@@ -255,9 +263,9 @@ func (c *Client) refreshLists() {
 			}
 			j.items = items
 			c.mu.Lock()
-			c.devPolled = c.now()
-			if c.devPoll == nil {
-				c.devPoll = c.clock.AfterFunc(listPoll, c.pollLists)
+			c.lists.polled = c.now()
+			if c.lists.poll == nil {
+				c.lists.poll = c.clock.AfterFunc(listPoll, c.pollLists)
 			}
 			c.mu.Unlock()
 		}
@@ -266,7 +274,7 @@ func (c *Client) refreshLists() {
 	c.effects.Lock()
 	defer c.effects.Unlock()
 	c.mu.Lock()
-	newest := seq == c.devSeq
+	newest := seq == c.lists.seq
 	c.mu.Unlock()
 	for _, j := range jobs {
 		if newest {
@@ -282,9 +290,9 @@ func (c *Client) refreshLists() {
 func (c *Client) pollLists() {
 	sb, hasVis := c.b.(Streamer)
 	c.mu.Lock()
-	c.devPoll = nil
-	if !c.jwt.lastActive.After(c.devPolled) || hasVis && !sb.Visible() {
-		c.devPoll = c.clock.AfterFunc(listPoll, c.pollLists)
+	c.lists.poll = nil
+	if !c.state.jwt.lastActive.After(c.lists.polled) || hasVis && !sb.Visible() {
+		c.lists.poll = c.clock.AfterFunc(listPoll, c.pollLists)
 		c.mu.Unlock()
 		return
 	}

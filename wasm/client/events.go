@@ -53,14 +53,3 @@ type Navigated struct {
 	// page after a refusal or an expiry.
 	SignIn bool
 }
-
-// ClickEvent is what the Client needs to know about a click.
-type ClickEvent struct {
-	// Button is the mouse button; 0 is the main (left) one.
-	Button                 int
-	Ctrl, Meta, Shift, Alt bool
-	// DefaultPrevented reports whether page code already handled it.
-	DefaultPrevented bool
-	// Target is the element clicked on, or nil.
-	Target Element
-}

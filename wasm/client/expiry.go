@@ -11,10 +11,10 @@ func (c *Client) scheduleTickLocked() {
 		c.tick = nil
 	}
 	c.tickGen++
-	if c.session == nil || !c.booted {
+	if c.state.session == nil || !c.booted {
 		return
 	}
-	left := c.session.Expires.Sub(c.now())
+	left := c.state.session.Expires.Sub(c.now())
 	d := left % time.Second
 	if d <= 0 {
 		d = time.Second
@@ -33,11 +33,11 @@ func (c *Client) onTick(gen uint64) {
 	c.effects.Lock()
 	defer c.effects.Unlock()
 	c.mu.Lock()
-	if gen != c.tickGen || c.session == nil {
+	if gen != c.tickGen || c.state.session == nil {
 		c.mu.Unlock()
 		return
 	}
-	s, now := c.session, c.now()
+	s, now := c.state.session, c.now()
 	if !s.Expires.After(now) {
 		c.mu.Unlock()
 		c.setSession(nil, time.Time{}, false)

@@ -493,8 +493,9 @@ type fakeContext struct {
 	mu      sync.Mutex
 	tabs    []*fakeBrowser
 	storage map[string]string
-	// noLocks makes WithLock report errors.ErrUnsupported, as a browser
-	// without navigator.locks; noChannel makes Broadcast find no channel.
+	// noLocks makes WithLock report errors.ErrUnsupported, as in a page
+	// that is no secure context (browsers hide navigator.locks there);
+	// noChannel makes Broadcast find no channel.
 	noLocks, noChannel bool
 	// holding keeps messages back (in held) until release.
 	holding bool

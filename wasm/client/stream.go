@@ -116,13 +116,13 @@ func (c *Client) syncStreamLocked() {
 		lv.timer.Stop()
 		lv.timer = nil
 	}
-	if c.session == nil || lv.paused > 0 || lv.confirming {
+	if c.state.session == nil || lv.paused > 0 || lv.confirming {
 		c.dropStreamLocked()
 		lv.backoff, lv.retryAt = 0, time.Time{}
 		return
 	}
 	now := c.now()
-	if lv.conn != nil || c.jwt.on && !c.jwt.fresh(now) {
+	if lv.conn != nil || c.state.jwt.on && !c.state.jwt.fresh(now) {
 		return
 	}
 	if now.Before(lv.retryAt) {
@@ -200,7 +200,7 @@ func (c *Client) streamEvent(l *liveConn, typ string) bool {
 	case streamReady:
 		c.live.open = true
 		c.live.backoff, c.live.retryAt = 0, time.Time{}
-		used := c.jwt.lastActive.After(c.devPolled)
+		used := c.state.jwt.lastActive.After(c.lists.polled)
 		c.mu.Unlock()
 		if used { // a reconnect of an unattended page must not extend its session
 			go c.refreshLists()
@@ -236,7 +236,7 @@ func (c *Client) streamFailed(l *liveConn, status int) {
 	c.live.conn, c.live.open = nil, false
 	if status == 401 {
 		c.live.confirming = true
-		jwt, before := c.jwt.on, c.jwt.accessExp
+		jwt, before := c.state.jwt.on, c.state.jwt.accessExp
 		c.mu.Unlock()
 		if !jwt {
 			c.confirmEnded(ReasonRevoked)
@@ -274,7 +274,7 @@ func (c *Client) backoffLocked() {
 // ended (reason), and applies the answer as the rules above say.
 func (c *Client) confirmEnded(reason string) {
 	c.mu.Lock()
-	gen := c.idGen
+	gen := c.state.idGen
 	c.mu.Unlock()
 	var s *wire.Session
 	var exp time.Time
@@ -283,8 +283,8 @@ func (c *Client) confirmEnded(reason string) {
 	defer c.effects.Unlock()
 	c.mu.Lock()
 	c.live.confirming = false
-	stale := c.idGen != gen // signed in or out meanwhile: the answer is old
-	had := c.session != nil
+	stale := c.state.idGen != gen // signed in or out meanwhile: the answer is old
+	had := c.state.session != nil
 	c.mu.Unlock()
 	if !stale {
 		c.setSession(s, exp, true)

@@ -28,7 +28,7 @@ const (
 // elements added later are rendered too. c.effects must be held.
 func (c *Client) render() {
 	c.mu.Lock()
-	s, target, now := c.session, c.url, c.now()
+	s, target, now := c.state.session, c.nav.url, c.now()
 	c.mu.Unlock()
 	Render(c.b, s, pathOf(target), now)
 }

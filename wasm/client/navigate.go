@@ -2,11 +2,21 @@ package client
 
 import (
 	"strings"
-	"time"
 
 	"github.com/sessionguard/sessionguard/policy"
-	"github.com/sessionguard/sessionguard/wire"
 )
+
+// The navigation state machine. Every navigation (a click, goto, a
+// back/forward move, the module's own move to sign-in) gets the next id;
+// starting one supersedes every earlier one, which then ends refused
+// without effect. A navigation either goes ahead at once (a public
+// destination, a trusted one after sign-in or sign-out, the known-state
+// rule) or waits for the status check (status.go), then commits (history
+// entry, view, scroll, EventNavigate) or is refused (EventBlocked, the
+// browser moved back to the entry of the view shown, sign-in when the
+// visitor is not signed in). The Client numbers its history entries
+// (navState.index in history.state) to tell a move back after a refusal
+// from a move of the user.
 
 // navKind says how a navigation changes the history.
 type navKind int
@@ -16,6 +26,19 @@ const (
 	navReplace                // the current entry (goto with replace, same URL)
 	navPop                    // the browser already moved (back/forward)
 )
+
+// navState is where the page is in the history, as the Client keeps it;
+// the Client's mu guards it.
+type navState struct {
+	_         noCompare
+	url       string // target of the view shown (path, search, hash)
+	index     int    // history index of the entry the browser is at
+	viewIndex int    // history index of the entry whose view is shown
+	seq       uint64 // id of the newest navigation
+	// pendingSignIn is the sign-in URL to go to once the browser is back
+	// at the view's entry after a refused back/forward move.
+	pendingSignIn string
+}
 
 // navigation is one guarded move to target.
 type navigation struct {
@@ -29,13 +52,6 @@ type navigation struct {
 	trusted bool
 	flight  *flight // the status check to wait for, when one is needed
 	done    chan bool
-}
-
-// flight is one GET /api/get-session-status shared by every navigation that
-// starts while it is under way.
-type flight struct {
-	done chan struct{}
-	err  error // set before done is closed
 }
 
 // Goto navigates to target, a same-origin path with optional search and
@@ -57,63 +73,6 @@ func (c *Client) Goto(target string, replace bool) <-chan bool {
 	return c.navigate(kind, target, -1, false).done
 }
 
-// HandleClick decides whether the Client takes over a click: a plain main
-// button click on a same-origin link (<a href> or <area href>, found by
-// walking up from the target) that opens in this tab, is no download, has no
-// rel="external" or data-sg-reload, does not lead into the server's API
-// (/api/…, not a view of the page), and does not only change the fragment of
-// the current URL. When it does, the caller must prevent the browser's
-// default action, and the channel tells the navigation's outcome as Goto's
-// does; otherwise HandleClick returns nil.
-func (c *Client) HandleClick(ev ClickEvent) <-chan bool {
-	if ev.Button != 0 || ev.Ctrl || ev.Meta || ev.Shift || ev.Alt || ev.DefaultPrevented || !c.Ready() {
-		return nil
-	}
-	a := anchorOf(ev.Target)
-	if a == nil {
-		return nil
-	}
-	if t, ok := a.Attr("target"); ok && t != "" && !equalFold(t, "_self") {
-		return nil
-	}
-	if _, ok := a.Attr("download"); ok {
-		return nil
-	}
-	if _, ok := a.Attr("data-sg-reload"); ok {
-		return nil
-	}
-	if rel, ok := a.Attr("rel"); ok && hasToken(rel, "external") {
-		return nil
-	}
-	loc := c.b.Location()
-	target, ok := sameOrigin(a.Href(), loc.Origin)
-	if !ok || strings.HasPrefix(target, apiPrefix) {
-		return nil
-	}
-	current := loc.Path + loc.Search
-	if withoutHash(target) == current && len(target) > len(current) {
-		return nil // only the fragment changes: the browser scrolls
-	}
-	kind := navPush
-	if target == loc.Target() {
-		kind = navReplace
-	}
-	return c.navigate(kind, target, -1, false).done
-}
-
-// anchorOf walks up from el to the nearest link element.
-func anchorOf(el Element) Element {
-	for ; el != nil; el = el.Parent() {
-		if tag := el.Tag(); equalFold(tag, "A") || equalFold(tag, "AREA") {
-			if _, ok := el.Attr("href"); ok {
-				return el
-			}
-			return nil
-		}
-	}
-	return nil
-}
-
 // HandlePopState handles the browser's move through its history (back,
 // forward, a fragment link). index is the index the Client stored in the
 // entry's state (ok false when it has none). When the move leads to another
@@ -129,11 +88,11 @@ func (c *Client) HandlePopState(index int, ok bool) <-chan bool {
 	loc := c.b.Location()
 	target := loc.Target()
 	c.mu.Lock()
-	if ok && index == c.index {
+	if ok && index == c.nav.index {
 		// The browser is back where the Client wants it: the echo of
 		// a move back after a refusal.
-		pending := c.pendingSignIn
-		c.pendingSignIn = ""
+		pending := c.nav.pendingSignIn
+		c.nav.pendingSignIn = ""
 		c.mu.Unlock()
 		if pending == "" {
 			return nil
@@ -147,12 +106,12 @@ func (c *Client) HandlePopState(index int, ok bool) <-chan bool {
 		}()
 		return done
 	}
-	if withoutHash(target) == withoutHash(c.url) {
+	if withoutHash(target) == withoutHash(c.nav.url) {
 		// Only the fragment changed: same view, nothing to guard.
 		if !ok {
-			index = c.index + 1
+			index = c.nav.index + 1
 		}
-		c.index, c.viewIndex, c.url = index, index, target
+		c.nav.index, c.nav.viewIndex, c.nav.url = index, index, target
 		c.mu.Unlock()
 		if !ok {
 			c.b.ReplaceState(index, loc.Origin+target)
@@ -172,12 +131,12 @@ func (c *Client) HandlePopState(index int, ok bool) <-chan bool {
 func (c *Client) navigate(kind navKind, target string, to int, trusted bool) *navigation {
 	n := &navigation{kind: kind, target: target, to: to, trusted: trusted, done: make(chan bool, 1)}
 	c.mu.Lock()
-	c.navSeq++
-	n.id = c.navSeq
-	c.pendingSignIn = ""
-	c.jwt.lastActive = c.now() // a navigation is activity
+	c.nav.seq++
+	n.id = c.nav.seq
+	c.nav.pendingSignIn = ""
+	c.state.jwt.lastActive = c.now() // a navigation is activity
 	if kind == navPop && to >= 0 {
-		c.index = to
+		c.nav.index = to
 	}
 	n.req = c.pol.Requirement(pathOf(target))
 	var background *flight
@@ -196,129 +155,6 @@ func (c *Client) navigate(kind navKind, target string, to int, trusted bool) *na
 	return n
 }
 
-// instantLocked reports whether the known-state rule (WithInstantGuard)
-// lets a navigation with requirement req go ahead without waiting for the
-// server. c.mu must be held.
-func (c *Client) instantLocked(req policy.Requirement) bool {
-	now := c.now()
-	s := c.session
-	return c.instant && s != nil && s.Expires.After(now) && c.liveLocked(now) &&
-		req.Decide(true, s.User.Role) == policy.Allow
-}
-
-// confirmLater waits for the status check that a navigation under the
-// known-state rule did not wait for; when it found no session, the page
-// leaves the protected view for sign-in.
-func (c *Client) confirmLater(f *flight) {
-	<-f.done
-	c.effects.Lock()
-	c.leaveProtectedView(false)
-	c.effects.Unlock()
-}
-
-// joinFlightLocked returns the status check under way, starting one if
-// there is none. c.mu must be held.
-func (c *Client) joinFlightLocked() *flight {
-	if c.flight == nil {
-		f := &flight{done: make(chan struct{})}
-		c.flight = f
-		go c.fly(f)
-	}
-	return c.flight
-}
-
-// fly runs one status check and applies its answer to the session before
-// the navigations waiting on it decide. Under the jwt strategy an access
-// token that is due (or expired) is renewed first; should that fail, the
-// check still decides.
-func (c *Client) fly(f *flight) {
-	if before, ok := c.preflight(); ok {
-		_, _ = c.renew(before)
-	}
-	f.err = c.checkStatus(true)
-	c.mu.Lock()
-	c.flight = nil
-	c.mu.Unlock()
-	close(f.done)
-}
-
-// checkStatus asks GET /api/get-session-status. 401 makes the session nil;
-// 200 moves its expiry to the Sg-Session-Expires header, or, when the Client
-// knows no session (signed in from another tab), reads it from
-// GET /api/session. Any failure is returned and changes nothing. An answer
-// is not applied when the session changed while it was under way (a sign-in
-// or sign-out that the request may have raced): it describes the old one.
-//
-// Under the jwt strategy a 401 may only mean that the access token expired:
-// when the Client holds a session and renew is true, it renews (under the
-// refresh lock) and checks once more before it believes the 401. A failed
-// renewal is returned as the check's error (the guard fails closed).
-func (c *Client) checkStatus(renew bool) error {
-	c.mu.Lock()
-	gen, before := c.sessGen, c.jwt.accessExp
-	renew = renew && c.jwt.on && c.session != nil
-	c.mu.Unlock()
-	resp, err := c.fetch(Request{Method: "GET", URL: PathStatus})
-	if err != nil {
-		return err
-	}
-	st, ok := decodeStatus(resp.Body)
-	if resp.Status != 200 || !ok {
-		return wrap(ErrBadResponse, PathStatus+" answered "+itoa(resp.Status))
-	}
-	if st == 401 {
-		if renew {
-			s, err := c.renew(before)
-			if err != nil || s == nil {
-				return err // a refused renewal has signed out
-			}
-			return c.checkStatus(false)
-		}
-		c.applyStatus(gen, nil, time.Time{})
-		return nil
-	}
-	s, exp := c.Session(), accessHeader(resp)
-	if s == nil {
-		if s, exp, err = c.fetchSession(); err != nil {
-			return err
-		}
-		if s == nil {
-			return wrap(ErrBadResponse, "status 200 but no session")
-		}
-	} else {
-		s = movedExpiry(s, resp)
-	}
-	c.applyStatus(gen, s, exp)
-	return nil
-}
-
-// movedExpiry returns s with the expiry that a status answer's
-// Sg-Session-Expires header tells, or s itself when the header is missing
-// or bad.
-func movedExpiry(s *wire.Session, resp *Response) *wire.Session {
-	t, err := parseTime(resp.Header[headerExpires])
-	if err != nil {
-		return s
-	}
-	moved := *s
-	moved.Expires = t
-	return &moved
-}
-
-// applyStatus makes s the session (exp: its access expiry, zero when not
-// told) unless the session changed since the status check of generation
-// gen started.
-func (c *Client) applyStatus(gen uint64, s *wire.Session, exp time.Time) {
-	c.effects.Lock()
-	defer c.effects.Unlock()
-	c.mu.Lock()
-	stale := c.sessGen != gen
-	c.mu.Unlock()
-	if !stale {
-		c.setSession(s, exp, true)
-	}
-}
-
 // finish waits for the status check the navigation needs, then, unless a
 // newer navigation superseded it, carries it out or refuses it.
 func (c *Client) finish(n *navigation) {
@@ -330,7 +166,7 @@ func (c *Client) finish(n *navigation) {
 	c.effects.Lock()
 	defer c.effects.Unlock()
 	c.mu.Lock()
-	if n.id != c.navSeq {
+	if n.id != c.nav.seq {
 		c.mu.Unlock()
 		n.done <- false
 		return
@@ -340,10 +176,10 @@ func (c *Client) finish(n *navigation) {
 	case n.req.Public:
 	case err != nil:
 		reason = ReasonError
-	case c.session == nil:
+	case c.state.session == nil:
 		reason = ReasonUnauthenticated
 	default:
-		if d := n.req.Decide(true, c.session.User.Role); d != policy.Allow {
+		if d := n.req.Decide(true, c.state.session.User.Role); d != policy.Allow {
 			reason = d.String()
 		}
 	}
@@ -372,17 +208,17 @@ func (c *Client) commit(kind navKind, target string, to int, signIn bool) {
 		return
 	}
 	c.mu.Lock()
-	idx := c.index
+	idx := c.nav.index
 	stamp := false
 	switch kind {
 	case navPush:
 		idx++
 	case navPop:
 		if to < 0 {
-			idx, stamp = c.viewIndex+1, true
+			idx, stamp = c.nav.viewIndex+1, true
 		}
 	}
-	c.index, c.viewIndex, c.url = idx, idx, target
+	c.nav.index, c.nav.viewIndex, c.nav.url = idx, idx, target
 	c.mu.Unlock()
 	switch {
 	case kind == navPush:
@@ -413,18 +249,18 @@ func (c *Client) refuse(n *navigation, reason string) {
 	}
 	if n.kind == navPop {
 		c.mu.Lock()
-		delta := c.viewIndex - c.index
-		view := c.url
-		c.index = c.viewIndex
+		delta := c.nav.viewIndex - c.nav.index
+		view := c.nav.url
+		c.nav.index = c.nav.viewIndex
 		if n.to >= 0 && delta != 0 {
 			// Go back to the view's entry; the sign-in page, if
 			// any, follows when the browser reports it is there.
-			c.pendingSignIn = signIn
+			c.nav.pendingSignIn = signIn
 			c.mu.Unlock()
 			c.b.Go(delta)
 			return
 		}
-		idx := c.viewIndex
+		idx := c.nav.viewIndex
 		c.mu.Unlock()
 		if signIn != "" {
 			// No index to go back to: the entry becomes the
@@ -445,8 +281,8 @@ func (c *Client) refuse(n *navigation, reason string) {
 // way. c.effects must be held.
 func (c *Client) forceNavigate(target string, kind navKind, signIn bool) {
 	c.mu.Lock()
-	c.navSeq++
-	if kind == navPush && target == c.url {
+	c.nav.seq++
+	if kind == navPush && target == c.nav.url {
 		kind = navReplace
 	}
 	c.mu.Unlock()
@@ -458,7 +294,7 @@ func (c *Client) forceNavigate(target string, kind navKind, signIn bool) {
 // at boot). c.effects must be held.
 func (c *Client) leaveProtectedView(replace bool) {
 	c.mu.Lock()
-	target, s, pol := c.url, c.session, c.pol
+	target, s, pol := c.nav.url, c.state.session, c.pol
 	c.mu.Unlock()
 	if s != nil || pol.IsPublic(pathOf(target)) || c.isSignInPath(target) {
 		return

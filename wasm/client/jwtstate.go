@@ -1,0 +1,133 @@
+package client
+
+import (
+	"time"
+
+	"github.com/sessionguard/sessionguard/policy"
+	"github.com/sessionguard/sessionguard/wire"
+)
+
+// Names the Client uses in the page.
+const (
+	// LockName is the lock that serialises renewals across the page's tabs.
+	LockName = "sessionguard-refresh"
+	// HintKey is the localStorage item holding the idle expiry of the last
+	// jwt session this browser saw: while it lies ahead, a page without a
+	// session (its access token expired) tries one renewal at boot.
+	HintKey = "sessionguard:session-expires"
+	// bootRedirectKey holds when Boot last followed a callbackUrl after a
+	// renewal, so a server that keeps refusing cannot make a loop.
+	bootRedirectKey = "sessionguard:boot-redirect"
+	// AttrAccessExpires is the attribute of the sg-session element that
+	// tells when the access token expires.
+	AttrAccessExpires = "data-access-expires"
+	// DefaultRefreshPath is used when the configuration names no valid one.
+	DefaultRefreshPath  = "/api/auth/refresh"
+	defaultAccessMaxAge = 5 * time.Minute
+	bootRedirectGuard   = 10 * time.Second
+)
+
+// jwtState is what the Client knows of the jwt strategy's tokens; the zero
+// value is the database strategy, where none of it applies. c.mu guards it.
+type jwtState struct {
+	on   bool
+	path string        // the refresh endpoint
+	life time.Duration // an access token's lifetime
+	// accessExp is when the access token in the cookie expires; zero when
+	// unknown or signed out.
+	accessExp  time.Time
+	lastActive time.Time
+	// retryAt holds automatic renewals back after a failure.
+	retryAt time.Time
+	// stuck is an accessExp that a renewal did not move (the session's
+	// absolute cap): no automatic renewal for it.
+	stuck    time.Time
+	timer    Timer
+	timerGen uint64
+	renewal  *renewal // the renewal under way in this tab
+}
+
+func (j *jwtState) configure(cfg wire.Config) {
+	if cfg.Strategy != "jwt" {
+		return
+	}
+	j.on = true
+	j.path = cfg.RefreshPath
+	if !policy.IsSameOriginPath(j.path) {
+		j.path = DefaultRefreshPath
+	}
+	j.life = time.Duration(cfg.AccessMaxAge) * time.Second
+	if j.life <= 0 {
+		j.life = defaultAccessMaxAge
+	}
+}
+
+// margin is how long before the access token expires a renewal is due.
+func (j *jwtState) margin() time.Duration {
+	return min(max(j.life/5, time.Second), j.life/2)
+}
+
+// due reports whether the access token is known and due for renewal at now.
+func (j *jwtState) due(now time.Time) bool {
+	return !j.accessExp.IsZero() && !now.Before(j.accessExp.Add(-j.margin()))
+}
+
+// fresh reports whether the access token is known and not yet due.
+func (j *jwtState) fresh(now time.Time) bool {
+	return !j.accessExp.IsZero() && now.Before(j.accessExp.Add(-j.margin()))
+}
+
+func (j *jwtState) active(now time.Time) bool { return now.Sub(j.lastActive) < j.life }
+
+func (j *jwtState) retryDelay() time.Duration { return max(j.margin()/2, time.Second) }
+
+// setAccess records exp, the access expiry an answer told for session s
+// (zero: not told). Answers can arrive out of order, so only a later expiry
+// replaces the one known, unless the user changed. It reports whether the
+// known expiry changed.
+func (j *jwtState) setAccess(s *wire.Session, exp time.Time, newUser bool) bool {
+	old := j.accessExp
+	switch {
+	case s == nil:
+		j.accessExp = time.Time{}
+	case !j.on || exp.IsZero():
+	case newUser || exp.After(j.accessExp):
+		j.accessExp = exp
+	}
+	if j.accessExp.Equal(old) {
+		return false
+	}
+	j.retryAt = time.Time{}
+	return true
+}
+
+// accessHeader reads the Sg-Access-Expires header; zero when absent or bad.
+func accessHeader(resp *Response) time.Time {
+	t, err := parseTime(resp.Header[headerAccessExpires])
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+// embeddedAccessExpires reads data-access-expires of the sg-session element.
+func (c *Client) embeddedAccessExpires() time.Time {
+	for _, el := range c.b.Query("[" + AttrAccessExpires + "]") {
+		if id, _ := el.Attr("id"); id != ElemSessionID {
+			continue
+		}
+		v, _ := el.Attr(AttrAccessExpires)
+		if t, err := parseTime(v); err == nil {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+// AccessExpires returns when the access token in the session cookie expires
+// (jwt strategy), or the zero time when that is unknown or there is none.
+func (c *Client) AccessExpires() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state.jwt.accessExp
+}
