@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -57,7 +56,8 @@ type Config struct {
 	DeviceKey []byte
 	// Metrics, when set, counts sign-ins, status checks, 429s and store
 	// latency; with MetricsPath it is also served there (to loopback
-	// clients only: put it on its own listener to expose it further).
+	// clients only, judged by the address ClientIP resolves: put it on its
+	// own listener to expose it further).
 	Metrics     *metrics.Metrics
 	MetricsPath string
 	// ClientIP finds client addresses (for limits, device lists and events):
@@ -205,7 +205,7 @@ func (s *Server) Mount(r *mux.Router) {
 	if s.cfg.Metrics != nil && s.cfg.MetricsPath != "" {
 		m := s.cfg.Metrics.Handler()
 		r.Handle(s.cfg.MetricsPath, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-			if !isLoopback(req) {
+			if !s.isLoopback(req) {
 				notFound(w, req)
 				return
 			}
@@ -252,12 +252,10 @@ func methodNotAllowed(w http.ResponseWriter, _ *http.Request) {
 	writeError(w, http.StatusMethodNotAllowed, "method not allowed")
 }
 
-// isLoopback reports whether the request comes from this machine.
-func isLoopback(r *http.Request) bool {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return false
-	}
-	ip, err := netip.ParseAddr(host)
+// isLoopback reports whether the request's client is this machine: the
+// client address as ClientIP resolves it, so a reverse proxy on this host
+// does not make every client behind it local.
+func (s *Server) isLoopback(r *http.Request) bool {
+	ip, err := netip.ParseAddr(s.cfg.ClientIP.Addr(r))
 	return err == nil && ip.Unmap().IsLoopback()
 }
