@@ -246,8 +246,9 @@ func (s *Server) routes() []route {
 }
 
 // Mount registers the API routes and /healthz on r, for programs with their
-// own router. Wrap r (or the whole server) in Protect so POSTs from other
-// origins are refused.
+// own router. Each route refuses a body it does not take (415) or one over
+// MaxBodyBytes (413) before its handler runs. Wrap r (or the whole server)
+// in Protect so POSTs from other origins are refused.
 func (s *Server) Mount(r *mux.Router) {
 	for _, rt := range s.routes() {
 		r.HandleFunc(rt.path, checkBody(rt.body, rt.h)).Methods(rt.methods...)
