@@ -40,6 +40,9 @@ type config struct {
 	alertWebhook   string
 	alertEvents    string
 	trustedProxies string
+	allowedHosts   string
+	tlsCert        string
+	tlsKey         string
 }
 
 // storeFlags are the flags that say where accounts and sessions live; the
@@ -72,6 +75,9 @@ func serveFlags(name string, c *config) *flag.FlagSet {
 	fs.StringVar(&c.jwtIssuer, "jwt-issuer", "sessionguard", "jwt: the iss of every token")
 	fs.StringVar(&c.jwtAudience, "jwt-audience", "sessionguard", "jwt: the aud of every token")
 	fs.StringVar(&c.trustedProxies, "trusted-proxies", "", "comma-separated IPs/CIDRs of reverse proxies whose X-Forwarded-For is believed for the client address")
+	fs.StringVar(&c.allowedHosts, "allowed-hosts", "", "comma-separated host[:port] names the server answers; any other Host gets 421 (DNS-rebinding defence); empty answers every Host")
+	fs.StringVar(&c.tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate (chain) file; needs -tls-key")
+	fs.StringVar(&c.tlsKey, "tls-key", "", "the PEM private key of -tls-cert")
 	fs.StringVar(&c.metricsAddr, "metrics-addr", "", "serve /metrics (Prometheus) on this address to anyone; empty serves it on -addr to loopback clients only")
 	fs.StringVar(&c.alertWebhook, "alert-webhook", "", "POST security events (JSON) to this URL, in the background with bounded retries")
 	fs.StringVar(&c.alertEvents, "alert-events", strings.Join(alert.DefaultEvents, ","), "comma-separated events that go to -alert-webhook")

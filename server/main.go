@@ -11,6 +11,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -109,6 +110,10 @@ func serve(ctx context.Context, c config, ready chan<- string, stderr io.Writer)
 		m.Counter("sessionguard_alerts_failed_total", "Alerts that failed every attempt.", func() float64 { _, f, _ := sender.Stats(); return float64(f) })
 		m.Counter("sessionguard_alerts_dropped_total", "Alerts dropped because the queue was full.", func() float64 { _, _, d := sender.Stats(); return float64(d) })
 	}
+	tlsConfig, err := loadTLS(c.tlsCert, c.tlsKey)
+	if err != nil {
+		return err
+	}
 	if c.strategy != "database" && c.strategy != "jwt" {
 		return fmt.Errorf("-strategy %q: want database or jwt", c.strategy)
 	}
@@ -204,6 +209,9 @@ func serve(ctx context.Context, c config, ready chan<- string, stderr io.Writer)
 		Metrics:     m,
 		ClientIP:    ips,
 		MetricsPath: metricsPath,
+
+		// Requests for any other Host get 421 (DNS rebinding).
+		AllowedHosts: splitList(c.allowedHosts),
 	})
 	if err != nil {
 		return err
@@ -235,13 +243,20 @@ func serve(ctx context.Context, c config, ready chan<- string, stderr io.Writer)
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		TLSConfig:         tlsConfig,
 	}
 	hs.RegisterOnShutdown(srv.Close) // end the live event streams, so shutdown does not wait for them
 	go mgr.RunCleanup(bg, time.Minute)
 
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	logger.Info("listening", "url", "http://"+ln.Addr().String(), "strategy", c.strategy, "store", c.store, "secure_cookies", !c.insecure)
+	scheme := "http"
+	if tlsConfig != nil {
+		scheme = "https"
+		go func() { errc <- hs.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { errc <- hs.Serve(ln) }()
+	}
+	logger.Info("listening", "url", scheme+"://"+ln.Addr().String(), "strategy", c.strategy, "store", c.store, "secure_cookies", !c.insecure)
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
@@ -257,6 +272,21 @@ func serve(ctx context.Context, c config, ready chan<- string, stderr io.Writer)
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// loadTLS reads -tls-cert and -tls-key: both or neither (nil: plain http).
+func loadTLS(certFile, keyFile string) (*tls.Config, error) {
+	switch {
+	case certFile == "" && keyFile == "":
+		return nil, nil
+	case certFile == "" || keyFile == "":
+		return nil, errors.New("-tls-cert and -tls-key go together: give both or neither")
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("-tls-cert/-tls-key: %w", err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
 }
 
 // splitList splits a comma-separated flag value, dropping empty items.

@@ -21,10 +21,73 @@ type errBody struct {
 
 func (e *errBody) Error() string { return e.msg }
 
+// bodyKind says which request bodies a route takes.
+type bodyKind int
+
+const (
+	// jsonOnly routes take application/json bodies only.
+	jsonOnly bodyKind = iota
+	// jsonOrForm routes also take the bodies of a plain HTML form
+	// (application/x-www-form-urlencoded, multipart/form-data), for pages
+	// that work without script.
+	jsonOrForm
+)
+
+// hasBody reports whether the request carries a body: a Content-Length
+// above zero, or a body of unknown length (chunked).
+func hasBody(r *http.Request) bool {
+	return r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody
+}
+
+// takesBody reports whether a route of kind takes a body of media type mt.
+func (kind bodyKind) takes(mt string) bool {
+	switch mt {
+	case "application/json":
+		return true
+	case "application/x-www-form-urlencoded", "multipart/form-data":
+		return kind == jsonOrForm
+	}
+	return false
+}
+
+// checkBody wraps a route's handler: a request body of a type the route does
+// not take is refused with 415 (parameters such as charset are fine), and
+// one whose Content-Length is over MaxBodyBytes with 413, before the handler
+// runs. A request without a body needs no Content-Type.
+func checkBody(kind bodyKind, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !hasBody(r) {
+			h(w, r)
+			return
+		}
+		mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if err != nil && r.Header.Get("Content-Type") != "" {
+			writeError(w, http.StatusBadRequest, "malformed Content-Type header")
+			return
+		}
+		if !kind.takes(mt) {
+			msg := "unsupported Content-Type; send application/json"
+			if kind == jsonOrForm {
+				msg += " or a form"
+			}
+			writeError(w, http.StatusUnsupportedMediaType, msg)
+			return
+		}
+		if r.ContentLength > MaxBodyBytes {
+			writeError(w, http.StatusRequestEntityTooLarge, errTooLarge)
+			return
+		}
+		h(w, r)
+	}
+}
+
+const errTooLarge = "request body over 64 KiB"
+
 // readForm reads a JSON object, a urlencoded form or a multipart form into a
 // map of the named string fields. An empty body gives an empty map. It
-// answers 413 over MaxBodyBytes, 415 for other content types and 400 for a
-// malformed body or a field that is not a string.
+// answers 413 over MaxBodyBytes, 415 for other content types (a body
+// without one included) and 400 for a malformed body or a field that is not
+// a string.
 func readForm(w http.ResponseWriter, r *http.Request, fields ...string) (map[string]string, error) {
 	ct := r.Header.Get("Content-Type")
 	mt := ""
@@ -58,10 +121,13 @@ func readForm(w http.ResponseWriter, r *http.Request, fields ...string) (map[str
 			out[f] = vals.Get(f)
 		}
 		return out, nil
-	case "", "application/json", "text/plain":
+	case "", "application/json":
 		raw, err := io.ReadAll(r.Body)
 		if err != nil {
 			return nil, bodyError(err, "")
+		}
+		if len(raw) > 0 && mt == "" {
+			return nil, &errBody{http.StatusUnsupportedMediaType, "unsupported Content-Type; send application/json or a form"}
 		}
 		if len(strings.TrimSpace(string(raw))) == 0 {
 			return out, nil
@@ -90,7 +156,7 @@ func readForm(w http.ResponseWriter, r *http.Request, fields ...string) (map[str
 func bodyError(err error, msg string) error {
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return &errBody{http.StatusRequestEntityTooLarge, "request body over 64 KiB"}
+		return &errBody{http.StatusRequestEntityTooLarge, errTooLarge}
 	}
 	if msg == "" {
 		msg = "could not read request body"

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -28,16 +30,33 @@ const (
 	retryMillis  = 2000
 )
 
+// Limits on open event streams, per server process: a page needs one, a
+// browser with a few tabs a few, so anything more is a leak or an attack
+// holding connections and memory. A stream over a limit is refused with 429
+// and Retry-After; a stream that ends gives its slot back at once.
+const (
+	// MaxStreamsPerSession is how many streams one session may hold open.
+	MaxStreamsPerSession = 8
+	// MaxStreamsPerUser is how many streams all of one user's sessions may
+	// hold open together.
+	MaxStreamsPerUser = 32
+	// streamRetryAfter is the Retry-After of a refused stream.
+	streamRetryAfter = 30 * time.Second
+)
+
 // hub fans the store's events out to this process's open streams over one
 // store subscription. It is safe for concurrent use.
 type hub struct {
 	events store.Events
 	log    *slog.Logger
 
-	mu      sync.Mutex
-	streams map[*stream]struct{}
-	cancel  context.CancelFunc // of the running subscription; nil when none
-	closed  bool
+	mu        sync.Mutex
+	streams   map[*stream]struct{}
+	bySession map[string]int     // open streams per session key
+	byUser    map[string]int     // open streams per user id
+	cancel    context.CancelFunc // of the running subscription; nil when none
+	closed    bool
+	released  func() // called after remove; a test hook, nil otherwise
 }
 
 // stream is one open event stream: one page of one session.
@@ -49,16 +68,24 @@ type stream struct {
 }
 
 func newHub(e store.Events, log *slog.Logger) *hub {
-	return &hub{events: e, log: log, streams: make(map[*stream]struct{})}
+	return &hub{events: e, log: log, streams: make(map[*stream]struct{}),
+		bySession: make(map[string]int), byUser: make(map[string]int)}
 }
 
 // add registers st, subscribing to the store first if nothing is
-// subscribed yet.
+// subscribed yet. It refuses with errTooManyStreams when st's session or
+// user holds as many streams as allowed.
 func (h *hub) add(st *stream) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
 		return errHubClosed
+	}
+	if h.bySession[string(st.key)] >= MaxStreamsPerSession {
+		return fmt.Errorf("%w: %d for one session", errTooManyStreams, MaxStreamsPerSession)
+	}
+	if h.byUser[st.userID] >= MaxStreamsPerUser {
+		return fmt.Errorf("%w: %d for one user", errTooManyStreams, MaxStreamsPerUser)
 	}
 	if h.cancel == nil {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -71,15 +98,44 @@ func (h *hub) add(st *stream) error {
 		go h.run(ch)
 	}
 	h.streams[st] = struct{}{}
+	h.bySession[string(st.key)]++
+	h.byUser[st.userID]++
 	return nil
 }
 
-var errHubClosed = fmt.Errorf("server shutting down")
+var (
+	errHubClosed      = errors.New("server shutting down")
+	errTooManyStreams = errors.New("too many open event streams")
+)
 
+// remove unregisters st (if the hub has not already dropped it) and gives
+// its slots back.
 func (h *hub) remove(st *stream) {
 	h.mu.Lock()
-	delete(h.streams, st)
+	h.drop(st)
+	released := h.released
 	h.mu.Unlock()
+	if released != nil {
+		released()
+	}
+}
+
+// drop forgets st and its slots; h.mu is held.
+func (h *hub) drop(st *stream) {
+	if _, ok := h.streams[st]; !ok {
+		return
+	}
+	delete(h.streams, st)
+	if n := h.bySession[string(st.key)] - 1; n > 0 {
+		h.bySession[string(st.key)] = n
+	} else {
+		delete(h.bySession, string(st.key))
+	}
+	if n := h.byUser[st.userID] - 1; n > 0 {
+		h.byUser[st.userID] = n
+	} else {
+		delete(h.byUser, st.userID)
+	}
 }
 
 // run delivers events to the streams they concern. A stream that does not
@@ -106,7 +162,7 @@ func (h *hub) run(ch <-chan store.Event) {
 	h.cancel = nil
 	for st := range h.streams {
 		close(st.done)
-		delete(h.streams, st)
+		h.drop(st)
 	}
 	h.mu.Unlock()
 }
@@ -135,7 +191,8 @@ type streamEvent struct {
 // "refreshed" (new tokens elsewhere) and "stale" (jwt: this stream's access
 // token expired; reconnect after refreshing). The stream reads the session
 // without extending it: background traffic never keeps a session alive.
-// 401 without a session, 503 when the store cannot be read or subscribed to.
+// 401 without a session, 429 over MaxStreamsPerSession or MaxStreamsPerUser,
+// 503 when the store cannot be read or subscribed to.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	sess, err := s.cfg.Sessions.Peek(r)
 	switch {
@@ -147,7 +204,13 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st := &stream{userID: sess.User.ID, key: sess.Key, ch: make(chan store.Event, 8), done: make(chan struct{})}
-	if err := s.hub.add(st); err != nil {
+	if err := s.hub.add(st); errors.Is(err, errTooManyStreams) {
+		s.log.LogAttrs(r.Context(), levelWarn, "event stream refused", errAttr(err), slog.String("user_id", st.userID))
+		s.cfg.Metrics.RateLimited(r.URL.Path)
+		w.Header().Set("Retry-After", strconv.Itoa(int(streamRetryAfter/time.Second)))
+		writeError(w, http.StatusTooManyRequests, err.Error()+"; close another tab or try again later")
+		return
+	} else if err != nil {
 		s.log.LogAttrs(r.Context(), slog.LevelWarn, "event stream refused", errAttr(err))
 		writeError(w, http.StatusServiceUnavailable, "live events unavailable; try again shortly")
 		return

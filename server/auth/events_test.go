@@ -18,6 +18,7 @@ import (
 	"github.com/sessionguard/sessionguard/server/auth"
 	"github.com/sessionguard/sessionguard/server/session"
 	"github.com/sessionguard/sessionguard/server/store"
+	"github.com/sessionguard/sessionguard/wire"
 )
 
 func mustDatabase(t *testing.T, st store.Sessions) *session.Database {
@@ -37,6 +38,13 @@ type sse struct {
 	t      *testing.T
 	resp   *http.Response
 	events chan [2]string // event type, data
+	cancel context.CancelFunc
+}
+
+// close hangs up, as a page that goes away does.
+func (s *sse) close() {
+	s.cancel()
+	_ = s.resp.Body.Close()
 }
 
 // openEvents opens GET /api/auth/events with c's cookie.
@@ -51,7 +59,7 @@ func (c *client) openEvents(t *testing.T) *sse {
 	}
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
-	s := &sse{t: t, resp: resp, events: make(chan [2]string, 16)}
+	s := &sse{t: t, resp: resp, events: make(chan [2]string, 16), cancel: cancel}
 	if resp.StatusCode != http.StatusOK {
 		close(s.events)
 		return s
@@ -245,4 +253,70 @@ func TestResyncMakesStreamsReadAgain(t *testing.T) {
 	rs.resync()
 	typ, _ = s.next()
 	assert.Equal(t, "revoked", typ, "the stream read its session again at once")
+}
+
+// TestEventStreamLimits: one session holds at most 8 open streams and one
+// user at most 32; a stream that ends gives its slot back.
+func TestEventStreamLimits(t *testing.T) {
+	forStrategies(t, func(t *testing.T, strategy string) {
+		e := newEnv(t, withStrategy(strategy))
+		released := make(chan struct{}, 64)
+		auth.SetStreamReleased(e.auth, func() { released <- struct{}{} })
+		open := func(c *client) *sse {
+			t.Helper()
+			s := c.openEvents(t)
+			require.Equal(t, http.StatusOK, s.resp.StatusCode)
+			typ, _ := s.next()
+			require.Equal(t, "ready", typ)
+			return s
+		}
+		refused := func(c *client, msg string) {
+			t.Helper()
+			s := c.openEvents(t)
+			require.Equal(t, http.StatusTooManyRequests, s.resp.StatusCode, msg)
+			assert.NotEmpty(t, s.resp.Header.Get("Retry-After"))
+			assert.Equal(t, "no-store", s.resp.Header.Get("Cache-Control"))
+			var out wire.Error
+			decode(t, s.resp, &out)
+			assert.Contains(t, out.Error, "too many open event streams")
+		}
+		closeOne := func(s *sse) {
+			t.Helper()
+			s.close()
+			select {
+			case <-released:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the stream's slot was not released")
+			}
+		}
+
+		// Per session: the ninth stream is refused until one ends.
+		first := e.client()
+		require.Equal(t, http.StatusOK, first.signIn("user@example.com", "user-password").StatusCode)
+		var firstStreams []*sse
+		for range auth.MaxStreamsPerSession {
+			firstStreams = append(firstStreams, open(first))
+		}
+		refused(first, "the ninth stream of one session")
+		closeOne(firstStreams[0])
+		firstStreams[0] = open(first)
+
+		// Per user: four sessions fill the user's 32 slots.
+		for range auth.MaxStreamsPerUser/auth.MaxStreamsPerSession - 1 {
+			c := e.client()
+			require.Equal(t, http.StatusOK, c.signIn("user@example.com", "user-password").StatusCode)
+			for range auth.MaxStreamsPerSession {
+				open(c)
+			}
+		}
+		fifth := e.client()
+		require.Equal(t, http.StatusOK, fifth.signIn("user@example.com", "user-password").StatusCode)
+		refused(fifth, "the 33rd stream of one user")
+		other := e.client()
+		require.Equal(t, http.StatusOK, other.signIn("admin@example.com", "admin-password").StatusCode)
+		open(other) // another user is not limited by this one
+		closeOne(firstStreams[3])
+		open(fifth)
+		refused(fifth, "full again")
+	})
 }

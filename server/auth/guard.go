@@ -11,18 +11,26 @@ import (
 // page answers every GET that is not an API route: a static file when the
 // cleaned path names one, otherwise a page guarded by the policy — 303 to
 // sign-in without a session, 403 without the needed role, else the app shell
-// with the session embedded.
+// with the session embedded. A static file under an admin pattern follows
+// the same rule as a page there (the browser module's own files excepted:
+// every page needs them). A path that cannot be cleaned is refused with 400:
+// no rule can be applied to it.
 func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	escaped := r.URL.EscapedPath()
 	cleaned, ok := policy.Clean(escaped)
-	if ok && (cleaned == "/api" || strings.HasPrefix(cleaned, "/api/")) {
+	if !ok {
+		badPath(w, r)
+		return
+	}
+	if cleaned == "/api" || strings.HasPrefix(cleaned, "/api/") {
 		notFound(w, r)
 		return
 	}
-	if ok && s.static.serve(w, r, cleaned) {
+	req := s.cfg.Policy.Requirement(escaped)
+	guarded := req.Role != "" && !moduleFiles[cleaned]
+	if !guarded && s.static.serve(w, r, cleaned, false) {
 		return
 	}
-	req := s.cfg.Policy.Requirement(escaped)
 	r, l := s.withSession(w, r)
 	if l.err != nil && !req.Public {
 		errorPage(w, http.StatusServiceUnavailable, "Service unavailable", "The session store does not answer. Try again shortly.")
@@ -38,8 +46,26 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	case policy.Forbidden:
 		errorPage(w, http.StatusForbidden, "Forbidden", "This page needs the "+req.Role+" role.")
 	default:
+		if guarded && s.static.serve(w, r, cleaned, true) {
+			return
+		}
 		s.shell.write(w, http.StatusOK, l.s)
 	}
+}
+
+// moduleFiles are the browser module's own files. Every page loads them, the
+// sign-in page first of all, so they are served to everybody whatever the
+// path patterns say.
+var moduleFiles = map[string]bool{"/sessionguard.js": true, "/sessionguard.wasm": true, "/wasm_exec.js": true}
+
+// badPath refuses a path that cannot be cleaned: a short page for a browser
+// navigation, JSON for anything else; never cached.
+func badPath(w http.ResponseWriter, r *http.Request) {
+	if wantsPage(r) {
+		errorPage(w, http.StatusBadRequest, "Bad request", "This address cannot be read as a path.")
+		return
+	}
+	writeError(w, http.StatusBadRequest, "malformed path")
 }
 
 // toSignIn redirects to the sign-in path with the requested page (cleaned, with its

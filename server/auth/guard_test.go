@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -16,7 +17,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sessionguard/sessionguard/policy"
 	"github.com/sessionguard/sessionguard/policy/policytest"
+	"github.com/sessionguard/sessionguard/server/auth"
 )
 
 // rawGet sends the path exactly as given in the request line, as a browser or
@@ -173,4 +176,140 @@ func TestStaticRefusesSymlinkEscape(t *testing.T) {
 		code, _ := e.rawGet(t, "/link.txt", nil)
 		assert.Equal(t, http.StatusSeeOther, code)
 	})
+}
+
+// rawResponse sends the request line exactly as given, with the extra
+// header lines, and returns the answer with its body read.
+func (e *env) rawResponse(t *testing.T, method, target string, cookie *http.Cookie, headers ...string) (*http.Response, string) {
+	t.Helper()
+	host := strings.TrimPrefix(e.srv.URL, "http://")
+	conn, err := net.Dial("tcp", host)
+	require.NoError(t, err)
+	defer conn.Close()
+	req := method + " " + target + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n"
+	if cookie != nil {
+		req += "Cookie: " + cookie.Name + "=" + cookie.Value + "\r\n"
+	}
+	for _, h := range headers {
+		req += h + "\r\n"
+	}
+	_, err = io.WriteString(conn, req+"\r\n")
+	require.NoError(t, err)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), &http.Request{Method: method})
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp, string(b)
+}
+
+// TestStaticFilesUnderAdminPaths: a file in the static directory under an
+// admin pattern is served to administrators only, like a page there; the
+// module's own files and the other assets stay public.
+func TestStaticFilesUnderAdminPaths(t *testing.T) {
+	forStrategies(t, func(t *testing.T, strategy string) {
+		e := newEnv(t, withStrategy(strategy))
+		require.NoError(t, os.MkdirAll(filepath.Join(e.dir, "admin"), 0o700))
+		require.NoError(t, os.WriteFile(filepath.Join(e.dir, "admin", "report.txt"), []byte("quarterly secrets"), 0o600))
+		user, admin := e.client(), e.client()
+		require.Equal(t, http.StatusOK, user.signIn("user@example.com", "user-password").StatusCode)
+		require.Equal(t, http.StatusOK, admin.signIn("admin@example.com", "admin-password").StatusCode)
+
+		for _, p := range []string{"/admin/report.txt", "/public/../admin/report.txt", "/%61dmin/report.txt", "//admin//report.txt", "/admin/./report.txt"} {
+			t.Run(p, func(t *testing.T) {
+				resp, b := e.rawResponse(t, "GET", p, nil)
+				assert.Equal(t, http.StatusSeeOther, resp.StatusCode, "no session: to sign-in")
+				assert.Equal(t, "/?callbackUrl=%2Fadmin%2Freport.txt", resp.Header.Get("Location"))
+				assert.NotContains(t, b, "quarterly secrets")
+				resp, b = e.rawResponse(t, "GET", p, user.cookie())
+				assert.Equal(t, http.StatusForbidden, resp.StatusCode, "not an admin")
+				assert.NotContains(t, b, "quarterly secrets")
+				resp, b = e.rawResponse(t, "GET", p, admin.cookie())
+				assert.Equal(t, http.StatusOK, resp.StatusCode, "an admin")
+				assert.Equal(t, "quarterly secrets", b)
+				assert.Equal(t, "no-store", resp.Header.Get("Cache-Control"), "no cache keeps an admin's file")
+				resp, b = e.rawResponse(t, "HEAD", p, user.cookie())
+				assert.Equal(t, http.StatusForbidden, resp.StatusCode, "HEAD follows the same rule")
+				assert.Empty(t, b)
+			})
+		}
+		r := e.client().get("/app.js")
+		assert.Equal(t, http.StatusOK, r.StatusCode, "other assets stay public")
+		assert.Equal(t, "no-cache", r.Header.Get("Cache-Control"))
+	})
+}
+
+// TestModuleFilesStayPublic: even when an admin pattern names them, the
+// browser module's own files are served to everybody (the sign-in page
+// needs them); another file the pattern names is guarded.
+func TestModuleFilesStayPublic(t *testing.T) {
+	pol, err := policy.New(policytest.DefaultPublic, "/admin/*,/sessionguard.js,/sessionguard.wasm,/wasm_exec.js,/app.js")
+	require.NoError(t, err)
+	e := newEnv(t, func(o *envOptions) { o.edit = append(o.edit, func(c *auth.Config) { c.Policy = pol }) })
+	for _, name := range []string{"sessionguard.js", "sessionguard.wasm", "wasm_exec.js"} {
+		require.NoError(t, os.WriteFile(filepath.Join(e.dir, name), []byte("module "+name), 0o600))
+	}
+	for _, p := range []string{"/sessionguard.js", "/sessionguard.wasm", "/wasm_exec.js"} {
+		r := e.client().get(p)
+		assert.Equal(t, http.StatusOK, r.StatusCode, p)
+		assert.Equal(t, "module "+strings.TrimPrefix(p, "/"), body(t, r))
+	}
+	assert.Equal(t, http.StatusSeeOther, e.client().get("/app.js").StatusCode, "not the module's: guarded")
+}
+
+// TestUncleanablePathsAreRefused: a page load of a path that cannot be
+// cleaned gets 400 (never the app shell, never "any session"), whoever asks.
+func TestUncleanablePathsAreRefused(t *testing.T) {
+	forStrategies(t, func(t *testing.T, strategy string) {
+		e := newEnv(t, withStrategy(strategy))
+		user, admin := e.client(), e.client()
+		require.Equal(t, http.StatusOK, user.signIn("user@example.com", "user-password").StatusCode)
+		require.Equal(t, http.StatusOK, admin.signIn("admin@example.com", "admin-password").StatusCode)
+		for _, p := range []string{
+			"/admin%00", "/admin/%ff", `/public/..\admin`, "/public/..%5cadmin", "/admin%0a", "/%00", "/dashboard%7f",
+			"/public%00", "/admin/%c0%af", "/%zz", "/admin/%", "/public%2",
+		} {
+			for _, who := range []struct {
+				name   string
+				cookie *http.Cookie
+			}{{"anonymous", nil}, {"user", user.cookie()}, {"admin", admin.cookie()}} {
+				t.Run(p+" "+who.name, func(t *testing.T) {
+					resp, b := e.rawResponse(t, "GET", p, who.cookie, "Accept: text/html", "Sec-Fetch-Mode: navigate")
+					assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+					assert.NotContains(t, b, "sg-session", "never the app shell")
+					if resp.Header.Get("Content-Type") != "text/plain; charset=utf-8" { // net/http's own refusal
+						assert.Equal(t, "no-store", resp.Header.Get("Cache-Control"))
+					}
+				})
+			}
+		}
+	})
+}
+
+// TestUncleanablePathsThroughTheHandler reaches the guard directly (net/http
+// refuses some of these paths before any handler runs): 400, a page for a
+// browser and JSON for anything else, never cached.
+func TestUncleanablePathsThroughTheHandler(t *testing.T) {
+	e := newEnv(t)
+	h := e.auth.Handler()
+	for _, p := range []string{"/admin\x00", "/admin/\xff", `/public/..\admin`, "/admin\n", "/dashboard\x7f"} {
+		t.Run(p, func(t *testing.T) {
+			req := httptest.NewRequest("GET", "/", nil)
+			req.URL = &url.URL{Path: p}
+			req.Header.Set("Accept", "text/html")
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			assert.Equal(t, http.StatusBadRequest, rec.Code)
+			assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"))
+			assert.Contains(t, rec.Header().Get("Content-Type"), "text/html")
+			assert.NotContains(t, rec.Body.String(), "sg-session")
+
+			req.Header.Del("Accept")
+			rec = httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			assert.Equal(t, http.StatusBadRequest, rec.Code)
+			assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"))
+			assert.JSONEq(t, `{"error":"malformed path"}`, rec.Body.String())
+		})
+	}
 }

@@ -9,18 +9,23 @@ import (
 )
 
 // readJSON decodes a JSON object body into dst: 415 for another content
-// type, 413 over MaxBodyBytes, 400 for anything malformed (unknown fields
-// are ignored, for forward compatibility).
+// type (a body without one included), 413 over MaxBodyBytes, 400 for
+// anything malformed (unknown fields are ignored, for forward
+// compatibility).
 func readJSON(w http.ResponseWriter, r *http.Request, dst any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
+	ct := r.Header.Get("Content-Type")
+	if ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || (mt != "application/json" && mt != "text/plain") {
-			return &errBody{http.StatusUnsupportedMediaType, "send application/json"}
+		if err != nil || mt != "application/json" {
+			return &errBody{http.StatusUnsupportedMediaType, "unsupported Content-Type; send application/json"}
 		}
 	}
 	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
 		return bodyError(err, "")
+	}
+	if ct == "" && len(raw) > 0 {
+		return &errBody{http.StatusUnsupportedMediaType, "unsupported Content-Type; send application/json"}
 	}
 	if err := json.Unmarshal(raw, dst); err != nil {
 		var te *json.UnmarshalTypeError

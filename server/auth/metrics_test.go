@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sessionguard/sessionguard/server/clientip"
 	"github.com/sessionguard/sessionguard/server/metrics"
 )
 
@@ -71,4 +72,37 @@ func TestMetricsOnlyForLoopback(t *testing.T) {
 	rec = httptest.NewRecorder()
 	e.auth.Handler().ServeHTTP(rec, req)
 	assert.Equal(t, http.StatusOK, rec.Code)
+}
+
+// TestMetricsJudgeTheResolvedClient: behind a reverse proxy on the same host
+// every request arrives from loopback, so /metrics must judge the client the
+// proxy reports, not the proxy itself.
+func TestMetricsJudgeTheResolvedClient(t *testing.T) {
+	ips, err := clientip.New("127.0.0.1,::1")
+	require.NoError(t, err)
+	e := newEnv(t, withMetrics(metrics.New()), withClientIP(ips))
+	h := e.auth.Handler()
+	for _, tt := range []struct {
+		name, peer, forwarded string
+		code                  int
+	}{
+		{"remote client through the proxy", "127.0.0.1:4242", "203.0.113.9", http.StatusNotFound},
+		{"remote client through the proxy over IPv6", "[::1]:4242", "2001:db8::9", http.StatusNotFound},
+		{"remote client claiming loopback", "127.0.0.1:4242", "127.0.0.1, 203.0.113.9", http.StatusNotFound},
+		{"remote client past two proxies", "127.0.0.1:4242", "203.0.113.9, 127.0.0.1", http.StatusNotFound},
+		{"loopback client through the proxy", "127.0.0.1:4242", "127.0.0.1", http.StatusOK},
+		{"loopback client without a proxy", "127.0.0.1:4242", "", http.StatusOK},
+		{"remote peer claiming loopback", "192.0.2.7:4242", "127.0.0.1", http.StatusNotFound},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest("GET", "/metrics", nil)
+			req.RemoteAddr = tt.peer
+			if tt.forwarded != "" {
+				req.Header.Set("X-Forwarded-For", tt.forwarded)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			assert.Equal(t, tt.code, rec.Code)
+		})
+	}
 }

@@ -226,3 +226,61 @@ func TestAddressLimitBehindATrustedProxy(t *testing.T) {
 		c.postJSON("/api/auth/signin", map[string]string{"email": "user@example.com", "password": "user-password"}, from("198.51.100.2, 198.51.100.1")...).StatusCode,
 		"a client cannot pick its address by sending the header")
 }
+
+// TestDeviceCookieIsPerAccount: a device cookie earned by signing in to
+// account A proves nothing for account B. While B is throttled for unknown
+// devices, A's device waits like any other, and its failures on B count
+// against B's limit, not against a device limit of its own.
+func TestDeviceCookieIsPerAccount(t *testing.T) {
+	forStrategies(t, func(t *testing.T, strategy string) {
+		e := newEnv(t, withStrategy(strategy))
+		attacker := e.client()
+		require.Equal(t, http.StatusOK, attacker.signIn("admin@example.com", "admin-password").StatusCode)
+		require.NotNil(t, attacker.cookies[auth.DeviceCookieName], "a device cookie for account A")
+		require.Equal(t, http.StatusOK, attacker.postJSON("/api/auth/signout", nil).StatusCode)
+
+		// Account B is throttled for unknown devices.
+		for range 5 {
+			require.Equal(t, http.StatusUnauthorized, e.client().signIn("user@example.com", "guess").StatusCode)
+		}
+		require.Equal(t, http.StatusTooManyRequests, e.client().signIn("user@example.com", "guess").StatusCode)
+		assert.Equal(t, http.StatusTooManyRequests, attacker.signIn("user@example.com", "guess").StatusCode,
+			"A's device cookie is no pass for B")
+
+		// Once B's wait is over, the failures A's device makes on B count
+		// against B: one more and B is throttled again for everybody.
+		e.clock.Add(30 * time.Second)
+		assert.Equal(t, http.StatusUnauthorized, attacker.signIn("user@example.com", "guess").StatusCode)
+		assert.Equal(t, http.StatusTooManyRequests, e.client().signIn("user@example.com", "guess").StatusCode,
+			"the failure from A's device counted against B")
+
+		// The cookie still works for A, whose own limit is untouched.
+		assert.Equal(t, http.StatusOK, attacker.signIn("admin@example.com", "admin-password").StatusCode)
+	})
+}
+
+// TestIPv6AddressLimitCoversThe64: a subscriber usually holds a whole IPv6
+// /64, so the per-address limit counts the prefix: failures from one
+// address of it limit every other, and a neighbouring /64 is free.
+func TestIPv6AddressLimitCoversThe64(t *testing.T) {
+	ips, err := clientip.New("127.0.0.1")
+	require.NoError(t, err)
+	forStrategies(t, func(t *testing.T, strategy string) {
+		e := newEnv(t, withStrategy(strategy), withClientIP(ips))
+		from := func(addr string) []string { return []string{"X-Forwarded-For", addr} }
+		signIn := func(addr, email, password string) int {
+			t.Helper()
+			return e.client().postJSON("/api/auth/signin", map[string]string{"email": email, "password": password}, from(addr)...).StatusCode
+		}
+		for i := range 100 {
+			// Spread over the /64: a different interface id for every guess.
+			addr := fmt.Sprintf("2001:db8:1:2:%x::%x", i, i+1)
+			require.Equal(t, http.StatusUnauthorized, signIn(addr, fmt.Sprintf("n%d@example.com", i), "x"), "failure %d", i+1)
+		}
+		for _, addr := range []string{"2001:db8:1:2::1", "2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2:abcd::99"} {
+			assert.Equal(t, http.StatusTooManyRequests, signIn(addr, "user@example.com", "user-password"), "%s is in the limited /64", addr)
+		}
+		assert.Equal(t, http.StatusOK, signIn("2001:db8:1:3::1", "user@example.com", "user-password"), "the next /64 is not limited")
+		assert.Equal(t, http.StatusOK, signIn("192.0.2.1", "user@example.com", "user-password"), "nor is an IPv4 client")
+	})
+}

@@ -11,10 +11,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -57,13 +57,20 @@ type Config struct {
 	DeviceKey []byte
 	// Metrics, when set, counts sign-ins, status checks, 429s and store
 	// latency; with MetricsPath it is also served there (to loopback
-	// clients only: put it on its own listener to expose it further).
+	// clients only, judged by the address ClientIP resolves: put it on its
+	// own listener to expose it further).
 	Metrics     *metrics.Metrics
 	MetricsPath string
 	// ClientIP finds client addresses (for limits, device lists and events):
 	// set it to believe X-Forwarded-For from trusted proxies. Nil uses the
 	// peer address.
 	ClientIP *clientip.Resolver
+	// AllowedHosts, when not empty, lists the Host names (with an optional
+	// port: "app.example.com", "127.0.0.1:8080", "[::1]:8080") that Handler
+	// answers; a request for any other Host gets 421 Misdirected Request,
+	// which keeps a DNS-rebinding page away. A name without a port matches
+	// every port. Empty answers every Host.
+	AllowedHosts []string
 	// Logger receives one line per request and every failure; nil discards.
 	Logger *slog.Logger
 	// Now is the clock; nil is time.Now.
@@ -84,6 +91,9 @@ type Server struct {
 	cop        *http.CrossOriginProtection
 	hub        *hub // nil when the Manager publishes no events
 	addrs      addresses
+	hosts      hostList // empty: every Host
+	knownOnce  sync.Once
+	known      *mux.Router // the route table by path, for Allow headers
 }
 
 // New checks cfg and builds the Server.
@@ -125,6 +135,9 @@ func New(cfg Config) (*Server, error) {
 		cop:       http.NewCrossOriginProtection(),
 	}
 	var err error
+	if s.hosts, err = parseHosts(cfg.AllowedHosts); err != nil {
+		return nil, fmt.Errorf("auth: %w", err)
+	}
 	wc := wire.Config{
 		PublicPaths: policy.Strings(cfg.Policy.Public),
 		AdminPaths:  policy.Strings(cfg.Policy.Admin),
@@ -152,7 +165,7 @@ func New(cfg Config) (*Server, error) {
 
 // Handler returns the complete handler: API, /healthz and, with StaticDir,
 // the guarded pages and static files, wrapped in request logging, security
-// headers and cross-origin protection.
+// headers, the Host check (AllowedHosts) and cross-origin protection.
 func (s *Server) Handler() http.Handler {
 	r := mux.NewRouter()
 	r.SkipClean(true) // the guard cleans paths itself, exactly as the browser module does
@@ -161,73 +174,120 @@ func (s *Server) Handler() http.Handler {
 		r.PathPrefix("/").Methods(http.MethodGet, http.MethodHead).HandlerFunc(s.page)
 	}
 	r.NotFoundHandler = http.HandlerFunc(notFound)
-	r.MethodNotAllowedHandler = http.HandlerFunc(methodNotAllowed)
-	return s.logRequests(s.protect(r))
+	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if allow := s.allow(req); allow != "" {
+			w.Header().Set("Allow", allow)
+		} else if s.static != nil {
+			w.Header().Set("Allow", "GET, HEAD") // a page
+		}
+		methodNotAllowed(w, req)
+	})
+	return s.logRequests(s.checkHost(s.protect(r)))
 }
 
-// Mount registers the API routes and /healthz on r, for programs with their
-// own router. Wrap r (or the whole server) in Protect so POSTs from other
-// origins are refused.
-func (s *Server) Mount(r *mux.Router) {
-	type route struct {
-		path    string
-		methods []string
-		h       http.HandlerFunc
-	}
+// route is one row of the route table: a path, its methods, its handler and
+// the request bodies it takes.
+type route struct {
+	path    string
+	methods []string
+	h       http.HandlerFunc
+	body    bodyKind
+}
+
+var (
+	get       = []string{http.MethodGet, http.MethodHead}
+	getNoHead = []string{http.MethodGet}
+	post      = []string{http.MethodPost}
+	patch     = []string{http.MethodPatch}
+	del       = []string{http.MethodDelete}
+)
+
+// routes is the route table of the API and /healthz.
+func (s *Server) routes() []route {
 	routes := []route{
-		{"/api/session", []string{http.MethodGet, http.MethodHead}, s.getSession},
-		{"/api/get-session-status", []string{http.MethodGet, http.MethodHead}, s.getStatus},
-		{"/api/auth/config", []string{http.MethodGet, http.MethodHead}, s.getConfig},
-		{"/api/auth/signin", []string{http.MethodPost}, s.signIn},
-		{"/api/auth/signout", []string{http.MethodPost}, s.signOut},
-		{"/healthz", []string{http.MethodGet, http.MethodHead}, s.healthz},
+		{"/api/session", get, s.getSession, jsonOnly},
+		{"/api/get-session-status", get, s.getStatus, jsonOnly},
+		{"/api/auth/config", get, s.getConfig, jsonOnly},
+		{"/api/auth/signin", post, s.signIn, jsonOrForm},
+		{"/api/auth/signout", post, s.signOut, jsonOrForm},
+		{"/healthz", get, s.healthz, jsonOnly},
 	}
 	if s.cfg.Sessions.Refreshes() {
-		routes = append(routes, route{session.RefreshPath, []string{http.MethodPost}, s.refresh})
+		routes = append(routes, route{session.RefreshPath, post, s.refresh, jsonOnly})
 	}
 	if s.hub != nil {
-		routes = append(routes, route{EventsPath, []string{http.MethodGet}, s.events})
+		routes = append(routes, route{EventsPath, getNoHead, s.events, jsonOnly}) // HEAD would hold a stream open for nothing
 	}
 	if _, ok := s.cfg.Sessions.JWKS(); ok {
-		routes = append(routes, route{"/.well-known/jwks.json", []string{http.MethodGet, http.MethodHead}, s.jwks})
+		routes = append(routes, route{"/.well-known/jwks.json", get, s.jwks, jsonOnly})
 	}
 	routes = append(routes,
-		route{"/api/auth/sessions", []string{http.MethodGet}, s.listSessions},
-		route{"/api/auth/sessions/revoke-others", []string{http.MethodPost}, s.revokeOthers},
-		route{"/api/auth/sessions/{handle}", []string{http.MethodDelete}, s.deleteSession},
-		route{"/api/auth/password", []string{http.MethodPost}, s.changePassword},
-		route{"/api/admin/users", []string{http.MethodGet}, s.listUsers},
-		route{"/api/admin/users/{id}", []string{http.MethodPatch}, s.patchUser},
-		route{"/api/admin/users/{id}/sessions", []string{http.MethodGet}, s.userSessions},
-		route{"/api/admin/users/{id}/sessions", []string{http.MethodDelete}, s.deleteUserSessions},
-		route{"/api/admin/users/{id}/sessions/{handle}", []string{http.MethodDelete}, s.deleteUserSession},
+		route{"/api/auth/sessions", get, s.listSessions, jsonOnly},
+		route{"/api/auth/sessions/revoke-others", post, s.revokeOthers, jsonOnly},
+		route{"/api/auth/sessions/{handle}", del, s.deleteSession, jsonOnly},
+		route{"/api/auth/password", post, s.changePassword, jsonOnly},
+		route{"/api/admin/users", get, s.listUsers, jsonOnly},
+		route{"/api/admin/users/{id}", patch, s.patchUser, jsonOnly},
+		route{"/api/admin/users/{id}/sessions", get, s.userSessions, jsonOnly},
+		route{"/api/admin/users/{id}/sessions", del, s.deleteUserSessions, jsonOnly},
+		route{"/api/admin/users/{id}/sessions/{handle}", del, s.deleteUserSession, jsonOnly},
 	)
 	if s.cfg.Metrics != nil && s.cfg.MetricsPath != "" {
 		m := s.cfg.Metrics.Handler()
-		r.Handle(s.cfg.MetricsPath, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-			if !isLoopback(req) {
+		routes = append(routes, route{s.cfg.MetricsPath, getNoHead, func(w http.ResponseWriter, req *http.Request) {
+			if !s.isLoopback(req) {
 				notFound(w, req)
 				return
 			}
 			m.ServeHTTP(w, req)
-		})).Methods(http.MethodGet)
+		}, jsonOnly})
 	}
-	known := mux.NewRouter()
-	for _, rt := range routes {
-		r.HandleFunc(rt.path, rt.h).Methods(rt.methods...)
-		known.Handle(rt.path, http.NotFoundHandler()).Name(strings.Join(rt.methods, ", "))
+	return routes
+}
+
+// Mount registers the API routes and /healthz on r, for programs with their
+// own router. Each route refuses a body it does not take (415) or one over
+// MaxBodyBytes (413) before its handler runs. Wrap r (or the whole server)
+// in Protect so POSTs from other origins are refused.
+func (s *Server) Mount(r *mux.Router) {
+	for _, rt := range s.routes() {
+		r.HandleFunc(rt.path, checkBody(rt.body, rt.h)).Methods(rt.methods...)
 	}
-	// Everything else under /api/ answers JSON: 405 for a known path with
-	// another method, 404 otherwise — never the app shell.
+	// Everything else under /api/ answers JSON: 405 with Allow for a known
+	// path with another method, 404 otherwise — never the app shell.
 	r.PathPrefix("/api/").HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		var m mux.RouteMatch
-		if known.Match(req, &m) && m.Route != nil {
-			w.Header().Set("Allow", m.Route.GetName())
+		if allow := s.allow(req); allow != "" {
+			w.Header().Set("Allow", allow)
 			methodNotAllowed(w, req)
 			return
 		}
 		notFound(w, req)
 	})
+}
+
+// allow returns the methods the route table has for the request's path
+// ("GET, HEAD"), or "" when it has none.
+func (s *Server) allow(req *http.Request) string {
+	s.knownOnce.Do(func() {
+		s.known = mux.NewRouter()
+		s.known.SkipClean(true)
+		var paths []string
+		methods := map[string][]string{}
+		for _, rt := range s.routes() {
+			if _, ok := methods[rt.path]; !ok {
+				paths = append(paths, rt.path)
+			}
+			methods[rt.path] = append(methods[rt.path], rt.methods...)
+		}
+		for _, p := range paths {
+			s.known.Handle(p, http.NotFoundHandler()).Name(strings.Join(methods[p], ", "))
+		}
+	})
+	var m mux.RouteMatch
+	if s.known.Match(req, &m) && m.Route != nil {
+		return m.Route.GetName()
+	}
+	return ""
 }
 
 // Protect refuses state-changing requests from other origins with 403, judged
@@ -252,12 +312,10 @@ func methodNotAllowed(w http.ResponseWriter, _ *http.Request) {
 	writeError(w, http.StatusMethodNotAllowed, "method not allowed")
 }
 
-// isLoopback reports whether the request comes from this machine.
-func isLoopback(r *http.Request) bool {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return false
-	}
-	ip, err := netip.ParseAddr(host)
+// isLoopback reports whether the request's client is this machine: the
+// client address as ClientIP resolves it, so a reverse proxy on this host
+// does not make every client behind it local.
+func (s *Server) isLoopback(r *http.Request) bool {
+	ip, err := netip.ParseAddr(s.cfg.ClientIP.Addr(r))
 	return err == nil && ip.Unmap().IsLoopback()
 }

@@ -38,8 +38,9 @@ var compressible = map[string]bool{".wasm": true, ".js": true, ".css": true, ".h
 
 // serve answers the file at the cleaned path and reports whether there was
 // one. index.html is never served raw: it is the app shell, which the guard
-// answers. Names starting with "." are not served.
-func (st *static) serve(w http.ResponseWriter, r *http.Request, cleaned string) bool {
+// answers. Names starting with "." are not served. A private file (one the
+// guard let through for this visitor only) is never stored by any cache.
+func (st *static) serve(w http.ResponseWriter, r *http.Request, cleaned string, private bool) bool {
 	if cleaned == "/" || cleaned == "/index.html" || strings.Contains(cleaned, "/.") {
 		return false
 	}
@@ -59,7 +60,12 @@ func (st *static) serve(w http.ResponseWriter, r *http.Request, cleaned string) 
 		return false
 	}
 	h := w.Header()
-	h.Set("Cache-Control", "no-cache")
+	if private {
+		h["Cache-Control"] = noStore
+		h.Add("Vary", "Cookie")
+	} else {
+		h.Set("Cache-Control", "no-cache")
+	}
 	ext := path.Ext(name)
 	if !compressible[ext] {
 		http.ServeContent(w, r, name, fi.ModTime(), f)
