@@ -51,11 +51,11 @@ type flakyStore struct {
 	beforeUpdateUser atomic.Pointer[func()]
 }
 
-func (f *flakyStore) UpdateUser(ctx context.Context, u store.User) (bool, error) {
+func (f *flakyStore) UpdateUser(ctx context.Context, id string, ch store.UserChange) (store.User, bool, error) {
 	if hook := f.beforeUpdateUser.Load(); hook != nil {
 		(*hook)()
 	}
-	return f.Store.UpdateUser(ctx, u)
+	return f.Store.UpdateUser(ctx, id, ch)
 }
 
 func (f *flakyStore) Count(ctx context.Context, key string, now time.Time) (int64, time.Time, error) {

@@ -38,23 +38,16 @@ func (s *Service) ByID(ctx context.Context, id string) (store.User, error) {
 	return u, nil
 }
 
-// update applies edit to the account with id and stores it, and returns
-// the account before and after. The store refuses, in the same step as the
-// write, a change that would leave no enabled administrator: ErrLastAdmin.
-func (s *Service) update(ctx context.Context, id string, edit func(*store.User) error) (before, after store.User, err error) {
+// update makes ch on the account id in one step of the store, which
+// writes only the fields ch sets, and returns the account just before and
+// after. The store refuses, in the same step, a change that would leave no
+// enabled administrator: ErrLastAdmin.
+func (s *Service) update(ctx context.Context, id string, ch store.UserChange) (before, after store.User, err error) {
 	a, err := s.admin()
 	if err != nil {
 		return store.User{}, store.User{}, err
 	}
-	before, err = s.ByID(ctx, id)
-	if err != nil {
-		return store.User{}, store.User{}, err
-	}
-	after = before
-	if err := edit(&after); err != nil {
-		return store.User{}, store.User{}, err
-	}
-	found, err := a.UpdateUser(ctx, after)
+	before, found, err := a.UpdateUser(ctx, id, ch)
 	if errors.Is(err, store.ErrLastAdmin) {
 		return store.User{}, store.User{}, ErrLastAdmin
 	} else if err != nil {
@@ -63,7 +56,7 @@ func (s *Service) update(ctx context.Context, id string, edit func(*store.User) 
 	if !found {
 		return store.User{}, store.User{}, ErrNotFound
 	}
-	return before, after, nil
+	return before, ch.Apply(before), nil
 }
 
 // Access is what an administrator sets on an account; a nil field stays as
@@ -74,7 +67,9 @@ type Access struct {
 }
 
 // SetAccess sets the account's role and whether it is disabled in one
-// write, and returns the account before and after. It returns
+// write, leaving its other fields as they are at that moment, and returns
+// the account just before and after that write (so a change that raced
+// another shows in before). It returns
 // ErrLastAdmin, changing nothing, when the change would take the last
 // enabled administrator away, also when another change races it, and
 // ErrInvalidAccount for an unknown role. Callers end the account's
@@ -84,15 +79,7 @@ func (s *Service) SetAccess(ctx context.Context, id string, a Access) (before, a
 	if a.Role != nil && *a.Role != RoleUser && *a.Role != RoleAdmin {
 		return store.User{}, store.User{}, fmt.Errorf("%w: role must be user or admin", ErrInvalidAccount)
 	}
-	return s.update(ctx, id, func(u *store.User) error {
-		if a.Role != nil {
-			u.Role = *a.Role
-		}
-		if a.Disabled != nil {
-			u.Disabled = *a.Disabled
-		}
-		return nil
-	})
+	return s.update(ctx, id, store.UserChange{Role: a.Role, Disabled: a.Disabled})
 }
 
 // SetRole changes the account's role, as SetAccess does.
@@ -109,8 +96,12 @@ func (s *Service) SetDisabled(ctx context.Context, id string, disabled bool) (st
 
 // ChangePassword sets a new password after checking the current one:
 // ErrInvalidCredentials when it is wrong, ErrInvalidAccount when the new
-// one breaks the rules (8 to MaxPasswordLen bytes). Callers end the other
-// sessions and rotate the current one.
+// one breaks the rules (8 to MaxPasswordLen bytes). It writes the password
+// hash alone, so a change of the account's role or disabled flag made
+// meanwhile stays, and returns the account after the write: ErrDisabled,
+// the new password stored, when the account was disabled meanwhile.
+// Callers end the other sessions and rotate the current one, with the
+// role returned.
 func (s *Service) ChangePassword(ctx context.Context, id, current, next string, gate func() error) (store.User, error) {
 	if utf8.RuneCountInString(next) < 8 || len(next) > MaxPasswordLen {
 		return store.User{}, fmt.Errorf("%w: password must be 8 to %d bytes long", ErrInvalidAccount, MaxPasswordLen)
@@ -126,6 +117,12 @@ func (s *Service) ChangePassword(ctx context.Context, id, current, next string, 
 	if err != nil {
 		return store.User{}, fmt.Errorf("users: hash password: %w", err)
 	}
-	_, u, err = s.update(ctx, id, func(u *store.User) error { u.PasswordHash = hash; return nil })
-	return u, err
+	_, u, err = s.update(ctx, id, store.UserChange{PasswordHash: &hash})
+	if err != nil {
+		return store.User{}, err
+	}
+	if u.Disabled {
+		return store.User{}, ErrDisabled
+	}
+	return u, nil
 }

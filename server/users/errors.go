@@ -18,7 +18,8 @@ var (
 
 var (
 	// ErrDisabled is returned by Authenticate for a disabled account whose
-	// password was right (so the answer reveals nothing to a guesser).
+	// password was right (so the answer reveals nothing to a guesser), and
+	// by ChangePassword when the account was disabled while it ran.
 	ErrDisabled = errors.New("account disabled")
 	// ErrNotFound is returned for an unknown account id.
 	ErrNotFound = errors.New("no such account")

@@ -28,12 +28,12 @@ func (c *Store) ListUsers(ctx context.Context) ([]store.User, error) {
 
 // UpdateUser implements store.UserAdmin by the wrapped store, whose one step
 // checks for the last administrator and writes: accounts are never cached.
-func (c *Store) UpdateUser(ctx context.Context, u store.User) (bool, error) {
+func (c *Store) UpdateUser(ctx context.Context, id string, ch store.UserChange) (store.User, bool, error) {
 	a, ok := c.Store.(store.UserAdmin)
 	if !ok {
-		return false, ErrUnsupported
+		return store.User{}, false, ErrUnsupported
 	}
-	return a.UpdateUser(ctx, u)
+	return a.UpdateUser(ctx, id, ch)
 }
 
 // CountSessions implements store.SessionCounter from the wrapped store.

@@ -53,39 +53,33 @@ func (s *Store) ListUsers(ctx context.Context) ([]store.User, error) {
 	return out, nil
 }
 
-// UpdateUser implements store.UserAdmin: the check for the last
-// administrator and the write happen under one lock.
-func (s *Store) UpdateUser(ctx context.Context, u store.User) (bool, error) {
+// UpdateUser implements store.UserAdmin: the read of the account, the
+// check for the last administrator and the write happen under one lock.
+func (s *Store) UpdateUser(ctx context.Context, id string, ch store.UserChange) (store.User, bool, error) {
 	if err := ctx.Err(); err != nil {
-		return false, err
+		return store.User{}, false, err
 	}
-	if u.ID == "" {
-		return false, fmt.Errorf("%w: empty user id", store.ErrInvalid)
+	if id == "" {
+		return store.User{}, false, fmt.Errorf("%w: empty user id", store.ErrInvalid)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	cur, ok := s.users[u.ID]
+	before, ok := s.users[id]
 	if !ok {
-		return false, nil
+		return store.User{}, false, nil
 	}
-	if enabledAdmin(cur) && !enabledAdmin(u) && !s.otherEnabledAdmin(u.ID) {
-		return false, fmt.Errorf("memory: update user %s: %w", u.ID, store.ErrLastAdmin)
+	if ch.RemovesAdmin(before) && !s.otherEnabledAdmin(id) {
+		return store.User{}, false, fmt.Errorf("memory: update user %s: %w", id, store.ErrLastAdmin)
 	}
-	cur.Name, cur.Role, cur.PasswordHash, cur.Disabled = u.Name, u.Role, u.PasswordHash, u.Disabled
-	s.users[u.ID] = cur
-	return true, nil
-}
-
-// enabledAdmin reports whether u is an enabled administrator.
-func enabledAdmin(u store.User) bool {
-	return u.Role == store.RoleAdmin && !u.Disabled
+	s.users[id] = ch.Apply(before)
+	return before, true, nil
 }
 
 // otherEnabledAdmin reports whether an account other than id is an enabled
 // administrator. The caller holds s.mu.
 func (s *Store) otherEnabledAdmin(id string) bool {
 	for _, u := range s.users {
-		if u.ID != id && enabledAdmin(u) {
+		if u.ID != id && store.IsEnabledAdmin(u) {
 			return true
 		}
 	}

@@ -57,26 +57,31 @@ func (s *Store) ListUsers(ctx context.Context) ([]store.User, error) {
 // UpdateUser implements store.UserAdmin in one transaction that first
 // locks the account and every enabled administrator: two demotions of the
 // last two administrators queue on each other's rows, and the second sees
-// the first one's result, under READ COMMITTED too.
-func (s *Store) UpdateUser(ctx context.Context, u store.User) (bool, error) {
-	if u.ID == "" {
-		return false, fmt.Errorf("%w: empty user id", store.ErrInvalid)
+// the first one's result, under READ COMMITTED too. The account is read,
+// and the change written, while its row is locked.
+func (s *Store) UpdateUser(ctx context.Context, id string, ch store.UserChange) (store.User, bool, error) {
+	if id == "" {
+		return store.User{}, false, fmt.Errorf("%w: empty user id", store.ErrInvalid)
 	}
-	var found bool
+	var (
+		before store.User
+		found  bool
+	)
 	err := s.do(ctx, "update user", true, func(ctx context.Context) error {
 		found = false
 		return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-			rows, err := tx.Query(ctx, s.q.lockAdmins, u.ID, store.RoleAdmin)
+			rows, err := tx.Query(ctx, s.q.lockAdmins, id, store.RoleAdmin)
 			if err != nil {
 				return err
 			}
 			var (
-				id                          string
-				admin, wasAdmin, otherAdmin bool
+				locked     string
+				admin      bool
+				otherAdmin bool
 			)
-			if _, err := pgx.ForEachRow(rows, []any{&id, &admin}, func() error {
-				if id == u.ID {
-					found, wasAdmin = true, admin
+			if _, err := pgx.ForEachRow(rows, []any{&locked, &admin}, func() error {
+				if locked == id {
+					found = true
 				} else {
 					otherAdmin = otherAdmin || admin
 				}
@@ -87,16 +92,19 @@ func (s *Store) UpdateUser(ctx context.Context, u store.User) (bool, error) {
 			if !found {
 				return nil
 			}
-			if wasAdmin && (u.Role != store.RoleAdmin || u.Disabled) && !otherAdmin {
-				found = false
-				return fmt.Errorf("%w: %s", store.ErrLastAdmin, u.ID)
+			if before, err = scanUser(tx.QueryRow(ctx, s.q.userByID, id)); err != nil {
+				return err
 			}
-			_, err = tx.Exec(ctx, s.q.updateUser, u.ID, u.Name, u.Role, u.PasswordHash, u.Disabled)
+			if ch.RemovesAdmin(before) && !otherAdmin {
+				found = false
+				return fmt.Errorf("%w: %s", store.ErrLastAdmin, id)
+			}
+			_, err = tx.Exec(ctx, s.q.updateUser, id, ch.Name, ch.Role, ch.PasswordHash, ch.Disabled)
 			return err
 		})
 	})
-	if err != nil {
-		return false, err
+	if err != nil || !found {
+		return store.User{}, false, err
 	}
-	return found, nil
+	return before, true, nil
 }

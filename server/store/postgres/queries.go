@@ -87,8 +87,11 @@ func newQueries(schema string) queries {
 
 		userSessions: `SELECT ` + sessionColumns + ` FROM ` + sessions + `
 			WHERE user_id = $1 AND LEAST(expires, abs_expires) > $2 ORDER BY created_at DESC, id_hash`,
-		listUsers:  `SELECT ` + userColumns + ` FROM ` + users + ` ORDER BY created_at, id COLLATE "C"`,
-		updateUser: `UPDATE ` + users + ` SET name = $2, role = $3, password_hash = $4, disabled = $5 WHERE id = $1`,
+		listUsers: `SELECT ` + userColumns + ` FROM ` + users + ` ORDER BY created_at, id COLLATE "C"`,
+		// Sets the fields of a store.UserChange: a NULL leaves its column
+		// as it is.
+		updateUser: `UPDATE ` + users + ` SET name = COALESCE($2, name), role = COALESCE($3, role),
+			password_hash = COALESCE($4, password_hash), disabled = COALESCE($5, disabled) WHERE id = $1`,
 		// Locks the account $1 and every enabled administrator ($2), in
 		// one order for every caller, so that two of them never wait for
 		// each other. A row changed by a transaction this one waited for

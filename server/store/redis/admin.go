@@ -65,31 +65,54 @@ func (s *Store) ListUsers(ctx context.Context) ([]store.User, error) {
 	return list, nil
 }
 
-// UpdateUser implements store.UserAdmin in one script, which checks for the
-// last administrator and writes.
-func (s *Store) UpdateUser(ctx context.Context, u store.User) (bool, error) {
-	if u.ID == "" {
-		return false, fmt.Errorf("%w: empty user id", store.ErrInvalid)
+// UpdateUser implements store.UserAdmin in one script, which reads the
+// account, checks for the last administrator and sets the fields changed.
+func (s *Store) UpdateUser(ctx context.Context, id string, ch store.UserChange) (store.User, bool, error) {
+	if id == "" {
+		return store.User{}, false, fmt.Errorf("%w: empty user id", store.ErrInvalid)
 	}
-	staysAdmin := "0"
-	if u.Role == store.RoleAdmin && !u.Disabled {
-		staysAdmin = "1"
+	args := make([]any, 0, 4+len(userFields)+8)
+	args = append(args, s.k.user, id, store.RoleAdmin, len(userFields))
+	for _, f := range userFields {
+		args = append(args, f)
 	}
-	var updated int64
+	for _, f := range []struct {
+		name  string
+		value *string
+	}{{"n", ch.Name}, {"r", ch.Role}, {"p", ch.PasswordHash}} {
+		if f.value != nil {
+			args = append(args, f.name, *f.value)
+		}
+	}
+	if ch.Disabled != nil {
+		args = append(args, "d", disabled(*ch.Disabled))
+	}
+	var v []any
 	err := s.do(ctx, "update user", func(ctx context.Context) error {
 		var err error
-		updated, err = s.sc.updateUser.Run(ctx, s.client, []string{s.k.user + u.ID, s.k.users},
-			s.k.user, u.ID, store.RoleAdmin, staysAdmin,
-			"n", u.Name, "r", u.Role, "p", u.PasswordHash, "d", disabled(u.Disabled)).Int64()
+		v, err = s.sc.updateUser.Run(ctx, s.client, []string{s.k.user + id, s.k.users}, args...).Slice()
 		return err
 	})
-	switch {
-	case err != nil:
-		return false, err
-	case updated < 0:
-		return false, fmt.Errorf("redis: update user %s: %w", u.ID, store.ErrLastAdmin)
+	if err != nil {
+		return store.User{}, false, err
 	}
-	return updated == 1, nil
+	if len(v) == 0 {
+		return store.User{}, false, fmt.Errorf("redis: update user %s: unexpected reply", id)
+	}
+	switch status, _ := v[0].(int64); {
+	case status < 0:
+		return store.User{}, false, fmt.Errorf("redis: update user %s: %w", id, store.ErrLastAdmin)
+	case status == 0:
+		return store.User{}, false, nil
+	}
+	before, found, err := s.user(v[1:], nil)
+	if err != nil {
+		return store.User{}, false, fmt.Errorf("redis: update user: %w", err)
+	}
+	if !found {
+		return store.User{}, false, fmt.Errorf("redis: update user %s: malformed record", id)
+	}
+	return before, true, nil
 }
 
 // indexedRow is a record read by readIndexed: its name in the index and the

@@ -285,27 +285,37 @@ for i = 1, #members do
 end
 return out`
 
-// scriptUpdateUser changes an account that exists, unless the change would
-// leave no enabled administrator: an account that is one and does not stay
-// one needs another in the index of every account. Redis runs the script
-// alone, so no other change comes between that check and the write; the
-// walk through the index stops at the first other administrator.
+// scriptUpdateUser makes a change of an account that exists: it sets the
+// fields given and no other, unless the change would leave no enabled
+// administrator: an account that is one and does not stay one (by the
+// fields given, or else as they are) needs another in the index of every
+// account. Redis runs the script alone, so no other change comes between
+// the read, that check and the write; the walk through the index stops at
+// the first other administrator.
 //
-//	KEYS[1]  the account's hash
-//	KEYS[2]  the index of every account
-//	ARGV[1]  the prefix of accounts' keys
-//	ARGV[2]  the account's id
-//	ARGV[3]  the administrator role
-//	ARGV[4]  "1" when the account is an enabled administrator after the
-//	         change, else "0"
-//	ARGV[5…] field, value, field, value… to set
+//	KEYS[1]      the account's hash
+//	KEYS[2]      the index of every account
+//	ARGV[1]      the prefix of accounts' keys
+//	ARGV[2]      the account's id
+//	ARGV[3]      the administrator role
+//	ARGV[4]      n, how many fields follow to read
+//	ARGV[5…4+n]  the fields to read: the account before the change
+//	ARGV[5+n…]   field, value, field, value… to set ('r' the role, 'd' "1"
+//	             when disabled)
 //
-// It returns 1, 0 when the account does not exist, or -1 when it is the
-// last enabled administrator and the change would end that.
+// It returns {1, the values of the fields read}, {0} when the account does
+// not exist, or {-1} when it is the last enabled administrator and the
+// change would end that.
 const scriptUpdateUser = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
+local n = tonumber(ARGV[4])
+local before = redis.call('HMGET', KEYS[1], unpack(ARGV, 5, 4 + n))
 local cur = redis.call('HMGET', KEYS[1], 'r', 'd')
-if ARGV[4] == '0' and cur[1] == ARGV[3] and cur[2] ~= '1' then
+local role, dis = cur[1], cur[2]
+for i = 5 + n, #ARGV, 2 do
+	if ARGV[i] == 'r' then role = ARGV[i + 1] elseif ARGV[i] == 'd' then dis = ARGV[i + 1] end
+end
+if cur[1] == ARGV[3] and cur[2] ~= '1' and not (role == ARGV[3] and dis ~= '1') then
 	local ids = redis.call('ZRANGE', KEYS[2], 0, -1)
 	local other = false
 	for i = 1, #ids do
@@ -317,7 +327,8 @@ if ARGV[4] == '0' and cur[1] == ARGV[3] and cur[2] ~= '1' then
 			end
 		end
 	end
-	if not other then return -1 end
+	if not other then return {-1} end
 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 5))
-return 1`
+if #ARGV >= 5 + n then redis.call('HSET', KEYS[1], unpack(ARGV, 5 + n)) end
+table.insert(before, 1, 1)
+return before`

@@ -26,11 +26,10 @@ const sqlUserSessions = `SELECT user_id, email, name, role, created_at, expires,
 // millisecond come in order of their id, byte by byte (the BINARY collation).
 const sqlListUsers = `SELECT ` + userColumns + ` FROM users ORDER BY created_at, id`
 
-// sqlUpdateUser replaces what UpdateUser replaces, by the primary key.
-const sqlUpdateUser = `UPDATE users SET name = ?, role = ?, password_hash = ?, disabled = ? WHERE id = ?`
-
-// sqlUserAdmin reads whether an account is an enabled administrator.
-const sqlUserAdmin = `SELECT role = ? AND disabled = 0 FROM users WHERE id = ?`
+// sqlUpdateUser sets the fields of a UserChange, by the primary key: a NULL
+// leaves its column as it is.
+const sqlUpdateUser = `UPDATE users SET name = coalesce(?, name), role = coalesce(?, role),
+	password_hash = coalesce(?, password_hash), disabled = coalesce(?, disabled) WHERE id = ?`
 
 // sqlOtherAdmin reads whether an account other than the one given is an
 // enabled administrator (the role compared byte by byte, BINARY).
@@ -82,38 +81,39 @@ func (s *Store) ListUsers(ctx context.Context) ([]store.User, error) {
 }
 
 // UpdateUser implements store.UserAdmin in one transaction on the writer:
-// IMMEDIATE, so it holds the write lock from the check for the last
-// administrator to the write, against every other connection to the file.
-func (s *Store) UpdateUser(ctx context.Context, u store.User) (bool, error) {
-	if u.ID == "" {
-		return false, fmt.Errorf("%w: empty user id", store.ErrInvalid)
+// IMMEDIATE, so it holds the write lock from the read of the account and
+// the check for the last administrator to the write, against every other
+// connection to the file.
+func (s *Store) UpdateUser(ctx context.Context, id string, ch store.UserChange) (store.User, bool, error) {
+	if id == "" {
+		return store.User{}, false, fmt.Errorf("%w: empty user id", store.ErrInvalid)
 	}
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
-		return false, fmt.Errorf("sqlite: update user: %w", err)
+		return store.User{}, false, fmt.Errorf("sqlite: update user: %w", err)
 	}
 	defer tx.Rollback() // after Commit, a no-op
-	var wasAdmin bool
-	switch err := tx.QueryRowContext(ctx, sqlUserAdmin, store.RoleAdmin, u.ID).Scan(&wasAdmin); {
+	before, err := scanUser(tx.QueryRowContext(ctx, sqlUserByID, id))
+	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return false, nil
+		return store.User{}, false, nil
 	case err != nil:
-		return false, fmt.Errorf("sqlite: update user: %w", err)
+		return store.User{}, false, fmt.Errorf("sqlite: update user: %w", err)
 	}
-	if wasAdmin && (u.Role != store.RoleAdmin || u.Disabled) {
+	if ch.RemovesAdmin(before) {
 		var other bool
-		if err := tx.QueryRowContext(ctx, sqlOtherAdmin, u.ID, store.RoleAdmin).Scan(&other); err != nil {
-			return false, fmt.Errorf("sqlite: update user: %w", err)
+		if err := tx.QueryRowContext(ctx, sqlOtherAdmin, id, store.RoleAdmin).Scan(&other); err != nil {
+			return store.User{}, false, fmt.Errorf("sqlite: update user: %w", err)
 		}
 		if !other {
-			return false, fmt.Errorf("sqlite: update user %s: %w", u.ID, store.ErrLastAdmin)
+			return store.User{}, false, fmt.Errorf("sqlite: update user %s: %w", id, store.ErrLastAdmin)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, sqlUpdateUser, u.Name, u.Role, u.PasswordHash, u.Disabled, u.ID); err != nil {
-		return false, fmt.Errorf("sqlite: update user: %w", err)
+	if _, err := tx.ExecContext(ctx, sqlUpdateUser, ch.Name, ch.Role, ch.PasswordHash, ch.Disabled, id); err != nil {
+		return store.User{}, false, fmt.Errorf("sqlite: update user: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
-		return false, fmt.Errorf("sqlite: update user: %w", err)
+		return store.User{}, false, fmt.Errorf("sqlite: update user: %w", err)
 	}
-	return true, nil
+	return before, true, nil
 }

@@ -311,8 +311,8 @@ func TestUpgradeFromVersion3(t *testing.T) {
 	users, err := s.ListUsers(t.Context())
 	require.NoError(t, err)
 	assert.Equal(t, []store.User{user}, users)
-	user.Disabled = true
-	found, err = s.UpdateUser(t.Context(), user)
+	disabled := true
+	_, found, err = s.UpdateUser(t.Context(), user.ID, store.UserChange{Disabled: &disabled})
 	require.NoError(t, err)
 	require.True(t, found)
 	gotUser, _, err = s.UserByEmail(t.Context(), user.Email)

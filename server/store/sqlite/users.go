@@ -26,6 +26,9 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 // userColumns are the columns scanUser reads, in its order.
 const userColumns = `id, email, name, role, password_hash, created_at, disabled`
 
+// sqlUserByID reads an account by its primary key.
+const sqlUserByID = `SELECT ` + userColumns + ` FROM users WHERE id = ?`
+
 // UserByEmail implements store.Users.
 func (s *Store) UserByEmail(ctx context.Context, email string) (store.User, bool, error) {
 	return s.user(ctx, `SELECT `+userColumns+` FROM users WHERE email = ?`, email)
@@ -33,7 +36,7 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (store.User, bool
 
 // UserByID implements store.Users.
 func (s *Store) UserByID(ctx context.Context, id string) (store.User, bool, error) {
-	return s.user(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id)
+	return s.user(ctx, sqlUserByID, id)
 }
 
 // user reads the account that query selects by key.

@@ -98,9 +98,9 @@ func testContext(t *testing.T, open func(t *testing.T) store.Store) {
 		calls = append(calls, []call{
 			{"ListUsers", func(ctx context.Context) error { _, err := a.ListUsers(ctx); return err }},
 			{"UpdateUser", func(ctx context.Context) error {
-				changed := user
-				changed.Name, changed.Role, changed.PasswordHash, changed.Disabled = "Changed", "user", "$argon2id$changed", true
-				_, err := a.UpdateUser(ctx, changed)
+				_, _, err := a.UpdateUser(ctx, user.ID, store.UserChange{
+					Name: ptr("Changed"), Role: ptr("user"), PasswordHash: ptr("$argon2id$changed"), Disabled: ptr(true),
+				})
 				return err
 			}},
 		}...)

@@ -28,28 +28,30 @@ func runLastAdmin(t *testing.T, open func(t *testing.T) store.Store) {
 		name     string
 		accounts []account
 		id       string // the account changed
-		change   func(u *store.User)
+		change   store.UserChange
 		refused  bool // with ErrLastAdmin, changing nothing
 	}{
-		{"demote the last admin", []account{admin("a"), user("u")}, "a", demote, true},
-		{"disable the last admin", []account{admin("a"), user("u")}, "a", disable, true},
-		{"demote and disable the last admin", []account{admin("a")}, "a", func(u *store.User) { demote(u); disable(u) }, true},
-		{"demote the last admin, renaming it", []account{admin("a")}, "a", func(u *store.User) { demote(u); u.Name = "Renamed" }, true},
-		{"demote to another spelling of admin", []account{admin("a")}, "a", func(u *store.User) { u.Role = "Admin" }, true},
-		{"a disabled admin does not count", []account{admin("a"), disabledAdmin("b")}, "a", demote, true},
-		{"an admin spelt otherwise does not count", []account{admin("a"), {"b", "Admin", false}}, "a", disable, true},
-		{"a user does not count", []account{user("0"), admin("a"), user("z")}, "a", demote, true},
-		{"demote one of two admins", []account{admin("a"), admin("b")}, "a", demote, false},
-		{"disable one of two admins", []account{admin("a"), admin("b")}, "b", disable, false},
-		{"demote one of two admins, the other made later", []account{admin("b"), admin("a")}, "b", demote, false},
-		{"rename the last admin", []account{admin("a")}, "a", func(u *store.User) { u.Name = "Renamed" }, false},
-		{"change the password of the last admin", []account{admin("a")}, "a", func(u *store.User) { u.PasswordHash = "$argon2id$new" }, false},
-		{"keep the last admin as it is", []account{admin("a")}, "a", func(*store.User) {}, false},
-		{"demote a disabled admin", []account{admin("a"), disabledAdmin("b")}, "b", demote, false},
-		{"enable a disabled admin", []account{disabledAdmin("a")}, "a", func(u *store.User) { u.Disabled = false }, false},
-		{"change a user when there is no admin", []account{user("u"), disabledAdmin("b")}, "u", func(u *store.User) { u.Name = "Renamed"; disable(u) }, false},
-		{"change a disabled admin when there is no admin", []account{disabledAdmin("b")}, "b", func(u *store.User) { demote(u); u.Name = "Renamed" }, false},
-		{"promote a user beside the last admin", []account{admin("a"), user("u")}, "u", func(u *store.User) { u.Role = store.RoleAdmin }, false},
+		{"demote the last admin", []account{admin("a"), user("u")}, "a", demote(), true},
+		{"disable the last admin", []account{admin("a"), user("u")}, "a", disable(), true},
+		{"demote and disable the last admin", []account{admin("a")}, "a", store.UserChange{Role: ptr("user"), Disabled: ptr(true)}, true},
+		{"demote the last admin, renaming it", []account{admin("a")}, "a", store.UserChange{Role: ptr("user"), Name: ptr("Renamed")}, true},
+		{"disable the last admin, setting its role as it is", []account{admin("a")}, "a", store.UserChange{Role: ptr(store.RoleAdmin), Disabled: ptr(true)}, true},
+		{"demote to another spelling of admin", []account{admin("a")}, "a", store.UserChange{Role: ptr("Admin")}, true},
+		{"a disabled admin does not count", []account{admin("a"), disabledAdmin("b")}, "a", demote(), true},
+		{"an admin spelt otherwise does not count", []account{admin("a"), {"b", "Admin", false}}, "a", disable(), true},
+		{"a user does not count", []account{user("0"), admin("a"), user("z")}, "a", demote(), true},
+		{"demote one of two admins", []account{admin("a"), admin("b")}, "a", demote(), false},
+		{"disable one of two admins", []account{admin("a"), admin("b")}, "b", disable(), false},
+		{"demote one of two admins, the other made later", []account{admin("b"), admin("a")}, "b", demote(), false},
+		{"rename the last admin", []account{admin("a")}, "a", store.UserChange{Name: ptr("Renamed")}, false},
+		{"change the password of the last admin", []account{admin("a")}, "a", store.UserChange{PasswordHash: ptr("$argon2id$new")}, false},
+		{"set the last admin to what it is", []account{admin("a")}, "a", store.UserChange{Role: ptr(store.RoleAdmin), Disabled: ptr(false)}, false},
+		{"keep the last admin as it is", []account{admin("a")}, "a", store.UserChange{}, false},
+		{"demote a disabled admin", []account{admin("a"), disabledAdmin("b")}, "b", demote(), false},
+		{"enable a disabled admin", []account{disabledAdmin("a")}, "a", store.UserChange{Disabled: ptr(false)}, false},
+		{"change a user when there is no admin", []account{user("u"), disabledAdmin("b")}, "u", store.UserChange{Name: ptr("Renamed"), Disabled: ptr(true)}, false},
+		{"change a disabled admin when there is no admin", []account{disabledAdmin("b")}, "b", store.UserChange{Role: ptr("user"), Name: ptr("Renamed")}, false},
+		{"promote a user beside the last admin", []account{admin("a"), user("u")}, "u", store.UserChange{Role: ptr(store.RoleAdmin)}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -69,21 +71,21 @@ func runLastAdmin(t *testing.T, open func(t *testing.T) store.Store) {
 			}
 			require.NotEmpty(t, target.ID, "the case changes an account it makes")
 
-			changed := target
-			tt.change(&changed)
-			found, err := a.UpdateUser(t.Context(), changed)
+			got, found, err := a.UpdateUser(t.Context(), tt.id, tt.change)
 
 			want := before
 			if tt.refused {
 				assert.ErrorIs(t, err, store.ErrLastAdmin)
 				assert.False(t, found, "found")
+				assert.Zero(t, got, "the account returned")
 			} else {
 				require.NoError(t, err)
 				assert.True(t, found, "found")
+				assertUser(t, target, got)
 				want = make([]store.User, len(before))
 				for i, u := range before {
 					if u.ID == tt.id {
-						u.Name, u.Role, u.PasswordHash, u.Disabled = changed.Name, changed.Role, changed.PasswordHash, changed.Disabled
+						u = tt.change.Apply(u)
 					}
 					want[i] = u
 				}
@@ -110,14 +112,11 @@ func runLastAdmin(t *testing.T, open func(t *testing.T) store.Store) {
 		for _, u := range admins {
 			require.NoError(t, s.CreateUser(t.Context(), u))
 		}
-		changes := []struct {
-			name   string
-			change func(u *store.User)
-		}{{"demote", demote}, {"disable", disable}}
+		changes := []store.UserChange{demote(), disable()}
 
 		for round := range rounds {
 			// Round by round, each pairing of a demotion and a disabling.
-			edits := [2]func(u *store.User){changes[round%2].change, changes[round/2%2].change}
+			edits := [2]store.UserChange{changes[round%2], changes[round/2%2]}
 			var ready, done sync.WaitGroup
 			start := make(chan struct{})
 			errs := make([]error, len(admins))
@@ -125,11 +124,9 @@ func runLastAdmin(t *testing.T, open func(t *testing.T) store.Store) {
 			for i, u := range admins {
 				ready.Add(1)
 				done.Go(func() {
-					changed := u
-					edits[i](&changed)
 					ready.Done()
 					<-start
-					found[i], errs[i] = a.UpdateUser(t.Context(), changed)
+					_, found[i], errs[i] = a.UpdateUser(t.Context(), u.ID, edits[i])
 				})
 			}
 			ready.Wait()
@@ -154,7 +151,7 @@ func runLastAdmin(t *testing.T, open func(t *testing.T) store.Store) {
 			}
 			// Both administrators again for the next round.
 			for _, u := range admins {
-				found, err := a.UpdateUser(t.Context(), u)
+				_, found, err := a.UpdateUser(t.Context(), u.ID, store.UserChange{Role: ptr(store.RoleAdmin), Disabled: ptr(false)})
 				require.NoError(t, err, "round %d: restore %s", round, u.ID)
 				require.True(t, found, "round %d: restore %s", round, u.ID)
 			}
@@ -163,16 +160,16 @@ func runLastAdmin(t *testing.T, open func(t *testing.T) store.Store) {
 }
 
 // demote takes the administrator role from an account.
-func demote(u *store.User) { u.Role = "user" }
+func demote() store.UserChange { return store.UserChange{Role: ptr("user")} }
 
 // disable disables an account.
-func disable(u *store.User) { u.Disabled = true }
+func disable() store.UserChange { return store.UserChange{Disabled: ptr(true)} }
 
 // enabledAdmins counts the enabled administrators of list.
 func enabledAdmins(list []store.User) int {
 	n := 0
 	for _, u := range list {
-		if u.Role == store.RoleAdmin && !u.Disabled {
+		if store.IsEnabledAdmin(u) {
 			n++
 		}
 	}
