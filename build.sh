@@ -18,7 +18,7 @@ export GOTOOLCHAIN=${SG_GOTOOLCHAIN:-go1.27.3}
 # the project's go.mod.
 govulncheck_pkg=golang.org/x/vuln/cmd/govulncheck@v1.9.0
 # The vulnerability database is built from this snapshot of golang.org/x/vulndb
-# (its OSV files) with its own cmd/indexdb, once per machine, outside the repo.
+# (its OSV files) with internal/vulnindex, once per machine, outside the repo.
 vulndb_version=v0.0.0-20261105234957-e22db6528018
 
 say() { printf '==> %s\n' "$*" >&2; }
@@ -103,11 +103,11 @@ vulndb_dir() {
   cache=${SG_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/sessionguard}
   dir="$cache/vulndb-$vulndb_version"
   if [ ! -f "$dir/index/db.json" ]; then
-    say "building the vulnerability database from golang.org/x/vulndb@$vulndb_version (once per machine; minutes)"
+    say "building the vulnerability database from golang.org/x/vulndb@$vulndb_version (once per machine)"
     src=$(go mod download -json "golang.org/x/vulndb@$vulndb_version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p') || return 1
     [ -d "$src/data/osv" ] || return 1
     rm -rf "$dir.tmp" && mkdir -p "$cache" || return 1
-    go run "golang.org/x/vulndb/cmd/indexdb@$vulndb_version" -vulns "$src/data/osv" -out "$dir.tmp" >&2 || return 1
+    go run ./internal/vulnindex -vulns "$src/data/osv" -out "$dir.tmp" >&2 || return 1
     mv "$dir.tmp" "$dir"
   fi
   echo "$dir"
