@@ -177,6 +177,10 @@ func TestSafeRedirect(t *testing.T) {
 		{"/%2F%2Fevil.example", "/"},
 		{"/a\\b", "/"},
 		{"/%zz", "/"},
+		{"/#00%0X", "/"},
+		{"/a?q=%", "/"},
+		{"/a?q=%4", "/"},
+		{"/a?q=%41#%7e", "/a?q=%41#%7e"},
 		{"/" + string(make([]byte, 3000)), "/"},
 	}
 	for _, tt := range tests {

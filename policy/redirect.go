@@ -6,7 +6,8 @@ import "strings"
 // cannot read as another origin, and "/" otherwise. A safe target starts with a
 // single "/", holds no backslash, no control character and no space (browsers
 // drop tabs and newlines, so "/\t/evil.example" would become "//evil.example"),
-// and is shorter than 2 KiB.
+// no malformed percent-escape (anywhere: "/#%zz" is no URL a server or
+// browser reads the same way), and is shorter than 2 KiB.
 func SafeRedirect(target string) string {
 	if IsSafeRedirect(target) {
 		return target
@@ -16,7 +17,7 @@ func SafeRedirect(target string) string {
 
 // IsSafeRedirect reports whether SafeRedirect keeps target.
 func IsSafeRedirect(target string) bool {
-	if len(target) > 2048 || !IsSameOriginPath(target) {
+	if len(target) > 2048 || !IsSameOriginPath(target) || !wellEscaped(target) {
 		return false
 	}
 	// The path part must itself be cleanable, so "/%5c%5cevil.example" and
@@ -44,6 +45,27 @@ func IsSameOriginPath(target string) bool {
 		if c := target[i]; c <= 0x20 || c == 0x7f || c == '\\' {
 			return false
 		}
+	}
+	return true
+}
+
+// wellEscaped reports whether every "%" in s starts a two-digit hexadecimal
+// escape.
+func wellEscaped(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] != '%' {
+			continue
+		}
+		if i+2 >= len(s) {
+			return false
+		}
+		if _, ok := unhex(s[i+1]); !ok {
+			return false
+		}
+		if _, ok := unhex(s[i+2]); !ok {
+			return false
+		}
+		i += 2
 	}
 	return true
 }
