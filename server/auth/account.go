@@ -169,8 +169,15 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 		s.storeFailure(w, r, "end sessions after a password change", err)
 		return
 	}
-	next, err := s.cfg.Sessions.SignIn(w, r, wire.User{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role})
-	if err != nil {
+	next, err := s.issueSession(w, r, u)
+	switch {
+	case errors.Is(err, errIssueDisabled):
+		writeError(w, http.StatusForbidden, "account disabled")
+		return
+	case errors.Is(err, errIssueChanged):
+		writeError(w, http.StatusServiceUnavailable, accessChangedMsg)
+		return
+	case err != nil:
 		s.storeFailure(w, r, "rotate the session after a password change", err)
 		return
 	}

@@ -49,6 +49,17 @@ type flakyStore struct {
 	// beforeUpdateUser, when set, runs before every UpdateUser reaches the
 	// store: a hook that holds concurrent changes until all have arrived.
 	beforeUpdateUser atomic.Pointer[func()]
+	// beforeCreateSession, when set, runs before every CreateSession
+	// reaches the store: after a sign-in's password check, before its
+	// session exists.
+	beforeCreateSession atomic.Pointer[func()]
+}
+
+func (f *flakyStore) CreateSession(ctx context.Context, s store.Session) error {
+	if hook := f.beforeCreateSession.Load(); hook != nil {
+		(*hook)()
+	}
+	return f.Store.CreateSession(ctx, s)
 }
 
 func (f *flakyStore) UpdateUser(ctx context.Context, id string, ch store.UserChange) (store.User, bool, error) {

@@ -81,9 +81,20 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		s.log.LogAttrs(r.Context(), slog.LevelWarn, "sign-in could not reset its limit", errAttr(err))
 	}
 	start := time.Now()
-	sess, err := s.cfg.Sessions.SignIn(w, r, wire.User{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role})
+	sess, err := s.issueSession(w, r, u)
 	s.cfg.Metrics.Since("issue", start)
-	if err != nil {
+	switch {
+	case errors.Is(err, errIssueDisabled):
+		s.cfg.Metrics.SignIn("disabled")
+		s.log.LogAttrs(r.Context(), slog.LevelWarn, "sign-in to a disabled account", slog.String("event", "signin_disabled"),
+			slog.String("email", normalized), slog.String("client", address))
+		s.failSignIn(w, r, http.StatusForbidden, "this account is disabled")
+		return
+	case errors.Is(err, errIssueChanged):
+		s.cfg.Metrics.SignIn("error")
+		s.failSignIn(w, r, http.StatusServiceUnavailable, accessChangedMsg)
+		return
+	case err != nil:
 		s.cfg.Metrics.SignIn("error")
 		s.failSignIn(w, r, http.StatusServiceUnavailable, "sign-in is unavailable; try again shortly")
 		return

@@ -2,6 +2,7 @@ package session
 
 import (
 	"net/http"
+	"slices"
 	"time"
 )
 
@@ -115,4 +116,16 @@ func (c CookieConfig) clearRefresh(w http.ResponseWriter) {
 		HttpOnly: true,
 		SameSite: http.SameSiteStrictMode,
 	})
+}
+
+// dropCookies removes the Set-Cookie lines of h that set one of names.
+func dropCookies(h http.Header, names ...string) {
+	lines := slices.DeleteFunc(slices.Clone(h.Values("Set-Cookie")), func(line string) bool {
+		c, err := http.ParseSetCookie(line)
+		return err == nil && slices.Contains(names, c.Name)
+	})
+	h.Del("Set-Cookie")
+	for _, l := range lines {
+		h.Add("Set-Cookie", l)
+	}
 }

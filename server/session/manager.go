@@ -96,6 +96,22 @@ func (m *Manager) SignIn(w http.ResponseWriter, r *http.Request, u wire.User) (*
 	return &s, nil
 }
 
+// Abandon ends the session s that SignIn has just issued on this response
+// and takes back its cookies: the response clears them instead. It is for
+// a sign-in found not to be allowed after its session was created (the
+// account was disabled or its role changed meanwhile).
+func (m *Manager) Abandon(ctx context.Context, w http.ResponseWriter, s *Session) error {
+	dropCookies(w.Header(), m.cookie.Name(), m.cookie.RefreshName())
+	m.cookie.clear(w)
+	if m.Refreshes() {
+		m.cookie.clearRefresh(w)
+	}
+	if _, ok := m.strategy.(Lister); !ok {
+		return fmt.Errorf("%w: sessions cannot be ended one by one", ErrUnavailable)
+	}
+	return m.revokeKey(ctx, s)
+}
+
 // DeviceOf describes the request's device: the peer address and the
 // User-Agent header. (A Manager WithClientIP uses that for the address.)
 func DeviceOf(r *http.Request) Device {

@@ -465,3 +465,49 @@ func TestPeekDoesNotExtend(t *testing.T) {
 		})
 	}
 }
+
+// Abandon ends a session SignIn has just issued and takes back its
+// cookies: the response clears them, and the session's token, replayed,
+// loads nothing (nor does its refresh token redeem).
+func TestManagerAbandonEndsTheIssuedSession(t *testing.T) {
+	for _, strategy := range []string{"database", "jwt"} {
+		t.Run(strategy, func(t *testing.T) {
+			var m *session.Manager
+			switch strategy {
+			case "database":
+				m, _ = newManager(t, newClock(), false)
+			case "jwt":
+				e := newJWT(t, session.DefaultLifetime)
+				m = session.New(e.j, session.WithClock(e.clock.Now))
+			}
+			w := httptest.NewRecorder()
+			s, err := m.SignIn(w, httptest.NewRequest("POST", "/", nil), ada)
+			require.NoError(t, err)
+			// Read from the header map: a recorder's Result freezes it.
+			setCookies := func() []*http.Cookie { return (&http.Response{Header: w.Header()}).Cookies() }
+			issued := setCookies()
+			require.NotEmpty(t, issued)
+			require.NoError(t, m.Abandon(context.Background(), w, s))
+
+			cleared := setCookies()
+			require.Len(t, cleared, len(issued), "one line per cookie")
+			for _, ck := range cleared {
+				assert.Equal(t, -1, ck.MaxAge, "%s is cleared", ck.Name)
+				assert.Empty(t, ck.Value)
+			}
+			for _, ck := range issued {
+				r := httptest.NewRequest("GET", "/", nil)
+				r.AddCookie(ck)
+				switch ck.Name {
+				case session.CookieName:
+					got, err := m.Load(httptest.NewRecorder(), r)
+					require.NoError(t, err)
+					assert.Nil(t, got, "the abandoned session loads nothing")
+				case session.RefreshCookieName:
+					_, err := m.Refresh(httptest.NewRecorder(), r)
+					assert.ErrorIs(t, err, session.ErrRefreshInvalid, "its refresh token redeems nothing")
+				}
+			}
+		})
+	}
+}
