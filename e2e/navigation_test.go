@@ -227,6 +227,81 @@ func TestIsPublicAgreesWithServer(t *testing.T) {
 		}
 		for _, tc := range policytest.Cases {
 			assert.Equal(t, tc.Need == policytest.Public, evalJS[bool](tb, `sessionguard.isPublic(`+jsString(tc.Path)+`)`), "%s needs %s", tc.Path, tc.Need)
+			if tc.Need == policytest.Invalid {
+				code, _ := srv.rawGet(tc.Path, nil)
+				assert.Equal(t, http.StatusBadRequest, code, "%s cannot be cleaned", tc.Path)
+			}
+		}
+	})
+}
+
+// TestInvalidPathsRefusedInPage: an in-page navigation to a path of the
+// shared table that cannot be cleaned — by goto, a link or a move forward
+// to an entry page code pushed — is cancelled with reason "error" for every
+// visitor, without a status request and without going to sign-in. Links and
+// history entries are tried with the paths a browser keeps as written (it
+// reads "/admin//.." as "/admin/", which the guard judges as that).
+func TestInvalidPathsRefusedInPage(t *testing.T) {
+	forEachServer(t, func(t *testing.T, c serverConfig) {
+		srv := sharedServer(t, c)
+		var invalid []string
+		for _, tc := range policytest.Cases {
+			if tc.Need == policytest.Invalid {
+				invalid = append(invalid, tc.Path)
+			}
+		}
+		require.NotEmpty(t, invalid)
+		for _, who := range []struct {
+			name string
+			acct *account
+		}{{"anonymous", nil}, {"user", &demoUser}, {"admin", &demoAdmin}} {
+			t.Run(who.name, func(t *testing.T) {
+				tb := newTab(t, srv)
+				at := "/public"
+				if who.acct != nil {
+					tb.signInAt("/", *who.acct)
+					tb.waitPath("/dashboard")
+					at = "/dashboard"
+				} else {
+					tb.load(at)
+				}
+				statusRequests := func() int {
+					return evalJS[int](tb, `performance.getEntriesByType('resource').filter(e => new URL(e.name).pathname === '/api/get-session-status').length`)
+				}
+				refused := func(p, how string) {
+					t.Helper()
+					assert.Equal(t, []blocked{{To: p, Reason: "error"}}, tb.blockedEvents(), "%s %s", how, p)
+					assert.Equal(t, at, tb.path(), "%s %s: the page stays", how, p)
+					assert.Equal(t, []string{at}, tb.views(), "%s %s: the view stays", how, p)
+					assert.Zero(t, statusRequests(), "%s %s: no status request", how, p)
+				}
+				for _, p := range invalid {
+					tb.clearEvents()
+					tb.run(`performance.clearResourceTimings()`)
+					assert.False(t, tb.gotoPath(p), "goto(%q)", p)
+					refused(p, "goto")
+
+					if !evalJS[bool](tb, `(u => u.pathname + u.search === `+jsString(p)+`)(new URL(`+jsString(p)+`, location.origin))`) {
+						continue // a browser reads it as another path
+					}
+					tb.clearEvents()
+					tb.run(`(() => { const a = document.createElement('a'); a.href = ` + jsString(p) + `; document.body.append(a); a.click(); a.remove() })()`)
+					tb.waitFor(`window.__sgEvents.some(e => e.type === 'blocked')`, "the click on "+p+" is refused")
+					refused(p, "link")
+
+					tb.clearEvents()
+					tb.run(`history.pushState(null, '', ` + jsString(p) + `)`)
+					tb.run(`history.back()`)
+					tb.waitPath(at)
+					tb.run(`history.forward()`)
+					tb.waitFor(`window.__sgEvents.some(e => e.type === 'blocked')`, "the move forward to "+p+" is refused")
+					tb.waitPath(at)
+					refused(p, "forward")
+				}
+				if who.acct != nil {
+					assert.Equal(t, who.acct.Email, tb.session().User.Email, "still signed in")
+				}
+			})
 		}
 	})
 }

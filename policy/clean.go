@@ -23,8 +23,8 @@ import (
 // it when a browser would read it as another path: a browser's URL parser
 // resolves dot segments (".", "..", "%2e%2e", ...) before anything is decoded
 // and keeps empty segments, so "/admin/%2e%2e%2f/.." and "/admin//.." lead a
-// browser to "/admin/" while decoding first gives "/". A path that cannot be
-// cleaned must be treated as protected.
+// browser to "/admin/" while decoding first gives "/". Policy.Requirement
+// makes a path that cannot be cleaned Invalid: nobody may see it.
 func Clean(escaped string) (cleaned string, ok bool) {
 	if !strings.HasPrefix(escaped, "/") {
 		return "", false

@@ -28,9 +28,10 @@ const (
 	needPublic need = iota
 	needSession
 	needAdmin
+	needInvalid // the path cannot be cleaned
 )
 
-var needNames = [...]string{"public", "session", "admin"}
+var needNames = [...]string{"public", "session", "admin", "invalid"}
 
 func (n need) String() string { return needNames[n] }
 
@@ -52,6 +53,8 @@ func needOf(p *policy.Policy, cleaned string) need {
 
 func needOfRequirement(r policy.Requirement) need {
 	switch {
+	case r.Invalid:
+		return needInvalid
 	case r.Role == policy.RoleAdmin:
 		return needAdmin
 	case r.Public:
@@ -148,7 +151,8 @@ func escapeCleaned(c string) string {
 //   - the requirement is never more permissive than any of those readings:
 //     if one of them is admin, the path is not public (and, when it can be
 //     cleaned, needs admin); if one is signed-in only, it is not public;
-//   - a path that cannot be cleaned is never public.
+//   - a path that cannot be cleaned is Invalid (never public, refused to
+//     everybody), and only such a path is.
 func FuzzCleanMatch(f *testing.F) {
 	for _, s := range []string{
 		"/", "/public", "/admin/users", "/public/%2e%2e/admin", "/admin/%2e%2e%2f/..",
@@ -183,8 +187,11 @@ func FuzzCleanMatch(f *testing.F) {
 			if p.IsPublic(raw) != (got == needPublic) {
 				t.Fatalf("policy %d: IsPublic(%q) disagrees with Requirement", i, raw)
 			}
-			if !ok && got == needPublic {
-				t.Fatalf("policy %d: %q cannot be cleaned but is public", i, raw)
+			if ok == (got == needInvalid) {
+				t.Fatalf("policy %d: %q cleans (ok=%v) but its requirement is %v", i, raw, ok, got)
+			}
+			if !ok && p.Decide(raw, true, policy.RoleAdmin) != policy.Invalid {
+				t.Fatalf("policy %d: %q cannot be cleaned but an admin is not refused", i, raw)
 			}
 			if ok {
 				if want := needOf(p, cleaned); got != want {

@@ -15,9 +15,13 @@ const (
 	Unauthenticated
 	// Forbidden means the visitor is signed in but lacks the role the path needs.
 	Forbidden
+	// Invalid means the path cannot be cleaned, so no rule can be applied to
+	// it: nobody may see it, signed in or not.
+	Invalid
 )
 
-// String returns the name the browser module reports in sessionguard:blocked.
+// String returns the name the browser module reports in sessionguard:blocked;
+// Invalid is reported as "error", as is any unknown value.
 func (d Decision) String() string {
 	switch d {
 	case Allow:
@@ -30,19 +34,24 @@ func (d Decision) String() string {
 	return "error"
 }
 
-// Requirement is what a path asks of a visitor.
+// Requirement is what a path asks of a visitor. The zero Requirement admits
+// any signed-in visitor.
 type Requirement struct {
 	// Public reports whether the path is open to everybody.
 	Public bool
 	// Role is the role a signed-in visitor needs; "" means any signed-in visitor.
 	Role string
+	// Invalid reports that the path cannot be cleaned (see Clean): it is
+	// neither public nor open to any visitor, and a page load of it is a
+	// bad request.
+	Invalid bool
 }
 
 // Policy holds the path rules. A role rule beats a public rule, so a path that
-// is listed both as public and as admin-only needs the admin role. Paths that
-// are neither public nor cleanable need a session. The zero Policy makes every
-// path need a session. A Policy is not modified after construction and is safe
-// for concurrent use.
+// is listed both as public and as admin-only needs the admin role. Cleanable
+// paths that match no pattern need a session; a path that cannot be cleaned is
+// Invalid. The zero Policy makes every cleanable path need a session. A
+// Policy is not modified after construction and is safe for concurrent use.
 type Policy struct {
 	Public []Pattern
 	Admin  []Pattern
@@ -62,11 +71,12 @@ func New(public, admin string) (*Policy, error) {
 	return &Policy{Public: pub, Admin: adm}, nil
 }
 
-// Requirement returns what the escaped path asks of a visitor.
+// Requirement returns what the escaped path asks of a visitor; for a path
+// that Clean refuses it is Requirement{Invalid: true}.
 func (p *Policy) Requirement(escapedPath string) Requirement {
 	cleaned, ok := Clean(escapedPath)
 	if !ok {
-		return Requirement{}
+		return Requirement{Invalid: true}
 	}
 	for _, pt := range p.Admin {
 		if pt.Match(cleaned) {
@@ -81,7 +91,8 @@ func (p *Policy) Requirement(escapedPath string) Requirement {
 	return Requirement{}
 }
 
-// IsPublic reports whether the escaped path is open to everybody.
+// IsPublic reports whether the escaped path is open to everybody; a path that
+// cannot be cleaned never is.
 func (p *Policy) IsPublic(escapedPath string) bool {
 	return p.Requirement(escapedPath).Public
 }
@@ -92,9 +103,12 @@ func (p *Policy) Decide(escapedPath string, signedIn bool, role string) Decision
 	return p.Requirement(escapedPath).Decide(signedIn, role)
 }
 
-// Decide returns the verdict of this requirement for a visitor.
+// Decide returns the verdict of this requirement for a visitor: Invalid for
+// an Invalid requirement whoever asks.
 func (r Requirement) Decide(signedIn bool, role string) Decision {
 	switch {
+	case r.Invalid:
+		return Invalid
 	case r.Public:
 		return Allow
 	case !signedIn:

@@ -19,10 +19,13 @@ func defaultPolicy(t testing.TB) *policy.Policy {
 func TestSharedCases(t *testing.T) {
 	p := defaultPolicy(t)
 	for _, c := range policytest.Cases {
-		t.Run(c.Path, func(t *testing.T) {
+		t.Run(c.Need.String()+"/"+c.Path, func(t *testing.T) {
+			_, cleanable := policy.Clean(c.Path)
+			assert.Equal(t, c.Need != policytest.Invalid, cleanable, "the table marks exactly the paths Clean refuses as invalid")
 			req := p.Requirement(c.Path)
 			assert.Equal(t, c.Need == policytest.Public, req.Public, "public")
 			assert.Equal(t, c.Need == policytest.Public, p.IsPublic(c.Path), "IsPublic")
+			assert.Equal(t, c.Need == policytest.Invalid, req.Invalid, "invalid")
 			wantRole := ""
 			if c.Need == policytest.Admin {
 				wantRole = policy.RoleAdmin
@@ -38,9 +41,32 @@ func TestSharedCases(t *testing.T) {
 				assert.Equal(t, policy.Unauthenticated, p.Decide(c.Path, false, ""))
 				assert.Equal(t, policy.Forbidden, p.Decide(c.Path, true, "user"))
 				assert.Equal(t, policy.Allow, p.Decide(c.Path, true, "admin"))
+			case policytest.Invalid:
+				assert.Equal(t, policy.Requirement{Invalid: true}, req)
+				assert.Equal(t, policy.Invalid, p.Decide(c.Path, false, ""), "anonymous")
+				assert.Equal(t, policy.Invalid, p.Decide(c.Path, true, "user"), "user")
+				assert.Equal(t, policy.Invalid, p.Decide(c.Path, true, "admin"), "admin")
 			}
 		})
 	}
+}
+
+// TestInvalidBeatsEveryRule: a path that cannot be cleaned is Invalid under
+// any rules, even a public "/*", and whoever asks.
+func TestInvalidBeatsEveryRule(t *testing.T) {
+	for _, rules := range [][2]string{{"/*", ""}, {"/*", "/*"}, {"", ""}} {
+		p, err := policy.New(rules[0], rules[1])
+		require.NoError(t, err)
+		for _, path := range []string{"/%ff", "/admin/%2e%2e%2f/..", "", "relative"} {
+			t.Run(rules[0]+" "+rules[1]+" "+path, func(t *testing.T) {
+				assert.Equal(t, policy.Requirement{Invalid: true}, p.Requirement(path))
+				assert.False(t, p.IsPublic(path))
+				assert.Equal(t, policy.Invalid, p.Decide(path, true, policy.RoleAdmin))
+			})
+		}
+	}
+	assert.Equal(t, policy.Invalid, policy.Requirement{Invalid: true, Public: true}.Decide(true, ""), "Invalid beats Public")
+	assert.Equal(t, policy.Allow, policy.Requirement{}.Decide(true, ""), "the zero Requirement admits any signed-in visitor")
 }
 
 func TestClean(t *testing.T) {
@@ -194,6 +220,7 @@ func TestDecisionString(t *testing.T) {
 	assert.Equal(t, "unauthenticated", policy.Unauthenticated.String())
 	assert.Equal(t, "forbidden", policy.Forbidden.String())
 	assert.Equal(t, "allow", policy.Allow.String())
+	assert.Equal(t, "error", policy.Invalid.String())
 	assert.Equal(t, "error", policy.Decision(99).String())
 }
 

@@ -42,7 +42,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	}
 	switch req.Decide(signedIn, role) {
 	case policy.Unauthenticated:
-		s.toSignIn(w, r, cleaned, ok)
+		s.toSignIn(w, r, cleaned)
 	case policy.Forbidden:
 		errorPage(w, http.StatusForbidden, "Forbidden", "This page needs the "+req.Role+" role.")
 	default:
@@ -70,11 +70,8 @@ func badPath(w http.ResponseWriter, r *http.Request) {
 
 // toSignIn redirects to the sign-in path with the requested page (cleaned, with its
 // query) as callbackUrl.
-func (s *Server) toSignIn(w http.ResponseWriter, r *http.Request, cleaned string, ok bool) {
-	callback := "/"
-	if ok {
-		callback = (&url.URL{Path: cleaned, RawQuery: r.URL.RawQuery}).RequestURI()
-	}
+func (s *Server) toSignIn(w http.ResponseWriter, r *http.Request, cleaned string) {
+	callback := (&url.URL{Path: cleaned, RawQuery: r.URL.RawQuery}).RequestURI()
 	to := s.cfg.SignInPath + "?callbackUrl=" + url.QueryEscape(policy.SafeRedirect(callback))
 	w.Header()["Cache-Control"] = noStore
 	http.Redirect(w, r, to, http.StatusSeeOther)
@@ -91,7 +88,9 @@ func (s *Server) Sessions(h http.Handler) http.Handler {
 
 // RequireSession is middleware that lets only signed-in visitors through.
 // Others get a 303 to the sign-in path when the request is a page navigation,
-// and 401 JSON otherwise; a store failure is 503.
+// and 401 JSON otherwise; a store failure is 503. A path that cannot be
+// cleaned is refused with 400 whoever asks, as the page guard does, before
+// the session is read.
 func (s *Server) RequireSession(h http.Handler) http.Handler {
 	return s.RequireRole("", h)
 }
@@ -100,13 +99,17 @@ func (s *Server) RequireSession(h http.Handler) http.Handler {
 // gets 403. An empty role admits every signed-in visitor.
 func (s *Server) RequireRole(role string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cleaned, ok := policy.Clean(r.URL.EscapedPath())
+		if !ok {
+			badPath(w, r)
+			return
+		}
 		r, l := s.withSession(w, r)
 		switch {
 		case l.err != nil:
 			writeError(w, http.StatusServiceUnavailable, "session store unavailable; try again shortly")
 		case l.s == nil && wantsPage(r):
-			cleaned, ok := policy.Clean(r.URL.EscapedPath())
-			s.toSignIn(w, r, cleaned, ok)
+			s.toSignIn(w, r, cleaned)
 		case l.s == nil:
 			writeError(w, http.StatusUnauthorized, "not signed in")
 		case role != "" && l.s.User.Role != role:

@@ -67,6 +67,74 @@ func TestRequireMiddleware(t *testing.T) {
 	})
 }
 
+// TestRequireMiddlewareRefusesUncleanablePaths: RequireSession and
+// RequireRole answer 400 for a path that cannot be cleaned — a short page
+// for a browser navigation, JSON otherwise — whoever asks and before the
+// session is read (a store outage does not turn it into 503), and never run
+// the protected handler.
+func TestRequireMiddlewareRefusesUncleanablePaths(t *testing.T) {
+	forStrategies(t, func(t *testing.T, strategy string) {
+		e := newEnv(t, withStrategy(strategy))
+		reached := false
+		hello := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			reached = true
+			io.WriteString(w, "hello")
+		})
+		guards := []struct {
+			name string
+			h    http.Handler
+		}{{"RequireSession", e.auth.RequireSession(hello)}, {"RequireRole", e.auth.RequireRole(policy.RoleAdmin, hello)}}
+		user, admin := e.client(), e.client()
+		require.Equal(t, http.StatusOK, user.signIn("user@example.com", "user-password").StatusCode)
+		require.Equal(t, http.StatusOK, admin.signIn("admin@example.com", "admin-password").StatusCode)
+		visitors := []struct {
+			name string
+			c    *client
+		}{{"anonymous", nil}, {"user", user}, {"admin", admin}}
+		paths := []string{"/mine%00", "/mine/%ff", "/mine%0a", "/mine/..%5cstaff", "/mine/%2e%2e%2f/..", "/mine//..", "/a%2fb/..", "/mine%c0%af"}
+		for _, down := range []bool{false, true} {
+			e.store.down.Store(down)
+			for _, g := range guards {
+				for _, v := range visitors {
+					for _, p := range paths {
+						for _, page := range []bool{true, false} {
+							name := g.name + "/" + v.name + "/" + p
+							if page {
+								name += "/page"
+							}
+							if down {
+								name += "/store down"
+							}
+							t.Run(name, func(t *testing.T) {
+								_, ok := policy.Clean(p)
+								require.False(t, ok, "the path cannot be cleaned")
+								reached = false
+								req := httptest.NewRequest("GET", p, nil)
+								if page {
+									req.Header.Set("Accept", "text/html")
+								}
+								if v.c != nil {
+									req.AddCookie(v.c.cookie())
+								}
+								rec := httptest.NewRecorder()
+								g.h.ServeHTTP(rec, req)
+								assert.Equal(t, http.StatusBadRequest, rec.Code)
+								assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"))
+								if page {
+									assert.Contains(t, rec.Body.String(), "cannot be read as a path")
+								} else {
+									assert.JSONEq(t, `{"error":"malformed path"}`, rec.Body.String())
+								}
+								assert.False(t, reached, "the protected handler never runs")
+							})
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
 func TestNewChecksConfig(t *testing.T) {
 	forStrategies(t, func(t *testing.T, strategy string) {
 		e := newEnv(t, withStrategy(strategy))

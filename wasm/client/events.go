@@ -28,7 +28,9 @@ type Ended struct {
 	Reason string
 }
 
-// Reasons in Blocked. The first two equal policy.Decision's String.
+// Reasons in Blocked. They equal policy.Decision's String: ReasonError is
+// both a path that cannot be cleaned (policy.Invalid) and a status check
+// that failed.
 const (
 	ReasonUnauthenticated = "unauthenticated"
 	ReasonForbidden       = "forbidden"

@@ -27,6 +27,8 @@ func TestGuardSharedCases(t *testing.T) {
 				want := ""
 				switch {
 				case c.Need == policytest.Public:
+				case c.Need == policytest.Invalid:
+					want = client.ReasonError
 				case v.sess == nil:
 					want = client.ReasonUnauthenticated
 				case c.Need == policytest.Admin && v.sess.User.Role != "admin":
@@ -36,7 +38,7 @@ func TestGuardSharedCases(t *testing.T) {
 				assert.Equal(t, want == "", ok, "navigated")
 				assert.Equal(t, h.c.IsPublic(c.Path), c.Need == policytest.Public, "IsPublic")
 				wantChecks := 1
-				if c.Need == policytest.Public {
+				if c.Need == policytest.Public || c.Need == policytest.Invalid {
 					wantChecks = 0
 				}
 				assert.Equal(t, wantChecks, h.b.count(client.PathStatus), "status checks")
@@ -47,11 +49,87 @@ func TestGuardSharedCases(t *testing.T) {
 				case client.ReasonUnauthenticated:
 					assert.Equal(t, []client.Blocked{{To: c.Path, Reason: want}}, h.b.blocked())
 					assert.Equal(t, "/?callbackUrl="+url.QueryEscape(c.Path), h.b.url())
-				case client.ReasonForbidden:
+				case client.ReasonForbidden, client.ReasonError:
 					assert.Equal(t, []client.Blocked{{To: c.Path, Reason: want}}, h.b.blocked())
 					assert.Equal(t, "/public?from=test", h.b.url(), "stays")
+					assert.Equal(t, []string{"/public?from=test"}, h.b.history(), "no sign-in page")
 				}
 			})
+		}
+	}
+}
+
+// TestInvalidPathRefusedWithoutAsking: an in-page navigation to a path that
+// cannot be cleaned is cancelled at once with reason "error" — by goto, a
+// link or a move back or forward, whoever the visitor is — without a status
+// request and without going to the sign-in page.
+func TestInvalidPathRefusedWithoutAsking(t *testing.T) {
+	const start0 = "/public?from=test"
+	moves := []struct {
+		name string
+		// move starts the navigation to target; it returns the
+		// outcome and the history and URL the page must be left with.
+		move func(h *harness, target string) (<-chan bool, []string, string)
+	}{
+		{"goto", func(h *harness, target string) (<-chan bool, []string, string) {
+			return h.c.Goto(target, false), []string{start0}, start0
+		}},
+		{"goto replace", func(h *harness, target string) (<-chan bool, []string, string) {
+			return h.c.Goto(target, true), []string{start0}, start0
+		}},
+		{"link", func(h *harness, target string) (<-chan bool, []string, string) {
+			return h.click("href", origin+target), []string{start0}, start0
+		}},
+		{"back to an entry without state", func(h *harness, target string) (<-chan bool, []string, string) {
+			// Page code put the entry there with history.pushState.
+			h.b.mu.Lock()
+			h.b.entries = append([]entry{{url: origin + target}}, h.b.entries...)
+			h.b.pos++
+			h.b.mu.Unlock()
+			h.b.Go(-1)
+			return h.popstate(), []string{start0, start0}, start0
+		}},
+		{"back to a stamped entry", func(h *harness, target string) (<-chan bool, []string, string) {
+			require.True(h.t, h.wait(h.c.Goto("/", false)))
+			h.b.mu.Lock()
+			h.b.entries[0].url = origin + target
+			h.b.mu.Unlock()
+			h.b.Go(-1)
+			return h.popstate(), []string{target, "/"}, "/"
+		}},
+	}
+	visitors := []struct {
+		name string
+		sess *wire.Session
+	}{{"anonymous", nil}, {"user", userSession}, {"admin", adminSession}}
+	for _, target := range []string{"/%ff", "/admin/%2e%2e%2f/..", "/admin//..", "/public%00?x=1#y", "/%zz"} {
+		for _, v := range visitors {
+			for _, m := range moves {
+				t.Run(m.name+"/"+v.name+"/"+target, func(t *testing.T) {
+					h := start(t, as(v.sess))
+					h.b.handle(client.PathStatus, func(r client.Request) (*client.Response, error) {
+						t.Errorf("status check for %q", target)
+						return networkError(r)
+					})
+					ch, history, url := m.move(h, target)
+					require.NotNil(t, ch, "the guard took the navigation")
+					assert.False(t, h.wait(ch), "refused")
+					assert.Equal(t, []client.Blocked{{To: target, Reason: client.ReasonError}}, h.b.blocked())
+					assert.Zero(t, h.b.count(client.PathStatus), "no status request")
+					assert.Equal(t, url, h.b.url())
+					assert.Equal(t, history, h.b.history(), "no sign-in page")
+					h.b.mu.Lock()
+					pending := append([]pop(nil), h.b.popstates...)
+					h.b.mu.Unlock()
+					for range pending {
+						assert.Nil(t, h.popstate(), "the move back leads nowhere")
+					}
+					assert.Equal(t, history, h.b.history(), "no sign-in page after the move back")
+					assert.Equal(t, v.sess, h.c.Session(), "the session is untouched")
+					wantView := map[string]string{start0: "view-public", "/": "view-home"}[url]
+					assert.Equal(t, []string{wantView}, h.visible(views...), "the view shown stays")
+				})
+			}
 		}
 	}
 }

@@ -141,7 +141,9 @@ func (c *Client) navigate(kind navKind, target string, to int, trusted bool) *na
 	n.req = c.pol.Requirement(pathOf(target))
 	var background *flight
 	switch {
-	case n.req.Public || trusted:
+	case n.req.Invalid || n.req.Public || trusted:
+		// Nothing to ask: a path that cannot be cleaned is refused
+		// whatever the session, the others go ahead.
 	case c.instantLocked(n.req):
 		background = c.joinFlightLocked()
 	default:
@@ -173,6 +175,8 @@ func (c *Client) finish(n *navigation) {
 	}
 	reason := ""
 	switch {
+	case n.req.Invalid:
+		reason = ReasonError
 	case n.req.Public:
 	case err != nil:
 		reason = ReasonError
@@ -240,7 +244,8 @@ func (c *Client) commit(kind navKind, target string, to int, signIn bool) {
 
 // refuse cancels n: it tells the page why (EventBlocked), moves the browser
 // back to the view's entry after a back/forward move, and goes to the
-// sign-in page when the visitor is not signed in. c.effects must be held.
+// sign-in page when the visitor is not signed in (never for a path that
+// cannot be cleaned: signing in would not open it). c.effects must be held.
 func (c *Client) refuse(n *navigation, reason string) {
 	c.b.Dispatch(EventBlocked, Blocked{To: n.target, Reason: reason}.json())
 	signIn := ""
