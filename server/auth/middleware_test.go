@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -149,4 +150,25 @@ func TestNewChecksConfig(t *testing.T) {
 		_, err = auth.New(auth.Config{Sessions: e.mgr, Users: e.users, Policy: pol, SignInPath: "/public", StaticDir: t.TempDir()})
 		assert.ErrorContains(t, err, "read app shell")
 	})
+}
+
+// TestHandlersBuildConcurrently builds the handlers of two servers at once:
+// their route tables share method lists, which mux must not write to (the
+// race detector fails this test if it does).
+func TestHandlersBuildConcurrently(t *testing.T) {
+	e := newEnv(t)
+	pol, err := policy.New("/", "")
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a, err := auth.New(auth.Config{Sessions: e.mgr, Users: e.users, Policy: pol})
+			if assert.NoError(t, err) {
+				assert.NotNil(t, a.Handler())
+			}
+		}()
+	}
+	wg.Wait()
 }

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -251,7 +252,9 @@ func (s *Server) routes() []route {
 // in Protect so POSTs from other origins are refused.
 func (s *Server) Mount(r *mux.Router) {
 	for _, rt := range s.routes() {
-		r.HandleFunc(rt.path, checkBody(rt.body, rt.h)).Methods(rt.methods...)
+		// A copy: mux upper-cases the slice it is given in place, and the
+		// rows share package-level slices that other servers mount too.
+		r.HandleFunc(rt.path, checkBody(rt.body, rt.h)).Methods(slices.Clone(rt.methods)...)
 	}
 	// Everything else under /api/ answers JSON: 405 with Allow for a known
 	// path with another method, 404 otherwise — never the app shell.
