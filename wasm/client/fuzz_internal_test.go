@@ -86,8 +86,11 @@ func FuzzParseTime(f *testing.F) {
 			if !got.Equal(want) || got.Location() != time.UTC {
 				t.Fatalf("parseTime(%q) = %v, time.Parse: %v", s, got, want)
 			}
+			// RFC 3339 has four-digit years only: an offset can carry
+			// "0000-01-01T00:05:00+00:10" into year -1, which no RFC 3339
+			// text, and so no FormatTime result, names.
 			back, err := parseTime(FormatTime(got))
-			if err != nil || !back.Equal(got.Truncate(time.Second)) {
+			if y := got.Year(); y >= 0 && y <= 9999 && (err != nil || !back.Equal(got.Truncate(time.Second))) {
 				t.Fatalf("FormatTime(%v) = %q reads back as %v, %v", got, FormatTime(got), back, err)
 			}
 		} else if wantErr == nil && rfc3339.MatchString(trimSpace(s)) && !offsetBeyondRFC3339(trimSpace(s)) {

@@ -77,6 +77,9 @@ func queryValue(search, key string) (string, bool) {
 		} else {
 			rest = ""
 		}
+		if part == "" {
+			continue // "a=1&&b=2" and a leading "&": no pair, as net/url reads it
+		}
 		k, v := part, ""
 		if i := strings.IndexByte(part, '='); i >= 0 {
 			k, v = part[:i], part[i+1:]
