@@ -2,9 +2,7 @@ package session
 
 import (
 	"context"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -410,166 +408,6 @@ func (j *JWT) renew(ctx context.Context, sid string, rec *store.Session, now tim
 	return access, s, true, nil
 }
 
-// Refresh implements Refresher.
-func (j *JWT) Refresh(ctx context.Context, refresh string, now time.Time) (Issued, Session, error) {
-	h := hashToken(refresh)
-	if h == nil {
-		return Issued{}, Session{}, ErrRefreshInvalid
-	}
-	rt, first, found, err := j.cfg.Store.RedeemRefreshToken(ctx, h, now)
-	switch {
-	case err != nil:
-		return Issued{}, Session{}, fmt.Errorf("%w: redeem refresh token: %w", ErrUnavailable, err)
-	case !found:
-		return Issued{}, Session{}, ErrRefreshInvalid
-	case !first && now.Sub(rt.UsedAt) > j.cfg.Grace:
-		if err := j.endFamily(ctx, rt.SessionHash, now); err != nil {
-			return Issued{}, Session{}, err
-		}
-		j.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "refresh token reused; session ended",
-			slog.String("event", "refresh_token_reuse"), slog.String("user_id", rt.UserID),
-			slog.Time("first_used", rt.UsedAt))
-		return Issued{}, Session{}, ErrRefreshReused
-	}
-	// Look the session up as the database strategy's Load does: the stored
-	// idle expiry lags the real one by less than UpdateAge.
-	rec, found, err := j.cfg.Store.Session(ctx, rt.SessionHash, now.Add(-j.cfg.Lifetime.UpdateAge))
-	if err != nil {
-		return Issued{}, Session{}, fmt.Errorf("%w: read session: %w", ErrUnavailable, err)
-	}
-	sid := base64.RawURLEncoding.EncodeToString(rt.SessionHash)
-	j.mu.Lock()
-	if p, ok := j.pending[sid]; ok && p.After(rec.Expires) {
-		rec.Expires = p
-	}
-	j.mu.Unlock()
-	if !found || !rec.Live(now) {
-		return Issued{}, Session{}, ErrRefreshInvalid
-	}
-	// The successor is derived, not random: a duplicate redeem within the
-	// grace window gets the same one, and it is stored only once. It is
-	// stored before the access token is signed: should the session end in
-	// between, it is a refresh token of a session that no longer is.
-	succ := j.successor(refresh)
-	if err := j.storeRefresh(ctx, succ, &rec, now); err != nil {
-		return Issued{}, Session{}, err
-	}
-	access, s, found, err := j.renew(ctx, sid, &rec, now)
-	switch {
-	case err != nil:
-		return Issued{}, Session{}, err
-	case !found:
-		return Issued{}, Session{}, ErrRefreshInvalid
-	}
-	return Issued{Token: access, Refresh: succ}, s, nil
-}
-
-// Revoke implements Strategy: the token and its whole session are denied
-// until they would have expired, and the session's refresh tokens deleted.
-// An expired but genuine token is still revoked; a forged one is ignored.
-func (j *JWT) Revoke(ctx context.Context, token string, now time.Time) error {
-	c, err := j.verify(ctx, token, now, false)
-	if err != nil {
-		return nil
-	}
-	if err := j.cfg.Store.Deny(ctx, c.ID, c.ExpiresAt.Add(j.cfg.Leeway)); err != nil {
-		return fmt.Errorf("%w: deny token: %w", ErrUnavailable, err)
-	}
-	fh := familyHash(c.SessionID)
-	if fh == nil {
-		return nil
-	}
-	return j.endFamily(ctx, fh, now)
-}
-
-// RevokeUser implements Strategy: every token of the user issued before now
-// is invalid and every session record of the user is gone. A sign-in after
-// it, even in the same second, works.
-//
-// iat has whole-second precision, so valid-after is the start of the
-// current second: tokens of earlier seconds die by it, and a token issued
-// in this second after the revocation carries iat == valid-after and lives.
-// The tokens issued earlier in this same second belong to sessions whose
-// records exist now: each of those sessions is denied (until its last
-// token would have expired) before the records are deleted, so they die
-// whatever their iat. Valid-after only moves forward, to a time never
-// ahead of the clock: revocations in a row do not stack up.
-func (j *JWT) RevokeUser(ctx context.Context, userID string, now time.Time) error {
-	if err := j.cfg.Store.SetUserValidAfter(ctx, userID, now.Truncate(time.Second)); err != nil {
-		return fmt.Errorf("%w: set valid-after: %w", ErrUnavailable, err)
-	}
-	// Listed as the refresh endpoint reads them: the stored idle expiry
-	// lags the real one by less than UpdateAge.
-	recs, err := j.cfg.Store.UserSessions(ctx, userID, now.Add(-j.cfg.Lifetime.UpdateAge))
-	if err != nil {
-		return fmt.Errorf("%w: list sessions: %w", ErrUnavailable, err)
-	}
-	until := now.Add(j.cfg.AccessMaxAge + j.cfg.Leeway)
-	for i := range recs {
-		sid := base64.RawURLEncoding.EncodeToString(recs[i].IDHash)
-		if err := j.cfg.Store.Deny(ctx, sidDenyID(sid), until); err != nil {
-			return fmt.Errorf("%w: deny session: %w", ErrUnavailable, err)
-		}
-		j.forget(sid, time.Time{})
-	}
-	if _, err := j.cfg.Store.DeleteUserSessions(ctx, userID); err != nil {
-		return fmt.Errorf("%w: delete user sessions: %w", ErrUnavailable, err)
-	}
-	return nil
-}
-
-// Cleanup implements Cleaner.
-func (j *JWT) Cleanup(ctx context.Context, now time.Time) (int, error) {
-	j.mu.Lock()
-	for k, t := range j.pending {
-		if !now.Before(t) {
-			delete(j.pending, k)
-		}
-	}
-	j.mu.Unlock()
-	n1, err := j.cfg.Store.DeleteExpiredDenials(ctx, now)
-	if err != nil {
-		return 0, fmt.Errorf("%w: %w", ErrUnavailable, err)
-	}
-	n2, err := j.cfg.Store.DeleteExpiredRefreshTokens(ctx, now)
-	if err != nil {
-		return 0, fmt.Errorf("%w: %w", ErrUnavailable, err)
-	}
-	n3, err := j.cfg.Store.DeleteExpiredSessions(ctx, now.Add(-j.cfg.Lifetime.UpdateAge))
-	if err != nil {
-		return 0, fmt.Errorf("%w: %w", ErrUnavailable, err)
-	}
-	return n1 + n2 + n3, nil
-}
-
-// endFamily ends a session: its record, its refresh tokens, and (through
-// the deny list) every access token of it still in circulation.
-func (j *JWT) endFamily(ctx context.Context, fh []byte, now time.Time) error {
-	sid := base64.RawURLEncoding.EncodeToString(fh)
-	if err := j.cfg.Store.Deny(ctx, sidDenyID(sid), now.Add(j.cfg.AccessMaxAge+j.cfg.Leeway)); err != nil {
-		return fmt.Errorf("%w: deny session: %w", ErrUnavailable, err)
-	}
-	j.forget(sid, time.Time{})
-	if err := j.cfg.Store.DeleteSession(ctx, fh); err != nil {
-		return fmt.Errorf("%w: delete session: %w", ErrUnavailable, err)
-	}
-	if _, err := j.cfg.Store.DeleteFamily(ctx, fh); err != nil {
-		return fmt.Errorf("%w: delete refresh tokens: %w", ErrUnavailable, err)
-	}
-	return nil
-}
-
-// storeRefresh stores a refresh token of the session rec.
-func (j *JWT) storeRefresh(ctx context.Context, refresh string, rec *store.Session, now time.Time) error {
-	err := j.cfg.Store.CreateRefreshToken(ctx, store.RefreshToken{
-		Hash: hashToken(refresh), SessionHash: rec.IDHash, UserID: rec.UserID, CreatedAt: now, ExpiresAt: rec.AbsExpires,
-	})
-	if err != nil && !errors.Is(err, store.ErrDuplicate) {
-		return fmt.Errorf("%w: store refresh token: %w", ErrUnavailable, err)
-	}
-	return nil
-}
-
 // forget drops the pending idle expiry of sid unless a concurrent read moved
 // it past upTo (the zero upTo drops it in any case).
 func (j *JWT) forget(sid string, upTo time.Time) {
@@ -578,14 +416,6 @@ func (j *JWT) forget(sid string, upTo time.Time) {
 		delete(j.pending, sid)
 	}
 	j.mu.Unlock()
-}
-
-// successor derives the refresh token that replaces refresh.
-func (j *JWT) successor(refresh string) string {
-	m := hmac.New(sha256.New, j.cfg.RefreshKey)
-	m.Write([]byte("sessionguard refresh successor:"))
-	m.Write([]byte(refresh))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
 // familyHash is the store key of a session id. Under the jwt strategy the
@@ -606,16 +436,4 @@ func randomID(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// UserSessions implements Lister: a jwt session is its refresh family's
-// record.
-func (j *JWT) UserSessions(ctx context.Context, userID string, now time.Time) ([]Session, error) {
-	return listSessions(ctx, j.cfg.Store, j.cfg.Lifetime, userID, now)
-}
-
-// RevokeKey implements Lister: the session, its refresh tokens and every
-// access token of it still in circulation end.
-func (j *JWT) RevokeKey(ctx context.Context, key []byte, now time.Time) error {
-	return j.endFamily(ctx, key, now)
 }
