@@ -1,6 +1,7 @@
 package client_test
 
 import (
+	"reflect"
 	"runtime"
 	"strings"
 	"sync"
@@ -238,6 +239,18 @@ func renewedTo(t *testing.T, h *harness, want time.Time) {
 	eventually(t, func() bool { return h.c.AccessExpires().Equal(want) }, "the tab knows the access token of "+want.Format(time.TimeOnly))
 }
 
+// posted reports whether the tab broadcast m.
+func (b *fakeBrowser) posted(m client.Message) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, got := range b.messages {
+		if reflect.DeepEqual(got, m) {
+			return true
+		}
+	}
+	return false
+}
+
 // paths returns the URLs the tab requested, in order.
 func (b *fakeBrowser) paths() []string {
 	b.mu.Lock()
@@ -268,10 +281,10 @@ func TestJWTRenewsBeforeExpiryWhileActive(t *testing.T) {
 	renewedTo(t, h, t0.Add(9*time.Second))
 	assert.Equal(t, 1, posts(srv))
 	assert.Equal(t, srv.sessionAt(t0.Add(4*time.Second)), h.c.Session(), "the renewal moves the idle expiry")
-	h.b.mu.Lock()
-	last := h.b.messages[len(h.b.messages)-1]
-	h.b.mu.Unlock()
-	assert.Equal(t, client.Message{Session: h.c.Session(), AccessExpires: t0.Add(9 * time.Second)}, last, "other tabs are told")
+	// The tab learns the new expiry before it tells the others: wait for the
+	// message, not just the state.
+	told := client.Message{Session: h.c.Session(), AccessExpires: t0.Add(9 * time.Second)}
+	eventually(t, func() bool { return h.b.posted(told) }, "other tabs are told")
 
 	h.c.Activity() // at t0+4s
 	clock.Advance(4 * time.Second)
