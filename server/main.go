@@ -174,21 +174,15 @@ func serve(ctx context.Context, c config, ready chan<- string, stderr io.Writer)
 	if err != nil {
 		return fmt.Errorf("-trusted-proxies: %w", err)
 	}
-	opts := []session.Option{session.WithCookie(session.CookieConfig{Insecure: c.insecure}), session.WithLogger(logger), session.WithClientIP(ips.Addr)}
-	if ev, ok := st.(store.Events); ok {
-		opts = append(opts, session.WithEvents(ev))
-	}
-	mgr := session.New(strategy, opts...)
+	mgr := session.New(strategy, session.WithCookie(session.CookieConfig{Insecure: c.insecure}), session.WithLogger(logger),
+		session.WithClientIP(ips.Addr), session.WithEvents(st))
 	// Failure counts and the device-cookie key live in the store, so every
 	// instance sharing it applies the same limits.
-	counters, _ := st.(store.Counters)
-	var deviceKey []byte
-	if ks, ok := st.(store.Keys); ok {
-		candidate := make([]byte, 32)
-		_, _ = rand.Read(candidate)
-		if deviceKey, err = ks.Secret(ctx, "device-cookie-key", candidate); err != nil {
-			return fmt.Errorf("read the shared device-cookie key: %w", err)
-		}
+	candidate := make([]byte, 32)
+	_, _ = rand.Read(candidate)
+	deviceKey, err := st.Secret(ctx, "device-cookie-key", candidate)
+	if err != nil {
+		return fmt.Errorf("read the shared device-cookie key: %w", err)
 	}
 	// Without -metrics-addr, /metrics is on the main listener for loopback
 	// clients only.
@@ -204,7 +198,7 @@ func serve(ctx context.Context, c config, ready chan<- string, stderr io.Writer)
 		StaticDir:   c.static,
 		MaxAge:      c.maxAge,
 		Logger:      logger,
-		Counters:    counters,
+		Counters:    st,
 		DeviceKey:   deviceKey,
 		Metrics:     m,
 		ClientIP:    ips,
@@ -217,9 +211,7 @@ func serve(ctx context.Context, c config, ready chan<- string, stderr io.Writer)
 		return err
 	}
 
-	if sc, ok := st.(store.SessionCounter); ok {
-		m.ActiveSessions(func(ctx context.Context) (int64, error) { return sc.CountSessions(ctx, time.Now()) }, 15*time.Second)
-	}
+	m.ActiveSessions(func(ctx context.Context) (int64, error) { return st.CountSessions(ctx, time.Now()) }, 15*time.Second)
 	if c.metricsAddr != "" {
 		mln, err := net.Listen("tcp", c.metricsAddr)
 		if err != nil {
@@ -311,18 +303,13 @@ func metricsMux(m *metrics.Metrics) http.Handler {
 // (in memory only with -store memory), published through the store for the
 // other instances, reloaded every minute so a rotation takes effect.
 func newJWT(ctx, bg context.Context, c config, st store.Store, l session.Lifetime, logger *slog.Logger) (*session.JWT, error) {
-	js, ok1 := st.(session.JWTStore)
-	ks, ok2 := st.(store.Keys)
-	if !ok1 || !ok2 {
-		return nil, fmt.Errorf("-store %s cannot hold jwt sessions", c.store)
-	}
 	dir := filepath.Join(c.data, "keys")
 	if c.store == "memory" {
 		dir = ""
 	}
 	const leeway = 5 * time.Second
 	keys, err := session.LoadKeys(ctx, session.KeyConfig{
-		Algorithm: c.jwtAlg, Dir: dir, File: c.jwtKeyFile, Store: ks,
+		Algorithm: c.jwtAlg, Dir: dir, File: c.jwtKeyFile, Store: st,
 		Retire: c.accessMaxAge + leeway + time.Minute,
 	})
 	if err != nil {
@@ -330,12 +317,12 @@ func newJWT(ctx, bg context.Context, c config, st store.Store, l session.Lifetim
 	}
 	candidate := make([]byte, 32)
 	_, _ = rand.Read(candidate)
-	secret, err := ks.Secret(ctx, "refresh-successor-key", candidate)
+	secret, err := st.Secret(ctx, "refresh-successor-key", candidate)
 	if err != nil {
 		return nil, fmt.Errorf("read the shared refresh key: %w", err)
 	}
 	j, err := session.NewJWT(session.JWTConfig{
-		Keys: keys, Store: js, RefreshKey: secret, Lifetime: l, AccessMaxAge: c.accessMaxAge,
+		Keys: keys, Store: st, RefreshKey: secret, Lifetime: l, AccessMaxAge: c.accessMaxAge,
 		Issuer: c.jwtIssuer, Audience: c.jwtAudience, Leeway: leeway, Logger: logger,
 	})
 	if err != nil {

@@ -21,7 +21,7 @@ import (
 	"github.com/sessionguard/sessionguard/wire"
 )
 
-func mustDatabase(t *testing.T, st store.Sessions) *session.Database {
+func mustDatabase(t *testing.T, st session.DatabaseStore) *session.Database {
 	d, err := session.NewDatabase(st, session.DefaultLifetime)
 	require.NoError(t, err)
 	return d
