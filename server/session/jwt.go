@@ -75,10 +75,9 @@ type JWT struct {
 	// revocation checks, not an Ed25519 verification.
 	mu       sync.Mutex
 	verified map[string]verifiedToken
-	// pending holds rolling idle expiries newer than the ones in the tokens,
-	// by session id, until a re-issue carries them (at most one per
-	// UpdateAge).
-	pending map[string]time.Time
+	// rolling holds the idle expiries newer than the ones in the tokens,
+	// by session id, until a re-issue carries them.
+	rolling *rolling
 }
 
 // verifiedToken is an entry of the verified-token cache: the claims and the
@@ -125,7 +124,7 @@ func NewJWT(cfg JWTConfig) (*JWT, error) {
 		cfg:      cfg,
 		methods:  []string{cfg.Keys.Algorithm()},
 		verified: make(map[string]verifiedToken),
-		pending:  make(map[string]time.Time),
+		rolling:  newRolling(l),
 	}, nil
 }
 
@@ -141,12 +140,7 @@ func (j *JWT) Issue(ctx context.Context, u wire.User, dev Device, now time.Time)
 	fh := make([]byte, store.HashLen)
 	_, _ = rand.Read(fh)
 	sid := base64.RawURLEncoding.EncodeToString(fh)
-	abs := wholeSecond(now.Add(j.cfg.Lifetime.AbsoluteMaxAge))
-	rec := store.Session{
-		IDHash: fh, UserID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role,
-		CreatedAt: now, AbsExpires: abs, ClientAddr: dev.Addr, UserAgent: truncateUA(dev.UserAgent),
-	}
-	rec.Expires = minTime(wholeSecond(now.Add(j.cfg.Lifetime.MaxAge)), abs)
+	rec := newRecord(fh, u, dev, now, j.cfg.Lifetime)
 	if err := j.cfg.Store.CreateSession(ctx, rec); err != nil {
 		return Issued{}, Session{}, fmt.Errorf("%w: create session: %w", ErrUnavailable, err)
 	}
@@ -299,12 +293,7 @@ func (j *JWT) check(ctx context.Context, token string, now time.Time) (*Claims, 
 	if revoked {
 		return nil, time.Time{}, false, nil
 	}
-	idle := c.SessionExpires.Time
-	j.mu.Lock()
-	if p, ok := j.pending[c.SessionID]; ok && p.After(idle) {
-		idle = p
-	}
-	j.mu.Unlock()
+	idle := j.rolling.expiry(c.SessionID, c.SessionExpires.Time)
 	if !now.Before(idle) {
 		return nil, time.Time{}, false, nil
 	}
@@ -318,13 +307,9 @@ func (j *JWT) Load(ctx context.Context, token string, now time.Time) (Session, s
 		return Session{}, "", false, err
 	}
 	abs := wholeSecond(c.AuthTime.UTC().Add(j.cfg.Lifetime.AbsoluteMaxAge))
-	next := minTime(wholeSecond(now.UTC().Add(j.cfg.Lifetime.MaxAge)), abs)
-	if now.Sub(c.IssuedAt.Time) < j.cfg.Lifetime.UpdateAge || now.Before(c.IssuedAt.Time) {
-		j.mu.Lock()
-		if next.After(j.pending[c.SessionID]) {
-			j.pending[c.SessionID] = next
-		}
-		j.mu.Unlock()
+	next := j.rolling.next(now.UTC(), abs)
+	if !j.rolling.due(c.IssuedAt.Time, now) {
+		j.rolling.hold(c.SessionID, next)
 		s := Session{
 			User:    wire.User{ID: c.Subject, Email: c.Email, Name: c.Name, Role: c.Role},
 			Expires: next, AbsExpires: abs, CreatedAt: c.AuthTime.UTC(), AccessExpires: c.ExpiresAt.UTC(),
@@ -338,12 +323,12 @@ func (j *JWT) Load(ctx context.Context, token string, now time.Time) (Session, s
 	if fh == nil {
 		return Session{}, "", false, nil
 	}
-	rec, found, err := j.cfg.Store.Session(ctx, fh, now.Add(-j.cfg.Lifetime.UpdateAge))
+	rec, found, err := j.cfg.Store.Session(ctx, fh, j.rolling.storeNow(now))
 	if err != nil {
 		return Session{}, "", false, fmt.Errorf("%w: read session: %w", ErrUnavailable, err)
 	}
 	if !found || rec.UserID != c.Subject || !now.Before(rec.AbsExpires) {
-		j.forget(c.SessionID, time.Time{})
+		j.rolling.forget(c.SessionID)
 		return Session{}, "", false, nil
 	}
 	renewed, s, found, err := j.renew(ctx, c.SessionID, &rec, now)
@@ -374,13 +359,13 @@ func (j *JWT) Load(ctx context.Context, token string, now time.Time) (Session, s
 //     token with every other token of the session.
 //   - A touch after R deleted the record finds nothing and signs nothing.
 func (j *JWT) renew(ctx context.Context, sid string, rec *store.Session, now time.Time) (string, Session, bool, error) {
-	next := minTime(wholeSecond(now.Add(j.cfg.Lifetime.MaxAge)), rec.AbsExpires)
+	next := j.rolling.next(now, rec.AbsExpires)
 	touched, err := j.cfg.Store.TouchSession(ctx, rec.IDHash, next)
 	if err != nil {
 		return "", Session{}, false, fmt.Errorf("%w: extend session: %w", ErrUnavailable, err)
 	}
 	if !touched {
-		j.forget(sid, time.Time{})
+		j.rolling.forget(sid)
 		return "", Session{}, false, nil
 	}
 	access, exp, err := j.issueAccess(sid, now, rec, next)
@@ -394,28 +379,18 @@ func (j *JWT) renew(ctx context.Context, sid string, rec *store.Session, now tim
 	if err != nil {
 		return "", Session{}, false, fmt.Errorf("%w: read revocations: %w", ErrUnavailable, err)
 	}
-	_, found, err := j.cfg.Store.Session(ctx, rec.IDHash, now.Add(-j.cfg.Lifetime.UpdateAge))
+	_, found, err := j.cfg.Store.Session(ctx, rec.IDHash, j.rolling.storeNow(now))
 	if err != nil {
 		return "", Session{}, false, fmt.Errorf("%w: read session: %w", ErrUnavailable, err)
 	}
 	if revoked || !found {
-		j.forget(sid, time.Time{})
+		j.rolling.forget(sid)
 		return "", Session{}, false, nil
 	}
-	j.forget(sid, next)
+	j.rolling.written(sid, next)
 	s := fromRecord(rec, next) // with the record's ClientAddr
 	s.AccessExpires = exp
 	return access, s, true, nil
-}
-
-// forget drops the pending idle expiry of sid unless a concurrent read moved
-// it past upTo (the zero upTo drops it in any case).
-func (j *JWT) forget(sid string, upTo time.Time) {
-	j.mu.Lock()
-	if p, ok := j.pending[sid]; ok && (upTo.IsZero() || !p.After(upTo)) {
-		delete(j.pending, sid)
-	}
-	j.mu.Unlock()
 }
 
 // familyHash is the store key of a session id. Under the jwt strategy the
