@@ -25,6 +25,7 @@ import (
 	"github.com/sessionguard/sessionguard/policy/policytest"
 	"github.com/sessionguard/sessionguard/server/auth"
 	"github.com/sessionguard/sessionguard/server/session"
+	"github.com/sessionguard/sessionguard/server/session/keys"
 	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/server/store/cache"
 	"github.com/sessionguard/sessionguard/server/store/sqlite"
@@ -54,7 +55,7 @@ var serverConfigs = []serverConfig{
 // through it.
 func newJWTStrategy(ctx context.Context, st store.Store, l session.Lifetime, dir string) (session.Strategy, error) {
 	ks := st.(store.Keys)
-	keys, err := session.LoadKeys(ctx, session.KeyConfig{Dir: filepath.Join(dir, "keys"), Store: ks, Retire: time.Hour})
+	set, err := keys.Load(ctx, keys.Config{Dir: filepath.Join(dir, "keys"), Store: ks, Retire: time.Hour})
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +63,7 @@ func newJWTStrategy(ctx context.Context, st store.Store, l session.Lifetime, dir
 	if err != nil {
 		return nil, err
 	}
-	return session.NewJWT(session.JWTConfig{Keys: keys, Store: st.(session.JWTStore), RefreshKey: secret, Lifetime: l})
+	return session.NewJWT(session.JWTConfig{Keys: set, Store: st.(session.JWTStore), RefreshKey: secret, Lifetime: l})
 }
 
 // forEachServer runs f as one subtest per server config. It skips (or

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sessionguard/sessionguard/server/session"
+	"github.com/sessionguard/sessionguard/server/session/keys"
 	"github.com/sessionguard/sessionguard/server/store"
 )
 
@@ -36,7 +37,7 @@ func shortJWT(access time.Duration, events *lockedBuffer) serverConfig {
 	return serverConfig{name: "jwt-" + access.String(), strategy: func(ctx context.Context, st store.Store, l session.Lifetime, dir string) (session.Strategy, error) {
 		ks := st.(store.Keys)
 		const leeway = 5 * time.Second
-		keys, err := session.LoadKeys(ctx, session.KeyConfig{Dir: filepath.Join(dir, "keys"), Store: ks, Retire: access + leeway + time.Minute})
+		set, err := keys.Load(ctx, keys.Config{Dir: filepath.Join(dir, "keys"), Store: ks, Retire: access + leeway + time.Minute})
 		if err != nil {
 			return nil, err
 		}
@@ -47,7 +48,7 @@ func shortJWT(access time.Duration, events *lockedBuffer) serverConfig {
 			return nil, err
 		}
 		return session.NewJWT(session.JWTConfig{
-			Keys: keys, Store: st.(session.JWTStore), RefreshKey: secret, Lifetime: l,
+			Keys: set, Store: st.(session.JWTStore), RefreshKey: secret, Lifetime: l,
 			AccessMaxAge: access, Leeway: leeway,
 			Logger: slog.New(slog.NewTextHandler(events, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		})

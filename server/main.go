@@ -32,6 +32,7 @@ import (
 	"github.com/sessionguard/sessionguard/server/clientip"
 	"github.com/sessionguard/sessionguard/server/metrics"
 	"github.com/sessionguard/sessionguard/server/session"
+	"github.com/sessionguard/sessionguard/server/session/keys"
 	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/server/store/cache"
 	"github.com/sessionguard/sessionguard/server/store/memory"
@@ -308,7 +309,7 @@ func newJWT(ctx, bg context.Context, c config, st store.Store, l session.Lifetim
 		dir = ""
 	}
 	const leeway = 5 * time.Second
-	keys, err := session.LoadKeys(ctx, session.KeyConfig{
+	set, err := keys.Load(ctx, keys.Config{
 		Algorithm: c.jwtAlg, Dir: dir, File: c.jwtKeyFile, Store: st,
 		Retire: c.accessMaxAge + leeway + time.Minute,
 	})
@@ -322,13 +323,13 @@ func newJWT(ctx, bg context.Context, c config, st store.Store, l session.Lifetim
 		return nil, fmt.Errorf("read the shared refresh key: %w", err)
 	}
 	j, err := session.NewJWT(session.JWTConfig{
-		Keys: keys, Store: st, RefreshKey: secret, Lifetime: l, AccessMaxAge: c.accessMaxAge,
+		Keys: set, Store: st, RefreshKey: secret, Lifetime: l, AccessMaxAge: c.accessMaxAge,
 		Issuer: c.jwtIssuer, Audience: c.jwtAudience, Leeway: leeway, Logger: logger,
 	})
 	if err != nil {
 		return nil, err
 	}
-	go keys.Run(bg, time.Minute, func(err error) { logger.Warn("key reload failed", "error", err.Error()) })
+	go set.Run(bg, time.Minute, func(err error) { logger.Warn("key reload failed", "error", err.Error()) })
 	return j, nil
 }
 
@@ -444,7 +445,7 @@ func rotateKeys(args []string, getenv func(string) (string, bool), stdout, stder
 		fmt.Fprintln(stderr, "sessionguard keys rotate:", err)
 		return 2
 	}
-	kid, err := session.RotateKey(filepath.Join(data, "keys"), time.Now(), prune)
+	kid, err := keys.Rotate(filepath.Join(data, "keys"), time.Now(), prune)
 	if err != nil {
 		fmt.Fprintln(stderr, "sessionguard keys rotate:", err)
 		return 1

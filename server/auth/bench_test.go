@@ -13,6 +13,7 @@ import (
 	"github.com/sessionguard/sessionguard/policy/policytest"
 	"github.com/sessionguard/sessionguard/server/auth"
 	"github.com/sessionguard/sessionguard/server/session"
+	"github.com/sessionguard/sessionguard/server/session/keys"
 	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/server/store/cache"
 	"github.com/sessionguard/sessionguard/server/store/memory"
@@ -89,9 +90,9 @@ func BenchmarkStatus(b *testing.B) {
 // signature check plus the revocation check on every read.
 func BenchmarkStatusJWT(b *testing.B) {
 	run := func(b *testing.B, st store.Store, full session.JWTStore) {
-		keys, err := session.LoadKeys(b.Context(), session.KeyConfig{Dir: b.TempDir(), Store: st.(store.Keys), Retire: time.Hour})
+		set, err := keys.Load(b.Context(), keys.Config{Dir: b.TempDir(), Store: st.(store.Keys), Retire: time.Hour})
 		require.NoError(b, err)
-		j, err := session.NewJWT(session.JWTConfig{Keys: keys, Store: full, RefreshKey: []byte("0123456789abcdef0123456789abcdef"), Lifetime: session.DefaultLifetime})
+		j, err := session.NewJWT(session.JWTConfig{Keys: set, Store: full, RefreshKey: []byte("0123456789abcdef0123456789abcdef"), Lifetime: session.DefaultLifetime})
 		require.NoError(b, err)
 		h, ck := benchHandlerWith(b, st, j)
 		runStatus(b, h, ck)

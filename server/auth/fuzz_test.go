@@ -16,6 +16,7 @@ import (
 	"github.com/sessionguard/sessionguard/policy/policytest"
 	"github.com/sessionguard/sessionguard/server/auth"
 	"github.com/sessionguard/sessionguard/server/session"
+	"github.com/sessionguard/sessionguard/server/session/keys"
 	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/server/store/memory"
 	"github.com/sessionguard/sessionguard/server/users"
@@ -50,9 +51,9 @@ func newBodyServer(tb testing.TB, strategy string) *bodyServer {
 	must(err)
 	var strat session.Strategy
 	if strategy == "jwt" {
-		keys, err := session.LoadKeys(ctx, session.KeyConfig{Dir: tb.TempDir(), Store: fs, Retire: time.Hour, Now: c.Now})
+		set, err := keys.Load(ctx, keys.Config{Dir: tb.TempDir(), Store: fs, Retire: time.Hour, Now: c.Now})
 		must(err)
-		strat, err = session.NewJWT(session.JWTConfig{Keys: keys, Store: fs, RefreshKey: []byte("0123456789abcdef0123456789abcdef"), Lifetime: session.DefaultLifetime})
+		strat, err = session.NewJWT(session.JWTConfig{Keys: set, Store: fs, RefreshKey: []byte("0123456789abcdef0123456789abcdef"), Lifetime: session.DefaultLifetime})
 		must(err)
 	} else {
 		strat, err = session.NewDatabase(fs, session.DefaultLifetime)

@@ -25,6 +25,7 @@ import (
 	"github.com/sessionguard/sessionguard/server/clientip"
 	"github.com/sessionguard/sessionguard/server/metrics"
 	"github.com/sessionguard/sessionguard/server/session"
+	"github.com/sessionguard/sessionguard/server/session/keys"
 	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/server/store/memory"
 	"github.com/sessionguard/sessionguard/server/users"
@@ -218,10 +219,10 @@ func newEnv(t *testing.T, opts ...option) *env {
 	case "database":
 		strategy, err = session.NewDatabase(fs, session.DefaultLifetime)
 	case "jwt":
-		var keys *session.KeySet
-		keys, err = session.LoadKeys(ctx, session.KeyConfig{Dir: t.TempDir(), Store: fs, Retire: time.Hour, Now: c.Now})
+		var set *keys.Set
+		set, err = keys.Load(ctx, keys.Config{Dir: t.TempDir(), Store: fs, Retire: time.Hour, Now: c.Now})
 		require.NoError(t, err)
-		strategy, err = session.NewJWT(session.JWTConfig{Keys: keys, Store: fs, RefreshKey: []byte("0123456789abcdef0123456789abcdef"), Lifetime: session.DefaultLifetime})
+		strategy, err = session.NewJWT(session.JWTConfig{Keys: set, Store: fs, RefreshKey: []byte("0123456789abcdef0123456789abcdef"), Lifetime: session.DefaultLifetime})
 	}
 	require.NoError(t, err)
 	mopts := []session.Option{session.WithClock(c.Now)}

@@ -8,13 +8,14 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sessionguard/sessionguard/server/session/keys"
 	"github.com/sessionguard/sessionguard/server/store"
 )
 
 // JWTConfig is what NewJWT needs.
 type JWTConfig struct {
 	// Keys signs and verifies the access tokens.
-	Keys *KeySet
+	Keys *keys.Set
 	// Store keeps the session (refresh family) records, the deny list, the
 	// per-user valid-after times and the refresh tokens.
 	Store JWTStore
@@ -114,7 +115,7 @@ func NewJWT(cfg JWTConfig) (*JWT, error) {
 }
 
 // Keys returns the strategy's key set (for the JWKS endpoint).
-func (j *JWT) Keys() *KeySet { return j.cfg.Keys }
+func (j *JWT) Keys() *keys.Set { return j.cfg.Keys }
 
 // AccessMaxAge returns an access token's lifetime.
 func (j *JWT) AccessMaxAge() time.Duration { return j.cfg.AccessMaxAge }

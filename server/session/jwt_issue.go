@@ -59,7 +59,7 @@ func (j *JWT) issueAccess(sid string, now time.Time, rec *store.Session, idle ti
 		Email:          rec.Email,
 		Role:           rec.Role,
 	}
-	s, err := j.cfg.Keys.sign(c)
+	s, err := j.cfg.Keys.Sign(c)
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("session: sign access token: %w", err)
 	}

@@ -30,7 +30,7 @@ func (j *JWT) verify(ctx context.Context, token string, now time.Time, checkTime
 	j.mu.Unlock()
 	// A cached token is only as good as its key: one retired since (or
 	// dropped from the key set) no longer vouches for it.
-	if ok && !j.cfg.Keys.trusts(v.kid) {
+	if ok && !j.cfg.Keys.Trusts(v.kid) {
 		j.mu.Lock()
 		delete(j.verified, token)
 		j.mu.Unlock()
@@ -40,7 +40,7 @@ func (j *JWT) verify(ctx context.Context, token string, now time.Time, checkTime
 	if !ok {
 		c = &Claims{}
 		p := jwt.NewParser(jwt.WithValidMethods(j.methods), jwt.WithStrictDecoding(), jwt.WithoutClaimsValidation())
-		t, err := p.ParseWithClaims(token, c, j.cfg.Keys.keyfunc(ctx))
+		t, err := p.ParseWithClaims(token, c, j.cfg.Keys.Keyfunc(ctx))
 		if err != nil {
 			return nil, err
 		}
