@@ -75,6 +75,16 @@ type JWT struct {
 	rolling *rolling
 }
 
+// The abilities of the jwt strategy, beyond Strategy, that a Manager finds.
+var (
+	_ Refresher    = (*JWT)(nil)
+	_ Peeker       = (*JWT)(nil)
+	_ Lister       = (*JWT)(nil)
+	_ Cleaner      = (*JWT)(nil)
+	_ KeyPublisher = (*JWT)(nil)
+	_ AccessTokens = (*JWT)(nil)
+)
+
 // NewJWT checks cfg and returns the strategy.
 func NewJWT(cfg JWTConfig) (*JWT, error) {
 	l, err := cfg.Lifetime.validate()
@@ -114,10 +124,13 @@ func NewJWT(cfg JWTConfig) (*JWT, error) {
 	}, nil
 }
 
-// Keys returns the strategy's key set (for the JWKS endpoint).
+// Keys returns the strategy's key set.
 func (j *JWT) Keys() *keys.Set { return j.cfg.Keys }
 
-// AccessMaxAge returns an access token's lifetime.
+// JWKS implements KeyPublisher.
+func (j *JWT) JWKS() []byte { return j.cfg.Keys.JWKS() }
+
+// AccessMaxAge implements AccessTokens.
 func (j *JWT) AccessMaxAge() time.Duration { return j.cfg.AccessMaxAge }
 
 // familyHash is the store key of a session id. Under the jwt strategy the
