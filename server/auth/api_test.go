@@ -67,13 +67,13 @@ func TestSessionJSONShape(t *testing.T) {
 		require.Equal(t, http.StatusOK, c.signIn("user@example.com", "user-password").StatusCode)
 		var raw map[string]any
 		decode(t, c.get("/api/session"), &raw)
-		assert.ElementsMatch(t, []string{"user", "expires"}, jsonKeys(raw))
-		assert.ElementsMatch(t, []string{"id", "email", "name", "role"}, jsonKeys(raw["user"].(map[string]any)))
+		assert.ElementsMatch(t, []string{"user", "expires"}, keys(raw))
+		assert.ElementsMatch(t, []string{"id", "email", "name", "role"}, keys(raw["user"].(map[string]any)))
 		assert.Regexp(t, `^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$`, raw["expires"])
 	})
 }
 
-func jsonKeys(m map[string]any) []string {
+func keys(m map[string]any) []string {
 	var out []string
 	for k := range m {
 		out = append(out, k)
