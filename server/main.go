@@ -24,7 +24,7 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/server/app"
-	"github.com/sessionguard/sessionguard/server/session"
+	"github.com/sessionguard/sessionguard/server/session/keys"
 	"github.com/sessionguard/sessionguard/server/users"
 )
 
@@ -166,7 +166,7 @@ func rotateKeys(args []string, getenv func(string) (string, bool), stdout, stder
 		fmt.Fprintln(stderr, "sessionguard keys rotate:", err)
 		return 2
 	}
-	kid, err := session.RotateKey(filepath.Join(data, "keys"), time.Now(), prune)
+	kid, err := keys.Rotate(filepath.Join(data, "keys"), time.Now(), prune)
 	if err != nil {
 		fmt.Fprintln(stderr, "sessionguard keys rotate:", err)
 		return 1

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/server/session"
+	"github.com/sessionguard/sessionguard/server/session/keys"
 	"github.com/sessionguard/sessionguard/server/store"
 )
 
@@ -23,7 +24,7 @@ func newJWT(ctx, bg context.Context, o Options, st store.Store, logger *slog.Log
 	if o.DataDir != "" {
 		dir = filepath.Join(o.DataDir, "keys")
 	}
-	keys, err := session.LoadKeys(ctx, session.KeyConfig{
+	set, err := keys.Load(ctx, keys.Config{
 		Algorithm: o.JWTAlgorithm, Dir: dir, File: o.JWTKeyFile, Store: st,
 		Retire: o.AccessMaxAge + jwtLeeway + time.Minute, Now: o.Now,
 	})
@@ -35,12 +36,12 @@ func newJWT(ctx, bg context.Context, o Options, st store.Store, logger *slog.Log
 		return nil, fmt.Errorf("read the shared refresh key: %w", err)
 	}
 	j, err := session.NewJWT(session.JWTConfig{
-		Keys: keys, Store: st, RefreshKey: secret, Lifetime: o.Lifetime, AccessMaxAge: o.AccessMaxAge,
+		Keys: set, Store: st, RefreshKey: secret, Lifetime: o.Lifetime, AccessMaxAge: o.AccessMaxAge,
 		Issuer: o.JWTIssuer, Audience: o.JWTAudience, Leeway: jwtLeeway, Logger: logger,
 	})
 	if err != nil {
 		return nil, err
 	}
-	go keys.Run(bg, time.Minute, func(err error) { logger.Warn("key reload failed", "error", err.Error()) })
+	go set.Run(bg, time.Minute, func(err error) { logger.Warn("key reload failed", "error", err.Error()) })
 	return j, nil
 }
