@@ -1,10 +1,11 @@
 // Command sessionguard serves the sessionguard API, the guarded pages and the
-// browser module, or manages accounts (useradd). It is one user of the
-// library packages under server/.
+// browser module, or manages accounts (useradd), keys and backups. It is one
+// user of the library packages under server/.
 //
 //	sessionguard [flags]                  serve (see -h)
 //	sessionguard useradd -email E -name N -role user|admin   < password
 //	sessionguard keys rotate [-data DIR]                      new jwt signing key
+//	sessionguard backup -data DIR -o FILE                     online copy of the SQLite store
 package main
 
 import (
@@ -43,8 +44,15 @@ func run(ctx context.Context, args []string, getenv func(string) (string, bool),
 	if len(args) > 1 && args[0] == "keys" && args[1] == "rotate" {
 		return rotateKeys(args[2:], getenv, stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "backup" {
+		return backup(ctx, args[1:], getenv, stdout, stderr)
+	}
 	var c config
 	fs := serveFlags("sessionguard", &c)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		fs.PrintDefaults()
+	}
 	if err := parse(fs, args, getenv, stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -58,6 +66,15 @@ func run(ctx context.Context, args []string, getenv func(string) (string, bool),
 	}
 	return 0
 }
+
+// usage heads the -h of the server: every command, then the server's flags.
+const usage = `usage:
+  sessionguard [flags]                                     serve
+  sessionguard useradd -data DIR -email E -name N -role user|admin < password
+  sessionguard keys rotate [-data DIR] [-prune 24h]        new jwt signing key
+  sessionguard backup -data DIR -o FILE                    online copy of the SQLite store
+Each command takes -h. Flags of the server (or SG_<FLAG> variables):
+`
 
 // serve runs the server until ctx ends, then stops accepting, lets requests
 // in flight finish, and closes the store. When ready is not nil it receives
