@@ -9,6 +9,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/sessionguard/sessionguard/server/audit"
 	"github.com/sessionguard/sessionguard/server/session"
 	"github.com/sessionguard/sessionguard/server/users"
 	"github.com/sessionguard/sessionguard/wire"
@@ -89,7 +90,7 @@ func (s *Server) deleteSession(w http.ResponseWriter, r *http.Request) {
 	case !found:
 		writeError(w, http.StatusNotFound, "no such session")
 	default:
-		s.security(r.Context(), "sessions_revoked", sess.User.ID, r, slog.Int("count", 1), slog.String("by", "user"))
+		s.security(r.Context(), audit.SessionsRevoked, sess.User.ID, r, slog.Int("count", 1), slog.String("by", "user"))
 		writeJSON(w, http.StatusOK, map[string]any{"revoked": 1, "current": handle == session.Handle(sess.Key)})
 	}
 }
@@ -106,7 +107,7 @@ func (s *Server) revokeOthers(w http.ResponseWriter, r *http.Request) {
 		s.storeFailure(w, r, "end sessions", err)
 		return
 	}
-	s.security(r.Context(), "sessions_revoked", sess.User.ID, r, slog.Int("count", n), slog.String("by", "user"))
+	s.security(r.Context(), audit.SessionsRevoked, sess.User.ID, r, slog.Int("count", n), slog.String("by", "user"))
 	writeJSON(w, http.StatusOK, map[string]any{"revoked": n})
 }
 
@@ -181,7 +182,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 		s.storeFailure(w, r, "rotate the session after a password change", err)
 		return
 	}
-	s.security(r.Context(), "password_changed", u.ID, r)
+	s.security(r.Context(), audit.PasswordChanged, u.ID, r)
 	setAccessExpires(w, next)
 	writeJSON(w, http.StatusOK, wire.RefreshResponse{Session: next.Wire()})
 }
@@ -193,9 +194,9 @@ func (s *Server) storeFailure(w http.ResponseWriter, r *http.Request, what strin
 }
 
 // security logs a security event: a structured record with a stable
-// "event" field (see README), the user and the client address.
+// event name (package audit), the user and the client address.
 func (s *Server) security(ctx context.Context, event, userID string, r *http.Request, attrs ...slog.Attr) {
-	base := []slog.Attr{slog.String("event", event), slog.String("user_id", userID)}
+	base := []slog.Attr{audit.Event(event), slog.String("user_id", userID)}
 	if r != nil {
 		base = append(base, slog.String("client", s.cfg.ClientIP.Addr(r)))
 	}

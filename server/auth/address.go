@@ -6,11 +6,12 @@ import (
 	"net/http"
 	"sync"
 
+	"github.com/sessionguard/sessionguard/server/audit"
 	"github.com/sessionguard/sessionguard/server/session"
 )
 
 // addresses remembers which client addresses each session was used from, to
-// log "new_address" once when a session turns up somewhere else than where
+// log audit.NewAddress once when a session turns up somewhere else than where
 // it was signed in (a stolen cookie, or just a phone changing networks). It
 // compares with the address the session record holds, so it is exact for
 // the database strategy on every read and for jwt on every refresh; the
@@ -44,7 +45,7 @@ func (s *Server) noteAddress(ctx context.Context, r *http.Request, sess *session
 	}
 	a.mu.Unlock()
 	if !seen {
-		s.security(ctx, "new_address", sess.User.ID, r, slog.String("signed_in_from", sess.ClientAddr),
+		s.security(ctx, audit.NewAddress, sess.User.ID, r, slog.String("signed_in_from", sess.ClientAddr),
 			slog.String("session", session.Handle(sess.Key)))
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/sessionguard/sessionguard/policy"
+	"github.com/sessionguard/sessionguard/server/audit"
 	"github.com/sessionguard/sessionguard/server/session"
 	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/server/users"
@@ -92,7 +93,7 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) {
 			s.storeFailure(w, r, "end sessions after a role change", err)
 			return
 		}
-		s.security(r.Context(), "role_changed", id, r, slog.String("role", u.Role), slog.String("by", me.User.ID))
+		s.security(r.Context(), audit.RoleChanged, id, r, slog.String("role", u.Role), slog.String("by", me.User.ID))
 	}
 	if u.Disabled != before.Disabled {
 		if u.Disabled {
@@ -101,7 +102,7 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
-		s.security(r.Context(), "account_disabled", id, r, slog.Bool("disabled", u.Disabled), slog.String("by", me.User.ID))
+		s.security(r.Context(), audit.AccountDisabled, id, r, slog.Bool("disabled", u.Disabled), slog.String("by", me.User.ID))
 	}
 	writeJSON(w, http.StatusOK, toUserJSON(u))
 }
@@ -155,7 +156,7 @@ func (s *Server) deleteUserSession(w http.ResponseWriter, r *http.Request) {
 	case !found:
 		writeError(w, http.StatusNotFound, "no such session")
 	default:
-		s.security(r.Context(), "sessions_revoked", v["id"], r, slog.Int("count", 1), slog.String("by", me.User.ID))
+		s.security(r.Context(), audit.SessionsRevoked, v["id"], r, slog.Int("count", 1), slog.String("by", me.User.ID))
 		writeJSON(w, http.StatusOK, map[string]any{"revoked": 1})
 	}
 }
@@ -179,6 +180,6 @@ func (s *Server) deleteUserSessions(w http.ResponseWriter, r *http.Request) {
 		s.storeFailure(w, r, "end sessions", err)
 		return
 	}
-	s.security(r.Context(), "sessions_revoked", id, r, slog.String("count", "all"), slog.String("by", me.User.ID))
+	s.security(r.Context(), audit.SessionsRevoked, id, r, slog.String("count", "all"), slog.String("by", me.User.ID))
 	writeJSON(w, http.StatusOK, map[string]any{"revoked": "all"})
 }

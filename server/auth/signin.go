@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/policy"
+	"github.com/sessionguard/sessionguard/server/audit"
 	"github.com/sessionguard/sessionguard/server/session"
 	"github.com/sessionguard/sessionguard/server/users"
 	"github.com/sessionguard/sessionguard/wire"
@@ -63,13 +64,13 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, users.ErrInvalidCredentials):
 		s.cfg.Metrics.SignIn("failure")
 		s.recordFailure(r, account, address)
-		s.log.LogAttrs(r.Context(), slog.LevelInfo, "sign-in failed", slog.String("event", "signin_failure"),
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "sign-in failed", audit.Event(audit.SignInFailure),
 			slog.String("email", normalized), slog.String("client", address), slog.Bool("known_device", knownDevice))
 		s.failSignIn(w, r, http.StatusUnauthorized, "invalid credentials")
 		return
 	case errors.Is(err, users.ErrDisabled):
 		s.cfg.Metrics.SignIn("disabled")
-		s.log.LogAttrs(r.Context(), slog.LevelWarn, "sign-in to a disabled account", slog.String("event", "signin_disabled"),
+		s.log.LogAttrs(r.Context(), slog.LevelWarn, "sign-in to a disabled account", audit.Event(audit.SignInDisabled),
 			slog.String("email", normalized), slog.String("client", address))
 		s.failSignIn(w, r, http.StatusForbidden, "this account is disabled")
 		return
@@ -86,7 +87,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, errIssueDisabled):
 		s.cfg.Metrics.SignIn("disabled")
-		s.log.LogAttrs(r.Context(), slog.LevelWarn, "sign-in to a disabled account", slog.String("event", "signin_disabled"),
+		s.log.LogAttrs(r.Context(), slog.LevelWarn, "sign-in to a disabled account", audit.Event(audit.SignInDisabled),
 			slog.String("email", normalized), slog.String("client", address))
 		s.failSignIn(w, r, http.StatusForbidden, "this account is disabled")
 		return
@@ -101,10 +102,10 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	s.cfg.Metrics.SignIn("success")
 	newDevice := s.device.remember(w, r, normalized, s.cfg.Now())
-	s.log.LogAttrs(r.Context(), slog.LevelInfo, "signed in", slog.String("event", "signin_success"),
+	s.log.LogAttrs(r.Context(), slog.LevelInfo, "signed in", audit.Event(audit.SignInSuccess),
 		slog.String("user_id", u.ID), slog.String("client", address), slog.Bool("new_device", newDevice))
 	if newDevice {
-		s.security(r.Context(), "new_device", u.ID, r, slog.String("device", deviceLabel(r.UserAgent())))
+		s.security(r.Context(), audit.NewDevice, u.ID, r, slog.String("device", deviceLabel(r.UserAgent())))
 	}
 	redirect := policy.SafeRedirect(form["redirectUrl"])
 	if isFormNavigation(r) {
@@ -190,7 +191,7 @@ func (s *Server) rateLimited(w http.ResponseWriter, r *http.Request, wait time.D
 	if r.URL.Path == "/api/auth/signin" {
 		s.cfg.Metrics.SignIn("rate_limited")
 	}
-	s.log.LogAttrs(r.Context(), slog.LevelWarn, "sign-in rate limited", slog.String("event", "signin_rate_limited"),
+	s.log.LogAttrs(r.Context(), slog.LevelWarn, "sign-in rate limited", audit.Event(audit.SignInRateLimited),
 		slog.String("client", s.cfg.ClientIP.Addr(r)), slog.Int("retry_after", secs))
 	s.failSignIn(w, r, http.StatusTooManyRequests, "too many failed sign-in attempts; try again in "+strconv.Itoa(secs)+" seconds")
 }
