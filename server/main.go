@@ -174,7 +174,7 @@ func serve(ctx context.Context, c config, ready chan<- string, stderr io.Writer)
 	if err != nil {
 		return fmt.Errorf("-trusted-proxies: %w", err)
 	}
-	opts := []session.Option{session.WithCookie(session.CookieConfig{Insecure: c.insecure}), session.WithLogger(logger), session.WithClientIP(ips.Addr)}
+	opts := []session.Option{session.WithCookie(session.CookieConfig{Insecure: c.insecure}), session.WithLogger(logger), session.WithClientIP(ips)}
 	if ev, ok := st.(store.Events); ok {
 		opts = append(opts, session.WithEvents(ev))
 	}
@@ -207,7 +207,6 @@ func serve(ctx context.Context, c config, ready chan<- string, stderr io.Writer)
 		Counters:    counters,
 		DeviceKey:   deviceKey,
 		Metrics:     m,
-		ClientIP:    ips,
 		MetricsPath: metricsPath,
 
 		// Requests for any other Host get 421 (DNS rebinding).

@@ -198,7 +198,7 @@ func (s *Server) storeFailure(w http.ResponseWriter, r *http.Request, what strin
 func (s *Server) security(ctx context.Context, event, userID string, r *http.Request, attrs ...slog.Attr) {
 	base := []slog.Attr{audit.Event(event), slog.String("user_id", userID)}
 	if r != nil {
-		base = append(base, slog.String("client", s.cfg.ClientIP.Addr(r)))
+		base = append(base, slog.String("client", s.cfg.Sessions.ClientAddr(r)))
 	}
 	s.log.LogAttrs(ctx, slog.LevelWarn, "security event", append(base, attrs...)...)
 }

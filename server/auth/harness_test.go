@@ -159,6 +159,8 @@ type envOptions struct {
 	strategy string
 	store    *flakyStore // shared with another env; nil: a new one
 	edit     []func(*auth.Config)
+	// sessionOpts configure the Manager.
+	sessionOpts []session.Option
 }
 
 // withLogger sends the server's logs to l.
@@ -175,7 +177,7 @@ func withMetrics(m *metrics.Metrics) option {
 
 // withClientIP finds client addresses with r.
 func withClientIP(r *clientip.Resolver) option {
-	return func(o *envOptions) { o.edit = append(o.edit, func(c *auth.Config) { c.ClientIP = r }) }
+	return func(o *envOptions) { o.sessionOpts = append(o.sessionOpts, session.WithClientIP(r)) }
 }
 
 // withSharedStore makes the server use another env's store, as a second
@@ -224,7 +226,7 @@ func newEnv(t *testing.T, opts ...option) *env {
 		strategy, err = session.NewJWT(session.JWTConfig{Keys: keys, Store: fs, RefreshKey: []byte("0123456789abcdef0123456789abcdef"), Lifetime: session.DefaultLifetime})
 	}
 	require.NoError(t, err)
-	mopts := []session.Option{session.WithClock(c.Now)}
+	mopts := append([]session.Option{session.WithClock(c.Now)}, eo.sessionOpts...)
 	if ev, ok := any(fs).(store.Events); ok {
 		mopts = append(mopts, session.WithEvents(ev))
 	}

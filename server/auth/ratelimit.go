@@ -79,10 +79,10 @@ func (l *Limiter) Reset(ctx context.Context, key string) error {
 }
 
 // limitAddress returns the rate-limit key of the request's client: its IP
-// (see Config.ClientIP), or the /64 for IPv6, where one subscriber usually
+// (see session.WithClientIP), or the /64 for IPv6, where one subscriber usually
 // holds the whole prefix.
 func (s *Server) limitAddress(r *http.Request) string {
-	host := s.cfg.ClientIP.Addr(r)
+	host := s.cfg.Sessions.ClientAddr(r)
 	ip, err := netip.ParseAddr(host)
 	if err != nil {
 		return host

@@ -21,7 +21,6 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/sessionguard/sessionguard/policy"
-	"github.com/sessionguard/sessionguard/server/clientip"
 	"github.com/sessionguard/sessionguard/server/metrics"
 	"github.com/sessionguard/sessionguard/server/session"
 	"github.com/sessionguard/sessionguard/server/store"
@@ -58,14 +57,10 @@ type Config struct {
 	DeviceKey []byte
 	// Metrics, when set, counts sign-ins, status checks, 429s and store
 	// latency; with MetricsPath it is also served there (to loopback
-	// clients only, judged by the address ClientIP resolves: put it on its
-	// own listener to expose it further).
+	// clients only, judged by the client address the Manager resolves: put
+	// it on its own listener to expose it further).
 	Metrics     *metrics.Metrics
 	MetricsPath string
-	// ClientIP finds client addresses (for limits, device lists and events):
-	// set it to believe X-Forwarded-For from trusted proxies. Nil uses the
-	// peer address.
-	ClientIP *clientip.Resolver
 	// AllowedHosts, when not empty, lists the Host names (with an optional
 	// port: "app.example.com", "127.0.0.1:8080", "[::1]:8080") that Handler
 	// answers; a request for any other Host gets 421 Misdirected Request,
@@ -316,9 +311,9 @@ func methodNotAllowed(w http.ResponseWriter, _ *http.Request) {
 }
 
 // isLoopback reports whether the request's client is this machine: the
-// client address as ClientIP resolves it, so a reverse proxy on this host
-// does not make every client behind it local.
+// client address as the Manager resolves it (session.WithClientIP), so a
+// reverse proxy on this host does not make every client behind it local.
 func (s *Server) isLoopback(r *http.Request) bool {
-	ip, err := netip.ParseAddr(s.cfg.ClientIP.Addr(r))
+	ip, err := netip.ParseAddr(s.cfg.Sessions.ClientAddr(r))
 	return err == nil && ip.Unmap().IsLoopback()
 }

@@ -192,7 +192,7 @@ func (s *Server) rateLimited(w http.ResponseWriter, r *http.Request, wait time.D
 		s.cfg.Metrics.SignIn("rate_limited")
 	}
 	s.log.LogAttrs(r.Context(), slog.LevelWarn, "sign-in rate limited", audit.Event(audit.SignInRateLimited),
-		slog.String("client", s.cfg.ClientIP.Addr(r)), slog.Int("retry_after", secs))
+		slog.String("client", s.cfg.Sessions.ClientAddr(r)), slog.Int("retry_after", secs))
 	s.failSignIn(w, r, http.StatusTooManyRequests, "too many failed sign-in attempts; try again in "+strconv.Itoa(secs)+" seconds")
 }
 
