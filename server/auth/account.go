@@ -67,7 +67,7 @@ func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) {
 	if sess == nil {
 		return
 	}
-	list, err := s.cfg.Sessions.UserSessions(r.Context(), sess.User.ID)
+	list, err := s.sessions.UserSessions(r.Context(), sess.User.ID)
 	if err != nil {
 		s.storeFailure(w, r, "list sessions", err)
 		return
@@ -83,7 +83,7 @@ func (s *Server) deleteSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	handle := mux.Vars(r)["handle"]
-	found, err := s.cfg.Sessions.RevokeHandle(r.Context(), sess.User.ID, handle)
+	found, err := s.sessions.RevokeHandle(r.Context(), sess.User.ID, handle)
 	switch {
 	case err != nil:
 		s.storeFailure(w, r, "end a session", err)
@@ -102,7 +102,7 @@ func (s *Server) revokeOthers(w http.ResponseWriter, r *http.Request) {
 	if sess == nil {
 		return
 	}
-	n, err := s.cfg.Sessions.RevokeOthers(r.Context(), sess.User.ID, sess.Key)
+	n, err := s.sessions.RevokeOthers(r.Context(), sess.User.ID, sess.Key)
 	if err != nil {
 		s.storeFailure(w, r, "end sessions", err)
 		return
@@ -166,7 +166,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 	}
 	// Every other session ends (and hears "revoked"); this one is rotated
 	// to a new id by SignIn, which ends the one the request carried.
-	if _, err := s.cfg.Sessions.RevokeOthers(r.Context(), u.ID, sess.Key); err != nil {
+	if _, err := s.sessions.RevokeOthers(r.Context(), u.ID, sess.Key); err != nil {
 		s.storeFailure(w, r, "end sessions after a password change", err)
 		return
 	}
@@ -198,7 +198,7 @@ func (s *Server) storeFailure(w http.ResponseWriter, r *http.Request, what strin
 func (s *Server) security(ctx context.Context, event, userID string, r *http.Request, attrs ...slog.Attr) {
 	base := []slog.Attr{audit.Event(event), slog.String("user_id", userID)}
 	if r != nil {
-		base = append(base, slog.String("client", s.cfg.Sessions.ClientAddr(r)))
+		base = append(base, slog.String("client", s.sessions.ClientAddr(r)))
 	}
 	s.log.LogAttrs(ctx, slog.LevelWarn, "security event", append(base, attrs...)...)
 }

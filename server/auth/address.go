@@ -29,7 +29,7 @@ func (s *Server) noteAddress(ctx context.Context, r *http.Request, sess *session
 	if sess == nil || sess.ClientAddr == "" {
 		return
 	}
-	addr := s.cfg.Sessions.ClientAddr(r)
+	addr := s.sessions.ClientAddr(r)
 	if addr == sess.ClientAddr {
 		return
 	}

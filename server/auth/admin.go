@@ -89,7 +89,7 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if u.Role != before.Role {
-		if err := s.cfg.Sessions.RoleChanged(r.Context(), id); err != nil {
+		if err := s.sessions.RoleChanged(r.Context(), id); err != nil {
 			s.storeFailure(w, r, "end sessions after a role change", err)
 			return
 		}
@@ -97,7 +97,7 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) {
 	}
 	if u.Disabled != before.Disabled {
 		if u.Disabled {
-			if err := s.cfg.Sessions.RevokeUser(r.Context(), id); err != nil {
+			if err := s.sessions.RevokeUser(r.Context(), id); err != nil {
 				s.storeFailure(w, r, "end sessions of a disabled account", err)
 				return
 			}
@@ -134,7 +134,7 @@ func (s *Server) userSessions(w http.ResponseWriter, r *http.Request) {
 		s.storeFailure(w, r, "read an account", err)
 		return
 	}
-	list, err := s.cfg.Sessions.UserSessions(r.Context(), id)
+	list, err := s.sessions.UserSessions(r.Context(), id)
 	if err != nil {
 		s.storeFailure(w, r, "list sessions", err)
 		return
@@ -149,7 +149,7 @@ func (s *Server) deleteUserSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := mux.Vars(r)
-	found, err := s.cfg.Sessions.RevokeHandle(r.Context(), v["id"], v["handle"])
+	found, err := s.sessions.RevokeHandle(r.Context(), v["id"], v["handle"])
 	switch {
 	case err != nil:
 		s.storeFailure(w, r, "end a session", err)
@@ -176,7 +176,7 @@ func (s *Server) deleteUserSessions(w http.ResponseWriter, r *http.Request) {
 		s.storeFailure(w, r, "read an account", err)
 		return
 	}
-	if err := s.cfg.Sessions.RevokeUser(r.Context(), id); err != nil {
+	if err := s.sessions.RevokeUser(r.Context(), id); err != nil {
 		s.storeFailure(w, r, "end sessions", err)
 		return
 	}

@@ -194,7 +194,7 @@ type streamEvent struct {
 // 401 without a session, 429 over MaxStreamsPerSession or MaxStreamsPerUser,
 // 503 when the store cannot be read or subscribed to.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
-	sess, err := s.cfg.Sessions.Peek(r)
+	sess, err := s.sessions.Peek(r)
 	switch {
 	case err != nil:
 		writeError(w, http.StatusServiceUnavailable, "session store unavailable; try again shortly")
@@ -224,7 +224,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 	send := func(typ string, cur *session.Session) bool {
-		ev := streamEvent{Type: typ, At: s.cfg.Sessions.Now().UTC().Format(wire.TimeFormat)}
+		ev := streamEvent{Type: typ, At: s.sessions.Now().UTC().Format(wire.TimeFormat)}
 		if cur != nil {
 			ev.Expires = cur.Wire().Expires.Format(wire.TimeFormat)
 		}
@@ -242,12 +242,12 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 
 	tick := time.NewTicker(heartbeat)
 	defer tick.Stop()
-	expiry := time.NewTimer(deadline(sess).Sub(s.cfg.Sessions.Now()))
+	expiry := time.NewTimer(deadline(sess).Sub(s.sessions.Now()))
 	defer expiry.Stop()
 	// recheck re-reads the session; it reports false when the stream ends.
 	recheck := func() bool {
-		now := s.cfg.Sessions.Now()
-		cur, err := s.cfg.Sessions.Peek(r)
+		now := s.sessions.Now()
+		cur, err := s.sessions.Peek(r)
 		switch {
 		case err != nil:
 			return true // the store is down: keep the stream, try again later

@@ -49,7 +49,7 @@ func setAccessExpires(w http.ResponseWriter, s *session.Session) {
 // session tokens, for other services. Caches may keep it five minutes; a
 // verifier that meets an unknown kid should fetch it again.
 func (s *Server) jwks(w http.ResponseWriter, _ *http.Request) {
-	b, _ := s.cfg.Sessions.JWKS()
+	b, _ := s.sessions.JWKS()
 	h := w.Header()
 	h["Content-Type"] = jsonContentType
 	h.Set("Cache-Control", "public, max-age=300")

@@ -49,7 +49,7 @@ var (
 // here takes its cookies back (session.Manager.Abandon).
 func (s *Server) issueSession(w http.ResponseWriter, r *http.Request, u store.User) (*session.Session, error) {
 	for attempt := 0; ; attempt++ {
-		sess, err := s.cfg.Sessions.SignIn(w, r, wire.User{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role})
+		sess, err := s.sessions.SignIn(w, r, wire.User{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role})
 		if err != nil {
 			return nil, err
 		}
@@ -79,7 +79,7 @@ func (s *Server) issueSession(w http.ResponseWriter, r *http.Request, u store.Us
 // abandon ends the just-issued session sess and returns why, or the error
 // of ending it.
 func (s *Server) abandon(w http.ResponseWriter, r *http.Request, sess *session.Session, why error) error {
-	if err := s.cfg.Sessions.Abandon(r.Context(), w, sess); err != nil {
+	if err := s.sessions.Abandon(r.Context(), w, sess); err != nil {
 		s.log.LogAttrs(r.Context(), slog.LevelError, "could not end a session issued during an access change", errAttr(err))
 		return errors.Join(why, err)
 	}

@@ -82,7 +82,7 @@ func (l *Limiter) Reset(ctx context.Context, key string) error {
 // (see session.WithClientIP), or the /64 for IPv6, where one subscriber usually
 // holds the whole prefix.
 func (s *Server) limitAddress(r *http.Request) string {
-	host := s.cfg.Sessions.ClientAddr(r)
+	host := s.sessions.ClientAddr(r)
 	ip, err := netip.ParseAddr(host)
 	if err != nil {
 		return host

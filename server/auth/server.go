@@ -77,6 +77,7 @@ type Config struct {
 // concurrent use.
 type Server struct {
 	cfg        Config
+	sessions   timedSessions // cfg.Sessions, timed: every call goes through it
 	log        *slog.Logger
 	accounts   *Limiter
 	addresses  *Limiter
@@ -124,6 +125,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		cfg:       cfg,
+		sessions:  timedSessions{Manager: cfg.Sessions, metrics: cfg.Metrics},
 		log:       cfg.Logger,
 		accounts:  NewLimiter(cfg.AccountBackoff, cfg.Counters, "signin-account:", cfg.Now),
 		addresses: NewLimiter(cfg.AddressBackoff, cfg.Counters, "signin-address:", cfg.Now),
@@ -208,13 +210,13 @@ func (s *Server) routes() []route {
 		{"/api/auth/signout", post, s.signOut, jsonOrForm},
 		{"/healthz", get, s.healthz, jsonOnly},
 	}
-	if s.cfg.Sessions.Refreshes() {
+	if s.sessions.Refreshes() {
 		routes = append(routes, route{session.RefreshPath, post, s.refresh, jsonOnly})
 	}
 	if s.hub != nil {
 		routes = append(routes, route{EventsPath, getNoHead, s.events, jsonOnly}) // HEAD would hold a stream open for nothing
 	}
-	if _, ok := s.cfg.Sessions.JWKS(); ok {
+	if _, ok := s.sessions.JWKS(); ok {
 		routes = append(routes, route{"/.well-known/jwks.json", get, s.jwks, jsonOnly})
 	}
 	routes = append(routes,
@@ -314,6 +316,6 @@ func methodNotAllowed(w http.ResponseWriter, _ *http.Request) {
 // client address as the Manager resolves it (session.WithClientIP), so a
 // reverse proxy on this host does not make every client behind it local.
 func (s *Server) isLoopback(r *http.Request) bool {
-	ip, err := netip.ParseAddr(s.cfg.Sessions.ClientAddr(r))
+	ip, err := netip.ParseAddr(s.sessions.ClientAddr(r))
 	return err == nil && ip.Unmap().IsLoopback()
 }

@@ -81,9 +81,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	if err := s.accounts.Reset(r.Context(), account); err != nil {
 		s.log.LogAttrs(r.Context(), slog.LevelWarn, "sign-in could not reset its limit", errAttr(err))
 	}
-	start := time.Now()
 	sess, err := s.issueSession(w, r, u)
-	s.cfg.Metrics.Since("issue", start)
 	switch {
 	case errors.Is(err, errIssueDisabled):
 		s.cfg.Metrics.SignIn("disabled")
@@ -120,9 +118,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 // buys a new access token and a new refresh token. A reused refresh token
 // ends its whole session.
 func (s *Server) refresh(w http.ResponseWriter, r *http.Request) {
-	start := time.Now()
-	sess, err := s.cfg.Sessions.Refresh(w, r)
-	s.cfg.Metrics.Since("refresh", start)
+	sess, err := s.sessions.Refresh(w, r)
 	switch {
 	case errors.Is(err, session.ErrRefreshReused):
 		writeError(w, http.StatusUnauthorized, "refresh token reused; the session has been ended")
@@ -192,7 +188,7 @@ func (s *Server) rateLimited(w http.ResponseWriter, r *http.Request, wait time.D
 		s.cfg.Metrics.SignIn("rate_limited")
 	}
 	s.log.LogAttrs(r.Context(), slog.LevelWarn, "sign-in rate limited", audit.Event(audit.SignInRateLimited),
-		slog.String("client", s.cfg.Sessions.ClientAddr(r)), slog.Int("retry_after", secs))
+		slog.String("client", s.sessions.ClientAddr(r)), slog.Int("retry_after", secs))
 	s.failSignIn(w, r, http.StatusTooManyRequests, "too many failed sign-in attempts; try again in "+strconv.Itoa(secs)+" seconds")
 }
 
@@ -213,9 +209,7 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err.(*errBody).code, err.Error())
 		return
 	}
-	start := time.Now()
-	err = s.cfg.Sessions.SignOut(w, r)
-	s.cfg.Metrics.Since("revoke", start)
+	err = s.sessions.SignOut(w, r)
 	if err != nil {
 		s.log.LogAttrs(r.Context(), slog.LevelError, "sign-out could not end the session", errAttr(err))
 		writeError(w, http.StatusServiceUnavailable, "could not end the session; try again shortly")
