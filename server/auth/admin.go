@@ -31,155 +31,145 @@ func toUserJSON(u store.User) userJSON {
 		CreatedAt: u.CreatedAt.UTC().Truncate(time.Second).Format(wire.TimeFormat)}
 }
 
-// admin returns the signed-in administrator, or answers 401/403/503 and
-// returns nil.
-func (s *Server) admin(w http.ResponseWriter, r *http.Request) *session.Session {
-	sess := s.signedIn(w, r)
-	if sess != nil && sess.User.Role != policy.RoleAdmin {
-		writeError(w, http.StatusForbidden, "this needs the admin role")
-		return nil
+// admin returns the signed-in administrator, or errNotSignedIn, a
+// roleRequired error or a 503.
+func (s *Server) admin(w http.ResponseWriter, r *http.Request) (*session.Session, error) {
+	sess, err := s.signedIn(w, r)
+	if err == nil && sess.User.Role != policy.RoleAdmin {
+		return nil, roleRequired(policy.RoleAdmin)
 	}
-	return sess
+	return sess, err
 }
 
 // listUsers answers GET /api/admin/users.
-func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
-	if s.admin(w, r) == nil {
-		return
+func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.admin(w, r); err != nil {
+		return err
 	}
 	list, err := s.cfg.Users.List(r.Context())
 	if err != nil {
-		s.storeFailure(w, r, "list accounts", err)
-		return
+		return storeFailed("list accounts", err)
 	}
 	out := make([]userJSON, 0, len(list))
 	for _, u := range list {
 		out = append(out, toUserJSON(u))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"users": out})
+	return nil
 }
 
 // patchUser answers PATCH /api/admin/users/{id} {"role"?, "disabled"?}. A
 // change takes effect at once: the user's sessions end (their snapshots
 // carry the old role) and open pages hear "role-changed" or "revoked". The
 // last enabled administrator cannot be demoted or disabled (409).
-func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) {
-	me := s.admin(w, r)
-	if me == nil {
-		return
+func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) error {
+	me, err := s.admin(w, r)
+	if err != nil {
+		return err
 	}
 	var in struct {
 		Role     *string `json:"role"`
 		Disabled *bool   `json:"disabled"`
 	}
 	if err := readJSON(w, r, &in); err != nil {
-		writeBodyError(w, err)
-		return
+		return err
 	}
 	if in.Role == nil && in.Disabled == nil {
-		writeError(w, http.StatusBadRequest, "nothing to change: send role and/or disabled")
-		return
+		return errNothingToChange
 	}
 	id := mux.Vars(r)["id"]
 	// One write: the store checks for the last administrator in the same
 	// step, so two admins demoting each other cannot both succeed.
 	before, u, err := s.cfg.Users.SetAccess(r.Context(), id, users.Access{Role: in.Role, Disabled: in.Disabled})
-	if err != nil {
-		s.userChangeFailed(w, r, err)
-		return
+	switch {
+	case errors.Is(err, users.ErrInvalidAccount), errors.Is(err, users.ErrLastAdmin):
+		return err
+	case errors.Is(err, users.ErrNotFound):
+		return errNoSuchUser
+	case err != nil:
+		return storeFailed("change an account", err)
 	}
 	if u.Role != before.Role {
 		if err := s.sessions.RoleChanged(r.Context(), id); err != nil {
-			s.storeFailure(w, r, "end sessions after a role change", err)
-			return
+			return storeFailed("end sessions after a role change", err)
 		}
 		s.security(r.Context(), audit.RoleChanged, id, r, slog.String("role", u.Role), slog.String("by", me.User.ID))
 	}
 	if u.Disabled != before.Disabled {
 		if u.Disabled {
 			if err := s.sessions.RevokeUser(r.Context(), id); err != nil {
-				s.storeFailure(w, r, "end sessions of a disabled account", err)
-				return
+				return storeFailed("end sessions of a disabled account", err)
 			}
 		}
 		s.security(r.Context(), audit.AccountDisabled, id, r, slog.Bool("disabled", u.Disabled), slog.String("by", me.User.ID))
 	}
 	writeJSON(w, http.StatusOK, toUserJSON(u))
+	return nil
 }
 
-func (s *Server) userChangeFailed(w http.ResponseWriter, r *http.Request, err error) {
-	switch {
-	case errors.Is(err, users.ErrInvalidAccount):
-		writeError(w, http.StatusBadRequest, err.Error())
-	case errors.Is(err, users.ErrNotFound):
-		writeError(w, http.StatusNotFound, "no such user")
-	case errors.Is(err, users.ErrLastAdmin):
-		writeError(w, http.StatusConflict, "that would leave no administrator")
-	default:
-		s.storeFailure(w, r, "change an account", err)
+// userExists returns nil when the account id exists, errNoSuchUser when it
+// does not.
+func (s *Server) userExists(r *http.Request, id string) error {
+	if _, err := s.cfg.Users.ByID(r.Context(), id); errors.Is(err, users.ErrNotFound) {
+		return errNoSuchUser
+	} else if err != nil {
+		return storeFailed("read an account", err)
 	}
+	return nil
 }
 
 // userSessions answers GET /api/admin/users/{id}/sessions.
-func (s *Server) userSessions(w http.ResponseWriter, r *http.Request) {
-	me := s.admin(w, r)
-	if me == nil {
-		return
+func (s *Server) userSessions(w http.ResponseWriter, r *http.Request) error {
+	me, err := s.admin(w, r)
+	if err != nil {
+		return err
 	}
 	id := mux.Vars(r)["id"]
-	if _, err := s.cfg.Users.ByID(r.Context(), id); errors.Is(err, users.ErrNotFound) {
-		writeError(w, http.StatusNotFound, "no such user")
-		return
-	} else if err != nil {
-		s.storeFailure(w, r, "read an account", err)
-		return
+	if err := s.userExists(r, id); err != nil {
+		return err
 	}
 	list, err := s.sessions.UserSessions(r.Context(), id)
 	if err != nil {
-		s.storeFailure(w, r, "list sessions", err)
-		return
+		return storeFailed("list sessions", err)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"sessions": devicesJSON(list, me.Key)})
+	return nil
 }
 
 // deleteUserSession answers DELETE /api/admin/users/{id}/sessions/{handle}.
-func (s *Server) deleteUserSession(w http.ResponseWriter, r *http.Request) {
-	me := s.admin(w, r)
-	if me == nil {
-		return
+func (s *Server) deleteUserSession(w http.ResponseWriter, r *http.Request) error {
+	me, err := s.admin(w, r)
+	if err != nil {
+		return err
 	}
 	v := mux.Vars(r)
 	found, err := s.sessions.RevokeHandle(r.Context(), v["id"], v["handle"])
 	switch {
 	case err != nil:
-		s.storeFailure(w, r, "end a session", err)
+		return storeFailed("end a session", err)
 	case !found:
-		writeError(w, http.StatusNotFound, "no such session")
-	default:
-		s.security(r.Context(), audit.SessionsRevoked, v["id"], r, slog.Int("count", 1), slog.String("by", me.User.ID))
-		writeJSON(w, http.StatusOK, map[string]any{"revoked": 1})
+		return errNoSuchSession
 	}
+	s.security(r.Context(), audit.SessionsRevoked, v["id"], r, slog.Int("count", 1), slog.String("by", me.User.ID))
+	writeJSON(w, http.StatusOK, map[string]any{"revoked": 1})
+	return nil
 }
 
 // deleteUserSessions answers DELETE /api/admin/users/{id}/sessions: ends
 // every session of the user at once ("sign out everywhere" for them).
-func (s *Server) deleteUserSessions(w http.ResponseWriter, r *http.Request) {
-	me := s.admin(w, r)
-	if me == nil {
-		return
+func (s *Server) deleteUserSessions(w http.ResponseWriter, r *http.Request) error {
+	me, err := s.admin(w, r)
+	if err != nil {
+		return err
 	}
 	id := mux.Vars(r)["id"]
-	if _, err := s.cfg.Users.ByID(r.Context(), id); errors.Is(err, users.ErrNotFound) {
-		writeError(w, http.StatusNotFound, "no such user")
-		return
-	} else if err != nil {
-		s.storeFailure(w, r, "read an account", err)
-		return
+	if err := s.userExists(r, id); err != nil {
+		return err
 	}
 	if err := s.sessions.RevokeUser(r.Context(), id); err != nil {
-		s.storeFailure(w, r, "end sessions", err)
-		return
+		return storeFailed("end sessions", err)
 	}
 	s.security(r.Context(), audit.SessionsRevoked, id, r, slog.String("count", "all"), slog.String("by", me.User.ID))
 	writeJSON(w, http.StatusOK, map[string]any{"revoked": "all"})
+	return nil
 }

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -19,11 +20,11 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	escaped := r.URL.EscapedPath()
 	cleaned, ok := policy.Clean(escaped)
 	if !ok {
-		badPath(w, r)
+		s.badPath(w, r)
 		return
 	}
 	if cleaned == "/api" || strings.HasPrefix(cleaned, "/api/") {
-		notFound(w, r)
+		s.fail(w, r, errNotFound)
 		return
 	}
 	req := s.cfg.Policy.Requirement(escaped)
@@ -60,12 +61,12 @@ var moduleFiles = map[string]bool{"/sessionguard.js": true, "/sessionguard.wasm"
 
 // badPath refuses a path that cannot be cleaned: a short page for a browser
 // navigation, JSON for anything else; never cached.
-func badPath(w http.ResponseWriter, r *http.Request) {
+func (s *Server) badPath(w http.ResponseWriter, r *http.Request) {
 	if wantsPage(r) {
 		errorPage(w, http.StatusBadRequest, "Bad request", "This address cannot be read as a path.")
 		return
 	}
-	writeError(w, http.StatusBadRequest, "malformed path")
+	s.fail(w, r, errMalformedPath)
 }
 
 // toSignIn redirects to the sign-in path with the requested page (cleaned, with its
@@ -101,19 +102,19 @@ func (s *Server) RequireRole(role string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		cleaned, ok := policy.Clean(r.URL.EscapedPath())
 		if !ok {
-			badPath(w, r)
+			s.badPath(w, r)
 			return
 		}
 		r, l := s.withSession(w, r)
 		switch {
 		case l.err != nil:
-			writeError(w, http.StatusServiceUnavailable, "session store unavailable; try again shortly")
+			s.fail(w, r, fmt.Errorf("%w: %w", errStoreUnavailable, l.err))
 		case l.s == nil && wantsPage(r):
 			s.toSignIn(w, r, cleaned)
 		case l.s == nil:
-			writeError(w, http.StatusUnauthorized, "not signed in")
+			s.fail(w, r, errNotSignedIn)
 		case role != "" && l.s.User.Role != role:
-			writeError(w, http.StatusForbidden, "this needs the "+role+" role")
+			s.fail(w, r, roleRequired(role))
 		default:
 			h.ServeHTTP(w, r)
 		}

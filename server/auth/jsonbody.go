@@ -3,6 +3,7 @@ package auth
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -17,32 +18,22 @@ func readJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 	if ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || mt != "application/json" {
-			return &errBody{http.StatusUnsupportedMediaType, "unsupported Content-Type; send application/json"}
+			return jsonOnly.unsupported()
 		}
 	}
 	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
-		return bodyError(err, "")
+		return bodyError(err, errUnreadableBody)
 	}
 	if ct == "" && len(raw) > 0 {
-		return &errBody{http.StatusUnsupportedMediaType, "unsupported Content-Type; send application/json"}
+		return jsonOnly.unsupported()
 	}
 	if err := json.Unmarshal(raw, dst); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
-			return &errBody{http.StatusBadRequest, "malformed JSON body: " + te.Field + " has the wrong type"}
+			return fmt.Errorf("%w: %s has the wrong type", errMalformedJSON, te.Field)
 		}
-		return &errBody{http.StatusBadRequest, "malformed JSON body: want an object"}
+		return fmt.Errorf("%w: want an object", errMalformedJSON)
 	}
 	return nil
-}
-
-// writeBodyError answers a readForm or readJSON error.
-func writeBodyError(w http.ResponseWriter, err error) {
-	var eb *errBody
-	if errors.As(err, &eb) {
-		writeError(w, eb.code, eb.msg)
-		return
-	}
-	writeError(w, http.StatusBadRequest, "malformed request")
 }

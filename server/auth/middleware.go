@@ -6,8 +6,6 @@ import (
 	"time"
 )
 
-var levelWarn = slog.LevelWarn
-
 func errAttr(err error) slog.Attr { return slog.String("error", err.Error()) }
 
 // baseHeaders go with every answer: no content sniffing, and no reading of
@@ -91,7 +89,7 @@ func (s *Server) logRequests(h http.Handler) http.Handler {
 				}
 				s.log.LogAttrs(r.Context(), slog.LevelError, "handler panic", slog.Any("panic", p), slog.String("path", r.URL.Path))
 				if sw.code == 0 {
-					writeError(sw, http.StatusInternalServerError, "internal error")
+					s.fail(sw, r, errInternal)
 				}
 			}
 			if sw.code == 0 {

@@ -171,14 +171,14 @@ func (s *Server) Handler() http.Handler {
 	if s.static != nil {
 		r.PathPrefix("/").Methods(http.MethodGet, http.MethodHead).HandlerFunc(s.page)
 	}
-	r.NotFoundHandler = http.HandlerFunc(notFound)
+	r.NotFoundHandler = s.refuse(errNotFound)
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if allow := s.allow(req); allow != "" {
 			w.Header().Set("Allow", allow)
 		} else if s.static != nil {
 			w.Header().Set("Allow", "GET, HEAD") // a page
 		}
-		methodNotAllowed(w, req)
+		s.fail(w, req, errMethodNotAllowed)
 	})
 	return s.logRequests(s.checkHost(s.protect(r)))
 }
@@ -188,7 +188,7 @@ func (s *Server) Handler() http.Handler {
 type route struct {
 	path    string
 	methods []string
-	h       http.HandlerFunc
+	h       handler
 	body    bodyKind
 }
 
@@ -232,12 +232,12 @@ func (s *Server) routes() []route {
 	)
 	if s.cfg.Metrics != nil && s.cfg.MetricsPath != "" {
 		m := s.cfg.Metrics.Handler()
-		routes = append(routes, route{s.cfg.MetricsPath, getNoHead, func(w http.ResponseWriter, req *http.Request) {
+		routes = append(routes, route{s.cfg.MetricsPath, getNoHead, func(w http.ResponseWriter, req *http.Request) error {
 			if !s.isLoopback(req) {
-				notFound(w, req)
-				return
+				return errNotFound
 			}
 			m.ServeHTTP(w, req)
+			return nil
 		}, jsonOnly})
 	}
 	return routes
@@ -251,17 +251,17 @@ func (s *Server) Mount(r *mux.Router) {
 	for _, rt := range s.routes() {
 		// A copy: mux upper-cases the slice it is given in place, and the
 		// rows share package-level slices that other servers mount too.
-		r.HandleFunc(rt.path, checkBody(rt.body, rt.h)).Methods(slices.Clone(rt.methods)...)
+		r.Handle(rt.path, s.checkBody(rt.body, s.serve(rt.h))).Methods(slices.Clone(rt.methods)...)
 	}
 	// Everything else under /api/ answers JSON: 405 with Allow for a known
 	// path with another method, 404 otherwise — never the app shell.
 	r.PathPrefix("/api/").HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if allow := s.allow(req); allow != "" {
 			w.Header().Set("Allow", allow)
-			methodNotAllowed(w, req)
+			s.fail(w, req, errMethodNotAllowed)
 			return
 		}
-		notFound(w, req)
+		s.fail(w, req, errNotFound)
 	})
 }
 
@@ -297,19 +297,28 @@ func (s *Server) Protect(h http.Handler) http.Handler { return s.protect(h) }
 func (s *Server) protect(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := s.cop.Check(r); err != nil {
-			writeError(w, http.StatusForbidden, "cross-origin request refused")
+			s.fail(w, r, errCrossOrigin)
 			return
 		}
 		h.ServeHTTP(w, r)
 	})
 }
 
-func notFound(w http.ResponseWriter, _ *http.Request) {
-	writeError(w, http.StatusNotFound, "not found")
+// refuse answers every request with err.
+func (s *Server) refuse(err error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.fail(w, r, err) })
 }
 
-func methodNotAllowed(w http.ResponseWriter, _ *http.Request) {
-	writeError(w, http.StatusMethodNotAllowed, "method not allowed")
+// checkBody refuses, before h runs, a request body the route does not take
+// (bodyKind.check).
+func (s *Server) checkBody(kind bodyKind, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := kind.check(r); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // isLoopback reports whether the request's client is this machine: the
