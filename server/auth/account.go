@@ -3,7 +3,6 @@ package auth
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -46,26 +45,10 @@ func devicesJSON(list []session.Session, current []byte) []deviceJSON {
 	return out
 }
 
-// signedIn returns the request's session, or errNotSignedIn (or a 503);
-// API routes use it instead of the page guard.
-func (s *Server) signedIn(w http.ResponseWriter, r *http.Request) (*session.Session, error) {
-	sess, err := s.session(w, r)
-	switch {
-	case err != nil:
-		return nil, fmt.Errorf("%w: %w", errStoreUnavailable, err)
-	case sess == nil:
-		return nil, errNotSignedIn
-	}
-	return sess, nil
-}
-
 // listSessions answers GET /api/auth/sessions: the user's sessions, newest
 // first, with the current one marked.
 func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) error {
-	sess, err := s.signedIn(w, r)
-	if err != nil {
-		return err
-	}
+	sess := FromContext(r.Context())
 	list, err := s.sessions.UserSessions(r.Context(), sess.User.ID)
 	if err != nil {
 		return storeFailed("list sessions", err)
@@ -77,10 +60,7 @@ func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) error {
 // deleteSession answers DELETE /api/auth/sessions/{handle}: ends one of the
 // user's sessions (another user's handle is 404, like an unknown one).
 func (s *Server) deleteSession(w http.ResponseWriter, r *http.Request) error {
-	sess, err := s.signedIn(w, r)
-	if err != nil {
-		return err
-	}
+	sess := FromContext(r.Context())
 	handle := mux.Vars(r)["handle"]
 	found, err := s.sessions.RevokeHandle(r.Context(), sess.User.ID, handle)
 	switch {
@@ -97,10 +77,7 @@ func (s *Server) deleteSession(w http.ResponseWriter, r *http.Request) error {
 // revokeOthers answers POST /api/auth/sessions/revoke-others: ends every
 // session of the user but this one.
 func (s *Server) revokeOthers(w http.ResponseWriter, r *http.Request) error {
-	sess, err := s.signedIn(w, r)
-	if err != nil {
-		return err
-	}
+	sess := FromContext(r.Context())
 	n, err := s.sessions.RevokeOthers(r.Context(), sess.User.ID, sess.Key)
 	if err != nil {
 		return storeFailed("end sessions", err)
@@ -115,10 +92,7 @@ func (s *Server) revokeOthers(w http.ResponseWriter, r *http.Request) error {
 // one rotated to a new id (its cookie replaced). A wrong current password
 // counts against the sign-in limits.
 func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
-	sess, err := s.signedIn(w, r)
-	if err != nil {
-		return err
-	}
+	sess := FromContext(r.Context())
 	var in struct {
 		CurrentPassword string `json:"currentPassword"`
 		NewPassword     string `json:"newPassword"`

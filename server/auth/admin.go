@@ -8,9 +8,7 @@ import (
 
 	"github.com/gorilla/mux"
 
-	"github.com/sessionguard/sessionguard/policy"
 	"github.com/sessionguard/sessionguard/server/audit"
-	"github.com/sessionguard/sessionguard/server/session"
 	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/server/users"
 	"github.com/sessionguard/sessionguard/wire"
@@ -31,21 +29,8 @@ func toUserJSON(u store.User) userJSON {
 		CreatedAt: u.CreatedAt.UTC().Truncate(time.Second).Format(wire.TimeFormat)}
 }
 
-// admin returns the signed-in administrator, or errNotSignedIn, a
-// roleRequired error or a 503.
-func (s *Server) admin(w http.ResponseWriter, r *http.Request) (*session.Session, error) {
-	sess, err := s.signedIn(w, r)
-	if err == nil && sess.User.Role != policy.RoleAdmin {
-		return nil, roleRequired(policy.RoleAdmin)
-	}
-	return sess, err
-}
-
 // listUsers answers GET /api/admin/users.
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
-	if _, err := s.admin(w, r); err != nil {
-		return err
-	}
 	list, err := s.cfg.Users.List(r.Context())
 	if err != nil {
 		return storeFailed("list accounts", err)
@@ -63,10 +48,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
 // carry the old role) and open pages hear "role-changed" or "revoked". The
 // last enabled administrator cannot be demoted or disabled (409).
 func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) error {
-	me, err := s.admin(w, r)
-	if err != nil {
-		return err
-	}
+	me := FromContext(r.Context())
 	var in struct {
 		Role     *string `json:"role"`
 		Disabled *bool   `json:"disabled"`
@@ -120,10 +102,7 @@ func (s *Server) userExists(r *http.Request, id string) error {
 
 // userSessions answers GET /api/admin/users/{id}/sessions.
 func (s *Server) userSessions(w http.ResponseWriter, r *http.Request) error {
-	me, err := s.admin(w, r)
-	if err != nil {
-		return err
-	}
+	me := FromContext(r.Context())
 	id := mux.Vars(r)["id"]
 	if err := s.userExists(r, id); err != nil {
 		return err
@@ -138,10 +117,7 @@ func (s *Server) userSessions(w http.ResponseWriter, r *http.Request) error {
 
 // deleteUserSession answers DELETE /api/admin/users/{id}/sessions/{handle}.
 func (s *Server) deleteUserSession(w http.ResponseWriter, r *http.Request) error {
-	me, err := s.admin(w, r)
-	if err != nil {
-		return err
-	}
+	me := FromContext(r.Context())
 	v := mux.Vars(r)
 	found, err := s.sessions.RevokeHandle(r.Context(), v["id"], v["handle"])
 	switch {
@@ -158,10 +134,7 @@ func (s *Server) deleteUserSession(w http.ResponseWriter, r *http.Request) error
 // deleteUserSessions answers DELETE /api/admin/users/{id}/sessions: ends
 // every session of the user at once ("sign out everywhere" for them).
 func (s *Server) deleteUserSessions(w http.ResponseWriter, r *http.Request) error {
-	me, err := s.admin(w, r)
-	if err != nil {
-		return err
-	}
+	me := FromContext(r.Context())
 	id := mux.Vars(r)["id"]
 	if err := s.userExists(r, id); err != nil {
 		return err

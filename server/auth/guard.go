@@ -99,17 +99,32 @@ func (s *Server) RequireSession(h http.Handler) http.Handler {
 // RequireRole is RequireSession plus a role: a signed-in visitor without it
 // gets 403. An empty role admits every signed-in visitor.
 func (s *Server) RequireRole(role string, h http.Handler) http.Handler {
+	return s.require(role, true, h)
+}
+
+// require lets h run only for a signed-in visitor with role ("" for any):
+// the one access check behind RequireSession, RequireRole and the access
+// column of the route table. It reads the session once, into the request
+// context (FromContext), and refuses with 503 when the store fails, 401
+// without a session and 403 without the role. With pages (the library
+// middleware, which may guard pages as well as an API) a path that cannot
+// be cleaned is refused first (400) and a page navigation without a
+// session goes to sign-in; the API's own routes answer JSON only.
+func (s *Server) require(role string, pages bool, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		cleaned, ok := policy.Clean(r.URL.EscapedPath())
-		if !ok {
-			s.badPath(w, r)
-			return
+		cleaned := ""
+		if pages {
+			var ok bool
+			if cleaned, ok = policy.Clean(r.URL.EscapedPath()); !ok {
+				s.badPath(w, r)
+				return
+			}
 		}
 		r, l := s.withSession(w, r)
 		switch {
 		case l.err != nil:
 			s.fail(w, r, fmt.Errorf("%w: %w", errStoreUnavailable, l.err))
-		case l.s == nil && wantsPage(r):
+		case l.s == nil && pages && wantsPage(r):
 			s.toSignIn(w, r, cleaned)
 		case l.s == nil:
 			s.fail(w, r, errNotSignedIn)

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/sessionguard/sessionguard/server/metrics"
@@ -43,4 +44,24 @@ func (t timedSessions) Refresh(w http.ResponseWriter, r *http.Request) (*session
 func (t timedSessions) SignOut(w http.ResponseWriter, r *http.Request) error {
 	defer t.metrics.Since("revoke", time.Now())
 	return t.Manager.SignOut(w, r)
+}
+
+// serveMetrics serves m to clients on this machine only, and answers 404 to
+// every other: see isLoopback.
+func (s *Server) serveMetrics(m http.Handler) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if !s.isLoopback(r) {
+			return errNotFound
+		}
+		m.ServeHTTP(w, r)
+		return nil
+	}
+}
+
+// isLoopback reports whether the request's client is this machine: the
+// client address as the Manager resolves it (session.WithClientIP), so a
+// reverse proxy on this host does not make every client behind it local.
+func (s *Server) isLoopback(r *http.Request) bool {
+	ip, err := netip.ParseAddr(s.sessions.ClientAddr(r))
+	return err == nil && ip.Unmap().IsLoopback()
 }

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/netip"
 	"slices"
 	"strings"
 	"sync"
@@ -183,13 +182,34 @@ func (s *Server) Handler() http.Handler {
 	return s.logRequests(s.checkHost(s.protect(r)))
 }
 
-// route is one row of the route table: a path, its methods, its handler and
-// the request bodies it takes.
+// route is one row of the route table: a path, its methods, who may use
+// it, its handler and the request bodies it takes.
 type route struct {
 	path    string
 	methods []string
+	access  access
 	h       handler
 	body    bodyKind
+}
+
+// access is who may use a route: the route table's access column, which
+// Mount applies with require, the check of the library's own RequireSession
+// and RequireRole. A handler behind signedIn or admins finds the session
+// with FromContext.
+type access int
+
+const (
+	anyone   access = iota // no session needed (the handler may read one)
+	signedIn               // a session: 401 without one, 503 when the store fails
+	admins                 // a session with the admin role: 403 without it
+)
+
+// role is the role that require checks for a: "" for any signed-in visitor.
+func (a access) role() string {
+	if a == admins {
+		return policy.RoleAdmin
+	}
+	return ""
 }
 
 var (
@@ -203,55 +223,57 @@ var (
 // routes is the route table of the API and /healthz.
 func (s *Server) routes() []route {
 	routes := []route{
-		{"/api/session", get, s.getSession, jsonOnly},
-		{"/api/get-session-status", get, s.getStatus, jsonOnly},
-		{"/api/auth/config", get, s.getConfig, jsonOnly},
-		{"/api/auth/signin", post, s.signIn, jsonOrForm},
-		{"/api/auth/signout", post, s.signOut, jsonOrForm},
-		{"/healthz", get, s.healthz, jsonOnly},
+		{"/api/session", get, anyone, s.getSession, jsonOnly},
+		{"/api/get-session-status", get, anyone, s.getStatus, jsonOnly},
+		{"/api/auth/config", get, anyone, s.getConfig, jsonOnly},
+		{"/api/auth/signin", post, anyone, s.signIn, jsonOrForm},
+		{"/api/auth/signout", post, anyone, s.signOut, jsonOrForm},
+		{"/healthz", get, anyone, s.healthz, jsonOnly},
 	}
-	if s.sessions.Refreshes() {
-		routes = append(routes, route{session.RefreshPath, post, s.refresh, jsonOnly})
+	if s.sessions.Refreshes() { // the refresh cookie is its credential
+		routes = append(routes, route{session.RefreshPath, post, anyone, s.refresh, jsonOnly})
 	}
 	if s.hub != nil {
-		routes = append(routes, route{EventsPath, getNoHead, s.events, jsonOnly}) // HEAD would hold a stream open for nothing
+		// The stream checks its session itself, with Peek: background
+		// traffic must not extend it. HEAD would hold a stream open for
+		// nothing.
+		routes = append(routes, route{EventsPath, getNoHead, anyone, s.events, jsonOnly})
 	}
 	if _, ok := s.sessions.JWKS(); ok {
-		routes = append(routes, route{"/.well-known/jwks.json", get, s.jwks, jsonOnly})
+		routes = append(routes, route{"/.well-known/jwks.json", get, anyone, s.jwks, jsonOnly})
 	}
 	routes = append(routes,
-		route{"/api/auth/sessions", get, s.listSessions, jsonOnly},
-		route{"/api/auth/sessions/revoke-others", post, s.revokeOthers, jsonOnly},
-		route{"/api/auth/sessions/{handle}", del, s.deleteSession, jsonOnly},
-		route{"/api/auth/password", post, s.changePassword, jsonOnly},
-		route{"/api/admin/users", get, s.listUsers, jsonOnly},
-		route{"/api/admin/users/{id}", patch, s.patchUser, jsonOnly},
-		route{"/api/admin/users/{id}/sessions", get, s.userSessions, jsonOnly},
-		route{"/api/admin/users/{id}/sessions", del, s.deleteUserSessions, jsonOnly},
-		route{"/api/admin/users/{id}/sessions/{handle}", del, s.deleteUserSession, jsonOnly},
+		route{"/api/auth/sessions", get, signedIn, s.listSessions, jsonOnly},
+		route{"/api/auth/sessions/revoke-others", post, signedIn, s.revokeOthers, jsonOnly},
+		route{"/api/auth/sessions/{handle}", del, signedIn, s.deleteSession, jsonOnly},
+		route{"/api/auth/password", post, signedIn, s.changePassword, jsonOnly},
+		route{"/api/admin/users", get, admins, s.listUsers, jsonOnly},
+		route{"/api/admin/users/{id}", patch, admins, s.patchUser, jsonOnly},
+		route{"/api/admin/users/{id}/sessions", get, admins, s.userSessions, jsonOnly},
+		route{"/api/admin/users/{id}/sessions", del, admins, s.deleteUserSessions, jsonOnly},
+		route{"/api/admin/users/{id}/sessions/{handle}", del, admins, s.deleteUserSession, jsonOnly},
 	)
-	if s.cfg.Metrics != nil && s.cfg.MetricsPath != "" {
-		m := s.cfg.Metrics.Handler()
-		routes = append(routes, route{s.cfg.MetricsPath, getNoHead, func(w http.ResponseWriter, req *http.Request) error {
-			if !s.isLoopback(req) {
-				return errNotFound
-			}
-			m.ServeHTTP(w, req)
-			return nil
-		}, jsonOnly})
+	if s.cfg.Metrics != nil && s.cfg.MetricsPath != "" { // loopback clients only: see serveMetrics
+		routes = append(routes, route{s.cfg.MetricsPath, getNoHead, anyone, s.serveMetrics(s.cfg.Metrics.Handler()), jsonOnly})
 	}
 	return routes
 }
 
 // Mount registers the API routes and /healthz on r, for programs with their
 // own router. Each route refuses a body it does not take (415) or one over
-// MaxBodyBytes (413) before its handler runs. Wrap r (or the whole server)
-// in Protect so POSTs from other origins are refused.
+// MaxBodyBytes (413), then a visitor its access column does not admit,
+// before its handler runs. Wrap r (or the whole server) in Protect so POSTs
+// from other origins are refused.
 func (s *Server) Mount(r *mux.Router) {
 	for _, rt := range s.routes() {
-		// A copy: mux upper-cases the slice it is given in place, and the
-		// rows share package-level slices that other servers mount too.
-		r.Handle(rt.path, s.checkBody(rt.body, s.serve(rt.h))).Methods(slices.Clone(rt.methods)...)
+		h := s.serve(rt.h)
+		if rt.access != anyone {
+			h = s.require(rt.access.role(), false, h)
+		}
+		// A copy of the methods: mux upper-cases the slice it is given in
+		// place, and the rows share package-level slices that other servers
+		// mount too.
+		r.Handle(rt.path, s.checkBody(rt.body, h)).Methods(slices.Clone(rt.methods)...)
 	}
 	// Everything else under /api/ answers JSON: 405 with Allow for a known
 	// path with another method, 404 otherwise — never the app shell.
@@ -319,12 +341,4 @@ func (s *Server) checkBody(kind bodyKind, h http.Handler) http.Handler {
 		}
 		h.ServeHTTP(w, r)
 	})
-}
-
-// isLoopback reports whether the request's client is this machine: the
-// client address as the Manager resolves it (session.WithClientIP), so a
-// reverse proxy on this host does not make every client behind it local.
-func (s *Server) isLoopback(r *http.Request) bool {
-	ip, err := netip.ParseAddr(s.sessions.ClientAddr(r))
-	return err == nil && ip.Unmap().IsLoopback()
 }
