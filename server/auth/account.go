@@ -146,13 +146,3 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, wire.RefreshResponse{Session: next.Wire()})
 	return nil
 }
-
-// security logs a security event: a structured record with a stable
-// event name (package audit), the user and the client address.
-func (s *Server) security(ctx context.Context, event, userID string, r *http.Request, attrs ...slog.Attr) {
-	base := []slog.Attr{audit.Event(event), slog.String("user_id", userID)}
-	if r != nil {
-		base = append(base, slog.String("client", s.sessions.ClientAddr(r)))
-	}
-	s.log.LogAttrs(ctx, slog.LevelWarn, "security event", append(base, attrs...)...)
-}

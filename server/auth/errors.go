@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/sessionguard/sessionguard/server/users"
@@ -127,7 +126,8 @@ func storeFailed(what string, cause error) error {
 	return failed(errStoreUnavailable, "could not "+what, cause)
 }
 
-func (f *failure) Error() string   { return f.msg + ": " + f.cause.Error() }
+func (f *failure) Error() string { return f.msg + ": " + f.cause.Error() }
+
 func (f *failure) Unwrap() []error { return []error{f.kind, f.cause} }
 
 // retryAfter is a 429 that tells the client when to try again: after wait,
@@ -138,6 +138,7 @@ type retryAfter struct {
 }
 
 func (e *retryAfter) Error() string { return e.err.Error() }
+
 func (e *retryAfter) Unwrap() error { return e.err }
 
 // seconds is the wait in whole seconds, at least one.
@@ -155,56 +156,7 @@ func signInLimited(wait time.Duration) error {
 type roleRequired string
 
 func (e roleRequired) Error() string { return "this needs the " + string(e) + " role" }
+
 func (e roleRequired) Unwrap() error { return errNeedsRole }
 
-// fail answers err as {"error": message}; see explain.
-func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	code, msg := s.explain(w, r, err)
-	writeError(w, code, msg)
-}
-
-// failPage answers err as a small HTML page titled title, for a plain HTML
-// form submission (a browser without script); see explain.
-func (s *Server) failPage(w http.ResponseWriter, r *http.Request, err error, title string) {
-	code, msg := s.explain(w, r, err)
-	errorPage(w, code, title, msg)
-}
-
-// explain returns the status code and the message that answer err, the one
-// place that does: it logs a failure's cause, counts a 429 and sets its
-// Retry-After.
-func (s *Server) explain(w http.ResponseWriter, r *http.Request, err error) (int, string) {
-	code, sentinel := statusOf(err)
-	msg := err.Error()
-	if code >= 500 {
-		msg = sentinel.Error()
-	}
-	var f *failure
-	if errors.As(err, &f) {
-		s.log.LogAttrs(r.Context(), slog.LevelError, f.msg, errAttr(f.cause))
-	} else if sentinel == errInternal && !errors.Is(err, errInternal) {
-		s.log.LogAttrs(r.Context(), slog.LevelError, "unexpected error", errAttr(err))
-	}
-	if code == http.StatusTooManyRequests {
-		var ra *retryAfter
-		if errors.As(err, &ra) {
-			w.Header().Set("Retry-After", strconv.Itoa(ra.seconds()))
-		}
-		s.cfg.Metrics.RateLimited(r.URL.Path)
-	}
-	return code, msg
-}
-
-// handler is a route's handler: it writes its answer when it succeeds and
-// returns the refusal when it does not, for fail to answer; it writes
-// nothing before it returns an error.
-type handler func(http.ResponseWriter, *http.Request) error
-
-// serve adapts h to net/http.
-func (s *Server) serve(h handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := h(w, r); err != nil {
-			s.fail(w, r, err)
-		}
-	})
-}
+func errAttr(err error) slog.Attr { return slog.String("error", err.Error()) }

@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -76,64 +75,6 @@ func (s *Server) toSignIn(w http.ResponseWriter, r *http.Request, cleaned string
 	to := s.cfg.SignInPath + "?callbackUrl=" + url.QueryEscape(policy.SafeRedirect(callback))
 	w.Header()["Cache-Control"] = noStore
 	http.Redirect(w, r, to, http.StatusSeeOther)
-}
-
-// Sessions is middleware that reads the session once and puts it in the
-// request context for FromContext. It never refuses a request.
-func (s *Server) Sessions(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r, _ = s.withSession(w, r)
-		h.ServeHTTP(w, r)
-	})
-}
-
-// RequireSession is middleware that lets only signed-in visitors through.
-// Others get a 303 to the sign-in path when the request is a page navigation,
-// and 401 JSON otherwise; a store failure is 503. A path that cannot be
-// cleaned is refused with 400 whoever asks, as the page guard does, before
-// the session is read.
-func (s *Server) RequireSession(h http.Handler) http.Handler {
-	return s.RequireRole("", h)
-}
-
-// RequireRole is RequireSession plus a role: a signed-in visitor without it
-// gets 403. An empty role admits every signed-in visitor.
-func (s *Server) RequireRole(role string, h http.Handler) http.Handler {
-	return s.require(role, true, h)
-}
-
-// require lets h run only for a signed-in visitor with role ("" for any):
-// the one access check behind RequireSession, RequireRole and the access
-// column of the route table. It reads the session once, into the request
-// context (FromContext), and refuses with 503 when the store fails, 401
-// without a session and 403 without the role. With pages (the library
-// middleware, which may guard pages as well as an API) a path that cannot
-// be cleaned is refused first (400) and a page navigation without a
-// session goes to sign-in; the API's own routes answer JSON only.
-func (s *Server) require(role string, pages bool, h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		cleaned := ""
-		if pages {
-			var ok bool
-			if cleaned, ok = policy.Clean(r.URL.EscapedPath()); !ok {
-				s.badPath(w, r)
-				return
-			}
-		}
-		r, l := s.withSession(w, r)
-		switch {
-		case l.err != nil:
-			s.fail(w, r, fmt.Errorf("%w: %w", errStoreUnavailable, l.err))
-		case l.s == nil && pages && wantsPage(r):
-			s.toSignIn(w, r, cleaned)
-		case l.s == nil:
-			s.fail(w, r, errNotSignedIn)
-		case role != "" && l.s.User.Role != role:
-			s.fail(w, r, roleRequired(role))
-		default:
-			h.ServeHTTP(w, r)
-		}
-	})
 }
 
 // wantsPage reports whether the request is a browser navigation to a page.
