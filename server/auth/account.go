@@ -62,15 +62,25 @@ func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) deleteSession(w http.ResponseWriter, r *http.Request) error {
 	sess := FromContext(r.Context())
 	handle := mux.Vars(r)["handle"]
-	found, err := s.sessions.RevokeHandle(r.Context(), sess.User.ID, handle)
+	if err := s.endSession(r, sess.User.ID, handle, "user"); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"revoked": 1, "current": handle == session.Handle(sess.Key)})
+	return nil
+}
+
+// endSession ends the session with handle of the user userID, for by (the
+// user, or an administrator's id): errNoSuchSession when the user has
+// none such.
+func (s *Server) endSession(r *http.Request, userID, handle, by string) error {
+	found, err := s.sessions.RevokeHandle(r.Context(), userID, handle)
 	switch {
 	case err != nil:
 		return storeFailed("end a session", err)
 	case !found:
 		return errNoSuchSession
 	}
-	s.security(r.Context(), audit.SessionsRevoked, sess.User.ID, r, slog.Int("count", 1), slog.String("by", "user"))
-	writeJSON(w, http.StatusOK, map[string]any{"revoked": 1, "current": handle == session.Handle(sess.Key)})
+	s.security(r.Context(), audit.SessionsRevoked, userID, r, slog.Int("count", 1), slog.String("by", by))
 	return nil
 }
 

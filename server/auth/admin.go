@@ -119,14 +119,9 @@ func (s *Server) userSessions(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) deleteUserSession(w http.ResponseWriter, r *http.Request) error {
 	me := FromContext(r.Context())
 	v := mux.Vars(r)
-	found, err := s.sessions.RevokeHandle(r.Context(), v["id"], v["handle"])
-	switch {
-	case err != nil:
-		return storeFailed("end a session", err)
-	case !found:
-		return errNoSuchSession
+	if err := s.endSession(r, v["id"], v["handle"], me.User.ID); err != nil {
+		return err
 	}
-	s.security(r.Context(), audit.SessionsRevoked, v["id"], r, slog.Int("count", 1), slog.String("by", me.User.ID))
 	writeJSON(w, http.StatusOK, map[string]any{"revoked": 1})
 	return nil
 }
