@@ -38,14 +38,7 @@ type Store struct {
 	events *bus.Bus
 }
 
-var (
-	_ store.Store           = (*Store)(nil)
-	_ store.Revocations     = (*Store)(nil)
-	_ store.RefreshTokens   = (*Store)(nil)
-	_ store.Keys            = (*Store)(nil)
-	_ store.FailureCounters = (*Store)(nil)
-	_ store.Events          = (*Store)(nil)
-)
+var _ store.Store = (*Store)(nil)
 
 // New returns an empty Store.
 func New() *Store {
