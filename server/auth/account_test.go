@@ -13,7 +13,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sessionguard/sessionguard/server/clientip"
 	"github.com/sessionguard/sessionguard/wire"
 )
 
@@ -296,10 +295,8 @@ func TestNewAddressEvent(t *testing.T) {
 // the one resolver the Manager holds, so a client that stays put raises no
 // new_address, and the device list shows the client, not the proxy.
 func TestOneClientAddress(t *testing.T) {
-	ips, err := clientip.New("127.0.0.1,::1")
-	require.NoError(t, err)
 	var logs bytes.Buffer
-	e := newEnv(t, withClientIP(ips), withLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	e := newEnv(t, withTrustedProxies("127.0.0.1", "::1"), withLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	from := []string{"X-Forwarded-For", "203.0.113.9"}
 	c := e.client()
 	require.Equal(t, http.StatusOK, c.postJSON("/api/auth/signin", map[string]string{"email": "user@example.com", "password": "user-password"}, from...).StatusCode)

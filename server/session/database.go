@@ -3,9 +3,7 @@ package session
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/wire"
@@ -16,39 +14,34 @@ import (
 // a deleted record is gone for every instance. Build one with NewDatabase; a
 // Database is safe for concurrent use.
 type Database struct {
-	store    store.Sessions
+	store    DatabaseStore
 	lifetime Lifetime
+	// rolling holds the idle expiries newer than the stored ones, keyed by
+	// string(idHash).
+	rolling *rolling
+}
 
-	// pending holds rolling expiries newer than the stored ones, written back
-	// at most once per UpdateAge. Keyed by string(idHash).
-	mu      sync.Mutex
-	pending map[string]time.Time
+// DatabaseStore is what the database strategy needs of a store: its session
+// records, and the list of a user's sessions for their devices. Every
+// store.Store is one.
+type DatabaseStore interface {
+	store.Sessions
+	store.SessionLister
 }
 
 // NewDatabase returns the database strategy on s.
-func NewDatabase(s store.Sessions, l Lifetime) (*Database, error) {
+func NewDatabase(s DatabaseStore, l Lifetime) (*Database, error) {
 	l, err := l.validate()
 	if err != nil {
 		return nil, err
 	}
-	return &Database{store: s, lifetime: l, pending: make(map[string]time.Time)}, nil
+	return &Database{store: s, lifetime: l, rolling: newRolling(l)}, nil
 }
 
 // Issue implements Strategy.
 func (d *Database) Issue(ctx context.Context, u wire.User, dev Device, now time.Time) (Issued, Session, error) {
 	token := newToken()
-	rec := store.Session{
-		IDHash:     hashToken(token),
-		UserID:     u.ID,
-		Email:      u.Email,
-		Name:       u.Name,
-		Role:       u.Role,
-		CreatedAt:  now,
-		AbsExpires: wholeSecond(now.Add(d.lifetime.AbsoluteMaxAge)),
-		ClientAddr: dev.Addr,
-		UserAgent:  truncateUA(dev.UserAgent),
-	}
-	rec.Expires = minTime(wholeSecond(now.Add(d.lifetime.MaxAge)), rec.AbsExpires)
+	rec := newRecord(hashToken(token), u, dev, now, d.lifetime)
 	if err := d.store.CreateSession(ctx, rec); err != nil {
 		return Issued{}, Session{}, fmt.Errorf("%w: create session: %w", ErrUnavailable, err)
 	}
@@ -73,23 +66,19 @@ func (d *Database) Peek(ctx context.Context, token string, now time.Time) (Sessi
 func (d *Database) lookup(ctx context.Context, h []byte, now time.Time) (rec store.Session, persisted time.Time, found bool, err error) {
 	// The stored expiry may lag the real one by less than UpdateAge, so ask
 	// the store for records live that long ago and judge below.
-	rec, found, err = d.store.Session(ctx, h, now.Add(-d.lifetime.UpdateAge))
+	rec, found, err = d.store.Session(ctx, h, d.rolling.storeNow(now))
 	if err != nil {
 		return rec, persisted, false, fmt.Errorf("%w: read session: %w", ErrUnavailable, err)
 	}
 	key := string(h)
 	if !found {
-		d.forget(key, time.Time{})
+		d.rolling.forget(key)
 		return rec, persisted, false, nil
 	}
 	persisted = rec.Expires
-	d.mu.Lock()
-	if p, ok := d.pending[key]; ok && p.After(rec.Expires) {
-		rec.Expires = p
-	}
-	d.mu.Unlock()
+	rec.Expires = d.rolling.expiry(key, rec.Expires)
 	if !rec.Live(now) {
-		d.forget(key, time.Time{})
+		d.rolling.forget(key)
 		return rec, persisted, false, nil
 	}
 	return rec, persisted, true, nil
@@ -106,23 +95,19 @@ func (d *Database) Load(ctx context.Context, token string, now time.Time) (Sessi
 		return Session{}, "", false, err
 	}
 	key := string(h)
-	next := minTime(wholeSecond(now.Add(d.lifetime.MaxAge)), rec.AbsExpires)
-	if next.Sub(persisted) >= d.lifetime.UpdateAge {
+	next := d.rolling.next(now, rec.AbsExpires)
+	if d.rolling.due(persisted, next) {
 		touched, err := d.store.TouchSession(ctx, h, next)
 		if err != nil {
 			return Session{}, "", false, fmt.Errorf("%w: extend session: %w", ErrUnavailable, err)
 		}
 		if !touched { // deleted since the read: ended
-			d.forget(key, time.Time{})
+			d.rolling.forget(key)
 			return Session{}, "", false, nil
 		}
-		d.forget(key, next)
+		d.rolling.written(key, next)
 	} else {
-		d.mu.Lock()
-		if next.After(d.pending[key]) {
-			d.pending[key] = next
-		}
-		d.mu.Unlock()
+		d.rolling.hold(key, next)
 	}
 	return fromRecord(&rec, next), "", true, nil
 }
@@ -133,7 +118,7 @@ func (d *Database) Revoke(ctx context.Context, token string, _ time.Time) error 
 	if h == nil {
 		return nil
 	}
-	d.forget(string(h), time.Time{})
+	d.rolling.forget(string(h))
 	if err := d.store.DeleteSession(ctx, h); err != nil {
 		return fmt.Errorf("%w: delete session: %w", ErrUnavailable, err)
 	}
@@ -148,67 +133,17 @@ func (d *Database) RevokeUser(ctx context.Context, userID string, _ time.Time) e
 	return nil
 }
 
-// Cleanup implements Cleaner: it deletes expired records and drops pending
+// Cleanup implements Cleaner: it deletes expired records and drops held
 // expiries that have passed.
 func (d *Database) Cleanup(ctx context.Context, now time.Time) (int, error) {
-	d.mu.Lock()
-	for k, t := range d.pending {
-		if !now.Before(t) {
-			delete(d.pending, k)
-		}
-	}
-	d.mu.Unlock()
-	// Pending expiries may keep a record alive past its stored expiry by
-	// less than UpdateAge; Load judges those itself.
-	n, err := d.store.DeleteExpiredSessions(ctx, now.Add(-d.lifetime.UpdateAge))
+	d.rolling.prune(now)
+	// Held expiries may keep a record alive past its stored expiry by less
+	// than UpdateAge; Load judges those itself.
+	n, err := d.store.DeleteExpiredSessions(ctx, d.rolling.storeNow(now))
 	if err != nil {
 		return 0, fmt.Errorf("%w: delete expired sessions: %w", ErrUnavailable, err)
 	}
 	return n, nil
-}
-
-// forget drops the pending expiry of key unless it is later than upTo (the
-// zero upTo drops it in any case): a concurrent read may have moved it on.
-func (d *Database) forget(key string, upTo time.Time) {
-	d.mu.Lock()
-	if p, ok := d.pending[key]; ok && (upTo.IsZero() || !p.After(upTo)) {
-		delete(d.pending, key)
-	}
-	d.mu.Unlock()
-}
-
-func fromRecord(r *store.Session, expires time.Time) Session {
-	return Session{
-		User:       wire.User{ID: r.UserID, Email: r.Email, Name: r.Name, Role: r.Role},
-		Expires:    expires,
-		AbsExpires: r.AbsExpires,
-		CreatedAt:  r.CreatedAt,
-		Key:        append([]byte(nil), r.IDHash...),
-		ClientAddr: r.ClientAddr,
-	}
-}
-
-// truncateUA cuts a user agent to what a record keeps, on a rune boundary.
-func truncateUA(ua string) string {
-	if len(ua) <= store.MaxUserAgentLen {
-		return ua
-	}
-	ua = ua[:store.MaxUserAgentLen]
-	for len(ua) > 0 && !utf8.ValidString(ua) {
-		ua = ua[:len(ua)-1]
-	}
-	return ua
-}
-
-// wholeSecond rounds t down to a whole second, the precision of the API: the
-// expiry a client is told is exactly the one the server enforces.
-func wholeSecond(t time.Time) time.Time { return t.Truncate(time.Second) }
-
-func minTime(a, b time.Time) time.Time {
-	if b.Before(a) {
-		return b
-	}
-	return a
 }
 
 // UserSessions implements Lister.
@@ -218,7 +153,7 @@ func (d *Database) UserSessions(ctx context.Context, userID string, now time.Tim
 
 // RevokeKey implements Lister.
 func (d *Database) RevokeKey(ctx context.Context, key []byte, _ time.Time) error {
-	d.forget(string(key), time.Time{})
+	d.rolling.forget(string(key))
 	if err := d.store.DeleteSession(ctx, key); err != nil {
 		return fmt.Errorf("%w: delete session: %w", ErrUnavailable, err)
 	}
@@ -226,12 +161,8 @@ func (d *Database) RevokeKey(ctx context.Context, key []byte, _ time.Time) error
 }
 
 // listSessions reads the user's records for a Lister.
-func listSessions(ctx context.Context, st store.Sessions, l Lifetime, userID string, now time.Time) ([]Session, error) {
-	sl, ok := st.(store.SessionLister)
-	if !ok {
-		return nil, fmt.Errorf("%w: the store cannot list sessions", ErrUnavailable)
-	}
-	recs, err := sl.UserSessions(ctx, userID, now.Add(-l.UpdateAge))
+func listSessions(ctx context.Context, st store.SessionLister, l Lifetime, userID string, now time.Time) ([]Session, error) {
+	recs, err := st.UserSessions(ctx, userID, now.Add(-l.UpdateAge))
 	if err != nil {
 		return nil, fmt.Errorf("%w: list sessions: %w", ErrUnavailable, err)
 	}

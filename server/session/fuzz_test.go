@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/server/session"
+	"github.com/sessionguard/sessionguard/server/session/keys"
 	"github.com/sessionguard/sessionguard/server/store/memory"
 )
 
@@ -40,11 +41,11 @@ func newFuzzEnvs(tb testing.TB) []*fuzzEnv {
 	envs = append(envs, &fuzzEnv{name: "database", strat: db})
 
 	st := memory.New()
-	keys, err := session.LoadKeys(context.Background(), session.KeyConfig{Dir: tb.TempDir(), Store: st, Retire: 10 * time.Minute, Now: clockFn})
+	ks, err := keys.Load(context.Background(), keys.Config{Dir: tb.TempDir(), Store: st, Retire: 10 * time.Minute, Now: clockFn})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	j, err := session.NewJWT(session.JWTConfig{Keys: keys, Store: st, RefreshKey: []byte("0123456789abcdef0123456789abcdef"), Lifetime: session.DefaultLifetime})
+	j, err := session.NewJWT(session.JWTConfig{Keys: ks, Store: st, RefreshKey: []byte("0123456789abcdef0123456789abcdef"), Lifetime: session.DefaultLifetime})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -4,12 +4,15 @@ import (
 	"errors"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/sessionguard/sessionguard/server/session/keys"
 )
 
 // AccessTokenType is the "typ" header of sessionguard's access tokens (RFC
 // 9068 explicit typing, RFC 8725 §3.11): a token the server signs for any
 // other purpose carries another type and is never accepted as a session.
-const AccessTokenType = "at+jwt"
+// The key set types every token it signs so (keys.AccessTokenType).
+const AccessTokenType = keys.AccessTokenType
 
 // Claims are the claims of an access token: the registered ones (sub is the
 // user id, jti the token id), the sign-in time that caps rolling at the

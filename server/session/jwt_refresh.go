@@ -37,16 +37,12 @@ func (j *JWT) Refresh(ctx context.Context, refresh string, now time.Time) (Issue
 	}
 	// Look the session up as the database strategy's Load does: the stored
 	// idle expiry lags the real one by less than UpdateAge.
-	rec, found, err := j.cfg.Store.Session(ctx, rt.SessionHash, now.Add(-j.cfg.Lifetime.UpdateAge))
+	rec, found, err := j.cfg.Store.Session(ctx, rt.SessionHash, j.rolling.storeNow(now))
 	if err != nil {
 		return Issued{}, Session{}, fmt.Errorf("%w: read session: %w", ErrUnavailable, err)
 	}
 	sid := base64.RawURLEncoding.EncodeToString(rt.SessionHash)
-	j.mu.Lock()
-	if p, ok := j.pending[sid]; ok && p.After(rec.Expires) {
-		rec.Expires = p
-	}
-	j.mu.Unlock()
+	rec.Expires = j.rolling.expiry(sid, rec.Expires)
 	if !found || !rec.Live(now) {
 		return Issued{}, Session{}, ErrRefreshInvalid
 	}

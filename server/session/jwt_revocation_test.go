@@ -1,9 +1,13 @@
 package session_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/x509"
 	"encoding/base64"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sessionguard/sessionguard/server/session"
+	"github.com/sessionguard/sessionguard/server/session/keys"
 	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/wire"
 )
@@ -287,7 +292,7 @@ func TestJWTSignOutWithAnExpiredToken(t *testing.T) {
 		_, _, found := e.load(t, issued.Token)
 		require.False(t, found)
 
-		forged := forge(t, e, session.SigningKeyForTest(mustOtherKeys(t)), kidOf(t, other.Token), other.Token, e.clock.Now().Add(-6*time.Minute))
+		forged := forge(t, e, otherKey(t), kidOf(t, other.Token), other.Token, e.clock.Now().Add(-6*time.Minute))
 		require.NoError(t, e.j.Revoke(context.Background(), forged, e.clock.Now()))
 		_, _, err := e.j.Refresh(context.Background(), other.Refresh, e.clock.Now())
 		assert.NoError(t, err, "a forged token ended a session")
@@ -330,10 +335,10 @@ func TestJWTCleanupKeepsLiveDenials(t *testing.T) {
 	})
 }
 
-// mustOtherKeys is a key set no server trusts.
-func mustOtherKeys(t *testing.T) *session.KeySet {
+// otherKey is a key no server trusts.
+func otherKey(t *testing.T) ed25519.PrivateKey {
 	t.Helper()
-	k, err := session.LoadKeys(context.Background(), session.KeyConfig{Dir: t.TempDir()})
+	_, k, err := ed25519.GenerateKey(nil)
 	require.NoError(t, err)
 	return k
 }
@@ -381,7 +386,7 @@ func TestJWTRetiredKeyNeverVerifies(t *testing.T) {
 			_, _, found := e.load(t, issued.Token) // now in the verified-token cache
 			require.True(t, found)
 			e.clock.Add(time.Minute)
-			_, err := session.RotateKey(e.dir, e.clock.Now(), 0)
+			_, err := keys.Rotate(e.dir, e.clock.Now(), 0)
 			require.NoError(t, err)
 			require.NoError(t, e.keys.Reload(context.Background()))
 			_, _, found = e.load(t, issued.Token)
@@ -405,19 +410,19 @@ func TestJWTKeyRotatedWhileStopped(t *testing.T) {
 	forJWTStores(t, func(t *testing.T, stName string) {
 		st := openJWTStore(t, stName)
 		e := newJWTOn(t, st, session.DefaultLifetime)
-		oldKey := session.SigningKeyForTest(e.keys)
+		oldKey := readKey(t, e.dir)
 		genuine := e.issue(t)
 		oldKID := kidOf(t, genuine.Token)
 
 		// Stopped; rotated a minute later; started 20 minutes after that.
 		e.clock.Add(time.Minute)
-		_, err := session.RotateKey(e.dir, e.clock.Now(), 0)
+		_, err := keys.Rotate(e.dir, e.clock.Now(), 0)
 		require.NoError(t, err)
 		e.clock.Add(20 * time.Minute)
-		keys, err := session.LoadKeys(context.Background(), session.KeyConfig{Dir: e.dir, Store: st, Retire: 10 * time.Minute, Now: e.clock.Now})
+		ks, err := keys.Load(context.Background(), keys.Config{Dir: e.dir, Store: st, Retire: 10 * time.Minute, Now: e.clock.Now})
 		require.NoError(t, err)
-		assert.NotContains(t, string(keys.JWKS()), oldKID, "the JWKS lists a retired key")
-		j, err := session.NewJWT(session.JWTConfig{Keys: keys, Store: st, RefreshKey: []byte("0123456789abcdef0123456789abcdef"), Lifetime: session.DefaultLifetime})
+		assert.NotContains(t, string(ks.JWKS()), oldKID, "the JWKS lists a retired key")
+		j, err := session.NewJWT(session.JWTConfig{Keys: ks, Store: st, RefreshKey: []byte("0123456789abcdef0123456789abcdef"), Lifetime: session.DefaultLifetime})
 		require.NoError(t, err)
 
 		fresh, _, err := j.Issue(context.Background(), ada, session.Device{}, e.clock.Now())
@@ -432,18 +437,18 @@ func TestJWTKeyRotatedWhileStopped(t *testing.T) {
 		der, err := x509.MarshalPKIXPublicKey(oldKey.Public())
 		require.NoError(t, err)
 		require.NoError(t, st.PublishKey(context.Background(), store.PublicKey{
-			ID: oldKID, Algorithm: session.AlgEdDSA, Key: der, CreatedAt: e.clock.Now().Add(-time.Hour), ExpiresAt: e.clock.Now().Add(time.Hour),
+			ID: oldKID, Algorithm: keys.AlgEdDSA, Key: der, CreatedAt: e.clock.Now().Add(-time.Hour), ExpiresAt: e.clock.Now().Add(time.Hour),
 		}))
 		e.clock.Add(11 * time.Second) // the unknown kid may be looked up again
 		forged = forge(t, e, oldKey, oldKID, fresh.Token, e.clock.Now())
 		_, _, found, err = j.Load(context.Background(), forged, e.clock.Now())
 		require.NoError(t, err)
 		assert.False(t, found, "a token signed with the retired key loaded once the store announced it")
-		assert.NotContains(t, string(keys.JWKS()), oldKID)
-		require.NoError(t, keys.Reload(context.Background()))
+		assert.NotContains(t, string(ks.JWKS()), oldKID)
+		require.NoError(t, ks.Reload(context.Background()))
 
 		// Another instance sharing the store does not take it for a peer's.
-		peer, err := session.LoadKeys(context.Background(), session.KeyConfig{Dir: t.TempDir(), Store: st, Retire: 10 * time.Minute, Now: e.clock.Now})
+		peer, err := keys.Load(context.Background(), keys.Config{Dir: t.TempDir(), Store: st, Retire: 10 * time.Minute, Now: e.clock.Now})
 		require.NoError(t, err)
 		assert.NotContains(t, string(peer.JWKS()), oldKID, "a peer imports the retired key")
 	})
@@ -454,13 +459,15 @@ func TestJWTKeyRotatedWhileStopped(t *testing.T) {
 func TestJWTValidMethodsPinned(t *testing.T) {
 	dir := t.TempDir()
 	c := newClock()
-	keys, err := session.LoadKeys(context.Background(), session.KeyConfig{Algorithm: session.AlgHS256, Dir: dir, Now: c.Now})
+	ks, err := keys.Load(context.Background(), keys.Config{Algorithm: keys.AlgHS256, Dir: dir, Now: c.Now})
 	require.NoError(t, err)
-	j, err := session.NewJWT(session.JWTConfig{Keys: keys, Store: openJWTStore(t, "memory"), RefreshKey: []byte("0123456789abcdef"), Lifetime: session.DefaultLifetime})
+	j, err := session.NewJWT(session.JWTConfig{Keys: ks, Store: openJWTStore(t, "memory"), RefreshKey: []byte("0123456789abcdef"), Lifetime: session.DefaultLifetime})
 	require.NoError(t, err)
 	issued, _, err := j.Issue(context.Background(), ada, session.Device{}, c.Now())
 	require.NoError(t, err)
-	secret := session.HMACSecretForTest(keys)
+	secret, err := os.ReadFile(filepath.Join(dir, "hs256.key"))
+	require.NoError(t, err)
+	secret = bytes.TrimSpace(secret)
 	kid := kidOf(t, issued.Token)
 
 	tests := []struct {

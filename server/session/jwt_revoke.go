@@ -43,7 +43,7 @@ func (j *JWT) RevokeUser(ctx context.Context, userID string, now time.Time) erro
 	}
 	// Listed as the refresh endpoint reads them: the stored idle expiry
 	// lags the real one by less than UpdateAge.
-	recs, err := j.cfg.Store.UserSessions(ctx, userID, now.Add(-j.cfg.Lifetime.UpdateAge))
+	recs, err := j.cfg.Store.UserSessions(ctx, userID, j.rolling.storeNow(now))
 	if err != nil {
 		return fmt.Errorf("%w: list sessions: %w", ErrUnavailable, err)
 	}
@@ -53,7 +53,7 @@ func (j *JWT) RevokeUser(ctx context.Context, userID string, now time.Time) erro
 		if err := j.cfg.Store.Deny(ctx, sidDenyID(sid), until); err != nil {
 			return fmt.Errorf("%w: deny session: %w", ErrUnavailable, err)
 		}
-		j.forget(sid, time.Time{})
+		j.rolling.forget(sid)
 	}
 	if _, err := j.cfg.Store.DeleteUserSessions(ctx, userID); err != nil {
 		return fmt.Errorf("%w: delete user sessions: %w", ErrUnavailable, err)
@@ -63,13 +63,7 @@ func (j *JWT) RevokeUser(ctx context.Context, userID string, now time.Time) erro
 
 // Cleanup implements Cleaner.
 func (j *JWT) Cleanup(ctx context.Context, now time.Time) (int, error) {
-	j.mu.Lock()
-	for k, t := range j.pending {
-		if !now.Before(t) {
-			delete(j.pending, k)
-		}
-	}
-	j.mu.Unlock()
+	j.rolling.prune(now)
 	n1, err := j.cfg.Store.DeleteExpiredDenials(ctx, now)
 	if err != nil {
 		return 0, fmt.Errorf("%w: %w", ErrUnavailable, err)
@@ -78,7 +72,7 @@ func (j *JWT) Cleanup(ctx context.Context, now time.Time) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
-	n3, err := j.cfg.Store.DeleteExpiredSessions(ctx, now.Add(-j.cfg.Lifetime.UpdateAge))
+	n3, err := j.cfg.Store.DeleteExpiredSessions(ctx, j.rolling.storeNow(now))
 	if err != nil {
 		return 0, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
@@ -92,7 +86,7 @@ func (j *JWT) endFamily(ctx context.Context, fh []byte, now time.Time) error {
 	if err := j.cfg.Store.Deny(ctx, sidDenyID(sid), now.Add(j.cfg.AccessMaxAge+j.cfg.Leeway)); err != nil {
 		return fmt.Errorf("%w: deny session: %w", ErrUnavailable, err)
 	}
-	j.forget(sid, time.Time{})
+	j.rolling.forget(sid)
 	if err := j.cfg.Store.DeleteSession(ctx, fh); err != nil {
 		return fmt.Errorf("%w: delete session: %w", ErrUnavailable, err)
 	}

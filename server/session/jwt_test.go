@@ -7,9 +7,11 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -20,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sessionguard/sessionguard/server/session"
+	"github.com/sessionguard/sessionguard/server/session/keys"
 	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/server/store/cache"
 	"github.com/sessionguard/sessionguard/server/store/memory"
@@ -29,7 +32,7 @@ import (
 // jwtEnv is a jwt strategy on a store with a settable clock.
 type jwtEnv struct {
 	j     *session.JWT
-	keys  *session.KeySet
+	keys  *keys.Set
 	st    jwtStore
 	clock *clock
 	dir   string
@@ -79,11 +82,11 @@ func newJWTOn(t *testing.T, st jwtStore, l session.Lifetime, edit ...func(*sessi
 	t.Helper()
 	c := newClock()
 	dir := t.TempDir()
-	keys, err := session.LoadKeys(context.Background(), session.KeyConfig{Dir: dir, Store: st, Retire: 10 * time.Minute, Now: c.Now})
+	ks, err := keys.Load(context.Background(), keys.Config{Dir: dir, Store: st, Retire: 10 * time.Minute, Now: c.Now})
 	require.NoError(t, err)
 	var logs bytes.Buffer
 	cfg := session.JWTConfig{
-		Keys: keys, Store: st, RefreshKey: []byte("0123456789abcdef0123456789abcdef"), Lifetime: l,
+		Keys: ks, Store: st, RefreshKey: []byte("0123456789abcdef0123456789abcdef"), Lifetime: l,
 		Logger: slog.New(slog.NewTextHandler(&logs, nil)),
 	}
 	for _, e := range edit {
@@ -91,7 +94,7 @@ func newJWTOn(t *testing.T, st jwtStore, l session.Lifetime, edit ...func(*sessi
 	}
 	j, err := session.NewJWT(cfg)
 	require.NoError(t, err)
-	return &jwtEnv{j: j, keys: keys, st: st, clock: c, dir: dir, logs: &logs}
+	return &jwtEnv{j: j, keys: ks, st: st, clock: c, dir: dir, logs: &logs}
 }
 
 func (e *jwtEnv) issue(t *testing.T) session.Issued {
@@ -328,7 +331,7 @@ func TestJWTRejectsHostileTokens(t *testing.T) {
 	priv := readKey(t, e.dir)
 	pub := priv.Public().(ed25519.PublicKey)
 	pubDER, _ := x509.MarshalPKIXPublicKey(pub)
-	kid := session.Thumbprint(pub)
+	kid := keys.Thumbprint(pub)
 
 	claims := func(edit func(*session.Claims)) *session.Claims {
 		c := &session.Claims{
@@ -421,31 +424,21 @@ func TestJWTHugeTokenAllocatesLittle(t *testing.T) {
 	assert.LessOrEqual(t, allocs, 2.0, "refused before any parsing")
 }
 
+// readKey returns the key the key set in dir signs with: the newest key
+// file's.
 func readKey(t *testing.T, dir string) ed25519.PrivateKey {
 	t.Helper()
-	keys, err := session.LoadKeys(context.Background(), session.KeyConfig{Dir: dir})
+	files, err := filepath.Glob(filepath.Join(dir, "ed25519-*.pem"))
 	require.NoError(t, err)
-	return session.SigningKeyForTest(keys)
-}
-
-func TestJWTKeyRotation(t *testing.T) {
-	e := newJWT(t, session.DefaultLifetime)
-	old := e.issue(t)
-	e.clock.Add(time.Minute)
-	newKID, err := session.RotateKey(e.dir, e.clock.Now(), 0)
+	require.NotEmpty(t, files)
+	slices.Sort(files) // the names sort by age
+	b, err := os.ReadFile(files[len(files)-1])
 	require.NoError(t, err)
-	require.NoError(t, e.keys.Reload(context.Background()))
-	fresh := e.issue(t)
-	assert.Equal(t, newKID, kidOf(t, fresh.Token), "new tokens use the new key")
-	assert.NotEqual(t, newKID, kidOf(t, old.Token))
-	_, _, found := e.load(t, old.Token)
-	assert.True(t, found, "old tokens verify until they expire")
-	assert.Contains(t, string(e.keys.JWKS()), newKID)
-	assert.Contains(t, string(e.keys.JWKS()), kidOf(t, old.Token))
-
-	e.clock.Add(11 * time.Minute) // past the retire time
-	require.NoError(t, e.keys.Reload(context.Background()))
-	assert.NotContains(t, string(e.keys.JWKS()), kidOf(t, old.Token), "retired keys leave the JWKS")
+	block, _ := pem.Decode(b)
+	require.NotNil(t, block)
+	key, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	require.NoError(t, err)
+	return key.(ed25519.PrivateKey)
 }
 
 func kidOf(t *testing.T, token string) string {
@@ -456,47 +449,18 @@ func kidOf(t *testing.T, token string) string {
 	return h.Kid
 }
 
-func TestJWTKeysSharedThroughTheStore(t *testing.T) {
-	st := memory.New()
-	ctx := context.Background()
-	c := newClock()
-	mk := func() *session.JWT {
-		keys, err := session.LoadKeys(ctx, session.KeyConfig{Dir: t.TempDir(), Store: st, Retire: time.Hour, Now: c.Now})
-		require.NoError(t, err)
-		j, err := session.NewJWT(session.JWTConfig{Keys: keys, Store: st, RefreshKey: []byte("shared-refresh-key-0123456789"), Lifetime: session.DefaultLifetime})
-		require.NoError(t, err)
-		return j
-	}
-	a := mk()
-	b := mk() // loads after a published its key
-	issued, _, err := a.Issue(ctx, ada, session.Device{}, c.Now())
-	require.NoError(t, err)
-	_, _, found, err := b.Load(ctx, issued.Token, c.Now())
-	require.NoError(t, err)
-	assert.True(t, found, "a token signed by instance A verifies on B")
-
-	third := mk()
-	issuedC, _, err := third.Issue(ctx, ada, session.Device{}, c.Now())
-	require.NoError(t, err)
-	c.Add(time.Second)
-	_, _, found, err = a.Load(ctx, issuedC.Token, c.Now())
-	require.NoError(t, err)
-	assert.True(t, found, "A learns the key of an instance started later, on the unknown kid")
-}
-
 func TestJWTHS256(t *testing.T) {
 	dir := t.TempDir()
-	keys, err := session.LoadKeys(context.Background(), session.KeyConfig{Algorithm: session.AlgHS256, Dir: dir})
+	ks, err := keys.Load(context.Background(), keys.Config{Algorithm: keys.AlgHS256, Dir: dir})
 	require.NoError(t, err)
 	st := memory.New()
-	j, err := session.NewJWT(session.JWTConfig{Keys: keys, Store: st, RefreshKey: []byte("0123456789abcdef"), Lifetime: session.DefaultLifetime})
+	j, err := session.NewJWT(session.JWTConfig{Keys: ks, Store: st, RefreshKey: []byte("0123456789abcdef"), Lifetime: session.DefaultLifetime})
 	require.NoError(t, err)
 	issued, _, err := j.Issue(context.Background(), ada, session.Device{}, time.Now())
 	require.NoError(t, err)
 	_, _, found, err := j.Load(context.Background(), issued.Token, time.Now())
 	require.NoError(t, err)
 	assert.True(t, found)
-	assert.JSONEq(t, `{"keys":[]}`, string(keys.JWKS()), "a shared secret is never published")
 
 	// An EdDSA strategy refuses HS256 tokens and the other way round.
 	e := newJWT(t, session.DefaultLifetime)
@@ -505,17 +469,6 @@ func TestJWTHS256(t *testing.T) {
 	_, _, found, err = j.Load(context.Background(), e.issue(t).Token, time.Now())
 	assert.NoError(t, err)
 	assert.False(t, found)
-
-	_, err = session.LoadKeys(context.Background(), session.KeyConfig{Algorithm: session.AlgHS256, File: writeFile(t, "short")})
-	assert.ErrorIs(t, err, session.ErrKeys)
-	_, err = session.LoadKeys(context.Background(), session.KeyConfig{Algorithm: "RS256", Dir: dir})
-	assert.ErrorIs(t, err, session.ErrKeys)
-}
-
-func writeFile(t *testing.T, content string) string {
-	p := t.TempDir() + "/f"
-	require.NoError(t, os.WriteFile(p, []byte(content), 0o600))
-	return p
 }
 
 func TestJWTStoreFailureFailsClosed(t *testing.T) {
@@ -584,11 +537,11 @@ func BenchmarkJWTLoadCached(b *testing.B) {
 func newJWTBench(b *testing.B) *jwtEnv {
 	c := newClock()
 	st := memory.New()
-	keys, err := session.LoadKeys(context.Background(), session.KeyConfig{Dir: b.TempDir(), Store: st, Retire: time.Hour, Now: c.Now})
+	ks, err := keys.Load(context.Background(), keys.Config{Dir: b.TempDir(), Store: st, Retire: time.Hour, Now: c.Now})
 	require.NoError(b, err)
-	j, err := session.NewJWT(session.JWTConfig{Keys: keys, Store: st, RefreshKey: []byte("0123456789abcdef0123456789abcdef"), Lifetime: session.DefaultLifetime})
+	j, err := session.NewJWT(session.JWTConfig{Keys: ks, Store: st, RefreshKey: []byte("0123456789abcdef0123456789abcdef"), Lifetime: session.DefaultLifetime})
 	require.NoError(b, err)
-	return &jwtEnv{j: j, keys: keys, st: st, clock: c}
+	return &jwtEnv{j: j, keys: ks, st: st, clock: c}
 }
 
 func TestJWTTwoRevocationsInOneSecond(t *testing.T) {

@@ -1,6 +1,7 @@
 // Package session issues, reads, extends and ends sessions. A Manager speaks
 // HTTP (the cookie) and delegates the representation to a Strategy: Database
-// (opaque id, server-side record) or, later, JWT.
+// (opaque id, server-side record) or JWT (signed access tokens, whose keys
+// package keys holds).
 package session
 
 import (
@@ -249,21 +250,21 @@ func (m *Manager) RunCleanup(ctx context.Context, interval time.Duration) {
 // JWKS returns the JSON Web Key Set (RFC 7517) of the strategy's public
 // keys; ok is false for a strategy that signs nothing.
 func (m *Manager) JWKS() (jwks []byte, ok bool) {
-	j, ok := m.strategy.(*JWT)
+	p, ok := m.strategy.(KeyPublisher)
 	if !ok {
 		return nil, false
 	}
-	return j.Keys().JWKS(), true
+	return p.JWKS(), true
 }
 
 // AccessMaxAge returns an access token's lifetime; ok is false for a
 // strategy without refreshable access tokens.
 func (m *Manager) AccessMaxAge() (d time.Duration, ok bool) {
-	j, ok := m.strategy.(*JWT)
+	a, ok := m.strategy.(AccessTokens)
 	if !ok {
 		return 0, false
 	}
-	return j.AccessMaxAge(), true
+	return a.AccessMaxAge(), true
 }
 
 // Handle returns the public handle of a session: it names the session in

@@ -72,6 +72,21 @@ type Lister interface {
 	RevokeKey(ctx context.Context, key []byte, now time.Time) error
 }
 
+// KeyPublisher is implemented by strategies whose tokens other services
+// can verify with published public keys (jwt).
+type KeyPublisher interface {
+	// JWKS returns the public keys as a JSON Web Key Set (RFC 7517); an
+	// empty set when the keys are secret (HS256).
+	JWKS() []byte
+}
+
+// AccessTokens is implemented by strategies whose session cookie holds a
+// short-lived access token that the client renews before it ends (jwt).
+type AccessTokens interface {
+	// AccessMaxAge returns an access token's lifetime.
+	AccessMaxAge() time.Duration
+}
+
 // Cleaner is implemented by strategies that keep state which needs pruning.
 type Cleaner interface {
 	// Cleanup removes what expired before now and returns how many records.

@@ -82,7 +82,10 @@ func (c *Store) CreateSession(ctx context.Context, s store.Session) error {
 	return nil
 }
 
-// TouchSession implements store.Sessions.
+// TouchSession implements store.Sessions. The cache takes no part in the
+// rolling-expiry rule (at most one write per update age, exact in memory in
+// between: server/session's rolling type holds it): it only mirrors each
+// write that passes through it, so the reads it serves stay exact.
 func (c *Store) TouchSession(ctx context.Context, h []byte, expires time.Time) (bool, error) {
 	found, err := c.Store.TouchSession(ctx, h, expires)
 	if err != nil {

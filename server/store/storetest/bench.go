@@ -76,25 +76,21 @@ const benchDenials = 1000
 // BenchmarkSessionRead.
 func BenchmarkRevoked(b *testing.B, open func(b *testing.B) store.Store) {
 	s := benchOpen(b, open)
-	r, ok := s.(store.Revocations)
-	if !ok {
-		b.Fatalf("%T does not implement store.Revocations", s)
-	}
 	t0 := epoch()
 	type check struct{ user, jti, sid string }
 	checks := make([]check, benchDenials)
 	for i := range checks {
 		checks[i] = check{fmt.Sprintf("user-%d", i), fmt.Sprintf("jti-%d", i), fmt.Sprintf("sid:%d", i)}
-		if err := r.Deny(b.Context(), fmt.Sprintf("jti-denied-%d", i), t0.Add(time.Hour)); err != nil {
+		if err := s.Deny(b.Context(), fmt.Sprintf("jti-denied-%d", i), t0.Add(time.Hour)); err != nil {
 			b.Fatalf("Deny: %v", err)
 		}
-		if err := r.SetUserValidAfter(b.Context(), checks[i].user, t0.Add(-time.Hour)); err != nil {
+		if err := s.SetUserValidAfter(b.Context(), checks[i].user, t0.Add(-time.Hour)); err != nil {
 			b.Fatalf("SetUserValidAfter: %v", err)
 		}
 	}
 	check1 := func(b *testing.B, i int) bool {
 		c := checks[i%len(checks)]
-		revoked, err := r.Revoked(b.Context(), c.user, t0, t0, c.jti, c.sid)
+		revoked, err := s.Revoked(b.Context(), c.user, t0, t0, c.jti, c.sid)
 		if err != nil || revoked {
 			b.Errorf("Revoked: revoked=%v, err=%v", revoked, err)
 			return false
@@ -113,10 +109,6 @@ func BenchmarkRevoked(b *testing.B, open func(b *testing.B) store.Store) {
 // batch when it has redeemed it, so the store does not grow with b.N.
 func BenchmarkRedeemRefreshToken(b *testing.B, open func(b *testing.B) store.Store) {
 	s := benchOpen(b, open)
-	r, ok := s.(store.RefreshTokens)
-	if !ok {
-		b.Fatalf("%T does not implement store.RefreshTokens", s)
-	}
 	t0 := epoch()
 	// batch makes benchSessions unused tokens in a family of their own.
 	batch := func(b *testing.B) (family []byte, hashes [][]byte) {
@@ -124,7 +116,7 @@ func BenchmarkRedeemRefreshToken(b *testing.B, open func(b *testing.B) store.Sto
 		hashes = make([][]byte, benchSessions)
 		for i := range hashes {
 			tok := newRefreshToken("user", family, t0)
-			if err := r.CreateRefreshToken(b.Context(), tok); err != nil {
+			if err := s.CreateRefreshToken(b.Context(), tok); err != nil {
 				b.Fatalf("CreateRefreshToken: %v", err)
 			}
 			hashes[i] = tok.Hash
@@ -132,7 +124,7 @@ func BenchmarkRedeemRefreshToken(b *testing.B, open func(b *testing.B) store.Sto
 		return family, hashes
 	}
 	redeem1 := func(b *testing.B, hash []byte, wantFirst bool) bool {
-		_, first, found, err := r.RedeemRefreshToken(b.Context(), hash, t0)
+		_, first, found, err := s.RedeemRefreshToken(b.Context(), hash, t0)
 		if err != nil || !found || first != wantFirst {
 			b.Errorf("RedeemRefreshToken: first=%v, found=%v, err=%v", first, found, err)
 			return false
@@ -145,7 +137,7 @@ func BenchmarkRedeemRefreshToken(b *testing.B, open func(b *testing.B) store.Sto
 		for b.Loop() {
 			if len(unused) == 0 {
 				b.StopTimer()
-				if _, err := r.DeleteFamily(b.Context(), family); err != nil {
+				if _, err := s.DeleteFamily(b.Context(), family); err != nil {
 					b.Fatalf("DeleteFamily: %v", err)
 				}
 				family, unused = batch(b)
@@ -156,7 +148,7 @@ func BenchmarkRedeemRefreshToken(b *testing.B, open func(b *testing.B) store.Sto
 			}
 			unused = unused[1:]
 		}
-		if _, err := r.DeleteFamily(b.Context(), family); err != nil {
+		if _, err := s.DeleteFamily(b.Context(), family); err != nil {
 			b.Fatalf("DeleteFamily: %v", err)
 		}
 	})
@@ -215,26 +207,22 @@ func BenchmarkCount(b *testing.B, open func(b *testing.B) store.Store) {
 }
 
 // benchCounterStore opens a store, closes it when b ends, and returns it as
-// store.Counters with benchCounters keys, counted once each at the returned
+// store.FailureCounters with benchCounters keys, counted once each at the returned
 // time when fill is set.
-func benchCounterStore(b *testing.B, open func(b *testing.B) store.Store, fill bool) (store.Counters, []string, time.Time) {
+func benchCounterStore(b *testing.B, open func(b *testing.B) store.Store, fill bool) (store.FailureCounters, []string, time.Time) {
 	b.Helper()
 	s := benchOpen(b, open)
-	c, ok := s.(store.Counters)
-	if !ok {
-		b.Fatalf("%T does not implement store.Counters", s)
-	}
 	t0 := epoch()
 	keys := make([]string, benchCounters)
 	for i := range keys {
 		keys[i] = fmt.Sprintf("ip:10.0.%d.%d", i/256, i%256)
 		if fill {
-			if _, err := c.Incr(b.Context(), keys[i], 15*time.Minute, t0); err != nil {
+			if _, err := s.Incr(b.Context(), keys[i], 15*time.Minute, t0); err != nil {
 				b.Fatalf("Incr: %v", err)
 			}
 		}
 	}
-	return c, keys, t0
+	return s, keys, t0
 }
 
 // benchOpen opens a store and closes it when b ends.
@@ -260,10 +248,6 @@ const benchUsers = 100
 // sub-benchmarks "serial" and "parallel" like BenchmarkSessionRead.
 func BenchmarkUserSessions(b *testing.B, open func(b *testing.B) store.Store) {
 	s := benchOpen(b, open)
-	l, ok := s.(store.SessionLister)
-	if !ok {
-		b.Fatalf("%T does not implement store.SessionLister", s)
-	}
 	t0 := epoch()
 	users := make([]string, benchUsers)
 	for i := range users {
@@ -279,7 +263,7 @@ func BenchmarkUserSessions(b *testing.B, open func(b *testing.B) store.Store) {
 	}
 	const each = benchSessions / benchUsers
 	list := func(b *testing.B, i int) bool {
-		got, err := l.UserSessions(b.Context(), users[i%benchUsers], t0)
+		got, err := s.UserSessions(b.Context(), users[i%benchUsers], t0)
 		if err != nil || len(got) != each {
 			b.Errorf("UserSessions: %d sessions, want %d, err=%v", len(got), each, err)
 			return false
@@ -296,10 +280,6 @@ func BenchmarkUserSessions(b *testing.B, open func(b *testing.B) store.Store) {
 // must tell them apart. It runs serially: one scrape at a time asks.
 func BenchmarkCountSessions(b *testing.B, open func(b *testing.B) store.Store) {
 	s := benchOpen(b, open)
-	c, ok := s.(store.SessionCounter)
-	if !ok {
-		b.Fatalf("%T does not implement store.SessionCounter", s)
-	}
 	t0 := epoch()
 	now := t0.Add(idle / 2)
 	for i := range 2 * benchSessions {
@@ -313,7 +293,7 @@ func BenchmarkCountSessions(b *testing.B, open func(b *testing.B) store.Store) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		n, err := c.CountSessions(b.Context(), now)
+		n, err := s.CountSessions(b.Context(), now)
 		if err != nil || n != benchSessions {
 			b.Fatalf("CountSessions: %d, want %d, err=%v", n, benchSessions, err)
 		}

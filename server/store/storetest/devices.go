@@ -16,9 +16,6 @@ import (
 // (Session, and UserSessions of store.SessionLister) and stay through a
 // touch. A user agent of store.MaxUserAgentLen bytes is kept whole.
 func runDevices(t *testing.T, open func(t *testing.T) store.Store) {
-	// One failure, not one per subtest, for a store without the ability.
-	openAs[store.SessionLister](t, open)
-
 	// A user agent of exactly MaxUserAgentLen bytes, with characters of two
 	// and three bytes in UTF-8, so that a store that counts characters
 	// instead of bytes, or keeps a byte fewer, shows it.
@@ -41,7 +38,6 @@ func runDevices(t *testing.T, open func(t *testing.T) store.Store) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := openStore(t, open)
-			l := as[store.SessionLister](t, s)
 			t0 := epoch()
 			want := newSession("alice", t0)
 			want.ClientAddr, want.UserAgent = tt.clientAddr, tt.userAgent
@@ -49,7 +45,7 @@ func runDevices(t *testing.T, open func(t *testing.T) store.Store) {
 			create(t, s, want, other)
 
 			assertSession(t, want, mustFind(t, s, want.IDHash, t0))
-			list, err := l.UserSessions(t.Context(), "alice", t0)
+			list, err := s.UserSessions(t.Context(), "alice", t0)
 			require.NoError(t, err)
 			require.Len(t, list, 2)
 			assertSession(t, want, list[0])
@@ -61,7 +57,7 @@ func runDevices(t *testing.T, open func(t *testing.T) store.Store) {
 			got := mustFind(t, s, want.IDHash, t0)
 			assertSession(t, want, got)
 			assert.Len(t, got.UserAgent, len(tt.userAgent), "UserAgent: bytes")
-			list, err = l.UserSessions(t.Context(), "alice", t0)
+			list, err = s.UserSessions(t.Context(), "alice", t0)
 			require.NoError(t, err)
 			require.Len(t, list, 2)
 			assertSession(t, want, list[0])

@@ -49,13 +49,10 @@ const eventWait = 5 * time.Second
 //   - Every subscriber gets its own copy of SessionHash, empty when the
 //     event had none, and At in UTC to the millisecond.
 func runEvents(t *testing.T, open func(t *testing.T) store.Store) {
-	// One failure, not one per subtest, for a store without the ability.
-	openAs[store.Events](t, open)
-
 	t.Run("RoundTrip", func(t *testing.T) { testEventRoundTrip(t, open) })
 
 	t.Run("BurstInOrderToALateReader", func(t *testing.T) {
-		e := openAs[store.Events](t, open)
+		e := openStore(t, open)
 		ch := subscribe(t, e)
 		t0 := epoch()
 		// As many as a subscription must hold, before it reads any.
@@ -69,7 +66,7 @@ func runEvents(t *testing.T, open func(t *testing.T) store.Store) {
 	})
 
 	t.Run("EverySubscriberGetsEveryEvent", func(t *testing.T) {
-		e := openAs[store.Events](t, open)
+		e := openStore(t, open)
 		subs := []<-chan store.Event{subscribe(t, e), subscribe(t, e), subscribe(t, e)}
 		t0 := epoch()
 		const n = 10
@@ -85,7 +82,7 @@ func runEvents(t *testing.T, open func(t *testing.T) store.Store) {
 	})
 
 	t.Run("NoSubscriberNoReplay", func(t *testing.T) {
-		e := openAs[store.Events](t, open)
+		e := openStore(t, open)
 		t0 := epoch()
 		assert.NoError(t, e.Publish(t.Context(), newEvent("alice", t0)), "Publish without subscribers")
 
@@ -96,7 +93,7 @@ func runEvents(t *testing.T, open func(t *testing.T) store.Store) {
 	})
 
 	t.Run("CancelClosesTheChannel", func(t *testing.T) {
-		e := openAs[store.Events](t, open)
+		e := openStore(t, open)
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
 		ended, err := e.Subscribe(ctx)
@@ -124,7 +121,7 @@ func runEvents(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("SlowSubscriberDoesNotBlock", func(t *testing.T) { testSlowSubscriber(t, open) })
 
 	t.Run("SessionHashIsCopied", func(t *testing.T) {
-		e := openAs[store.Events](t, open)
+		e := openStore(t, open)
 		a, b := subscribe(t, e), subscribe(t, e)
 		ev := newEvent("alice", epoch())
 		want := ev
@@ -139,7 +136,7 @@ func runEvents(t *testing.T, open func(t *testing.T) store.Store) {
 	})
 
 	t.Run("Invalid", func(t *testing.T) {
-		e := openAs[store.Events](t, open)
+		e := openStore(t, open)
 		ch := subscribe(t, e)
 		t0 := epoch()
 		with := func(change func(*store.Event)) store.Event {
@@ -168,7 +165,7 @@ func runEvents(t *testing.T, open func(t *testing.T) store.Store) {
 	})
 
 	t.Run("SubscribeWithDoneContext", func(t *testing.T) {
-		e := openAs[store.Events](t, open)
+		e := openStore(t, open)
 		for _, c := range doneContexts {
 			t.Run(c.name, func(t *testing.T) {
 				ch, err := e.Subscribe(c.ctx(t))
@@ -189,7 +186,7 @@ func runEvents(t *testing.T, open func(t *testing.T) store.Store) {
 // testEventRoundTrip checks that every field of an event reaches a
 // subscriber as it was published.
 func testEventRoundTrip(t *testing.T, open func(t *testing.T) store.Store) {
-	e := openAs[store.Events](t, open)
+	e := openStore(t, open)
 	ch := subscribe(t, e)
 	t0 := epoch()
 	east := time.FixedZone("UTC+5", 5*60*60)
@@ -222,7 +219,7 @@ func testEventRoundTrip(t *testing.T, open func(t *testing.T) store.Store) {
 // the oldest events, and gets new events once it has made room.
 func testSlowSubscriber(t *testing.T, open func(t *testing.T) store.Store) {
 	const n = maxEventBuffer + 100
-	e := openAs[store.Events](t, open)
+	e := openStore(t, open)
 	slow, fast := subscribe(t, e), subscribe(t, e)
 	t0 := epoch()
 	// In step with the fast subscriber, so that only the slow one can
@@ -262,7 +259,7 @@ func testSlowSubscriber(t *testing.T, open func(t *testing.T) store.Store) {
 // subscription closes, and each publisher's events arrive in order.
 func testEventsConcurrency(t *testing.T, open func(t *testing.T) store.Store) {
 	const publishers, perPublisher, subscribers = 4, 100, 20
-	e := openAs[store.Events](t, open)
+	e := openStore(t, open)
 	t0 := epoch()
 	start := make(chan struct{})
 	var wg sync.WaitGroup

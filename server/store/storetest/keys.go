@@ -17,18 +17,15 @@ import (
 
 // runKeys covers store.Keys one rule per subtest.
 func runKeys(t *testing.T, open func(t *testing.T) store.Store) {
-	// One failure, not one per subtest, for a store without the ability.
-	openAs[store.Keys](t, open)
-
 	t.Run("NoKeys", func(t *testing.T) {
-		k := openAs[store.Keys](t, open)
+		k := openStore(t, open)
 		got, err := k.PublicKeys(t.Context(), epoch())
 		assert.NoError(t, err)
 		assert.Empty(t, got)
 	})
 
 	t.Run("NewestFirst", func(t *testing.T) {
-		k := openAs[store.Keys](t, open)
+		k := openStore(t, open)
 		t0 := epoch()
 		// Published in an order that is neither newest nor oldest first;
 		// "b" and "c" made at the same time come in order of ID.
@@ -42,7 +39,7 @@ func runKeys(t *testing.T, open func(t *testing.T) store.Store) {
 	})
 
 	t.Run("ExpiredLeftOut", func(t *testing.T) {
-		k := openAs[store.Keys](t, open)
+		k := openStore(t, open)
 		t0 := epoch()
 		expires := t0.Add(time.Hour)
 		lasting := newPublicKey("lasting", t0, t0.Add(absolute))
@@ -77,7 +74,7 @@ func runKeys(t *testing.T, open func(t *testing.T) store.Store) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				k := openAs[store.Keys](t, open)
+				k := openStore(t, open)
 				t0 := epoch()
 				other := newPublicKey("other", t0, t0.Add(absolute))
 				first := newPublicKey("k1", t0.Add(time.Minute), t0.Add(time.Hour))
@@ -97,7 +94,7 @@ func runKeys(t *testing.T, open func(t *testing.T) store.Store) {
 	})
 
 	t.Run("KeyCopiesInAndOut", func(t *testing.T) {
-		k := openAs[store.Keys](t, open)
+		k := openStore(t, open)
 		t0 := epoch()
 		key := newPublicKey("k1", t0, t0.Add(absolute))
 		want := key
@@ -113,7 +110,7 @@ func runKeys(t *testing.T, open func(t *testing.T) store.Store) {
 	})
 
 	t.Run("TimesRoundTripInUTC", func(t *testing.T) {
-		k := openAs[store.Keys](t, open)
+		k := openStore(t, open)
 		east := time.FixedZone("UTC+5", 5*60*60)
 		t0 := epoch().Add(123_456_789 * time.Nanosecond)
 		key := newPublicKey("k1", t0, t0.Add(absolute))
@@ -126,7 +123,7 @@ func runKeys(t *testing.T, open func(t *testing.T) store.Store) {
 	})
 
 	t.Run("SecretGetOrCreate", func(t *testing.T) {
-		k := openAs[store.Keys](t, open)
+		k := openStore(t, open)
 		first, second, other := newSecret(), newSecret(), newSecret()
 
 		assert.Equal(t, first, secret(t, k, "hmac", first), "first call stores the candidate")
@@ -137,7 +134,7 @@ func runKeys(t *testing.T, open func(t *testing.T) store.Store) {
 	})
 
 	t.Run("SecretCopiesInAndOut", func(t *testing.T) {
-		k := openAs[store.Keys](t, open)
+		k := openStore(t, open)
 		candidate := newSecret()
 		want := bytes.Clone(candidate)
 
@@ -150,7 +147,7 @@ func runKeys(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("ConcurrentSecret", func(t *testing.T) { testConcurrentSecret(t, open) })
 
 	t.Run("Invalid", func(t *testing.T) {
-		k := openAs[store.Keys](t, open)
+		k := openStore(t, open)
 		t0 := epoch()
 		with := func(change func(*store.PublicKey)) store.PublicKey {
 			key := newPublicKey("k1", t0, t0.Add(absolute))
@@ -264,7 +261,7 @@ func assertPublicKeys(t *testing.T, want, got []store.PublicKey) {
 // rounds, so it runs many, a fresh name each.
 func testConcurrentSecret(t *testing.T, open func(t *testing.T) store.Store) {
 	const goroutines, rounds = 20, 30
-	k := openAs[store.Keys](t, open)
+	k := openStore(t, open)
 	for round := range rounds {
 		name := fmt.Sprintf("secret-%d", round)
 		candidates := make([][]byte, goroutines)

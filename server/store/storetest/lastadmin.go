@@ -56,7 +56,6 @@ func runLastAdmin(t *testing.T, open func(t *testing.T) store.Store) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := openStore(t, open)
-			a := as[store.UserAdmin](t, s)
 			t0 := epoch()
 			var before []store.User
 			var target store.User
@@ -71,7 +70,7 @@ func runLastAdmin(t *testing.T, open func(t *testing.T) store.Store) {
 			}
 			require.NotEmpty(t, target.ID, "the case changes an account it makes")
 
-			got, found, err := a.UpdateUser(t.Context(), tt.id, tt.change)
+			got, found, err := s.UpdateUser(t.Context(), tt.id, tt.change)
 
 			want := before
 			if tt.refused {
@@ -103,7 +102,6 @@ func runLastAdmin(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("ConcurrentDemotions", func(t *testing.T) {
 		const rounds = 50
 		s := openStore(t, open)
-		a := as[store.UserAdmin](t, s)
 		t0 := epoch()
 		admins := []store.User{newUser("a", t0), newUser("b", t0)}
 		other := newUser("u", t0)
@@ -126,7 +124,7 @@ func runLastAdmin(t *testing.T, open func(t *testing.T) store.Store) {
 				done.Go(func() {
 					ready.Done()
 					<-start
-					_, found[i], errs[i] = a.UpdateUser(t.Context(), u.ID, edits[i])
+					_, found[i], errs[i] = s.UpdateUser(t.Context(), u.ID, edits[i])
 				})
 			}
 			ready.Wait()
@@ -143,7 +141,7 @@ func runLastAdmin(t *testing.T, open func(t *testing.T) store.Store) {
 				}
 			}
 			assert.Equal(t, 1, won, "round %d: changes that succeeded (errors %v)", round, errs)
-			list, err := a.ListUsers(t.Context())
+			list, err := s.ListUsers(t.Context())
 			require.NoError(t, err)
 			assert.Equal(t, 1, enabledAdmins(list), "round %d: enabled administrators left", round)
 			if t.Failed() {
@@ -151,7 +149,7 @@ func runLastAdmin(t *testing.T, open func(t *testing.T) store.Store) {
 			}
 			// Both administrators again for the next round.
 			for _, u := range admins {
-				_, found, err := a.UpdateUser(t.Context(), u.ID, store.UserChange{Role: ptr(store.RoleAdmin), Disabled: ptr(false)})
+				_, found, err := s.UpdateUser(t.Context(), u.ID, store.UserChange{Role: ptr(store.RoleAdmin), Disabled: ptr(false)})
 				require.NoError(t, err, "round %d: restore %s", round, u.ID)
 				require.True(t, found, "round %d: restore %s", round, u.ID)
 			}

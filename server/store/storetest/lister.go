@@ -16,12 +16,8 @@ import (
 // list shown twice does not reorder. The suite makes such ties to the
 // millisecond, which every backend keeps.
 func runSessionLister(t *testing.T, open func(t *testing.T) store.Store) {
-	// One failure, not one per subtest, for a store without the ability.
-	openAs[store.SessionLister](t, open)
-
 	t.Run("NewestFirst", func(t *testing.T) {
 		s := openStore(t, open)
-		l := as[store.SessionLister](t, s)
 		t0 := epoch()
 		at := func(created time.Duration, firstByte byte) store.Session {
 			sess := newSession("alice", t0.Add(created))
@@ -41,14 +37,13 @@ func runSessionLister(t *testing.T, open func(t *testing.T) store.Store) {
 		east.CreatedAt = east.CreatedAt.In(time.FixedZone("UTC+5", 5*60*60))
 		create(t, s, tie80, oldest, newest, tie00, east, msOlder, tie7f)
 
-		got, err := l.UserSessions(t.Context(), "alice", t0)
+		got, err := s.UserSessions(t.Context(), "alice", t0)
 		require.NoError(t, err)
 		assertSessions(t, []store.Session{newest, msOlder, tie00, tie7f, tie80, east, oldest}, got)
 	})
 
 	t.Run("OnlyThatUser", func(t *testing.T) {
 		s := openStore(t, open)
-		l := as[store.SessionLister](t, s)
 		t0 := epoch()
 		alice := []store.Session{newSession("alice", t0), newSession("alice", t0.Add(-time.Second))}
 		create(t, s, alice[1])
@@ -59,10 +54,10 @@ func runSessionLister(t *testing.T, open func(t *testing.T) store.Store) {
 		}
 		create(t, s, alice[0])
 
-		got, err := l.UserSessions(t.Context(), "alice", t0)
+		got, err := s.UserSessions(t.Context(), "alice", t0)
 		require.NoError(t, err)
 		assertSessions(t, alice, got)
-		got, err = l.UserSessions(t.Context(), "alic", t0)
+		got, err = s.UserSessions(t.Context(), "alic", t0)
 		require.NoError(t, err)
 		require.Len(t, got, 1, "alic")
 		assert.Equal(t, "alic", got[0].UserID)
@@ -72,7 +67,6 @@ func runSessionLister(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("NoneIsEmpty", func(t *testing.T) {
 		s := openStore(t, open)
-		l := as[store.SessionLister](t, s)
 		t0 := epoch()
 		dead := newSession("dead", t0)
 		dead.Expires = t0.Add(time.Minute)
@@ -90,7 +84,7 @@ func runSessionLister(t *testing.T, open func(t *testing.T) store.Store) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				got, err := l.UserSessions(t.Context(), tt.userID, t0.Add(time.Minute))
+				got, err := s.UserSessions(t.Context(), tt.userID, t0.Add(time.Minute))
 				assert.NoError(t, err)
 				assert.NotNil(t, got, "nil, not an empty list")
 				assert.Empty(t, got)
@@ -100,7 +94,6 @@ func runSessionLister(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("FollowsChanges", func(t *testing.T) {
 		s := openStore(t, open)
-		l := as[store.SessionLister](t, s)
 		t0 := epoch()
 		kept, extended, shortened, deleted := newSession("alice", t0), newSession("alice", t0.Add(-time.Second)),
 			newSession("alice", t0.Add(-2*time.Second)), newSession("alice", t0.Add(-3*time.Second))
@@ -112,26 +105,25 @@ func runSessionLister(t *testing.T, open func(t *testing.T) store.Store) {
 		touch(t, s, shortened.IDHash, shortened.Expires)
 		require.NoError(t, s.DeleteSession(t.Context(), deleted.IDHash))
 
-		got, err := l.UserSessions(t.Context(), "alice", t0)
+		got, err := s.UserSessions(t.Context(), "alice", t0)
 		require.NoError(t, err)
 		assertSessions(t, []store.Session{kept, extended, shortened}, got)
-		got, err = l.UserSessions(t.Context(), "alice", t0.Add(idle))
+		got, err = s.UserSessions(t.Context(), "alice", t0.Add(idle))
 		require.NoError(t, err)
 		assertSessions(t, []store.Session{extended}, got)
 	})
 
 	t.Run("CopiesOut", func(t *testing.T) {
 		s := openStore(t, open)
-		l := as[store.SessionLister](t, s)
 		t0 := epoch()
 		want := newSession("alice", t0)
 		create(t, s, want)
 
-		got, err := l.UserSessions(t.Context(), "alice", t0)
+		got, err := s.UserSessions(t.Context(), "alice", t0)
 		require.NoError(t, err)
 		require.Len(t, got, 1)
 		got[0].IDHash[0] ^= 0xff
-		again, err := l.UserSessions(t.Context(), "alice", t0)
+		again, err := s.UserSessions(t.Context(), "alice", t0)
 		require.NoError(t, err)
 		assertSessions(t, []store.Session{want}, again)
 		assertSession(t, want, mustFind(t, s, want.IDHash, t0))
@@ -143,7 +135,6 @@ func runSessionLister(t *testing.T, open func(t *testing.T) store.Store) {
 // expiries.
 func testListerOnlyLive(t *testing.T, open func(t *testing.T) store.Store) {
 	s := openStore(t, open)
-	l := as[store.SessionLister](t, s)
 	t0 := epoch()
 	now := t0.Add(2 * time.Hour)
 	// at returns a session of alice made at t0 plus a second more on each
@@ -176,12 +167,12 @@ func testListerOnlyLive(t *testing.T, open func(t *testing.T) store.Store) {
 		return out
 	}
 
-	got, err := l.UserSessions(t.Context(), "alice", now)
+	got, err := s.UserSessions(t.Context(), "alice", now)
 	require.NoError(t, err)
 	assertSessions(t, newestFirst(live), got)
 	// At sign-in every one of them was live: the store judges by the now
 	// it is given, not by its own clock.
-	got, err = l.UserSessions(t.Context(), "alice", t0)
+	got, err = s.UserSessions(t.Context(), "alice", t0)
 	require.NoError(t, err)
 	assertSessions(t, newestFirst(append(live, dead...)), got)
 }

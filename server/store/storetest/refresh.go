@@ -15,11 +15,8 @@ import (
 
 // runRefreshTokens covers store.RefreshTokens one rule per subtest.
 func runRefreshTokens(t *testing.T, open func(t *testing.T) store.Store) {
-	// One failure, not one per subtest, for a store without the ability.
-	openAs[store.RefreshTokens](t, open)
-
 	t.Run("RedeemFirstThenAgain", func(t *testing.T) {
-		r := openAs[store.RefreshTokens](t, open)
+		r := openStore(t, open)
 		t0 := epoch()
 		tok := newRefreshToken("alice", newHash(), t0)
 		other := newRefreshToken("alice", tok.SessionHash, t0)
@@ -42,7 +39,7 @@ func runRefreshTokens(t *testing.T, open func(t *testing.T) store.Store) {
 	})
 
 	t.Run("UnknownIsNotFound", func(t *testing.T) {
-		r := openAs[store.RefreshTokens](t, open)
+		r := openStore(t, open)
 		t0 := epoch()
 		createRefresh(t, r, newRefreshToken("alice", newHash(), t0))
 		unknown := newRefreshToken("bob", newHash(), t0)
@@ -55,7 +52,7 @@ func runRefreshTokens(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Expiry", func(t *testing.T) { testRefreshExpiry(t, open) })
 
 	t.Run("CreateIgnoresUsedAt", func(t *testing.T) {
-		r := openAs[store.RefreshTokens](t, open)
+		r := openStore(t, open)
 		t0 := epoch()
 		tok := newRefreshToken("alice", newHash(), t0)
 		tok.UsedAt = t0.Add(time.Minute)
@@ -69,7 +66,7 @@ func runRefreshTokens(t *testing.T, open func(t *testing.T) store.Store) {
 	})
 
 	t.Run("DuplicateHash", func(t *testing.T) {
-		r := openAs[store.RefreshTokens](t, open)
+		r := openStore(t, open)
 		t0 := epoch()
 		tok := newRefreshToken("alice", newHash(), t0)
 		createRefresh(t, r, tok)
@@ -91,7 +88,7 @@ func runRefreshTokens(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Invalid", func(t *testing.T) { testRefreshInvalid(t, open) })
 
 	t.Run("CopiesIn", func(t *testing.T) {
-		r := openAs[store.RefreshTokens](t, open)
+		r := openStore(t, open)
 		t0 := epoch()
 		tok := newRefreshToken("alice", newHash(), t0)
 		want := tok
@@ -113,7 +110,7 @@ func runRefreshTokens(t *testing.T, open func(t *testing.T) store.Store) {
 	})
 
 	t.Run("CopiesOut", func(t *testing.T) {
-		r := openAs[store.RefreshTokens](t, open)
+		r := openStore(t, open)
 		t0 := epoch()
 		tok := newRefreshToken("alice", newHash(), t0)
 		createRefresh(t, r, tok)
@@ -129,7 +126,7 @@ func runRefreshTokens(t *testing.T, open func(t *testing.T) store.Store) {
 	})
 
 	t.Run("TimesRoundTripInUTC", func(t *testing.T) {
-		r := openAs[store.RefreshTokens](t, open)
+		r := openStore(t, open)
 		east := time.FixedZone("UTC+5", 5*60*60)
 		t0 := epoch().Add(123_456_789 * time.Nanosecond)
 		tok := newRefreshToken("alice", newHash(), t0)
@@ -203,7 +200,7 @@ func assertRefreshToken(t *testing.T, want, got store.RefreshToken) {
 // testRefreshExpiry checks that a token is found strictly before ExpiresAt,
 // used or not.
 func testRefreshExpiry(t *testing.T, open func(t *testing.T) store.Store) {
-	r := openAs[store.RefreshTokens](t, open)
+	r := openStore(t, open)
 	t0 := epoch()
 	expires := t0.Add(time.Hour)
 	const ms = time.Millisecond
@@ -250,7 +247,7 @@ func testRefreshExpiry(t *testing.T, open func(t *testing.T) store.Store) {
 // testRefreshInvalid checks that a token or hash that breaks a rule of
 // package store gives ErrInvalid and stores nothing.
 func testRefreshInvalid(t *testing.T, open func(t *testing.T) store.Store) {
-	r := openAs[store.RefreshTokens](t, open)
+	r := openStore(t, open)
 	t0 := epoch()
 	family := newHash()
 	short, long := newHash()[:store.HashLen-1], append(newHash(), 0)
@@ -322,7 +319,7 @@ func testRefreshInvalid(t *testing.T, open func(t *testing.T) store.Store) {
 // race loses only some rounds, so it runs many, a fresh token each.
 func testConcurrentRedeem(t *testing.T, open func(t *testing.T) store.Store) {
 	const goroutines, rounds = 50, 20
-	r := openAs[store.RefreshTokens](t, open)
+	r := openStore(t, open)
 	t0 := epoch()
 	for round := range rounds {
 		tok := newRefreshToken("alice", newHash(), t0)
@@ -365,93 +362,4 @@ func testConcurrentRedeem(t *testing.T, open func(t *testing.T) store.Store) {
 			assertRefreshToken(t, want, res.got)
 		}
 	}
-}
-
-// testDeleteFamily checks that DeleteFamily removes every token of one
-// family, used or not, counts them, and leaves other families alone.
-func testDeleteFamily(t *testing.T, open func(t *testing.T) store.Store) {
-	r := openAs[store.RefreshTokens](t, open)
-	t0 := epoch()
-	gone, kept := newHash(), newHash()
-	goneTokens := []store.RefreshToken{
-		newRefreshToken("alice", gone, t0),
-		newRefreshToken("alice", gone, t0),
-		newRefreshToken("alice", gone, t0),
-	}
-	// Another family of the same user, and one whose hash differs from the
-	// deleted family's in the last byte only.
-	near := bytes.Clone(gone)
-	near[len(near)-1] ^= 1
-	keptTokens := []store.RefreshToken{
-		newRefreshToken("alice", kept, t0),
-		newRefreshToken("alice", kept, t0),
-		newRefreshToken("bob", near, t0),
-	}
-	createRefresh(t, r, goneTokens...)
-	createRefresh(t, r, keptTokens...)
-	// A used token is a member of the family too.
-	_, first, _ := redeem(t, r, goneTokens[0].Hash, t0)
-	require.True(t, first)
-
-	n, err := r.DeleteFamily(t.Context(), gone)
-	require.NoError(t, err)
-	assert.Equal(t, len(goneTokens), n, "count")
-	for _, tok := range goneTokens {
-		assertRedeemNotFound(t, r, tok.Hash, t0)
-	}
-	for _, tok := range keptTokens {
-		_, _, found := redeem(t, r, tok.Hash, t0)
-		assert.True(t, found, "token of another family removed")
-	}
-
-	n, err = r.DeleteFamily(t.Context(), gone)
-	assert.NoError(t, err, "again")
-	assert.Zero(t, n, "count again")
-	n, err = r.DeleteFamily(t.Context(), newHash())
-	assert.NoError(t, err, "unknown family")
-	assert.Zero(t, n, "count for an unknown family")
-}
-
-// testDeleteExpiredRefresh checks that DeleteExpiredRefreshTokens removes
-// exactly the tokens expired at now, used or not, and counts them.
-func testDeleteExpiredRefresh(t *testing.T, open func(t *testing.T) store.Store) {
-	r := openAs[store.RefreshTokens](t, open)
-	t0 := epoch()
-	now := t0.Add(2 * time.Hour)
-	at := func(expires time.Time) store.RefreshToken {
-		tok := newRefreshToken("alice", newHash(), t0)
-		tok.ExpiresAt = expires
-		return tok
-	}
-	live := []store.RefreshToken{at(now.Add(time.Millisecond)), at(now.Add(time.Hour)), at(now.Add(time.Hour))}
-	dead := []store.RefreshToken{at(now), at(now.Add(-time.Millisecond)), at(t0.Add(time.Minute)), at(t0.Add(time.Minute))}
-	createRefresh(t, r, live...)
-	createRefresh(t, r, dead...)
-	// One used token of each: used and live stays, for replay detection.
-	usedLive, usedDead := live[2], dead[3]
-	for _, tok := range []store.RefreshToken{usedLive, usedDead} {
-		_, first, _ := redeem(t, r, tok.Hash, t0)
-		require.True(t, first)
-	}
-
-	n, err := r.DeleteExpiredRefreshTokens(t.Context(), now)
-	require.NoError(t, err)
-	assert.Equal(t, len(dead), n, "count")
-	// Redeemed at t0, when every one of them was live: the dead ones are
-	// gone from the store, not merely expired.
-	for _, tok := range dead {
-		assertRedeemNotFound(t, r, tok.Hash, t0)
-	}
-	for _, tok := range live {
-		got, first, found := redeem(t, r, tok.Hash, now)
-		assert.True(t, found, "live token removed")
-		if bytes.Equal(tok.Hash, usedLive.Hash) {
-			assert.False(t, first, "used live token lost its UsedAt")
-			assertTime(t, t0, got.UsedAt, "UsedAt")
-		}
-	}
-
-	n, err = r.DeleteExpiredRefreshTokens(t.Context(), now)
-	assert.NoError(t, err, "again")
-	assert.Zero(t, n, "count again")
 }

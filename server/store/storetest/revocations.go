@@ -12,9 +12,6 @@ import (
 
 // runRevocations covers store.Revocations one rule per subtest.
 func runRevocations(t *testing.T, open func(t *testing.T) store.Store) {
-	// One failure, not one per subtest, for a store without the ability.
-	openAs[store.Revocations](t, open)
-
 	t.Run("DeniedUntilUntil", func(t *testing.T) { testDeniedUntil(t, open) })
 	t.Run("DenyKeepsTheLaterTime", func(t *testing.T) { testDenyKeepsLater(t, open) })
 	t.Run("AnyOfSeveralIDs", func(t *testing.T) { testRevokedIDs(t, open) })
@@ -22,7 +19,7 @@ func runRevocations(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("ValidAfterOnlyMovesForward", func(t *testing.T) { testValidAfterForward(t, open) })
 
 	t.Run("UserValidAfterOfUnknownUserIsZero", func(t *testing.T) {
-		r := openAs[store.Revocations](t, open)
+		r := openStore(t, open)
 		require.NoError(t, r.SetUserValidAfter(t.Context(), "bob", epoch().Add(time.Hour)))
 
 		for _, user := range []string{"alice", "bo", "bob2", ""} {
@@ -33,7 +30,7 @@ func runRevocations(t *testing.T, open func(t *testing.T) store.Store) {
 	})
 
 	t.Run("UserValidAfterInUTC", func(t *testing.T) {
-		r := openAs[store.Revocations](t, open)
+		r := openStore(t, open)
 		// A zone east of UTC and a time between milliseconds: the store
 		// keeps at least the millisecond and hands back UTC.
 		east := time.FixedZone("UTC+5", 5*60*60)
@@ -48,7 +45,7 @@ func runRevocations(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("DeleteExpiredDenials", func(t *testing.T) { testDeleteExpiredDenials(t, open) })
 
 	t.Run("Invalid", func(t *testing.T) {
-		r := openAs[store.Revocations](t, open)
+		r := openStore(t, open)
 		t0 := epoch()
 		assert.ErrorIs(t, r.Deny(t.Context(), "", t0.Add(time.Hour)), store.ErrInvalid, "Deny with empty id")
 		assert.ErrorIs(t, r.SetUserValidAfter(t.Context(), "", t0.Add(time.Hour)), store.ErrInvalid, "SetUserValidAfter with empty user id")
@@ -81,7 +78,7 @@ func deny(t *testing.T, r store.Revocations, id string, until time.Time) {
 // testDeniedUntil checks that a denied id is revoked strictly before its
 // until, and only the id that was denied.
 func testDeniedUntil(t *testing.T, open func(t *testing.T) store.Store) {
-	r := openAs[store.Revocations](t, open)
+	r := openStore(t, open)
 	t0 := epoch()
 	until := t0.Add(time.Hour)
 	// In a zone other than UTC: the instant counts, not the zone.
@@ -124,7 +121,7 @@ func testDenyKeepsLater(t *testing.T, open func(t *testing.T) store.Store) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := openAs[store.Revocations](t, open)
+			r := openStore(t, open)
 			t0 := epoch()
 			deny(t, r, "jti-1", t0.Add(tt.first))
 			deny(t, r, "jti-1", t0.Add(tt.second))
@@ -149,7 +146,7 @@ func testDenyKeepsLater(t *testing.T, open func(t *testing.T) store.Store) {
 // testRevokedIDs checks that Revoked reports a denial of any of the ids it is
 // given, however many.
 func testRevokedIDs(t *testing.T, open func(t *testing.T) store.Store) {
-	r := openAs[store.Revocations](t, open)
+	r := openStore(t, open)
 	t0 := epoch()
 	now := t0.Add(30 * time.Minute)
 	deny(t, r, "jti-a", t0.Add(time.Hour))
@@ -186,7 +183,7 @@ func testRevokedIDs(t *testing.T, open func(t *testing.T) store.Store) {
 // testRevokedValidAfter checks that Revoked reports a token issued strictly
 // before its user's valid-after time, whatever the ids.
 func testRevokedValidAfter(t *testing.T, open func(t *testing.T) store.Store) {
-	r := openAs[store.Revocations](t, open)
+	r := openStore(t, open)
 	t0 := epoch()
 	validAfter := t0.Add(time.Hour)
 	now := validAfter.Add(time.Minute)
@@ -233,7 +230,7 @@ func testValidAfterForward(t *testing.T, open func(t *testing.T) store.Store) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := openAs[store.Revocations](t, open)
+			r := openStore(t, open)
 			t0 := epoch()
 			require.NoError(t, r.SetUserValidAfter(t.Context(), "bob", t0.Add(10*time.Hour)))
 			for _, d := range tt.sets {
@@ -259,7 +256,7 @@ func testValidAfterForward(t *testing.T, open func(t *testing.T) store.Store) {
 // the entries whose time has passed, counts them, and leaves valid-after
 // times alone.
 func testDeleteExpiredDenials(t *testing.T, open func(t *testing.T) store.Store) {
-	r := openAs[store.Revocations](t, open)
+	r := openStore(t, open)
 	t0 := epoch()
 	now := t0.Add(2 * time.Hour)
 	live := map[string]time.Time{

@@ -10,26 +10,21 @@ import (
 	"github.com/sessionguard/sessionguard/server/store"
 )
 
-// runSessionCounter covers store.SessionCounter: CountSessions counts every
+// runSessionCounter covers store.LiveSessionCounter: CountSessions counts every
 // user's sessions live at the now it is given, by the rule of Session (live
 // strictly before both expiries), and follows creates, touches and deletes.
 func runSessionCounter(t *testing.T, open func(t *testing.T) store.Store) {
-	// One failure, not one per subtest, for a store without the ability.
-	openAs[store.SessionCounter](t, open)
-
 	t.Run("NoneIsZero", func(t *testing.T) {
 		s := openStore(t, open)
-		c := as[store.SessionCounter](t, s)
 		require.NoError(t, s.CreateUser(t.Context(), newUser("alice", epoch()))) // an account is not a session
 
-		assert.Zero(t, countSessions(t, c, epoch()))
+		assert.Zero(t, countSessions(t, s, epoch()))
 	})
 
 	t.Run("LiveAtNow", func(t *testing.T) { testCountLiveAtNow(t, open) })
 
 	t.Run("FollowsChanges", func(t *testing.T) {
 		s := openStore(t, open)
-		c := as[store.SessionCounter](t, s)
 		t0 := epoch()
 		alice := []store.Session{newSession("alice", t0), newSession("alice", t0), newSession("alice", t0)}
 		bob := []store.Session{newSession("bob", t0), newSession("bob", t0)}
@@ -67,7 +62,7 @@ func runSessionCounter(t *testing.T, open func(t *testing.T) store.Store) {
 		}
 		for _, step := range steps {
 			require.NoError(t, step.do(), step.name)
-			assert.Equal(t, step.want, countSessions(t, c, step.now), step.name)
+			assert.Equal(t, step.want, countSessions(t, s, step.now), step.name)
 		}
 	})
 }
@@ -76,7 +71,6 @@ func runSessionCounter(t *testing.T, open func(t *testing.T) store.Store) {
 // several users, that CountSessions counts exactly those live at now.
 func testCountLiveAtNow(t *testing.T, open func(t *testing.T) store.Store) {
 	s := openStore(t, open)
-	c := as[store.SessionCounter](t, s)
 	t0 := epoch()
 	const ms = time.Millisecond
 	at := func(userID string, expires, absExpires time.Duration) store.Session {
@@ -109,15 +103,15 @@ func testCountLiveAtNow(t *testing.T, open func(t *testing.T) store.Store) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			assert.Equal(t, tt.want, countSessions(t, c, t0.Add(tt.now)))
+			assert.Equal(t, tt.want, countSessions(t, s, t0.Add(tt.now)))
 		})
 	}
 	// Counting deletes nothing: at sign-in, all are there still.
-	assert.Equal(t, int64(6), countSessions(t, c, t0), "at sign-in, after the others")
+	assert.Equal(t, int64(6), countSessions(t, s, t0), "at sign-in, after the others")
 }
 
 // countSessions calls CountSessions and fails the test on an error.
-func countSessions(t *testing.T, c store.SessionCounter, now time.Time) int64 {
+func countSessions(t *testing.T, c store.LiveSessionCounter, now time.Time) int64 {
 	t.Helper()
 	n, err := c.CountSessions(t.Context(), now)
 	require.NoError(t, err, "CountSessions")

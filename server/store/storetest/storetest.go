@@ -8,9 +8,9 @@
 //
 // Every backend also implements the abilities of the jwt strategy,
 // store.Revocations, store.RefreshTokens and store.Keys, those that several
-// instances share, store.Counters and store.Events, and those of the device
+// instances share, store.FailureCounters and store.Events, and those of the device
 // list, the admin API and the metrics, store.SessionLister, store.UserAdmin
-// and store.SessionCounter, which callers find by type assertion on a
+// and store.LiveSessionCounter, which callers find by type assertion on a
 // store.Store. Run checks them too, and fails for a store that lacks any of
 // them: a wrapper around a store must forward them.
 //
@@ -25,7 +25,6 @@ package storetest
 import (
 	"crypto/rand"
 	"fmt"
-	"reflect"
 	"testing"
 	"time"
 
@@ -91,24 +90,6 @@ func openStore(t *testing.T, open func(t *testing.T) store.Store) store.Store {
 		}
 	})
 	return s
-}
-
-// openAs opens a store for one test, like openStore, and returns it as the
-// ability T, failing the test at once when the store does not implement it.
-func openAs[T any](t *testing.T, open func(t *testing.T) store.Store) T {
-	t.Helper()
-	return as[T](t, openStore(t, open))
-}
-
-// as returns s as the ability T, failing the test at once when s does not
-// implement it.
-func as[T any](t *testing.T, s store.Store) T {
-	t.Helper()
-	a, ok := s.(T)
-	if !ok {
-		t.Fatalf("%T does not implement %v; every backend must (a wrapper must forward it)", s, reflect.TypeFor[T]())
-	}
-	return a
 }
 
 // epoch returns a sign-in time for a test: the wall clock, in UTC, truncated

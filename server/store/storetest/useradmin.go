@@ -21,12 +21,8 @@ import (
 //     account: the account is still found by its e-mail, and an empty
 //     change is a read of the account.
 func runUserAdmin(t *testing.T, open func(t *testing.T) store.Store) {
-	// One failure, not one per subtest, for a store without the ability.
-	openAs[store.UserAdmin](t, open)
-
 	t.Run("ListOldestFirst", func(t *testing.T) {
 		s := openStore(t, open)
-		a := as[store.UserAdmin](t, s)
 		t0 := epoch()
 		user := func(id string, created time.Duration) store.User {
 			u := newUser(id, t0.Add(created))
@@ -48,17 +44,16 @@ func runUserAdmin(t *testing.T, open func(t *testing.T) store.Store) {
 			require.NoError(t, s.CreateUser(t.Context(), u))
 		}
 
-		got, err := a.ListUsers(t.Context())
+		got, err := s.ListUsers(t.Context())
 		require.NoError(t, err)
 		assertUsers(t, []store.User{east, earlier, B, a0, b, z, ae, later}, got)
 	})
 
 	t.Run("ListNoneIsEmpty", func(t *testing.T) {
 		s := openStore(t, open)
-		a := as[store.UserAdmin](t, s)
 		create(t, s, newSession("alice", epoch())) // a session is not an account
 
-		got, err := a.ListUsers(t.Context())
+		got, err := s.ListUsers(t.Context())
 		assert.NoError(t, err)
 		assert.Empty(t, got)
 	})
@@ -67,12 +62,11 @@ func runUserAdmin(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("UpdateUnknownIsNotFound", func(t *testing.T) {
 		s := openStore(t, open)
-		a := as[store.UserAdmin](t, s)
 		t0 := epoch()
 		alice := newUser("alice", t0)
 		require.NoError(t, s.CreateUser(t.Context(), alice))
 
-		got, found, err := a.UpdateUser(t.Context(), "bob", store.UserChange{Name: ptr("Impostor"), Disabled: ptr(true)})
+		got, found, err := s.UpdateUser(t.Context(), "bob", store.UserChange{Name: ptr("Impostor"), Disabled: ptr(true)})
 		assert.NoError(t, err)
 		assert.False(t, found, "found")
 		assert.Zero(t, got, "the account returned")
@@ -81,7 +75,7 @@ func runUserAdmin(t *testing.T, open func(t *testing.T) store.Store) {
 		require.NoError(t, err)
 		assert.False(t, found, "UpdateUser created the account")
 		assertAccount(t, s, alice)
-		list, err := a.ListUsers(t.Context())
+		list, err := s.ListUsers(t.Context())
 		require.NoError(t, err)
 		assertUsers(t, []store.User{alice}, list)
 	})
@@ -92,11 +86,10 @@ func runUserAdmin(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("UpdateEmptyIDIsInvalid", func(t *testing.T) {
 		s := openStore(t, open)
-		a := as[store.UserAdmin](t, s)
 		alice := newUser("alice", epoch())
 		require.NoError(t, s.CreateUser(t.Context(), alice))
 
-		_, found, err := a.UpdateUser(t.Context(), "", store.UserChange{Name: ptr("Impostor"), Disabled: ptr(true)})
+		_, found, err := s.UpdateUser(t.Context(), "", store.UserChange{Name: ptr("Impostor"), Disabled: ptr(true)})
 		assert.ErrorIs(t, err, store.ErrInvalid)
 		assert.False(t, found, "found")
 		assertAccount(t, s, alice)
@@ -128,7 +121,6 @@ func testUpdateUser(t *testing.T, open func(t *testing.T) store.Store) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := openStore(t, open)
-			a := as[store.UserAdmin](t, s)
 			t0 := epoch()
 			// Neighbours made just before and after, in the same
 			// millisecond, and with ids that sort either side.
@@ -138,7 +130,7 @@ func testUpdateUser(t *testing.T, open func(t *testing.T) store.Store) {
 				require.NoError(t, s.CreateUser(t.Context(), u))
 			}
 
-			got, found, err := a.UpdateUser(t.Context(), alice.ID, tt.change)
+			got, found, err := s.UpdateUser(t.Context(), alice.ID, tt.change)
 			require.NoError(t, err)
 			assert.True(t, found, "found")
 			assertUser(t, alice, got)
@@ -147,7 +139,7 @@ func testUpdateUser(t *testing.T, open func(t *testing.T) store.Store) {
 			assertAccount(t, s, want)
 			assertAccount(t, s, before)
 			assertAccount(t, s, after)
-			list, err := a.ListUsers(t.Context())
+			list, err := s.ListUsers(t.Context())
 			require.NoError(t, err)
 			assertUsers(t, []store.User{before, want, after}, list)
 		})

@@ -1,0 +1,81 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/sessionguard/sessionguard/wire"
+)
+
+// Peek implements Peeker.
+func (j *JWT) Peek(ctx context.Context, token string, now time.Time) (Session, bool, error) {
+	c, idle, found, err := j.check(ctx, token, now)
+	if err != nil || !found {
+		return Session{}, false, err
+	}
+	return Session{
+		User:    wire.User{ID: c.Subject, Email: c.Email, Name: c.Name, Role: c.Role},
+		Expires: idle.UTC(), AbsExpires: wholeSecond(c.AuthTime.UTC().Add(j.cfg.Lifetime.AbsoluteMaxAge)),
+		CreatedAt: c.AuthTime.UTC(), AccessExpires: c.ExpiresAt.UTC(), Key: familyHash(c.SessionID),
+	}, true, nil
+}
+
+// check returns the claims of a token that is valid, not revoked and not
+// idle past its expiry at now, with that idle expiry.
+func (j *JWT) check(ctx context.Context, token string, now time.Time) (*Claims, time.Time, bool, error) {
+	c, err := j.verify(ctx, token, now, true)
+	if err != nil {
+		return nil, time.Time{}, false, nil
+	}
+	revoked, err := j.cfg.Store.Revoked(ctx, c.Subject, c.IssuedAt.Time, now, c.ID, sidDenyID(c.SessionID))
+	if err != nil {
+		return nil, time.Time{}, false, fmt.Errorf("%w: read revocations: %w", ErrUnavailable, err)
+	}
+	if revoked {
+		return nil, time.Time{}, false, nil
+	}
+	idle := j.rolling.expiry(c.SessionID, c.SessionExpires.Time)
+	if !now.Before(idle) {
+		return nil, time.Time{}, false, nil
+	}
+	return c, idle, true, nil
+}
+
+// Load implements Strategy.
+func (j *JWT) Load(ctx context.Context, token string, now time.Time) (Session, string, bool, error) {
+	c, _, found, err := j.check(ctx, token, now)
+	if err != nil || !found {
+		return Session{}, "", false, err
+	}
+	abs := wholeSecond(c.AuthTime.UTC().Add(j.cfg.Lifetime.AbsoluteMaxAge))
+	next := j.rolling.next(now.UTC(), abs)
+	if !j.rolling.due(c.IssuedAt.Time, now) {
+		j.rolling.hold(c.SessionID, next)
+		s := Session{
+			User:    wire.User{ID: c.Subject, Email: c.Email, Name: c.Name, Role: c.Role},
+			Expires: next, AbsExpires: abs, CreatedAt: c.AuthTime.UTC(), AccessExpires: c.ExpiresAt.UTC(),
+			Key: familyHash(c.SessionID),
+		}
+		return s, "", true, nil
+	}
+	// Re-issue: a later exp for the cookie, the idle expiry written to the
+	// session record for the refresh endpoint (and other instances).
+	fh := familyHash(c.SessionID)
+	if fh == nil {
+		return Session{}, "", false, nil
+	}
+	rec, found, err := j.cfg.Store.Session(ctx, fh, j.rolling.storeNow(now))
+	if err != nil {
+		return Session{}, "", false, fmt.Errorf("%w: read session: %w", ErrUnavailable, err)
+	}
+	if !found || rec.UserID != c.Subject || !now.Before(rec.AbsExpires) {
+		j.rolling.forget(c.SessionID)
+		return Session{}, "", false, nil
+	}
+	renewed, s, found, err := j.renew(ctx, c.SessionID, &rec, now)
+	if err != nil || !found {
+		return Session{}, "", false, err
+	}
+	return s, renewed, true, nil
+}

@@ -1,0 +1,75 @@
+package keys
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// Sign returns the signed compact token for claims, typed AccessTokenType
+// and signed with the current signing key under its kid.
+func (k *Set) Sign(claims jwt.Claims) (string, error) {
+	k.mu.RLock()
+	kid, key := k.signKID, k.signKey
+	k.mu.RUnlock()
+	t := jwt.NewWithClaims(k.method, claims)
+	t.Header["kid"] = kid
+	t.Header["typ"] = AccessTokenType
+	return t.SignedString(key)
+}
+
+// Keyfunc returns the verification key for a token: only its "kid" header
+// is consulted (jku, x5u and jwk headers are ignored), the type must be an
+// access token's, and a token with a "crit" header is refused (RFC 7515
+// §4.1.11: it names extensions the recipient must understand, and this
+// code understands none). A key past its retire time is unknown. An
+// unknown kid is looked up in the store (another instance may have
+// published it a moment ago), within ctx, at most once per ten seconds per
+// kid, and the store is asked at most every 100 ms, so made-up kids cannot
+// flood it. The parser it is given to must still pin the algorithm to
+// Algorithm().
+func (k *Set) Keyfunc(ctx context.Context) jwt.Keyfunc {
+	return func(t *jwt.Token) (any, error) {
+		if typ, _ := t.Header["typ"].(string); typ != AccessTokenType {
+			return nil, errors.New("not an access token")
+		}
+		if _, ok := t.Header["crit"]; ok {
+			return nil, errors.New("critical header extensions are not supported")
+		}
+		kid, _ := t.Header["kid"].(string)
+		if kid == "" || len(kid) > 128 {
+			return nil, errors.New("missing or oversized kid")
+		}
+		key, ok := k.key(kid)
+		if !ok && k.mayFetch(kid) {
+			if err := k.fetch(ctx); err == nil {
+				key, ok = k.key(kid)
+			}
+		}
+		if !ok {
+			return nil, errors.New("unknown kid")
+		}
+		return key, nil
+	}
+}
+
+// mayFetch reports whether an unknown kid may be looked up in the store now,
+// and notes the attempt.
+func (k *Set) mayFetch(kid string) bool {
+	if k.cfg.Store == nil || k.method != jwt.SigningMethodEdDSA {
+		return false
+	}
+	now := k.cfg.Now()
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if now.Sub(k.missed[kid]) < 10*time.Second || now.Sub(k.fetchedAt) < 100*time.Millisecond {
+		return false
+	}
+	if k.missed == nil || len(k.missed) > 1000 {
+		k.missed = map[string]time.Time{}
+	}
+	k.missed[kid] = now
+	return true
+}
