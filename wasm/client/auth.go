@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/policy"
+	"github.com/sessionguard/sessionguard/wasm/internal/lite"
 )
 
 // Result is the outcome of SignIn and SignOut, as the page sees it.
@@ -135,7 +136,7 @@ func failure(resp *Response, err error) Result {
 
 // sentence makes a server's lower-case message read as a sentence.
 func sentence(msg string) string {
-	msg = trimSpace(msg)
+	msg = lite.TrimSpace(msg)
 	if msg == "" {
 		return msg
 	}
@@ -150,14 +151,14 @@ func sentence(msg string) string {
 
 // retryAfter reads a Retry-After header: delay seconds or an HTTP date.
 func retryAfter(v string, now time.Time) int {
-	v = trimSpace(v)
+	v = lite.TrimSpace(v)
 	if v == "" {
 		return 0
 	}
-	if n, ok := atoi(v); ok {
+	if n, ok := lite.Atoi(v); ok {
 		return n
 	}
-	if t, err := parseHTTPDate(v); err == nil {
+	if t, err := lite.ParseHTTPDate(v); err == nil {
 		if d := t.Sub(now); d > 0 {
 			return int((d + time.Second - 1) / time.Second)
 		}

@@ -1,6 +1,10 @@
 package client
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/sessionguard/sessionguard/wasm/internal/lite"
+)
 
 // Click filtering: the Client takes over only the clicks a browser would
 // turn into a same-origin navigation of this tab that the page's views can
@@ -35,7 +39,7 @@ func (c *Client) HandleClick(ev ClickEvent) <-chan bool {
 	if a == nil {
 		return nil
 	}
-	if t, ok := a.Attr("target"); ok && t != "" && !equalFold(t, "_self") {
+	if t, ok := a.Attr("target"); ok && t != "" && !lite.EqualFold(t, "_self") {
 		return nil
 	}
 	if _, ok := a.Attr("download"); ok {
@@ -44,7 +48,7 @@ func (c *Client) HandleClick(ev ClickEvent) <-chan bool {
 	if _, ok := a.Attr("data-sg-reload"); ok {
 		return nil
 	}
-	if rel, ok := a.Attr("rel"); ok && hasToken(rel, "external") {
+	if rel, ok := a.Attr("rel"); ok && lite.HasToken(rel, "external") {
 		return nil
 	}
 	loc := c.b.Location()
@@ -66,7 +70,7 @@ func (c *Client) HandleClick(ev ClickEvent) <-chan bool {
 // anchorOf walks up from el to the nearest link element.
 func anchorOf(el Element) Element {
 	for ; el != nil; el = el.Parent() {
-		if tag := el.Tag(); equalFold(tag, "A") || equalFold(tag, "AREA") {
+		if tag := el.Tag(); lite.EqualFold(tag, "A") || lite.EqualFold(tag, "AREA") {
 			if _, ok := el.Attr("href"); ok {
 				return el
 			}

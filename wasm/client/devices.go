@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/policy"
+	"github.com/sessionguard/sessionguard/wasm/internal/lite"
 )
 
 // Paths of the device, account and admin API (README, HTTP API).
@@ -64,7 +65,7 @@ func (c *Client) readList(path, member string) (Value, error) {
 		return nil, err
 	}
 	if resp.Status != 200 {
-		return nil, wrap(ErrBadResponse, path+" answered "+itoa(resp.Status))
+		return nil, lite.Wrap(ErrBadResponse, path+" answered "+itoa(resp.Status))
 	}
 	return get(resp.Body, member), nil
 }
@@ -82,7 +83,7 @@ func (c *Client) Users() (Value, error) { return c.readList(PathAdminUsers, "use
 // When it was this one, the session becomes null (told to the other tabs)
 // and a protected view goes to sign-in. The lists shown are read again.
 func (c *Client) EndSession(handle string) Result {
-	r, resp := c.act("DELETE", PathSessions+"/"+EncodeURIComponent(handle), "")
+	r, resp := c.act("DELETE", PathSessions+"/"+lite.EncodeURIComponent(handle), "")
 	if v := get(resp, "current"); r.OK && v != nil {
 		if current, _ := v.AsBool(); current {
 			c.effects.Lock()
@@ -109,14 +110,14 @@ func (c *Client) EndOtherSessions() Result {
 // user's sessions end and their open pages hear it. The lists shown are
 // read again.
 func (c *Client) UpdateUser(id, role, disabled string) Result {
-	var o jsonObject
+	var o lite.JSONObject
 	if role != "" {
-		o.str("role", role)
+		o.Str("role", role)
 	}
 	if disabled == "true" || disabled == "false" {
-		o.raw("disabled", disabled)
+		o.Raw("disabled", disabled)
 	}
-	r, _ := c.act("PATCH", PathAdminUsers+"/"+EncodeURIComponent(id), o.String())
+	r, _ := c.act("PATCH", PathAdminUsers+"/"+lite.EncodeURIComponent(id), o.String())
 	return r
 }
 
@@ -125,7 +126,7 @@ func (c *Client) UpdateUser(id, role, disabled string) Result {
 // /sessions/handle); Result.Revoked tells how many. The lists shown are
 // read again.
 func (c *Client) EndUserSessions(id string) Result {
-	base := PathAdminUsers + "/" + EncodeURIComponent(id) + "/sessions"
+	base := PathAdminUsers + "/" + lite.EncodeURIComponent(id) + "/sessions"
 	items, err := c.readList(base, "sessions")
 	defer c.refreshLists()
 	if err != nil {
@@ -134,7 +135,7 @@ func (c *Client) EndUserSessions(id string) Result {
 	n := 0
 	for i := 0; i < items.Len(); i++ {
 		h, _ := str(items.Index(i), "handle")
-		resp, err := c.fetch(Request{Method: "DELETE", URL: base + "/" + EncodeURIComponent(h)})
+		resp, err := c.fetch(Request{Method: "DELETE", URL: base + "/" + lite.EncodeURIComponent(h)})
 		if err == nil && resp.Status == 200 {
 			n++
 		}
@@ -312,11 +313,11 @@ func fillList(f Filler, box Element, items Value, keyAttr, keyField string) {
 		row.SetAttr(keyAttr, key)
 		for _, el := range row.Query("[" + AttrField + "]") {
 			name, _ := el.Attr(AttrField)
-			el.SetText(itemText(get(item, trimSpace(name))))
+			el.SetText(itemText(get(item, lite.TrimSpace(name))))
 		}
 		for _, el := range row.Query("[" + AttrIf + "]") {
 			cond, _ := el.Attr(AttrIf)
-			el.SetHidden(!itemHas(item, trimSpace(cond)))
+			el.SetHidden(!itemHas(item, lite.TrimSpace(cond)))
 		}
 	}
 }
@@ -335,7 +336,7 @@ func itemText(v Value) string {
 	}
 	s, _ := v.AsString()
 	if len(s) == 20 && s[10] == 'T' && s[19] == 'Z' {
-		if _, err := parseTime(s); err == nil {
+		if _, err := lite.ParseTime(s); err == nil {
 			return s[:10] + " " + s[11:19] + " UTC"
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/policy"
+	"github.com/sessionguard/sessionguard/wasm/internal/lite"
 	"github.com/sessionguard/sessionguard/wire"
 )
 
@@ -103,7 +104,7 @@ func (j *jwtState) setAccess(s *wire.Session, exp time.Time, newUser bool) bool 
 
 // accessHeader reads the Sg-Access-Expires header; zero when absent or bad.
 func accessHeader(resp *Response) time.Time {
-	t, err := parseTime(resp.Header[headerAccessExpires])
+	t, err := lite.ParseTime(resp.Header[headerAccessExpires])
 	if err != nil {
 		return time.Time{}
 	}
@@ -117,7 +118,7 @@ func (c *Client) embeddedAccessExpires() time.Time {
 			continue
 		}
 		v, _ := el.Attr(AttrAccessExpires)
-		if t, err := parseTime(v); err == nil {
+		if t, err := lite.ParseTime(v); err == nil {
 			return t
 		}
 	}
