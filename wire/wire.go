@@ -1,7 +1,9 @@
-// Package wire holds the JSON shapes of sessionguard's HTTP API (CONTRACT §3),
-// shared by the server and, as plain data types, by the browser module. It
-// imports nothing but time, so the WebAssembly build stays small; the browser
-// module parses JSON with the browser's JSON.parse, not encoding/json.
+// Package wire is the contract of sessionguard's HTTP API (CONTRACT §3) that
+// the server and the browser module share: every API path, the headers both
+// read, and every JSON shape they exchange, as plain data types. It imports
+// nothing but time, so the WebAssembly build stays small; the browser module
+// parses JSON with the browser's JSON.parse, not encoding/json, and reads
+// these types' members by their JSON names.
 package wire
 
 import "time"

@@ -17,9 +17,6 @@ import (
 	"github.com/sessionguard/sessionguard/wire"
 )
 
-// EventsPath is the live event stream of the signed-in session.
-const EventsPath = "/api/auth/events"
-
 // Stream timing: a comment line keeps proxies from closing an idle stream,
 // and every heartbeat re-reads the session, so a change whose event was lost
 // still arrives within one heartbeat. (When a shared store's connection

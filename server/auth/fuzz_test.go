@@ -19,6 +19,7 @@ import (
 	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/server/store/memory"
 	"github.com/sessionguard/sessionguard/server/users"
+	"github.com/sessionguard/sessionguard/wire"
 )
 
 // bodyServer is the real handler with a signed-in user and a signed-in
@@ -111,7 +112,7 @@ func bodyRoutes(userID string) []bodyRoute {
 		{http.MethodPost, "/api/auth/sessions/revoke-others", "user"},
 		{http.MethodDelete, "/api/admin/users/" + userID + "/sessions", "admin"},
 		{http.MethodDelete, "/api/auth/sessions/x", "user"},
-		{http.MethodPost, session.RefreshPath, "user"},
+		{http.MethodPost, wire.PathRefresh, "user"},
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sessionguard/sessionguard/policy"
 	"github.com/sessionguard/sessionguard/wasm/internal/lite"
+	"github.com/sessionguard/sessionguard/wire"
 )
 
 // Result is the outcome of SignIn and SignOut, as the page sees it.
@@ -47,7 +48,7 @@ func (c *Client) SignIn(email, password, redirectURL string) Result {
 	}
 	c.pauseStream() // the old session's ending is no news
 	defer c.resumeStream()
-	resp, err := c.fetch(Request{Method: "POST", URL: PathSignIn, Body: map[string]string{
+	resp, err := c.fetch(Request{Method: "POST", URL: wire.PathSignIn, Body: map[string]string{
 		"email": email, "password": password, "redirectUrl": redirectURL,
 	}})
 	if errors.Is(err, ErrNetwork) {
@@ -93,7 +94,7 @@ func (c *Client) SignOut(redirectURL string) Result {
 	if redirectURL != "" {
 		body["redirectUrl"] = redirectURL
 	}
-	resp, err := c.fetch(Request{Method: "POST", URL: PathSignOut, Body: body})
+	resp, err := c.fetch(Request{Method: "POST", URL: wire.PathSignOut, Body: body})
 	if errors.Is(err, ErrNetwork) || resp.Status != 200 {
 		return failure(resp, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/sessionguard/sessionguard/wasm/internal/lite"
+	"github.com/sessionguard/sessionguard/wire"
 )
 
 // Click filtering: the Client takes over only the clicks a browser would
@@ -53,7 +54,7 @@ func (c *Client) HandleClick(ev ClickEvent) <-chan bool {
 	}
 	loc := c.b.Location()
 	target, ok := sameOrigin(a.Href(), loc.Origin)
-	if !ok || strings.HasPrefix(target, apiPrefix) {
+	if !ok || strings.HasPrefix(target, wire.APIPrefix) {
 		return nil
 	}
 	current := loc.Path + loc.Search

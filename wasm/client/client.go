@@ -21,14 +21,9 @@ import (
 	"github.com/sessionguard/sessionguard/wire"
 )
 
-// Paths of the server's API (CONTRACT §3).
+// The elements of the app shell that carry the session and the
+// configuration, and how long a request may take.
 const (
-	PathSession    = "/api/session"
-	PathStatus     = "/api/get-session-status"
-	PathConfig     = "/api/auth/config"
-	PathSignIn     = "/api/auth/signin"
-	PathSignOut    = "/api/auth/signout"
-	apiPrefix      = "/api/"
 	ElemSessionID  = "sg-session"
 	ElemConfigID   = "sg-config"
 	defaultTimeout = 15 * time.Second
@@ -159,12 +154,12 @@ func (c *Client) loadConfig() (wire.Config, error) {
 			return cfg, nil
 		}
 	}
-	resp, err := c.fetch(Request{Method: "GET", URL: PathConfig})
+	resp, err := c.fetch(Request{Method: "GET", URL: wire.PathConfig})
 	if err != nil {
 		return wire.Config{}, err
 	}
 	if resp.Status != 200 {
-		return wire.Config{}, lite.Wrap(ErrBadResponse, PathConfig+" answered "+itoa(resp.Status))
+		return wire.Config{}, lite.Wrap(ErrBadResponse, wire.PathConfig+" answered "+itoa(resp.Status))
 	}
 	return DecodeConfig(resp.Body)
 }
@@ -186,12 +181,12 @@ func (c *Client) loadSession() (*wire.Session, time.Time, error) {
 // fetchSession reads GET /api/session, and the access expiry its
 // Sg-Access-Expires header tells (jwt strategy; zero when absent).
 func (c *Client) fetchSession() (*wire.Session, time.Time, error) {
-	resp, err := c.fetch(Request{Method: "GET", URL: PathSession})
+	resp, err := c.fetch(Request{Method: "GET", URL: wire.PathSession})
 	if err != nil {
 		return nil, time.Time{}, err
 	}
 	if resp.Status != 200 {
-		return nil, time.Time{}, lite.Wrap(ErrBadResponse, PathSession+" answered "+itoa(resp.Status))
+		return nil, time.Time{}, lite.Wrap(ErrBadResponse, wire.PathSession+" answered "+itoa(resp.Status))
 	}
 	s, err := DecodeSession(resp.Body)
 	if err != nil || s == nil {

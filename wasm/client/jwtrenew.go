@@ -185,7 +185,7 @@ func (c *Client) renewLocked(before time.Time, waited bool) (*wire.Session, erro
 // adoptFromServer reports true. Anything else, failures included, leaves
 // the renewal to the caller.
 func (c *Client) adoptFromServer(gen uint64, before time.Time) bool {
-	resp, err := c.fetch(Request{Method: "GET", URL: PathStatus})
+	resp, err := c.fetch(Request{Method: "GET", URL: wire.PathStatus})
 	if err != nil || resp.Status != 200 {
 		return false
 	}

@@ -21,9 +21,7 @@ const (
 	bootRedirectKey = "sessionguard:boot-redirect"
 	// AttrAccessExpires is the attribute of the sg-session element that
 	// tells when the access token expires.
-	AttrAccessExpires = "data-access-expires"
-	// DefaultRefreshPath is used when the configuration names no valid one.
-	DefaultRefreshPath  = "/api/auth/refresh"
+	AttrAccessExpires   = "data-access-expires"
 	defaultAccessMaxAge = 5 * time.Minute
 	bootRedirectGuard   = 10 * time.Second
 )
@@ -55,7 +53,7 @@ func (j *jwtState) configure(cfg wire.Config) {
 	j.on = true
 	j.path = cfg.RefreshPath
 	if !policy.IsSameOriginPath(j.path) {
-		j.path = DefaultRefreshPath
+		j.path = wire.PathRefresh // the configuration names no valid one
 	}
 	j.life = time.Duration(cfg.AccessMaxAge) * time.Second
 	if j.life <= 0 {

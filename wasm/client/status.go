@@ -92,13 +92,13 @@ func (c *Client) checkStatus(renew bool) error {
 	gen, before := c.state.gen, c.state.jwt.accessExp
 	renew = renew && c.state.jwt.on && c.state.session != nil
 	c.mu.Unlock()
-	resp, err := c.fetch(Request{Method: "GET", URL: PathStatus})
+	resp, err := c.fetch(Request{Method: "GET", URL: wire.PathStatus})
 	if err != nil {
 		return err
 	}
 	st, ok := decodeStatus(resp.Body)
 	if resp.Status != 200 || !ok {
-		return lite.Wrap(ErrBadResponse, PathStatus+" answered "+itoa(resp.Status))
+		return lite.Wrap(ErrBadResponse, wire.PathStatus+" answered "+itoa(resp.Status))
 	}
 	if st == 401 {
 		if renew {
