@@ -8,7 +8,6 @@ import (
 
 	"github.com/gorilla/mux"
 
-	"github.com/sessionguard/sessionguard/policy"
 	"github.com/sessionguard/sessionguard/server/session"
 	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/server/users"
@@ -34,7 +33,7 @@ func toUserJSON(u store.User) userJSON {
 // returns nil.
 func (s *Server) admin(w http.ResponseWriter, r *http.Request) *session.Session {
 	sess := s.signedIn(w, r)
-	if sess != nil && sess.User.Role != policy.RoleAdmin {
+	if sess != nil && sess.User.Role != wire.RoleAdmin {
 		writeError(w, http.StatusForbidden, "this needs the admin role")
 		return nil
 	}

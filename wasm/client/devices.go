@@ -244,7 +244,7 @@ func (c *Client) refreshLists() {
 	}
 	var jobs []job
 	for _, l := range lists {
-		allowed := s != nil && (!l.admin || s.User.Role == "admin")
+		allowed := s != nil && (!l.admin || s.User.Role == wire.RoleAdmin)
 		boxes := c.shownLists(l.attr, !allowed)
 		if len(boxes) == 0 {
 			continue
