@@ -175,13 +175,6 @@ func (h *hub) close() {
 	}
 }
 
-// streamEvent is the data of one event on the stream.
-type streamEvent struct {
-	Type    string `json:"type"`
-	At      string `json:"at"`
-	Expires string `json:"expires,omitempty"`
-}
-
 // events answers GET /api/auth/events: a Server-Sent Events stream that
 // tells the page of its session's changes — "revoked" (signed out here or
 // elsewhere, or every session of the user ended), "expired", "role-changed",
@@ -221,7 +214,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 	send := func(typ string, cur *session.Session) bool {
-		ev := streamEvent{Type: typ, At: s.cfg.Sessions.Now().UTC().Format(wire.TimeFormat)}
+		ev := wire.StreamEvent{Type: typ, At: s.cfg.Sessions.Now().UTC().Format(wire.TimeFormat)}
 		if cur != nil {
 			ev.Expires = cur.Wire().Expires.Format(wire.TimeFormat)
 		}

@@ -2,7 +2,6 @@ package client_test
 
 import (
 	"errors"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -492,9 +491,24 @@ func accountPage(h *harness) *fakeElement {
 	return list
 }
 
-const devicesJSON = `{"sessions":[
- {"handle":"h/1","device":"<b>Chrome</b> on Linux","userAgent":"UA","clientAddr":"127.0.0.1","createdAt":"2026-11-23T16:11:44Z","lastSeen":"2026-11-23T16:12:00Z","expires":"2026-11-23T16:41:44Z","current":false},
- {"handle":"h2","device":"Firefox on Windows","userAgent":"UA2","clientAddr":"::1","createdAt":"2026-11-23T15:00:00Z","lastSeen":"2026-11-23T16:00:00Z","expires":"2026-11-23T16:30:00Z","current":true}]}`
+// devices is a device list as the server sends it (in wire's shape, so the
+// module is tested on the members the server writes).
+var devices = []wire.Device{
+	{Handle: "h/1", Device: "<b>Chrome</b> on Linux", UserAgent: "UA", ClientAddr: "127.0.0.1", CreatedAt: "2026-11-23T16:11:44Z", LastSeen: "2026-11-23T16:12:00Z", Expires: "2026-11-23T16:41:44Z", Current: false},
+	{Handle: "h2", Device: "Firefox on Windows", UserAgent: "UA2", ClientAddr: "::1", CreatedAt: "2026-11-23T15:00:00Z", LastSeen: "2026-11-23T16:00:00Z", Expires: "2026-11-23T16:30:00Z", Current: true},
+}
+
+var devicesJSON = mustJSON(wire.DevicesResponse{Sessions: devices})
+
+// revoked returns the answer of a request that ended n sessions; current,
+// when given, tells whether the request's own session was one.
+func revoked(n any, current ...bool) string {
+	r := wire.RevokeResponse{Revoked: n}
+	if len(current) > 0 {
+		r.Current = &current[0]
+	}
+	return mustJSON(r)
+}
 
 // rows returns the rendered device rows.
 func rows(h *harness) []*fakeElement {
@@ -547,8 +561,8 @@ func TestDevicesRendered(t *testing.T) {
 	var deleted []string
 	h.b.handle(wire.PathSessions+"/h%2F1", func(req client.Request) (*client.Response, error) {
 		deleted = append(deleted, req.Method)
-		h.b.handle(wire.PathSessions, answer(200, `{"sessions":[`+strings.SplitN(devicesJSON, "\n", 3)[2]))
-		return answer(200, `{"revoked":1,"current":false}`)(req)
+		h.b.handle(wire.PathSessions, answer(200, mustJSON(wire.DevicesResponse{Sessions: devices[1:]})))
+		return answer(200, revoked(1, false))(req)
 	})
 	reads := h.b.count(wire.PathSessions)
 	res := h.c.EndSession("h/1")
@@ -558,7 +572,7 @@ func TestDevicesRendered(t *testing.T) {
 	eventually(t, func() bool { return len(rows(h)) == 1 }, "one row left")
 	assert.NotNil(t, h.c.Session())
 
-	h.b.handle(wire.PathRevokeOthers, answer(200, `{"revoked":3}`))
+	h.b.handle(wire.PathRevokeOthers, answer(200, revoked(3)))
 	res = h.c.EndOtherSessions()
 	assert.Equal(t, client.Result{OK: true, Status: 200, Revoked: 3}, res)
 	assert.Equal(t, 1, h.b.count(wire.PathRevokeOthers))
@@ -591,7 +605,7 @@ func TestDevicesPolledWhileUsed(t *testing.T) {
 
 func TestEndOwnSession(t *testing.T) {
 	h := start(t, at("/dashboard"), as(userSession))
-	h.b.handle(wire.PathSessions+"/me", answer(200, `{"revoked":1,"current":true}`))
+	h.b.handle(wire.PathSessions+"/me", answer(200, revoked(1, true)))
 	assert.True(t, h.c.EndSession("me").OK)
 	assert.Nil(t, h.c.Session())
 	assert.Equal(t, "/?callbackUrl=%2Fdashboard", h.b.url())
@@ -619,9 +633,9 @@ func TestChangePassword(t *testing.T) {
 			other := start(t, at("/dashboard"), as(userSession), inContext(ctx))
 			s := l.next()
 			s.send(t, readyEvent)
-			var body map[string]string
+			var body string
 			h.b.handle(wire.PathPassword, func(r client.Request) (*client.Response, error) {
-				body = r.Body
+				body = mustJSON(r.Body)
 				assert.True(t, s.isClosed(), "the stream is paused: the old session's ending is no news")
 				ctx.mu.Lock()
 				holders := ctx.holders
@@ -631,7 +645,7 @@ func TestChangePassword(t *testing.T) {
 			})
 			got := h.c.ChangePassword("old-password", "new-password")
 			assert.Equal(t, tt.want, got)
-			assert.Equal(t, map[string]string{"currentPassword": "old-password", "newPassword": "new-password"}, body)
+			assert.JSONEq(t, mustJSON(wire.ChangePasswordRequest{CurrentPassword: "old-password", NewPassword: "new-password"}), body)
 			assert.Equal(t, tt.sess, h.c.Session())
 			ctx.settle()
 			assert.Equal(t, tt.sess, other.c.Session(), "the other tab follows")
@@ -664,9 +678,10 @@ func adminPage(h *harness) {
 	h.b.add(tr, "BUTTON", client.AttrIf, "!disabled")
 }
 
-const usersJSON = `{"users":[
- {"id":"u1","email":"user@example.com","name":"Demo User","role":"user","disabled":false,"createdAt":"2026-11-23T16:00:00Z"},
- {"id":"a/1","email":"admin@example.com","name":"Demo Admin","role":"admin","disabled":true,"createdAt":"2026-11-23T15:00:00Z"}]}`
+var usersJSON = mustJSON(wire.AccountsResponse{Users: []wire.Account{
+	{ID: "u1", Email: "user@example.com", Name: "Demo User", Role: wire.RoleUser, Disabled: false, CreatedAt: "2026-11-23T16:00:00Z"},
+	{ID: "a/1", Email: "admin@example.com", Name: "Demo Admin", Role: wire.RoleAdmin, Disabled: true, CreatedAt: "2026-11-23T15:00:00Z"},
+}})
 
 func TestUsersTable(t *testing.T) {
 	l := newFakeLive(t)
@@ -710,14 +725,15 @@ func TestUsersTable(t *testing.T) {
 	})
 	assert.True(t, h.c.UpdateUser("a/1", "user", "").OK)
 	assert.True(t, h.c.UpdateUser("a/1", "", "false").OK)
-	assert.Equal(t, []string{`PATCH {"role":"user"}`, `PATCH {"disabled":false}`}, patches)
+	role, enabled := wire.RoleUser, false
+	assert.Equal(t, []string{"PATCH " + mustJSON(wire.UpdateUserRequest{Role: &role}), "PATCH " + mustJSON(wire.UpdateUserRequest{Disabled: &enabled})}, patches)
 
-	h.b.handle(wire.PathAdminUsers+"/u1/sessions", answer(200, `{"sessions":[{"handle":"x"},{"handle":"y/z"}]}`))
+	h.b.handle(wire.PathAdminUsers+"/u1/sessions", answer(200, mustJSON(wire.DevicesResponse{Sessions: []wire.Device{{Handle: "x"}, {Handle: "y/z"}}})))
 	var ended []string
 	for _, p := range []string{"/x", "/y%2Fz"} {
 		h.b.handle(wire.PathAdminUsers+"/u1/sessions"+p, func(req client.Request) (*client.Response, error) {
 			ended = append(ended, req.Method+" "+req.URL)
-			return answer(200, `{"revoked":1}`)(req)
+			return answer(200, revoked(1))(req)
 		})
 	}
 	assert.Equal(t, client.Result{OK: true, Status: 200, Revoked: 2}, h.c.EndUserSessions("u1"))
