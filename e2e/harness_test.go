@@ -10,9 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,13 +19,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/sessionguard/sessionguard/policy"
-	"github.com/sessionguard/sessionguard/policy/policytest"
-	"github.com/sessionguard/sessionguard/server/auth"
+	"github.com/sessionguard/sessionguard/server/app"
 	"github.com/sessionguard/sessionguard/server/session"
-	"github.com/sessionguard/sessionguard/server/store"
-	"github.com/sessionguard/sessionguard/server/store/cache"
-	"github.com/sessionguard/sessionguard/server/store/sqlite"
 	"github.com/sessionguard/sessionguard/server/users"
 )
 
@@ -36,33 +29,14 @@ import (
 // suite by adding a row to serverConfigs.
 type serverConfig struct {
 	name string
-	// strategy builds the session strategy on the server's store, with
-	// the lifetime the test asks for; dir is the server's own directory
-	// (for keys and the like).
-	strategy func(ctx context.Context, st store.Store, l session.Lifetime, dir string) (session.Strategy, error)
+	// options are the assembly's options for this config; the harness
+	// adds the directory, the static files, the accounts and the log.
+	options app.Options
 }
 
 var serverConfigs = []serverConfig{
-	{name: "database", strategy: func(_ context.Context, st store.Store, l session.Lifetime, _ string) (session.Strategy, error) {
-		return session.NewDatabase(st, l)
-	}},
-	{name: "jwt", strategy: newJWTStrategy},
-}
-
-// newJWTStrategy wires the jwt strategy as server/main.go does: keys in the
-// server's directory, published through the store, the refresh key shared
-// through it.
-func newJWTStrategy(ctx context.Context, st store.Store, l session.Lifetime, dir string) (session.Strategy, error) {
-	ks := st.(store.Keys)
-	keys, err := session.LoadKeys(ctx, session.KeyConfig{Dir: filepath.Join(dir, "keys"), Store: ks, Retire: time.Hour})
-	if err != nil {
-		return nil, err
-	}
-	secret, err := ks.Secret(ctx, "refresh-successor-key", []byte("e2e-refresh-successor-key-0123456789"))
-	if err != nil {
-		return nil, err
-	}
-	return session.NewJWT(session.JWTConfig{Keys: keys, Store: st.(session.JWTStore), RefreshKey: secret, Lifetime: l})
+	{name: "database", options: app.Options{Strategy: "database"}},
+	{name: "jwt", options: app.Options{Strategy: "jwt"}},
 }
 
 // forEachServer runs f as one subtest per server config. It skips (or
@@ -116,9 +90,10 @@ func withLifetime(maxAge, updateAge time.Duration) serverOption {
 	}
 }
 
-// instance is the real server wired as server/main.go wires it (SQLite
-// behind the session cache, argon2id, the default policy, secure cookies),
-// serving suite.static on a loopback port.
+// instance is the real server as the sessionguard command builds it
+// (app.New: SQLite behind the session cache, argon2id, the default policy,
+// secure cookies, metrics, the shared device key), serving suite.static on a
+// loopback port.
 type instance struct {
 	URL      string // http://127.0.0.1:port
 	addr     string // 127.0.0.1:port
@@ -133,62 +108,34 @@ func newInstance(c serverConfig, dir string, opts ...serverOption) (inst *instan
 	o := applyOptions(opts)
 	ctx := context.Background()
 	logs := &lockedBuffer{}
-	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "sessionguard.db"))
-	if err != nil {
-		return nil, nil, err
-	}
-	defer func() {
-		if err != nil {
-			_ = db.Close()
-		}
-	}()
-	st := cache.New(db, 0)
-	accounts, err := users.New(ctx, st, users.NewHasher(fastParams, 2))
-	if err != nil {
-		return nil, nil, err
-	}
+	ao := c.options
+	ao.DataDir = dir
+	ao.StaticDir = suite.static
+	ao.Lifetime = o.lifetime
+	ao.PasswordParams = fastParams
+	ao.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	for _, a := range []account{demoUser, demoAdmin, htmlUser} {
-		if _, err := accounts.Create(ctx, users.NewAccount{Email: a.Email, Password: a.Password, Name: a.Name, Role: a.Role}); err != nil {
-			return nil, nil, err
-		}
+		ao.Accounts = append(ao.Accounts, users.NewAccount{Email: a.Email, Password: a.Password, Name: a.Name, Role: a.Role})
 	}
-	strategy, err := c.strategy(ctx, st, o.lifetime, dir)
-	if err != nil {
-		return nil, nil, err
-	}
-	pol, err := policy.New(policytest.DefaultPublic, policytest.DefaultAdmin)
-	if err != nil {
-		return nil, nil, err
-	}
-	mgr := session.New(strategy, session.WithLogger(logger), session.WithEvents(st))
-	a, err := auth.New(auth.Config{
-		Sessions:  mgr,
-		Users:     accounts,
-		Policy:    pol,
-		Health:    st,
-		StaticDir: suite.static,
-		MaxAge:    o.lifetime.MaxAge,
-		Logger:    logger,
-	})
+	srv, err := app.New(ctx, ao)
 	if err != nil {
 		return nil, nil, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
+		srv.Close()
 		return nil, nil, err
 	}
-	hs := httptest.NewUnstartedServer(a.Handler())
-	_ = hs.Listener.Close()
-	hs.Listener = ln
-	hs.Start()
+	serveCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(serveCtx, ln) }()
 	stop = func() {
-		a.Close() // ends the live event streams, which would hold hs.Close up
-		hs.Close()
-		_ = db.Close()
+		cancel() // Serve ends the live event streams, then waits for requests in flight
+		<-done
+		_ = srv.Close()
 	}
-	return &instance{URL: hs.URL, addr: ln.Addr().String(), logs: logs, accounts: accounts, sessions: mgr}, stop, nil
+	addr := ln.Addr().String()
+	return &instance{URL: "http://" + addr, addr: addr, logs: logs, accounts: srv.Users(), sessions: srv.Sessions()}, stop, nil
 }
 
 // server is an instance as one test sees it.

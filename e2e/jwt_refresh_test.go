@@ -2,9 +2,6 @@ package e2e
 
 import (
 	"context"
-	"crypto/rand"
-	"log/slog"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -16,8 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sessionguard/sessionguard/server/session"
-	"github.com/sessionguard/sessionguard/server/store"
+	"github.com/sessionguard/sessionguard/server/app"
 )
 
 // The browser module under the jwt strategy with a 5 s access token: two
@@ -29,29 +25,9 @@ import (
 // jwtAccessLife is the access token's lifetime in these tests.
 const jwtAccessLife = 5 * time.Second
 
-// shortJWT is the jwt strategy as server/main.go's newJWT builds it, with an
-// access lifetime of access; its security events (refresh-token reuse) are
-// written to events.
-func shortJWT(access time.Duration, events *lockedBuffer) serverConfig {
-	return serverConfig{name: "jwt-" + access.String(), strategy: func(ctx context.Context, st store.Store, l session.Lifetime, dir string) (session.Strategy, error) {
-		ks := st.(store.Keys)
-		const leeway = 5 * time.Second
-		keys, err := session.LoadKeys(ctx, session.KeyConfig{Dir: filepath.Join(dir, "keys"), Store: ks, Retire: access + leeway + time.Minute})
-		if err != nil {
-			return nil, err
-		}
-		candidate := make([]byte, 32)
-		_, _ = rand.Read(candidate)
-		secret, err := ks.Secret(ctx, "refresh-successor-key", candidate)
-		if err != nil {
-			return nil, err
-		}
-		return session.NewJWT(session.JWTConfig{
-			Keys: keys, Store: st.(session.JWTStore), RefreshKey: secret, Lifetime: l,
-			AccessMaxAge: access, Leeway: leeway,
-			Logger: slog.New(slog.NewTextHandler(events, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		})
-	}}
+// shortJWT is the jwt strategy with an access lifetime of access.
+func shortJWT(access time.Duration) serverConfig {
+	return serverConfig{name: "jwt-" + access.String(), options: app.Options{Strategy: "jwt", AccessMaxAge: access}}
 }
 
 var refreshLine = regexp.MustCompile(`msg=request method=POST path=/api/auth/refresh status=(\d+)`)
@@ -119,13 +95,7 @@ func accessExpired(tb *tab) bool {
 func TestJWTRenewalAcrossTabs(t *testing.T) {
 	requireBrowser(t)
 	t.Parallel()
-	events := &lockedBuffer{}
-	srv := startServer(t, shortJWT(jwtAccessLife, events))
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("security events:\n%s", events.String())
-		}
-	})
+	srv := startServer(t, shortJWT(jwtAccessLife))
 	// The scenario runs for about 40 s: more than newTab's deadline.
 	ctx, cancel := context.WithTimeout(suite.browser, 3*time.Minute)
 	t.Cleanup(cancel)
@@ -163,7 +133,7 @@ func TestJWTRenewalAcrossTabs(t *testing.T) {
 	for _, code := range answers {
 		assert.Equal(t, 200, code, "no renewal was refused (a reused refresh token is answered 401)")
 	}
-	assert.NotContains(t, events.String(), "refresh_token_reuse")
+	assert.NotContains(t, srv.logs.String(), "refresh_token_reuse")
 	var sent []int64
 	for i, tb := range tabs {
 		w := watched(tb)
@@ -216,7 +186,7 @@ func TestJWTRenewalAcrossTabs(t *testing.T) {
 	for _, code := range answers {
 		assert.Equal(t, 200, code)
 	}
-	assert.NotContains(t, events.String(), "refresh_token_reuse")
+	assert.NotContains(t, srv.logs.String(), "refresh_token_reuse")
 	for i, tb := range tabs {
 		assert.Zero(t, watched(tb).Nulls, "tab %d never lost its session", i+1)
 		assert.Empty(t, tb.blockedEvents(), "tab %d: no navigation refused", i+1)

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/server/alert"
+	"github.com/sessionguard/sessionguard/server/app"
+	"github.com/sessionguard/sessionguard/server/session"
 	"github.com/sessionguard/sessionguard/server/store/postgres"
 	"github.com/sessionguard/sessionguard/server/store/redis"
 )
@@ -64,8 +66,8 @@ func serveFlags(name string, c *config) *flag.FlagSet {
 	fs.DurationVar(&c.maxAge, "max-age", 30*time.Minute, "idle lifetime; every read of the session moves expires to now+max-age")
 	fs.DurationVar(&c.absoluteMaxAge, "absolute-max-age", 12*time.Hour, "hard cap from sign-in, activity or not")
 	fs.DurationVar(&c.updateAge, "update-age", time.Minute, "write a rolling extension to the store at most this often per session (capped at max-age/2); 0 = every read")
-	fs.StringVar(&c.public, "public", "/,/public,/ssr-login,/ssr-logout", "comma-separated public path patterns (/exact or /prefix/*)")
-	fs.StringVar(&c.adminPaths, "admin-paths", "/admin/*", "comma-separated path patterns that need role admin")
+	fs.StringVar(&c.public, "public", strings.Join(app.DefaultPublic, ","), "comma-separated public path patterns (/exact or /prefix/*)")
+	fs.StringVar(&c.adminPaths, "admin-paths", strings.Join(app.DefaultAdminPaths, ","), "comma-separated path patterns that need role admin")
 	fs.BoolVar(&c.insecure, "insecure-cookies", false, "drop Secure and the __Host- prefix (plain-http LAN development only)")
 	fs.BoolVar(&c.demo, "demo", false, "create the demo accounts if missing")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn or error")
@@ -113,4 +115,54 @@ func parse(fs *flag.FlagSet, args []string, getenv func(string) (string, bool), 
 
 func envName(flagName string) string {
 	return "SG_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// options turns the flags into the assembly's Options.
+func (c config) options() app.Options {
+	o := app.Options{
+		Strategy:        c.strategy,
+		StoreKind:       c.store,
+		StoreURL:        c.storeURL,
+		StoreSchema:     c.storeSchema,
+		StorePrefix:     c.storePrefix,
+		DataDir:         c.data,
+		Lifetime:        session.Lifetime{MaxAge: c.maxAge, AbsoluteMaxAge: c.absoluteMaxAge, UpdateAge: c.updateAge},
+		AccessMaxAge:    c.accessMaxAge,
+		JWTAlgorithm:    c.jwtAlg,
+		JWTKeyFile:      c.jwtKeyFile,
+		JWTIssuer:       c.jwtIssuer,
+		JWTAudience:     c.jwtAudience,
+		Public:          splitList(c.public),
+		AdminPaths:      splitList(c.adminPaths),
+		StaticDir:       c.static,
+		InsecureCookies: c.insecure,
+		TrustedProxies:  splitList(c.trustedProxies),
+		AllowedHosts:    splitList(c.allowedHosts),
+		TLSCertFile:     c.tlsCert,
+		TLSKeyFile:      c.tlsKey,
+		MetricsAddr:     c.metricsAddr,
+		AlertWebhook:    c.alertWebhook,
+	}
+	if events := splitList(c.alertEvents); len(events) > 0 {
+		o.AlertEvents = events // empty: the default events
+	}
+	if c.store == "memory" {
+		o.DataDir = "" // keys in memory: nothing of this store outlives the process
+	}
+	if c.demo {
+		o.Accounts = app.DemoAccounts
+	}
+	return o
+}
+
+// splitList splits a comma-separated flag value, dropping empty items; an
+// empty value gives an empty list, not nil (which would take the default).
+func splitList(s string) []string {
+	out := []string{}
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }

@@ -1,44 +1,29 @@
 package auth_test
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/sessionguard/sessionguard/policy"
-	"github.com/sessionguard/sessionguard/policy/policytest"
-	"github.com/sessionguard/sessionguard/server/auth"
-	"github.com/sessionguard/sessionguard/server/session"
+	"github.com/sessionguard/sessionguard/server/app"
 	"github.com/sessionguard/sessionguard/server/store"
-	"github.com/sessionguard/sessionguard/server/store/cache"
 	"github.com/sessionguard/sessionguard/server/store/memory"
 	"github.com/sessionguard/sessionguard/server/store/sqlite"
 	"github.com/sessionguard/sessionguard/server/users"
 )
 
-// benchHandler returns the full handler (logging off) over st and a signed-in
-// session cookie, under the database strategy.
-func benchHandler(b *testing.B, st store.Store) (http.Handler, *http.Cookie) {
-	strategy, err := session.NewDatabase(st, session.DefaultLifetime)
+// benchHandler returns the server's handler as the sessionguard command
+// builds it (app.New; logging off) over st, with strategy, and a signed-in
+// session cookie.
+func benchHandler(b *testing.B, strategy string, st store.Store) (http.Handler, *http.Cookie) {
+	a, err := app.New(b.Context(), app.Options{
+		Strategy: strategy, Store: st, PasswordParams: fastParams,
+		Accounts: []users.NewAccount{{Email: "user@example.com", Name: "Demo User", Role: "user", Password: "user-password"}},
+	})
 	require.NoError(b, err)
-	return benchHandlerWith(b, st, strategy)
-}
-
-// benchHandlerWith is benchHandler for any strategy.
-func benchHandlerWith(b *testing.B, st store.Store, strategy session.Strategy) (http.Handler, *http.Cookie) {
-	ctx := context.Background()
-	svc, err := users.New(ctx, st, users.NewHasher(fastParams, 2))
-	require.NoError(b, err)
-	_, err = svc.Create(ctx, users.NewAccount{Email: "user@example.com", Name: "Demo User", Role: "user", Password: "user-password"})
-	require.NoError(b, err)
-	pol, err := policy.New(policytest.DefaultPublic, policytest.DefaultAdmin)
-	require.NoError(b, err)
-	a, err := auth.New(auth.Config{Sessions: session.New(strategy), Users: svc, Policy: pol, MaxAge: 30 * time.Minute})
-	require.NoError(b, err)
+	b.Cleanup(func() { a.Close() })
 	h := a.Handler()
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest("POST", "/api/auth/signin", jsonBody(`{"email":"user@example.com","password":"user-password"}`))
@@ -48,8 +33,17 @@ func benchHandlerWith(b *testing.B, st store.Store, strategy session.Strategy) (
 	return h, rec.Result().Cookies()[0]
 }
 
-func benchStatus(b *testing.B, st store.Store) {
-	h, ck := benchHandler(b, st)
+// exclusiveSQLite is the store the command serves by default: SQLite in a
+// locked data directory, its session reads cached.
+func exclusiveSQLite(b *testing.B) store.Store {
+	st, err := sqlite.OpenExclusive(b.Context(), b.TempDir())
+	require.NoError(b, err)
+	b.Cleanup(func() { st.Close() })
+	return st
+}
+
+func benchStatus(b *testing.B, strategy string, st store.Store) {
+	h, ck := benchHandler(b, strategy, st)
 	runStatus(b, h, ck)
 }
 
@@ -70,48 +64,26 @@ func runStatus(b *testing.B, h http.Handler, ck *http.Cookie) {
 // handler stack (routing, cross-origin check, security headers, session
 // load) for a signed-in visitor.
 func BenchmarkStatus(b *testing.B) {
-	b.Run("memory", func(b *testing.B) { benchStatus(b, memory.New()) })
-	b.Run("sqlite+cache", func(b *testing.B) {
-		st, err := sqlite.Open(b.Context(), b.TempDir()+"/b.db")
-		require.NoError(b, err)
-		b.Cleanup(func() { st.Close() })
-		benchStatus(b, cache.New(st, 0))
-	})
+	b.Run("memory", func(b *testing.B) { benchStatus(b, "database", memory.New()) })
+	b.Run("sqlite+cache", func(b *testing.B) { benchStatus(b, "database", exclusiveSQLite(b)) })
 	b.Run("sqlite-uncached", func(b *testing.B) {
 		st, err := sqlite.Open(b.Context(), b.TempDir()+"/b.db")
 		require.NoError(b, err)
 		b.Cleanup(func() { st.Close() })
-		benchStatus(b, st)
+		benchStatus(b, "database", st)
 	})
 }
 
 // BenchmarkStatusJWT is BenchmarkStatus under the jwt strategy: a cached
 // signature check plus the revocation check on every read.
 func BenchmarkStatusJWT(b *testing.B) {
-	run := func(b *testing.B, st store.Store, full session.JWTStore) {
-		keys, err := session.LoadKeys(b.Context(), session.KeyConfig{Dir: b.TempDir(), Store: st.(store.Keys), Retire: time.Hour})
-		require.NoError(b, err)
-		j, err := session.NewJWT(session.JWTConfig{Keys: keys, Store: full, RefreshKey: []byte("0123456789abcdef0123456789abcdef"), Lifetime: session.DefaultLifetime})
-		require.NoError(b, err)
-		h, ck := benchHandlerWith(b, st, j)
-		runStatus(b, h, ck)
-	}
-	b.Run("memory", func(b *testing.B) {
-		st := memory.New()
-		run(b, st, st)
-	})
-	b.Run("sqlite+cache", func(b *testing.B) {
-		inner, err := sqlite.Open(b.Context(), b.TempDir()+"/b.db")
-		require.NoError(b, err)
-		b.Cleanup(func() { inner.Close() })
-		st := cache.New(inner, 0)
-		run(b, st, st)
-	})
+	b.Run("memory", func(b *testing.B) { benchStatus(b, "jwt", memory.New()) })
+	b.Run("sqlite+cache", func(b *testing.B) { benchStatus(b, "jwt", exclusiveSQLite(b)) })
 }
 
 // BenchmarkStatusAnonymous is the status check without a cookie.
 func BenchmarkStatusAnonymous(b *testing.B) {
-	h, _ := benchHandler(b, memory.New())
+	h, _ := benchHandler(b, "database", memory.New())
 	req := httptest.NewRequest("GET", "/api/get-session-status", nil)
 	b.ReportAllocs()
 	for b.Loop() {

@@ -15,13 +15,14 @@ import (
 
 	"github.com/sessionguard/sessionguard/policy"
 	"github.com/sessionguard/sessionguard/policy/policytest"
+	"github.com/sessionguard/sessionguard/server/app"
 	"github.com/sessionguard/sessionguard/server/auth"
 	"github.com/sessionguard/sessionguard/server/session"
 	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/wire"
 )
 
-func mustDatabase(t *testing.T, st store.Sessions) *session.Database {
+func mustDatabase(t *testing.T, st session.DatabaseStore) *session.Database {
 	d, err := session.NewDatabase(st, session.DefaultLifetime)
 	require.NoError(t, err)
 	return d
@@ -234,12 +235,12 @@ func (r *resyncStore) resync() {
 func TestResyncMakesStreamsReadAgain(t *testing.T) {
 	e := newEnv(t)
 	rs := &resyncStore{flakyStore: e.store}
-	mgr := session.New(mustDatabase(t, e.store), session.WithClock(e.clock.Now), session.WithEvents(rs))
-	a, err := auth.New(auth.Config{Sessions: mgr, Users: e.users, Policy: mustPolicy(t), Now: e.clock.Now})
+	a, err := app.New(t.Context(), app.Options{Store: rs, Now: e.clock.Now, PasswordParams: fastParams})
 	require.NoError(t, err)
 	srv := httptest.NewServer(a.Handler())
 	defer srv.Close()
-	e.srv = srv // the client helpers talk to this server
+	defer a.Close() // first: ends the event stream, which would hold srv.Close up
+	e.srv = srv     // the client helpers talk to this server
 	c := e.client()
 	require.Equal(t, http.StatusOK, c.signIn("user@example.com", "user-password").StatusCode)
 	s := c.openEvents(t)

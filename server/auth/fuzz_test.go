@@ -12,11 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sessionguard/sessionguard/policy"
-	"github.com/sessionguard/sessionguard/policy/policytest"
+	"github.com/sessionguard/sessionguard/server/app"
 	"github.com/sessionguard/sessionguard/server/auth"
-	"github.com/sessionguard/sessionguard/server/session"
-	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/server/store/memory"
 	"github.com/sessionguard/sessionguard/server/users"
 	"github.com/sessionguard/sessionguard/wire"
@@ -43,29 +40,18 @@ func newBodyServer(tb testing.TB, strategy string) *bodyServer {
 			tb.Fatal(err)
 		}
 	}
-	svc, err := users.New(ctx, fs, users.NewHasher(fastParams, 2), users.WithClock(c.Now))
-	must(err)
-	u, err := svc.Create(ctx, users.NewAccount{Email: "user@example.com", Name: "Demo User", Role: "user", Password: "user-password"})
-	must(err)
-	_, err = svc.Create(ctx, users.NewAccount{Email: "admin@example.com", Name: "Demo Admin", Role: "admin", Password: "admin-password"})
-	must(err)
-	var strat session.Strategy
-	if strategy == "jwt" {
-		keys, err := session.LoadKeys(ctx, session.KeyConfig{Dir: tb.TempDir(), Store: fs, Retire: time.Hour, Now: c.Now})
-		must(err)
-		strat, err = session.NewJWT(session.JWTConfig{Keys: keys, Store: fs, RefreshKey: []byte("0123456789abcdef0123456789abcdef"), Lifetime: session.DefaultLifetime})
-		must(err)
-	} else {
-		strat, err = session.NewDatabase(fs, session.DefaultLifetime)
-		must(err)
-	}
-	mgr := session.New(strat, session.WithClock(c.Now), session.WithEvents(store.Events(fs)))
-	pol, err := policy.New(policytest.DefaultPublic, policytest.DefaultAdmin)
-	must(err)
 	dir := tb.TempDir()
 	must(os.WriteFile(filepath.Join(dir, "index.html"), []byte(shellHTML), 0o600))
-	a, err := auth.New(auth.Config{Sessions: mgr, Users: svc, Policy: pol, Health: fs, StaticDir: dir, MaxAge: 30 * time.Minute,
-		Now: c.Now, Counters: fs, DeviceKey: []byte("device-key-for-tests-0123456789ab")})
+	a, err := app.New(ctx, app.Options{
+		Strategy: strategy, Store: fs, Now: c.Now, StaticDir: dir, PasswordParams: fastParams,
+		Accounts: []users.NewAccount{
+			{Email: "user@example.com", Name: "Demo User", Role: "user", Password: "user-password"},
+			{Email: "admin@example.com", Name: "Demo Admin", Role: "admin", Password: "admin-password"},
+		},
+	})
+	must(err)
+	tb.Cleanup(func() { a.Close() })
+	u, _, err := fs.UserByEmail(ctx, "user@example.com")
 	must(err)
 	s := &bodyServer{h: a.Handler(), cookie: map[string]string{}, userID: u.ID}
 	for who, pw := range map[string]string{"user": "user-password", "admin": "admin-password"} {

@@ -17,9 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sessionguard/sessionguard/policy"
 	"github.com/sessionguard/sessionguard/policy/policytest"
-	"github.com/sessionguard/sessionguard/server/auth"
 )
 
 // rawGet sends the path exactly as given in the request line, as a browser or
@@ -248,9 +246,9 @@ func TestStaticFilesUnderAdminPaths(t *testing.T) {
 // browser module's own files are served to everybody (the sign-in page
 // needs them); another file the pattern names is guarded.
 func TestModuleFilesStayPublic(t *testing.T) {
-	pol, err := policy.New(policytest.DefaultPublic, "/admin/*,/sessionguard.js,/sessionguard.wasm,/wasm_exec.js,/app.js")
-	require.NoError(t, err)
-	e := newEnv(t, func(o *envOptions) { o.edit = append(o.edit, func(c *auth.Config) { c.Policy = pol }) })
+	e := newEnv(t, func(o *envOptions) {
+		o.app.AdminPaths = []string{"/admin/*", "/sessionguard.js", "/sessionguard.wasm", "/wasm_exec.js", "/app.js"}
+	})
 	for _, name := range []string{"sessionguard.js", "sessionguard.wasm", "wasm_exec.js"} {
 		require.NoError(t, os.WriteFile(filepath.Join(e.dir, name), []byte("module "+name), 0o600))
 	}

@@ -17,12 +17,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sessionguard/sessionguard/policy"
-	"github.com/sessionguard/sessionguard/policy/policytest"
+	"github.com/sessionguard/sessionguard/server/app"
 	"github.com/sessionguard/sessionguard/server/auth"
-	"github.com/sessionguard/sessionguard/server/clientip"
 	"github.com/sessionguard/sessionguard/server/metrics"
 	"github.com/sessionguard/sessionguard/server/session"
 	"github.com/sessionguard/sessionguard/server/store"
@@ -109,7 +108,7 @@ func forStrategies(t *testing.T, fn func(t *testing.T, strategy string)) {
 
 // withStrategy picks the session strategy ("database" when not given).
 func withStrategy(s string) option {
-	return func(o *envOptions) { o.strategy = s }
+	return func(o *envOptions) { o.app.Strategy = s }
 }
 
 var errDown = errors.New("connection refused")
@@ -154,28 +153,27 @@ type env struct {
 	users *users.Service
 }
 
-// envOptions says how newEnv builds its server.
+// envOptions says how newEnv builds its server: the assembly's options,
+// and the store to share with another env.
 type envOptions struct {
-	strategy string
-	store    *flakyStore // shared with another env; nil: a new one
-	edit     []func(*auth.Config)
+	app   app.Options
+	store *flakyStore // shared with another env; nil: a new one
 }
 
 // withLogger sends the server's logs to l.
 func withLogger(l *slog.Logger) option {
-	return func(o *envOptions) { o.edit = append(o.edit, func(c *auth.Config) { c.Logger = l }) }
+	return func(o *envOptions) { o.app.Logger = l }
 }
 
-// withMetrics counts into m and serves it at /metrics.
+// withMetrics counts into m, which the server serves at /metrics to
+// loopback clients.
 func withMetrics(m *metrics.Metrics) option {
-	return func(o *envOptions) {
-		o.edit = append(o.edit, func(c *auth.Config) { c.Metrics, c.MetricsPath = m, "/metrics" })
-	}
+	return func(o *envOptions) { o.app.Metrics = m }
 }
 
-// withClientIP finds client addresses with r.
-func withClientIP(r *clientip.Resolver) option {
-	return func(o *envOptions) { o.edit = append(o.edit, func(c *auth.Config) { c.ClientIP = r }) }
+// withTrustedProxies believes X-Forwarded-For from these addresses.
+func withTrustedProxies(proxies ...string) option {
+	return func(o *envOptions) { o.app.TrustedProxies = proxies }
 }
 
 // withSharedStore makes the server use another env's store, as a second
@@ -188,49 +186,20 @@ type option func(*envOptions)
 
 const shellHTML = `<!doctype html><html><head><title>t</title></head><body><main id="app"></main></body></html>`
 
+// newEnv builds the server as the sessionguard command does (app.New), on
+// a memory store that can be made to fail, with the test's clock, the demo
+// accounts and a static directory.
 func newEnv(t *testing.T, opts ...option) *env {
 	t.Helper()
-	ctx := context.Background()
 	c := &clock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
-	eo := envOptions{strategy: "database"}
+	eo := envOptions{app: app.Options{Strategy: "database"}}
 	for _, o := range opts {
 		o(&eo)
 	}
 	fs := eo.store
-	shared := fs != nil
-	if !shared {
+	if fs == nil {
 		fs = &flakyStore{Store: memory.New()}
 	}
-	var err error
-	svc, err := users.New(ctx, fs, users.NewHasher(fastParams, 2), users.WithClock(c.Now))
-	require.NoError(t, err)
-	for _, a := range []users.NewAccount{
-		{Email: "user@example.com", Name: "Demo User", Role: "user", Password: "user-password"},
-		{Email: "admin@example.com", Name: "Demo Admin", Role: "admin", Password: "admin-password"},
-		{Email: "html@example.com", Name: `<img src=x onerror=alert(1)></script>`, Role: "user", Password: "html-password"},
-	} {
-		if _, err := svc.Create(ctx, a); !shared {
-			require.NoError(t, err)
-		}
-	}
-	var strategy session.Strategy
-	switch eo.strategy {
-	case "database":
-		strategy, err = session.NewDatabase(fs, session.DefaultLifetime)
-	case "jwt":
-		var keys *session.KeySet
-		keys, err = session.LoadKeys(ctx, session.KeyConfig{Dir: t.TempDir(), Store: fs, Retire: time.Hour, Now: c.Now})
-		require.NoError(t, err)
-		strategy, err = session.NewJWT(session.JWTConfig{Keys: keys, Store: fs, RefreshKey: []byte("0123456789abcdef0123456789abcdef"), Lifetime: session.DefaultLifetime})
-	}
-	require.NoError(t, err)
-	mopts := []session.Option{session.WithClock(c.Now)}
-	if ev, ok := any(fs).(store.Events); ok {
-		mopts = append(mopts, session.WithEvents(ev))
-	}
-	mgr := session.New(strategy, mopts...)
-	pol, err := policy.New(policytest.DefaultPublic, policytest.DefaultAdmin)
-	require.NoError(t, err)
 
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "index.html"), []byte(shellHTML), 0o600))
@@ -238,16 +207,21 @@ func newEnv(t *testing.T, opts ...option) *env {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, ".secret"), []byte("dotfile"), 0o600))
 	require.NoError(t, os.WriteFile(filepath.Join(filepath.Dir(dir), "outside.txt"), []byte("outside"), 0o600))
 
-	cfg := auth.Config{Sessions: mgr, Users: svc, Policy: pol, Health: fs, StaticDir: dir, MaxAge: 30 * time.Minute, Now: c.Now,
-		Counters: fs, DeviceKey: []byte("device-key-for-tests-0123456789ab")}
-	for _, edit := range eo.edit {
-		edit(&cfg)
+	o := eo.app
+	o.Store, o.Now, o.StaticDir, o.PasswordParams = fs, c.Now, dir, fastParams
+	o.Accounts = []users.NewAccount{
+		{Email: "user@example.com", Name: "Demo User", Role: "user", Password: "user-password"},
+		{Email: "admin@example.com", Name: "Demo Admin", Role: "admin", Password: "admin-password"},
+		{Email: "html@example.com", Name: `<img src=x onerror=alert(1)></script>`, Role: "user", Password: "html-password"},
 	}
-	a, err := auth.New(cfg)
+	a, err := app.New(t.Context(), o)
 	require.NoError(t, err)
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(srv.Close)
-	return &env{t: t, srv: srv, clock: c, store: fs, auth: a, mgr: mgr, dir: dir, users: svc}
+	// First (cleanups run last in, first out): end the event streams, which
+	// would hold srv.Close up.
+	t.Cleanup(func() { assert.NoError(t, a.Close()) })
+	return &env{t: t, srv: srv, clock: c, store: fs, auth: a.HTTP(), mgr: a.Sessions(), dir: dir, users: a.Users()}
 }
 
 // client returns a client with its own cookies that does not follow

@@ -1,7 +1,6 @@
 package auth_test
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -11,7 +10,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sessionguard/sessionguard/server/clientip"
 	"github.com/sessionguard/sessionguard/server/metrics"
 )
 
@@ -28,7 +26,6 @@ func metricValue(t *testing.T, text, series string) float64 {
 func TestMetrics(t *testing.T) {
 	m := metrics.New()
 	e := newEnv(t, withMetrics(m))
-	m.ActiveSessions(func(ctx context.Context) (int64, error) { return e.store.CountSessions(ctx, e.clock.Now()) }, 0)
 	c := e.client()
 	c.signIn("user@example.com", "wrong")
 	require.Equal(t, http.StatusOK, c.signIn("user@example.com", "user-password").StatusCode)
@@ -78,9 +75,7 @@ func TestMetricsOnlyForLoopback(t *testing.T) {
 // every request arrives from loopback, so /metrics must judge the client the
 // proxy reports, not the proxy itself.
 func TestMetricsJudgeTheResolvedClient(t *testing.T) {
-	ips, err := clientip.New("127.0.0.1,::1")
-	require.NoError(t, err)
-	e := newEnv(t, withMetrics(metrics.New()), withClientIP(ips))
+	e := newEnv(t, withMetrics(metrics.New()), withTrustedProxies("127.0.0.1", "::1"))
 	h := e.auth.Handler()
 	for _, tt := range []struct {
 		name, peer, forwarded string

@@ -42,18 +42,18 @@ func (b Backoff) wait(n int64) time.Duration {
 	return min(d, b.Max)
 }
 
-// Limiter applies a Backoff to failure counts kept in a store.Counters, so
+// Limiter applies a Backoff to failure counts kept in a store.FailureCounters, so
 // every instance sharing the store sees the same counts. It is safe for
 // concurrent use.
 type Limiter struct {
 	policy   Backoff
-	counters store.Counters
+	counters store.FailureCounters
 	prefix   string
 	now      func() time.Time
 }
 
 // NewLimiter returns a Limiter for policy whose keys get prefix.
-func NewLimiter(policy Backoff, counters store.Counters, prefix string, now func() time.Time) *Limiter {
+func NewLimiter(policy Backoff, counters store.FailureCounters, prefix string, now func() time.Time) *Limiter {
 	return &Limiter{policy: policy, counters: counters, prefix: prefix, now: now}
 }
 

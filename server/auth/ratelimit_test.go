@@ -14,7 +14,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sessionguard/sessionguard/server/auth"
-	"github.com/sessionguard/sessionguard/server/clientip"
 	"github.com/sessionguard/sessionguard/server/store/memory"
 )
 
@@ -207,9 +206,7 @@ func TestBackoffWaits(t *testing.T) {
 }
 
 func TestAddressLimitBehindATrustedProxy(t *testing.T) {
-	ips, err := clientip.New("127.0.0.1")
-	require.NoError(t, err)
-	e := newEnv(t, withClientIP(ips))
+	e := newEnv(t, withTrustedProxies("127.0.0.1"))
 	from := func(addr string) []string { return []string{"X-Forwarded-For", addr} }
 	c := e.client()
 	for i := range 100 {
@@ -263,10 +260,8 @@ func TestDeviceCookieIsPerAccount(t *testing.T) {
 // /64, so the per-address limit counts the prefix: failures from one
 // address of it limit every other, and a neighbouring /64 is free.
 func TestIPv6AddressLimitCoversThe64(t *testing.T) {
-	ips, err := clientip.New("127.0.0.1")
-	require.NoError(t, err)
 	forStrategies(t, func(t *testing.T, strategy string) {
-		e := newEnv(t, withStrategy(strategy), withClientIP(ips))
+		e := newEnv(t, withStrategy(strategy), withTrustedProxies("127.0.0.1"))
 		from := func(addr string) []string { return []string{"X-Forwarded-For", addr} }
 		signIn := func(addr, email, password string) int {
 			t.Helper()

@@ -47,7 +47,7 @@ type Config struct {
 	MaxAge time.Duration
 	// Counters keeps sign-in failure counts; give the store, so that every
 	// instance shares them. Nil keeps them in this process only.
-	Counters store.Counters
+	Counters store.FailureCounters
 	// AccountBackoff and AddressBackoff bound failed sign-ins per account
 	// and per client address; zero values take DefaultAccountBackoff and
 	// DefaultAddressBackoff.

@@ -17,10 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sessionguard/sessionguard/internal/testenv"
-	"github.com/sessionguard/sessionguard/policy"
-	"github.com/sessionguard/sessionguard/policy/policytest"
-	"github.com/sessionguard/sessionguard/server/auth"
-	"github.com/sessionguard/sessionguard/server/session"
+	"github.com/sessionguard/sessionguard/server/app"
 	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/server/store/postgres"
 	"github.com/sessionguard/sessionguard/server/store/redis"
@@ -109,33 +106,20 @@ func TestStoreOutage(t *testing.T) {
 // fastParams keep sign-in quick; package users tests the real cost.
 var fastParams = users.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 
-// newServer serves the API on st, the way bin/sessionguard wires it (no
-// cache in front of a shared store), with the demo user.
+// newServer serves the server as the sessionguard command builds it
+// (app.New) on st, with the demo user.
 func newServer(t *testing.T, st store.Store) *httptest.Server {
 	t.Helper()
-	ctx := t.Context()
-	accounts, err := users.New(ctx, st, users.NewHasher(fastParams, 2))
-	require.NoError(t, err)
-	_, err = accounts.Create(ctx, users.NewAccount{Email: "user@example.com", Name: "Demo User", Role: users.RoleUser, Password: "user-password"})
-	require.NoError(t, err)
-	strategy, err := session.NewDatabase(st, session.DefaultLifetime)
-	require.NoError(t, err)
-	pol, err := policy.New(policytest.DefaultPublic, policytest.DefaultAdmin)
-	require.NoError(t, err)
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "index.html"), []byte("<!doctype html><html><head></head><body></body></html>"), 0o600))
-
-	a, err := auth.New(auth.Config{
-		Sessions:  session.New(strategy),
-		Users:     accounts,
-		Policy:    pol,
-		Health:    st,
-		StaticDir: dir,
-		MaxAge:    session.DefaultLifetime.MaxAge,
+	a, err := app.New(t.Context(), app.Options{
+		Store: st, StaticDir: dir, PasswordParams: fastParams,
+		Accounts: []users.NewAccount{{Email: "user@example.com", Name: "Demo User", Role: users.RoleUser, Password: "user-password"}},
 	})
 	require.NoError(t, err)
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(srv.Close)
+	t.Cleanup(func() { assert.NoError(t, a.Close()) }) // first: ends the event streams
 	return srv
 }
 

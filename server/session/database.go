@@ -16,7 +16,7 @@ import (
 // a deleted record is gone for every instance. Build one with NewDatabase; a
 // Database is safe for concurrent use.
 type Database struct {
-	store    store.Sessions
+	store    DatabaseStore
 	lifetime Lifetime
 
 	// pending holds rolling expiries newer than the stored ones, written back
@@ -25,8 +25,16 @@ type Database struct {
 	pending map[string]time.Time
 }
 
+// DatabaseStore is what the database strategy needs of a store: its session
+// records, and the list of a user's sessions for their devices. Every
+// store.Store is one.
+type DatabaseStore interface {
+	store.Sessions
+	store.SessionLister
+}
+
 // NewDatabase returns the database strategy on s.
-func NewDatabase(s store.Sessions, l Lifetime) (*Database, error) {
+func NewDatabase(s DatabaseStore, l Lifetime) (*Database, error) {
 	l, err := l.validate()
 	if err != nil {
 		return nil, err
@@ -226,12 +234,8 @@ func (d *Database) RevokeKey(ctx context.Context, key []byte, _ time.Time) error
 }
 
 // listSessions reads the user's records for a Lister.
-func listSessions(ctx context.Context, st store.Sessions, l Lifetime, userID string, now time.Time) ([]Session, error) {
-	sl, ok := st.(store.SessionLister)
-	if !ok {
-		return nil, fmt.Errorf("%w: the store cannot list sessions", ErrUnavailable)
-	}
-	recs, err := sl.UserSessions(ctx, userID, now.Add(-l.UpdateAge))
+func listSessions(ctx context.Context, st store.SessionLister, l Lifetime, userID string, now time.Time) ([]Session, error) {
+	recs, err := st.UserSessions(ctx, userID, now.Add(-l.UpdateAge))
 	if err != nil {
 		return nil, fmt.Errorf("%w: list sessions: %w", ErrUnavailable, err)
 	}

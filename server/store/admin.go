@@ -40,8 +40,8 @@ type UserAdmin interface {
 	UpdateUser(ctx context.Context, id string, ch UserChange) (before User, found bool, err error)
 }
 
-// SessionCounter counts live sessions, for the active-sessions metric.
-type SessionCounter interface {
+// LiveSessionCounter counts live sessions, for the active-sessions metric.
+type LiveSessionCounter interface {
 	// CountSessions returns how many sessions are live at now.
 	CountSessions(ctx context.Context, now time.Time) (int64, error)
 }

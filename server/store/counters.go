@@ -5,10 +5,10 @@ import (
 	"time"
 )
 
-// Counters keeps the sign-in failure counts that rate limiting reads, in the
+// FailureCounters keeps the sign-in failure counts that rate limiting reads, in the
 // store, so that every instance sees the same counts and moving between
 // instances does not reset them.
-type Counters interface {
+type FailureCounters interface {
 	// Incr adds one to the counter key at now and returns the new count. A
 	// counter not incremented for ttl is forgotten at exactly last+ttl (its
 	// next Incr returns 1); the newest Incr's ttl decides. Increments are

@@ -121,10 +121,24 @@ type Users interface {
 	UserByID(ctx context.Context, id string) (u User, found bool, err error)
 }
 
-// Store is a complete backend.
+// Store is a complete backend: everything every backend must do, whichever
+// session strategy runs on it. Consumers take the narrow interface they use
+// (session.JWTStore, the rate limiter's FailureCounters); nothing finds an
+// ability by type assertion, and the conformance suite in storetest runs
+// every part against every backend.
 type Store interface {
 	Sessions
 	Users
+	UserAdmin
+	SessionLister
+	LiveSessionCounter
+	// The jwt strategy's records.
+	Revocations
+	RefreshTokens
+	Keys
+	// Shared between instances: sign-in failure counts and session events.
+	FailureCounters
+	Events
 	// Ping reports an error when the backend does not answer.
 	Ping(ctx context.Context) error
 	// Close releases the backend's resources. The Store must not be used after.

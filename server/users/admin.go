@@ -9,21 +9,9 @@ import (
 	"github.com/sessionguard/sessionguard/server/store"
 )
 
-func (s *Service) admin() (store.UserAdmin, error) {
-	a, ok := s.users.(store.UserAdmin)
-	if !ok {
-		return nil, ErrUnsupported
-	}
-	return a, nil
-}
-
 // List returns every account, oldest first.
 func (s *Service) List(ctx context.Context) ([]store.User, error) {
-	a, err := s.admin()
-	if err != nil {
-		return nil, err
-	}
-	return a.ListUsers(ctx)
+	return s.users.ListUsers(ctx)
 }
 
 // ByID returns the account with that id, or ErrNotFound.
@@ -43,11 +31,7 @@ func (s *Service) ByID(ctx context.Context, id string) (store.User, error) {
 // after. The store refuses, in the same step, a change that would leave no
 // enabled administrator: ErrLastAdmin.
 func (s *Service) update(ctx context.Context, id string, ch store.UserChange) (before, after store.User, err error) {
-	a, err := s.admin()
-	if err != nil {
-		return store.User{}, store.User{}, err
-	}
-	before, found, err := a.UpdateUser(ctx, id, ch)
+	before, found, err := s.users.UpdateUser(ctx, id, ch)
 	if errors.Is(err, store.ErrLastAdmin) {
 		return store.User{}, store.User{}, ErrLastAdmin
 	} else if err != nil {

@@ -26,6 +26,4 @@ var (
 	// ErrLastAdmin is returned by SetRole and SetDisabled for a change that
 	// would leave no enabled administrator; nothing is changed.
 	ErrLastAdmin = errors.New("that would leave no administrator")
-	// ErrUnsupported is returned when the store cannot change accounts.
-	ErrUnsupported = errors.New("the store cannot change accounts")
 )

@@ -23,10 +23,17 @@ const (
 	RoleAdmin = wire.RoleAdmin // the store never leaves none of these enabled
 )
 
-// Service checks credentials and creates accounts on top of a store.Users.
+// Store is what a Service needs of a store: its accounts, and changing them
+// after they are made. Every store.Store is one.
+type Store interface {
+	store.Users
+	store.UserAdmin
+}
+
+// Service checks credentials and creates accounts on top of a Store.
 // Build one with New. A Service is safe for concurrent use.
 type Service struct {
-	users  store.Users
+	users  Store
 	hasher *Hasher
 	now    func() time.Time
 	// dummy is a real hash of a random password, verified for unknown
@@ -36,7 +43,7 @@ type Service struct {
 
 // New returns a Service. It hashes one random password for the dummy check,
 // which takes a few tens of milliseconds.
-func New(ctx context.Context, users store.Users, hasher *Hasher, opts ...Option) (*Service, error) {
+func New(ctx context.Context, users Store, hasher *Hasher, opts ...Option) (*Service, error) {
 	s := &Service{users: users, hasher: hasher, now: time.Now}
 	for _, o := range opts {
 		o(s)

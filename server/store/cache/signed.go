@@ -2,15 +2,8 @@ package cache
 
 import (
 	"context"
-	"errors"
 	"time"
-
-	"github.com/sessionguard/sessionguard/server/store"
 )
-
-// ErrUnsupported is returned by the jwt-strategy methods when the wrapped
-// store lacks them.
-var ErrUnsupported = errors.New("the wrapped store does not support this")
 
 // revocations is the cached state of store.Revocations: which ids are known
 // not to be denied (zero time) or denied until when, and every user's
@@ -24,21 +17,9 @@ type revocations struct {
 
 const maxRevocationEntries = 200_000
 
-func (c *Store) rev() (store.Revocations, error) {
-	r, ok := c.Store.(store.Revocations)
-	if !ok {
-		return nil, ErrUnsupported
-	}
-	return r, nil
-}
-
 // Deny implements store.Revocations.
 func (c *Store) Deny(ctx context.Context, id string, until time.Time) error {
-	r, err := c.rev()
-	if err != nil {
-		return err
-	}
-	if err := r.Deny(ctx, id, until); err != nil {
+	if err := c.Store.Deny(ctx, id, until); err != nil {
 		c.mu.Lock()
 		delete(c.revs.denied, id) // unknown now: read it again
 		c.revs.epoch++
@@ -56,11 +37,7 @@ func (c *Store) Deny(ctx context.Context, id string, until time.Time) error {
 
 // SetUserValidAfter implements store.Revocations.
 func (c *Store) SetUserValidAfter(ctx context.Context, userID string, t time.Time) error {
-	r, err := c.rev()
-	if err != nil {
-		return err
-	}
-	err = r.SetUserValidAfter(ctx, userID, t)
+	err := c.Store.SetUserValidAfter(ctx, userID, t)
 	c.mu.Lock()
 	delete(c.revs.validAfter, userID) // read again on the next check
 	c.revs.epoch++
@@ -80,11 +57,7 @@ func (c *Store) UserValidAfter(ctx context.Context, userID string) (time.Time, e
 	if ok {
 		return t, nil
 	}
-	r, err := c.rev()
-	if err != nil {
-		return time.Time{}, err
-	}
-	t, err = r.UserValidAfter(ctx, userID)
+	t, err := c.Store.UserValidAfter(ctx, userID)
 	if err != nil {
 		return t, err
 	}
@@ -120,11 +93,7 @@ func (c *Store) Revoked(ctx context.Context, userID string, issuedAt, now time.T
 			}
 			continue
 		}
-		r, err := c.rev()
-		if err != nil {
-			return false, err
-		}
-		denied, err := r.Revoked(ctx, "", time.Time{}, now, id)
+		denied, err := c.Store.Revoked(ctx, "", time.Time{}, now, id)
 		if err != nil {
 			return false, err
 		}
@@ -142,11 +111,7 @@ func (c *Store) Revoked(ctx context.Context, userID string, issuedAt, now time.T
 
 // DeleteExpiredDenials implements store.Revocations.
 func (c *Store) DeleteExpiredDenials(ctx context.Context, now time.Time) (int, error) {
-	r, err := c.rev()
-	if err != nil {
-		return 0, err
-	}
-	n, err := r.DeleteExpiredDenials(ctx, now)
+	n, err := c.Store.DeleteExpiredDenials(ctx, now)
 	c.mu.Lock()
 	for id, until := range c.revs.denied {
 		if !until.IsZero() && !now.Before(until) {
@@ -165,83 +130,4 @@ func (c *Store) remember(add func()) {
 		c.revs.validAfter = make(map[string]time.Time)
 	}
 	add()
-}
-
-func (c *Store) refresh() (store.RefreshTokens, error) {
-	r, ok := c.Store.(store.RefreshTokens)
-	if !ok {
-		return nil, ErrUnsupported
-	}
-	return r, nil
-}
-
-// CreateRefreshToken implements store.RefreshTokens (not cached).
-func (c *Store) CreateRefreshToken(ctx context.Context, t store.RefreshToken) error {
-	r, err := c.refresh()
-	if err != nil {
-		return err
-	}
-	return r.CreateRefreshToken(ctx, t)
-}
-
-// RedeemRefreshToken implements store.RefreshTokens (not cached).
-func (c *Store) RedeemRefreshToken(ctx context.Context, h []byte, now time.Time) (store.RefreshToken, bool, bool, error) {
-	r, err := c.refresh()
-	if err != nil {
-		return store.RefreshToken{}, false, false, err
-	}
-	return r.RedeemRefreshToken(ctx, h, now)
-}
-
-// DeleteFamily implements store.RefreshTokens.
-func (c *Store) DeleteFamily(ctx context.Context, sessionHash []byte) (int, error) {
-	r, err := c.refresh()
-	if err != nil {
-		return 0, err
-	}
-	return r.DeleteFamily(ctx, sessionHash)
-}
-
-// DeleteExpiredRefreshTokens implements store.RefreshTokens.
-func (c *Store) DeleteExpiredRefreshTokens(ctx context.Context, now time.Time) (int, error) {
-	r, err := c.refresh()
-	if err != nil {
-		return 0, err
-	}
-	return r.DeleteExpiredRefreshTokens(ctx, now)
-}
-
-func (c *Store) keys() (store.Keys, error) {
-	k, ok := c.Store.(store.Keys)
-	if !ok {
-		return nil, ErrUnsupported
-	}
-	return k, nil
-}
-
-// PublishKey implements store.Keys.
-func (c *Store) PublishKey(ctx context.Context, k store.PublicKey) error {
-	ks, err := c.keys()
-	if err != nil {
-		return err
-	}
-	return ks.PublishKey(ctx, k)
-}
-
-// PublicKeys implements store.Keys.
-func (c *Store) PublicKeys(ctx context.Context, now time.Time) ([]store.PublicKey, error) {
-	ks, err := c.keys()
-	if err != nil {
-		return nil, err
-	}
-	return ks.PublicKeys(ctx, now)
-}
-
-// Secret implements store.Keys.
-func (c *Store) Secret(ctx context.Context, name string, candidate []byte) ([]byte, error) {
-	ks, err := c.keys()
-	if err != nil {
-		return nil, err
-	}
-	return ks.Secret(ctx, name, candidate)
 }

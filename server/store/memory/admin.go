@@ -86,7 +86,7 @@ func (s *Store) otherEnabledAdmin(id string) bool {
 	return false
 }
 
-// CountSessions implements store.SessionCounter.
+// CountSessions implements store.LiveSessionCounter.
 func (s *Store) CountSessions(ctx context.Context, now time.Time) (int64, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err

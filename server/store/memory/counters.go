@@ -8,7 +8,7 @@ import (
 	"github.com/sessionguard/sessionguard/server/store"
 )
 
-// counter is one counter of store.Counters.
+// counter is one counter of store.FailureCounters.
 type counter struct {
 	n       int64
 	last    time.Time // the last increment, UTC
@@ -18,7 +18,7 @@ type counter struct {
 // minCounterSweep is the number of counters below which Incr never sweeps.
 const minCounterSweep = 1024
 
-// Incr implements store.Counters. It forgets every counter expired at now
+// Incr implements store.FailureCounters. It forgets every counter expired at now
 // whenever the number of counters has doubled since it last did, so that
 // counters of keys never seen again (client addresses) do not pile up.
 func (s *Store) Incr(ctx context.Context, key string, ttl time.Duration, now time.Time) (int64, error) {
@@ -52,7 +52,7 @@ func (s *Store) Incr(ctx context.Context, key string, ttl time.Duration, now tim
 	return c.n, nil
 }
 
-// Count implements store.Counters.
+// Count implements store.FailureCounters.
 func (s *Store) Count(ctx context.Context, key string, now time.Time) (int64, time.Time, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, time.Time{}, err
@@ -69,7 +69,7 @@ func (s *Store) Count(ctx context.Context, key string, now time.Time) (int64, ti
 	return c.n, c.last, nil
 }
 
-// ResetCounter implements store.Counters.
+// ResetCounter implements store.FailureCounters.
 func (s *Store) ResetCounter(ctx context.Context, key string) error {
 	if err := ctx.Err(); err != nil {
 		return err

@@ -13,7 +13,7 @@ import (
 )
 
 // Store is a store.Store, with the jwt strategy's store.Revocations,
-// store.RefreshTokens and store.Keys and the shared store.Counters, held in
+// store.RefreshTokens and store.Keys and the shared store.FailureCounters, held in
 // maps behind a read-write mutex, and a store.Events whose subscribers are
 // those of this Store. It copies byte slices in and out, so callers may
 // reuse theirs, and returns times in UTC with their full precision.
@@ -39,12 +39,12 @@ type Store struct {
 }
 
 var (
-	_ store.Store         = (*Store)(nil)
-	_ store.Revocations   = (*Store)(nil)
-	_ store.RefreshTokens = (*Store)(nil)
-	_ store.Keys          = (*Store)(nil)
-	_ store.Counters      = (*Store)(nil)
-	_ store.Events        = (*Store)(nil)
+	_ store.Store           = (*Store)(nil)
+	_ store.Revocations     = (*Store)(nil)
+	_ store.RefreshTokens   = (*Store)(nil)
+	_ store.Keys            = (*Store)(nil)
+	_ store.FailureCounters = (*Store)(nil)
+	_ store.Events          = (*Store)(nil)
 )
 
 // New returns an empty Store.

@@ -7,9 +7,9 @@ import (
 	"github.com/sessionguard/sessionguard/server/store"
 )
 
-var _ store.SessionCounter = (*Store)(nil)
+var _ store.LiveSessionCounter = (*Store)(nil)
 
-// CountSessions implements store.SessionCounter with one count over the
+// CountSessions implements store.LiveSessionCounter with one count over the
 // index of when a session dies: the sessions live at now are a range of it.
 func (s *Store) CountSessions(ctx context.Context, now time.Time) (int64, error) {
 	var n int64

@@ -11,7 +11,7 @@ import (
 	"github.com/sessionguard/sessionguard/server/store"
 )
 
-var _ store.Counters = (*Store)(nil)
+var _ store.FailureCounters = (*Store)(nil)
 
 // sweepEvery is how many increments of a Store pass between two sweeps of
 // forgotten counters, so that counters of keys never seen again (client
@@ -19,7 +19,7 @@ var _ store.Counters = (*Store)(nil)
 // only dead rows.
 const sweepEvery = 1024
 
-// Incr implements store.Counters. Every sweepEvery-th call of this Store
+// Incr implements store.FailureCounters. Every sweepEvery-th call of this Store
 // first removes the counters forgotten at now. It is not repeated on a
 // broken connection: a repeat of an increment that went through would count
 // it twice.
@@ -45,7 +45,7 @@ func (s *Store) Incr(ctx context.Context, key string, ttl time.Duration, now tim
 	return n, nil
 }
 
-// Count implements store.Counters.
+// Count implements store.FailureCounters.
 func (s *Store) Count(ctx context.Context, key string, now time.Time) (int64, time.Time, error) {
 	if err := checkCounter(key); err != nil {
 		return 0, time.Time{}, err
@@ -68,7 +68,7 @@ func (s *Store) Count(ctx context.Context, key string, now time.Time) (int64, ti
 	return n, last.UTC(), nil
 }
 
-// ResetCounter implements store.Counters.
+// ResetCounter implements store.FailureCounters.
 func (s *Store) ResetCounter(ctx context.Context, key string) error {
 	if err := checkCounter(key); err != nil {
 		return err

@@ -8,9 +8,9 @@ import (
 	"github.com/sessionguard/sessionguard/server/store"
 )
 
-var _ store.SessionCounter = (*Store)(nil)
+var _ store.LiveSessionCounter = (*Store)(nil)
 
-// CountSessions implements store.SessionCounter with one ZCOUNT, in time
+// CountSessions implements store.LiveSessionCounter with one ZCOUNT, in time
 // logarithmic in the number of sessions, on the index of every session by
 // when it dies (min(e, a); the key sx). Every script that changes a session
 // keeps that index: create adds the session, touch moves it, and the deletes

@@ -9,9 +9,9 @@ import (
 	"github.com/sessionguard/sessionguard/server/store"
 )
 
-var _ store.Counters = (*Store)(nil)
+var _ store.FailureCounters = (*Store)(nil)
 
-// Incr implements store.Counters in one script. A forgotten counter's key
+// Incr implements store.FailureCounters in one script. A forgotten counter's key
 // expires, so Redis sweeps them itself.
 func (s *Store) Incr(ctx context.Context, key string, ttl time.Duration, now time.Time) (int64, error) {
 	if err := checkCounter(key); err != nil {
@@ -32,7 +32,7 @@ func (s *Store) Incr(ctx context.Context, key string, ttl time.Duration, now tim
 	return n, nil
 }
 
-// Count implements store.Counters with one HMGET; whether the counter is
+// Count implements store.FailureCounters with one HMGET; whether the counter is
 // forgotten is judged against now.
 func (s *Store) Count(ctx context.Context, key string, now time.Time) (int64, time.Time, error) {
 	if err := checkCounter(key); err != nil {
@@ -63,7 +63,7 @@ func (s *Store) Count(ctx context.Context, key string, now time.Time) (int64, ti
 	return n, last, nil
 }
 
-// ResetCounter implements store.Counters.
+// ResetCounter implements store.FailureCounters.
 func (s *Store) ResetCounter(ctx context.Context, key string) error {
 	if err := checkCounter(key); err != nil {
 		return err

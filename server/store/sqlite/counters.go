@@ -28,7 +28,7 @@ const sqlSweepCounters = `DELETE FROM counters WHERE expires <= ?`
 // not pile up. A sweep uses the index on expires and takes only dead rows.
 const sweepEvery = 1024
 
-// Incr implements store.Counters. Every sweepEvery-th call of this Store
+// Incr implements store.FailureCounters. Every sweepEvery-th call of this Store
 // first removes the counters forgotten at now.
 func (s *Store) Incr(ctx context.Context, key string, ttl time.Duration, now time.Time) (int64, error) {
 	if key == "" {
@@ -50,7 +50,7 @@ func (s *Store) Incr(ctx context.Context, key string, ttl time.Duration, now tim
 	return n, nil
 }
 
-// Count implements store.Counters.
+// Count implements store.FailureCounters.
 func (s *Store) Count(ctx context.Context, key string, now time.Time) (int64, time.Time, error) {
 	if key == "" {
 		return 0, time.Time{}, fmt.Errorf("%w: empty counter key", store.ErrInvalid)
@@ -67,7 +67,7 @@ func (s *Store) Count(ctx context.Context, key string, now time.Time) (int64, ti
 	return n, fromMillis(last), nil
 }
 
-// ResetCounter implements store.Counters.
+// ResetCounter implements store.FailureCounters.
 func (s *Store) ResetCounter(ctx context.Context, key string) error {
 	if key == "" {
 		return fmt.Errorf("%w: empty counter key", store.ErrInvalid)

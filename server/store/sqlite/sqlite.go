@@ -2,7 +2,7 @@
 // pure-Go driver modernc.org/sqlite (no cgo). Its Store is a store.Store and
 // implements the jwt strategy's store.Revocations, store.RefreshTokens and
 // store.Keys, and the device list's, admin API's and metrics'
-// store.SessionLister, store.UserAdmin and store.SessionCounter.
+// store.SessionLister, store.UserAdmin and store.LiveSessionCounter.
 //
 // The file is opened in WAL mode by two pools: one connection for writes, so
 // that writers queue in Go instead of meeting "database is locked", and a
@@ -10,7 +10,7 @@
 // writer. Every connection gets its pragmas from the DSN. Times are stored
 // as INTEGER unix milliseconds, UTC, and expiry is judged to the millisecond.
 //
-// The Store also keeps the rate limits' store.Counters in the file, and is a
+// The Store also keeps the rate limits' store.FailureCounters in the file, and is a
 // store.Events whose subscribers are those of the same Store: the server
 // that embeds SQLite is the only one on its data directory (it locks it), so
 // its events have nowhere else to go.
@@ -62,12 +62,12 @@ type Store struct {
 }
 
 var (
-	_ store.Store         = (*Store)(nil)
-	_ store.Revocations   = (*Store)(nil)
-	_ store.RefreshTokens = (*Store)(nil)
-	_ store.Keys          = (*Store)(nil)
-	_ store.Counters      = (*Store)(nil)
-	_ store.Events        = (*Store)(nil)
+	_ store.Store           = (*Store)(nil)
+	_ store.Revocations     = (*Store)(nil)
+	_ store.RefreshTokens   = (*Store)(nil)
+	_ store.Keys            = (*Store)(nil)
+	_ store.FailureCounters = (*Store)(nil)
+	_ store.Events          = (*Store)(nil)
 )
 
 // Open opens the SQLite database at path, creating it and its directory

@@ -13,7 +13,7 @@ import (
 	"github.com/sessionguard/sessionguard/server/store"
 )
 
-// runCounters covers store.Counters one rule per subtest. The rules it pins
+// runCounters covers store.FailureCounters one rule per subtest. The rules it pins
 // where the interface's doc leaves room:
 //   - A counter counts while now is before its last increment plus the ttl
 //     of that increment, and is forgotten from then on (to the
@@ -27,10 +27,10 @@ import (
 // (Redis TTLs) keeps each one at least as long as the case needs it.
 func runCounters(t *testing.T, open func(t *testing.T) store.Store) {
 	// One failure, not one per subtest, for a store without the ability.
-	openAs[store.Counters](t, open)
+	openAs[store.FailureCounters](t, open)
 
 	t.Run("IncrCountsFromOne", func(t *testing.T) {
-		c := openAs[store.Counters](t, open)
+		c := openAs[store.FailureCounters](t, open)
 		t0 := epoch()
 		for want := int64(1); want <= 5; want++ {
 			now := t0.Add(time.Duration(want) * time.Second)
@@ -42,7 +42,7 @@ func runCounters(t *testing.T, open func(t *testing.T) store.Store) {
 	})
 
 	t.Run("AbsentIsZero", func(t *testing.T) {
-		c := openAs[store.Counters](t, open)
+		c := openAs[store.FailureCounters](t, open)
 		incr(t, c, "other", time.Hour, epoch())
 		n, last, err := c.Count(t.Context(), "k", epoch())
 		assert.NoError(t, err)
@@ -53,7 +53,7 @@ func runCounters(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Forgets", func(t *testing.T) { testCounterForgets(t, open) })
 
 	t.Run("IncrAfterForgettingStartsAtOne", func(t *testing.T) {
-		c := openAs[store.Counters](t, open)
+		c := openAs[store.FailureCounters](t, open)
 		t0 := epoch()
 		const ttl = time.Hour
 		for want := int64(1); want <= 3; want++ {
@@ -71,7 +71,7 @@ func runCounters(t *testing.T, open func(t *testing.T) store.Store) {
 	})
 
 	t.Run("LastInUTC", func(t *testing.T) {
-		c := openAs[store.Counters](t, open)
+		c := openAs[store.FailureCounters](t, open)
 		// A zone east of UTC and a time between milliseconds: the store
 		// keeps at least the millisecond and hands back UTC.
 		east := time.FixedZone("UTC+5", 5*60*60)
@@ -84,7 +84,7 @@ func runCounters(t *testing.T, open func(t *testing.T) store.Store) {
 	})
 
 	t.Run("ResetCounter", func(t *testing.T) {
-		c := openAs[store.Counters](t, open)
+		c := openAs[store.FailureCounters](t, open)
 		t0 := epoch()
 		for range 3 {
 			incr(t, c, "k", time.Hour, t0)
@@ -108,7 +108,7 @@ func runCounters(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("ConcurrentIncr", func(t *testing.T) { testConcurrentIncr(t, open) })
 
 	t.Run("Invalid", func(t *testing.T) {
-		c := openAs[store.Counters](t, open)
+		c := openAs[store.FailureCounters](t, open)
 		t0 := epoch()
 		tests := []struct {
 			name string
@@ -131,7 +131,7 @@ func runCounters(t *testing.T, open func(t *testing.T) store.Store) {
 }
 
 // incr calls Incr and fails the test on an error.
-func incr(t *testing.T, c store.Counters, key string, ttl time.Duration, now time.Time) int64 {
+func incr(t *testing.T, c store.FailureCounters, key string, ttl time.Duration, now time.Time) int64 {
 	t.Helper()
 	n, err := c.Incr(t.Context(), key, ttl, now)
 	require.NoError(t, err, "Incr %q", key)
@@ -139,7 +139,7 @@ func incr(t *testing.T, c store.Counters, key string, ttl time.Duration, now tim
 }
 
 // count calls Count and fails the test on an error.
-func count(t *testing.T, c store.Counters, key string, now time.Time) (int64, time.Time) {
+func count(t *testing.T, c store.FailureCounters, key string, now time.Time) (int64, time.Time) {
 	t.Helper()
 	n, last, err := c.Count(t.Context(), key, now)
 	require.NoError(t, err, "Count %q", key)
@@ -172,7 +172,7 @@ func testCounterForgets(t *testing.T, open func(t *testing.T) store.Store) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := openAs[store.Counters](t, open)
+			c := openAs[store.FailureCounters](t, open)
 			t0 := epoch()
 			for i, s := range tt.incrs {
 				require.Equal(t, int64(i+1), incr(t, c, "k", s.ttl, t0.Add(s.at)), "Incr %d", i+1)
@@ -191,7 +191,7 @@ func testCounterForgets(t *testing.T, open func(t *testing.T) store.Store) {
 // testCounterKeys checks that keys are compared exactly: keys that look
 // alike, or mean something to a query language, count apart.
 func testCounterKeys(t *testing.T, open func(t *testing.T) store.Store) {
-	c := openAs[store.Counters](t, open)
+	c := openAs[store.FailureCounters](t, open)
 	t0 := epoch()
 	keys := []string{
 		"ip:10.0.0.1", "ip:10.0.0.10", "ip:10.0.0.1 ", " ip:10.0.0.1", "IP:10.0.0.1",
@@ -227,7 +227,7 @@ func testCounterKeys(t *testing.T, open func(t *testing.T) store.Store) {
 // incrementing one counter each get a count of their own, and none is lost.
 func testConcurrentIncr(t *testing.T, open func(t *testing.T) store.Store) {
 	const goroutines, rounds = 100, 3
-	c := openAs[store.Counters](t, open)
+	c := openAs[store.FailureCounters](t, open)
 	t0 := epoch()
 	got := make([][]int64, goroutines)
 	start := make(chan struct{})

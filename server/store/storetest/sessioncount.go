@@ -10,16 +10,16 @@ import (
 	"github.com/sessionguard/sessionguard/server/store"
 )
 
-// runSessionCounter covers store.SessionCounter: CountSessions counts every
+// runSessionCounter covers store.LiveSessionCounter: CountSessions counts every
 // user's sessions live at the now it is given, by the rule of Session (live
 // strictly before both expiries), and follows creates, touches and deletes.
 func runSessionCounter(t *testing.T, open func(t *testing.T) store.Store) {
 	// One failure, not one per subtest, for a store without the ability.
-	openAs[store.SessionCounter](t, open)
+	openAs[store.LiveSessionCounter](t, open)
 
 	t.Run("NoneIsZero", func(t *testing.T) {
 		s := openStore(t, open)
-		c := as[store.SessionCounter](t, s)
+		c := as[store.LiveSessionCounter](t, s)
 		require.NoError(t, s.CreateUser(t.Context(), newUser("alice", epoch()))) // an account is not a session
 
 		assert.Zero(t, countSessions(t, c, epoch()))
@@ -29,7 +29,7 @@ func runSessionCounter(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("FollowsChanges", func(t *testing.T) {
 		s := openStore(t, open)
-		c := as[store.SessionCounter](t, s)
+		c := as[store.LiveSessionCounter](t, s)
 		t0 := epoch()
 		alice := []store.Session{newSession("alice", t0), newSession("alice", t0), newSession("alice", t0)}
 		bob := []store.Session{newSession("bob", t0), newSession("bob", t0)}
@@ -76,7 +76,7 @@ func runSessionCounter(t *testing.T, open func(t *testing.T) store.Store) {
 // several users, that CountSessions counts exactly those live at now.
 func testCountLiveAtNow(t *testing.T, open func(t *testing.T) store.Store) {
 	s := openStore(t, open)
-	c := as[store.SessionCounter](t, s)
+	c := as[store.LiveSessionCounter](t, s)
 	t0 := epoch()
 	const ms = time.Millisecond
 	at := func(userID string, expires, absExpires time.Duration) store.Session {
@@ -117,7 +117,7 @@ func testCountLiveAtNow(t *testing.T, open func(t *testing.T) store.Store) {
 }
 
 // countSessions calls CountSessions and fails the test on an error.
-func countSessions(t *testing.T, c store.SessionCounter, now time.Time) int64 {
+func countSessions(t *testing.T, c store.LiveSessionCounter, now time.Time) int64 {
 	t.Helper()
 	n, err := c.CountSessions(t.Context(), now)
 	require.NoError(t, err, "CountSessions")

@@ -8,9 +8,9 @@
 //
 // Every backend also implements the abilities of the jwt strategy,
 // store.Revocations, store.RefreshTokens and store.Keys, those that several
-// instances share, store.Counters and store.Events, and those of the device
+// instances share, store.FailureCounters and store.Events, and those of the device
 // list, the admin API and the metrics, store.SessionLister, store.UserAdmin
-// and store.SessionCounter, which callers find by type assertion on a
+// and store.LiveSessionCounter, which callers find by type assertion on a
 // store.Store. Run checks them too, and fails for a store that lacks any of
 // them: a wrapper around a store must forward them.
 //

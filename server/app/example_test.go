@@ -1,4 +1,4 @@
-package auth_test
+package app_test
 
 import (
 	"context"
@@ -12,38 +12,27 @@ import (
 
 	"github.com/gorilla/mux"
 
-	"github.com/sessionguard/sessionguard/policy"
+	"github.com/sessionguard/sessionguard/server/app"
 	"github.com/sessionguard/sessionguard/server/auth"
-	"github.com/sessionguard/sessionguard/server/session"
-	"github.com/sessionguard/sessionguard/server/store/memory"
 	"github.com/sessionguard/sessionguard/server/users"
 )
 
 // A Go program with its own router mounts sessionguard's API, reads the
 // session in its own handlers and protects its routes by session and role.
+// One call builds the whole server: any store (StoreKind "sqlite",
+// "postgres", "redis"), either strategy, keys, limits and events.
 func Example() {
-	ctx := context.Background()
-	st := memory.New() // or sqlite.Open(ctx, "data/sessionguard.db")
-	accounts, err := users.New(ctx, st, users.NewHasher(users.DefaultParams, 0))
+	server, err := app.New(context.Background(), app.Options{
+		StoreKind:       "memory",
+		InsecureCookies: true, // plain http in this example
+		Public:          []string{"/", "/login"},
+		Accounts:        []users.NewAccount{{Email: "ada@example.com", Name: "Ada", Role: "user", Password: "analytical-engine"}},
+	})
 	if err != nil {
 		log.Fatal(err)
 	}
-	if _, err := accounts.Create(ctx, users.NewAccount{Email: "ada@example.com", Name: "Ada", Role: "user", Password: "analytical-engine"}); err != nil {
-		log.Fatal(err)
-	}
-	strategy, err := session.NewDatabase(st, session.DefaultLifetime)
-	if err != nil {
-		log.Fatal(err)
-	}
-	sessions := session.New(strategy, session.WithCookie(session.CookieConfig{Insecure: true})) // plain http in this example
-	rules, err := policy.New("/,/login", "/admin/*")
-	if err != nil {
-		log.Fatal(err)
-	}
-	sg, err := auth.New(auth.Config{Sessions: sessions, Users: accounts, Policy: rules, MaxAge: 30 * time.Minute})
-	if err != nil {
-		log.Fatal(err)
-	}
+	defer server.Close()
+	sg := server.HTTP()
 
 	r := mux.NewRouter()
 	sg.Mount(r) // /api/session, /api/get-session-status, /api/auth/…, /healthz
@@ -83,15 +72,12 @@ func Example() {
 	// 403 {"error":"this needs the admin role"}
 }
 
-// Sessions puts the session in the request context for handlers that serve
+// The HTTP layer's Sessions puts the session in the request context for handlers that serve
 // everybody but greet signed-in visitors by name.
 func ExampleServer_Sessions() {
-	ctx := context.Background()
-	st := memory.New()
-	accounts, _ := users.New(ctx, st, users.NewHasher(users.DefaultParams, 0))
-	strategy, _ := session.NewDatabase(st, session.DefaultLifetime)
-	rules, _ := policy.New("/", "")
-	sg, _ := auth.New(auth.Config{Sessions: session.New(strategy), Users: accounts, Policy: rules})
+	server, _ := app.New(context.Background(), app.Options{StoreKind: "memory"})
+	defer server.Close()
+	sg := server.HTTP()
 
 	home := sg.Sessions(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s := auth.FromContext(r.Context()); s != nil {

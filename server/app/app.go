@@ -1,0 +1,222 @@
+// Package app is sessionguard's one assembly: Options in, a ready server
+// out. It opens (or takes) the store, builds the accounts, the session
+// strategy with its keys, the Manager, the policy, the HTTP layer, metrics
+// and alerts, and starts their background work. The sessionguard command
+// is flag parsing plus New and Serve, and every test harness builds its
+// server here too, so the tests run the server that ships.
+//
+// A Go program that embeds sessionguard needs nothing else:
+//
+//	srv, err := app.New(ctx, app.Options{StoreKind: "postgres", StoreURL: dsn, Strategy: "jwt"})
+//	if err != nil { … }
+//	defer srv.Close()
+//	http.ListenAndServe(addr, srv.Handler())
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sessionguard/sessionguard/policy"
+	"github.com/sessionguard/sessionguard/server/alert"
+	"github.com/sessionguard/sessionguard/server/auth"
+	"github.com/sessionguard/sessionguard/server/clientip"
+	"github.com/sessionguard/sessionguard/server/metrics"
+	"github.com/sessionguard/sessionguard/server/session"
+	"github.com/sessionguard/sessionguard/server/store"
+	"github.com/sessionguard/sessionguard/server/users"
+)
+
+// Server is an assembled sessionguard server. Build it with New; serve
+// Handler with any http.Server, or call Serve. Close it when done. It is
+// safe for concurrent use.
+type Server struct {
+	opts     Options
+	store    store.Store
+	accounts *users.Service
+	sessions *session.Manager
+	http     *auth.Server
+	tls      *tls.Config
+	logger   *slog.Logger
+
+	stop      context.CancelFunc // ends the background work
+	closeOnce sync.Once
+	closers   []func() error // run in reverse order by Close
+}
+
+// New builds the server Options describe and starts its background work
+// (expired-record cleanup, key reload, alert delivery). ctx bounds the
+// building only. On error nothing is left open.
+func New(ctx context.Context, o Options) (_ *Server, err error) {
+	o = o.withDefaults()
+	if o.Strategy != "database" && o.Strategy != "jwt" {
+		return nil, fmt.Errorf("-strategy %q: want database or jwt", o.Strategy)
+	}
+	s := &Server{opts: o, logger: o.Logger}
+	bg, stop := context.WithCancel(context.Background())
+	s.stop = stop
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	if err := s.startAlerts(); err != nil {
+		return nil, err
+	}
+	if s.tls, err = loadTLS(o.TLSCertFile, o.TLSKeyFile); err != nil {
+		return nil, err
+	}
+	pol, err := policy.New(strings.Join(o.Public, ","), strings.Join(o.AdminPaths, ","))
+	if err != nil {
+		return nil, fmt.Errorf("-public/-admin-paths: %w", err)
+	}
+	ips, err := clientip.New(strings.Join(o.TrustedProxies, ","))
+	if err != nil {
+		return nil, fmt.Errorf("-trusted-proxies: %w", err)
+	}
+	if s.store = o.Store; s.store == nil {
+		if s.store, err = openStore(ctx, o); err != nil {
+			return nil, err
+		}
+		s.closers = append(s.closers, s.store.Close)
+	}
+	st := s.store
+
+	s.accounts, err = users.New(ctx, st, users.NewHasher(o.PasswordParams, 0), users.WithClock(o.Now))
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range o.Accounts {
+		created, err := s.accounts.EnsureAccount(ctx, a)
+		if err != nil {
+			return nil, fmt.Errorf("create account %s: %w", a.Email, err)
+		}
+		if created {
+			s.logger.Info("demo account created", "email", a.Email, "role", a.Role)
+		}
+	}
+
+	var strategy session.Strategy
+	if o.Strategy == "jwt" {
+		strategy, err = newJWT(ctx, bg, o, st, s.logger)
+	} else {
+		strategy, err = session.NewDatabase(st, o.Lifetime)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.sessions = session.New(strategy, session.WithClock(o.Now), session.WithLogger(s.logger),
+		session.WithCookie(session.CookieConfig{Insecure: o.InsecureCookies}),
+		session.WithClientIP(ips.Addr), session.WithEvents(st))
+
+	// The device-cookie key lives in the store, so every instance that
+	// shares it accepts the others' device cookies.
+	deviceKey, err := st.Secret(ctx, "device-cookie-key", randomKey())
+	if err != nil {
+		return nil, fmt.Errorf("read the shared device-cookie key: %w", err)
+	}
+	metricsPath := ""
+	if o.MetricsAddr == "" {
+		metricsPath = "/metrics" // loopback clients only
+	}
+	s.http, err = auth.New(auth.Config{
+		Sessions:    s.sessions,
+		Users:       s.accounts,
+		Policy:      pol,
+		Health:      st,
+		StaticDir:   o.StaticDir,
+		MaxAge:      o.Lifetime.MaxAge,
+		Logger:      s.logger,
+		Counters:    st, // failure counts are shared by every instance on the store
+		DeviceKey:   deviceKey,
+		Metrics:     o.Metrics,
+		MetricsPath: metricsPath,
+		ClientIP:    ips,
+		// Requests for any other Host get 421 (DNS rebinding).
+		AllowedHosts: o.AllowedHosts,
+		Now:          o.Now,
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, func() error { s.http.Close(); return nil })
+	o.Metrics.ActiveSessions(func(ctx context.Context) (int64, error) { return st.CountSessions(ctx, o.Now()) }, 15*time.Second)
+	go s.sessions.RunCleanup(bg, time.Minute)
+	return s, nil
+}
+
+// startAlerts sends the security events of the log to AlertWebhook, and
+// counts what it delivers.
+func (s *Server) startAlerts() error {
+	o := s.opts
+	if o.AlertWebhook == "" {
+		return nil
+	}
+	sender, err := alert.New(alert.Config{
+		URL: o.AlertWebhook, Events: o.AlertEvents,
+		Errors: func(err error) { s.logger.Warn("alert not delivered", "error", err.Error()) },
+	})
+	if err != nil {
+		return err
+	}
+	s.closers = append(s.closers, func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		sender.Close(ctx)
+		return nil
+	})
+	s.logger = slog.New(sender.Handler(s.logger.Handler()))
+	m := o.Metrics
+	m.Counter("sessionguard_alerts_sent_total", "Alerts delivered to -alert-webhook.", func() float64 { n, _, _ := sender.Stats(); return float64(n) })
+	m.Counter("sessionguard_alerts_failed_total", "Alerts that failed every attempt.", func() float64 { _, n, _ := sender.Stats(); return float64(n) })
+	m.Counter("sessionguard_alerts_dropped_total", "Alerts dropped because the queue was full.", func() float64 { _, _, n := sender.Stats(); return float64(n) })
+	return nil
+}
+
+// Handler serves the whole server: API, guarded pages, static files.
+func (s *Server) Handler() http.Handler { return s.http.Handler() }
+
+// Sessions is the session Manager, for a program's own handlers
+// (Manager.Load reads the request's session).
+func (s *Server) Sessions() *session.Manager { return s.sessions }
+
+// Users is the account service (create accounts, change roles).
+func (s *Server) Users() *users.Service { return s.accounts }
+
+// Store is the store the server runs on.
+func (s *Server) Store() store.Store { return s.store }
+
+// Metrics is the registry the server counts into.
+func (s *Server) Metrics() *metrics.Metrics { return s.opts.Metrics }
+
+// HTTP is the HTTP layer, for its middleware (RequireSession,
+// RequireRole) around a program's own routes.
+func (s *Server) HTTP() *auth.Server { return s.http }
+
+// Close ends the background work and the live event streams, delivers the
+// alerts still queued (for up to five seconds) and closes the store when
+// New opened it. Calls after the first do nothing.
+func (s *Server) Close() error {
+	var errs []error
+	s.closeOnce.Do(func() {
+		s.stop()
+		for i := len(s.closers) - 1; i >= 0; i-- {
+			errs = append(errs, s.closers[i]())
+		}
+	})
+	return errors.Join(errs...)
+}
+
+func randomKey() []byte {
+	k := make([]byte, 32)
+	_, _ = rand.Read(k)
+	return k
+}

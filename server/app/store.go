@@ -1,0 +1,71 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"github.com/sessionguard/sessionguard/server/store"
+	"github.com/sessionguard/sessionguard/server/store/memory"
+	"github.com/sessionguard/sessionguard/server/store/postgres"
+	"github.com/sessionguard/sessionguard/server/store/redis"
+	"github.com/sessionguard/sessionguard/server/store/sqlite"
+)
+
+// openStore opens the backend StoreKind names, for the server: SQLite with
+// its data directory locked and its session reads cached.
+func openStore(ctx context.Context, o Options) (store.Store, error) {
+	if o.StoreKind == "sqlite" {
+		return sqlite.OpenExclusive(ctx, o.DataDir)
+	}
+	return OpenStore(ctx, o)
+}
+
+// OpenStore opens the backend o.StoreKind names ("sqlite" when empty) the
+// way a command that works beside a running server needs it: SQLite without
+// the data-directory lock (the server holds it) and without a cache. Accounts
+// and keys written through it reach the server at once. Close it when done.
+func OpenStore(ctx context.Context, o Options) (store.Store, error) {
+	o = o.withDefaults()
+	switch o.StoreKind {
+	case "sqlite":
+		s, err := sqlite.Open(ctx, filepath.Join(o.DataDir, sqlite.FileName))
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
+	case "memory":
+		return memory.New(), nil
+	case "postgres":
+		if o.StoreURL == "" {
+			return nil, errors.New("-store postgres needs -store-url")
+		}
+		var opts []postgres.Option
+		if o.StoreSchema != "" {
+			opts = append(opts, postgres.WithSchema(o.StoreSchema))
+		}
+		s, err := postgres.Open(ctx, o.StoreURL, opts...)
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
+	case "redis":
+		if o.StoreURL == "" {
+			return nil, errors.New("-store redis needs -store-url")
+		}
+		// A session's key outlives its stored idle expiry by the update
+		// age: the database strategy extends sessions in memory between
+		// writes.
+		opts := []redis.Option{redis.WithExpiryGrace(o.Lifetime.UpdateAge)}
+		if o.StorePrefix != "" {
+			opts = append(opts, redis.WithPrefix(o.StorePrefix))
+		}
+		s, err := redis.Open(ctx, o.StoreURL, opts...)
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
+	}
+	return nil, fmt.Errorf("-store %q: want sqlite, memory, postgres or redis", o.StoreKind)
+}
