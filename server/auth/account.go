@@ -14,23 +14,12 @@ import (
 	"github.com/sessionguard/sessionguard/wire"
 )
 
-// deviceJSON is one session in a device list: a public handle, never the
-// session id or token.
-type deviceJSON struct {
-	Handle     string `json:"handle"`
-	Device     string `json:"device"`
-	UserAgent  string `json:"userAgent"`
-	ClientAddr string `json:"clientAddr"`
-	CreatedAt  string `json:"createdAt"`
-	LastSeen   string `json:"lastSeen"`
-	Expires    string `json:"expires"`
-	Current    bool   `json:"current"`
-}
-
-func devicesJSON(list []session.Session, current []byte) []deviceJSON {
-	out := make([]deviceJSON, 0, len(list))
+// devicesJSON returns the device list of sessions; current is the key of
+// the request's session.
+func devicesJSON(list []session.Session, current []byte) wire.DevicesResponse {
+	out := make([]wire.Device, 0, len(list))
 	for _, s := range list {
-		out = append(out, deviceJSON{
+		out = append(out, wire.Device{
 			Handle:     session.Handle(s.Key),
 			Device:     deviceLabel(s.UserAgent),
 			UserAgent:  s.UserAgent,
@@ -41,7 +30,7 @@ func devicesJSON(list []session.Session, current []byte) []deviceJSON {
 			Current:    current != nil && session.Handle(s.Key) == session.Handle(current),
 		})
 	}
-	return out
+	return wire.DevicesResponse{Sessions: out}
 }
 
 // signedIn answers 401 (or 503) and returns nil when the request has no
@@ -71,7 +60,7 @@ func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) {
 		s.storeFailure(w, r, "list sessions", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"sessions": devicesJSON(list, sess.Key)})
+	writeJSON(w, http.StatusOK, devicesJSON(list, sess.Key))
 }
 
 // deleteSession answers DELETE /api/auth/sessions/{handle}: ends one of the
@@ -90,7 +79,8 @@ func (s *Server) deleteSession(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such session")
 	default:
 		s.security(r.Context(), "sessions_revoked", sess.User.ID, r, slog.Int("count", 1), slog.String("by", "user"))
-		writeJSON(w, http.StatusOK, map[string]any{"revoked": 1, "current": handle == session.Handle(sess.Key)})
+		current := handle == session.Handle(sess.Key)
+		writeJSON(w, http.StatusOK, wire.RevokeResponse{Revoked: 1, Current: &current})
 	}
 }
 
@@ -107,7 +97,7 @@ func (s *Server) revokeOthers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.security(r.Context(), "sessions_revoked", sess.User.ID, r, slog.Int("count", n), slog.String("by", "user"))
-	writeJSON(w, http.StatusOK, map[string]any{"revoked": n})
+	writeJSON(w, http.StatusOK, wire.RevokeResponse{Revoked: n})
 }
 
 // changePassword answers POST /api/auth/password {currentPassword,
@@ -119,10 +109,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 	if sess == nil {
 		return
 	}
-	var in struct {
-		CurrentPassword string `json:"currentPassword"`
-		NewPassword     string `json:"newPassword"`
-	}
+	var in wire.ChangePasswordRequest
 	if err := readJSON(w, r, &in); err != nil {
 		writeBodyError(w, err)
 		return

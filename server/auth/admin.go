@@ -8,25 +8,15 @@ import (
 
 	"github.com/gorilla/mux"
 
-	"github.com/sessionguard/sessionguard/policy"
 	"github.com/sessionguard/sessionguard/server/session"
 	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/server/users"
 	"github.com/sessionguard/sessionguard/wire"
 )
 
-// userJSON is an account as the admin API shows it (never the hash).
-type userJSON struct {
-	ID        string `json:"id"`
-	Email     string `json:"email"`
-	Name      string `json:"name"`
-	Role      string `json:"role"`
-	Disabled  bool   `json:"disabled"`
-	CreatedAt string `json:"createdAt"`
-}
-
-func toUserJSON(u store.User) userJSON {
-	return userJSON{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, Disabled: u.Disabled,
+// toUserJSON returns u as the admin API shows it (never the hash).
+func toUserJSON(u store.User) wire.Account {
+	return wire.Account{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, Disabled: u.Disabled,
 		CreatedAt: u.CreatedAt.UTC().Truncate(time.Second).Format(wire.TimeFormat)}
 }
 
@@ -34,7 +24,7 @@ func toUserJSON(u store.User) userJSON {
 // returns nil.
 func (s *Server) admin(w http.ResponseWriter, r *http.Request) *session.Session {
 	sess := s.signedIn(w, r)
-	if sess != nil && sess.User.Role != policy.RoleAdmin {
+	if sess != nil && sess.User.Role != wire.RoleAdmin {
 		writeError(w, http.StatusForbidden, "this needs the admin role")
 		return nil
 	}
@@ -51,11 +41,11 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 		s.storeFailure(w, r, "list accounts", err)
 		return
 	}
-	out := make([]userJSON, 0, len(list))
+	out := make([]wire.Account, 0, len(list))
 	for _, u := range list {
 		out = append(out, toUserJSON(u))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"users": out})
+	writeJSON(w, http.StatusOK, wire.AccountsResponse{Users: out})
 }
 
 // patchUser answers PATCH /api/admin/users/{id} {"role"?, "disabled"?}. A
@@ -67,10 +57,7 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) {
 	if me == nil {
 		return
 	}
-	var in struct {
-		Role     *string `json:"role"`
-		Disabled *bool   `json:"disabled"`
-	}
+	var in wire.UpdateUserRequest
 	if err := readJSON(w, r, &in); err != nil {
 		writeBodyError(w, err)
 		return
@@ -138,7 +125,7 @@ func (s *Server) userSessions(w http.ResponseWriter, r *http.Request) {
 		s.storeFailure(w, r, "list sessions", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"sessions": devicesJSON(list, me.Key)})
+	writeJSON(w, http.StatusOK, devicesJSON(list, me.Key))
 }
 
 // deleteUserSession answers DELETE /api/admin/users/{id}/sessions/{handle}.
@@ -156,7 +143,7 @@ func (s *Server) deleteUserSession(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such session")
 	default:
 		s.security(r.Context(), "sessions_revoked", v["id"], r, slog.Int("count", 1), slog.String("by", me.User.ID))
-		writeJSON(w, http.StatusOK, map[string]any{"revoked": 1})
+		writeJSON(w, http.StatusOK, wire.RevokeResponse{Revoked: 1})
 	}
 }
 
@@ -180,5 +167,5 @@ func (s *Server) deleteUserSessions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.security(r.Context(), "sessions_revoked", id, r, slog.String("count", "all"), slog.String("by", me.User.ID))
-	writeJSON(w, http.StatusOK, map[string]any{"revoked": "all"})
+	writeJSON(w, http.StatusOK, wire.RevokeResponse{Revoked: "all"})
 }

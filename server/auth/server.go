@@ -146,7 +146,7 @@ func New(cfg Config) (*Server, error) {
 		MaxAge:      int(cfg.MaxAge / time.Second),
 	}
 	if access, ok := cfg.Sessions.AccessMaxAge(); ok {
-		wc.Strategy, wc.RefreshPath, wc.AccessMaxAge = "jwt", session.RefreshPath, int(access/time.Second)
+		wc.Strategy, wc.RefreshPath, wc.AccessMaxAge = "jwt", wire.PathRefresh, int(access/time.Second)
 	}
 	s.configJSON, err = json.Marshal(wc)
 	if err != nil {
@@ -206,32 +206,32 @@ var (
 // routes is the route table of the API and /healthz.
 func (s *Server) routes() []route {
 	routes := []route{
-		{"/api/session", get, s.getSession, jsonOnly},
-		{"/api/get-session-status", get, s.getStatus, jsonOnly},
-		{"/api/auth/config", get, s.getConfig, jsonOnly},
-		{"/api/auth/signin", post, s.signIn, jsonOrForm},
-		{"/api/auth/signout", post, s.signOut, jsonOrForm},
+		{wire.PathSession, get, s.getSession, jsonOnly},
+		{wire.PathStatus, get, s.getStatus, jsonOnly},
+		{wire.PathConfig, get, s.getConfig, jsonOnly},
+		{wire.PathSignIn, post, s.signIn, jsonOrForm},
+		{wire.PathSignOut, post, s.signOut, jsonOrForm},
 		{"/healthz", get, s.healthz, jsonOnly},
 	}
 	if s.cfg.Sessions.Refreshes() {
-		routes = append(routes, route{session.RefreshPath, post, s.refresh, jsonOnly})
+		routes = append(routes, route{wire.PathRefresh, post, s.refresh, jsonOnly})
 	}
 	if s.hub != nil {
-		routes = append(routes, route{EventsPath, getNoHead, s.events, jsonOnly}) // HEAD would hold a stream open for nothing
+		routes = append(routes, route{wire.PathEvents, getNoHead, s.events, jsonOnly}) // HEAD would hold a stream open for nothing
 	}
 	if _, ok := s.cfg.Sessions.JWKS(); ok {
 		routes = append(routes, route{"/.well-known/jwks.json", get, s.jwks, jsonOnly})
 	}
 	routes = append(routes,
-		route{"/api/auth/sessions", get, s.listSessions, jsonOnly},
-		route{"/api/auth/sessions/revoke-others", post, s.revokeOthers, jsonOnly},
-		route{"/api/auth/sessions/{handle}", del, s.deleteSession, jsonOnly},
-		route{"/api/auth/password", post, s.changePassword, jsonOnly},
-		route{"/api/admin/users", get, s.listUsers, jsonOnly},
-		route{"/api/admin/users/{id}", patch, s.patchUser, jsonOnly},
-		route{"/api/admin/users/{id}/sessions", get, s.userSessions, jsonOnly},
-		route{"/api/admin/users/{id}/sessions", del, s.deleteUserSessions, jsonOnly},
-		route{"/api/admin/users/{id}/sessions/{handle}", del, s.deleteUserSession, jsonOnly},
+		route{wire.PathSessions, get, s.listSessions, jsonOnly},
+		route{wire.PathRevokeOthers, post, s.revokeOthers, jsonOnly},
+		route{wire.PathSessions + "/{handle}", del, s.deleteSession, jsonOnly},
+		route{wire.PathPassword, post, s.changePassword, jsonOnly},
+		route{wire.PathAdminUsers, get, s.listUsers, jsonOnly},
+		route{wire.PathAdminUsers + "/{id}", patch, s.patchUser, jsonOnly},
+		route{wire.PathAdminUsers + "/{id}/sessions", get, s.userSessions, jsonOnly},
+		route{wire.PathAdminUsers + "/{id}/sessions", del, s.deleteUserSessions, jsonOnly},
+		route{wire.PathAdminUsers + "/{id}/sessions/{handle}", del, s.deleteUserSession, jsonOnly},
 	)
 	if s.cfg.Metrics != nil && s.cfg.MetricsPath != "" {
 		m := s.cfg.Metrics.Handler()
@@ -258,7 +258,7 @@ func (s *Server) Mount(r *mux.Router) {
 	}
 	// Everything else under /api/ answers JSON: 405 with Allow for a known
 	// path with another method, 404 otherwise — never the app shell.
-	r.PathPrefix("/api/").HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	r.PathPrefix(wire.APIPrefix).HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if allow := s.allow(req); allow != "" {
 			w.Header().Set("Allow", allow)
 			methodNotAllowed(w, req)

@@ -187,7 +187,7 @@ func (s *Server) rateLimited(w http.ResponseWriter, r *http.Request, wait time.D
 	secs := max(1, int(math.Ceil(wait.Seconds())))
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
 	s.cfg.Metrics.RateLimited(r.URL.Path)
-	if r.URL.Path == "/api/auth/signin" {
+	if r.URL.Path == wire.PathSignIn {
 		s.cfg.Metrics.SignIn("rate_limited")
 	}
 	s.log.LogAttrs(r.Context(), slog.LevelWarn, "sign-in rate limited", slog.String("event", "signin_rate_limited"),
