@@ -15,23 +15,12 @@ import (
 	"github.com/sessionguard/sessionguard/wire"
 )
 
-// deviceJSON is one session in a device list: a public handle, never the
-// session id or token.
-type deviceJSON struct {
-	Handle     string `json:"handle"`
-	Device     string `json:"device"`
-	UserAgent  string `json:"userAgent"`
-	ClientAddr string `json:"clientAddr"`
-	CreatedAt  string `json:"createdAt"`
-	LastSeen   string `json:"lastSeen"`
-	Expires    string `json:"expires"`
-	Current    bool   `json:"current"`
-}
-
-func devicesJSON(list []session.Session, current []byte) []deviceJSON {
-	out := make([]deviceJSON, 0, len(list))
+// devicesJSON returns the device list of sessions; current is the key of
+// the request's session.
+func devicesJSON(list []session.Session, current []byte) wire.DevicesResponse {
+	out := make([]wire.Device, 0, len(list))
 	for _, s := range list {
-		out = append(out, deviceJSON{
+		out = append(out, wire.Device{
 			Handle:     session.Handle(s.Key),
 			Device:     deviceLabel(s.UserAgent),
 			UserAgent:  s.UserAgent,
@@ -42,7 +31,7 @@ func devicesJSON(list []session.Session, current []byte) []deviceJSON {
 			Current:    current != nil && session.Handle(s.Key) == session.Handle(current),
 		})
 	}
-	return out
+	return wire.DevicesResponse{Sessions: out}
 }
 
 // listSessions answers GET /api/auth/sessions: the user's sessions, newest
@@ -53,7 +42,7 @@ func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return storeFailed("list sessions", err)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"sessions": devicesJSON(list, sess.Key)})
+	writeJSON(w, http.StatusOK, devicesJSON(list, sess.Key))
 	return nil
 }
 
@@ -65,7 +54,8 @@ func (s *Server) deleteSession(w http.ResponseWriter, r *http.Request) error {
 	if err := s.endSession(r, sess.User.ID, handle, "user"); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"revoked": 1, "current": handle == session.Handle(sess.Key)})
+	current := handle == session.Handle(sess.Key)
+	writeJSON(w, http.StatusOK, wire.RevokeResponse{Revoked: 1, Current: &current})
 	return nil
 }
 
@@ -93,7 +83,7 @@ func (s *Server) revokeOthers(w http.ResponseWriter, r *http.Request) error {
 		return storeFailed("end sessions", err)
 	}
 	s.security(r.Context(), audit.SessionsRevoked, sess.User.ID, r, slog.Int("count", n), slog.String("by", "user"))
-	writeJSON(w, http.StatusOK, map[string]any{"revoked": n})
+	writeJSON(w, http.StatusOK, wire.RevokeResponse{Revoked: n})
 	return nil
 }
 
@@ -103,10 +93,7 @@ func (s *Server) revokeOthers(w http.ResponseWriter, r *http.Request) error {
 // counts against the sign-in limits.
 func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	sess := FromContext(r.Context())
-	var in struct {
-		CurrentPassword string `json:"currentPassword"`
-		NewPassword     string `json:"newPassword"`
-	}
+	var in wire.ChangePasswordRequest
 	if err := readJSON(w, r, &in); err != nil {
 		return err
 	}

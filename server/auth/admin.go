@@ -14,18 +14,9 @@ import (
 	"github.com/sessionguard/sessionguard/wire"
 )
 
-// userJSON is an account as the admin API shows it (never the hash).
-type userJSON struct {
-	ID        string `json:"id"`
-	Email     string `json:"email"`
-	Name      string `json:"name"`
-	Role      string `json:"role"`
-	Disabled  bool   `json:"disabled"`
-	CreatedAt string `json:"createdAt"`
-}
-
-func toUserJSON(u store.User) userJSON {
-	return userJSON{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, Disabled: u.Disabled,
+// toUserJSON returns u as the admin API shows it (never the hash).
+func toUserJSON(u store.User) wire.Account {
+	return wire.Account{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, Disabled: u.Disabled,
 		CreatedAt: u.CreatedAt.UTC().Truncate(time.Second).Format(wire.TimeFormat)}
 }
 
@@ -35,11 +26,11 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return storeFailed("list accounts", err)
 	}
-	out := make([]userJSON, 0, len(list))
+	out := make([]wire.Account, 0, len(list))
 	for _, u := range list {
 		out = append(out, toUserJSON(u))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"users": out})
+	writeJSON(w, http.StatusOK, wire.AccountsResponse{Users: out})
 	return nil
 }
 
@@ -49,10 +40,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
 // last enabled administrator cannot be demoted or disabled (409).
 func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) error {
 	me := FromContext(r.Context())
-	var in struct {
-		Role     *string `json:"role"`
-		Disabled *bool   `json:"disabled"`
-	}
+	var in wire.UpdateUserRequest
 	if err := readJSON(w, r, &in); err != nil {
 		return err
 	}
@@ -111,7 +99,7 @@ func (s *Server) userSessions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return storeFailed("list sessions", err)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"sessions": devicesJSON(list, me.Key)})
+	writeJSON(w, http.StatusOK, devicesJSON(list, me.Key))
 	return nil
 }
 
@@ -122,7 +110,7 @@ func (s *Server) deleteUserSession(w http.ResponseWriter, r *http.Request) error
 	if err := s.endSession(r, v["id"], v["handle"], me.User.ID); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"revoked": 1})
+	writeJSON(w, http.StatusOK, wire.RevokeResponse{Revoked: 1})
 	return nil
 }
 
@@ -138,6 +126,6 @@ func (s *Server) deleteUserSessions(w http.ResponseWriter, r *http.Request) erro
 		return storeFailed("end sessions", err)
 	}
 	s.security(r.Context(), audit.SessionsRevoked, id, r, slog.String("count", "all"), slog.String("by", me.User.ID))
-	writeJSON(w, http.StatusOK, map[string]any{"revoked": "all"})
+	writeJSON(w, http.StatusOK, wire.RevokeResponse{Revoked: "all"})
 	return nil
 }

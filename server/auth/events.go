@@ -16,9 +16,6 @@ import (
 	"github.com/sessionguard/sessionguard/wire"
 )
 
-// EventsPath is the live event stream of the signed-in session.
-const EventsPath = "/api/auth/events"
-
 // Stream timing: a comment line keeps proxies from closing an idle stream,
 // and every heartbeat re-reads the session, so a change whose event was lost
 // still arrives within one heartbeat. (When a shared store's connection
@@ -174,13 +171,6 @@ func (h *hub) close() {
 	}
 }
 
-// streamEvent is the data of one event on the stream.
-type streamEvent struct {
-	Type    string `json:"type"`
-	At      string `json:"at"`
-	Expires string `json:"expires,omitempty"`
-}
-
 // events answers GET /api/auth/events: a Server-Sent Events stream that
 // tells the page of its session's changes — "revoked" (signed out here or
 // elsewhere, or every session of the user ended), "expired", "role-changed",
@@ -214,7 +204,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) error {
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 	send := func(typ string, cur *session.Session) bool {
-		ev := streamEvent{Type: typ, At: s.sessions.Now().UTC().Format(wire.TimeFormat)}
+		ev := wire.StreamEvent{Type: typ, At: s.sessions.Now().UTC().Format(wire.TimeFormat)}
 		if cur != nil {
 			ev.Expires = cur.Wire().Expires.Format(wire.TimeFormat)
 		}

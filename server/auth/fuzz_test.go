@@ -14,9 +14,9 @@ import (
 
 	"github.com/sessionguard/sessionguard/server/app"
 	"github.com/sessionguard/sessionguard/server/auth"
-	"github.com/sessionguard/sessionguard/server/session"
 	"github.com/sessionguard/sessionguard/server/store/memory"
 	"github.com/sessionguard/sessionguard/server/users"
+	"github.com/sessionguard/sessionguard/wire"
 )
 
 // bodyServer is the real handler with a signed-in user and a signed-in
@@ -98,7 +98,7 @@ func bodyRoutes(userID string) []bodyRoute {
 		{http.MethodPost, "/api/auth/sessions/revoke-others", "user"},
 		{http.MethodDelete, "/api/admin/users/" + userID + "/sessions", "admin"},
 		{http.MethodDelete, "/api/auth/sessions/x", "user"},
-		{http.MethodPost, session.RefreshPath, "user"},
+		{http.MethodPost, wire.PathRefresh, "user"},
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/sessionguard/sessionguard/policy"
+	"github.com/sessionguard/sessionguard/wire"
 )
 
 // page answers every GET that is not an API route: a static file when the
@@ -22,7 +23,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 		s.badPath(w, r)
 		return
 	}
-	if cleaned == "/api" || strings.HasPrefix(cleaned, "/api/") {
+	if cleaned+"/" == wire.APIPrefix || strings.HasPrefix(cleaned, wire.APIPrefix) {
 		s.fail(w, r, errNotFound)
 		return
 	}

@@ -7,8 +7,7 @@ import (
 
 	"github.com/gorilla/mux"
 
-	"github.com/sessionguard/sessionguard/policy"
-	"github.com/sessionguard/sessionguard/server/session"
+	"github.com/sessionguard/sessionguard/wire"
 )
 
 // route is one row of the route table: a path, its methods, who may use
@@ -36,7 +35,7 @@ const (
 // role is the role that require checks for a: "" for any signed-in visitor.
 func (a access) role() string {
 	if a == admins {
-		return policy.RoleAdmin
+		return wire.RoleAdmin
 	}
 	return ""
 }
@@ -53,35 +52,35 @@ var (
 // routes is the route table of the API and /healthz.
 func (s *Server) routes() []route {
 	routes := []route{
-		{"/api/session", get, anyone, s.getSession, jsonOnly},
-		{"/api/get-session-status", get, anyone, s.getStatus, jsonOnly},
-		{"/api/auth/config", get, anyone, s.getConfig, jsonOnly},
-		{"/api/auth/signin", post, anyone, s.signIn, jsonOrForm},
-		{"/api/auth/signout", post, anyone, s.signOut, jsonOrForm},
+		{wire.PathSession, get, anyone, s.getSession, jsonOnly},
+		{wire.PathStatus, get, anyone, s.getStatus, jsonOnly},
+		{wire.PathConfig, get, anyone, s.getConfig, jsonOnly},
+		{wire.PathSignIn, post, anyone, s.signIn, jsonOrForm},
+		{wire.PathSignOut, post, anyone, s.signOut, jsonOrForm},
 		{"/healthz", get, anyone, s.healthz, jsonOnly},
 	}
 	if s.sessions.Refreshes() { // the refresh cookie is its credential
-		routes = append(routes, route{session.RefreshPath, post, anyone, s.refresh, jsonOnly})
+		routes = append(routes, route{wire.PathRefresh, post, anyone, s.refresh, jsonOnly})
 	}
 	if s.hub != nil {
 		// The stream checks its session itself, with Peek: background
 		// traffic must not extend it. HEAD would hold a stream open for
 		// nothing.
-		routes = append(routes, route{EventsPath, getNoHead, anyone, s.events, jsonOnly})
+		routes = append(routes, route{wire.PathEvents, getNoHead, anyone, s.events, jsonOnly})
 	}
 	if _, ok := s.sessions.JWKS(); ok {
 		routes = append(routes, route{"/.well-known/jwks.json", get, anyone, s.jwks, jsonOnly})
 	}
 	routes = append(routes,
-		route{"/api/auth/sessions", get, signedIn, s.listSessions, jsonOnly},
-		route{"/api/auth/sessions/revoke-others", post, signedIn, s.revokeOthers, jsonOnly},
-		route{"/api/auth/sessions/{handle}", del, signedIn, s.deleteSession, jsonOnly},
-		route{"/api/auth/password", post, signedIn, s.changePassword, jsonOnly},
-		route{"/api/admin/users", get, admins, s.listUsers, jsonOnly},
-		route{"/api/admin/users/{id}", patch, admins, s.patchUser, jsonOnly},
-		route{"/api/admin/users/{id}/sessions", get, admins, s.userSessions, jsonOnly},
-		route{"/api/admin/users/{id}/sessions", del, admins, s.deleteUserSessions, jsonOnly},
-		route{"/api/admin/users/{id}/sessions/{handle}", del, admins, s.deleteUserSession, jsonOnly},
+		route{wire.PathSessions, get, signedIn, s.listSessions, jsonOnly},
+		route{wire.PathRevokeOthers, post, signedIn, s.revokeOthers, jsonOnly},
+		route{wire.PathSessions + "/{handle}", del, signedIn, s.deleteSession, jsonOnly},
+		route{wire.PathPassword, post, signedIn, s.changePassword, jsonOnly},
+		route{wire.PathAdminUsers, get, admins, s.listUsers, jsonOnly},
+		route{wire.PathAdminUsers + "/{id}", patch, admins, s.patchUser, jsonOnly},
+		route{wire.PathAdminUsers + "/{id}/sessions", get, admins, s.userSessions, jsonOnly},
+		route{wire.PathAdminUsers + "/{id}/sessions", del, admins, s.deleteUserSessions, jsonOnly},
+		route{wire.PathAdminUsers + "/{id}/sessions/{handle}", del, admins, s.deleteUserSession, jsonOnly},
 	)
 	if s.cfg.Metrics != nil && s.cfg.MetricsPath != "" { // loopback clients only: see serveMetrics
 		routes = append(routes, route{s.cfg.MetricsPath, getNoHead, anyone, s.serveMetrics(s.cfg.Metrics.Handler()), jsonOnly})
@@ -107,7 +106,7 @@ func (s *Server) Mount(r *mux.Router) {
 	}
 	// Everything else under /api/ answers JSON: 405 with Allow for a known
 	// path with another method, 404 otherwise — never the app shell.
-	r.PathPrefix("/api/").HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	r.PathPrefix(wire.APIPrefix).HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if allow := s.allow(req); allow != "" {
 			w.Header().Set("Allow", allow)
 			s.fail(w, req, errMethodNotAllowed)

@@ -140,7 +140,7 @@ func New(cfg Config) (*Server, error) {
 		MaxAge:      int(cfg.MaxAge / time.Second),
 	}
 	if access, ok := cfg.Sessions.AccessMaxAge(); ok {
-		wc.Strategy, wc.RefreshPath, wc.AccessMaxAge = "jwt", session.RefreshPath, int(access/time.Second)
+		wc.Strategy, wc.RefreshPath, wc.AccessMaxAge = "jwt", wire.PathRefresh, int(access/time.Second)
 	}
 	s.configJSON, err = json.Marshal(wc)
 	if err != nil {
