@@ -166,7 +166,9 @@ case "$cmd" in
   build) build ;;
   run)
     build
-    say "demo on http://127.0.0.1:8080 — user@example.com / user-password, admin@example.com / admin-password"
+    # The server says where it listens once it does (a second run on a busy
+    # port fails instead of announcing a URL it will not serve).
+    say "demo accounts: user@example.com / user-password, admin@example.com / admin-password"
     exec bin/sessionguard -demo "$@"
     ;;
   test) build; run_tests ;;

@@ -1,8 +1,8 @@
 // Command sessionguard serves the sessionguard API, the guarded pages and the
-// browser module, or manages accounts (useradd). It is one user of the
-// library packages under server/.
+// browser module, or manages accounts and keys. It parses flags and SG_*
+// variables into app.Options; the server itself is built by package app.
 //
-//	sessionguard [flags]                  serve (see -h)
+//	sessionguard [flags]                  serve (sessionguard help lists the flags)
 //	sessionguard useradd -email E -name N -role user|admin   < password
 //	sessionguard keys rotate [-data DIR]                      new jwt signing key
 package main
@@ -40,16 +40,25 @@ func run(ctx context.Context, args []string, getenv func(string) (string, bool),
 	if len(args) > 0 && args[0] == "useradd" {
 		return useradd(ctx, args[1:], getenv, stdin, stdout, stderr)
 	}
-	if len(args) > 1 && args[0] == "keys" && args[1] == "rotate" {
-		return rotateKeys(args[2:], getenv, stdout, stderr)
+	if len(args) > 0 && args[0] == "keys" {
+		if len(args) > 1 && args[1] == "rotate" {
+			return rotateKeys(args[2:], getenv, stdout, stderr)
+		}
+		fmt.Fprintln(stderr, keysUsage)
+		return 2
 	}
 	var c config
 	fs := serveFlags("sessionguard", &c)
+	setUsage(fs)
+	if len(args) > 0 && args[0] == "help" {
+		printUsage(fs, stdout)
+		return 0
+	}
 	if err := parse(fs, args, getenv, stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
-		fmt.Fprintln(stderr, "sessionguard:", err)
+		fmt.Fprintln(stderr, "sessionguard:", err, "(sessionguard help lists the commands and flags)")
 		return 2
 	}
 	if err := serve(ctx, c, nil, stderr); err != nil {
