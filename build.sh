@@ -133,10 +133,20 @@ run_tests() {
   say "go vet"
   go vet ./...
   GOOS=js GOARCH=wasm go vet "${wasm_pkgs[@]}"
-  say "unit, API, store and browser tests (-race)"
+  # The race detector needs cgo, so a C compiler; without one the tests run
+  # without it, and say so.
+  local race=(-race) cc
+  cc=$(go env CC)
+  if ! command -v "$cc" >/dev/null 2>&1; then
+    race=()
+    say "NOTE: no C compiler ('$cc'): the race detector (-race) needs one; install gcc (Debian: apt install gcc). Running the tests without -race."
+  fi
+  say "unit, API, store and browser tests (${race[*]:-without -race})"
   # The Chromium suite runs long on a busy 2-core machine; the default 10 min
-  # per package is too tight there.
-  go test -race -count=1 -timeout 30m ./...
+  # per package is too tight there. internal/testsum prints what plain go test
+  # would, then one line per group of skipped tests with how to run them.
+  go build -o bin/testsum ./internal/testsum
+  go test "${race[@]}" -count=1 -timeout 30m -json ./... | bin/testsum
   if command -v node >/dev/null 2>&1; then
     say "browser module tests under Node (GOOS=js GOARCH=wasm)"
     GOOS=js GOARCH=wasm go test -count=1 -exec="$(wasm_exec)" "${wasm_pkgs[@]}"
@@ -156,7 +166,9 @@ case "$cmd" in
   build) build ;;
   run)
     build
-    say "demo on http://127.0.0.1:8080 — user@example.com / user-password, admin@example.com / admin-password"
+    # The server says where it listens once it does (a second run on a busy
+    # port fails instead of announcing a URL it will not serve).
+    say "demo accounts: user@example.com / user-password, admin@example.com / admin-password"
     exec bin/sessionguard -demo "$@"
     ;;
   test) build; run_tests ;;

@@ -109,7 +109,7 @@ func requireBrowser(tb testing.TB) {
 	if os.Getenv("SG_REQUIRE_BROWSER") == "1" {
 		tb.Fatal("chromium not found on PATH and SG_REQUIRE_BROWSER=1")
 	}
-	tb.SkipNow()
+	tb.Skip("chromium not found on PATH: install it (Debian: apt install chromium), or set SG_REQUIRE_BROWSER=1 to fail instead")
 }
 
 // repoRoot returns the repository root: the test runs in e2e/.

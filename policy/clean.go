@@ -3,7 +3,8 @@
 // module compile the same code, so both give the same answer for every path.
 //
 // The package uses only small parts of the standard library (no fmt, no net/url)
-// because it is compiled into the WebAssembly module, whose size is a feature.
+// and wire (for the role names) because it is compiled into the WebAssembly
+// module, whose size is a feature.
 package policy
 
 import (

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/sessionguard/sessionguard/policy"
+	"github.com/sessionguard/sessionguard/wire"
 )
 
 // fuzzPolicies are the rule sets the path fuzz target checks every input
@@ -55,7 +56,7 @@ func needOfRequirement(r policy.Requirement) need {
 	switch {
 	case r.Invalid:
 		return needInvalid
-	case r.Role == policy.RoleAdmin:
+	case r.Role == wire.RoleAdmin:
 		return needAdmin
 	case r.Public:
 		return needPublic
@@ -190,7 +191,7 @@ func FuzzCleanMatch(f *testing.F) {
 			if ok == (got == needInvalid) {
 				t.Fatalf("policy %d: %q cleans (ok=%v) but its requirement is %v", i, raw, ok, got)
 			}
-			if !ok && p.Decide(raw, true, policy.RoleAdmin) != policy.Invalid {
+			if !ok && p.Decide(raw, true, wire.RoleAdmin) != policy.Invalid {
 				t.Fatalf("policy %d: %q cannot be cleaned but an admin is not refused", i, raw)
 			}
 			if ok {

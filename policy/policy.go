@@ -1,9 +1,10 @@
 package policy
 
-import "strings"
+import (
+	"strings"
 
-// RoleAdmin is the role that the admin path patterns require.
-const RoleAdmin = "admin"
+	"github.com/sessionguard/sessionguard/wire"
+)
 
 // Decision is a guard's verdict for one path and one visitor.
 type Decision int
@@ -80,7 +81,7 @@ func (p *Policy) Requirement(escapedPath string) Requirement {
 	}
 	for _, pt := range p.Admin {
 		if pt.Match(cleaned) {
-			return Requirement{Role: RoleAdmin}
+			return Requirement{Role: wire.RoleAdmin} // the role the admin patterns require
 		}
 	}
 	for _, pt := range p.Public {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sessionguard/sessionguard/policy"
 	"github.com/sessionguard/sessionguard/policy/policytest"
+	"github.com/sessionguard/sessionguard/wire"
 )
 
 func defaultPolicy(t testing.TB) *policy.Policy {
@@ -28,7 +29,7 @@ func TestSharedCases(t *testing.T) {
 			assert.Equal(t, c.Need == policytest.Invalid, req.Invalid, "invalid")
 			wantRole := ""
 			if c.Need == policytest.Admin {
-				wantRole = policy.RoleAdmin
+				wantRole = wire.RoleAdmin
 			}
 			assert.Equal(t, wantRole, req.Role, "role")
 			switch c.Need {
@@ -61,7 +62,7 @@ func TestInvalidBeatsEveryRule(t *testing.T) {
 			t.Run(rules[0]+" "+rules[1]+" "+path, func(t *testing.T) {
 				assert.Equal(t, policy.Requirement{Invalid: true}, p.Requirement(path))
 				assert.False(t, p.IsPublic(path))
-				assert.Equal(t, policy.Invalid, p.Decide(path, true, policy.RoleAdmin))
+				assert.Equal(t, policy.Invalid, p.Decide(path, true, wire.RoleAdmin))
 			})
 		}
 	}

@@ -1,8 +1,8 @@
 // Command sessionguard serves the sessionguard API, the guarded pages and the
-// browser module, or manages accounts (useradd), keys and backups. It is one
-// user of the library packages under server/.
+// browser module, or manages accounts, keys and backups. It parses flags and
+// SG_* variables into app.Options; the server itself is built by package app.
 //
-//	sessionguard [flags]                  serve (see -h)
+//	sessionguard [flags]                  serve (sessionguard help lists the flags)
 //	sessionguard useradd -email E -name N -role user|admin   < password
 //	sessionguard keys rotate [-data DIR]                      new jwt signing key
 //	sessionguard backup -data DIR -o FILE                     online copy of the SQLite store
@@ -41,23 +41,28 @@ func run(ctx context.Context, args []string, getenv func(string) (string, bool),
 	if len(args) > 0 && args[0] == "useradd" {
 		return useradd(ctx, args[1:], getenv, stdin, stdout, stderr)
 	}
-	if len(args) > 1 && args[0] == "keys" && args[1] == "rotate" {
-		return rotateKeys(args[2:], getenv, stdout, stderr)
+	if len(args) > 0 && args[0] == "keys" {
+		if len(args) > 1 && args[1] == "rotate" {
+			return rotateKeys(args[2:], getenv, stdout, stderr)
+		}
+		fmt.Fprintln(stderr, keysUsage)
+		return 2
 	}
 	if len(args) > 0 && args[0] == "backup" {
 		return backup(ctx, args[1:], getenv, stdout, stderr)
 	}
 	var c config
 	fs := serveFlags("sessionguard", &c)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, usage)
-		fs.PrintDefaults()
+	setUsage(fs)
+	if len(args) > 0 && args[0] == "help" {
+		printUsage(fs, stdout)
+		return 0
 	}
 	if err := parse(fs, args, getenv, stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
-		fmt.Fprintln(stderr, "sessionguard:", err)
+		fmt.Fprintln(stderr, "sessionguard:", err, "(sessionguard help lists the commands and flags)")
 		return 2
 	}
 	if err := serve(ctx, c, nil, stderr); err != nil {
@@ -66,15 +71,6 @@ func run(ctx context.Context, args []string, getenv func(string) (string, bool),
 	}
 	return 0
 }
-
-// usage heads the -h of the server: every command, then the server's flags.
-const usage = `usage:
-  sessionguard [flags]                                     serve
-  sessionguard useradd -data DIR -email E -name N -role user|admin < password
-  sessionguard keys rotate [-data DIR] [-prune 24h]        new jwt signing key
-  sessionguard backup -data DIR -o FILE                    online copy of the SQLite store
-Each command takes -h. Flags of the server (or SG_<FLAG> variables):
-`
 
 // serve runs the server until ctx ends, then stops accepting, lets requests
 // in flight finish, and closes the store. When ready is not nil it receives

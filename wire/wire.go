@@ -1,7 +1,9 @@
-// Package wire holds the JSON shapes of sessionguard's HTTP API (CONTRACT §3),
-// shared by the server and, as plain data types, by the browser module. It
-// imports nothing but time, so the WebAssembly build stays small; the browser
-// module parses JSON with the browser's JSON.parse, not encoding/json.
+// Package wire is the contract of sessionguard's HTTP API (CONTRACT §3) that
+// the server and the browser module share: every API path, the headers and
+// roles both read, and every JSON shape they exchange, as plain data types.
+// It imports nothing but time, so the WebAssembly build stays small; the
+// browser module parses JSON with the browser's JSON.parse, not
+// encoding/json, and reads these types' members by their JSON names.
 package wire
 
 import "time"
@@ -11,8 +13,18 @@ type User struct {
 	ID    string `json:"id"`
 	Email string `json:"email"`
 	Name  string `json:"name"`
-	Role  string `json:"role"`
+	// Role is RoleUser or RoleAdmin.
+	Role string `json:"role"`
 }
+
+// The roles an account can have.
+const (
+	RoleUser = "user"
+	// RoleAdmin is the role of an administrator: the role the admin path
+	// patterns require, the one the admin API needs, and the one the store
+	// never leaves without an enabled account.
+	RoleAdmin = "admin"
+)
 
 // Session is what GET /api/session answers for a signed-in visitor.
 type Session struct {

@@ -25,6 +25,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/sessionguard/sessionguard/wire"
 )
 
 func main() {
@@ -134,8 +136,8 @@ func compare(bin, static, extra string, d time.Duration, conns, rounds int) erro
 	if _, err := exec.LookPath("wrk"); err != nil {
 		gen = "go-client"
 	}
-	bareURL := "http://" + bareAddr + "/api/get-session-status"
-	sgURL := "http://" + sgAddr + "/api/get-session-status"
+	bareURL := "http://" + bareAddr + wire.PathStatus
+	sgURL := "http://" + sgAddr + wire.PathStatus
 	// Check the status answer is the signed-in one before measuring it.
 	if got, err := fetch(sgURL, cookie); err != nil || !strings.Contains(got, `"status":200`) {
 		return fmt.Errorf("status check is not signed in: %q %v", got, err)
@@ -168,7 +170,7 @@ func flagNote(extra string) string {
 }
 
 func signIn(base string) (string, error) {
-	resp, err := http.Post(base+"/api/auth/signin", "application/json",
+	resp, err := http.Post(base+wire.PathSignIn, "application/json",
 		strings.NewReader(`{"email":"user@example.com","password":"user-password"}`))
 	if err != nil {
 		return "", err

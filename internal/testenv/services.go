@@ -86,6 +86,6 @@ func service(tb testing.TB, name, env string, reach func(ctx context.Context, ur
 		tb.Fatalf("%s tests cannot run: %s, and %s=1", name, why, RequireServices)
 		return ""
 	}
-	tb.Skipf("%s tests skipped: %s", name, why)
+	tb.Skipf("%s tests skipped: %s (set %s to a test server's URL, or %s=1 to fail instead)", name, why, env, RequireServices)
 	return ""
 }

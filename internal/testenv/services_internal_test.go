@@ -39,12 +39,12 @@ func TestService(t *testing.T) {
 	}{
 		{"set and answering", "db://x", "", up, "db://x", "", ""},
 		{"set and answering, required", "db://x", "1", up, "db://x", "", ""},
-		{"unset", "", "", up, "", "db tests skipped: SG_TEST_TESTENV_URL not set", ""},
-		{"not answering", "db://x", "", down, "", "db tests skipped: SG_TEST_TESTENV_URL does not answer: connection refused", ""},
+		{"unset", "", "", up, "", "db tests skipped: SG_TEST_TESTENV_URL not set (set SG_TEST_TESTENV_URL to a test server's URL, or SG_REQUIRE_SERVICES=1 to fail instead)", ""},
+		{"not answering", "db://x", "", down, "", "db tests skipped: SG_TEST_TESTENV_URL does not answer: connection refused (set SG_TEST_TESTENV_URL to a test server's URL, or SG_REQUIRE_SERVICES=1 to fail instead)", ""},
 		{"unset, required", "", "1", up, "", "", "db tests cannot run: SG_TEST_TESTENV_URL not set, and SG_REQUIRE_SERVICES=1"},
 		{"not answering, required", "db://x", "1", down, "", "", "db tests cannot run: SG_TEST_TESTENV_URL does not answer: connection refused, and SG_REQUIRE_SERVICES=1"},
-		{"a message of several lines", "db://x", "", downLines, "", "db tests skipped: SG_TEST_TESTENV_URL does not answer: failed to connect: [::1]:1: refused 127.0.0.1:1: refused", ""},
-		{"required is only 1", "", "yes", up, "", "db tests skipped: SG_TEST_TESTENV_URL not set", ""},
+		{"a message of several lines", "db://x", "", downLines, "", "db tests skipped: SG_TEST_TESTENV_URL does not answer: failed to connect: [::1]:1: refused 127.0.0.1:1: refused (set SG_TEST_TESTENV_URL to a test server's URL, or SG_REQUIRE_SERVICES=1 to fail instead)", ""},
+		{"required is only 1", "", "yes", up, "", "db tests skipped: SG_TEST_TESTENV_URL not set (set SG_TEST_TESTENV_URL to a test server's URL, or SG_REQUIRE_SERVICES=1 to fail instead)", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

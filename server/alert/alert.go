@@ -1,8 +1,8 @@
 // Package alert forwards the security events that matter to a webhook. It
 // is a slog.Handler in front of the real one: every record is logged as
-// before, and records whose "event" attribute is in the chosen set are also
-// POSTed as JSON to the webhook by a background worker, with a timeout and
-// bounded retries. Logging never waits for the webhook: when the queue is
+// before, and records whose event (package audit) is in the chosen set are
+// also POSTed as JSON to the webhook by a background worker, with a timeout
+// and bounded retries. Logging never waits for the webhook: when the queue is
 // full, alerts are dropped (and counted).
 package alert
 
@@ -18,19 +18,22 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/sessionguard/sessionguard/server/audit"
 )
 
 // DefaultEvents are the events worth waking someone for.
 var DefaultEvents = []string{
-	"signin_rate_limited", "refresh_token_reuse", "new_device", "new_address",
-	"password_changed", "role_changed", "account_disabled", "sessions_revoked",
+	audit.SignInRateLimited, audit.RefreshTokenReuse, audit.NewDevice, audit.NewAddress,
+	audit.PasswordChanged, audit.RoleChanged, audit.AccountDisabled, audit.SessionsRevoked,
 }
 
 // Config says where and how alerts go.
 type Config struct {
 	// URL receives a POST with a JSON body per alert.
 	URL string
-	// Events are the "event" values forwarded; nil is DefaultEvents.
+	// Events are the event names (package audit) forwarded; nil is
+	// DefaultEvents.
 	Events []string
 	// Timeout bounds one POST (default 5 s); Attempts bounds tries per alert
 	// (default 3, with 1 s, 2 s … between them); Queue is how many alerts may
@@ -207,7 +210,7 @@ func (h *handler) Handle(ctx context.Context, r slog.Record) error {
 	// allocating, and collect attributes only for an alert.
 	event := ""
 	find := func(a slog.Attr) bool {
-		if a.Key == "event" {
+		if a.Key == audit.Key {
 			event = a.Value.String()
 			return false
 		}
@@ -222,7 +225,7 @@ func (h *handler) Handle(ctx context.Context, r slog.Record) error {
 	if h.s.events[event] {
 		attrs := map[string]any{}
 		collect := func(a slog.Attr) bool {
-			if a.Key != "event" {
+			if a.Key != audit.Key {
 				v := a.Value.Resolve().Any()
 				if d, ok := v.(time.Duration); ok {
 					v = d.String()

@@ -115,7 +115,7 @@ func New(ctx context.Context, o Options) (_ *Server, err error) {
 	}
 	s.sessions = session.New(strategy, session.WithClock(o.Now), session.WithLogger(s.logger),
 		session.WithCookie(session.CookieConfig{Insecure: o.InsecureCookies}),
-		session.WithClientIP(ips.Addr), session.WithEvents(st))
+		session.WithClientIP(ips), session.WithEvents(st))
 
 	// The device-cookie key lives in the store, so every instance that
 	// shares it accepts the others' device cookies.
@@ -139,7 +139,6 @@ func New(ctx context.Context, o Options) (_ *Server, err error) {
 		DeviceKey:   deviceKey,
 		Metrics:     o.Metrics,
 		MetricsPath: metricsPath,
-		ClientIP:    ips,
 		// Requests for any other Host get 421 (DNS rebinding).
 		AllowedHosts: o.AllowedHosts,
 		Now:          o.Now,

@@ -9,28 +9,18 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/sessionguard/sessionguard/server/audit"
 	"github.com/sessionguard/sessionguard/server/session"
 	"github.com/sessionguard/sessionguard/server/users"
 	"github.com/sessionguard/sessionguard/wire"
 )
 
-// deviceJSON is one session in a device list: a public handle, never the
-// session id or token.
-type deviceJSON struct {
-	Handle     string `json:"handle"`
-	Device     string `json:"device"`
-	UserAgent  string `json:"userAgent"`
-	ClientAddr string `json:"clientAddr"`
-	CreatedAt  string `json:"createdAt"`
-	LastSeen   string `json:"lastSeen"`
-	Expires    string `json:"expires"`
-	Current    bool   `json:"current"`
-}
-
-func devicesJSON(list []session.Session, current []byte) []deviceJSON {
-	out := make([]deviceJSON, 0, len(list))
+// devicesJSON returns the device list of sessions; current is the key of
+// the request's session.
+func devicesJSON(list []session.Session, current []byte) wire.DevicesResponse {
+	out := make([]wire.Device, 0, len(list))
 	for _, s := range list {
-		out = append(out, deviceJSON{
+		out = append(out, wire.Device{
 			Handle:     session.Handle(s.Key),
 			Device:     deviceLabel(s.UserAgent),
 			UserAgent:  s.UserAgent,
@@ -41,163 +31,115 @@ func devicesJSON(list []session.Session, current []byte) []deviceJSON {
 			Current:    current != nil && session.Handle(s.Key) == session.Handle(current),
 		})
 	}
-	return out
-}
-
-// signedIn answers 401 (or 503) and returns nil when the request has no
-// session; API routes use it instead of the page guard.
-func (s *Server) signedIn(w http.ResponseWriter, r *http.Request) *session.Session {
-	sess, err := s.session(w, r)
-	switch {
-	case err != nil:
-		writeError(w, http.StatusServiceUnavailable, "session store unavailable; try again shortly")
-	case sess == nil:
-		writeError(w, http.StatusUnauthorized, "not signed in")
-	default:
-		return sess
-	}
-	return nil
+	return wire.DevicesResponse{Sessions: out}
 }
 
 // listSessions answers GET /api/auth/sessions: the user's sessions, newest
 // first, with the current one marked.
-func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) {
-	sess := s.signedIn(w, r)
-	if sess == nil {
-		return
-	}
-	list, err := s.cfg.Sessions.UserSessions(r.Context(), sess.User.ID)
+func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) error {
+	sess := FromContext(r.Context())
+	list, err := s.sessions.UserSessions(r.Context(), sess.User.ID)
 	if err != nil {
-		s.storeFailure(w, r, "list sessions", err)
-		return
+		return storeFailed("list sessions", err)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"sessions": devicesJSON(list, sess.Key)})
+	writeJSON(w, http.StatusOK, devicesJSON(list, sess.Key))
+	return nil
 }
 
 // deleteSession answers DELETE /api/auth/sessions/{handle}: ends one of the
 // user's sessions (another user's handle is 404, like an unknown one).
-func (s *Server) deleteSession(w http.ResponseWriter, r *http.Request) {
-	sess := s.signedIn(w, r)
-	if sess == nil {
-		return
-	}
+func (s *Server) deleteSession(w http.ResponseWriter, r *http.Request) error {
+	sess := FromContext(r.Context())
 	handle := mux.Vars(r)["handle"]
-	found, err := s.cfg.Sessions.RevokeHandle(r.Context(), sess.User.ID, handle)
+	if err := s.endSession(r, sess.User.ID, handle, "user"); err != nil {
+		return err
+	}
+	current := handle == session.Handle(sess.Key)
+	writeJSON(w, http.StatusOK, wire.RevokeResponse{Revoked: 1, Current: &current})
+	return nil
+}
+
+// endSession ends the session with handle of the user userID, for by (the
+// user, or an administrator's id): errNoSuchSession when the user has
+// none such.
+func (s *Server) endSession(r *http.Request, userID, handle, by string) error {
+	found, err := s.sessions.RevokeHandle(r.Context(), userID, handle)
 	switch {
 	case err != nil:
-		s.storeFailure(w, r, "end a session", err)
+		return storeFailed("end a session", err)
 	case !found:
-		writeError(w, http.StatusNotFound, "no such session")
-	default:
-		s.security(r.Context(), "sessions_revoked", sess.User.ID, r, slog.Int("count", 1), slog.String("by", "user"))
-		writeJSON(w, http.StatusOK, map[string]any{"revoked": 1, "current": handle == session.Handle(sess.Key)})
+		return errNoSuchSession
 	}
+	s.security(r.Context(), audit.SessionsRevoked, userID, r, slog.Int("count", 1), slog.String("by", by))
+	return nil
 }
 
 // revokeOthers answers POST /api/auth/sessions/revoke-others: ends every
 // session of the user but this one.
-func (s *Server) revokeOthers(w http.ResponseWriter, r *http.Request) {
-	sess := s.signedIn(w, r)
-	if sess == nil {
-		return
-	}
-	n, err := s.cfg.Sessions.RevokeOthers(r.Context(), sess.User.ID, sess.Key)
+func (s *Server) revokeOthers(w http.ResponseWriter, r *http.Request) error {
+	sess := FromContext(r.Context())
+	n, err := s.sessions.RevokeOthers(r.Context(), sess.User.ID, sess.Key)
 	if err != nil {
-		s.storeFailure(w, r, "end sessions", err)
-		return
+		return storeFailed("end sessions", err)
 	}
-	s.security(r.Context(), "sessions_revoked", sess.User.ID, r, slog.Int("count", n), slog.String("by", "user"))
-	writeJSON(w, http.StatusOK, map[string]any{"revoked": n})
+	s.security(r.Context(), audit.SessionsRevoked, sess.User.ID, r, slog.Int("count", n), slog.String("by", "user"))
+	writeJSON(w, http.StatusOK, wire.RevokeResponse{Revoked: n})
+	return nil
 }
 
 // changePassword answers POST /api/auth/password {currentPassword,
 // newPassword}: a new argon2id hash, every other session ended, and this
 // one rotated to a new id (its cookie replaced). A wrong current password
 // counts against the sign-in limits.
-func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
-	sess := s.signedIn(w, r)
-	if sess == nil {
-		return
-	}
-	var in struct {
-		CurrentPassword string `json:"currentPassword"`
-		NewPassword     string `json:"newPassword"`
-	}
+func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
+	sess := FromContext(r.Context())
+	var in wire.ChangePasswordRequest
 	if err := readJSON(w, r, &in); err != nil {
-		writeBodyError(w, err)
-		return
+		return err
 	}
 	if in.CurrentPassword == "" || in.NewPassword == "" {
-		writeError(w, http.StatusBadRequest, "currentPassword and newPassword are required")
-		return
+		return errMissingPasswords
 	}
 	account, _ := s.accountKey(r, sess.User.Email)
 	address := s.limitAddress(r)
 	gate := s.limitGate(r, account, address)
-	var rl *rateLimited
-	if err := gate(); errors.As(err, &rl) {
-		s.rateLimited(w, r, rl.wait)
-		return
+	if err := gate(); errors.Is(err, errSignInLimited) {
+		return s.limited(r, err)
 	} else if err != nil {
-		s.storeFailure(w, r, "read limits", err)
-		return
+		return storeFailed("read limits", err)
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), hashQueueTimeout)
 	defer cancel()
 	u, err := s.cfg.Users.ChangePassword(ctx, sess.User.ID, in.CurrentPassword, in.NewPassword, gate)
 	switch {
-	case errors.As(err, &rl):
-		s.rateLimited(w, r, rl.wait)
-		return
+	case errors.Is(err, errSignInLimited):
+		return s.limited(r, err)
 	case errors.Is(err, users.ErrInvalidAccount):
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
+		return err
 	case errors.Is(err, users.ErrInvalidCredentials):
 		s.recordFailure(r, account, address)
-		writeError(w, http.StatusUnauthorized, "the current password is wrong")
-		return
+		return errWrongPassword
 	case errors.Is(err, users.ErrDisabled), errors.Is(err, users.ErrNotFound):
-		writeError(w, http.StatusForbidden, "account disabled")
-		return
+		return errAccountDisabled
 	case err != nil:
-		s.storeFailure(w, r, "change password", err)
-		return
+		return storeFailed("change password", err)
 	}
 	// Every other session ends (and hears "revoked"); this one is rotated
 	// to a new id by SignIn, which ends the one the request carried.
-	if _, err := s.cfg.Sessions.RevokeOthers(r.Context(), u.ID, sess.Key); err != nil {
-		s.storeFailure(w, r, "end sessions after a password change", err)
-		return
+	if _, err := s.sessions.RevokeOthers(r.Context(), u.ID, sess.Key); err != nil {
+		return storeFailed("end sessions after a password change", err)
 	}
 	next, err := s.issueSession(w, r, u)
 	switch {
 	case errors.Is(err, errIssueDisabled):
-		writeError(w, http.StatusForbidden, "account disabled")
-		return
-	case errors.Is(err, errIssueChanged):
-		writeError(w, http.StatusServiceUnavailable, accessChangedMsg)
-		return
+		return errAccountDisabled
+	case errors.Is(err, errAccessChanged):
+		return err
 	case err != nil:
-		s.storeFailure(w, r, "rotate the session after a password change", err)
-		return
+		return storeFailed("rotate the session after a password change", err)
 	}
-	s.security(r.Context(), "password_changed", u.ID, r)
+	s.security(r.Context(), audit.PasswordChanged, u.ID, r)
 	setAccessExpires(w, next)
 	writeJSON(w, http.StatusOK, wire.RefreshResponse{Session: next.Wire()})
-}
-
-// storeFailure logs err and answers 503.
-func (s *Server) storeFailure(w http.ResponseWriter, r *http.Request, what string, err error) {
-	s.log.LogAttrs(r.Context(), slog.LevelError, "could not "+what, errAttr(err))
-	writeError(w, http.StatusServiceUnavailable, "session store unavailable; try again shortly")
-}
-
-// security logs a security event: a structured record with a stable
-// "event" field (see README), the user and the client address.
-func (s *Server) security(ctx context.Context, event, userID string, r *http.Request, attrs ...slog.Attr) {
-	base := []slog.Attr{slog.String("event", event), slog.String("user_id", userID)}
-	if r != nil {
-		base = append(base, slog.String("client", s.cfg.ClientIP.Addr(r)))
-	}
-	s.log.LogAttrs(ctx, slog.LevelWarn, "security event", append(base, attrs...)...)
+	return nil
 }

@@ -289,3 +289,23 @@ func TestNewAddressEvent(t *testing.T) {
 		assert.Contains(t, logs.String(), "signed_in_from=192.0.2.1")
 	})
 }
+
+// TestOneClientAddress: behind a trusted proxy, the address a session
+// records at sign-in and the one the HTTP layer compares it with come from
+// the one resolver the Manager holds, so a client that stays put raises no
+// new_address, and the device list shows the client, not the proxy.
+func TestOneClientAddress(t *testing.T) {
+	var logs bytes.Buffer
+	e := newEnv(t, withTrustedProxies("127.0.0.1", "::1"), withLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	from := []string{"X-Forwarded-For", "203.0.113.9"}
+	c := e.client()
+	require.Equal(t, http.StatusOK, c.postJSON("/api/auth/signin", map[string]string{"email": "user@example.com", "password": "user-password"}, from...).StatusCode)
+	c.get("/api/get-session-status", from...)
+	assert.NotContains(t, logs.String(), "event=new_address", "the same client, seen through the same proxy")
+	var out devicesOut
+	decode(t, c.get("/api/auth/sessions", from...), &out)
+	require.Len(t, out.Sessions, 1)
+	assert.Equal(t, "203.0.113.9", out.Sessions[0].ClientAddr)
+	c.get("/api/get-session-status", "X-Forwarded-For", "198.51.100.2")
+	assert.Contains(t, logs.String(), "event=new_address")
+}

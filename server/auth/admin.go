@@ -8,177 +8,124 @@ import (
 
 	"github.com/gorilla/mux"
 
-	"github.com/sessionguard/sessionguard/policy"
-	"github.com/sessionguard/sessionguard/server/session"
+	"github.com/sessionguard/sessionguard/server/audit"
 	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/server/users"
 	"github.com/sessionguard/sessionguard/wire"
 )
 
-// userJSON is an account as the admin API shows it (never the hash).
-type userJSON struct {
-	ID        string `json:"id"`
-	Email     string `json:"email"`
-	Name      string `json:"name"`
-	Role      string `json:"role"`
-	Disabled  bool   `json:"disabled"`
-	CreatedAt string `json:"createdAt"`
-}
-
-func toUserJSON(u store.User) userJSON {
-	return userJSON{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, Disabled: u.Disabled,
+// toUserJSON returns u as the admin API shows it (never the hash).
+func toUserJSON(u store.User) wire.Account {
+	return wire.Account{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, Disabled: u.Disabled,
 		CreatedAt: u.CreatedAt.UTC().Truncate(time.Second).Format(wire.TimeFormat)}
 }
 
-// admin returns the signed-in administrator, or answers 401/403/503 and
-// returns nil.
-func (s *Server) admin(w http.ResponseWriter, r *http.Request) *session.Session {
-	sess := s.signedIn(w, r)
-	if sess != nil && sess.User.Role != policy.RoleAdmin {
-		writeError(w, http.StatusForbidden, "this needs the admin role")
-		return nil
-	}
-	return sess
-}
-
 // listUsers answers GET /api/admin/users.
-func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
-	if s.admin(w, r) == nil {
-		return
-	}
+func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
 	list, err := s.cfg.Users.List(r.Context())
 	if err != nil {
-		s.storeFailure(w, r, "list accounts", err)
-		return
+		return storeFailed("list accounts", err)
 	}
-	out := make([]userJSON, 0, len(list))
+	out := make([]wire.Account, 0, len(list))
 	for _, u := range list {
 		out = append(out, toUserJSON(u))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"users": out})
+	writeJSON(w, http.StatusOK, wire.AccountsResponse{Users: out})
+	return nil
 }
 
 // patchUser answers PATCH /api/admin/users/{id} {"role"?, "disabled"?}. A
 // change takes effect at once: the user's sessions end (their snapshots
 // carry the old role) and open pages hear "role-changed" or "revoked". The
 // last enabled administrator cannot be demoted or disabled (409).
-func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) {
-	me := s.admin(w, r)
-	if me == nil {
-		return
-	}
-	var in struct {
-		Role     *string `json:"role"`
-		Disabled *bool   `json:"disabled"`
-	}
+func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) error {
+	me := FromContext(r.Context())
+	var in wire.UpdateUserRequest
 	if err := readJSON(w, r, &in); err != nil {
-		writeBodyError(w, err)
-		return
+		return err
 	}
 	if in.Role == nil && in.Disabled == nil {
-		writeError(w, http.StatusBadRequest, "nothing to change: send role and/or disabled")
-		return
+		return errNothingToChange
 	}
 	id := mux.Vars(r)["id"]
 	// One write: the store checks for the last administrator in the same
 	// step, so two admins demoting each other cannot both succeed.
 	before, u, err := s.cfg.Users.SetAccess(r.Context(), id, users.Access{Role: in.Role, Disabled: in.Disabled})
-	if err != nil {
-		s.userChangeFailed(w, r, err)
-		return
+	switch {
+	case errors.Is(err, users.ErrInvalidAccount), errors.Is(err, users.ErrLastAdmin):
+		return err
+	case errors.Is(err, users.ErrNotFound):
+		return errNoSuchUser
+	case err != nil:
+		return storeFailed("change an account", err)
 	}
 	if u.Role != before.Role {
-		if err := s.cfg.Sessions.RoleChanged(r.Context(), id); err != nil {
-			s.storeFailure(w, r, "end sessions after a role change", err)
-			return
+		if err := s.sessions.RoleChanged(r.Context(), id); err != nil {
+			return storeFailed("end sessions after a role change", err)
 		}
-		s.security(r.Context(), "role_changed", id, r, slog.String("role", u.Role), slog.String("by", me.User.ID))
+		s.security(r.Context(), audit.RoleChanged, id, r, slog.String("role", u.Role), slog.String("by", me.User.ID))
 	}
 	if u.Disabled != before.Disabled {
 		if u.Disabled {
-			if err := s.cfg.Sessions.RevokeUser(r.Context(), id); err != nil {
-				s.storeFailure(w, r, "end sessions of a disabled account", err)
-				return
+			if err := s.sessions.RevokeUser(r.Context(), id); err != nil {
+				return storeFailed("end sessions of a disabled account", err)
 			}
 		}
-		s.security(r.Context(), "account_disabled", id, r, slog.Bool("disabled", u.Disabled), slog.String("by", me.User.ID))
+		s.security(r.Context(), audit.AccountDisabled, id, r, slog.Bool("disabled", u.Disabled), slog.String("by", me.User.ID))
 	}
 	writeJSON(w, http.StatusOK, toUserJSON(u))
+	return nil
 }
 
-func (s *Server) userChangeFailed(w http.ResponseWriter, r *http.Request, err error) {
-	switch {
-	case errors.Is(err, users.ErrInvalidAccount):
-		writeError(w, http.StatusBadRequest, err.Error())
-	case errors.Is(err, users.ErrNotFound):
-		writeError(w, http.StatusNotFound, "no such user")
-	case errors.Is(err, users.ErrLastAdmin):
-		writeError(w, http.StatusConflict, "that would leave no administrator")
-	default:
-		s.storeFailure(w, r, "change an account", err)
+// userExists returns nil when the account id exists, errNoSuchUser when it
+// does not.
+func (s *Server) userExists(r *http.Request, id string) error {
+	if _, err := s.cfg.Users.ByID(r.Context(), id); errors.Is(err, users.ErrNotFound) {
+		return errNoSuchUser
+	} else if err != nil {
+		return storeFailed("read an account", err)
 	}
+	return nil
 }
 
 // userSessions answers GET /api/admin/users/{id}/sessions.
-func (s *Server) userSessions(w http.ResponseWriter, r *http.Request) {
-	me := s.admin(w, r)
-	if me == nil {
-		return
-	}
+func (s *Server) userSessions(w http.ResponseWriter, r *http.Request) error {
+	me := FromContext(r.Context())
 	id := mux.Vars(r)["id"]
-	if _, err := s.cfg.Users.ByID(r.Context(), id); errors.Is(err, users.ErrNotFound) {
-		writeError(w, http.StatusNotFound, "no such user")
-		return
-	} else if err != nil {
-		s.storeFailure(w, r, "read an account", err)
-		return
+	if err := s.userExists(r, id); err != nil {
+		return err
 	}
-	list, err := s.cfg.Sessions.UserSessions(r.Context(), id)
+	list, err := s.sessions.UserSessions(r.Context(), id)
 	if err != nil {
-		s.storeFailure(w, r, "list sessions", err)
-		return
+		return storeFailed("list sessions", err)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"sessions": devicesJSON(list, me.Key)})
+	writeJSON(w, http.StatusOK, devicesJSON(list, me.Key))
+	return nil
 }
 
 // deleteUserSession answers DELETE /api/admin/users/{id}/sessions/{handle}.
-func (s *Server) deleteUserSession(w http.ResponseWriter, r *http.Request) {
-	me := s.admin(w, r)
-	if me == nil {
-		return
-	}
+func (s *Server) deleteUserSession(w http.ResponseWriter, r *http.Request) error {
+	me := FromContext(r.Context())
 	v := mux.Vars(r)
-	found, err := s.cfg.Sessions.RevokeHandle(r.Context(), v["id"], v["handle"])
-	switch {
-	case err != nil:
-		s.storeFailure(w, r, "end a session", err)
-	case !found:
-		writeError(w, http.StatusNotFound, "no such session")
-	default:
-		s.security(r.Context(), "sessions_revoked", v["id"], r, slog.Int("count", 1), slog.String("by", me.User.ID))
-		writeJSON(w, http.StatusOK, map[string]any{"revoked": 1})
+	if err := s.endSession(r, v["id"], v["handle"], me.User.ID); err != nil {
+		return err
 	}
+	writeJSON(w, http.StatusOK, wire.RevokeResponse{Revoked: 1})
+	return nil
 }
 
 // deleteUserSessions answers DELETE /api/admin/users/{id}/sessions: ends
 // every session of the user at once ("sign out everywhere" for them).
-func (s *Server) deleteUserSessions(w http.ResponseWriter, r *http.Request) {
-	me := s.admin(w, r)
-	if me == nil {
-		return
-	}
+func (s *Server) deleteUserSessions(w http.ResponseWriter, r *http.Request) error {
+	me := FromContext(r.Context())
 	id := mux.Vars(r)["id"]
-	if _, err := s.cfg.Users.ByID(r.Context(), id); errors.Is(err, users.ErrNotFound) {
-		writeError(w, http.StatusNotFound, "no such user")
-		return
-	} else if err != nil {
-		s.storeFailure(w, r, "read an account", err)
-		return
+	if err := s.userExists(r, id); err != nil {
+		return err
 	}
-	if err := s.cfg.Sessions.RevokeUser(r.Context(), id); err != nil {
-		s.storeFailure(w, r, "end sessions", err)
-		return
+	if err := s.sessions.RevokeUser(r.Context(), id); err != nil {
+		return storeFailed("end sessions", err)
 	}
-	s.security(r.Context(), "sessions_revoked", id, r, slog.String("count", "all"), slog.String("by", me.User.ID))
-	writeJSON(w, http.StatusOK, map[string]any{"revoked": "all"})
+	s.security(r.Context(), audit.SessionsRevoked, id, r, slog.String("count", "all"), slog.String("by", me.User.ID))
+	writeJSON(w, http.StatusOK, wire.RevokeResponse{Revoked: "all"})
+	return nil
 }

@@ -3,6 +3,7 @@ package auth
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -12,14 +13,6 @@ import (
 
 // MaxBodyBytes is the largest request body read: 64 KiB.
 const MaxBodyBytes = 64 << 10
-
-// errBody is a request body problem with the status code to answer.
-type errBody struct {
-	code int
-	msg  string
-}
-
-func (e *errBody) Error() string { return e.msg }
 
 // bodyKind says which request bodies a route takes.
 type bodyKind int
@@ -50,38 +43,34 @@ func (kind bodyKind) takes(mt string) bool {
 	return false
 }
 
-// checkBody wraps a route's handler: a request body of a type the route does
-// not take is refused with 415 (parameters such as charset are fine), and
-// one whose Content-Length is over MaxBodyBytes with 413, before the handler
-// runs. A request without a body needs no Content-Type.
-func checkBody(kind bodyKind, h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if !hasBody(r) {
-			h(w, r)
-			return
-		}
-		mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-		if err != nil && r.Header.Get("Content-Type") != "" {
-			writeError(w, http.StatusBadRequest, "malformed Content-Type header")
-			return
-		}
-		if !kind.takes(mt) {
-			msg := "unsupported Content-Type; send application/json"
-			if kind == jsonOrForm {
-				msg += " or a form"
-			}
-			writeError(w, http.StatusUnsupportedMediaType, msg)
-			return
-		}
-		if r.ContentLength > MaxBodyBytes {
-			writeError(w, http.StatusRequestEntityTooLarge, errTooLarge)
-			return
-		}
-		h(w, r)
+// check refuses, before a route's handler runs, a request body of a type
+// the route does not take (415; parameters such as charset are fine) and
+// one whose Content-Length is over MaxBodyBytes (413). A request without a
+// body needs no Content-Type.
+func (kind bodyKind) check(r *http.Request) error {
+	if !hasBody(r) {
+		return nil
 	}
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil && r.Header.Get("Content-Type") != "" {
+		return errMalformedContentType
+	}
+	if !kind.takes(mt) {
+		return kind.unsupported()
+	}
+	if r.ContentLength > MaxBodyBytes {
+		return errTooLarge
+	}
+	return nil
 }
 
-const errTooLarge = "request body over 64 KiB"
+// unsupported is the 415 of a body of another type: it says what to send.
+func (kind bodyKind) unsupported() error {
+	if kind == jsonOrForm {
+		return fmt.Errorf("%w; send application/json or a form", errUnsupportedType)
+	}
+	return fmt.Errorf("%w; send application/json", errUnsupportedType)
+}
 
 // readForm reads a JSON object, a urlencoded form or a multipart form into a
 // map of the named string fields. An empty body gives an empty map. It
@@ -94,7 +83,7 @@ func readForm(w http.ResponseWriter, r *http.Request, fields ...string) (map[str
 	if ct != "" {
 		var err error
 		if mt, _, err = mime.ParseMediaType(ct); err != nil {
-			return nil, &errBody{http.StatusBadRequest, "malformed Content-Type header"}
+			return nil, errMalformedContentType
 		}
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
@@ -102,7 +91,7 @@ func readForm(w http.ResponseWriter, r *http.Request, fields ...string) (map[str
 	switch mt {
 	case "multipart/form-data":
 		if err := r.ParseMultipartForm(MaxBodyBytes); err != nil {
-			return nil, bodyError(err, "malformed multipart form")
+			return nil, bodyError(err, errMalformedMultipart)
 		}
 		for _, f := range fields {
 			out[f] = r.PostForm.Get(f)
@@ -111,11 +100,11 @@ func readForm(w http.ResponseWriter, r *http.Request, fields ...string) (map[str
 	case "application/x-www-form-urlencoded":
 		raw, err := io.ReadAll(r.Body)
 		if err != nil {
-			return nil, bodyError(err, "")
+			return nil, bodyError(err, errUnreadableBody)
 		}
 		vals, err := url.ParseQuery(string(raw))
 		if err != nil {
-			return nil, &errBody{http.StatusBadRequest, "malformed form body"}
+			return nil, errMalformedForm
 		}
 		for _, f := range fields {
 			out[f] = vals.Get(f)
@@ -124,17 +113,17 @@ func readForm(w http.ResponseWriter, r *http.Request, fields ...string) (map[str
 	case "", "application/json":
 		raw, err := io.ReadAll(r.Body)
 		if err != nil {
-			return nil, bodyError(err, "")
+			return nil, bodyError(err, errUnreadableBody)
 		}
 		if len(raw) > 0 && mt == "" {
-			return nil, &errBody{http.StatusUnsupportedMediaType, "unsupported Content-Type; send application/json or a form"}
+			return nil, jsonOrForm.unsupported()
 		}
 		if len(strings.TrimSpace(string(raw))) == 0 {
 			return out, nil
 		}
 		var obj map[string]json.RawMessage // JSON null leaves it nil: no fields
 		if err := json.Unmarshal(raw, &obj); err != nil {
-			return nil, &errBody{http.StatusBadRequest, "malformed JSON body: want an object"}
+			return nil, fmt.Errorf("%w: want an object", errMalformedJSON)
 		}
 		for _, f := range fields {
 			v, ok := obj[f]
@@ -143,25 +132,23 @@ func readForm(w http.ResponseWriter, r *http.Request, fields ...string) (map[str
 			}
 			var s string
 			if err := json.Unmarshal(v, &s); err != nil {
-				return nil, &errBody{http.StatusBadRequest, "malformed JSON body: " + f + " must be a string"}
+				return nil, fmt.Errorf("%w: %s must be a string", errMalformedJSON, f)
 			}
 			out[f] = s
 		}
 		return out, nil
 	}
-	return nil, &errBody{http.StatusUnsupportedMediaType, "unsupported Content-Type; send application/json or a form"}
+	return nil, jsonOrForm.unsupported()
 }
 
-// bodyError maps a read error: too large is 413, anything else 400.
-func bodyError(err error, msg string) error {
+// bodyError maps a read error: too large is errTooLarge (413), anything
+// else malformed (400).
+func bodyError(err, malformed error) error {
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return &errBody{http.StatusRequestEntityTooLarge, errTooLarge}
+		return errTooLarge
 	}
-	if msg == "" {
-		msg = "could not read request body"
-	}
-	return &errBody{http.StatusBadRequest, msg}
+	return malformed
 }
 
 // isFormNavigation reports whether the request is a browser's plain HTML form
@@ -172,4 +159,33 @@ func isFormNavigation(r *http.Request) bool {
 		return false
 	}
 	return r.Header.Get("Sec-Fetch-Mode") == "navigate" || strings.Contains(r.Header.Get("Accept"), "text/html")
+}
+
+// readJSON decodes a JSON object body into dst: 415 for another content
+// type (a body without one included), 413 over MaxBodyBytes, 400 for
+// anything malformed (unknown fields are ignored, for forward
+// compatibility).
+func readJSON(w http.ResponseWriter, r *http.Request, dst any) error {
+	ct := r.Header.Get("Content-Type")
+	if ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || mt != "application/json" {
+			return jsonOnly.unsupported()
+		}
+	}
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		return bodyError(err, errUnreadableBody)
+	}
+	if ct == "" && len(raw) > 0 {
+		return jsonOnly.unsupported()
+	}
+	if err := json.Unmarshal(raw, dst); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return fmt.Errorf("%w: %s has the wrong type", errMalformedJSON, te.Field)
+		}
+		return fmt.Errorf("%w: want an object", errMalformedJSON)
+	}
+	return nil
 }

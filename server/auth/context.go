@@ -3,7 +3,6 @@ package auth
 import (
 	"context"
 	"net/http"
-	"time"
 
 	"github.com/sessionguard/sessionguard/server/session"
 )
@@ -35,14 +34,10 @@ func (s *Server) session(w http.ResponseWriter, r *http.Request) (*session.Sessi
 	return s.load(w, r)
 }
 
-// load reads the session through the Manager, and times the lookups that
-// reached the store (a request without a cookie is no lookup).
+// load reads the session through the Manager, and notes the address it is
+// used from.
 func (s *Server) load(w http.ResponseWriter, r *http.Request) (*session.Session, error) {
-	start := time.Now()
-	sess, err := s.cfg.Sessions.Load(w, r)
-	if sess != nil || err != nil {
-		s.cfg.Metrics.Since("load", start)
-	}
+	sess, err := s.sessions.Load(w, r)
 	s.noteAddress(r.Context(), r, sess)
 	return sess, err
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
 
@@ -16,9 +15,6 @@ import (
 	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/wire"
 )
-
-// EventsPath is the live event stream of the signed-in session.
-const EventsPath = "/api/auth/events"
 
 // Stream timing: a comment line keeps proxies from closing an idle stream,
 // and every heartbeat re-reads the session, so a change whose event was lost
@@ -103,10 +99,7 @@ func (h *hub) add(st *stream) error {
 	return nil
 }
 
-var (
-	errHubClosed      = errors.New("server shutting down")
-	errTooManyStreams = errors.New("too many open event streams")
-)
+var errHubClosed = errors.New("server shutting down")
 
 // remove unregisters st (if the hub has not already dropped it) and gives
 // its slots back.
@@ -178,13 +171,6 @@ func (h *hub) close() {
 	}
 }
 
-// streamEvent is the data of one event on the stream.
-type streamEvent struct {
-	Type    string `json:"type"`
-	At      string `json:"at"`
-	Expires string `json:"expires,omitempty"`
-}
-
 // events answers GET /api/auth/events: a Server-Sent Events stream that
 // tells the page of its session's changes — "revoked" (signed out here or
 // elsewhere, or every session of the user ended), "expired", "role-changed",
@@ -193,27 +179,21 @@ type streamEvent struct {
 // without extending it: background traffic never keeps a session alive.
 // 401 without a session, 429 over MaxStreamsPerSession or MaxStreamsPerUser,
 // 503 when the store cannot be read or subscribed to.
-func (s *Server) events(w http.ResponseWriter, r *http.Request) {
-	sess, err := s.cfg.Sessions.Peek(r)
+func (s *Server) events(w http.ResponseWriter, r *http.Request) error {
+	sess, err := s.sessions.Peek(r)
 	switch {
 	case err != nil:
-		writeError(w, http.StatusServiceUnavailable, "session store unavailable; try again shortly")
-		return
+		return fmt.Errorf("%w: %w", errStoreUnavailable, err)
 	case sess == nil:
-		writeError(w, http.StatusUnauthorized, "not signed in")
-		return
+		return errNotSignedIn
 	}
 	st := &stream{userID: sess.User.ID, key: sess.Key, ch: make(chan store.Event, 8), done: make(chan struct{})}
 	if err := s.hub.add(st); errors.Is(err, errTooManyStreams) {
-		s.log.LogAttrs(r.Context(), levelWarn, "event stream refused", errAttr(err), slog.String("user_id", st.userID))
-		s.cfg.Metrics.RateLimited(r.URL.Path)
-		w.Header().Set("Retry-After", strconv.Itoa(int(streamRetryAfter/time.Second)))
-		writeError(w, http.StatusTooManyRequests, err.Error()+"; close another tab or try again later")
-		return
+		s.log.LogAttrs(r.Context(), slog.LevelWarn, "event stream refused", errAttr(err), slog.String("user_id", st.userID))
+		return &retryAfter{err: fmt.Errorf("%w; close another tab or try again later", err), wait: streamRetryAfter}
 	} else if err != nil {
 		s.log.LogAttrs(r.Context(), slog.LevelWarn, "event stream refused", errAttr(err))
-		writeError(w, http.StatusServiceUnavailable, "live events unavailable; try again shortly")
-		return
+		return fmt.Errorf("%w: %w", errEventsUnavailable, err)
 	}
 	defer s.hub.remove(st)
 
@@ -224,7 +204,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 	send := func(typ string, cur *session.Session) bool {
-		ev := streamEvent{Type: typ, At: s.cfg.Sessions.Now().UTC().Format(wire.TimeFormat)}
+		ev := wire.StreamEvent{Type: typ, At: s.sessions.Now().UTC().Format(wire.TimeFormat)}
 		if cur != nil {
 			ev.Expires = cur.Wire().Expires.Format(wire.TimeFormat)
 		}
@@ -237,17 +217,17 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	}
 	_ = rc.SetWriteDeadline(time.Now().Add(writeTimeout))
 	if _, err := fmt.Fprintf(w, "retry: %d\n\n", retryMillis); err != nil || rc.Flush() != nil || !send("ready", sess) {
-		return
+		return nil
 	}
 
 	tick := time.NewTicker(heartbeat)
 	defer tick.Stop()
-	expiry := time.NewTimer(deadline(sess).Sub(s.cfg.Sessions.Now()))
+	expiry := time.NewTimer(deadline(sess).Sub(s.sessions.Now()))
 	defer expiry.Stop()
 	// recheck re-reads the session; it reports false when the stream ends.
 	recheck := func() bool {
-		now := s.cfg.Sessions.Now()
-		cur, err := s.cfg.Sessions.Peek(r)
+		now := s.sessions.Now()
+		cur, err := s.sessions.Peek(r)
 		switch {
 		case err != nil:
 			return true // the store is down: keep the stream, try again later
@@ -268,34 +248,34 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	for {
 		select {
 		case <-r.Context().Done():
-			return
+			return nil
 		case <-st.done:
-			return
+			return nil
 		case e := <-st.ch:
 			if e.Type == store.EventResync {
 				if !recheck() {
-					return
+					return nil
 				}
 				continue
 			}
 			if e.Type == store.EventRevoked || e.Type == store.EventRoleChanged {
 				send(e.Type, nil) // the session has ended: so does its stream
-				return
+				return nil
 			}
 			if !send(e.Type, sess) {
-				return
+				return nil
 			}
 		case <-expiry.C:
 			if !recheck() {
-				return
+				return nil
 			}
 		case <-tick.C:
 			if !recheck() {
-				return
+				return nil
 			}
 			_ = rc.SetWriteDeadline(time.Now().Add(writeTimeout))
 			if _, err := fmt.Fprint(w, ": ping\n\n"); err != nil || rc.Flush() != nil {
-				return
+				return nil
 			}
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/sessionguard/sessionguard/policy"
+	"github.com/sessionguard/sessionguard/wire"
 )
 
 // page answers every GET that is not an API route: a static file when the
@@ -19,11 +20,11 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	escaped := r.URL.EscapedPath()
 	cleaned, ok := policy.Clean(escaped)
 	if !ok {
-		badPath(w, r)
+		s.badPath(w, r)
 		return
 	}
-	if cleaned == "/api" || strings.HasPrefix(cleaned, "/api/") {
-		notFound(w, r)
+	if cleaned+"/" == wire.APIPrefix || strings.HasPrefix(cleaned, wire.APIPrefix) {
+		s.fail(w, r, errNotFound)
 		return
 	}
 	req := s.cfg.Policy.Requirement(escaped)
@@ -60,12 +61,12 @@ var moduleFiles = map[string]bool{"/sessionguard.js": true, "/sessionguard.wasm"
 
 // badPath refuses a path that cannot be cleaned: a short page for a browser
 // navigation, JSON for anything else; never cached.
-func badPath(w http.ResponseWriter, r *http.Request) {
+func (s *Server) badPath(w http.ResponseWriter, r *http.Request) {
 	if wantsPage(r) {
 		errorPage(w, http.StatusBadRequest, "Bad request", "This address cannot be read as a path.")
 		return
 	}
-	writeError(w, http.StatusBadRequest, "malformed path")
+	s.fail(w, r, errMalformedPath)
 }
 
 // toSignIn redirects to the sign-in path with the requested page (cleaned, with its
@@ -75,49 +76,6 @@ func (s *Server) toSignIn(w http.ResponseWriter, r *http.Request, cleaned string
 	to := s.cfg.SignInPath + "?callbackUrl=" + url.QueryEscape(policy.SafeRedirect(callback))
 	w.Header()["Cache-Control"] = noStore
 	http.Redirect(w, r, to, http.StatusSeeOther)
-}
-
-// Sessions is middleware that reads the session once and puts it in the
-// request context for FromContext. It never refuses a request.
-func (s *Server) Sessions(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r, _ = s.withSession(w, r)
-		h.ServeHTTP(w, r)
-	})
-}
-
-// RequireSession is middleware that lets only signed-in visitors through.
-// Others get a 303 to the sign-in path when the request is a page navigation,
-// and 401 JSON otherwise; a store failure is 503. A path that cannot be
-// cleaned is refused with 400 whoever asks, as the page guard does, before
-// the session is read.
-func (s *Server) RequireSession(h http.Handler) http.Handler {
-	return s.RequireRole("", h)
-}
-
-// RequireRole is RequireSession plus a role: a signed-in visitor without it
-// gets 403. An empty role admits every signed-in visitor.
-func (s *Server) RequireRole(role string, h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		cleaned, ok := policy.Clean(r.URL.EscapedPath())
-		if !ok {
-			badPath(w, r)
-			return
-		}
-		r, l := s.withSession(w, r)
-		switch {
-		case l.err != nil:
-			writeError(w, http.StatusServiceUnavailable, "session store unavailable; try again shortly")
-		case l.s == nil && wantsPage(r):
-			s.toSignIn(w, r, cleaned)
-		case l.s == nil:
-			writeError(w, http.StatusUnauthorized, "not signed in")
-		case role != "" && l.s.User.Role != role:
-			writeError(w, http.StatusForbidden, "this needs the "+role+" role")
-		default:
-			h.ServeHTTP(w, r)
-		}
-	})
 }
 
 // wantsPage reports whether the request is a browser navigation to a page.

@@ -2,6 +2,8 @@ package auth
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -20,7 +22,7 @@ var (
 // when signed in and {"status":401} otherwise, store failures included. The
 // read extends the session like any other; the new expiry travels in the
 // Sg-Session-Expires header so the body stays exactly as the contract says.
-func (s *Server) getStatus(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getStatus(w http.ResponseWriter, r *http.Request) error {
 	sess, err := s.session(w, r)
 	if err != nil || sess == nil {
 		if err != nil {
@@ -29,12 +31,13 @@ func (s *Server) getStatus(w http.ResponseWriter, r *http.Request) {
 			s.cfg.Metrics.StatusCheck("anonymous")
 		}
 		writeRaw(w, http.StatusOK, statusNoSession)
-		return
+		return nil
 	}
 	s.cfg.Metrics.StatusCheck("signed_in")
 	w.Header()[wire.ExpiresHeader] = []string{sess.Wire().Expires.Format(wire.TimeFormat)}
 	setAccessExpires(w, sess)
 	writeRaw(w, http.StatusOK, statusOK)
+	return nil
 }
 
 // setAccessExpires tells the browser module when the access token expires
@@ -48,45 +51,48 @@ func setAccessExpires(w http.ResponseWriter, s *session.Session) {
 // jwks answers GET /.well-known/jwks.json: the public keys that verify
 // session tokens, for other services. Caches may keep it five minutes; a
 // verifier that meets an unknown kid should fetch it again.
-func (s *Server) jwks(w http.ResponseWriter, _ *http.Request) {
-	b, _ := s.cfg.Sessions.JWKS()
+func (s *Server) jwks(w http.ResponseWriter, _ *http.Request) error {
+	b, _ := s.sessions.JWKS()
 	h := w.Header()
 	h["Content-Type"] = jsonContentType
 	h.Set("Cache-Control", "public, max-age=300")
 	h.Set("Access-Control-Allow-Origin", "*")
 	_, _ = w.Write(append(b, '\n'))
+	return nil
 }
 
 // getSession answers GET /api/session: the session, or null. A store failure
 // is 503: the answer is unknown, and null would sign the page out.
-func (s *Server) getSession(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getSession(w http.ResponseWriter, r *http.Request) error {
 	sess, err := s.session(w, r)
 	switch {
 	case err != nil:
-		writeError(w, http.StatusServiceUnavailable, "session store unavailable; try again shortly")
+		return fmt.Errorf("%w: %w", errStoreUnavailable, err)
 	case sess == nil:
 		writeRaw(w, http.StatusOK, nullBody)
 	default:
 		setAccessExpires(w, sess)
 		writeJSON(w, http.StatusOK, sess.Wire())
 	}
+	return nil
 }
 
 // getConfig answers GET /api/auth/config with the path rules.
-func (s *Server) getConfig(w http.ResponseWriter, _ *http.Request) {
+func (s *Server) getConfig(w http.ResponseWriter, _ *http.Request) error {
 	writeRaw(w, http.StatusOK, append(s.configJSON[:len(s.configJSON):len(s.configJSON)], '\n'))
+	return nil
 }
 
 // healthz answers 200 when the store answers within two seconds, 503 if not.
-func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 	if s.cfg.Health != nil {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if err := s.cfg.Health.Ping(ctx); err != nil {
-			s.log.LogAttrs(r.Context(), levelWarn, "health check failed", errAttr(err))
-			writeError(w, http.StatusServiceUnavailable, "store unavailable")
-			return
+			s.log.LogAttrs(r.Context(), slog.LevelWarn, "health check failed", errAttr(err))
+			return fmt.Errorf("%w: %w", errHealth, err)
 		}
 	}
 	writeRaw(w, http.StatusOK, []byte(`{"status":"ok"}`+"\n"))
+	return nil
 }

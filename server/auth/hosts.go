@@ -102,7 +102,7 @@ func (l hostList) allows(h string) bool {
 func (s *Server) checkHost(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !s.hosts.allows(r.Host) {
-			writeError(w, http.StatusMisdirectedRequest, "this server does not answer for that host name")
+			s.fail(w, r, errMisdirected)
 			return
 		}
 		h.ServeHTTP(w, r)

@@ -12,25 +12,17 @@ import (
 	"github.com/sessionguard/sessionguard/wire"
 )
 
-// accessChangedMsg answers errIssueChanged.
-const accessChangedMsg = "the account's access changed while signing in; try again"
-
-var (
-	// errIssueDisabled: the account was disabled (or removed) while its
-	// session was being issued; no session is left.
-	errIssueDisabled = errors.New("the account is disabled")
-	// errIssueChanged: the account's role changed while its session was
-	// being issued, and again while it was issued once more; no session is
-	// left.
-	errIssueChanged = errors.New("the account's access changed while signing in")
-)
+// errIssueDisabled: the account was disabled (or removed) while its
+// session was being issued; no session is left. (Sign-in and a password
+// change each answer it in their own words.)
+var errIssueDisabled = errors.New("the account is disabled")
 
 // issueSession starts a session for u, an account whose password the
 // request has just proven, and returns it once no change of the account's
 // access can have missed it. The account is read again after the session
 // exists: disabled (or gone), the session is ended and errIssueDisabled
 // returned; with another role than the session's, the session is ended
-// and one is issued from the fresh account, once (errIssueChanged when
+// and one is issued from the fresh account, once (errAccessChanged when
 // the role moved again meanwhile). Other errors wrap session.ErrUnavailable
 // or the store's; the session, if any, is ended then too when possible.
 //
@@ -49,7 +41,7 @@ var (
 // here takes its cookies back (session.Manager.Abandon).
 func (s *Server) issueSession(w http.ResponseWriter, r *http.Request, u store.User) (*session.Session, error) {
 	for attempt := 0; ; attempt++ {
-		sess, err := s.cfg.Sessions.SignIn(w, r, wire.User{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role})
+		sess, err := s.sessions.SignIn(w, r, wire.User{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role})
 		if err != nil {
 			return nil, err
 		}
@@ -67,7 +59,7 @@ func (s *Server) issueSession(w http.ResponseWriter, r *http.Request, u store.Us
 		s.log.LogAttrs(r.Context(), slog.LevelInfo, "the role changed while a session was issued",
 			slog.String("user_id", u.ID), slog.String("role", fresh.Role))
 		if attempt > 0 {
-			return nil, s.abandon(w, r, sess, errIssueChanged)
+			return nil, s.abandon(w, r, sess, errAccessChanged)
 		}
 		if err := s.abandon(w, r, sess, nil); err != nil {
 			return nil, err
@@ -79,7 +71,7 @@ func (s *Server) issueSession(w http.ResponseWriter, r *http.Request, u store.Us
 // abandon ends the just-issued session sess and returns why, or the error
 // of ending it.
 func (s *Server) abandon(w http.ResponseWriter, r *http.Request, sess *session.Session, why error) error {
-	if err := s.cfg.Sessions.Abandon(r.Context(), w, sess); err != nil {
+	if err := s.sessions.Abandon(r.Context(), w, sess); err != nil {
 		s.log.LogAttrs(r.Context(), slog.LevelError, "could not end a session issued during an access change", errAttr(err))
 		return errors.Join(why, err)
 	}

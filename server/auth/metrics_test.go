@@ -54,7 +54,17 @@ func TestMetrics(t *testing.T) {
 	e.store.down.Store(true)
 	c.get("/api/get-session-status")
 	e.store.down.Store(false)
-	assert.Equal(t, 1.0, metricValue(t, body(t, c.get("/metrics")), `sessionguard_status_checks_total{outcome="error"}`))
+	text = body(t, c.get("/metrics"))
+	assert.Equal(t, 1.0, metricValue(t, text, `sessionguard_status_checks_total{outcome="error"}`))
+	assert.Equal(t, 3.0, metricValue(t, text, `sessionguard_session_store_seconds_count{op="load"}`), "a failed load reached the store too")
+
+	// Every call to the Manager that reaches the store is timed, whichever
+	// handler makes it: a password change issues the rotated session.
+	require.Equal(t, http.StatusOK, c.postJSON("/api/auth/password", map[string]string{"currentPassword": "user-password", "newPassword": "a-new-password-1"}).StatusCode)
+	require.Equal(t, http.StatusOK, c.postJSON("/api/auth/signout", nil).StatusCode)
+	text = body(t, c.get("/metrics"))
+	assert.Equal(t, 2.0, metricValue(t, text, `sessionguard_session_store_seconds_count{op="issue"}`))
+	assert.Equal(t, 1.0, metricValue(t, text, `sessionguard_session_store_seconds_count{op="revoke"}`))
 }
 
 func TestMetricsOnlyForLoopback(t *testing.T) {

@@ -1,109 +1,80 @@
 package auth
 
 import (
-	"log/slog"
+	"fmt"
 	"net/http"
-	"time"
+
+	"github.com/sessionguard/sessionguard/policy"
 )
 
-var levelWarn = slog.LevelWarn
-
-func errAttr(err error) slog.Attr { return slog.String("error", err.Error()) }
-
-// baseHeaders go with every answer: no content sniffing, and no reading of
-// any answer (the session JSON above all) by another origin's no-cors
-// request.
-var baseHeaders = map[string][]string{
-	"X-Content-Type-Options":       {"nosniff"},
-	"Cross-Origin-Resource-Policy": {"same-origin"},
-}
-
-// pageHeaders go with every HTML document (the app shell and error
-// pages), where they mean something; the JSON API does without, which keeps
-// the status check, the hot path, lean. The CSP allows the page's own
-// scripts and WebAssembly only: no inline script, no other origin.
-var pageHeaders = map[string][]string{
-	"Referrer-Policy":            {"same-origin"},
-	"X-Frame-Options":            {"DENY"},
-	"Cross-Origin-Opener-Policy": {"same-origin"},
-	"Content-Security-Policy": {"default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
-		"img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"},
-}
-
-// hsts is Strict-Transport-Security for answers over TLS: browsers that
-// saw it use https only for this host for a year. It is never sent over
-// plain http, where it means nothing, and names no subdomains, which this
-// server cannot speak for.
-var hsts = []string{"max-age=31536000"}
-
-// setPageHeaders adds pageHeaders to an HTML answer.
-func setPageHeaders(h http.Header) {
-	for k, v := range pageHeaders {
-		h[k] = v
-	}
-}
-
-// statusWriter remembers the status code for the access log.
-type statusWriter struct {
-	http.ResponseWriter
-	code  int
-	bytes int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.code == 0 {
-		w.code = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.code == 0 {
-		w.code = http.StatusOK
-	}
-	n, err := w.ResponseWriter.Write(b)
-	w.bytes += n
-	return n, err
-}
-
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// logRequests writes one line per request (method, path, status, duration,
-// bytes; never a query string, cookie or body), sets the base headers
-// (and Strict-Transport-Security when the connection is TLS), and turns a
-// panic into a 500 JSON answer.
-func (s *Server) logRequests(h http.Handler) http.Handler {
+// Sessions is middleware that reads the session once and puts it in the
+// request context for FromContext. It never refuses a request.
+func (s *Server) Sessions(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
-		hdr := w.Header()
-		for k, v := range baseHeaders {
-			hdr[k] = v
-		}
-		if r.TLS != nil {
-			hdr["Strict-Transport-Security"] = hsts
-		}
-		defer func() {
-			if p := recover(); p != nil {
-				if p == http.ErrAbortHandler {
-					panic(p)
-				}
-				s.log.LogAttrs(r.Context(), slog.LevelError, "handler panic", slog.Any("panic", p), slog.String("path", r.URL.Path))
-				if sw.code == 0 {
-					writeError(sw, http.StatusInternalServerError, "internal error")
-				}
+		r, _ = s.withSession(w, r)
+		h.ServeHTTP(w, r)
+	})
+}
+
+// RequireSession is middleware that lets only signed-in visitors through.
+// Others get a 303 to the sign-in path when the request is a page navigation,
+// and 401 JSON otherwise; a store failure is 503. A path that cannot be
+// cleaned is refused with 400 whoever asks, as the page guard does, before
+// the session is read.
+func (s *Server) RequireSession(h http.Handler) http.Handler {
+	return s.RequireRole("", h)
+}
+
+// RequireRole is RequireSession plus a role: a signed-in visitor without it
+// gets 403. An empty role admits every signed-in visitor.
+func (s *Server) RequireRole(role string, h http.Handler) http.Handler {
+	return s.require(role, true, h)
+}
+
+// require lets h run only for a signed-in visitor with role ("" for any):
+// the one access check behind RequireSession, RequireRole and the access
+// column of the route table. It reads the session once, into the request
+// context (FromContext), and refuses with 503 when the store fails, 401
+// without a session and 403 without the role. With pages (the library
+// middleware, which may guard pages as well as an API) a path that cannot
+// be cleaned is refused first (400) and a page navigation without a
+// session goes to sign-in; the API's own routes answer JSON only.
+func (s *Server) require(role string, pages bool, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cleaned := ""
+		if pages {
+			var ok bool
+			if cleaned, ok = policy.Clean(r.URL.EscapedPath()); !ok {
+				s.badPath(w, r)
+				return
 			}
-			if sw.code == 0 {
-				sw.code = http.StatusOK
-			}
-			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-				slog.String("method", r.Method),
-				slog.String("path", r.URL.EscapedPath()),
-				slog.Int("status", sw.code),
-				slog.Duration("duration", time.Since(start)),
-				slog.Int("bytes", sw.bytes))
-		}()
-		h.ServeHTTP(sw, r)
+		}
+		r, l := s.withSession(w, r)
+		switch {
+		case l.err != nil:
+			s.fail(w, r, fmt.Errorf("%w: %w", errStoreUnavailable, l.err))
+		case l.s == nil && pages && wantsPage(r):
+			s.toSignIn(w, r, cleaned)
+		case l.s == nil:
+			s.fail(w, r, errNotSignedIn)
+		case role != "" && l.s.User.Role != role:
+			s.fail(w, r, roleRequired(role))
+		default:
+			h.ServeHTTP(w, r)
+		}
+	})
+}
+
+// Protect refuses state-changing requests from other origins with 403, judged
+// by Sec-Fetch-Site and Origin as net/http's CrossOriginProtection does.
+func (s *Server) Protect(h http.Handler) http.Handler { return s.protect(h) }
+
+func (s *Server) protect(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := s.cop.Check(r); err != nil {
+			s.fail(w, r, errCrossOrigin)
+			return
+		}
+		h.ServeHTTP(w, r)
 	})
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/sessionguard/sessionguard/policy"
 	"github.com/sessionguard/sessionguard/server/auth"
+	"github.com/sessionguard/sessionguard/wire"
 )
 
 // TestRequireMiddleware covers the library's middleware for programs that
@@ -84,7 +85,7 @@ func TestRequireMiddlewareRefusesUncleanablePaths(t *testing.T) {
 		guards := []struct {
 			name string
 			h    http.Handler
-		}{{"RequireSession", e.auth.RequireSession(hello)}, {"RequireRole", e.auth.RequireRole(policy.RoleAdmin, hello)}}
+		}{{"RequireSession", e.auth.RequireSession(hello)}, {"RequireRole", e.auth.RequireRole(wire.RoleAdmin, hello)}}
 		user, admin := e.client(), e.client()
 		require.Equal(t, http.StatusOK, user.signIn("user@example.com", "user-password").StatusCode)
 		require.Equal(t, http.StatusOK, admin.signIn("admin@example.com", "admin-password").StatusCode)

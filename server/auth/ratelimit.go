@@ -2,10 +2,13 @@ package auth
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"net/http"
 	"net/netip"
 	"time"
 
+	"github.com/sessionguard/sessionguard/server/audit"
 	"github.com/sessionguard/sessionguard/server/store"
 )
 
@@ -79,10 +82,10 @@ func (l *Limiter) Reset(ctx context.Context, key string) error {
 }
 
 // limitAddress returns the rate-limit key of the request's client: its IP
-// (see Config.ClientIP), or the /64 for IPv6, where one subscriber usually
+// (see session.WithClientIP), or the /64 for IPv6, where one subscriber usually
 // holds the whole prefix.
 func (s *Server) limitAddress(r *http.Request) string {
-	host := s.cfg.ClientIP.Addr(r)
+	host := s.sessions.ClientAddr(r)
 	ip, err := netip.ParseAddr(host)
 	if err != nil {
 		return host
@@ -92,4 +95,54 @@ func (s *Server) limitAddress(r *http.Request) string {
 		return p.String()
 	}
 	return ip.String()
+}
+
+// accountKey is the rate-limit key of a sign-in to email: the account, or
+// the account on this device when the device proves it signed in to it
+// before (device.go), so failures elsewhere cannot lock its owner out.
+func (s *Server) accountKey(r *http.Request, email string) (key string, knownDevice bool) {
+	if nonce := s.device.known(r, email); nonce != "" {
+		return email + " device:" + nonce, true
+	}
+	return email, false
+}
+
+// limitGate returns the check of both limits, for before and after the
+// wait for a hashing slot: a signInLimited error, a store error, or nil.
+func (s *Server) limitGate(r *http.Request, account, address string) func() error {
+	return func() error {
+		wa, err := s.accounts.Check(r.Context(), account)
+		if err != nil {
+			return err
+		}
+		wb, err := s.addresses.Check(r.Context(), address)
+		if err != nil {
+			return err
+		}
+		if wait := max(wa, wb); wait > 0 {
+			return signInLimited(wait)
+		}
+		return nil
+	}
+}
+
+// limited logs a refusal by the limits (err, from the gate) and returns it.
+func (s *Server) limited(r *http.Request, err error) error {
+	secs := 0
+	var ra *retryAfter
+	if errors.As(err, &ra) {
+		secs = ra.seconds()
+	}
+	s.log.LogAttrs(r.Context(), slog.LevelWarn, "sign-in rate limited", audit.Event(audit.SignInRateLimited),
+		slog.String("client", s.sessions.ClientAddr(r)), slog.Int("retry_after", secs))
+	return err
+}
+
+// recordFailure counts a wrong password against both limits.
+func (s *Server) recordFailure(r *http.Request, account, address string) {
+	err1 := s.accounts.Fail(r.Context(), account)
+	err2 := s.addresses.Fail(r.Context(), address)
+	if err := errors.Join(err1, err2); err != nil {
+		s.log.LogAttrs(r.Context(), slog.LevelError, "could not record a sign-in failure", errAttr(err))
+	}
 }

@@ -2,7 +2,11 @@ package auth
 
 import (
 	"encoding/json"
+	"errors"
+	"html"
+	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/sessionguard/sessionguard/wire"
 )
@@ -36,3 +40,74 @@ var (
 	jsonContentType = []string{"application/json; charset=utf-8"}
 	noStore         = []string{"no-store"}
 )
+
+// seeOther redirects a form submission to a same-origin path.
+func seeOther(w http.ResponseWriter, to string) {
+	w.Header().Set("Location", to)
+	w.Header()["Cache-Control"] = noStore
+	w.WriteHeader(http.StatusSeeOther)
+}
+
+// errorPage answers a minimal HTML page (for browsers without script).
+func errorPage(w http.ResponseWriter, code int, title, msg string) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h["Cache-Control"] = noStore
+	setPageHeaders(h)
+	w.WriteHeader(code)
+	_, _ = w.Write([]byte("<!doctype html><meta charset=utf-8><title>" + html.EscapeString(title) +
+		"</title><link rel=stylesheet href=/app.css><main class=error-page><h1>" + html.EscapeString(title) +
+		"</h1><p>" + html.EscapeString(msg) + "</p><p><a href=\"/\">Back to the start page</a></p></main>\n"))
+}
+
+// fail answers err as {"error": message}; see explain.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	code, msg := s.explain(w, r, err)
+	writeError(w, code, msg)
+}
+
+// failPage answers err as a small HTML page titled title, for a plain HTML
+// form submission (a browser without script); see explain.
+func (s *Server) failPage(w http.ResponseWriter, r *http.Request, err error, title string) {
+	code, msg := s.explain(w, r, err)
+	errorPage(w, code, title, msg)
+}
+
+// explain returns the status code and the message that answer err, the one
+// place that does: it logs a failure's cause, counts a 429 and sets its
+// Retry-After.
+func (s *Server) explain(w http.ResponseWriter, r *http.Request, err error) (int, string) {
+	code, sentinel := statusOf(err)
+	msg := err.Error()
+	if code >= 500 {
+		msg = sentinel.Error()
+	}
+	var f *failure
+	if errors.As(err, &f) {
+		s.log.LogAttrs(r.Context(), slog.LevelError, f.msg, errAttr(f.cause))
+	} else if sentinel == errInternal && !errors.Is(err, errInternal) {
+		s.log.LogAttrs(r.Context(), slog.LevelError, "unexpected error", errAttr(err))
+	}
+	if code == http.StatusTooManyRequests {
+		var ra *retryAfter
+		if errors.As(err, &ra) {
+			w.Header().Set("Retry-After", strconv.Itoa(ra.seconds()))
+		}
+		s.cfg.Metrics.RateLimited(r.URL.Path)
+	}
+	return code, msg
+}
+
+// handler is a route's handler: it writes its answer when it succeeds and
+// returns the refusal when it does not, for fail to answer; it writes
+// nothing before it returns an error.
+type handler func(http.ResponseWriter, *http.Request) error
+
+// serve adapts h to net/http.
+func (s *Server) serve(h handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.fail(w, r, err)
+		}
+	})
+}

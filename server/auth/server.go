@@ -12,16 +12,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/netip"
-	"slices"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
 
 	"github.com/sessionguard/sessionguard/policy"
-	"github.com/sessionguard/sessionguard/server/clientip"
 	"github.com/sessionguard/sessionguard/server/metrics"
 	"github.com/sessionguard/sessionguard/server/session"
 	"github.com/sessionguard/sessionguard/server/store"
@@ -58,14 +54,10 @@ type Config struct {
 	DeviceKey []byte
 	// Metrics, when set, counts sign-ins, status checks, 429s and store
 	// latency; with MetricsPath it is also served there (to loopback
-	// clients only, judged by the address ClientIP resolves: put it on its
-	// own listener to expose it further).
+	// clients only, judged by the client address the Manager resolves: put
+	// it on its own listener to expose it further).
 	Metrics     *metrics.Metrics
 	MetricsPath string
-	// ClientIP finds client addresses (for limits, device lists and events):
-	// set it to believe X-Forwarded-For from trusted proxies. Nil uses the
-	// peer address.
-	ClientIP *clientip.Resolver
 	// AllowedHosts, when not empty, lists the Host names (with an optional
 	// port: "app.example.com", "127.0.0.1:8080", "[::1]:8080") that Handler
 	// answers; a request for any other Host gets 421 Misdirected Request,
@@ -82,6 +74,7 @@ type Config struct {
 // concurrent use.
 type Server struct {
 	cfg        Config
+	sessions   timedSessions // cfg.Sessions, timed: every call goes through it
 	log        *slog.Logger
 	accounts   *Limiter
 	addresses  *Limiter
@@ -129,6 +122,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		cfg:       cfg,
+		sessions:  timedSessions{Manager: cfg.Sessions, metrics: cfg.Metrics},
 		log:       cfg.Logger,
 		accounts:  NewLimiter(cfg.AccountBackoff, cfg.Counters, "signin-account:", cfg.Now),
 		addresses: NewLimiter(cfg.AddressBackoff, cfg.Counters, "signin-address:", cfg.Now),
@@ -146,7 +140,7 @@ func New(cfg Config) (*Server, error) {
 		MaxAge:      int(cfg.MaxAge / time.Second),
 	}
 	if access, ok := cfg.Sessions.AccessMaxAge(); ok {
-		wc.Strategy, wc.RefreshPath, wc.AccessMaxAge = "jwt", session.RefreshPath, int(access/time.Second)
+		wc.Strategy, wc.RefreshPath, wc.AccessMaxAge = "jwt", wire.PathRefresh, int(access/time.Second)
 	}
 	s.configJSON, err = json.Marshal(wc)
 	if err != nil {
@@ -174,151 +168,14 @@ func (s *Server) Handler() http.Handler {
 	if s.static != nil {
 		r.PathPrefix("/").Methods(http.MethodGet, http.MethodHead).HandlerFunc(s.page)
 	}
-	r.NotFoundHandler = http.HandlerFunc(notFound)
+	r.NotFoundHandler = s.refuse(errNotFound)
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if allow := s.allow(req); allow != "" {
 			w.Header().Set("Allow", allow)
 		} else if s.static != nil {
 			w.Header().Set("Allow", "GET, HEAD") // a page
 		}
-		methodNotAllowed(w, req)
+		s.fail(w, req, errMethodNotAllowed)
 	})
 	return s.logRequests(s.checkHost(s.protect(r)))
-}
-
-// route is one row of the route table: a path, its methods, its handler and
-// the request bodies it takes.
-type route struct {
-	path    string
-	methods []string
-	h       http.HandlerFunc
-	body    bodyKind
-}
-
-var (
-	get       = []string{http.MethodGet, http.MethodHead}
-	getNoHead = []string{http.MethodGet}
-	post      = []string{http.MethodPost}
-	patch     = []string{http.MethodPatch}
-	del       = []string{http.MethodDelete}
-)
-
-// routes is the route table of the API and /healthz.
-func (s *Server) routes() []route {
-	routes := []route{
-		{"/api/session", get, s.getSession, jsonOnly},
-		{"/api/get-session-status", get, s.getStatus, jsonOnly},
-		{"/api/auth/config", get, s.getConfig, jsonOnly},
-		{"/api/auth/signin", post, s.signIn, jsonOrForm},
-		{"/api/auth/signout", post, s.signOut, jsonOrForm},
-		{"/healthz", get, s.healthz, jsonOnly},
-	}
-	if s.cfg.Sessions.Refreshes() {
-		routes = append(routes, route{session.RefreshPath, post, s.refresh, jsonOnly})
-	}
-	if s.hub != nil {
-		routes = append(routes, route{EventsPath, getNoHead, s.events, jsonOnly}) // HEAD would hold a stream open for nothing
-	}
-	if _, ok := s.cfg.Sessions.JWKS(); ok {
-		routes = append(routes, route{"/.well-known/jwks.json", get, s.jwks, jsonOnly})
-	}
-	routes = append(routes,
-		route{"/api/auth/sessions", get, s.listSessions, jsonOnly},
-		route{"/api/auth/sessions/revoke-others", post, s.revokeOthers, jsonOnly},
-		route{"/api/auth/sessions/{handle}", del, s.deleteSession, jsonOnly},
-		route{"/api/auth/password", post, s.changePassword, jsonOnly},
-		route{"/api/admin/users", get, s.listUsers, jsonOnly},
-		route{"/api/admin/users/{id}", patch, s.patchUser, jsonOnly},
-		route{"/api/admin/users/{id}/sessions", get, s.userSessions, jsonOnly},
-		route{"/api/admin/users/{id}/sessions", del, s.deleteUserSessions, jsonOnly},
-		route{"/api/admin/users/{id}/sessions/{handle}", del, s.deleteUserSession, jsonOnly},
-	)
-	if s.cfg.Metrics != nil && s.cfg.MetricsPath != "" {
-		m := s.cfg.Metrics.Handler()
-		routes = append(routes, route{s.cfg.MetricsPath, getNoHead, func(w http.ResponseWriter, req *http.Request) {
-			if !s.isLoopback(req) {
-				notFound(w, req)
-				return
-			}
-			m.ServeHTTP(w, req)
-		}, jsonOnly})
-	}
-	return routes
-}
-
-// Mount registers the API routes and /healthz on r, for programs with their
-// own router. Each route refuses a body it does not take (415) or one over
-// MaxBodyBytes (413) before its handler runs. Wrap r (or the whole server)
-// in Protect so POSTs from other origins are refused.
-func (s *Server) Mount(r *mux.Router) {
-	for _, rt := range s.routes() {
-		// A copy: mux upper-cases the slice it is given in place, and the
-		// rows share package-level slices that other servers mount too.
-		r.HandleFunc(rt.path, checkBody(rt.body, rt.h)).Methods(slices.Clone(rt.methods)...)
-	}
-	// Everything else under /api/ answers JSON: 405 with Allow for a known
-	// path with another method, 404 otherwise — never the app shell.
-	r.PathPrefix("/api/").HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if allow := s.allow(req); allow != "" {
-			w.Header().Set("Allow", allow)
-			methodNotAllowed(w, req)
-			return
-		}
-		notFound(w, req)
-	})
-}
-
-// allow returns the methods the route table has for the request's path
-// ("GET, HEAD"), or "" when it has none.
-func (s *Server) allow(req *http.Request) string {
-	s.knownOnce.Do(func() {
-		s.known = mux.NewRouter()
-		s.known.SkipClean(true)
-		var paths []string
-		methods := map[string][]string{}
-		for _, rt := range s.routes() {
-			if _, ok := methods[rt.path]; !ok {
-				paths = append(paths, rt.path)
-			}
-			methods[rt.path] = append(methods[rt.path], rt.methods...)
-		}
-		for _, p := range paths {
-			s.known.Handle(p, http.NotFoundHandler()).Name(strings.Join(methods[p], ", "))
-		}
-	})
-	var m mux.RouteMatch
-	if s.known.Match(req, &m) && m.Route != nil {
-		return m.Route.GetName()
-	}
-	return ""
-}
-
-// Protect refuses state-changing requests from other origins with 403, judged
-// by Sec-Fetch-Site and Origin as net/http's CrossOriginProtection does.
-func (s *Server) Protect(h http.Handler) http.Handler { return s.protect(h) }
-
-func (s *Server) protect(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := s.cop.Check(r); err != nil {
-			writeError(w, http.StatusForbidden, "cross-origin request refused")
-			return
-		}
-		h.ServeHTTP(w, r)
-	})
-}
-
-func notFound(w http.ResponseWriter, _ *http.Request) {
-	writeError(w, http.StatusNotFound, "not found")
-}
-
-func methodNotAllowed(w http.ResponseWriter, _ *http.Request) {
-	writeError(w, http.StatusMethodNotAllowed, "method not allowed")
-}
-
-// isLoopback reports whether the request's client is this machine: the
-// client address as ClientIP resolves it, so a reverse proxy on this host
-// does not make every client behind it local.
-func (s *Server) isLoopback(r *http.Request) bool {
-	ip, err := netip.ParseAddr(s.cfg.ClientIP.Addr(r))
-	return err == nil && ip.Unmap().IsLoopback()
 }

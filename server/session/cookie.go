@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"slices"
 	"time"
+
+	"github.com/sessionguard/sessionguard/wire"
 )
 
 // Cookie names. The __Host- prefix makes the browser refuse the cookie unless
@@ -13,12 +15,10 @@ const (
 	CookieName         = "__Host-sg_session"
 	InsecureCookieName = "sg_session"
 	// RefreshCookieName is the jwt strategy's refresh token. It is sent only
-	// to RefreshPath (so __Host- cannot be used; __Secure- still demands
-	// Secure) and only by same-site requests.
+	// to the refresh endpoint, wire.PathRefresh, its Path (so __Host- cannot
+	// be used; __Secure- still demands Secure) and only by same-site requests.
 	RefreshCookieName         = "__Secure-sg_refresh"
 	InsecureRefreshCookieName = "sg_refresh"
-	// RefreshPath is the refresh endpoint, the refresh cookie's Path.
-	RefreshPath = "/api/auth/refresh"
 )
 
 // maxCookieLen is the longest cookie value read; longer values are ignored
@@ -83,7 +83,7 @@ func (c CookieConfig) setRefresh(w http.ResponseWriter, value string, until, now
 	http.SetCookie(w, &http.Cookie{
 		Name:     c.RefreshName(),
 		Value:    value,
-		Path:     RefreshPath,
+		Path:     wire.PathRefresh,
 		Expires:  until.UTC(),
 		MaxAge:   max(1, int(until.Sub(now)/time.Second)),
 		Secure:   !c.Insecure,
@@ -110,7 +110,7 @@ func (c CookieConfig) clearRefresh(w http.ResponseWriter) {
 	http.SetCookie(w, &http.Cookie{
 		Name:     c.RefreshName(),
 		Value:    "",
-		Path:     RefreshPath,
+		Path:     wire.PathRefresh,
 		MaxAge:   -1,
 		Secure:   !c.Insecure,
 		HttpOnly: true,

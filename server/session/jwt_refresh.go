@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/sessionguard/sessionguard/server/audit"
 	"github.com/sessionguard/sessionguard/server/store"
 )
 
@@ -30,7 +31,7 @@ func (j *JWT) Refresh(ctx context.Context, refresh string, now time.Time) (Issue
 			return Issued{}, Session{}, err
 		}
 		j.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "refresh token reused; session ended",
-			slog.String("event", "refresh_token_reuse"), slog.String("user_id", rt.UserID),
+			audit.Event(audit.RefreshTokenReuse), slog.String("user_id", rt.UserID),
 			slog.Time("first_used", rt.UsedAt))
 		return Issued{}, Session{}, ErrRefreshReused
 	}

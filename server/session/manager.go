@@ -12,10 +12,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"time"
 
+	"github.com/sessionguard/sessionguard/server/clientip"
 	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/wire"
 )
@@ -27,8 +27,8 @@ type Manager struct {
 	cookie   CookieConfig
 	now      func() time.Time
 	log      *slog.Logger
-	events   store.Events // nil: no live events
-	clientIP func(*http.Request) string
+	events   store.Events       // nil: no live events
+	clientIP *clientip.Resolver // nil: the peer address
 }
 
 // New returns a Manager for the strategy.
@@ -84,10 +84,7 @@ func (m *Manager) SignIn(w http.ResponseWriter, r *http.Request, u wire.User) (*
 			return nil, err
 		}
 	}
-	dev := DeviceOf(r)
-	if m.clientIP != nil {
-		dev.Addr = m.clientIP(r)
-	}
+	dev := Device{Addr: m.ClientAddr(r), UserAgent: r.UserAgent()}
 	issued, s, err := m.strategy.Issue(r.Context(), u, dev, now)
 	if err != nil {
 		m.log.LogAttrs(r.Context(), slog.LevelError, "session issue failed", slog.String("error", err.Error()))
@@ -113,15 +110,10 @@ func (m *Manager) Abandon(ctx context.Context, w http.ResponseWriter, s *Session
 	return m.revokeKey(ctx, s)
 }
 
-// DeviceOf describes the request's device: the peer address and the
-// User-Agent header. (A Manager WithClientIP uses that for the address.)
-func DeviceOf(r *http.Request) Device {
-	addr := r.RemoteAddr
-	if host, _, err := net.SplitHostPort(addr); err == nil {
-		addr = host
-	}
-	return Device{Addr: addr, UserAgent: r.UserAgent()}
-}
+// ClientAddr returns the address of the request's client, as WithClientIP
+// says to find it: the address a session records at sign-in, and the one
+// the HTTP layer applies its limits to and logs, so the two always agree.
+func (m *Manager) ClientAddr(r *http.Request) string { return m.clientIP.Addr(r) }
 
 func (m *Manager) setCookies(w http.ResponseWriter, issued Issued, s *Session, now time.Time) {
 	m.cookie.set(w, issued.Token, s.AbsExpires, now)

@@ -2,9 +2,9 @@ package session
 
 import (
 	"log/slog"
-	"net/http"
 	"time"
 
+	"github.com/sessionguard/sessionguard/server/clientip"
 	"github.com/sessionguard/sessionguard/server/store"
 )
 
@@ -24,8 +24,10 @@ func WithLogger(l *slog.Logger) Option { return func(m *Manager) { m.log = l } }
 // published for the live event streams of every instance.
 func WithEvents(e store.Events) Option { return func(m *Manager) { m.events = e } }
 
-// WithClientIP sets how the client address recorded with a session is
-// found (behind a reverse proxy: from trusted X-Forwarded-For headers).
-func WithClientIP(addr func(*http.Request) string) Option {
-	return func(m *Manager) { m.clientIP = addr }
+// WithClientIP sets how client addresses are found (behind a reverse proxy:
+// from trusted X-Forwarded-For headers): the one recorded with a session,
+// and the one ClientAddr gives the HTTP layer for limits and events. Without
+// it the peer address is used.
+func WithClientIP(r *clientip.Resolver) Option {
+	return func(m *Manager) { m.clientIP = r }
 }

@@ -3,11 +3,9 @@ package store
 import (
 	"context"
 	"time"
-)
 
-// RoleAdmin is the role of an administrator: UpdateUser never leaves a store
-// without an enabled account that has it.
-const RoleAdmin = "admin"
+	"github.com/sessionguard/sessionguard/wire"
+)
 
 // SessionLister lists a user's sessions, for their list of devices and for
 // administrators.
@@ -31,8 +29,8 @@ type UserAdmin interface {
 	// ErrInvalid for an empty id.
 	//
 	// It never leaves the store without an administrator: a change that
-	// takes the role RoleAdmin from, or disables, the only enabled account
-	// with that role (compared exactly) changes nothing and returns an
+	// takes the role wire.RoleAdmin from, or disables, the only enabled
+	// account with that role (compared exactly) changes nothing and returns an
 	// error wrapping ErrLastAdmin. Disabled administrators do not count,
 	// and every other change of that account (its name, its password) is
 	// made as usual. The check and the write are one atomic step, also
@@ -84,7 +82,8 @@ func (c UserChange) RemovesAdmin(before User) bool {
 }
 
 // IsEnabledAdmin reports whether u is an enabled account with the role
-// RoleAdmin, compared exactly: one that counts as an administrator.
+// wire.RoleAdmin, compared exactly: one that counts as an administrator.
+// UpdateUser never leaves a store without one.
 func IsEnabledAdmin(u User) bool {
-	return u.Role == RoleAdmin && !u.Disabled
+	return u.Role == wire.RoleAdmin && !u.Disabled
 }

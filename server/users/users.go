@@ -14,12 +14,13 @@ import (
 	"unicode/utf8"
 
 	"github.com/sessionguard/sessionguard/server/store"
+	"github.com/sessionguard/sessionguard/wire"
 )
 
-// The roles an account can have.
+// The roles an account can have, as wire names them.
 const (
-	RoleUser  = "user"
-	RoleAdmin = store.RoleAdmin // the store never leaves none of these enabled
+	RoleUser  = wire.RoleUser
+	RoleAdmin = wire.RoleAdmin // the store never leaves none of these enabled
 )
 
 // Store is what a Service needs of a store: its accounts, and changing them

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/policy"
+	"github.com/sessionguard/sessionguard/wasm/internal/lite"
+	"github.com/sessionguard/sessionguard/wire"
 )
 
 // Result is the outcome of SignIn and SignOut, as the page sees it.
@@ -46,7 +48,7 @@ func (c *Client) SignIn(email, password, redirectURL string) Result {
 	}
 	c.pauseStream() // the old session's ending is no news
 	defer c.resumeStream()
-	resp, err := c.fetch(Request{Method: "POST", URL: PathSignIn, Body: map[string]string{
+	resp, err := c.fetch(Request{Method: "POST", URL: wire.PathSignIn, Body: map[string]string{
 		"email": email, "password": password, "redirectUrl": redirectURL,
 	}})
 	if errors.Is(err, ErrNetwork) {
@@ -92,7 +94,7 @@ func (c *Client) SignOut(redirectURL string) Result {
 	if redirectURL != "" {
 		body["redirectUrl"] = redirectURL
 	}
-	resp, err := c.fetch(Request{Method: "POST", URL: PathSignOut, Body: body})
+	resp, err := c.fetch(Request{Method: "POST", URL: wire.PathSignOut, Body: body})
 	if errors.Is(err, ErrNetwork) || resp.Status != 200 {
 		return failure(resp, err)
 	}
@@ -135,7 +137,7 @@ func failure(resp *Response, err error) Result {
 
 // sentence makes a server's lower-case message read as a sentence.
 func sentence(msg string) string {
-	msg = trimSpace(msg)
+	msg = lite.TrimSpace(msg)
 	if msg == "" {
 		return msg
 	}
@@ -150,14 +152,14 @@ func sentence(msg string) string {
 
 // retryAfter reads a Retry-After header: delay seconds or an HTTP date.
 func retryAfter(v string, now time.Time) int {
-	v = trimSpace(v)
+	v = lite.TrimSpace(v)
 	if v == "" {
 		return 0
 	}
-	if n, ok := atoi(v); ok {
+	if n, ok := lite.Atoi(v); ok {
 		return n
 	}
-	if t, err := parseHTTPDate(v); err == nil {
+	if t, err := lite.ParseHTTPDate(v); err == nil {
 		if d := t.Sub(now); d > 0 {
 			return int((d + time.Second - 1) / time.Second)
 		}

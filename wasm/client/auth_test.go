@@ -50,18 +50,18 @@ func TestSignIn(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := start(t)
-			h.b.handle(client.PathSignIn, tt.answer)
+			h.b.handle(wire.PathSignIn, tt.answer)
 			got := h.c.SignIn("user@example.com", "user-password", "/dashboard")
 			assert.Equal(t, tt.want, got)
 			assert.Equal(t, tt.url, h.b.url())
 			assert.Equal(t, tt.sess, h.c.Session())
 			req := h.b.lastRequest()
-			if req.URL != client.PathSignIn {
+			if req.URL != wire.PathSignIn {
 				req = h.b.requests[0]
 			}
-			assert.Equal(t, client.Request{Method: "POST", URL: client.PathSignIn, Timeout: 15 * time.Second,
+			assert.Equal(t, client.Request{Method: "POST", URL: wire.PathSignIn, Timeout: 15 * time.Second,
 				Body: map[string]string{"email": "user@example.com", "password": "user-password", "redirectUrl": "/dashboard"}}, req)
-			assert.Zero(t, h.b.count(client.PathStatus), "sign-in needs no status check")
+			assert.Zero(t, h.b.count(wire.PathStatus), "sign-in needs no status check")
 			if tt.sess != nil {
 				assert.Equal(t, []*wire.Session{tt.sess}, h.b.broadcasts)
 				assert.Equal(t, []any{tt.sess}, h.b.eventsNamed(client.EventChange))
@@ -75,14 +75,14 @@ func TestSignIn(t *testing.T) {
 
 func TestSignInForbiddenRedirectIsBlocked(t *testing.T) {
 	h := start(t)
-	h.b.handle(client.PathSignIn, signInOK(userSession, "/admin"))
+	h.b.handle(wire.PathSignIn, signInOK(userSession, "/admin"))
 	require.True(t, h.c.SignIn("user@example.com", "user-password", "/admin").OK)
 	assert.Equal(t, []client.Blocked{{To: "/admin", Reason: client.ReasonForbidden}}, h.b.blocked())
 }
 
 func TestSignInFromCallbackPage(t *testing.T) {
 	h := start(t, at("/?callbackUrl=%2Fdashboard"))
-	h.b.handle(client.PathSignIn, signInOK(userSession, "/dashboard"))
+	h.b.handle(wire.PathSignIn, signInOK(userSession, "/dashboard"))
 	require.True(t, h.c.SignIn("user@example.com", "user-password", "/dashboard").OK)
 	assert.Equal(t, []string{"/?callbackUrl=%2Fdashboard", "/dashboard"}, h.b.history())
 	assert.Equal(t, []string{"view-dashboard"}, h.visible(views...))
@@ -110,12 +110,12 @@ func TestSignOut(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := start(t, as(userSession), at("/dashboard"))
-			h.b.handle(client.PathSignOut, tt.answer)
+			h.b.handle(wire.PathSignOut, tt.answer)
 			assert.Equal(t, tt.want, h.c.SignOut(tt.redirect))
 			assert.Equal(t, tt.body, h.b.requests[0].Body)
 			assert.Equal(t, "POST", h.b.requests[0].Method)
 			assert.Equal(t, tt.url, h.b.url())
-			assert.Zero(t, h.b.count(client.PathStatus))
+			assert.Zero(t, h.b.count(wire.PathStatus))
 			if tt.signedOut {
 				assert.Nil(t, h.c.Session())
 				assert.Equal(t, []*wire.Session{nil}, h.b.broadcasts)

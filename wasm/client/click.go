@@ -1,6 +1,11 @@
 package client
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/sessionguard/sessionguard/wasm/internal/lite"
+	"github.com/sessionguard/sessionguard/wire"
+)
 
 // Click filtering: the Client takes over only the clicks a browser would
 // turn into a same-origin navigation of this tab that the page's views can
@@ -35,7 +40,7 @@ func (c *Client) HandleClick(ev ClickEvent) <-chan bool {
 	if a == nil {
 		return nil
 	}
-	if t, ok := a.Attr("target"); ok && t != "" && !equalFold(t, "_self") {
+	if t, ok := a.Attr("target"); ok && t != "" && !lite.EqualFold(t, "_self") {
 		return nil
 	}
 	if _, ok := a.Attr("download"); ok {
@@ -44,12 +49,12 @@ func (c *Client) HandleClick(ev ClickEvent) <-chan bool {
 	if _, ok := a.Attr("data-sg-reload"); ok {
 		return nil
 	}
-	if rel, ok := a.Attr("rel"); ok && hasToken(rel, "external") {
+	if rel, ok := a.Attr("rel"); ok && lite.HasToken(rel, "external") {
 		return nil
 	}
 	loc := c.b.Location()
 	target, ok := sameOrigin(a.Href(), loc.Origin)
-	if !ok || strings.HasPrefix(target, apiPrefix) {
+	if !ok || strings.HasPrefix(target, wire.APIPrefix) {
 		return nil
 	}
 	current := loc.Path + loc.Search
@@ -66,7 +71,7 @@ func (c *Client) HandleClick(ev ClickEvent) <-chan bool {
 // anchorOf walks up from el to the nearest link element.
 func anchorOf(el Element) Element {
 	for ; el != nil; el = el.Parent() {
-		if tag := el.Tag(); equalFold(tag, "A") || equalFold(tag, "AREA") {
+		if tag := el.Tag(); lite.EqualFold(tag, "A") || lite.EqualFold(tag, "AREA") {
 			if _, ok := el.Attr("href"); ok {
 				return el
 			}

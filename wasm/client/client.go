@@ -6,7 +6,8 @@
 // WebAssembly build (package wasm) wires it to syscall/js.
 //
 // The package imports no fmt, encoding/json, net/http or net/url: the size
-// of the WebAssembly module is a feature.
+// of the WebAssembly module is a feature. The small stand-ins it uses in
+// their place are in wasm/internal/lite.
 package client
 
 import (
@@ -16,20 +17,24 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/policy"
+	"github.com/sessionguard/sessionguard/wasm/internal/lite"
 	"github.com/sessionguard/sessionguard/wire"
 )
 
-// Paths of the server's API (CONTRACT §3).
+// The elements of the app shell that carry the session and the
+// configuration, and how long a request may take.
 const (
-	PathSession    = "/api/session"
-	PathStatus     = "/api/get-session-status"
-	PathConfig     = "/api/auth/config"
-	PathSignIn     = "/api/auth/signin"
-	PathSignOut    = "/api/auth/signout"
-	apiPrefix      = "/api/"
 	ElemSessionID  = "sg-session"
 	ElemConfigID   = "sg-config"
 	defaultTimeout = 15 * time.Second
+)
+
+// The headers the Client reads, by the lower-case names Response.Header
+// uses.
+const (
+	headerExpires       = "sg-session-expires" // wire.ExpiresHeader
+	headerAccessExpires = "sg-access-expires"  // wire.AccessExpiresHeader
+	headerRetryAfter    = "retry-after"
 )
 
 // Client is the browser module's state and logic. Create it with New, then
@@ -149,12 +154,12 @@ func (c *Client) loadConfig() (wire.Config, error) {
 			return cfg, nil
 		}
 	}
-	resp, err := c.fetch(Request{Method: "GET", URL: PathConfig})
+	resp, err := c.fetch(Request{Method: "GET", URL: wire.PathConfig})
 	if err != nil {
 		return wire.Config{}, err
 	}
 	if resp.Status != 200 {
-		return wire.Config{}, wrap(ErrBadResponse, PathConfig+" answered "+itoa(resp.Status))
+		return wire.Config{}, lite.Wrap(ErrBadResponse, wire.PathConfig+" answered "+itoa(resp.Status))
 	}
 	return DecodeConfig(resp.Body)
 }
@@ -176,12 +181,12 @@ func (c *Client) loadSession() (*wire.Session, time.Time, error) {
 // fetchSession reads GET /api/session, and the access expiry its
 // Sg-Access-Expires header tells (jwt strategy; zero when absent).
 func (c *Client) fetchSession() (*wire.Session, time.Time, error) {
-	resp, err := c.fetch(Request{Method: "GET", URL: PathSession})
+	resp, err := c.fetch(Request{Method: "GET", URL: wire.PathSession})
 	if err != nil {
 		return nil, time.Time{}, err
 	}
 	if resp.Status != 200 {
-		return nil, time.Time{}, wrap(ErrBadResponse, PathSession+" answered "+itoa(resp.Status))
+		return nil, time.Time{}, lite.Wrap(ErrBadResponse, wire.PathSession+" answered "+itoa(resp.Status))
 	}
 	s, err := DecodeSession(resp.Body)
 	if err != nil || s == nil {
@@ -199,13 +204,13 @@ func (c *Client) fetch(req Request) (*Response, error) {
 	}
 	resp, err := c.b.Fetch(req)
 	if err != nil {
-		return nil, wrap(ErrNetwork, err.Error())
+		return nil, lite.Wrap(ErrNetwork, err.Error())
 	}
 	if resp.Header == nil {
 		resp.Header = map[string]string{}
 	}
 	if resp.BadBody {
-		return resp, wrap(ErrBadResponse, req.URL+" answered "+itoa(resp.Status)+" without JSON")
+		return resp, lite.Wrap(ErrBadResponse, req.URL+" answered "+itoa(resp.Status)+" without JSON")
 	}
 	return resp, nil
 }
@@ -256,7 +261,7 @@ func (c *Client) HandleBroadcast(msg Value) {
 	}
 	var exp time.Time
 	if v, ok := str(msg, "accessExpires"); ok {
-		exp, _ = parseTime(v)
+		exp, _ = lite.ParseTime(v)
 	}
 	c.effects.Lock()
 	defer c.effects.Unlock()
@@ -275,7 +280,7 @@ func (c *Client) HandleBroadcast(msg Value) {
 // state is left as it was.
 func (c *Client) Refresh() (*wire.Session, error) {
 	if !c.Ready() {
-		return nil, wrap(ErrBadResponse, "not booted")
+		return nil, lite.Wrap(ErrBadResponse, "not booted")
 	}
 	c.mu.Lock()
 	c.state.jwt.lastActive = c.now()

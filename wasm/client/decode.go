@@ -2,6 +2,7 @@ package client
 
 import (
 	"github.com/sessionguard/sessionguard/policy"
+	"github.com/sessionguard/sessionguard/wasm/internal/lite"
 	"github.com/sessionguard/sessionguard/wire"
 )
 
@@ -15,25 +16,25 @@ func DecodeSession(v Value) (*wire.Session, error) {
 	}
 	u := v.Get("user")
 	if u == nil {
-		return nil, wrap(ErrBadSession, "no user")
+		return nil, lite.Wrap(ErrBadSession, "no user")
 	}
 	var user wire.User
 	var ok bool
 	if user.ID, ok = str(u, "id"); !ok || user.ID == "" {
-		return nil, wrap(ErrBadSession, "no user id")
+		return nil, lite.Wrap(ErrBadSession, "no user id")
 	}
 	if user.Role, ok = str(u, "role"); !ok {
-		return nil, wrap(ErrBadSession, "no user role")
+		return nil, lite.Wrap(ErrBadSession, "no user role")
 	}
 	user.Email, _ = str(u, "email")
 	user.Name, _ = str(u, "name")
 	exp, ok := str(v, "expires")
 	if !ok {
-		return nil, wrap(ErrBadSession, "no expires")
+		return nil, lite.Wrap(ErrBadSession, "no expires")
 	}
-	t, err := parseTime(exp)
+	t, err := lite.ParseTime(exp)
 	if err != nil {
-		return nil, wrap(ErrBadSession, "bad expires \""+exp+"\"")
+		return nil, lite.Wrap(ErrBadSession, "bad expires \""+exp+"\"")
 	}
 	return &wire.Session{User: user, Expires: t}, nil
 }
@@ -42,14 +43,14 @@ func DecodeSession(v Value) (*wire.Session, error) {
 func DecodeConfig(v Value) (wire.Config, error) {
 	var cfg wire.Config
 	if v == nil {
-		return cfg, wrap(ErrBadConfig, "null")
+		return cfg, lite.Wrap(ErrBadConfig, "null")
 	}
 	var ok bool
 	if cfg.PublicPaths, ok = strs(v.Get("publicPaths")); !ok {
-		return cfg, wrap(ErrBadConfig, "publicPaths is not a list of strings")
+		return cfg, lite.Wrap(ErrBadConfig, "publicPaths is not a list of strings")
 	}
 	if cfg.AdminPaths, ok = strs(v.Get("adminPaths")); !ok {
-		return cfg, wrap(ErrBadConfig, "adminPaths is not a list of strings")
+		return cfg, lite.Wrap(ErrBadConfig, "adminPaths is not a list of strings")
 	}
 	cfg.SignInPath, _ = str(v, "signInPath")
 	if n, ok := num(v, "maxAge"); ok {
@@ -70,14 +71,14 @@ func policyOf(cfg wire.Config) (*policy.Policy, error) {
 	for _, s := range cfg.PublicPaths {
 		pt, err := policy.ParsePattern(s)
 		if err != nil {
-			return nil, wrap(ErrBadConfig, err.Error())
+			return nil, lite.Wrap(ErrBadConfig, err.Error())
 		}
 		p.Public = append(p.Public, pt)
 	}
 	for _, s := range cfg.AdminPaths {
 		pt, err := policy.ParsePattern(s)
 		if err != nil {
-			return nil, wrap(ErrBadConfig, err.Error())
+			return nil, lite.Wrap(ErrBadConfig, err.Error())
 		}
 		p.Admin = append(p.Admin, pt)
 	}

@@ -5,14 +5,8 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/policy"
-)
-
-// Paths of the device, account and admin API (README, HTTP API).
-const (
-	PathSessions     = "/api/auth/sessions"
-	PathRevokeOthers = "/api/auth/sessions/revoke-others"
-	PathPassword     = "/api/auth/password"
-	PathAdminUsers   = "/api/admin/users"
+	"github.com/sessionguard/sessionguard/wasm/internal/lite"
+	"github.com/sessionguard/sessionguard/wire"
 )
 
 // Lists the Client renders: an element with AttrDevices (the user's
@@ -53,8 +47,8 @@ type list struct {
 }
 
 var lists = []list{
-	{AttrDevices, PathSessions, "sessions", AttrHandle, "handle", false},
-	{AttrUsers, PathAdminUsers, "users", AttrUser, "id", true},
+	{AttrDevices, wire.PathSessions, "sessions", AttrHandle, "handle", false},
+	{AttrUsers, wire.PathAdminUsers, "users", AttrUser, "id", true},
 }
 
 // readList reads the items of a list's API path: the JSON array of member.
@@ -64,25 +58,25 @@ func (c *Client) readList(path, member string) (Value, error) {
 		return nil, err
 	}
 	if resp.Status != 200 {
-		return nil, wrap(ErrBadResponse, path+" answered "+itoa(resp.Status))
+		return nil, lite.Wrap(ErrBadResponse, path+" answered "+itoa(resp.Status))
 	}
 	return get(resp.Body, member), nil
 }
 
-// Devices reads the user's sessions (GET PathSessions), newest first: a
+// Devices reads the user's sessions (GET wire.PathSessions), newest first: a
 // JSON array of {handle, device, userAgent, clientAddr, createdAt, lastSeen,
 // expires, current}.
-func (c *Client) Devices() (Value, error) { return c.readList(PathSessions, "sessions") }
+func (c *Client) Devices() (Value, error) { return c.readList(wire.PathSessions, "sessions") }
 
-// Users reads every account (GET PathAdminUsers; administrators only): a
+// Users reads every account (GET wire.PathAdminUsers; administrators only): a
 // JSON array of {id, email, name, role, disabled, createdAt}.
-func (c *Client) Users() (Value, error) { return c.readList(PathAdminUsers, "users") }
+func (c *Client) Users() (Value, error) { return c.readList(wire.PathAdminUsers, "users") }
 
-// EndSession ends one of the user's sessions (DELETE PathSessions/handle).
+// EndSession ends one of the user's sessions (DELETE wire.PathSessions/handle).
 // When it was this one, the session becomes null (told to the other tabs)
 // and a protected view goes to sign-in. The lists shown are read again.
 func (c *Client) EndSession(handle string) Result {
-	r, resp := c.act("DELETE", PathSessions+"/"+EncodeURIComponent(handle), "")
+	r, resp := c.act("DELETE", wire.PathSessions+"/"+lite.EncodeURIComponent(handle), "")
 	if v := get(resp, "current"); r.OK && v != nil {
 		if current, _ := v.AsBool(); current {
 			c.effects.Lock()
@@ -95,37 +89,37 @@ func (c *Client) EndSession(handle string) Result {
 }
 
 // EndOtherSessions ends every session of the user but this one (POST
-// PathRevokeOthers); Result.Revoked tells how many. The lists shown are
+// wire.PathRevokeOthers); Result.Revoked tells how many. The lists shown are
 // read again.
 func (c *Client) EndOtherSessions() Result {
-	r, resp := c.act("POST", PathRevokeOthers, "{}")
+	r, resp := c.act("POST", wire.PathRevokeOthers, "{}")
 	n, _ := num(resp, "revoked")
 	r.Revoked = int(n)
 	return r
 }
 
-// UpdateUser changes an account (PATCH PathAdminUsers/id; administrators
+// UpdateUser changes an account (PATCH wire.PathAdminUsers/id; administrators
 // only): role when not "", disabled when it is "true" or "false". The
 // user's sessions end and their open pages hear it. The lists shown are
 // read again.
 func (c *Client) UpdateUser(id, role, disabled string) Result {
-	var o jsonObject
+	var o lite.JSONObject
 	if role != "" {
-		o.str("role", role)
+		o.Str("role", role)
 	}
 	if disabled == "true" || disabled == "false" {
-		o.raw("disabled", disabled)
+		o.Raw("disabled", disabled)
 	}
-	r, _ := c.act("PATCH", PathAdminUsers+"/"+EncodeURIComponent(id), o.String())
+	r, _ := c.act("PATCH", wire.PathAdminUsers+"/"+lite.EncodeURIComponent(id), o.String())
 	return r
 }
 
 // EndUserSessions ends every session of an account (administrators only):
-// it lists them (GET PathAdminUsers/id/sessions) and ends each (DELETE …
+// it lists them (GET wire.PathAdminUsers/id/sessions) and ends each (DELETE …
 // /sessions/handle); Result.Revoked tells how many. The lists shown are
 // read again.
 func (c *Client) EndUserSessions(id string) Result {
-	base := PathAdminUsers + "/" + EncodeURIComponent(id) + "/sessions"
+	base := wire.PathAdminUsers + "/" + lite.EncodeURIComponent(id) + "/sessions"
 	items, err := c.readList(base, "sessions")
 	defer c.refreshLists()
 	if err != nil {
@@ -134,7 +128,7 @@ func (c *Client) EndUserSessions(id string) Result {
 	n := 0
 	for i := 0; i < items.Len(); i++ {
 		h, _ := str(items.Index(i), "handle")
-		resp, err := c.fetch(Request{Method: "DELETE", URL: base + "/" + EncodeURIComponent(h)})
+		resp, err := c.fetch(Request{Method: "DELETE", URL: base + "/" + lite.EncodeURIComponent(h)})
 		if err == nil && resp.Status == 200 {
 			n++
 		}
@@ -157,7 +151,7 @@ func (c *Client) act(method, path, body string) (Result, Value) {
 	return Result{OK: true, Status: 200}, resp.Body
 }
 
-// ChangePassword changes the user's password (POST PathPassword). The
+// ChangePassword changes the user's password (POST wire.PathPassword). The
 // server ends every other session and rotates this one: on success the
 // session is the new one (told to the other tabs). It runs under the
 // refresh lock with the event stream paused, so neither this tab nor the
@@ -171,7 +165,7 @@ func (c *Client) ChangePassword(current, next string) Result {
 	defer c.resumeStream()
 	var r Result
 	err := c.withLock(func(bool) {
-		resp, err := c.fetch(Request{Method: "POST", URL: PathPassword, Body: map[string]string{
+		resp, err := c.fetch(Request{Method: "POST", URL: wire.PathPassword, Body: map[string]string{
 			"currentPassword": current, "newPassword": next,
 		}})
 		if errors.Is(err, ErrNetwork) || resp.Status != 200 {
@@ -250,7 +244,7 @@ func (c *Client) refreshLists() {
 	}
 	var jobs []job
 	for _, l := range lists {
-		allowed := s != nil && (!l.admin || s.User.Role == "admin")
+		allowed := s != nil && (!l.admin || s.User.Role == wire.RoleAdmin)
 		boxes := c.shownLists(l.attr, !allowed)
 		if len(boxes) == 0 {
 			continue
@@ -312,11 +306,11 @@ func fillList(f Filler, box Element, items Value, keyAttr, keyField string) {
 		row.SetAttr(keyAttr, key)
 		for _, el := range row.Query("[" + AttrField + "]") {
 			name, _ := el.Attr(AttrField)
-			el.SetText(itemText(get(item, trimSpace(name))))
+			el.SetText(itemText(get(item, lite.TrimSpace(name))))
 		}
 		for _, el := range row.Query("[" + AttrIf + "]") {
 			cond, _ := el.Attr(AttrIf)
-			el.SetHidden(!itemHas(item, trimSpace(cond)))
+			el.SetHidden(!itemHas(item, lite.TrimSpace(cond)))
 		}
 	}
 }
@@ -335,7 +329,7 @@ func itemText(v Value) string {
 	}
 	s, _ := v.AsString()
 	if len(s) == 20 && s[10] == 'T' && s[19] == 'Z' {
-		if _, err := parseTime(s); err == nil {
+		if _, err := lite.ParseTime(s); err == nil {
 			return s[:10] + " " + s[11:19] + " UTC"
 		}
 	}

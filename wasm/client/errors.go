@@ -2,8 +2,8 @@ package client
 
 import "errors"
 
-// Errors of the Client. Each one is returned wrapped with a detail; test for
-// them with errors.Is.
+// Errors of the Client. Each one is returned wrapped with a detail
+// (lite.Wrap); test for them with errors.Is.
 var (
 	// ErrNetwork means the server could not be reached or did not answer
 	// in time.
@@ -21,16 +21,3 @@ var (
 	// contract's shape.
 	ErrBadConfig = errors.New("malformed configuration")
 )
-
-// detailError is err with a detail; it replaces fmt.Errorf("%w: %s"), since
-// the WebAssembly build leaves fmt out.
-type detailError struct {
-	err    error
-	detail string
-}
-
-func wrap(err error, detail string) error { return &detailError{err, detail} }
-
-func (e *detailError) Error() string { return e.err.Error() + ": " + e.detail }
-
-func (e *detailError) Unwrap() error { return e.err }

@@ -932,9 +932,9 @@ func start(t *testing.T, opts ...option) *harness {
 	t.Helper()
 	h, s := newPage(t, opts...)
 	if s.session != nil {
-		h.b.handle(client.PathStatus, signedIn(s.session.Expires))
+		h.b.handle(wire.PathStatus, signedIn(s.session.Expires))
 	} else {
-		h.b.handle(client.PathStatus, signedOut)
+		h.b.handle(wire.PathStatus, signedOut)
 	}
 	h.boot()
 	return h

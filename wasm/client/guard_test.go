@@ -41,7 +41,7 @@ func TestGuardSharedCases(t *testing.T) {
 				if c.Need == policytest.Public || c.Need == policytest.Invalid {
 					wantChecks = 0
 				}
-				assert.Equal(t, wantChecks, h.b.count(client.PathStatus), "status checks")
+				assert.Equal(t, wantChecks, h.b.count(wire.PathStatus), "status checks")
 				switch want {
 				case "":
 					assert.Equal(t, c.Path, h.b.url())
@@ -107,7 +107,7 @@ func TestInvalidPathRefusedWithoutAsking(t *testing.T) {
 			for _, m := range moves {
 				t.Run(m.name+"/"+v.name+"/"+target, func(t *testing.T) {
 					h := start(t, as(v.sess))
-					h.b.handle(client.PathStatus, func(r client.Request) (*client.Response, error) {
+					h.b.handle(wire.PathStatus, func(r client.Request) (*client.Response, error) {
 						t.Errorf("status check for %q", target)
 						return networkError(r)
 					})
@@ -115,7 +115,7 @@ func TestInvalidPathRefusedWithoutAsking(t *testing.T) {
 					require.NotNil(t, ch, "the guard took the navigation")
 					assert.False(t, h.wait(ch), "refused")
 					assert.Equal(t, []client.Blocked{{To: target, Reason: client.ReasonError}}, h.b.blocked())
-					assert.Zero(t, h.b.count(client.PathStatus), "no status request")
+					assert.Zero(t, h.b.count(wire.PathStatus), "no status request")
 					assert.Equal(t, url, h.b.url())
 					assert.Equal(t, history, h.b.history(), "no sign-in page")
 					h.b.mu.Lock()
@@ -235,7 +235,7 @@ func TestClickWalksUpToTheLink(t *testing.T) {
 // value for each request.
 func blockingStatus(h *harness, answerWith func(client.Request) (*client.Response, error)) (arrived chan struct{}, release chan struct{}) {
 	arrived, release = make(chan struct{}, 10), make(chan struct{})
-	h.b.handle(client.PathStatus, func(r client.Request) (*client.Response, error) {
+	h.b.handle(wire.PathStatus, func(r client.Request) (*client.Response, error) {
 		arrived <- struct{}{}
 		<-release
 		return answerWith(r)
@@ -254,14 +254,14 @@ func TestSingleFlightNewestWins(t *testing.T) {
 	assert.False(t, h.wait(first), "superseded")
 	assert.False(t, h.wait(second), "superseded")
 	assert.True(t, h.wait(third), "newest")
-	assert.Equal(t, 1, h.b.count(client.PathStatus), "one request for three navigations")
+	assert.Equal(t, 1, h.b.count(wire.PathStatus), "one request for three navigations")
 	assert.Equal(t, []string{"/public?from=test", "/admin/users"}, h.b.history())
 	assert.Empty(t, h.b.blocked(), "superseded navigations are not blocked")
 
 	// After the answer, a new navigation asks again.
-	h.b.handle(client.PathStatus, signedIn(adminSession.Expires))
+	h.b.handle(wire.PathStatus, signedIn(adminSession.Expires))
 	require.True(t, h.wait(h.c.Goto("/dashboard", false)))
-	assert.Equal(t, 2, h.b.count(client.PathStatus))
+	assert.Equal(t, 2, h.b.count(wire.PathStatus))
 }
 
 func TestPublicNavigationSupersedesPendingCheck(t *testing.T) {
@@ -294,7 +294,7 @@ func TestFailClosed(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := start(t, as(userSession))
-			h.b.handle(client.PathStatus, tt.answer)
+			h.b.handle(wire.PathStatus, tt.answer)
 			assert.False(t, h.wait(h.c.Goto("/dashboard", false)))
 			assert.Equal(t, []client.Blocked{{To: "/dashboard", Reason: client.ReasonError}}, h.b.blocked())
 			assert.Equal(t, "/public?from=test", h.b.url())
@@ -306,7 +306,7 @@ func TestFailClosed(t *testing.T) {
 
 func TestUnauthenticatedGoesToSignIn(t *testing.T) {
 	h := start(t, as(userSession))
-	h.b.handle(client.PathStatus, signedOut)
+	h.b.handle(wire.PathStatus, signedOut)
 	assert.False(t, h.wait(h.c.Goto("/dashboard?tab=a%20b&x=é#top", false)))
 	assert.Equal(t, "/?callbackUrl=%2Fdashboard%3Ftab%3Da%2520b%26x%3D%C3%A9%23top", h.b.url())
 	assert.Nil(t, h.c.Session(), "401 signs out")
@@ -324,7 +324,7 @@ func TestNoRedirectLoop(t *testing.T) {
 	h := start(t, withConfig(cfg))
 	assert.False(t, h.wait(h.c.Goto("/dashboard", false)))
 	assert.Equal(t, "/login?callbackUrl=%2Fdashboard", h.b.url())
-	assert.Equal(t, 1, h.b.count(client.PathStatus), "the sign-in page is not checked again")
+	assert.Equal(t, 1, h.b.count(wire.PathStatus), "the sign-in page is not checked again")
 
 	assert.False(t, h.wait(h.c.Goto("/login/", false)))
 	assert.Equal(t, "/login?callbackUrl=%2Fdashboard", h.b.url(), "no bounce to sign-in from sign-in")
@@ -346,7 +346,7 @@ func TestBootOnProtectedPageWithoutSession(t *testing.T) {
 	h := start(t, at("/dashboard?a=1"))
 	assert.Equal(t, []string{"/?callbackUrl=%2Fdashboard%3Fa%3D1"}, h.b.history(), "replaced, not pushed")
 	assert.Equal(t, []string{"view-home"}, h.visible(views...))
-	assert.Zero(t, h.b.count(client.PathStatus))
+	assert.Zero(t, h.b.count(wire.PathStatus))
 }
 
 func TestGotoRefusesForeignTargets(t *testing.T) {
@@ -376,7 +376,7 @@ func TestPopStateAllowedAndRefused(t *testing.T) {
 	h.b.Go(-1)
 	assert.True(t, h.wait(h.popstate()))
 	assert.Equal(t, []string{"view-dashboard"}, h.visible(views...))
-	assert.Equal(t, 2, h.b.count(client.PathStatus))
+	assert.Equal(t, 2, h.b.count(wire.PathStatus))
 
 	// Forward to "/" is public.
 	h.b.Go(1)
@@ -385,7 +385,7 @@ func TestPopStateAllowedAndRefused(t *testing.T) {
 
 	// The session ends on the server; back to the dashboard is refused:
 	// the browser is moved forward again, then to the sign-in page.
-	h.b.handle(client.PathStatus, signedOut)
+	h.b.handle(wire.PathStatus, signedOut)
 	h.b.Go(-1)
 	assert.False(t, h.wait(h.popstate()))
 	assert.Equal(t, "/", h.b.url(), "restored")
@@ -400,9 +400,9 @@ func TestPopStateForbiddenRestoresOnly(t *testing.T) {
 	h := start(t, as(adminSession), at("/admin"))
 	require.True(t, h.wait(h.c.Goto("/public", false)))
 	h.b.Go(-1) // back to /admin …
-	h.b.handle(client.PathStatus, signedIn(adminSession.Expires))
+	h.b.handle(wire.PathStatus, signedIn(adminSession.Expires))
 	// … while the role is gone: the session now says user.
-	h.b.handle(client.PathStatus, signedIn(userSession.Expires))
+	h.b.handle(wire.PathStatus, signedIn(userSession.Expires))
 	h.c.HandleBroadcast(mustValue(`{"session":` + mustJSON(userSession) + `}`))
 	assert.False(t, h.wait(h.popstate()))
 	assert.Equal(t, "/public", h.b.url())
@@ -417,7 +417,7 @@ func TestPopStateTwoStepsBackRefused(t *testing.T) {
 	for _, p := range []string{"/dashboard", "/", "/public"} {
 		require.True(t, h.wait(h.c.Goto(p, false)))
 	}
-	h.b.handle(client.PathStatus, networkError)
+	h.b.handle(wire.PathStatus, networkError)
 	h.b.Go(-2)
 	assert.False(t, h.wait(h.popstate()))
 	assert.Equal(t, "/public", h.b.url(), "history.go(2) restored the view's entry")
@@ -438,12 +438,12 @@ func TestPopStateHashOnly(t *testing.T) {
 	assert.Equal(t, 1, idx)
 	h.b.Go(-1)
 	assert.Nil(t, h.popstate())
-	assert.Zero(t, h.b.count(client.PathStatus))
+	assert.Zero(t, h.b.count(wire.PathStatus))
 }
 
 func TestPopStateWithoutIndexRefused(t *testing.T) {
 	h := start(t, as(userSession))
-	h.b.handle(client.PathStatus, signedOut)
+	h.b.handle(wire.PathStatus, signedOut)
 	// Page code pushed an entry without our state, then the user went there.
 	h.b.mu.Lock()
 	h.b.entries = append(h.b.entries, entry{url: origin + "/dashboard"})
@@ -455,15 +455,15 @@ func TestPopStateWithoutIndexRefused(t *testing.T) {
 
 func TestSignedInElsewhereLearnsSession(t *testing.T) {
 	h := start(t)
-	h.b.handle(client.PathStatus, signedIn(userSession.Expires))
-	h.b.handle(client.PathSession, answer(200, mustJSON(userSession)))
+	h.b.handle(wire.PathStatus, signedIn(userSession.Expires))
+	h.b.handle(wire.PathSession, answer(200, mustJSON(userSession)))
 	assert.True(t, h.wait(h.c.Goto("/dashboard", false)))
 	assert.Equal(t, userSession, h.c.Session())
 	assert.Equal(t, "Demo User", h.b.byID("name").Text())
 
 	h2 := start(t)
-	h2.b.handle(client.PathStatus, signedIn(userSession.Expires))
-	h2.b.handle(client.PathSession, answer(200, `null`))
+	h2.b.handle(wire.PathStatus, signedIn(userSession.Expires))
+	h2.b.handle(wire.PathSession, answer(200, `null`))
 	assert.False(t, h2.wait(h2.c.Goto("/dashboard", false)))
 	assert.Equal(t, []client.Blocked{{To: "/dashboard", Reason: client.ReasonError}}, h2.b.blocked())
 }
@@ -471,14 +471,14 @@ func TestSignedInElsewhereLearnsSession(t *testing.T) {
 func TestStatusHeaderMovesExpiry(t *testing.T) {
 	h := start(t, as(userSession))
 	later := userSession.Expires.Add(10 * time.Minute)
-	h.b.handle(client.PathStatus, signedIn(later))
+	h.b.handle(wire.PathStatus, signedIn(later))
 	require.True(t, h.wait(h.c.Goto("/dashboard", false)))
 	assert.Equal(t, later, h.c.Session().Expires)
 	assert.Equal(t, later.Format(wire.TimeFormat), h.b.byID("expires").Text())
 	assert.Equal(t, []any{h.c.Session()}, h.b.eventsNamed(client.EventChange))
 	assert.Equal(t, []*wire.Session{h.c.Session()}, h.b.broadcasts, "other tabs learn the new expiry")
 
-	h.b.handle(client.PathStatus, answer(200, `{"status":200}`, wire.ExpiresHeader, "garbage"))
+	h.b.handle(wire.PathStatus, answer(200, `{"status":200}`, wire.ExpiresHeader, "garbage"))
 	require.True(t, h.wait(h.c.Goto("/", false)))
 	require.True(t, h.wait(h.c.Goto("/dashboard", false)))
 	assert.Equal(t, later, h.c.Session().Expires, "a bad header changes nothing")
@@ -490,7 +490,7 @@ func TestNoViewsLoadsPages(t *testing.T) {
 	h.b.mu.Lock()
 	h.b.elems = nil
 	h.b.mu.Unlock()
-	h.b.handle(client.PathStatus, signedIn(userSession.Expires))
+	h.b.handle(wire.PathStatus, signedIn(userSession.Expires))
 	h.boot()
 	require.True(t, h.wait(h.c.Goto("/dashboard", false)))
 	assert.Equal(t, []string{origin + "/dashboard"}, h.b.loads)
@@ -528,7 +528,7 @@ func TestStaleStatusAnswerIsIgnored(t *testing.T) {
 	<-arrived
 	// The visitor signs in while the check (sent without the new cookie)
 	// is under way.
-	h.b.handle(client.PathSignIn, signInOK(userSession, "/public"))
+	h.b.handle(wire.PathSignIn, signInOK(userSession, "/public"))
 	require.True(t, h.c.SignIn("user@example.com", "user-password", "/public").OK)
 	close(release)
 	assert.False(t, h.wait(pending), "superseded by the sign-in's navigation")

@@ -130,8 +130,8 @@ func (s *fakeServer) get(f func(s *fakeServer) int) int {
 
 func (s *fakeServer) install(b *fakeBrowser) {
 	b.handle(refreshURL, s.refresh)
-	b.handle(client.PathStatus, s.status)
-	b.handle(client.PathSession, s.session)
+	b.handle(wire.PathStatus, s.status)
+	b.handle(wire.PathSession, s.session)
 }
 
 func (s *fakeServer) refresh(req client.Request) (*client.Response, error) {
@@ -347,7 +347,7 @@ func TestJWTReturnFromIdleRenewsBeforeStatusCheck(t *testing.T) {
 	before := len(h.b.paths())
 
 	assert.True(t, h.wait(h.c.Goto("/dashboard", false)), "the navigation goes through")
-	assert.Equal(t, []string{refreshURL, client.PathStatus}, h.b.paths()[before:], "renewed before the status check")
+	assert.Equal(t, []string{refreshURL, wire.PathStatus}, h.b.paths()[before:], "renewed before the status check")
 	assert.Zero(t, srv.get(func(s *fakeServer) int { return s.status401 }), "the check never saw an expired token")
 	assert.Equal(t, "/dashboard", h.b.url())
 	assert.Equal(t, t0.Add(25*time.Second), h.c.AccessExpires())
@@ -360,7 +360,7 @@ func TestJWTStatus401RenewsAndChecksAgain(t *testing.T) {
 	srv.expireAccess() // the module believes its token has 3 s left
 
 	assert.True(t, h.wait(h.c.Goto("/dashboard", false)))
-	assert.Equal(t, []string{client.PathStatus, refreshURL, client.PathStatus}, h.b.paths())
+	assert.Equal(t, []string{wire.PathStatus, refreshURL, wire.PathStatus}, h.b.paths())
 	assert.Equal(t, "/dashboard", h.b.url())
 	assert.NotNil(t, h.c.Session())
 	assert.Empty(t, h.b.blocked())
@@ -373,7 +373,7 @@ func TestJWTStatus401AfterRenewalSignsOut(t *testing.T) {
 	srv.set(func(s *fakeServer) { s.denyStatus = true })
 
 	assert.False(t, h.wait(h.c.Goto("/dashboard", false)))
-	assert.Equal(t, []string{client.PathStatus, refreshURL, client.PathStatus}, h.b.paths(), "one renewal, one more check")
+	assert.Equal(t, []string{wire.PathStatus, refreshURL, wire.PathStatus}, h.b.paths(), "one renewal, one more check")
 	assert.Nil(t, h.c.Session())
 	assert.Equal(t, []client.Blocked{{To: "/dashboard", Reason: client.ReasonUnauthenticated}}, h.b.blocked())
 	assert.Equal(t, "/?callbackUrl=%2Fdashboard", h.b.url())
@@ -406,7 +406,7 @@ func TestJWTRenewalRefusedDuringNavigation(t *testing.T) {
 	srv.end()
 
 	assert.False(t, h.wait(h.c.Goto("/dashboard", false)))
-	assert.Equal(t, []string{client.PathStatus, refreshURL}, h.b.paths())
+	assert.Equal(t, []string{wire.PathStatus, refreshURL}, h.b.paths())
 	assert.Equal(t, []client.Blocked{{To: "/dashboard", Reason: client.ReasonUnauthenticated}}, h.b.blocked())
 	assert.Equal(t, "/?callbackUrl=%2Fdashboard", h.b.url())
 	assert.Nil(t, h.c.Session())
@@ -537,10 +537,10 @@ func TestJWTWaitingTabAsksTheServerWhenTheNewsIsLate(t *testing.T) {
 	assert.Equal(t, 1, posts(srv), "the waiting tab found the new token on the server")
 	assert.Equal(t, []int{1}, srv.redeemed)
 	waiter := b
-	if a.b.paths()[0] == client.PathStatus {
+	if a.b.paths()[0] == wire.PathStatus {
 		waiter = a
 	}
-	assert.Equal(t, []string{client.PathStatus}, waiter.b.paths(), "a status check, no renewal")
+	assert.Equal(t, []string{wire.PathStatus}, waiter.b.paths(), "a status check, no renewal")
 	assert.Equal(t, t0.Add(7*time.Second), waiter.c.AccessExpires())
 	ctx.release()
 	ctx.settle()
@@ -738,7 +738,7 @@ func TestJWTHintFollowsTheSession(t *testing.T) {
 	srv.end()
 	h := jwtTab(t, ctx, clock, srv, "/")
 	srv.signIn()
-	h.b.handle(client.PathSignIn, func(req client.Request) (*client.Response, error) {
+	h.b.handle(wire.PathSignIn, func(req client.Request) (*client.Response, error) {
 		return answer(200, `{"session":`+mustJSON(srv.sessionAt(t0))+`,"redirectUrl":"/dashboard"}`,
 			wire.AccessExpiresHeader, srv.accessExpires().Format(wire.TimeFormat))(req)
 	})
@@ -747,7 +747,7 @@ func TestJWTHintFollowsTheSession(t *testing.T) {
 	v, _ := h.b.GetItem(client.HintKey)
 	assert.Equal(t, srv.sessionAt(t0).Expires.Format(wire.TimeFormat), v)
 
-	h.b.handle(client.PathSignOut, answer(200, `{"redirectUrl":"/"}`))
+	h.b.handle(wire.PathSignOut, answer(200, `{"redirectUrl":"/"}`))
 	require.True(t, h.c.SignOut("/").OK)
 	_, hinted := h.b.GetItem(client.HintKey)
 	assert.False(t, hinted)
@@ -760,7 +760,7 @@ func TestJWTSignInInAnotherTabCarriesTheAccessExpiry(t *testing.T) {
 	a := jwtTab(t, ctx, clock, srv, "/")
 	b := jwtTab(t, ctx, clock, srv, "/public")
 	srv.signIn()
-	a.b.handle(client.PathSignIn, func(req client.Request) (*client.Response, error) {
+	a.b.handle(wire.PathSignIn, func(req client.Request) (*client.Response, error) {
 		return answer(200, `{"session":`+mustJSON(srv.sessionAt(t0))+`,"redirectUrl":"/dashboard"}`,
 			wire.AccessExpiresHeader, srv.accessExpires().Format(wire.TimeFormat))(req)
 	})
@@ -774,9 +774,9 @@ func TestJWTSignInInAnotherTabCarriesTheAccessExpiry(t *testing.T) {
 
 func TestDatabaseStrategyNeverRenews(t *testing.T) {
 	h := start(t, as(userSession), at("/dashboard"))
-	h.b.handle(client.PathStatus, answer(200, `{"status":200}`, wire.ExpiresHeader, userSession.Expires.Format(wire.TimeFormat),
+	h.b.handle(wire.PathStatus, answer(200, `{"status":200}`, wire.ExpiresHeader, userSession.Expires.Format(wire.TimeFormat),
 		wire.AccessExpiresHeader, t0.Add(5*time.Second).Format(wire.TimeFormat)))
-	h.b.handle(client.PathSession, answer(200, mustJSON(userSession)))
+	h.b.handle(wire.PathSession, answer(200, mustJSON(userSession)))
 	for range 10 {
 		h.c.Activity()
 		require.True(t, h.wait(h.c.Goto("/dashboard?x", false)))
@@ -788,7 +788,7 @@ func TestDatabaseStrategyNeverRenews(t *testing.T) {
 	for _, p := range h.b.paths() {
 		assert.NotEqual(t, refreshURL, p)
 	}
-	assert.Equal(t, client.PathSession, h.b.lastRequest().URL, "refresh() reads the session")
+	assert.Equal(t, wire.PathSession, h.b.lastRequest().URL, "refresh() reads the session")
 	assert.True(t, h.c.AccessExpires().IsZero(), "the database strategy has no access token")
 	assert.Empty(t, h.b.ctx.storage, "and no hint")
 	for _, m := range h.b.messages {

@@ -2,6 +2,7 @@ package client
 
 import (
 	"github.com/sessionguard/sessionguard/policy"
+	"github.com/sessionguard/sessionguard/wasm/internal/lite"
 	"github.com/sessionguard/sessionguard/wire"
 )
 
@@ -22,7 +23,7 @@ func (c *Client) hintAlive() (alive, ok bool) {
 	if !found {
 		return false, true
 	}
-	t, err := parseTime(v)
+	t, err := lite.ParseTime(v)
 	return err == nil && t.After(c.now()), true
 }
 
@@ -34,7 +35,7 @@ func (c *Client) writeHint(s *wire.Session) {
 	case s == nil:
 		st.RemoveItem(HintKey)
 	default:
-		st.SetItem(HintKey, FormatTime(s.Expires))
+		st.SetItem(HintKey, lite.FormatTime(s.Expires))
 	}
 }
 
@@ -56,7 +57,7 @@ func (c *Client) bootCallback(loc Location) string {
 	if !c.isSignInPath(loc.Path) {
 		return ""
 	}
-	cb, ok := queryValue(loc.Search, "callbackUrl")
+	cb, ok := lite.QueryValue(loc.Search, "callbackUrl")
 	if !ok || !policy.IsSafeRedirect(cb) {
 		return ""
 	}
@@ -73,10 +74,10 @@ func (c *Client) followCallback() bool {
 	}
 	now := c.now()
 	if v, found := st.GetItem(bootRedirectKey); found {
-		if t, err := parseTime(v); err == nil && now.Sub(t) < bootRedirectGuard && !t.After(now) {
+		if t, err := lite.ParseTime(v); err == nil && now.Sub(t) < bootRedirectGuard && !t.After(now) {
 			return false
 		}
 	}
-	st.SetItem(bootRedirectKey, FormatTime(now))
+	st.SetItem(bootRedirectKey, lite.FormatTime(now))
 	return true
 }

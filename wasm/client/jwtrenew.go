@@ -3,6 +3,7 @@ package client
 import (
 	"time"
 
+	"github.com/sessionguard/sessionguard/wasm/internal/lite"
 	"github.com/sessionguard/sessionguard/wire"
 )
 
@@ -166,13 +167,13 @@ func (c *Client) renewLocked(before time.Time, waited bool) (*wire.Session, erro
 		c.applyRenewal(gen, nil, time.Time{}, prev)
 		return c.Session(), nil
 	case resp.Status != 200:
-		return c.Session(), wrap(ErrBadResponse, path+" answered "+itoa(resp.Status))
+		return c.Session(), lite.Wrap(ErrBadResponse, path+" answered "+itoa(resp.Status))
 	case err != nil:
 		return c.Session(), err
 	}
 	s, err := DecodeSession(get(resp.Body, "session"))
 	if err != nil || s == nil {
-		return c.Session(), wrap(ErrBadResponse, path+" answered no session")
+		return c.Session(), lite.Wrap(ErrBadResponse, path+" answered no session")
 	}
 	c.applyRenewal(gen, s, accessHeader(resp), prev)
 	return c.Session(), nil
@@ -184,7 +185,7 @@ func (c *Client) renewLocked(before time.Time, waited bool) (*wire.Session, erro
 // adoptFromServer reports true. Anything else, failures included, leaves
 // the renewal to the caller.
 func (c *Client) adoptFromServer(gen uint64, before time.Time) bool {
-	resp, err := c.fetch(Request{Method: "GET", URL: PathStatus})
+	resp, err := c.fetch(Request{Method: "GET", URL: wire.PathStatus})
 	if err != nil || resp.Status != 200 {
 		return false
 	}

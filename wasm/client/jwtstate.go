@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/policy"
+	"github.com/sessionguard/sessionguard/wasm/internal/lite"
 	"github.com/sessionguard/sessionguard/wire"
 )
 
@@ -20,9 +21,7 @@ const (
 	bootRedirectKey = "sessionguard:boot-redirect"
 	// AttrAccessExpires is the attribute of the sg-session element that
 	// tells when the access token expires.
-	AttrAccessExpires = "data-access-expires"
-	// DefaultRefreshPath is used when the configuration names no valid one.
-	DefaultRefreshPath  = "/api/auth/refresh"
+	AttrAccessExpires   = "data-access-expires"
 	defaultAccessMaxAge = 5 * time.Minute
 	bootRedirectGuard   = 10 * time.Second
 )
@@ -54,7 +53,7 @@ func (j *jwtState) configure(cfg wire.Config) {
 	j.on = true
 	j.path = cfg.RefreshPath
 	if !policy.IsSameOriginPath(j.path) {
-		j.path = DefaultRefreshPath
+		j.path = wire.PathRefresh // the configuration names no valid one
 	}
 	j.life = time.Duration(cfg.AccessMaxAge) * time.Second
 	if j.life <= 0 {
@@ -103,7 +102,7 @@ func (j *jwtState) setAccess(s *wire.Session, exp time.Time, newUser bool) bool 
 
 // accessHeader reads the Sg-Access-Expires header; zero when absent or bad.
 func accessHeader(resp *Response) time.Time {
-	t, err := parseTime(resp.Header[headerAccessExpires])
+	t, err := lite.ParseTime(resp.Header[headerAccessExpires])
 	if err != nil {
 		return time.Time{}
 	}
@@ -117,7 +116,7 @@ func (c *Client) embeddedAccessExpires() time.Time {
 			continue
 		}
 		v, _ := el.Attr(AttrAccessExpires)
-		if t, err := parseTime(v); err == nil {
+		if t, err := lite.ParseTime(v); err == nil {
 			return t
 		}
 	}

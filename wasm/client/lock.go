@@ -1,6 +1,10 @@
 package client
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/sessionguard/sessionguard/wasm/internal/lite"
+)
 
 // The refresh lock serialises, across the tabs of the origin, what must not
 // overlap: renewals of the access token (one refresh token, one redeemer),
@@ -33,7 +37,7 @@ func (c *Client) withLock(f func(waited bool)) error {
 		err := l.WithLock(LockName, f)
 		if !errors.Is(err, errors.ErrUnsupported) {
 			if err != nil {
-				return wrap(ErrLock, err.Error())
+				return lite.Wrap(ErrLock, err.Error())
 			}
 			return nil
 		}

@@ -62,14 +62,14 @@ func TestPasswordChangeInAnotherTab(t *testing.T) {
 			changer := start(t, at("/public"), as(userSession), inContext(ctx), onClock(clock))
 			other, live := liveStart(t, "/dashboard", userSession, inContext(ctx), onClock(clock))
 			var landed atomic.Bool // the rotated session is in the cookie jar
-			other.b.handle(client.PathSession, func(req client.Request) (*client.Response, error) {
+			other.b.handle(wire.PathSession, func(req client.Request) (*client.Response, error) {
 				if landed.Load() {
 					return sessionIs(rotated)(req)
 				}
 				return sessionIs(nil)(req)
 			})
 			arrived, gate := make(chan struct{}), make(chan struct{})
-			changer.b.handle(client.PathPassword, func(req client.Request) (*client.Response, error) {
+			changer.b.handle(wire.PathPassword, func(req client.Request) (*client.Response, error) {
 				close(arrived)
 				<-gate
 				landed.Store(true)
@@ -102,7 +102,7 @@ func TestPasswordChangeInAnotherTab(t *testing.T) {
 			} else {
 				eventually(t, func() bool { return ctx.waiters() == 1 }, "the other tab waits for the lock")
 			}
-			assert.Zero(t, other.b.count(client.PathSession), "no confirmation while the change is under way")
+			assert.Zero(t, other.b.count(wire.PathSession), "no confirmation while the change is under way")
 			close(gate)
 			require.True(t, (<-done).OK)
 			if tt.noLocks {
@@ -110,7 +110,7 @@ func TestPasswordChangeInAnotherTab(t *testing.T) {
 				ctx.settle()
 				clock.Advance(claimWindow)
 			}
-			eventually(t, func() bool { return other.b.count(client.PathSession) == 1 }, "the other tab confirmed")
+			eventually(t, func() bool { return other.b.count(wire.PathSession) == 1 }, "the other tab confirmed")
 			live.next() // a stream for the rotated session
 			assert.Equal(t, rotated, other.c.Session())
 			assert.Equal(t, "/dashboard", other.b.url())

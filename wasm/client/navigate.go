@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/sessionguard/sessionguard/policy"
+	"github.com/sessionguard/sessionguard/wasm/internal/lite"
 )
 
 // The navigation state machine. Every navigation (a click, goto, a
@@ -325,5 +326,5 @@ func (c *Client) signInURL(dest string) string {
 	if _, rest := policy.SplitPath(base); rest != "" {
 		sep = "&"
 	}
-	return base + sep + "callbackUrl=" + EncodeURIComponent(dest)
+	return base + sep + "callbackUrl=" + lite.EncodeURIComponent(dest)
 }

@@ -62,10 +62,10 @@ func TestBootFallsBackToAPI(t *testing.T) {
 				h.b.embedded[k] = v
 			}
 			if tt.config != nil {
-				h.b.handle(client.PathConfig, tt.config)
+				h.b.handle(wire.PathConfig, tt.config)
 			}
 			if tt.session != nil {
-				h.b.handle(client.PathSession, tt.session)
+				h.b.handle(wire.PathSession, tt.session)
 			}
 			h.c = client.New(h.b, client.WithClock(h.clock))
 			err := h.c.Boot()
@@ -122,7 +122,7 @@ func TestExpiryOnPublicView(t *testing.T) {
 func TestActivityPostponesExpiry(t *testing.T) {
 	h := start(t, as(userSession), at("/dashboard"))
 	h.clock.Advance(20 * time.Minute)
-	h.b.handle(client.PathStatus, signedIn(h.clock.Now().Add(30*time.Minute)))
+	h.b.handle(wire.PathStatus, signedIn(h.clock.Now().Add(30*time.Minute)))
 	require.True(t, h.wait(h.c.Goto("/dashboard?x", false)))
 	h.clock.Advance(20 * time.Minute)
 	assert.NotNil(t, h.c.Session(), "the status check moved the expiry")
@@ -136,11 +136,11 @@ func TestOnChangeSubscribeUnsubscribe(t *testing.T) {
 	var a, b []*wire.Session
 	offA := h.c.OnChange(func(s *wire.Session) { a = append(a, s) })
 	offB := h.c.OnChange(func(s *wire.Session) { b = append(b, s) })
-	h.b.handle(client.PathSignOut, answer(200, `{"redirectUrl":"/"}`))
+	h.b.handle(wire.PathSignOut, answer(200, `{"redirectUrl":"/"}`))
 	require.True(t, h.c.SignOut("").OK)
 	offA()
 	offA() // twice is fine
-	h.b.handle(client.PathSignIn, answer(200, `{"session":`+mustJSON(adminSession)+`,"redirectUrl":"/"}`))
+	h.b.handle(wire.PathSignIn, answer(200, `{"session":`+mustJSON(adminSession)+`,"redirectUrl":"/"}`))
 	require.True(t, h.c.SignIn("admin@example.com", "admin-password", "/").OK)
 	offB()
 	h.clock.Advance(time.Hour)
@@ -183,7 +183,7 @@ func TestRefresh(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := start(t, as(userSession), at("/dashboard"))
-			h.b.handle(client.PathSession, tt.answer)
+			h.b.handle(wire.PathSession, tt.answer)
 			s, err := h.c.Refresh()
 			if tt.err != nil {
 				assert.ErrorIs(t, err, tt.err)
@@ -199,7 +199,7 @@ func TestRefresh(t *testing.T) {
 
 func TestErrorsWrap(t *testing.T) {
 	h, _ := newPage(t, func(s *setup) { s.noEmbedded = true })
-	h.b.handle(client.PathConfig, networkError)
+	h.b.handle(wire.PathConfig, networkError)
 	err := client.New(h.b, client.WithClock(h.clock)).Boot()
 	require.Error(t, err)
 	assert.True(t, errors.Is(err, client.ErrNetwork))
@@ -208,7 +208,7 @@ func TestErrorsWrap(t *testing.T) {
 
 func TestFetchTimeout(t *testing.T) {
 	h, _ := newPage(t, as(userSession))
-	h.b.handle(client.PathStatus, signedIn(userSession.Expires))
+	h.b.handle(wire.PathStatus, signedIn(userSession.Expires))
 	h.c = client.New(h.b, client.WithClock(h.clock), client.WithFetchTimeout(3*time.Second))
 	require.NoError(t, h.c.Boot())
 	require.True(t, h.wait(h.c.Goto("/dashboard", false)))

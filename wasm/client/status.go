@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/policy"
+	"github.com/sessionguard/sessionguard/wasm/internal/lite"
 	"github.com/sessionguard/sessionguard/wire"
 )
 
@@ -91,13 +92,13 @@ func (c *Client) checkStatus(renew bool) error {
 	gen, before := c.state.gen, c.state.jwt.accessExp
 	renew = renew && c.state.jwt.on && c.state.session != nil
 	c.mu.Unlock()
-	resp, err := c.fetch(Request{Method: "GET", URL: PathStatus})
+	resp, err := c.fetch(Request{Method: "GET", URL: wire.PathStatus})
 	if err != nil {
 		return err
 	}
 	st, ok := decodeStatus(resp.Body)
 	if resp.Status != 200 || !ok {
-		return wrap(ErrBadResponse, PathStatus+" answered "+itoa(resp.Status))
+		return lite.Wrap(ErrBadResponse, wire.PathStatus+" answered "+itoa(resp.Status))
 	}
 	if st == 401 {
 		if renew {
@@ -116,7 +117,7 @@ func (c *Client) checkStatus(renew bool) error {
 			return err
 		}
 		if s == nil {
-			return wrap(ErrBadResponse, "status 200 but no session")
+			return lite.Wrap(ErrBadResponse, "status 200 but no session")
 		}
 	} else {
 		s = movedExpiry(s, resp)
@@ -129,7 +130,7 @@ func (c *Client) checkStatus(renew bool) error {
 // Sg-Session-Expires header tells, or s itself when the header is missing
 // or bad.
 func movedExpiry(s *wire.Session, resp *Response) *wire.Session {
-	t, err := parseTime(resp.Header[headerExpires])
+	t, err := lite.ParseTime(resp.Header[headerExpires])
 	if err != nil {
 		return s
 	}

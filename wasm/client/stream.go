@@ -7,7 +7,7 @@ import (
 	"github.com/sessionguard/sessionguard/wire"
 )
 
-// The live event stream, GET PathEvents (Server-Sent Events), tells the page
+// The live event stream, GET wire.PathEvents (Server-Sent Events), tells the page
 // at once when its session ends elsewhere. The Client keeps it by these
 // rules (a page whose Browser is no Streamer keeps none):
 //
@@ -42,9 +42,8 @@ import (
 //     every 25 s) counts as the stream speaking; see instantLocked for
 //     what that is used for.
 
-// Times and paths of the live event stream.
+// Times of the live event stream.
 const (
-	PathEvents       = "/api/auth/events"
 	streamBackoffMin = time.Second
 	streamBackoffMax = 30 * time.Second
 	// liveFresh is how recently the stream must have spoken for the
@@ -151,7 +150,7 @@ func (c *Client) dropStreamLocked() {
 
 // runStream makes the connection l and reads it until it ends.
 func (c *Client) runStream(sb Streamer, l *liveConn) {
-	status, body, err := sb.OpenStream(PathEvents)
+	status, body, err := sb.OpenStream(wire.PathEvents)
 	if err != nil || status != 200 || body == nil {
 		if body != nil {
 			body.Close()

@@ -2,7 +2,6 @@ package client_test
 
 import (
 	"errors"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -137,7 +136,7 @@ type liveTab struct {
 
 func (lt liveTab) OpenStream(url string) (int, client.Stream, error) {
 	l := lt.live
-	assert.Equal(l.t, client.PathEvents, url)
+	assert.Equal(l.t, wire.PathEvents, url)
 	l.mu.Lock()
 	l.count++
 	status := 200
@@ -306,14 +305,14 @@ func TestStreamEndsSession(t *testing.T) {
 	for _, reason := range []string{client.ReasonRevoked, client.ReasonExpired, client.ReasonRoleChanged} {
 		t.Run(reason, func(t *testing.T) {
 			h, l := liveStart(t, "/dashboard?tab=1", userSession)
-			h.b.handle(client.PathSession, sessionIs(nil))
+			h.b.handle(wire.PathSession, sessionIs(nil))
 			s := l.next()
 			s.send(t, readyEvent)
 			s.endWith(t, reason)
 			eventually(t, func() bool { return h.c.Session() == nil }, "the session ends")
 			eventually(t, func() bool { return h.b.url() != "/dashboard?tab=1" }, "the page leaves")
 			assert.Equal(t, "/?callbackUrl=%2Fdashboard%3Ftab%3D1", h.b.url(), "a protected view goes to sign-in")
-			assert.Equal(t, 1, h.b.count(client.PathSession), "confirmed with the server")
+			assert.Equal(t, 1, h.b.count(wire.PathSession), "confirmed with the server")
 			assert.Equal(t, []any{client.Ended{Reason: reason}}, h.b.eventsNamed(client.EventEnded))
 			assert.Equal(t, []any{(*wire.Session)(nil)}, h.b.eventsNamed(client.EventChange))
 			assert.Equal(t, []*wire.Session{nil}, h.b.broadcasts, "the other tabs are told")
@@ -325,7 +324,7 @@ func TestStreamEndsSession(t *testing.T) {
 func TestStreamRevokedButSignedInAgain(t *testing.T) {
 	h, l := liveStart(t, "/dashboard", userSession)
 	again := &wire.Session{User: userSession.User, Expires: t0.Add(time.Hour)}
-	h.b.handle(client.PathSession, sessionIs(again))
+	h.b.handle(wire.PathSession, sessionIs(again))
 	s := l.next()
 	s.send(t, readyEvent)
 	s.endWith(t, client.ReasonRevoked)
@@ -339,7 +338,7 @@ func TestStreamRevokedButSignedInAgain(t *testing.T) {
 
 func TestStreamPublicViewStaysAfterRevoke(t *testing.T) {
 	h, l := liveStart(t, "/public", userSession)
-	h.b.handle(client.PathSession, sessionIs(nil))
+	h.b.handle(wire.PathSession, sessionIs(nil))
 	s := l.next()
 	s.send(t, readyEvent)
 	s.endWith(t, client.ReasonRevoked)
@@ -352,7 +351,7 @@ func TestStream401ConfirmsTheSession(t *testing.T) {
 	l := newFakeLive(t)
 	l.answer(401)
 	h := start(t, at("/dashboard"), as(userSession), withLive(l))
-	h.b.handle(client.PathSession, sessionIs(nil))
+	h.b.handle(wire.PathSession, sessionIs(nil))
 	l.next()
 	eventually(t, func() bool { return h.b.url() == "/?callbackUrl=%2Fdashboard" }, "the page goes to sign-in")
 	assert.Nil(t, h.c.Session())
@@ -364,7 +363,7 @@ func TestStreamRefreshedNeedsNothing(t *testing.T) {
 	s := l.next()
 	s.send(t, readyEvent+"event: refreshed\ndata: {}\n\n")
 	assert.False(t, s.isClosed())
-	assert.Zero(t, h.b.count(client.PathSession))
+	assert.Zero(t, h.b.count(wire.PathSession))
 	assert.Equal(t, userSession, h.c.Session())
 }
 
@@ -402,7 +401,7 @@ func TestStreamPausedForOwnSignOut(t *testing.T) {
 	h, l := liveStart(t, "/dashboard", userSession)
 	s := l.next()
 	s.send(t, readyEvent)
-	h.b.handle(client.PathSignOut, func(client.Request) (*client.Response, error) {
+	h.b.handle(wire.PathSignOut, func(client.Request) (*client.Response, error) {
 		assert.True(t, s.isClosed(), "the stream is closed before the sign-out is sent")
 		return answer(200, `{"redirectUrl":"/"}`)(client.Request{})
 	})
@@ -420,7 +419,7 @@ func TestStreamPausedForOwnSignOut(t *testing.T) {
 func TestKnownStateRule(t *testing.T) {
 	gated := func(h *harness) chan func(client.Request) (*client.Response, error) {
 		gate := make(chan func(client.Request) (*client.Response, error), 1)
-		h.b.handle(client.PathStatus, func(r client.Request) (*client.Response, error) { return (<-gate)(r) })
+		h.b.handle(wire.PathStatus, func(r client.Request) (*client.Response, error) { return (<-gate)(r) })
 		return gate
 	}
 	t.Run("on", func(t *testing.T) {
@@ -492,9 +491,24 @@ func accountPage(h *harness) *fakeElement {
 	return list
 }
 
-const devicesJSON = `{"sessions":[
- {"handle":"h/1","device":"<b>Chrome</b> on Linux","userAgent":"UA","clientAddr":"127.0.0.1","createdAt":"2026-11-23T16:11:44Z","lastSeen":"2026-11-23T16:12:00Z","expires":"2026-11-23T16:41:44Z","current":false},
- {"handle":"h2","device":"Firefox on Windows","userAgent":"UA2","clientAddr":"::1","createdAt":"2026-11-23T15:00:00Z","lastSeen":"2026-11-23T16:00:00Z","expires":"2026-11-23T16:30:00Z","current":true}]}`
+// devices is a device list as the server sends it (in wire's shape, so the
+// module is tested on the members the server writes).
+var devices = []wire.Device{
+	{Handle: "h/1", Device: "<b>Chrome</b> on Linux", UserAgent: "UA", ClientAddr: "127.0.0.1", CreatedAt: "2026-11-23T16:11:44Z", LastSeen: "2026-11-23T16:12:00Z", Expires: "2026-11-23T16:41:44Z", Current: false},
+	{Handle: "h2", Device: "Firefox on Windows", UserAgent: "UA2", ClientAddr: "::1", CreatedAt: "2026-11-23T15:00:00Z", LastSeen: "2026-11-23T16:00:00Z", Expires: "2026-11-23T16:30:00Z", Current: true},
+}
+
+var devicesJSON = mustJSON(wire.DevicesResponse{Sessions: devices})
+
+// revoked returns the answer of a request that ended n sessions; current,
+// when given, tells whether the request's own session was one.
+func revoked(n any, current ...bool) string {
+	r := wire.RevokeResponse{Revoked: n}
+	if len(current) > 0 {
+		r.Current = &current[0]
+	}
+	return mustJSON(r)
+}
 
 // rows returns the rendered device rows.
 func rows(h *harness) []*fakeElement {
@@ -527,8 +541,8 @@ func TestDevicesRendered(t *testing.T) {
 	l := newFakeLive(t)
 	h, _ := newPage(t, at("/account"), as(userSession), withLive(l))
 	accountPage(h)
-	h.b.handle(client.PathStatus, signedIn(userSession.Expires))
-	h.b.handle(client.PathSessions, answer(200, devicesJSON))
+	h.b.handle(wire.PathStatus, signedIn(userSession.Expires))
+	h.b.handle(wire.PathSessions, answer(200, devicesJSON))
 	h.boot()
 	require.True(t, h.wait(h.c.Goto("/account", false)))
 	eventually(t, func() bool { return len(rows(h)) == 2 }, "two rows")
@@ -545,25 +559,25 @@ func TestDevicesRendered(t *testing.T) {
 	// Ending a session calls the API with the handle escaped, and reads
 	// the list again.
 	var deleted []string
-	h.b.handle(client.PathSessions+"/h%2F1", func(req client.Request) (*client.Response, error) {
+	h.b.handle(wire.PathSessions+"/h%2F1", func(req client.Request) (*client.Response, error) {
 		deleted = append(deleted, req.Method)
-		h.b.handle(client.PathSessions, answer(200, `{"sessions":[`+strings.SplitN(devicesJSON, "\n", 3)[2]))
-		return answer(200, `{"revoked":1,"current":false}`)(req)
+		h.b.handle(wire.PathSessions, answer(200, mustJSON(wire.DevicesResponse{Sessions: devices[1:]})))
+		return answer(200, revoked(1, false))(req)
 	})
-	reads := h.b.count(client.PathSessions)
+	reads := h.b.count(wire.PathSessions)
 	res := h.c.EndSession("h/1")
 	assert.True(t, res.OK)
 	assert.Equal(t, []string{"DELETE"}, deleted)
-	assert.Greater(t, h.b.count(client.PathSessions), reads, "the list is read again")
+	assert.Greater(t, h.b.count(wire.PathSessions), reads, "the list is read again")
 	eventually(t, func() bool { return len(rows(h)) == 1 }, "one row left")
 	assert.NotNil(t, h.c.Session())
 
-	h.b.handle(client.PathRevokeOthers, answer(200, `{"revoked":3}`))
+	h.b.handle(wire.PathRevokeOthers, answer(200, revoked(3)))
 	res = h.c.EndOtherSessions()
 	assert.Equal(t, client.Result{OK: true, Status: 200, Revoked: 3}, res)
-	assert.Equal(t, 1, h.b.count(client.PathRevokeOthers))
+	assert.Equal(t, 1, h.b.count(wire.PathRevokeOthers))
 
-	h.b.handle(client.PathSessions+"/nope", answer(404, `{"error":"no such session"}`))
+	h.b.handle(wire.PathSessions+"/nope", answer(404, `{"error":"no such session"}`))
 	assert.Equal(t, client.Result{Error: "No such session.", Status: 404}, h.c.EndSession("nope"))
 
 	// Signed out: the list is emptied.
@@ -575,23 +589,23 @@ func TestDevicesPolledWhileUsed(t *testing.T) {
 	l := newFakeLive(t)
 	h, _ := newPage(t, at("/account"), as(userSession), withLive(l))
 	accountPage(h)
-	h.b.handle(client.PathStatus, signedIn(userSession.Expires))
-	h.b.handle(client.PathSessions, answer(200, devicesJSON))
+	h.b.handle(wire.PathStatus, signedIn(userSession.Expires))
+	h.b.handle(wire.PathSessions, answer(200, devicesJSON))
 	h.boot()
 	require.True(t, h.wait(h.c.Goto("/account", false)))
-	eventually(t, func() bool { return h.b.count(client.PathSessions) >= 1 }, "read")
+	eventually(t, func() bool { return h.b.count(wire.PathSessions) >= 1 }, "read")
 	eventually(t, func() bool { return len(rows(h)) == 2 }, "rendered")
-	n := h.b.count(client.PathSessions)
+	n := h.b.count(wire.PathSessions)
 	h.clock.Advance(30 * time.Second)
-	assert.Equal(t, n, h.b.count(client.PathSessions), "an unused page is not polled: a read extends the session")
+	assert.Equal(t, n, h.b.count(wire.PathSessions), "an unused page is not polled: a read extends the session")
 	h.c.Activity()
 	h.clock.Advance(30 * time.Second)
-	eventually(t, func() bool { return h.b.count(client.PathSessions) == n+1 }, "a used page is polled")
+	eventually(t, func() bool { return h.b.count(wire.PathSessions) == n+1 }, "a used page is polled")
 }
 
 func TestEndOwnSession(t *testing.T) {
 	h := start(t, at("/dashboard"), as(userSession))
-	h.b.handle(client.PathSessions+"/me", answer(200, `{"revoked":1,"current":true}`))
+	h.b.handle(wire.PathSessions+"/me", answer(200, revoked(1, true)))
 	assert.True(t, h.c.EndSession("me").OK)
 	assert.Nil(t, h.c.Session())
 	assert.Equal(t, "/?callbackUrl=%2Fdashboard", h.b.url())
@@ -619,9 +633,9 @@ func TestChangePassword(t *testing.T) {
 			other := start(t, at("/dashboard"), as(userSession), inContext(ctx))
 			s := l.next()
 			s.send(t, readyEvent)
-			var body map[string]string
-			h.b.handle(client.PathPassword, func(r client.Request) (*client.Response, error) {
-				body = r.Body
+			var body string
+			h.b.handle(wire.PathPassword, func(r client.Request) (*client.Response, error) {
+				body = mustJSON(r.Body)
 				assert.True(t, s.isClosed(), "the stream is paused: the old session's ending is no news")
 				ctx.mu.Lock()
 				holders := ctx.holders
@@ -631,7 +645,7 @@ func TestChangePassword(t *testing.T) {
 			})
 			got := h.c.ChangePassword("old-password", "new-password")
 			assert.Equal(t, tt.want, got)
-			assert.Equal(t, map[string]string{"currentPassword": "old-password", "newPassword": "new-password"}, body)
+			assert.JSONEq(t, mustJSON(wire.ChangePasswordRequest{CurrentPassword: "old-password", NewPassword: "new-password"}), body)
 			assert.Equal(t, tt.sess, h.c.Session())
 			ctx.settle()
 			assert.Equal(t, tt.sess, other.c.Session(), "the other tab follows")
@@ -664,16 +678,17 @@ func adminPage(h *harness) {
 	h.b.add(tr, "BUTTON", client.AttrIf, "!disabled")
 }
 
-const usersJSON = `{"users":[
- {"id":"u1","email":"user@example.com","name":"Demo User","role":"user","disabled":false,"createdAt":"2026-11-23T16:00:00Z"},
- {"id":"a/1","email":"admin@example.com","name":"Demo Admin","role":"admin","disabled":true,"createdAt":"2026-11-23T15:00:00Z"}]}`
+var usersJSON = mustJSON(wire.AccountsResponse{Users: []wire.Account{
+	{ID: "u1", Email: "user@example.com", Name: "Demo User", Role: wire.RoleUser, Disabled: false, CreatedAt: "2026-11-23T16:00:00Z"},
+	{ID: "a/1", Email: "admin@example.com", Name: "Demo Admin", Role: wire.RoleAdmin, Disabled: true, CreatedAt: "2026-11-23T15:00:00Z"},
+}})
 
 func TestUsersTable(t *testing.T) {
 	l := newFakeLive(t)
 	h, _ := newPage(t, at("/admin"), as(adminSession), withLive(l))
 	adminPage(h)
-	h.b.handle(client.PathStatus, signedIn(adminSession.Expires))
-	h.b.handle(client.PathAdminUsers, answer(200, usersJSON))
+	h.b.handle(wire.PathStatus, signedIn(adminSession.Expires))
+	h.b.handle(wire.PathAdminUsers, answer(200, usersJSON))
 	h.boot()
 	require.True(t, h.wait(h.c.Goto("/admin/users", false)))
 	var r []*fakeElement
@@ -704,20 +719,21 @@ func TestUsersTable(t *testing.T) {
 	assert.Equal(t, []string{"!role=user", "disabled"}, shown(r[1]))
 
 	var patches []string
-	h.b.handle(client.PathAdminUsers+"/a%2F1", func(req client.Request) (*client.Response, error) {
+	h.b.handle(wire.PathAdminUsers+"/a%2F1", func(req client.Request) (*client.Response, error) {
 		patches = append(patches, req.Method+" "+req.JSON)
 		return answer(200, `{"id":"a/1"}`)(req)
 	})
 	assert.True(t, h.c.UpdateUser("a/1", "user", "").OK)
 	assert.True(t, h.c.UpdateUser("a/1", "", "false").OK)
-	assert.Equal(t, []string{`PATCH {"role":"user"}`, `PATCH {"disabled":false}`}, patches)
+	role, enabled := wire.RoleUser, false
+	assert.Equal(t, []string{"PATCH " + mustJSON(wire.UpdateUserRequest{Role: &role}), "PATCH " + mustJSON(wire.UpdateUserRequest{Disabled: &enabled})}, patches)
 
-	h.b.handle(client.PathAdminUsers+"/u1/sessions", answer(200, `{"sessions":[{"handle":"x"},{"handle":"y/z"}]}`))
+	h.b.handle(wire.PathAdminUsers+"/u1/sessions", answer(200, mustJSON(wire.DevicesResponse{Sessions: []wire.Device{{Handle: "x"}, {Handle: "y/z"}}})))
 	var ended []string
 	for _, p := range []string{"/x", "/y%2Fz"} {
-		h.b.handle(client.PathAdminUsers+"/u1/sessions"+p, func(req client.Request) (*client.Response, error) {
+		h.b.handle(wire.PathAdminUsers+"/u1/sessions"+p, func(req client.Request) (*client.Response, error) {
 			ended = append(ended, req.Method+" "+req.URL)
-			return answer(200, `{"revoked":1}`)(req)
+			return answer(200, revoked(1))(req)
 		})
 	}
 	assert.Equal(t, client.Result{OK: true, Status: 200, Revoked: 2}, h.c.EndUserSessions("u1"))
@@ -728,11 +744,11 @@ func TestUsersTableNeedsAdmin(t *testing.T) {
 	l := newFakeLive(t)
 	h, _ := newPage(t, at("/admin"), as(userSession), withLive(l))
 	adminPage(h)
-	h.b.handle(client.PathStatus, signedIn(userSession.Expires))
-	h.b.handle(client.PathSessions, answer(200, devicesJSON))
+	h.b.handle(wire.PathStatus, signedIn(userSession.Expires))
+	h.b.handle(wire.PathSessions, answer(200, devicesJSON))
 	h.boot()
 	accountPage(h)
 	require.True(t, h.wait(h.c.Goto("/account", false)))
 	eventually(t, func() bool { return len(rows(h)) == 2 }, "the devices are listed")
-	assert.Zero(t, h.b.count(client.PathAdminUsers), "no admin request for a user")
+	assert.Zero(t, h.b.count(wire.PathAdminUsers), "no admin request for a user")
 }

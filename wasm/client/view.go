@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/policy"
+	"github.com/sessionguard/sessionguard/wasm/internal/lite"
 	"github.com/sessionguard/sessionguard/wire"
 )
 
@@ -56,7 +57,7 @@ func Render(b Browser, s *wire.Session, path string, now time.Time) {
 	for i, el := range els {
 		show := true
 		if v, ok := el.Attr(AttrShow); ok {
-			switch trimSpace(v) {
+			switch lite.TrimSpace(v) {
 			case "authenticated":
 				show = s != nil
 			case "anonymous":
@@ -66,10 +67,10 @@ func Render(b Browser, s *wire.Session, path string, now time.Time) {
 			}
 		}
 		if v, ok := el.Attr(AttrRole); ok {
-			show = show && s != nil && hasToken(v, s.User.Role) && s.User.Role != ""
+			show = show && s != nil && lite.HasToken(v, s.User.Role) && s.User.Role != ""
 		}
 		if v, ok := el.Attr(AttrRoute); ok {
-			if trimSpace(v) == "*" {
+			if lite.TrimSpace(v) == "*" {
 				fallback[i] = true
 			} else {
 				pt, err := policy.ParsePattern(v)
@@ -88,7 +89,7 @@ func Render(b Browser, s *wire.Session, path string, now time.Time) {
 	}
 	for _, el := range b.Query(selText) {
 		if v, ok := el.Attr(AttrText); ok {
-			if text, known := sessionText(s, trimSpace(v)); known {
+			if text, known := sessionText(s, lite.TrimSpace(v)); known {
 				el.SetText(text)
 			}
 		}
@@ -99,7 +100,7 @@ func Render(b Browser, s *wire.Session, path string, now time.Time) {
 // renderCountdowns sets the text of the data-sg-countdown elements.
 func renderCountdowns(b Browser, s *wire.Session, now time.Time) {
 	for _, el := range b.Query(selCountdown) {
-		if v, _ := el.Attr(AttrCountdown); trimSpace(v) != "expires" {
+		if v, _ := el.Attr(AttrCountdown); lite.TrimSpace(v) != "expires" {
 			continue
 		}
 		if s == nil {
@@ -131,7 +132,7 @@ func sessionText(s *wire.Session, key string) (text string, known bool) {
 	case "user.id":
 		return s.User.ID, true
 	}
-	return FormatTime(s.Expires), true
+	return lite.FormatTime(s.Expires), true
 }
 
 // FormatCountdown formats the time left, rounded up to whole seconds, as

@@ -85,7 +85,7 @@ func TestElementsAddedLaterAreRendered(t *testing.T) {
 	h := start(t)
 	late := h.b.add(nil, "SPAN", "id", "late", "data-sg-text", "user.email")
 	lateView := h.b.add(nil, "DIV", "id", "late-view", "data-sg-show", "authenticated")
-	h.b.handle(client.PathSession, answer(200, mustJSON(userSession)))
+	h.b.handle(wire.PathSession, answer(200, mustJSON(userSession)))
 	_, err := h.c.Refresh()
 	require.NoError(t, err)
 	assert.Equal(t, "user@example.com", late.Text())

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/sessionguard/sessionguard/server/store"
+	"github.com/sessionguard/sessionguard/wire"
 )
 
 var (
@@ -70,7 +71,7 @@ func (s *Store) UpdateUser(ctx context.Context, id string, ch store.UserChange) 
 	err := s.do(ctx, "update user", true, func(ctx context.Context) error {
 		found = false
 		return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-			rows, err := tx.Query(ctx, s.q.lockAdmins, id, store.RoleAdmin)
+			rows, err := tx.Query(ctx, s.q.lockAdmins, id, wire.RoleAdmin)
 			if err != nil {
 				return err
 			}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/server/store"
+	"github.com/sessionguard/sessionguard/wire"
 )
 
 var (
@@ -72,7 +73,7 @@ func (s *Store) UpdateUser(ctx context.Context, id string, ch store.UserChange) 
 		return store.User{}, false, fmt.Errorf("%w: empty user id", store.ErrInvalid)
 	}
 	args := make([]any, 0, 4+len(userFields)+8)
-	args = append(args, s.k.user, id, store.RoleAdmin, len(userFields))
+	args = append(args, s.k.user, id, wire.RoleAdmin, len(userFields))
 	for _, f := range userFields {
 		args = append(args, f)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/server/store"
+	"github.com/sessionguard/sessionguard/wire"
 )
 
 var (
@@ -102,7 +103,7 @@ func (s *Store) UpdateUser(ctx context.Context, id string, ch store.UserChange) 
 	}
 	if ch.RemovesAdmin(before) {
 		var other bool
-		if err := tx.QueryRowContext(ctx, sqlOtherAdmin, id, store.RoleAdmin).Scan(&other); err != nil {
+		if err := tx.QueryRowContext(ctx, sqlOtherAdmin, id, wire.RoleAdmin).Scan(&other); err != nil {
 			return store.User{}, false, fmt.Errorf("sqlite: update user: %w", err)
 		}
 		if !other {

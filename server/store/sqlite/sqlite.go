@@ -61,14 +61,7 @@ type Store struct {
 	events *bus.Bus      // in this process
 }
 
-var (
-	_ store.Store           = (*Store)(nil)
-	_ store.Revocations     = (*Store)(nil)
-	_ store.RefreshTokens   = (*Store)(nil)
-	_ store.Keys            = (*Store)(nil)
-	_ store.FailureCounters = (*Store)(nil)
-	_ store.Events          = (*Store)(nil)
-)
+var _ store.Store = (*Store)(nil)
 
 // Open opens the SQLite database at path, creating it and its directory
 // (0700) when missing, and brings its schema up to date. The file is made

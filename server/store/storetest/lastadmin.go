@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sessionguard/sessionguard/server/store"
+	"github.com/sessionguard/sessionguard/wire"
 )
 
 // runLastAdmin checks that UpdateUser never leaves the store without an
@@ -20,8 +21,8 @@ func runLastAdmin(t *testing.T, open func(t *testing.T) store.Store) {
 		id, role string
 		disabled bool
 	}
-	admin := func(id string) account { return account{id, store.RoleAdmin, false} }
-	disabledAdmin := func(id string) account { return account{id, store.RoleAdmin, true} }
+	admin := func(id string) account { return account{id, wire.RoleAdmin, false} }
+	disabledAdmin := func(id string) account { return account{id, wire.RoleAdmin, true} }
 	user := func(id string) account { return account{id, "user", false} }
 
 	tests := []struct {
@@ -35,7 +36,7 @@ func runLastAdmin(t *testing.T, open func(t *testing.T) store.Store) {
 		{"disable the last admin", []account{admin("a"), user("u")}, "a", disable(), true},
 		{"demote and disable the last admin", []account{admin("a")}, "a", store.UserChange{Role: ptr("user"), Disabled: ptr(true)}, true},
 		{"demote the last admin, renaming it", []account{admin("a")}, "a", store.UserChange{Role: ptr("user"), Name: ptr("Renamed")}, true},
-		{"disable the last admin, setting its role as it is", []account{admin("a")}, "a", store.UserChange{Role: ptr(store.RoleAdmin), Disabled: ptr(true)}, true},
+		{"disable the last admin, setting its role as it is", []account{admin("a")}, "a", store.UserChange{Role: ptr(wire.RoleAdmin), Disabled: ptr(true)}, true},
 		{"demote to another spelling of admin", []account{admin("a")}, "a", store.UserChange{Role: ptr("Admin")}, true},
 		{"a disabled admin does not count", []account{admin("a"), disabledAdmin("b")}, "a", demote(), true},
 		{"an admin spelt otherwise does not count", []account{admin("a"), {"b", "Admin", false}}, "a", disable(), true},
@@ -45,13 +46,13 @@ func runLastAdmin(t *testing.T, open func(t *testing.T) store.Store) {
 		{"demote one of two admins, the other made later", []account{admin("b"), admin("a")}, "b", demote(), false},
 		{"rename the last admin", []account{admin("a")}, "a", store.UserChange{Name: ptr("Renamed")}, false},
 		{"change the password of the last admin", []account{admin("a")}, "a", store.UserChange{PasswordHash: ptr("$argon2id$new")}, false},
-		{"set the last admin to what it is", []account{admin("a")}, "a", store.UserChange{Role: ptr(store.RoleAdmin), Disabled: ptr(false)}, false},
+		{"set the last admin to what it is", []account{admin("a")}, "a", store.UserChange{Role: ptr(wire.RoleAdmin), Disabled: ptr(false)}, false},
 		{"keep the last admin as it is", []account{admin("a")}, "a", store.UserChange{}, false},
 		{"demote a disabled admin", []account{admin("a"), disabledAdmin("b")}, "b", demote(), false},
 		{"enable a disabled admin", []account{disabledAdmin("a")}, "a", store.UserChange{Disabled: ptr(false)}, false},
 		{"change a user when there is no admin", []account{user("u"), disabledAdmin("b")}, "u", store.UserChange{Name: ptr("Renamed"), Disabled: ptr(true)}, false},
 		{"change a disabled admin when there is no admin", []account{disabledAdmin("b")}, "b", store.UserChange{Role: ptr("user"), Name: ptr("Renamed")}, false},
-		{"promote a user beside the last admin", []account{admin("a"), user("u")}, "u", store.UserChange{Role: ptr(store.RoleAdmin)}, false},
+		{"promote a user beside the last admin", []account{admin("a"), user("u")}, "u", store.UserChange{Role: ptr(wire.RoleAdmin)}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -149,7 +150,7 @@ func runLastAdmin(t *testing.T, open func(t *testing.T) store.Store) {
 			}
 			// Both administrators again for the next round.
 			for _, u := range admins {
-				_, found, err := s.UpdateUser(t.Context(), u.ID, store.UserChange{Role: ptr(store.RoleAdmin), Disabled: ptr(false)})
+				_, found, err := s.UpdateUser(t.Context(), u.ID, store.UserChange{Role: ptr(wire.RoleAdmin), Disabled: ptr(false)})
 				require.NoError(t, err, "round %d: restore %s", round, u.ID)
 				require.True(t, found, "round %d: restore %s", round, u.ID)
 			}

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sessionguard/sessionguard/server/store"
+	"github.com/sessionguard/sessionguard/wire"
 )
 
 // runUserAdmin covers store.UserAdmin one rule per subtest. The rules it pins
@@ -114,7 +115,7 @@ func testUpdateUser(t *testing.T, open func(t *testing.T) store.Store) {
 		{"nothing", false, store.UserChange{}},
 		{"nothing of a disabled account", true, store.UserChange{}},
 		{"to empty strings", false, store.UserChange{Name: ptr(""), Role: ptr(""), PasswordHash: ptr("")}},
-		{"to what they are", false, store.UserChange{Name: ptr("Name of alice"), Role: ptr(store.RoleAdmin), Disabled: ptr(false)}},
+		{"to what they are", false, store.UserChange{Name: ptr("Name of alice"), Role: ptr(wire.RoleAdmin), Disabled: ptr(false)}},
 		{"all four", false, store.UserChange{Name: ptr("Alice Liddell"), Role: ptr("user"), PasswordHash: ptr("$argon2id$new"), Disabled: ptr(true)}},
 		{"all four of a disabled account", true, store.UserChange{Name: ptr("Alice Liddell"), Role: ptr("user"), PasswordHash: ptr("$argon2id$new"), Disabled: ptr(false)}},
 	}

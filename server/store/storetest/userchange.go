@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sessionguard/sessionguard/server/store"
+	"github.com/sessionguard/sessionguard/wire"
 )
 
 // field is one field of an account that a change sets: its name and the
@@ -22,7 +23,7 @@ type field struct {
 var accountFields = map[string]field{
 	"name": {"name", func(round int) store.UserChange { return store.UserChange{Name: ptr(fmt.Sprintf("Name %d", round))} }},
 	"role": {"role", func(round int) store.UserChange {
-		return store.UserChange{Role: ptr([]string{"user", store.RoleAdmin}[round%2])}
+		return store.UserChange{Role: ptr([]string{"user", wire.RoleAdmin}[round%2])}
 	}},
 	"password": {"password", func(round int) store.UserChange {
 		return store.UserChange{PasswordHash: ptr(fmt.Sprintf("$argon2id$round-%d", round))}

@@ -1,10 +1,12 @@
-package client
+package lite_test
 
 import (
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/sessionguard/sessionguard/wasm/internal/lite"
 )
 
 // The hand-written time functions agree with the time package on every
@@ -20,8 +22,8 @@ func TestParseTimeAgreesWithTimeParse(t *testing.T) {
 		"2026-11-23T16:11:44Zjunk", "2026-11-23T16:11:44+01:00junk", "26-11-23T16:11:44Z", "2026-1-23T16:11:44Z",
 		"２026-11-23T16:11:44Z",
 	} {
-		want, wantErr := time.Parse(time.RFC3339Nano, trimSpace(in))
-		got, err := parseTime(in)
+		want, wantErr := time.Parse(time.RFC3339Nano, lite.TrimSpace(in))
+		got, err := lite.ParseTime(in)
 		if wantErr != nil {
 			assert.Error(t, err, "%q", in)
 			continue
@@ -37,7 +39,7 @@ func TestParseTimeAgreesWithTimeParse(t *testing.T) {
 // through, are refused.
 func TestParseTimeStricterOffsets(t *testing.T) {
 	for _, in := range []string{"2026-11-23T16:11:44+24:00", "2026-11-23T16:11:44+01:60"} {
-		_, err := parseTime(in)
+		_, err := lite.ParseTime(in)
 		assert.Error(t, err, in)
 	}
 }
@@ -59,7 +61,7 @@ func TestParseHTTPDate(t *testing.T) {
 		{"Sun, 06 Nov 1994 24:49:37 GMT", time.Time{}, false},
 		{"120", time.Time{}, false},
 	} {
-		got, err := parseHTTPDate(tt.in)
+		got, err := lite.ParseHTTPDate(tt.in)
 		if !tt.ok {
 			assert.Error(t, err, tt.in)
 			continue
@@ -78,26 +80,7 @@ func TestFormatTime(t *testing.T) {
 		time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC),
 		time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC),
 	} {
-		assert.Equal(t, tm.UTC().Format("2006-01-02T15:04:05Z07:00"), FormatTime(tm))
+		assert.Equal(t, tm.UTC().Format("2006-01-02T15:04:05Z07:00"), lite.FormatTime(tm))
 	}
-	assert.Equal(t, "0000-01-01T00:00:00Z", FormatTime(time.Date(-5, 1, 1, 0, 0, 0, 0, time.UTC)), "clamped")
-}
-
-func TestASCIIHelpers(t *testing.T) {
-	assert.True(t, equalFold("_SeLf", "_self"))
-	assert.False(t, equalFold("_selfs", "_self"))
-	assert.False(t, equalFold("K", "\u212a"), "no Unicode folding (Kelvin sign)")
-	assert.True(t, hasToken("noopener  External\tnoreferrer", "external"))
-	assert.False(t, hasToken("externals", "external"))
-	assert.False(t, hasToken("", "external"))
-	assert.Equal(t, "a b", trimSpace(" \t a b\r\n"))
-	for in, want := range map[string]int{"0": 0, "120": 120, "999999999": 999999999} {
-		n, ok := atoi(in)
-		assert.True(t, ok, in)
-		assert.Equal(t, want, n)
-	}
-	for _, in := range []string{"", "-1", "+1", "1e3", "1000000000", "١٢"} {
-		_, ok := atoi(in)
-		assert.False(t, ok, in)
-	}
+	assert.Equal(t, "0000-01-01T00:00:00Z", lite.FormatTime(time.Date(-5, 1, 1, 0, 0, 0, 0, time.UTC)), "clamped")
 }

@@ -1,12 +1,11 @@
-package client
+package lite
 
 // ASCII versions of strings helpers: the names the module compares (tag
 // names, target="_self", rel tokens) are ASCII, and strings.EqualFold,
-// strings.Fields and strings.ToLower would pull Unicode tables into the
-// WebAssembly module.
+// strings.Fields and strings.ToLower would pull Unicode tables in.
 
-// equalFold reports whether a and b are equal under ASCII case folding.
-func equalFold(a, b string) bool {
+// EqualFold reports whether a and b are equal under ASCII case folding.
+func EqualFold(a, b string) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -29,8 +28,8 @@ func isSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
 }
 
-// trimSpace removes leading and trailing ASCII white space.
-func trimSpace(s string) string {
+// TrimSpace removes leading and trailing ASCII white space.
+func TrimSpace(s string) string {
 	for len(s) > 0 && isSpace(s[0]) {
 		s = s[1:]
 	}
@@ -40,12 +39,12 @@ func trimSpace(s string) string {
 	return s
 }
 
-// hasToken reports whether the list of tokens separated by ASCII white
+// HasToken reports whether the list of tokens separated by ASCII white
 // space holds tok (ASCII case folded), as rel="noopener external" does.
-func hasToken(list, tok string) bool {
+func HasToken(list, tok string) bool {
 	for start, i := 0, 0; i <= len(list); i++ {
 		if i == len(list) || isSpace(list[i]) {
-			if i > start && equalFold(list[start:i], tok) {
+			if i > start && EqualFold(list[start:i], tok) {
 				return true
 			}
 			start = i + 1
@@ -54,10 +53,10 @@ func hasToken(list, tok string) bool {
 	return false
 }
 
-// atoi reads a non-negative decimal number of at most nine digits
+// Atoi reads a non-negative decimal number of at most nine digits
 // (strconv.Atoi's error would pull strconv's quoting tables into the
 // module).
-func atoi(s string) (int, bool) {
+func Atoi(s string) (int, bool) {
 	if s == "" || len(s) > 9 {
 		return 0, false
 	}

@@ -1,4 +1,4 @@
-package client
+package lite
 
 import (
 	"errors"
@@ -12,12 +12,12 @@ import (
 
 var errBadTime = errors.New("bad time")
 
-// parseTime reads an RFC 3339 date-time ("2006-01-02T15:04:05Z", with an
+// ParseTime reads an RFC 3339 date-time ("2006-01-02T15:04:05Z", with an
 // optional fraction of a second and "Z" or a ±hh:mm offset), surrounded by
 // optional ASCII spaces, and returns it in UTC.
-func parseTime(s string) (time.Time, error) {
-	s = trimSpace(s)
-	bad := wrap(errBadTime, s)
+func ParseTime(s string) (time.Time, error) {
+	s = TrimSpace(s)
+	bad := Wrap(errBadTime, s)
 	if !fits(s, "dddd-dd-ddTdd:dd:dd") {
 		return time.Time{}, bad
 	}
@@ -58,11 +58,11 @@ func parseTime(s string) (time.Time, error) {
 	return t.Add(-time.Duration(offset) * time.Second), nil
 }
 
-// parseHTTPDate reads an HTTP date in the preferred format of RFC 9110
+// ParseHTTPDate reads an HTTP date in the preferred format of RFC 9110
 // ("Sun, 06 Nov 1994 08:49:37 GMT"; "UTC" is taken too), as a Retry-After
 // header may carry.
-func parseHTTPDate(s string) (time.Time, error) {
-	s = trimSpace(s)
+func ParseHTTPDate(s string) (time.Time, error) {
+	s = TrimSpace(s)
 	const months = "JanFebMarAprMayJunJulAugSepOctNovDec"
 	if fits(s, "???, dd ??? dddd dd:dd:dd ???") && (s[26:] == "GMT" || s[26:] == "UTC") {
 		for m := 0; m < 12; m++ {
@@ -76,7 +76,7 @@ func parseHTTPDate(s string) (time.Time, error) {
 			}
 		}
 	}
-	return time.Time{}, wrap(errBadTime, s)
+	return time.Time{}, Wrap(errBadTime, s)
 }
 
 // fits reports whether s has the length of layout and, where layout has
@@ -136,11 +136,3 @@ func FormatTime(t time.Time) string {
 func append2(b []byte, n int, sep byte) []byte {
 	return append(b, byte('0'+n/10), byte('0'+n%10), sep)
 }
-
-// The headers the Client reads, by the lower-case names Response.Header
-// uses.
-const (
-	headerExpires       = "sg-session-expires" // wire.ExpiresHeader
-	headerAccessExpires = "sg-access-expires"  // wire.AccessExpiresHeader
-	headerRetryAfter    = "retry-after"
-)

@@ -1,11 +1,11 @@
-package client_test
+package lite_test
 
 import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/sessionguard/sessionguard/wasm/client"
+	"github.com/sessionguard/sessionguard/wasm/internal/lite"
 )
 
 func TestEncodeURIComponent(t *testing.T) {
@@ -22,7 +22,7 @@ func TestEncodeURIComponent(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			assert.Equal(t, tt.want, client.EncodeURIComponent(tt.in))
+			assert.Equal(t, tt.want, lite.EncodeURIComponent(tt.in))
 		})
 	}
 }

@@ -1,0 +1,72 @@
+package auth
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// statusWriter remembers the status code for the access log.
+type statusWriter struct {
+	http.ResponseWriter
+	code  int
+	bytes int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += n
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// logRequests writes one line per request (method, path, status, duration,
+// bytes; never a query string, cookie or body), sets the base headers
+// (and Strict-Transport-Security when the connection is TLS), and turns a
+// panic into a 500 JSON answer.
+func (s *Server) logRequests(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		hdr := w.Header()
+		for k, v := range baseHeaders {
+			hdr[k] = v
+		}
+		if r.TLS != nil {
+			hdr["Strict-Transport-Security"] = hsts
+		}
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.log.LogAttrs(r.Context(), slog.LevelError, "handler panic", slog.Any("panic", p), slog.String("path", r.URL.Path))
+				if sw.code == 0 {
+					s.fail(sw, r, errInternal)
+				}
+			}
+			if sw.code == 0 {
+				sw.code = http.StatusOK
+			}
+			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+				slog.String("method", r.Method),
+				slog.String("path", r.URL.EscapedPath()),
+				slog.Int("status", sw.code),
+				slog.Duration("duration", time.Since(start)),
+				slog.Int("bytes", sw.bytes))
+		}()
+		h.ServeHTTP(sw, r)
+	})
+}

@@ -1,0 +1,159 @@
+package auth
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"github.com/sessionguard/sessionguard/wire"
+)
+
+// route is one row of the route table: a path, its methods, who may use
+// it, its handler and the request bodies it takes.
+type route struct {
+	path    string
+	methods []string
+	access  access
+	h       handler
+	body    bodyKind
+}
+
+// access is who may use a route: the route table's access column, which
+// Mount applies with require, the check of the library's own RequireSession
+// and RequireRole. A handler behind signedIn or admins finds the session
+// with FromContext.
+type access int
+
+const (
+	anyone   access = iota // no session needed (the handler may read one)
+	signedIn               // a session: 401 without one, 503 when the store fails
+	admins                 // a session with the admin role: 403 without it
+)
+
+// role is the role that require checks for a: "" for any signed-in visitor.
+func (a access) role() string {
+	if a == admins {
+		return wire.RoleAdmin
+	}
+	return ""
+}
+
+// The method lists of the route table.
+var (
+	get       = []string{http.MethodGet, http.MethodHead}
+	getNoHead = []string{http.MethodGet}
+	post      = []string{http.MethodPost}
+	patch     = []string{http.MethodPatch}
+	del       = []string{http.MethodDelete}
+)
+
+// routes is the route table of the API and /healthz.
+func (s *Server) routes() []route {
+	routes := []route{
+		{wire.PathSession, get, anyone, s.getSession, jsonOnly},
+		{wire.PathStatus, get, anyone, s.getStatus, jsonOnly},
+		{wire.PathConfig, get, anyone, s.getConfig, jsonOnly},
+		{wire.PathSignIn, post, anyone, s.signIn, jsonOrForm},
+		{wire.PathSignOut, post, anyone, s.signOut, jsonOrForm},
+		{"/healthz", get, anyone, s.healthz, jsonOnly},
+	}
+	if s.sessions.Refreshes() { // the refresh cookie is its credential
+		routes = append(routes, route{wire.PathRefresh, post, anyone, s.refresh, jsonOnly})
+	}
+	if s.hub != nil {
+		// The stream checks its session itself, with Peek: background
+		// traffic must not extend it. HEAD would hold a stream open for
+		// nothing.
+		routes = append(routes, route{wire.PathEvents, getNoHead, anyone, s.events, jsonOnly})
+	}
+	if _, ok := s.sessions.JWKS(); ok {
+		routes = append(routes, route{"/.well-known/jwks.json", get, anyone, s.jwks, jsonOnly})
+	}
+	routes = append(routes,
+		route{wire.PathSessions, get, signedIn, s.listSessions, jsonOnly},
+		route{wire.PathRevokeOthers, post, signedIn, s.revokeOthers, jsonOnly},
+		route{wire.PathSessions + "/{handle}", del, signedIn, s.deleteSession, jsonOnly},
+		route{wire.PathPassword, post, signedIn, s.changePassword, jsonOnly},
+		route{wire.PathAdminUsers, get, admins, s.listUsers, jsonOnly},
+		route{wire.PathAdminUsers + "/{id}", patch, admins, s.patchUser, jsonOnly},
+		route{wire.PathAdminUsers + "/{id}/sessions", get, admins, s.userSessions, jsonOnly},
+		route{wire.PathAdminUsers + "/{id}/sessions", del, admins, s.deleteUserSessions, jsonOnly},
+		route{wire.PathAdminUsers + "/{id}/sessions/{handle}", del, admins, s.deleteUserSession, jsonOnly},
+	)
+	if s.cfg.Metrics != nil && s.cfg.MetricsPath != "" { // loopback clients only: see serveMetrics
+		routes = append(routes, route{s.cfg.MetricsPath, getNoHead, anyone, s.serveMetrics(s.cfg.Metrics.Handler()), jsonOnly})
+	}
+	return routes
+}
+
+// Mount registers the API routes and /healthz on r, for programs with their
+// own router. Each route refuses a body it does not take (415) or one over
+// MaxBodyBytes (413), then a visitor its access column does not admit,
+// before its handler runs. Wrap r (or the whole server) in Protect so POSTs
+// from other origins are refused.
+func (s *Server) Mount(r *mux.Router) {
+	for _, rt := range s.routes() {
+		h := s.serve(rt.h)
+		if rt.access != anyone {
+			h = s.require(rt.access.role(), false, h)
+		}
+		// A copy of the methods: mux upper-cases the slice it is given in
+		// place, and the rows share package-level slices that other servers
+		// mount too.
+		r.Handle(rt.path, s.checkBody(rt.body, h)).Methods(slices.Clone(rt.methods)...)
+	}
+	// Everything else under /api/ answers JSON: 405 with Allow for a known
+	// path with another method, 404 otherwise — never the app shell.
+	r.PathPrefix(wire.APIPrefix).HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if allow := s.allow(req); allow != "" {
+			w.Header().Set("Allow", allow)
+			s.fail(w, req, errMethodNotAllowed)
+			return
+		}
+		s.fail(w, req, errNotFound)
+	})
+}
+
+// allow returns the methods the route table has for the request's path
+// ("GET, HEAD"), or "" when it has none.
+func (s *Server) allow(req *http.Request) string {
+	s.knownOnce.Do(func() {
+		s.known = mux.NewRouter()
+		s.known.SkipClean(true)
+		var paths []string
+		methods := map[string][]string{}
+		for _, rt := range s.routes() {
+			if _, ok := methods[rt.path]; !ok {
+				paths = append(paths, rt.path)
+			}
+			methods[rt.path] = append(methods[rt.path], rt.methods...)
+		}
+		for _, p := range paths {
+			s.known.Handle(p, http.NotFoundHandler()).Name(strings.Join(methods[p], ", "))
+		}
+	})
+	var m mux.RouteMatch
+	if s.known.Match(req, &m) && m.Route != nil {
+		return m.Route.GetName()
+	}
+	return ""
+}
+
+// refuse answers every request with err.
+func (s *Server) refuse(err error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.fail(w, r, err) })
+}
+
+// checkBody refuses, before h runs, a request body the route does not take
+// (bodyKind.check).
+func (s *Server) checkBody(kind bodyKind, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := kind.check(r); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
