@@ -20,6 +20,12 @@
   // The page a sign-in should lead to: ?callbackUrl=… when present.
   const callbackUrl = () => new URLSearchParams(location.search).get('callbackUrl');
 
+  // The server shows a plain form's refusal (?error=…); it goes once the
+  // visitor tries again or moves on.
+  const hideFormNotices = () => {
+    for (const el of document.querySelectorAll('.form-notice')) el.hidden = true;
+  };
+
   const renderNotice = () => {
     const cb = callbackUrl();
     $('signin-callback').textContent = cb || '';
@@ -63,6 +69,7 @@
     form.addEventListener('submit', async (ev) => {
       if (moduleFailed) return; // the server takes the plain form post
       ev.preventDefault();
+      hideFormNotices();
       show($('signin-error'), '');
       $('signin-redirect').value = callbackUrl() || '/dashboard';
       submit.disabled = true;
@@ -138,7 +145,8 @@
       show($('admin-message'), r.ok ? (act === 'end' ? `Ended ${r.revoked || 0} session(s).` : 'Saved.') : `Could not do that: ${r.error}`);
     });
 
-    $('signout').addEventListener('click', async () => {
+    $('signout').addEventListener('click', async (ev) => {
+      ev.preventDefault(); // the form is for pages without the module
       const r = await sg.signOut({ redirectUrl: '/' }).catch((err) => ({ ok: false, error: err.message }));
       if (!r.ok) show($('blocked-message'), `Could not sign out: ${r.error}`);
     });
@@ -164,6 +172,7 @@
   window.addEventListener('sessionguard:navigate', (ev) => {
     // The move to the sign-in page right after a refusal keeps the message.
     if (!ev.detail.signIn) show($('blocked-message'), '');
+    hideFormNotices();
     if (ev.detail.path !== '/account') show($('account-message'), '');
     if (!ev.detail.path.startsWith('/admin')) show($('admin-message'), '');
     renderNotice();

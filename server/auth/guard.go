@@ -50,7 +50,11 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 		if guarded && s.static.serve(w, r, cleaned, true) {
 			return
 		}
-		s.shell.write(w, http.StatusOK, l.s)
+		v := view{session: l.s.Wire(), path: cleaned, pathOK: true}
+		if code := r.URL.Query().Get("error"); formErrorCodes[code] {
+			v.errorCode = code
+		}
+		s.shell.write(w, http.StatusOK, l.s, v)
 	}
 }
 

@@ -66,13 +66,6 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	writeError(w, code, msg)
 }
 
-// failPage answers err as a small HTML page titled title, for a plain HTML
-// form submission (a browser without script); see explain.
-func (s *Server) failPage(w http.ResponseWriter, r *http.Request, err error, title string) {
-	code, msg := s.explain(w, r, err)
-	errorPage(w, code, title, msg)
-}
-
 // explain returns the status code and the message that answer err, the one
 // place that does: it logs a failure's cause, counts a 429 and sets its
 // Retry-After.
