@@ -203,3 +203,45 @@ func TestShellRenderedOnServer(t *testing.T) {
 	decode(t, admin.get("/api/session"), &s)
 	assert.Equal(t, "Demo Admin", s.User.Name, "the API is untouched")
 }
+
+// TestStyledErrorPages: a signed-in visitor without the role gets a 403
+// page in the app's style that says why and leads on (the start page, or
+// sign-in with another account and back); an unknown page is the shell's
+// not-found view with 404. The API keeps its JSON errors.
+func TestStyledErrorPages(t *testing.T) {
+	e := newEnv(t, withShell(demoShell))
+	user := e.client()
+	require.Equal(t, http.StatusOK, user.signIn("user@example.com", "user-password").StatusCode)
+
+	r := user.get("/admin?tab=users", "Accept", "text/html", "Sec-Fetch-Mode", "navigate")
+	page := body(t, r)
+	assert.Equal(t, http.StatusForbidden, r.StatusCode)
+	assert.Contains(t, r.Header.Get("Content-Type"), "text/html")
+	assert.Equal(t, "no-store", r.Header.Get("Cache-Control"))
+	assert.Contains(t, page, `<link rel="stylesheet" href="/app.css">`, "the app's style")
+	assert.Contains(t, page, `<div class="card">`)
+	assert.Contains(t, page, "This page needs the admin role, and user@example.com has the user role.", "the reason")
+	assert.Contains(t, page, `<a class="button primary" href="/">`, "a way home")
+	assert.Contains(t, page, `<form class="actions" method="post" action="/api/auth/signout"><input type="hidden" name="redirectUrl" value="/?callbackUrl=%2Fadmin%3Ftab%3Dusers">`,
+		"sign in with another account, then back here")
+
+	r = user.get("/api/admin/users")
+	assert.Equal(t, http.StatusForbidden, r.StatusCode)
+	assert.JSONEq(t, `{"error":"this needs the admin role"}`, body(t, r), "the API answers JSON")
+	r = user.get("/api/no-such-thing")
+	assert.Equal(t, http.StatusNotFound, r.StatusCode)
+	assert.JSONEq(t, `{"error":"not found"}`, body(t, r))
+
+	r = user.get("/no-such-page")
+	page = body(t, r)
+	assert.Equal(t, http.StatusNotFound, r.StatusCode, "an unknown page")
+	assert.Equal(t, map[string]bool{"view-none": false, "view-home": true, "view-dash": true}, hiddenIDs(t, page, "view-none", "view-home", "view-dash"),
+		"the shell's not-found view")
+	assert.Equal(t, http.StatusOK, user.get("/dashboard").StatusCode)
+	assert.Equal(t, http.StatusOK, user.get("/dashboard/").StatusCode)
+	assert.Equal(t, http.StatusSeeOther, e.client().get("/no-such-page").StatusCode, "without a session: sign in first, as for any page")
+
+	plain := newEnv(t).client() // a shell without views: every page is the app's to route
+	require.Equal(t, http.StatusOK, plain.signIn("user@example.com", "user-password").StatusCode)
+	assert.Equal(t, http.StatusOK, plain.get("/no-such-page").StatusCode)
+}

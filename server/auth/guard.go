@@ -34,7 +34,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	}
 	r, l := s.withSession(w, r)
 	if l.err != nil && !req.Public {
-		errorPage(w, http.StatusServiceUnavailable, "Service unavailable", "The session store does not answer. Try again shortly.")
+		errorPage(w, http.StatusServiceUnavailable, "Service unavailable", "The session store does not answer. Try again shortly.", "")
 		return
 	}
 	signedIn, role := l.s != nil, ""
@@ -45,7 +45,8 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	case policy.Unauthenticated:
 		s.toSignIn(w, r, cleaned)
 	case policy.Forbidden:
-		errorPage(w, http.StatusForbidden, "Forbidden", "This page needs the "+req.Role+" role.")
+		errorPage(w, http.StatusForbidden, "Forbidden",
+			"This page needs the "+req.Role+" role, and "+l.s.User.Email+" has the "+role+" role.", s.signInTo(r, cleaned))
 	default:
 		if guarded && s.static.serve(w, r, cleaned, true) {
 			return
@@ -54,7 +55,11 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 		if code := r.URL.Query().Get("error"); formErrorCodes[code] {
 			v.errorCode = code
 		}
-		s.shell.write(w, http.StatusOK, l.s, v)
+		status := http.StatusOK
+		if s.shell.body.notFound(v) { // the shell's own not-found view
+			status = http.StatusNotFound
+		}
+		s.shell.write(w, status, l.s, v)
 	}
 }
 
@@ -67,19 +72,24 @@ var moduleFiles = map[string]bool{"/sessionguard.js": true, "/sessionguard.wasm"
 // navigation, JSON for anything else; never cached.
 func (s *Server) badPath(w http.ResponseWriter, r *http.Request) {
 	if wantsPage(r) {
-		errorPage(w, http.StatusBadRequest, "Bad request", "This address cannot be read as a path.")
+		errorPage(w, http.StatusBadRequest, "Bad request", "This address cannot be read as a path.", "")
 		return
 	}
 	s.fail(w, r, errMalformedPath)
 }
 
+// signInTo is the sign-in path with the requested page (cleaned, with its
+// query) as callbackUrl.
+func (s *Server) signInTo(r *http.Request, cleaned string) string {
+	callback := (&url.URL{Path: cleaned, RawQuery: r.URL.RawQuery}).RequestURI()
+	return s.cfg.SignInPath + "?callbackUrl=" + url.QueryEscape(policy.SafeRedirect(callback))
+}
+
 // toSignIn redirects to the sign-in path with the requested page (cleaned, with its
 // query) as callbackUrl.
 func (s *Server) toSignIn(w http.ResponseWriter, r *http.Request, cleaned string) {
-	callback := (&url.URL{Path: cleaned, RawQuery: r.URL.RawQuery}).RequestURI()
-	to := s.cfg.SignInPath + "?callbackUrl=" + url.QueryEscape(policy.SafeRedirect(callback))
 	w.Header()["Cache-Control"] = noStore
-	http.Redirect(w, r, to, http.StatusSeeOther)
+	http.Redirect(w, r, s.signInTo(r, cleaned), http.StatusSeeOther)
 }
 
 // wantsPage reports whether the request is a browser navigation to a page.
