@@ -32,6 +32,14 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	if !guarded && s.static.serve(w, r, cleaned, false) {
 		return
 	}
+	if cleaned == "/favicon.ico" && !guarded {
+		// Browsers ask for it on every site: without one, answer that,
+		// not a redirect to sign-in.
+		markStatic(w)
+		w.Header()["Cache-Control"] = noStore
+		http.NotFound(w, r)
+		return
+	}
 	r, l := s.withSession(w, r)
 	if l.err != nil && !req.Public {
 		errorPage(w, http.StatusServiceUnavailable, "Service unavailable", "The session store does not answer. Try again shortly.", "")
