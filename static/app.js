@@ -17,6 +17,46 @@
     el.hidden = !text;
   };
 
+  // Times: the module writes them as RFC 3339 ("2026-11-23T16:11:44Z") or,
+  // in lists, "2026-11-23 16:11:44 UTC". The demo shows each <time
+  // class="when"> in the reader's locale — relative when recent and the
+  // element has data-relative ("5 min ago") — with the exact time as its
+  // tooltip and the original in its datetime attribute.
+  const parseTime = (text) => {
+    const m = /^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d:\d\d)(?:Z| UTC)$/.exec(text.trim());
+    return m ? `${m[1]}T${m[2]}Z` : null;
+  };
+  const exact = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto', style: 'long' });
+  const formatWhen = (el) => {
+    const iso = parseTime(el.textContent) || el.getAttribute('datetime');
+    if (!iso || !el.textContent) return;
+    const d = new Date(iso);
+    let text = exact.format(d);
+    if (el.hasAttribute('data-relative')) {
+      const s = Math.round((d.getTime() - Date.now()) / 1000);
+      if (Math.abs(s) < 60) text = s <= 0 ? 'just now' : 'in a moment';
+      else if (Math.abs(s) < 3600) text = relative.format(Math.round(s / 60), 'minute');
+      else if (Math.abs(s) < 86400) text = relative.format(Math.round(s / 3600), 'hour');
+    }
+    if (el.getAttribute('datetime') !== iso) el.setAttribute('datetime', iso);
+    if (el.title !== exact.format(d)) el.title = exact.format(d);
+    if (el.textContent !== text) el.textContent = text;
+  };
+  const formatTimes = () => document.querySelectorAll('time.when').forEach(formatWhen);
+  new MutationObserver(formatTimes).observe(document.documentElement, { subtree: true, childList: true, characterData: true });
+  setInterval(formatTimes, 30000);
+
+  // The nav link of the page shown is marked as the current one.
+  const markNav = (path) => {
+    for (const a of document.querySelectorAll('.nav a')) {
+      const p = a.getAttribute('href');
+      const current = p === path || (p !== '/' && path.startsWith(`${p}/`));
+      if (current) a.setAttribute('aria-current', 'page');
+      else a.removeAttribute('aria-current');
+    }
+  };
+
   // The page a sign-in should lead to: ?callbackUrl=… when present.
   const callbackUrl = () => new URLSearchParams(location.search).get('callbackUrl');
 
@@ -35,6 +75,8 @@
 
   const start = () => {
     renderNotice();
+    markNav(location.pathname);
+    formatTimes();
 
     // Fill the form from a demo account.
     for (const b of document.querySelectorAll('.account')) {
@@ -142,13 +184,22 @@
           ? await sg.endUserSessions(id)
           : await sg.updateUser(id, act === 'role' ? { role: button.dataset.role } : { disabled: act === 'disable' });
       button.disabled = false;
-      show($('admin-message'), r.ok ? (act === 'end' ? `Ended ${r.revoked || 0} session(s).` : 'Saved.') : `Could not do that: ${r.error}`);
+      const field = (name) => row.querySelector(`[data-sg-field="${name}"]`)?.textContent || '';
+      const who = field('name') ? `${field('name')} (${field('email')})` : field('email');
+      const done = {
+        role: `${who} is now ${button.dataset.role === 'admin' ? 'an administrator' : 'a user'}; their sessions ended, so they sign in again with the new role.`,
+        disable: `${who} is disabled; their sessions ended.`,
+        enable: `${who} is enabled again and can sign in.`,
+        end: `Ended ${r.revoked || 0} session(s) of ${who}.`,
+      }[act];
+      show($('admin-message'), r.ok ? done : `Could not do that: ${r.error}`);
     });
 
     $('signout').addEventListener('click', async (ev) => {
       ev.preventDefault(); // the form is for pages without the module
       const r = await sg.signOut({ redirectUrl: '/' }).catch((err) => ({ ok: false, error: err.message }));
       if (!r.ok) show($('blocked-message'), `Could not sign out: ${r.error}`);
+      else $('signout-message').hidden = false;
     });
   };
 
@@ -172,13 +223,18 @@
   window.addEventListener('sessionguard:navigate', (ev) => {
     // The move to the sign-in page right after a refusal keeps the message.
     if (!ev.detail.signIn) show($('blocked-message'), '');
+    if (ev.detail.path !== '/') $('signout-message').hidden = true;
+    markNav(ev.detail.path);
     hideFormNotices();
     if (ev.detail.path !== '/account') show($('account-message'), '');
     if (!ev.detail.path.startsWith('/admin')) show($('admin-message'), '');
     renderNotice();
   });
   window.addEventListener('sessionguard:change', (ev) => {
-    if (ev.detail) show($('signin-error'), '');
+    if (ev.detail) {
+      show($('signin-error'), '');
+      $('signout-message').hidden = true;
+    }
   });
 
   if (!sg) return;
