@@ -83,6 +83,7 @@
       b.addEventListener('click', () => {
         $('signin-email').value = b.dataset.email;
         $('signin-password').value = b.dataset.password;
+        $('signin-email').dispatchEvent(new Event('input'));
         $('signin-submit').focus();
       });
     }
@@ -90,14 +91,24 @@
     const form = $('signin-form');
     const submit = $('signin-submit');
     let waitTimer = 0;
+    let waitingFor = ''; // the e-mail whose limit the button waits out
+    const stopWaiting = () => {
+      clearInterval(waitTimer);
+      waitingFor = '';
+      submit.disabled = false;
+      submit.textContent = 'Sign in';
+    };
+    // The limit holds one account: another e-mail may try at once.
+    $('signin-email').addEventListener('input', () => {
+      if (waitingFor && $('signin-email').value !== waitingFor) stopWaiting();
+    });
     const waitFor = (seconds) => {
       clearInterval(waitTimer);
+      waitingFor = $('signin-email').value;
       let left = seconds;
       const tick = () => {
         if (left <= 0) {
-          clearInterval(waitTimer);
-          submit.disabled = false;
-          submit.textContent = 'Sign in';
+          stopWaiting();
           return;
         }
         submit.disabled = true;
