@@ -26,7 +26,8 @@ type bodyServer struct {
 	cookie map[string]string // Cookie header by account: "user", "admin"
 	userID string
 	uses   int
-	stale  bool // a request ended or rotated a session: build anew
+	stale  bool   // a request ended or rotated a session: build anew
+	close  func() // stops the server and removes its directory
 }
 
 func newBodyServer(tb testing.TB, strategy string) *bodyServer {
@@ -40,7 +41,10 @@ func newBodyServer(tb testing.TB, strategy string) *bodyServer {
 			tb.Fatal(err)
 		}
 	}
-	dir := tb.TempDir()
+	// The server outlives the fuzz input that built it (later inputs reuse
+	// it), so its directory and its end are not tied to that input's t.
+	dir, err := os.MkdirTemp("", "sg-fuzz-")
+	must(err)
 	must(os.WriteFile(filepath.Join(dir, "index.html"), []byte(shellHTML), 0o600))
 	a, err := app.New(ctx, app.Options{
 		Strategy: strategy, Store: fs, Now: c.Now, StaticDir: dir, PasswordParams: fastParams,
@@ -50,10 +54,10 @@ func newBodyServer(tb testing.TB, strategy string) *bodyServer {
 		},
 	})
 	must(err)
-	tb.Cleanup(func() { a.Close() })
 	u, _, err := fs.UserByEmail(ctx, "user@example.com")
 	must(err)
-	s := &bodyServer{h: a.Handler(), cookie: map[string]string{}, userID: u.ID}
+	s := &bodyServer{h: a.Handler(), cookie: map[string]string{}, userID: u.ID,
+		close: func() { a.Close(); os.RemoveAll(dir) }}
 	for who, pw := range map[string]string{"user": "user-password", "admin": "admin-password"} {
 		w := s.serve(http.MethodPost, "/api/auth/signin", "application/json", `{"email":"`+who+`@example.com","password":"`+pw+`"}`, "")
 		if w.Code != http.StatusOK {
@@ -137,6 +141,11 @@ func FuzzRequestBodies(f *testing.F) {
 	}
 	f.Add(uint8(0x80), "application/json", bytes.Repeat([]byte("a"), auth.MaxBodyBytes+1))
 	servers := map[string]*bodyServer{}
+	f.Cleanup(func() {
+		for _, s := range servers {
+			s.close()
+		}
+	})
 	f.Fuzz(func(t *testing.T, route uint8, contentType string, body []byte) {
 		strategy := "database"
 		if route&0x80 != 0 {
@@ -144,6 +153,9 @@ func FuzzRequestBodies(f *testing.F) {
 		}
 		s := servers[strategy]
 		if s == nil || s.stale || s.uses > 200 {
+			if s != nil {
+				s.close()
+			}
 			s = newBodyServer(t, strategy)
 			servers[strategy] = s
 		}

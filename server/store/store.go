@@ -136,6 +136,8 @@ type Store interface {
 	Revocations
 	RefreshTokens
 	Keys
+	// Accounts' second factors.
+	SecondFactors
 	// Shared between instances: sign-in failure counts and session events.
 	FailureCounters
 	Events

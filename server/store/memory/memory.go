@@ -31,6 +31,7 @@ type Store struct {
 	refresh    map[string]store.RefreshToken // by string(Hash)
 	keys       map[string]store.PublicKey    // by ID
 	secrets    map[string][]byte             // by name
+	factors    map[string]*factor            // by user ID
 
 	counters      map[string]counter // by key
 	countersSwept int                // len(counters) after the last sweep
@@ -52,6 +53,7 @@ func New() *Store {
 		refresh:    make(map[string]store.RefreshToken),
 		keys:       make(map[string]store.PublicKey),
 		secrets:    make(map[string][]byte),
+		factors:    make(map[string]*factor),
 
 		counters: make(map[string]counter),
 		events:   bus.New(),

@@ -103,6 +103,26 @@ var migrations = []string{
 		ADD COLUMN client_addr text NOT NULL DEFAULT '',
 		ADD COLUMN user_agent  text NOT NULL DEFAULT '';
 	ALTER TABLE users ADD COLUMN disabled boolean NOT NULL DEFAULT false;`,
+
+	// 5: second factors, as package sqlite keeps them.
+	`-- secret is encrypted by the server; enabled is false while the
+	-- enrolment waits for its first code; last_step is the last accepted
+	-- TOTP time step (0: none), which only an UPDATE ... WHERE last_step < $n
+	-- moves.
+	CREATE TABLE second_factors (
+		user_id   text    NOT NULL PRIMARY KEY CHECK (user_id <> ''),
+		secret    bytea   NOT NULL CHECK (octet_length(secret) > 0),
+		enabled   boolean NOT NULL DEFAULT false,
+		last_step bigint  NOT NULL DEFAULT 0
+	);
+
+	-- The unused recovery codes of an enabled factor, hashed: a use
+	-- deletes its row.
+	CREATE TABLE recovery_codes (
+		user_id text  NOT NULL CHECK (user_id <> ''),
+		hash    bytea NOT NULL CHECK (octet_length(hash) = 32),
+		PRIMARY KEY (user_id, hash)
+	);`,
 }
 
 // migrationsTable records the applied steps, one row per version.

@@ -38,7 +38,7 @@ func TestMigrate(t *testing.T) {
 
 	require.NoError(t, migrate(t.Context(), pool, schema, migrations))
 	require.Equal(t, len(migrations), version())
-	for _, table := range []string{"sessions", "users", "denials", "user_valid_after", "refresh_tokens", "public_keys", "secrets", "counters"} {
+	for _, table := range []string{"sessions", "users", "denials", "user_valid_after", "refresh_tokens", "public_keys", "secrets", "counters", "second_factors", "recovery_codes"} {
 		assert.True(t, tableExists(table), "table %s", table)
 	}
 

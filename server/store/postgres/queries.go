@@ -33,6 +33,8 @@ type queries struct {
 	publishKey, publicKeys, insertSecret, secret string
 
 	incr, count, resetCounter, sweepCounters string
+
+	factor factorQueries
 }
 
 // maxListedIDs is the most ids a Revoked query names one by one: the jwt
@@ -142,6 +144,7 @@ func newQueries(schema string) queries {
 		resetCounter:  `DELETE FROM ` + counters + ` WHERE key = $1`,
 		sweepCounters: `DELETE FROM ` + counters + ` WHERE expires <= $1`,
 	}
+	q.factor = newFactorQueries(table("second_factors"), table("recovery_codes"))
 	for n := range q.revoked {
 		in := make([]string, n)
 		for i := range in {

@@ -24,7 +24,9 @@ const (
 	keyPublicKeys    = "pk"  // hash, key id → JSON record
 	keyPublicDeaths  = "pkx" // zset, key id by when it expires
 	keySecret        = "secret:"
-	keyCounter       = "c:" // + counter key: hash of a counter
+	keyCounter       = "c:"   // + counter key: hash of a counter
+	keyFactor        = "tf:"  // + user id: hash of a second factor
+	keyRecoveryCodes = "tfr:" // + user id: set, its unused recovery codes
 )
 
 // keys are the names of a Store's keys, or their beginnings, with its prefix.
@@ -35,6 +37,7 @@ type keys struct {
 	refresh, family, refreshDeaths       string
 	publicKeys, publicDeaths, secret     string
 	counter                              string
+	factor, recoveryCodes                string
 }
 
 func newKeys(prefix string) keys {
@@ -54,6 +57,8 @@ func newKeys(prefix string) keys {
 		publicDeaths:  prefix + keyPublicDeaths,
 		secret:        prefix + keySecret,
 		counter:       prefix + keyCounter,
+		factor:        prefix + keyFactor,
+		recoveryCodes: prefix + keyRecoveryCodes,
 	}
 }
 

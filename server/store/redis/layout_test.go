@@ -46,6 +46,10 @@ func TestKeysUsePrefix(t *testing.T) {
 	require.NoError(t, s.PublishKey(ctx, store.PublicKey{ID: "k1", Algorithm: "EdDSA", Key: []byte{1}, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}))
 	_, err = s.Secret(ctx, "hmac", []byte("secret"))
 	require.NoError(t, err)
+	_, err = s.BeginSecondFactor(ctx, "alice", []byte("sealed"))
+	require.NoError(t, err)
+	_, err = s.EnableSecondFactor(ctx, "alice", []byte("sealed"), 1, [][]byte{hash()})
+	require.NoError(t, err)
 
 	after, err := testenv.RedisKeys(ctx, c, "*")
 	require.NoError(t, err)
@@ -67,5 +71,6 @@ func TestKeysUsePrefix(t *testing.T) {
 		"rt:" + hexOf(tok.Hash), "rf:" + hexOf(sess.IDHash), "rx",
 		"pk", "pkx",
 		"secret:hmac",
+		"tf:alice", "tfr:alice",
 	}, mine)
 }

@@ -37,6 +37,11 @@
 //	secret:<name>        string: a shared secret.
 //	c:<counter key>      counter: n count, l last increment, x when it is
 //	                     forgotten (l + ttl). Expires at x.
+//	tf:<user id>         second factor: s secret (encrypted by the
+//	                     server, binary), e enabled (1 or 0), t last
+//	                     accepted time step. No expiry.
+//	tfr:<user id>        set: the factor's unused recovery codes (hex
+//	                     hashes). No expiry.
 //
 // Expiry is judged by the methods against the times they are given, never
 // left to Redis alone: TTLs only make Redis delete what is dead anyway.

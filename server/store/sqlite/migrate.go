@@ -106,6 +106,26 @@ var migrations = []string{
 	-- the table, ten times slower.
 	DROP INDEX sessions_dies;
 	CREATE INDEX sessions_dies ON sessions (min(expires, abs_expires), expires, abs_expires);`,
+
+	// 5: second factors. Not columns of users: like sessions, they follow
+	// the same rules in every backend, account or not.
+	`-- secret is encrypted by the server; enabled is 0 while the enrolment
+	-- waits for its first code; last_step is the last accepted TOTP time
+	-- step (0: none), which only an UPDATE ... WHERE last_step < ? moves.
+	CREATE TABLE second_factors (
+		user_id   TEXT    NOT NULL PRIMARY KEY CHECK (user_id <> ''),
+		secret    BLOB    NOT NULL CHECK (length(secret) > 0),
+		enabled   INTEGER NOT NULL DEFAULT 0 CHECK (enabled IN (0, 1)),
+		last_step INTEGER NOT NULL DEFAULT 0
+	) STRICT, WITHOUT ROWID;
+
+	-- The unused recovery codes of an enabled factor, hashed: a use
+	-- deletes its row.
+	CREATE TABLE recovery_codes (
+		user_id TEXT NOT NULL CHECK (user_id <> ''),
+		hash    BLOB NOT NULL CHECK (length(hash) = 32),
+		PRIMARY KEY (user_id, hash)
+	) STRICT, WITHOUT ROWID;`,
 }
 
 // migrate applies the steps that db lacks, in one transaction, and reports

@@ -7,12 +7,12 @@
 //	}
 //
 // Every backend also implements the abilities of the jwt strategy,
-// store.Revocations, store.RefreshTokens and store.Keys, those that several
-// instances share, store.FailureCounters and store.Events, and those of the device
-// list, the admin API and the metrics, store.SessionLister, store.UserAdmin
-// and store.LiveSessionCounter, which callers find by type assertion on a
-// store.Store. Run checks them too, and fails for a store that lacks any of
-// them: a wrapper around a store must forward them.
+// store.Revocations, store.RefreshTokens and store.Keys, the accounts'
+// second factors, store.SecondFactors, those that several instances share,
+// store.FailureCounters and store.Events, and those of the device list, the
+// admin API and the metrics, store.SessionLister, store.UserAdmin and
+// store.LiveSessionCounter, all parts of store.Store. Run checks them too:
+// a wrapper around a store must forward them.
 //
 // Expiry is never tested by sleeping: every decision is made by passing an
 // explicit now. The records the suite stores expire in the future of the wall
@@ -55,6 +55,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Revocations", func(t *testing.T) { runRevocations(t, open) })
 	t.Run("RefreshTokens", func(t *testing.T) { runRefreshTokens(t, open) })
 	t.Run("Keys", func(t *testing.T) { runKeys(t, open) })
+	t.Run("SecondFactors", func(t *testing.T) { runSecondFactors(t, open) })
 	t.Run("Counters", func(t *testing.T) { runCounters(t, open) })
 	t.Run("Events", func(t *testing.T) { runEvents(t, open) })
 	t.Run("Devices", func(t *testing.T) { runDevices(t, open) })
