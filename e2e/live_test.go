@@ -160,6 +160,10 @@ func TestLiveEndDeviceFromAccount(t *testing.T) {
 		tabA.waitFor(rows+` === 2`, "both devices are listed")
 		current := `#devices [data-sg-handle=` + jsString(evalJS[string](tabA, `sessionguard.devices().then(l => l.find(d => d.current).handle)`)) + `]`
 		assert.True(t, tabA.visible(current+` .badge`), "this device is marked")
+		assert.True(t, tabA.visible(current+` .small [data-sg-if="current"]`), "this device is in use now")
+		assert.Equal(t, "active now", tabA.text(current+` .small [data-sg-if="current"]`))
+		other := `#devices [data-sg-handle=` + jsString(handle) + `]`
+		tabA.waitFor(`/ago|just now/.test(document.querySelector(`+jsString(other+` [data-sg-field="lastSeen"]`)+`).textContent)`, "the other device: last seen, relative")
 		assert.False(t, tabA.visible(current+` .end-session`), "no sign-out button for this device")
 		sel := `#devices [data-sg-handle=` + jsString(handle) + `] .end-session`
 		start := evalJS[int64](tabA, `Date.now()`)
@@ -329,7 +333,7 @@ func TestAdminUsersTable(t *testing.T) {
 		user.waitPath(signInURL("/dashboard"))
 		admin.waitFor(`document.querySelector(`+jsString(row+` [data-sg-field="disabled"]`)+`).textContent === 'yes'`, "the table shows the account disabled")
 		assert.True(t, admin.visible(row+` [data-act="enable"]`))
-		assert.Equal(t, "Saved.", admin.text("#admin-message"))
+		assert.Equal(t, a.Name+" ("+a.Email+") is disabled; their sessions ended.", admin.text("#admin-message"), "says what was saved")
 		assert.Empty(t, admin.consoleMessages())
 	})
 }

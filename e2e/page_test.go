@@ -3,6 +3,7 @@ package e2e
 import (
 	"testing"
 
+	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 )
 
@@ -43,4 +44,21 @@ func TestPagesLoadCleanly(t *testing.T) {
 		tb.waitFor(`sessionguard.session() === null`, "signed out")
 		check("after sign-out")
 	})
+}
+
+// TestCompactMobileHeader: on a phone-sized screen the signed-in header
+// takes two short lines (brand and sign-out, then the nav), not a third of
+// the screen, and no value of the dashboard runs out of its card.
+func TestCompactMobileHeader(t *testing.T) {
+	srv := sharedServer(t, serverConfigs[0])
+	tb := newTab(t, srv)
+	tb.do(chromedp.EmulateViewport(375, 740))
+	tb.load("/")
+	tb.signIn(demoAdmin)
+	tb.waitPath("/dashboard")
+	height := evalJS[float64](tb, `document.querySelector('.topbar').getBoundingClientRect().height`)
+	assert.LessOrEqual(t, height, 100.0, "header height at 375 px")
+	assert.True(t, evalJS[bool](tb, `(c => [...c.querySelectorAll('dd')].every(dd => dd.getBoundingClientRect().right <= c.getBoundingClientRect().right))(document.querySelector('#view-dashboard .card'))`),
+		"the values stay inside the card")
+	assert.Empty(t, tb.consoleMessages())
 }

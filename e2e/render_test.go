@@ -59,7 +59,13 @@ func TestPerUserElements(t *testing.T) {
 		s := tb.session()
 		require.NotNil(t, s)
 		assert.Equal(t, s.User.ID, tb.text("#dash-id"))
-		assert.Equal(t, s.Expires.UTC().Format(wire.TimeFormat), tb.text("#dash-expires"))
+		// The module writes RFC 3339; the demo shows it in the reader's
+		// locale and keeps it in datetime.
+		tb.waitFor(`document.getElementById('dash-expires').getAttribute('datetime') === `+jsString(s.Expires.UTC().Format(wire.TimeFormat)), "the expiry is shown")
+		assert.Equal(t, evalJS[string](tb, `new Intl.DateTimeFormat(undefined, {dateStyle: 'medium', timeStyle: 'short'}).format(new Date(`+jsString(s.Expires.UTC().Format(wire.TimeFormat))+`))`),
+			tb.text("#dash-expires"), "in the reader's locale")
+		assert.Equal(t, "page", evalJS[string](tb, `document.getElementById('nav-dashboard').getAttribute('aria-current') || ''`), "the nav marks the page shown")
+		assert.Equal(t, "", evalJS[string](tb, `document.getElementById('nav-home').getAttribute('aria-current') || ''`))
 
 		changes := tb.events("change")
 		require.NotEmpty(t, changes)
@@ -82,6 +88,8 @@ func TestPerUserElements(t *testing.T) {
 		tb.waitFor(`sessionguard.session() === null`, "the session is gone")
 		tb.waitView("/")
 		anonymous()
+		tb.waitFor(`!document.getElementById('signout-message').hidden`, "the sign-out is confirmed")
+		assert.Equal(t, "You are signed out on this device.", tb.text("#signout-message"))
 
 		changes = tb.events("change")
 		require.Len(t, changes, 1)
@@ -96,6 +104,7 @@ func TestPerUserElements(t *testing.T) {
 		tb.waitFor(`document.querySelector('#who-name').textContent === `+jsString(demoAdmin.Name), "the admin's name is shown")
 		assert.True(t, tb.visible("#nav-admin"), "admin: admin link shown")
 		assert.Equal(t, demoAdmin.Role, tb.text("#dash-role"))
+		assert.False(t, tb.visible("#signout-message"), "the sign-out notice goes with the next sign-in")
 	})
 }
 

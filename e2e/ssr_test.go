@@ -46,6 +46,23 @@ func (tb *tab) assertNoScriptRan() {
 	assert.NotContains(tb.t, class.Value, "sg-", "scripting is off")
 }
 
+// hiddenByServer reports whether sel carries the hidden attribute, read
+// without running script in the page.
+func (tb *tab) hiddenByServer(sel string) bool {
+	tb.t.Helper()
+	a, err := chromedp.Run(tb.ctx, chromedp.AttributeValue(chromedp.CSS(sel), "hidden"))
+	require.NoError(tb.t, err)
+	return a.Exists
+}
+
+// domText is the text of sel, read without running script in the page.
+func (tb *tab) domText(sel string) string {
+	tb.t.Helper()
+	text, err := chromedp.Run(tb.ctx, chromedp.Text(chromedp.CSS(sel)))
+	require.NoError(tb.t, err)
+	return text
+}
+
 // TestFormsWithoutJavaScript: with scripting off, the plain forms of
 // /ssr-login and /ssr-logout sign in and out through the server alone.
 func TestFormsWithoutJavaScript(t *testing.T) {
@@ -61,9 +78,11 @@ func TestFormsWithoutJavaScript(t *testing.T) {
 			chromedp.SendKeys(chromedp.CSS("#ssr-password"), "wrong-password"),
 		)
 		tb.submitAndWait("#ssr-signin-submit")
-		text, err := chromedp.Run(tb.ctx, chromedp.Text(chromedp.CSS("body")))
-		require.NoError(t, err)
-		assert.Contains(t, text, "invalid credentials", "the server's error page")
+		assert.Equal(t, srv.URL+"/ssr-login?error=CredentialsSignin", tb.currentURL(), "back to the form, which a reload does not post again")
+		assert.False(t, tb.hiddenByServer(`[data-sg-error="CredentialsSignin"]`), "the form's page says what went wrong")
+		assert.Contains(t, tb.domText(`[data-sg-error="CredentialsSignin"]`), "Wrong e-mail or password")
+		assert.True(t, tb.hiddenByServer(`[data-sg-error="RateLimited"]`), "and nothing else")
+		assert.False(t, tb.hiddenByServer("#view-ssr-login"))
 		assert.Nil(t, tb.cookie())
 
 		tb.do(chromedp.Navigate(srv.URL + "/ssr-login"))
@@ -79,6 +98,10 @@ func TestFormsWithoutJavaScript(t *testing.T) {
 		html, err := chromedp.Run(tb.ctx, chromedp.OuterHTML(chromedp.CSS("#sg-session")))
 		require.NoError(t, err)
 		assert.Contains(t, html, demoUser.Email, "the server embedded the session in the page")
+		assert.False(t, tb.hiddenByServer("#view-dashboard"), "the dashboard is shown")
+		assert.True(t, tb.hiddenByServer("#view-ssr-login"), "not the sign-in form")
+		assert.True(t, tb.hiddenByServer(`[data-sg-error="CredentialsSignin"]`))
+		assert.Equal(t, demoUser.Name, tb.domText("#dash-name"), "the server filled in the name")
 		code, body := srv.get("/api/session", cookie)
 		assert.Equal(t, http.StatusOK, code)
 		assert.Contains(t, body, demoUser.Email)

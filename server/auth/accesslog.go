@@ -9,8 +9,26 @@ import (
 // statusWriter remembers the status code for the access log.
 type statusWriter struct {
 	http.ResponseWriter
-	code  int
-	bytes int
+	code   int
+	bytes  int
+	static bool // a static file's answer: logged at DEBUG (markStatic)
+}
+
+// markStatic notes that w answers a static file (or the missing
+// /favicon.ico), which the access log writes at DEBUG: a page load brings
+// several, and they would drown the requests to pages and the API.
+func markStatic(w http.ResponseWriter) {
+	for {
+		if sw, ok := w.(*statusWriter); ok {
+			sw.static = true
+			return
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return
+		}
+		w = u.Unwrap()
+	}
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -33,7 +51,8 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // logRequests writes one line per request (method, path, status, duration,
-// bytes; never a query string, cookie or body), sets the base headers
+// bytes; never a query string, cookie or body) — at INFO, static files at
+// DEBUG — sets the base headers
 // (and Strict-Transport-Security when the connection is TLS), and turns a
 // panic into a 500 JSON answer.
 func (s *Server) logRequests(h http.Handler) http.Handler {
@@ -60,7 +79,11 @@ func (s *Server) logRequests(h http.Handler) http.Handler {
 			if sw.code == 0 {
 				sw.code = http.StatusOK
 			}
-			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			level := slog.LevelInfo
+			if sw.static {
+				level = slog.LevelDebug
+			}
+			s.log.LogAttrs(r.Context(), level, "request",
 				slog.String("method", r.Method),
 				slog.String("path", r.URL.EscapedPath()),
 				slog.Int("status", sw.code),

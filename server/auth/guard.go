@@ -32,9 +32,17 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	if !guarded && s.static.serve(w, r, cleaned, false) {
 		return
 	}
+	if cleaned == "/favicon.ico" && !guarded {
+		// Browsers ask for it on every site: without one, answer that,
+		// not a redirect to sign-in.
+		markStatic(w)
+		w.Header()["Cache-Control"] = noStore
+		http.NotFound(w, r)
+		return
+	}
 	r, l := s.withSession(w, r)
 	if l.err != nil && !req.Public {
-		errorPage(w, http.StatusServiceUnavailable, "Service unavailable", "The session store does not answer. Try again shortly.")
+		errorPage(w, http.StatusServiceUnavailable, "Service unavailable", "The session store does not answer. Try again shortly.", "")
 		return
 	}
 	signedIn, role := l.s != nil, ""
@@ -45,12 +53,21 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	case policy.Unauthenticated:
 		s.toSignIn(w, r, cleaned)
 	case policy.Forbidden:
-		errorPage(w, http.StatusForbidden, "Forbidden", "This page needs the "+req.Role+" role.")
+		errorPage(w, http.StatusForbidden, "Forbidden",
+			"This page needs the "+req.Role+" role, and "+l.s.User.Email+" has the "+role+" role.", s.signInTo(r, cleaned))
 	default:
 		if guarded && s.static.serve(w, r, cleaned, true) {
 			return
 		}
-		s.shell.write(w, http.StatusOK, l.s)
+		v := view{session: l.s.Wire(), path: cleaned, pathOK: true}
+		if code := r.URL.Query().Get("error"); formErrorCodes[code] {
+			v.errorCode = code
+		}
+		status := http.StatusOK
+		if s.shell.body.notFound(v) { // the shell's own not-found view
+			status = http.StatusNotFound
+		}
+		s.shell.write(w, status, l.s, v)
 	}
 }
 
@@ -63,19 +80,24 @@ var moduleFiles = map[string]bool{"/sessionguard.js": true, "/sessionguard.wasm"
 // navigation, JSON for anything else; never cached.
 func (s *Server) badPath(w http.ResponseWriter, r *http.Request) {
 	if wantsPage(r) {
-		errorPage(w, http.StatusBadRequest, "Bad request", "This address cannot be read as a path.")
+		errorPage(w, http.StatusBadRequest, "Bad request", "This address cannot be read as a path.", "")
 		return
 	}
 	s.fail(w, r, errMalformedPath)
 }
 
+// signInTo is the sign-in path with the requested page (cleaned, with its
+// query) as callbackUrl.
+func (s *Server) signInTo(r *http.Request, cleaned string) string {
+	callback := (&url.URL{Path: cleaned, RawQuery: r.URL.RawQuery}).RequestURI()
+	return s.cfg.SignInPath + "?callbackUrl=" + url.QueryEscape(policy.SafeRedirect(callback))
+}
+
 // toSignIn redirects to the sign-in path with the requested page (cleaned, with its
 // query) as callbackUrl.
 func (s *Server) toSignIn(w http.ResponseWriter, r *http.Request, cleaned string) {
-	callback := (&url.URL{Path: cleaned, RawQuery: r.URL.RawQuery}).RequestURI()
-	to := s.cfg.SignInPath + "?callbackUrl=" + url.QueryEscape(policy.SafeRedirect(callback))
 	w.Header()["Cache-Control"] = noStore
-	http.Redirect(w, r, to, http.StatusSeeOther)
+	http.Redirect(w, r, s.signInTo(r, cleaned), http.StatusSeeOther)
 }
 
 // wantsPage reports whether the request is a browser navigation to a page.

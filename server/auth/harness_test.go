@@ -158,6 +158,12 @@ type env struct {
 type envOptions struct {
 	app   app.Options
 	store *flakyStore // shared with another env; nil: a new one
+	shell string      // the app shell; "" for shellHTML
+}
+
+// withShell serves html as the app shell (index.html).
+func withShell(html string) option {
+	return func(o *envOptions) { o.shell = html }
 }
 
 // withLogger sends the server's logs to l.
@@ -202,7 +208,10 @@ func newEnv(t *testing.T, opts ...option) *env {
 	}
 
 	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "index.html"), []byte(shellHTML), 0o600))
+	if eo.shell == "" {
+		eo.shell = shellHTML
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "index.html"), []byte(eo.shell), 0o600))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "app.js"), []byte(strings.Repeat("console.log('sessionguard');\n", 200)), 0o600))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, ".secret"), []byte("dotfile"), 0o600))
 	require.NoError(t, os.WriteFile(filepath.Join(filepath.Dir(dir), "outside.txt"), []byte("outside"), 0o600))

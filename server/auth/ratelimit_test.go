@@ -279,3 +279,20 @@ func TestIPv6AddressLimitCoversThe64(t *testing.T) {
 		assert.Equal(t, http.StatusOK, signIn("192.0.2.1", "user@example.com", "user-password"), "nor is an IPv4 client")
 	})
 }
+
+// TestTourRateLimitStep is the README tour's rate-limit step: six wrong
+// tries for an address that is no account — five refused as wrong, the
+// 6th limited for 30 seconds — and the administrator still signs in at
+// once from the same address.
+func TestTourRateLimitStep(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	for i := range 5 {
+		assert.Equal(t, http.StatusUnauthorized, c.signIn("guess@example.com", "any").StatusCode, "try %d", i+1)
+	}
+	r := c.signIn("guess@example.com", "any")
+	assert.Equal(t, http.StatusTooManyRequests, r.StatusCode, "the 6th try")
+	assert.Equal(t, "30", r.Header.Get("Retry-After"))
+	assert.JSONEq(t, `{"error":"too many failed sign-in attempts; try again in 30 seconds"}`, body(t, r))
+	assert.Equal(t, http.StatusOK, c.signIn("admin@example.com", "admin-password").StatusCode, "another account signs in at once")
+}

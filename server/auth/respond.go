@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/sessionguard/sessionguard/wire"
 )
@@ -48,29 +49,40 @@ func seeOther(w http.ResponseWriter, to string) {
 	w.WriteHeader(http.StatusSeeOther)
 }
 
-// errorPage answers a minimal HTML page (for browsers without script).
-func errorPage(w http.ResponseWriter, code int, title, msg string) {
+// errorPage answers a page of the app's style (the static directory's
+// app.css: its page and card) for a browser: the title, what went wrong and
+// the way on — the start page, and, when switchTo is set, a sign-out that
+// leads to sign-in and then to switchTo (a page that needs another
+// account). It needs no script.
+func errorPage(w http.ResponseWriter, code int, title, msg, switchTo string) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h["Cache-Control"] = noStore
 	setPageHeaders(h)
 	w.WriteHeader(code)
-	_, _ = w.Write([]byte("<!doctype html><meta charset=utf-8><title>" + html.EscapeString(title) +
-		"</title><link rel=stylesheet href=/app.css><main class=error-page><h1>" + html.EscapeString(title) +
-		"</h1><p>" + html.EscapeString(msg) + "</p><p><a href=\"/\">Back to the start page</a></p></main>\n"))
+	t := html.EscapeString(title)
+	var b strings.Builder
+	b.WriteString(`<!doctype html><html lang="en"><head><meta charset="utf-8">` +
+		`<meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark">` +
+		`<title>` + t + `</title><link rel="stylesheet" href="/app.css"></head>` + "\n" +
+		`<body class="error-page"><main class="page"><div class="card">` +
+		`<p class="muted">Error ` + strconv.Itoa(code) + `</p><h1>` + t + `</h1><p>` + html.EscapeString(msg) + `</p>` +
+		`<p class="actions"><a class="button primary" href="/">Go to the start page</a>`)
+	if switchTo != "" {
+		b.WriteString(`</p><form class="actions" method="post" action="` + wire.PathSignOut + `">` +
+			`<input type="hidden" name="redirectUrl" value="` + html.EscapeString(switchTo) + `">` +
+			`<button class="button" type="submit">Sign in with another account</button></form>`)
+	} else {
+		b.WriteString(`</p>`)
+	}
+	b.WriteString("</div></main></body></html>\n")
+	_, _ = w.Write([]byte(b.String()))
 }
 
 // fail answers err as {"error": message}; see explain.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	code, msg := s.explain(w, r, err)
 	writeError(w, code, msg)
-}
-
-// failPage answers err as a small HTML page titled title, for a plain HTML
-// form submission (a browser without script); see explain.
-func (s *Server) failPage(w http.ResponseWriter, r *http.Request, err error, title string) {
-	code, msg := s.explain(w, r, err)
-	errorPage(w, code, title, msg)
 }
 
 // explain returns the status code and the message that answer err, the one

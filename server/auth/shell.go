@@ -14,10 +14,12 @@ import (
 
 // shell is the app shell: StaticDir/index.html split at </head>, where each
 // answer inserts the session and the config as JSON script elements, so the
-// browser module starts without a request of its own.
+// browser module starts without a request of its own; the rest is rendered
+// for the visitor (render.go).
 type shell struct {
-	head, tail []byte
-	config     []byte // the whole <script id="sg-config"> element
+	head   []byte
+	body   *shellBody // from </head> on
+	config []byte     // the whole <script id="sg-config"> element
 }
 
 func loadShell(dir string, configJSON []byte) (*shell, error) {
@@ -32,13 +34,14 @@ func loadShell(dir string, configJSON []byte) (*shell, error) {
 	}
 	cfg := append([]byte(`<script id="sg-config" type="application/json">`), configJSON...)
 	cfg = append(cfg, "</script>\n"...)
-	return &shell{head: b[:i], tail: b[i:], config: cfg}, nil
+	return &shell{head: b[:i], body: compileBody(b[i:]), config: cfg}, nil
 }
 
-// write answers the shell with code, the session embedded. encoding/json
-// escapes <, > and & so the JSON cannot close the script element.
-func (sh *shell) write(w http.ResponseWriter, code int, sess *session.Session) {
-	body, err := json.Marshal(sess.Wire())
+// write answers the shell with code, the session embedded and the body
+// rendered for v (whose session is sess's). encoding/json escapes <, > and
+// & so the JSON cannot close the script element.
+func (sh *shell) write(w http.ResponseWriter, code int, sess *session.Session, v view) {
+	body, err := json.Marshal(v.session)
 	if err != nil {
 		body = []byte("null")
 	}
@@ -49,7 +52,7 @@ func (sh *shell) write(w http.ResponseWriter, code int, sess *session.Session) {
 	setPageHeaders(h)
 	w.WriteHeader(code)
 	var buf bytes.Buffer
-	buf.Grow(len(sh.head) + len(sh.tail) + len(sh.config) + len(body) + 64)
+	buf.Grow(len(sh.head) + sh.body.size + len(sh.config) + len(body) + 256)
 	buf.Write(sh.head)
 	if sess != nil && !sess.AccessExpires.IsZero() {
 		buf.WriteString(`<script id="sg-session" type="application/json" data-access-expires="` +
@@ -60,6 +63,6 @@ func (sh *shell) write(w http.ResponseWriter, code int, sess *session.Session) {
 	buf.Write(body)
 	buf.WriteString("</script>\n")
 	buf.Write(sh.config)
-	buf.Write(sh.tail)
+	sh.body.write(&buf, v)
 	_, _ = w.Write(buf.Bytes())
 }

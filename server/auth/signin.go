@@ -20,8 +20,8 @@ import (
 const hashQueueTimeout = 10 * time.Second
 
 // signIn answers POST /api/auth/signin. Every attempt is counted by the
-// outcome its answer tells; a plain HTML form submission gets a refusal as
-// a small page.
+// outcome its answer tells; a plain HTML form submission's refusal goes back
+// to the form's page with ?error=<code> (backToForm).
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 	err := s.trySignIn(w, r)
 	code := http.StatusOK
@@ -30,7 +30,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.cfg.Metrics.SignIn(signInOutcome(code))
 	if err != nil && isFormNavigation(r) {
-		s.failPage(w, r, err, "Sign-in failed")
+		s.backToForm(w, r, err)
 		return nil
 	}
 	return err
@@ -145,8 +145,19 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// signOut answers POST /api/auth/signout.
+// signOut answers POST /api/auth/signout; a plain HTML form submission's
+// refusal goes back to the form's page, as sign-in's does.
 func (s *Server) signOut(w http.ResponseWriter, r *http.Request) error {
+	err := s.trySignOut(w, r)
+	if err != nil && isFormNavigation(r) {
+		s.backToForm(w, r, err)
+		return nil
+	}
+	return err
+}
+
+// trySignOut ends the request's session.
+func (s *Server) trySignOut(w http.ResponseWriter, r *http.Request) error {
 	form, err := readForm(w, r, "redirectUrl")
 	if err != nil {
 		return err

@@ -34,8 +34,7 @@ func TestSessionIssueKeepsConcurrentAccessChange(t *testing.T) {
 			http.StatusOK, `{"error":"this account is disabled"}`},
 		{"form sign-in", nil,
 			func(c *client, email string) *http.Response {
-				return c.do("POST", "/api/auth/signin", form("email", email, "password", password),
-					"Content-Type", "application/x-www-form-urlencoded", "Accept", "text/html", "Sec-Fetch-Mode", "navigate")
+				return refusalOf(c.formPost("/api/auth/signin", "/ssr-login", "email", email, "password", password))
 			},
 			http.StatusSeeOther, ""},
 		{"password change",

@@ -59,6 +59,7 @@ func (st *static) serve(w http.ResponseWriter, r *http.Request, cleaned string, 
 	if err != nil || !fi.Mode().IsRegular() {
 		return false
 	}
+	markStatic(w)
 	h := w.Header()
 	if private {
 		h["Cache-Control"] = noStore
