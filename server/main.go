@@ -1,10 +1,11 @@
 // Command sessionguard serves the sessionguard API, the guarded pages and the
-// browser module, or manages accounts and keys. It parses flags and SG_*
-// variables into app.Options; the server itself is built by package app.
+// browser module, or manages accounts, keys and backups. It parses flags and
+// SG_* variables into app.Options; the server itself is built by package app.
 //
 //	sessionguard [flags]                  serve (sessionguard help lists the flags)
 //	sessionguard useradd -email E -name N -role user|admin   < password
 //	sessionguard keys rotate [-data DIR]                      new jwt signing key
+//	sessionguard backup -data DIR -o FILE                     online copy of the SQLite store
 package main
 
 import (
@@ -46,6 +47,9 @@ func run(ctx context.Context, args []string, getenv func(string) (string, bool),
 		}
 		fmt.Fprintln(stderr, keysUsage)
 		return 2
+	}
+	if len(args) > 0 && args[0] == "backup" {
+		return backup(ctx, args[1:], getenv, stdout, stderr)
 	}
 	var c config
 	fs := serveFlags("sessionguard", &c)

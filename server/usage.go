@@ -13,6 +13,7 @@ const usageText = `usage:
   sessionguard useradd -email E -name N -role user|admin < password
                                       create an account (works beside a running server)
   sessionguard keys rotate [-data D]  a new jwt signing key; a running server signs with it within a minute
+  sessionguard backup -data D -o FILE a consistent copy of the SQLite store (works beside a running server)
   sessionguard help                   this text
 
 Each subcommand has its own -h. Every flag can also be set in the environment

@@ -29,7 +29,7 @@ func TestHelpNamesTheCommandsAndVariables(t *testing.T) {
 				out = stdout.String()
 				assert.Empty(t, stderr.String())
 			}
-			for _, want := range []string{"sessionguard useradd", "sessionguard keys rotate", "SG_<FLAG>", "SG_STORE_URL", "-store-url", "-strategy"} {
+			for _, want := range []string{"sessionguard useradd", "sessionguard keys rotate", "sessionguard backup", "SG_<FLAG>", "SG_STORE_URL", "-store-url", "-strategy"} {
 				assert.Contains(t, out, want)
 			}
 		})

@@ -14,6 +14,9 @@
 // store.Events whose subscribers are those of the same Store: the server
 // that embeds SQLite is the only one on its data directory (it locks it), so
 // its events have nowhere else to go.
+//
+// Backup copies the database while it is in use, beside the server that
+// holds the data directory (the sessionguard backup command).
 package sqlite
 
 import (
