@@ -3,7 +3,6 @@ package client_test
 import (
 	"errors"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -83,16 +82,27 @@ type fakeStream struct {
 	pieces chan string
 	closed chan struct{}
 	once   sync.Once
-	reads  atomic.Int32
+
+	mu     sync.Mutex
+	reads  int // Read calls begun
+	taken  int // pieces Read returned
+	takeBy int // the Read call that returned the last piece
 }
 
 func (s *fakeStream) Read() (string, error) {
-	s.reads.Add(1)
+	s.mu.Lock()
+	s.reads++
+	call := s.reads
+	s.mu.Unlock()
 	select {
 	case p, ok := <-s.pieces:
 		if !ok {
 			return "", errors.New("end of stream")
 		}
+		s.mu.Lock()
+		s.taken++
+		s.takeBy = call
+		s.mu.Unlock()
 		return p, nil
 	case <-s.closed:
 		return "", errors.New("AbortError")
@@ -111,12 +121,21 @@ func (s *fakeStream) isClosed() bool {
 }
 
 // send sends a piece of the body and waits until the Client has handled
-// it and reads again.
+// it and reads again: a Read call later than the one that took the piece.
+// (A Read call begun is not enough: the Client may have begun the one that
+// takes this piece just after the piece was sent.)
 func (s *fakeStream) send(t *testing.T, piece string) {
 	t.Helper()
-	n := s.reads.Load()
+	s.mu.Lock()
+	require.Zero(t, len(s.pieces), "a piece sent earlier is still unread")
+	want := s.taken + 1
+	s.mu.Unlock()
 	s.pieces <- piece
-	eventually(t, func() bool { return s.reads.Load() > n }, "the Client reads on")
+	eventually(t, func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.taken >= want && s.reads > s.takeBy
+	}, "the Client handles the piece and reads on")
 }
 
 // event sends one event and waits until the Client closed the stream.
