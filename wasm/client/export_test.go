@@ -13,3 +13,12 @@ func (c *Client) StreamConnecting() bool {
 	defer c.mu.Unlock()
 	return c.live.conn != nil
 }
+
+// Renewing reports whether a renewal of the access token is under way in
+// the tab: from its start until its callers have its result (the tab
+// applies the new expiry, and the refresh lock is released, before that).
+func (c *Client) Renewing() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state.jwt.renewal != nil
+}

@@ -233,10 +233,17 @@ func eventually(t *testing.T, cond func() bool, what string) {
 
 func posts(srv *fakeServer) int { return srv.get(func(s *fakeServer) int { return s.posts }) }
 
-// renewedTo waits until the tab knows the access expiry want.
+// renewedTo waits until the tab knows the access expiry want and its own
+// renewal, if any, is over. A renewing tab applies the new expiry before it
+// releases the refresh lock and lets go of the renewal; a test that moved
+// the fake clock in between would find the renewal still under way (a
+// timer or an input that comes due then joins it instead of renewing) or
+// the lock still held (the tab's next renewal would count as one that
+// waited for another tab and ask the server first).
 func renewedTo(t *testing.T, h *harness, want time.Time) {
 	t.Helper()
-	eventually(t, func() bool { return h.c.AccessExpires().Equal(want) }, "the tab knows the access token of "+want.Format(time.TimeOnly))
+	eventually(t, func() bool { return h.c.AccessExpires().Equal(want) && !h.c.Renewing() },
+		"the tab knows the access token of "+want.Format(time.TimeOnly)+" and its renewal is over")
 }
 
 // posted reports whether the tab broadcast m.
