@@ -398,7 +398,10 @@ func TestStreamStaleUnderJWT(t *testing.T) {
 	// The access token was renewed in time (by this tab or another):
 	// stale reconnects at once.
 	clock.Advance(accessLife - time.Second) // the renewal timer fires
-	renewedTo(t, h, srv.accessExpires())
+	// Renewed at t0+4s, for accessLife. (Not srv.accessExpires(): read
+	// before the renewal reaches the server, that is the old expiry, which
+	// the tab may leave behind before the wait looks.)
+	renewedTo(t, h, t0.Add(accessLife-time.Second+accessLife))
 	s.endWith(t, "stale")
 	s = l.next()
 	s.send(t, readyEvent)
