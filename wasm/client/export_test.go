@@ -22,3 +22,12 @@ func (c *Client) Renewing() bool {
 	defer c.mu.Unlock()
 	return c.state.jwt.renewal != nil
 }
+
+// Checking reports whether a status check is under way: a navigation that
+// needs one joins it rather than asking again (its answer is applied before
+// it ends).
+func (c *Client) Checking() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.flight != nil
+}

@@ -439,10 +439,17 @@ func TestStreamPausedForOwnSignOut(t *testing.T) {
 // a 401 from that check then sends the page to sign-in. Without the
 // option, or without a stream that spoke, the navigation waits.
 func TestKnownStateRule(t *testing.T) {
-	gated := func(h *harness) chan func(client.Request) (*client.Response, error) {
-		gate := make(chan func(client.Request) (*client.Response, error), 1)
+	type handler = func(client.Request) (*client.Response, error)
+	gated := func(h *harness) chan handler {
+		gate := make(chan handler, 1)
 		h.b.handle(wire.PathStatus, func(r client.Request) (*client.Response, error) { return (<-gate)(r) })
 		return gate
+	}
+	// reply answers the status check waiting at gate with a.
+	reply := func(t *testing.T, gate chan handler, a handler) {
+		t.Helper()
+		gate <- a
+		eventually(t, func() bool { return len(gate) == 0 }, "a status check takes the answer")
 	}
 	t.Run("on", func(t *testing.T) {
 		h, l := liveStart(t, "/public", userSession, instantGuard())
@@ -450,17 +457,21 @@ func TestKnownStateRule(t *testing.T) {
 		gate := gated(h)
 		assert.True(t, h.wait(h.c.Goto("/dashboard", false)), "goes ahead before the server answers")
 		assert.Equal(t, "/dashboard", h.b.url())
-		gate <- signedIn(t0.Add(45 * time.Minute))
-		eventually(t, func() bool { return h.c.Session().Expires.Equal(t0.Add(45 * time.Minute)) }, "the check still extends the session")
+		reply(t, gate, signedIn(t0.Add(45*time.Minute)))
+		// The check applies its answer, then ends: a navigation that
+		// starts in between joins it. Wait for its end, so that the next
+		// guarded navigation asks again.
+		eventually(t, func() bool { return !h.c.Checking() }, "the check is over")
+		assert.Equal(t, t0.Add(45*time.Minute), h.c.Session().Expires, "the check still extends the session")
 
 		done := h.c.Goto("/admin", false)
-		gate <- signedIn(t0.Add(45 * time.Minute)) // a role the session lacks: the guard asks
+		reply(t, gate, signedIn(t0.Add(45*time.Minute))) // a role the session lacks: the guard asks
 		assert.False(t, h.wait(done))
 		assert.Equal(t, []client.Blocked{{To: "/admin", Reason: client.ReasonForbidden}}, h.b.blocked())
 
 		assert.True(t, h.wait(h.c.Goto("/public", false)))
 		assert.True(t, h.wait(h.c.Goto("/dashboard?again", false)))
-		gate <- signedOut
+		reply(t, gate, signedOut)
 		eventually(t, func() bool { return h.b.url() == "/?callbackUrl=%2Fdashboard%3Fagain" }, "a 401 afterwards sends the page to sign-in")
 		assert.Nil(t, h.c.Session())
 	})
@@ -474,7 +485,7 @@ func TestKnownStateRule(t *testing.T) {
 			t.Fatal("navigated without the server")
 		default:
 		}
-		gate <- networkError
+		reply(t, gate, networkError)
 		assert.False(t, h.wait(done), "fails closed")
 		assert.Equal(t, "/public", h.b.url())
 	})
@@ -484,7 +495,7 @@ func TestKnownStateRule(t *testing.T) {
 		h.clock.Advance(31 * time.Second)
 		gate := gated(h)
 		done := h.c.Goto("/dashboard", false)
-		gate <- networkError
+		reply(t, gate, networkError)
 		assert.False(t, h.wait(done), "without a stream that spoke lately, the guard asks and fails closed")
 	})
 }
