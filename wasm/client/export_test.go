@@ -31,3 +31,13 @@ func (c *Client) Checking() bool {
 	defer c.mu.Unlock()
 	return c.flight != nil
 }
+
+// AwaitEffects waits until the change of the page under way, if any, is
+// done: the Client makes each change (a list filled, a view rendered) whole
+// while holding effects, as a browser runs one task at a time, so a test
+// that saw the change begin sees it complete.
+func (c *Client) AwaitEffects() {
+	c.effects.Lock()
+	// Nothing to do: having had the lock is the point.
+	c.effects.Unlock()
+}

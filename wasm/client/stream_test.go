@@ -552,6 +552,15 @@ func rows(h *harness) []*fakeElement {
 	return out
 }
 
+// filled waits until cond holds of the lists shown, then until the fill that
+// made it hold is complete: Fill makes the rows, and the Client then sets
+// their keys, texts and conditions, all under one hold of its effects lock.
+func filled(t *testing.T, h *harness, cond func() bool, what string) {
+	t.Helper()
+	eventually(t, cond, what)
+	h.c.AwaitEffects()
+}
+
 func rowText(row *fakeElement, field string) string {
 	for _, e := range row.Query("[" + client.AttrField + "]") {
 		if v, _ := e.Attr(client.AttrField); v == field {
@@ -578,7 +587,7 @@ func TestDevicesRendered(t *testing.T) {
 	h.b.handle(wire.PathSessions, answer(200, devicesJSON))
 	h.boot()
 	require.True(t, h.wait(h.c.Goto("/account", false)))
-	eventually(t, func() bool { return len(rows(h)) == 2 }, "two rows")
+	filled(t, h, func() bool { return len(rows(h)) == 2 }, "two rows")
 	r := rows(h)
 	handle, _ := r[0].Attr(client.AttrHandle)
 	assert.Equal(t, "h/1", handle)
@@ -602,7 +611,7 @@ func TestDevicesRendered(t *testing.T) {
 	assert.True(t, res.OK)
 	assert.Equal(t, []string{"DELETE"}, deleted)
 	assert.Greater(t, h.b.count(wire.PathSessions), reads, "the list is read again")
-	eventually(t, func() bool { return len(rows(h)) == 1 }, "one row left")
+	filled(t, h, func() bool { return len(rows(h)) == 1 }, "one row left")
 	assert.NotNil(t, h.c.Session())
 
 	h.b.handle(wire.PathRevokeOthers, answer(200, revoked(3)))
@@ -615,7 +624,7 @@ func TestDevicesRendered(t *testing.T) {
 
 	// Signed out: the list is emptied.
 	h.c.HandleBroadcast(mustValue(`{"session":null}`))
-	eventually(t, func() bool { return len(rows(h)) == 0 }, "no rows when signed out")
+	filled(t, h, func() bool { return len(rows(h)) == 0 }, "no rows when signed out")
 }
 
 func TestDevicesPolledWhileUsed(t *testing.T) {
@@ -627,7 +636,7 @@ func TestDevicesPolledWhileUsed(t *testing.T) {
 	h.boot()
 	require.True(t, h.wait(h.c.Goto("/account", false)))
 	eventually(t, func() bool { return h.b.count(wire.PathSessions) >= 1 }, "read")
-	eventually(t, func() bool { return len(rows(h)) == 2 }, "rendered")
+	filled(t, h, func() bool { return len(rows(h)) == 2 }, "rendered")
 	n := h.b.count(wire.PathSessions)
 	h.clock.Advance(30 * time.Second)
 	assert.Equal(t, n, h.b.count(wire.PathSessions), "an unused page is not polled: a read extends the session")
@@ -725,7 +734,7 @@ func TestUsersTable(t *testing.T) {
 	h.boot()
 	require.True(t, h.wait(h.c.Goto("/admin/users", false)))
 	var r []*fakeElement
-	eventually(t, func() bool {
+	filled(t, h, func() bool {
 		r = nil
 		for _, e := range h.b.Query("[" + client.AttrUser + "]") {
 			r = append(r, e.(*fakeElement))
@@ -782,6 +791,6 @@ func TestUsersTableNeedsAdmin(t *testing.T) {
 	h.boot()
 	accountPage(h)
 	require.True(t, h.wait(h.c.Goto("/account", false)))
-	eventually(t, func() bool { return len(rows(h)) == 2 }, "the devices are listed")
+	filled(t, h, func() bool { return len(rows(h)) == 2 }, "the devices are listed")
 	assert.Zero(t, h.b.count(wire.PathAdminUsers), "no admin request for a user")
 }
