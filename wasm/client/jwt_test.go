@@ -218,7 +218,14 @@ func b2i(b bool) int {
 }
 
 // eventually waits until cond holds: for the Client's goroutines, never for
-// the clock, which moves only when a test advances it.
+// the clock, which moves only when a test advances it. cond must say that
+// what the test goes on from is over, not that it began: the Client often
+// shows a step before it finishes (a new expiry before the broadcast and the
+// lock's release, rows before their fields), and natively, unlike in a
+// browser's single thread, a test can look in between (see renewedTo,
+// filled, fakeStream.send). The deadline is far above the longest wait seen
+// under -race on a loaded 2-core machine (under 1 s): a timeout means the
+// awaited thing never happens.
 func eventually(t *testing.T, cond func() bool, what string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
