@@ -504,7 +504,7 @@ type fakeContext struct {
 	inFlight int
 	idle     *sync.Cond
 	locks    map[string]*sync.Mutex
-	waiting  int // tabs waiting for a lock now
+	waiting  int // tabs that found a lock held and wait for it now
 	holders  int // tabs holding a lock now
 	// maxHolders is the most tabs that held a lock at once.
 	maxHolders int
@@ -598,15 +598,22 @@ func (ctx *fakeContext) withLock(name string, f func(waited bool)) error {
 		l = &sync.Mutex{}
 		ctx.locks[name] = l
 	}
-	ctx.waiting++
 	ctx.mu.Unlock()
+	// A tab waits once it found the lock held, not before it looked: a
+	// test that sees a waiter may let the holder go on, and the waiter
+	// must still have waited.
 	waited := !l.TryLock()
 	if waited {
+		ctx.mu.Lock()
+		ctx.waiting++
+		ctx.mu.Unlock()
 		l.Lock()
 	}
 	defer l.Unlock()
 	ctx.mu.Lock()
-	ctx.waiting--
+	if waited {
+		ctx.waiting--
+	}
 	ctx.holders++
 	ctx.maxHolders = max(ctx.maxHolders, ctx.holders)
 	ctx.mu.Unlock()

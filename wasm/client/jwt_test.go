@@ -218,7 +218,14 @@ func b2i(b bool) int {
 }
 
 // eventually waits until cond holds: for the Client's goroutines, never for
-// the clock, which moves only when a test advances it.
+// the clock, which moves only when a test advances it. cond must say that
+// what the test goes on from is over, not that it began: the Client often
+// shows a step before it finishes (a new expiry before the broadcast and the
+// lock's release, rows before their fields), and natively, unlike in a
+// browser's single thread, a test can look in between (see renewedTo,
+// filled, fakeStream.send). The deadline is far above the longest wait seen
+// under -race on a loaded 2-core machine (under 1 s): a timeout means the
+// awaited thing never happens.
 func eventually(t *testing.T, cond func() bool, what string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
@@ -233,10 +240,17 @@ func eventually(t *testing.T, cond func() bool, what string) {
 
 func posts(srv *fakeServer) int { return srv.get(func(s *fakeServer) int { return s.posts }) }
 
-// renewedTo waits until the tab knows the access expiry want.
+// renewedTo waits until the tab knows the access expiry want and its own
+// renewal, if any, is over. A renewing tab applies the new expiry before it
+// releases the refresh lock and lets go of the renewal; a test that moved
+// the fake clock in between would find the renewal still under way (a
+// timer or an input that comes due then joins it instead of renewing) or
+// the lock still held (the tab's next renewal would count as one that
+// waited for another tab and ask the server first).
 func renewedTo(t *testing.T, h *harness, want time.Time) {
 	t.Helper()
-	eventually(t, func() bool { return h.c.AccessExpires().Equal(want) }, "the tab knows the access token of "+want.Format(time.TimeOnly))
+	eventually(t, func() bool { return h.c.AccessExpires().Equal(want) && !h.c.Renewing() },
+		"the tab knows the access token of "+want.Format(time.TimeOnly)+" and its renewal is over")
 }
 
 // posted reports whether the tab broadcast m.

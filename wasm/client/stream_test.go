@@ -3,7 +3,6 @@ package client_test
 import (
 	"errors"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -83,16 +82,27 @@ type fakeStream struct {
 	pieces chan string
 	closed chan struct{}
 	once   sync.Once
-	reads  atomic.Int32
+
+	mu     sync.Mutex
+	reads  int // Read calls begun
+	taken  int // pieces Read returned
+	takeBy int // the Read call that returned the last piece
 }
 
 func (s *fakeStream) Read() (string, error) {
-	s.reads.Add(1)
+	s.mu.Lock()
+	s.reads++
+	call := s.reads
+	s.mu.Unlock()
 	select {
 	case p, ok := <-s.pieces:
 		if !ok {
 			return "", errors.New("end of stream")
 		}
+		s.mu.Lock()
+		s.taken++
+		s.takeBy = call
+		s.mu.Unlock()
 		return p, nil
 	case <-s.closed:
 		return "", errors.New("AbortError")
@@ -111,12 +121,21 @@ func (s *fakeStream) isClosed() bool {
 }
 
 // send sends a piece of the body and waits until the Client has handled
-// it and reads again.
+// it and reads again: a Read call later than the one that took the piece.
+// (A Read call begun is not enough: the Client may have begun the one that
+// takes this piece just after the piece was sent.)
 func (s *fakeStream) send(t *testing.T, piece string) {
 	t.Helper()
-	n := s.reads.Load()
+	s.mu.Lock()
+	require.Zero(t, len(s.pieces), "a piece sent earlier is still unread")
+	want := s.taken + 1
+	s.mu.Unlock()
 	s.pieces <- piece
-	eventually(t, func() bool { return s.reads.Load() > n }, "the Client reads on")
+	eventually(t, func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.taken >= want && s.reads > s.takeBy
+	}, "the Client handles the piece and reads on")
 }
 
 // event sends one event and waits until the Client closed the stream.
@@ -379,7 +398,10 @@ func TestStreamStaleUnderJWT(t *testing.T) {
 	// The access token was renewed in time (by this tab or another):
 	// stale reconnects at once.
 	clock.Advance(accessLife - time.Second) // the renewal timer fires
-	renewedTo(t, h, srv.accessExpires())
+	// Renewed at t0+4s, for accessLife. (Not srv.accessExpires(): read
+	// before the renewal reaches the server, that is the old expiry, which
+	// the tab may leave behind before the wait looks.)
+	renewedTo(t, h, t0.Add(accessLife-time.Second+accessLife))
 	s.endWith(t, "stale")
 	s = l.next()
 	s.send(t, readyEvent)
@@ -417,10 +439,17 @@ func TestStreamPausedForOwnSignOut(t *testing.T) {
 // a 401 from that check then sends the page to sign-in. Without the
 // option, or without a stream that spoke, the navigation waits.
 func TestKnownStateRule(t *testing.T) {
-	gated := func(h *harness) chan func(client.Request) (*client.Response, error) {
-		gate := make(chan func(client.Request) (*client.Response, error), 1)
+	type handler = func(client.Request) (*client.Response, error)
+	gated := func(h *harness) chan handler {
+		gate := make(chan handler, 1)
 		h.b.handle(wire.PathStatus, func(r client.Request) (*client.Response, error) { return (<-gate)(r) })
 		return gate
+	}
+	// reply answers the status check waiting at gate with a.
+	reply := func(t *testing.T, gate chan handler, a handler) {
+		t.Helper()
+		gate <- a
+		eventually(t, func() bool { return len(gate) == 0 }, "a status check takes the answer")
 	}
 	t.Run("on", func(t *testing.T) {
 		h, l := liveStart(t, "/public", userSession, instantGuard())
@@ -428,17 +457,21 @@ func TestKnownStateRule(t *testing.T) {
 		gate := gated(h)
 		assert.True(t, h.wait(h.c.Goto("/dashboard", false)), "goes ahead before the server answers")
 		assert.Equal(t, "/dashboard", h.b.url())
-		gate <- signedIn(t0.Add(45 * time.Minute))
-		eventually(t, func() bool { return h.c.Session().Expires.Equal(t0.Add(45 * time.Minute)) }, "the check still extends the session")
+		reply(t, gate, signedIn(t0.Add(45*time.Minute)))
+		// The check applies its answer, then ends: a navigation that
+		// starts in between joins it. Wait for its end, so that the next
+		// guarded navigation asks again.
+		eventually(t, func() bool { return !h.c.Checking() }, "the check is over")
+		assert.Equal(t, t0.Add(45*time.Minute), h.c.Session().Expires, "the check still extends the session")
 
 		done := h.c.Goto("/admin", false)
-		gate <- signedIn(t0.Add(45 * time.Minute)) // a role the session lacks: the guard asks
+		reply(t, gate, signedIn(t0.Add(45*time.Minute))) // a role the session lacks: the guard asks
 		assert.False(t, h.wait(done))
 		assert.Equal(t, []client.Blocked{{To: "/admin", Reason: client.ReasonForbidden}}, h.b.blocked())
 
 		assert.True(t, h.wait(h.c.Goto("/public", false)))
 		assert.True(t, h.wait(h.c.Goto("/dashboard?again", false)))
-		gate <- signedOut
+		reply(t, gate, signedOut)
 		eventually(t, func() bool { return h.b.url() == "/?callbackUrl=%2Fdashboard%3Fagain" }, "a 401 afterwards sends the page to sign-in")
 		assert.Nil(t, h.c.Session())
 	})
@@ -452,7 +485,7 @@ func TestKnownStateRule(t *testing.T) {
 			t.Fatal("navigated without the server")
 		default:
 		}
-		gate <- networkError
+		reply(t, gate, networkError)
 		assert.False(t, h.wait(done), "fails closed")
 		assert.Equal(t, "/public", h.b.url())
 	})
@@ -462,7 +495,7 @@ func TestKnownStateRule(t *testing.T) {
 		h.clock.Advance(31 * time.Second)
 		gate := gated(h)
 		done := h.c.Goto("/dashboard", false)
-		gate <- networkError
+		reply(t, gate, networkError)
 		assert.False(t, h.wait(done), "without a stream that spoke lately, the guard asks and fails closed")
 	})
 }
@@ -519,6 +552,15 @@ func rows(h *harness) []*fakeElement {
 	return out
 }
 
+// filled waits until cond holds of the lists shown, then until the fill that
+// made it hold is complete: Fill makes the rows, and the Client then sets
+// their keys, texts and conditions, all under one hold of its effects lock.
+func filled(t *testing.T, h *harness, cond func() bool, what string) {
+	t.Helper()
+	eventually(t, cond, what)
+	h.c.AwaitEffects()
+}
+
 func rowText(row *fakeElement, field string) string {
 	for _, e := range row.Query("[" + client.AttrField + "]") {
 		if v, _ := e.Attr(client.AttrField); v == field {
@@ -545,7 +587,7 @@ func TestDevicesRendered(t *testing.T) {
 	h.b.handle(wire.PathSessions, answer(200, devicesJSON))
 	h.boot()
 	require.True(t, h.wait(h.c.Goto("/account", false)))
-	eventually(t, func() bool { return len(rows(h)) == 2 }, "two rows")
+	filled(t, h, func() bool { return len(rows(h)) == 2 }, "two rows")
 	r := rows(h)
 	handle, _ := r[0].Attr(client.AttrHandle)
 	assert.Equal(t, "h/1", handle)
@@ -569,7 +611,7 @@ func TestDevicesRendered(t *testing.T) {
 	assert.True(t, res.OK)
 	assert.Equal(t, []string{"DELETE"}, deleted)
 	assert.Greater(t, h.b.count(wire.PathSessions), reads, "the list is read again")
-	eventually(t, func() bool { return len(rows(h)) == 1 }, "one row left")
+	filled(t, h, func() bool { return len(rows(h)) == 1 }, "one row left")
 	assert.NotNil(t, h.c.Session())
 
 	h.b.handle(wire.PathRevokeOthers, answer(200, revoked(3)))
@@ -582,7 +624,7 @@ func TestDevicesRendered(t *testing.T) {
 
 	// Signed out: the list is emptied.
 	h.c.HandleBroadcast(mustValue(`{"session":null}`))
-	eventually(t, func() bool { return len(rows(h)) == 0 }, "no rows when signed out")
+	filled(t, h, func() bool { return len(rows(h)) == 0 }, "no rows when signed out")
 }
 
 func TestDevicesPolledWhileUsed(t *testing.T) {
@@ -594,7 +636,7 @@ func TestDevicesPolledWhileUsed(t *testing.T) {
 	h.boot()
 	require.True(t, h.wait(h.c.Goto("/account", false)))
 	eventually(t, func() bool { return h.b.count(wire.PathSessions) >= 1 }, "read")
-	eventually(t, func() bool { return len(rows(h)) == 2 }, "rendered")
+	filled(t, h, func() bool { return len(rows(h)) == 2 }, "rendered")
 	n := h.b.count(wire.PathSessions)
 	h.clock.Advance(30 * time.Second)
 	assert.Equal(t, n, h.b.count(wire.PathSessions), "an unused page is not polled: a read extends the session")
@@ -692,7 +734,7 @@ func TestUsersTable(t *testing.T) {
 	h.boot()
 	require.True(t, h.wait(h.c.Goto("/admin/users", false)))
 	var r []*fakeElement
-	eventually(t, func() bool {
+	filled(t, h, func() bool {
 		r = nil
 		for _, e := range h.b.Query("[" + client.AttrUser + "]") {
 			r = append(r, e.(*fakeElement))
@@ -749,6 +791,6 @@ func TestUsersTableNeedsAdmin(t *testing.T) {
 	h.boot()
 	accountPage(h)
 	require.True(t, h.wait(h.c.Goto("/account", false)))
-	eventually(t, func() bool { return len(rows(h)) == 2 }, "the devices are listed")
+	filled(t, h, func() bool { return len(rows(h)) == 2 }, "the devices are listed")
 	assert.Zero(t, h.b.count(wire.PathAdminUsers), "no admin request for a user")
 }
