@@ -103,9 +103,6 @@ func New(ctx context.Context, o Options) (_ *Server, err error) {
 			s.logger.Info("demo account created", "email", a.Email, "role", a.Role)
 		}
 	}
-	if err := s.warnWithoutAccounts(ctx); err != nil {
-		return nil, err
-	}
 
 	var strategy session.Strategy
 	if o.Strategy == "jwt" {
@@ -151,6 +148,10 @@ func New(ctx context.Context, o Options) (_ *Server, err error) {
 	}
 	s.closers = append(s.closers, func() error { s.http.Close(); return nil })
 	o.Metrics.ActiveSessions(func(ctx context.Context) (int64, error) { return st.CountSessions(ctx, o.Now()) }, 15*time.Second)
+	// Last, so that a server that fails to start says only why.
+	if err := s.warnWithoutAccounts(ctx); err != nil {
+		return nil, err
+	}
 	go s.sessions.RunCleanup(bg, time.Minute)
 	return s, nil
 }
