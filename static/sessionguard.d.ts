@@ -85,6 +85,15 @@ declare namespace SessionGuard {
     reason: BlockedReason;
   }
 
+  /** What check(path) resolves with. */
+  interface Verdict {
+    allow: boolean;
+    /** Why not (when allow is false). */
+    reason?: BlockedReason;
+    /** For "unauthenticated": the sign-in page with the path as its callbackUrl. */
+    redirect?: string;
+  }
+
   /** detail of sessionguard:ended. */
   interface Ended {
     reason: EndedReason;
@@ -106,6 +115,19 @@ declare namespace SessionGuard {
     session(): Session | null;
     /** Whether everybody may see path, by the server's own rules (false before ready). */
     isPublic(path: string): boolean;
+    /**
+     * What the guard can tell of a navigation to path at once, from what the
+     * module knows: "allow" (public, or the known-state rule vouches),
+     * "deny" (it would be refused: no session, the wrong role, a path that
+     * cannot be read) or "check" (ask the server: check). For a router's
+     * before-navigation hook that must cancel synchronously.
+     */
+    decide(path: string): 'allow' | 'deny' | 'check';
+    /**
+     * The decision a navigation to path would get, with the same single
+     * status request; nothing is dispatched and the page does not move.
+     */
+    check(path: string): Promise<Verdict>;
     /** A guarded in-page navigation: true when it happened, false when it was cancelled. */
     goto(path: string, options?: { replace?: boolean }): Promise<boolean>;
     signIn(credentials: { email: string; password: string; redirectUrl?: string }): Promise<Result>;

@@ -14,6 +14,9 @@ async function usage(): Promise<void> {
   const pub: boolean = sessionguard.isPublic('/public');
   const went: boolean = await sessionguard.goto('/dashboard', { replace: true });
   await sessionguard.goto('/');
+  const d: 'allow' | 'deny' | 'check' = sessionguard.decide('/admin');
+  const v: SessionGuard.Verdict = await sessionguard.check('/admin');
+  if (!v.allow && v.redirect) console.log(v.reason, v.redirect, d);
 
   const signedIn: SessionGuard.Result = await sessionguard.signIn({ email: 'a@example.com', password: 'pw', redirectUrl: '/' });
   if (!signedIn.ok) console.log(signedIn.error, signedIn.status, signedIn.retryAfter);
@@ -64,6 +67,8 @@ async function misuses(): Promise<void> {
   await sessionguard.signIn({ email: 'a@example.com' });
   // @ts-expect-error: goto resolves with a boolean, not a Result
   const r: SessionGuard.Result = await sessionguard.goto('/');
+  // @ts-expect-error: decide answers at once, it is no Promise
+  await sessionguard.decide('/').then(() => 0);
   // @ts-expect-error: there is no such member
   sessionguard.signin({ email: 'a@example.com', password: 'pw' });
   // @ts-expect-error: window.sessionguard is read-only
