@@ -44,8 +44,8 @@ type browser struct {
 	// way, whose navigate events are not page code's.
 	navigation js.Value
 	ownNav     int
-	inbox                       chan client.Value
-	listeners                   []listener
+	inbox      chan client.Value
+	listeners  []listener
 }
 
 // listener is one event listener the module added; close removes it.
