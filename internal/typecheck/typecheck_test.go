@@ -1,8 +1,6 @@
 package typecheck
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/sessionguard/sessionguard/internal/testenv"
 )
 
 // loaderMembers returns the names of the members of the object
@@ -69,49 +69,8 @@ func TestTypeScriptAcceptsTheDeclarations(t *testing.T) {
 	}
 }
 
-// installTSC returns the path of tsc, installed with `npm ci` from
-// package-lock.json into a cache directory named by the lock's hash (once
-// per machine and version), outside the repository.
+// installTSC returns the path of the tsc that package-lock.json pins.
 func installTSC(t *testing.T) string {
 	t.Helper()
-	npm, err := exec.LookPath("npm")
-	if err != nil {
-		if os.Getenv("SG_REQUIRE_BROWSER") == "1" {
-			t.Fatal("npm is not on PATH and SG_REQUIRE_BROWSER=1: install Node.js and npm")
-		}
-		t.Skip("typescript checks skipped: npm not found (install Node.js and npm, or set SG_REQUIRE_BROWSER=1 to fail instead)")
-	}
-	lock, err := os.ReadFile("package-lock.json")
-	require.NoError(t, err)
-	pkg, err := os.ReadFile("package.json")
-	require.NoError(t, err)
-	sum := sha256.Sum256(append(pkg, lock...))
-	cache := os.Getenv("SG_CACHE_DIR")
-	if cache == "" {
-		base, err := os.UserCacheDir()
-		require.NoError(t, err)
-		cache = filepath.Join(base, "sessionguard")
-	}
-	dir := filepath.Join(cache, "typecheck-"+hex.EncodeToString(sum[:8]))
-	tsc := filepath.Join(dir, "node_modules", ".bin", "tsc")
-	if _, err := os.Stat(tsc); err == nil {
-		return tsc
-	}
-	require.NoError(t, os.MkdirAll(cache, 0o755))
-	tmp, err := os.MkdirTemp(cache, "typecheck-install-")
-	require.NoError(t, err)
-	defer os.RemoveAll(tmp)
-	require.NoError(t, os.WriteFile(filepath.Join(tmp, "package.json"), pkg, 0o644))
-	require.NoError(t, os.WriteFile(filepath.Join(tmp, "package-lock.json"), lock, 0o644))
-	cmd := exec.Command(npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts")
-	cmd.Dir = tmp
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "npm ci (typescript, pinned in internal/typecheck/package-lock.json):\n%s", out)
-	if err := os.Rename(tmp, dir); err != nil {
-		// Another run installed it meanwhile: use that one.
-		if _, statErr := os.Stat(tsc); statErr != nil {
-			require.NoError(t, err)
-		}
-	}
-	return tsc
+	return filepath.Join(testenv.NPMInstall(t, "."), "node_modules", ".bin", "tsc")
 }
