@@ -29,11 +29,12 @@ var (
 	errMissingPasswords     = errors.New("currentPassword and newPassword are required")
 	errNothingToChange      = errors.New("nothing to change: send role and/or disabled")
 	// 401
-	errNotSignedIn        = errors.New("not signed in")
-	errInvalidCredentials = errors.New("invalid credentials")
-	errWrongPassword      = errors.New("the current password is wrong")
-	errRefreshReused      = errors.New("refresh token reused; the session has been ended")
-	errRefreshInvalid     = errors.New("no valid refresh token; sign in again")
+	errNotSignedIn         = errors.New("not signed in")
+	errInvalidCredentials  = errors.New("invalid credentials")
+	errWrongPassword       = errors.New("the current password is wrong")
+	errRefreshReused       = errors.New("refresh token reused; the session has been ended")
+	errRefreshInvalid      = errors.New("no valid refresh token; sign in again")
+	errNoServiceCredential = errors.New("a service credential is required (Authorization: Bearer)")
 	// 403
 	errCrossOrigin     = errors.New("cross-origin request refused")
 	errNeedsRole       = errors.New("this needs another role") // answered as roleRequired says
@@ -82,7 +83,7 @@ var statuses = []struct {
 	{http.StatusBadRequest, []error{errMalformedPath, errMalformedContentType, errMalformedJSON, errMalformedForm,
 		errMalformedMultipart, errUnreadableBody, errMissingCredentials, errMissingPasswords, errNothingToChange,
 		users.ErrInvalidAccount}},
-	{http.StatusUnauthorized, []error{errNotSignedIn, errInvalidCredentials, errWrongPassword, errRefreshReused,
+	{http.StatusUnauthorized, []error{errNotSignedIn, errNoServiceCredential, errInvalidCredentials, errWrongPassword, errRefreshReused,
 		errRefreshInvalid}},
 	{http.StatusForbidden, []error{errCrossOrigin, errNeedsRole, errDisabled, errAccountDisabled}},
 	{http.StatusNotFound, []error{errNotFound, errNoSuchSession, errNoSuchUser}},

@@ -30,6 +30,7 @@ const (
 	anyone   access = iota // no session needed (the handler may read one)
 	signedIn               // a session: 401 without one, 503 when the store fails
 	admins                 // a session with the admin role: 403 without it
+	services               // a service credential (Config.ServiceTokens): 401 without one
 )
 
 // role is the role that require checks for a: "" for any signed-in visitor.
@@ -82,6 +83,7 @@ func (s *Server) routes() []route {
 		route{wire.PathAdminUsers + "/{id}/sessions", del, admins, s.deleteUserSessions, jsonOnly},
 		route{wire.PathAdminUsers + "/{id}/sessions/{handle}", del, admins, s.deleteUserSession, jsonOnly},
 	)
+	routes = append(routes, s.serviceRoutes()...)
 	if s.cfg.Metrics != nil && s.cfg.MetricsPath != "" { // loopback clients only: see serveMetrics
 		routes = append(routes, route{s.cfg.MetricsPath, getNoHead, anyone, s.serveMetrics(s.cfg.Metrics.Handler()), jsonOnly})
 	}
@@ -96,7 +98,11 @@ func (s *Server) routes() []route {
 func (s *Server) Mount(r *mux.Router) {
 	for _, rt := range s.routes() {
 		h := s.serve(rt.h)
-		if rt.access != anyone {
+		switch rt.access {
+		case anyone:
+		case services:
+			h = s.requireService(h)
+		default:
 			h = s.require(rt.access.role(), false, h)
 		}
 		// A copy of the methods: mux upper-cases the slice it is given in
