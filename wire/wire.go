@@ -32,7 +32,19 @@ type Session struct {
 	// Expires is when the session ends without further activity, in UTC with
 	// whole seconds.
 	Expires time.Time `json:"expires"`
+	// AAL is how the user proved the session: AAL1 (a password) or AAL2
+	// (with a second factor).
+	AAL string `json:"aal"`
+	// AuthenticatedAt is when the user last proved themselves (the sign-in
+	// or the latest re-authentication), in UTC with whole seconds.
+	AuthenticatedAt time.Time `json:"authenticatedAt"`
 }
+
+// The assurance levels of a session (NIST SP 800-63B).
+const (
+	AAL1 = "aal1"
+	AAL2 = "aal2"
+)
 
 // Status is the body of GET /api/get-session-status: 200 signed in, 401 not.
 type Status struct {

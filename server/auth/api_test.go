@@ -67,9 +67,14 @@ func TestSessionJSONShape(t *testing.T) {
 		require.Equal(t, http.StatusOK, c.signIn("user@example.com", "user-password").StatusCode)
 		var raw map[string]any
 		decode(t, c.get("/api/session"), &raw)
-		assert.ElementsMatch(t, []string{"user", "expires"}, keys(raw))
+		assert.ElementsMatch(t, []string{"user", "expires", "aal", "authenticatedAt"}, keys(raw))
 		assert.ElementsMatch(t, []string{"id", "email", "name", "role"}, keys(raw["user"].(map[string]any)))
 		assert.Regexp(t, `^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$`, raw["expires"])
+		assert.Equal(t, "aal1", raw["aal"], "a password-only sign-in")
+		assert.Regexp(t, `^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$`, raw["authenticatedAt"])
+		at, err := time.Parse(time.RFC3339, raw["authenticatedAt"].(string))
+		require.NoError(t, err)
+		assert.Equal(t, e.clock.Now(), at, "authenticatedAt is the sign-in")
 	})
 }
 

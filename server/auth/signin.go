@@ -11,6 +11,7 @@ import (
 	"github.com/sessionguard/sessionguard/policy"
 	"github.com/sessionguard/sessionguard/server/audit"
 	"github.com/sessionguard/sessionguard/server/session"
+	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/server/users"
 	"github.com/sessionguard/sessionguard/wire"
 )
@@ -93,7 +94,7 @@ func (s *Server) trySignIn(w http.ResponseWriter, r *http.Request) error {
 	if err := s.accounts.Reset(r.Context(), account); err != nil {
 		s.log.LogAttrs(r.Context(), slog.LevelWarn, "sign-in could not reset its limit", errAttr(err))
 	}
-	sess, err := s.issueSession(w, r, u)
+	sess, err := s.issueSession(w, r, u, store.AAL1)
 	switch {
 	case errors.Is(err, errIssueDisabled):
 		return s.signInDisabled(r, normalized, address)
