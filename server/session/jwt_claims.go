@@ -21,12 +21,12 @@ const AccessTokenType = keys.AccessTokenType
 // expiry when the token was issued, and the minimal user projection.
 type Claims struct {
 	jwt.RegisteredClaims
-	AuthTime       *jwt.NumericDate `json:"auth_time"`
+	AuthTime *jwt.NumericDate `json:"auth_time"`
 	// AAL is the session's assurance level and AuthnTime when the user
 	// last proved it (the sign-in, or the latest re-authentication); a
 	// token without them is aal1 at auth_time.
-	AAL       string           `json:"aal,omitempty"`
-	AuthnTime *jwt.NumericDate `json:"authn_time,omitempty"`
+	AAL            string           `json:"aal,omitempty"`
+	AuthnTime      *jwt.NumericDate `json:"authn_time,omitempty"`
 	SessionID      string           `json:"sid"`
 	SessionExpires *jwt.NumericDate `json:"sexp"`
 	Name           string           `json:"name"`
