@@ -59,6 +59,11 @@ type Config struct {
 	SignInPath  string   `json:"signInPath"`
 	// MaxAge is the idle lifetime in seconds.
 	MaxAge int `json:"maxAge"`
+	// AAL2Paths are the path patterns that need an aal2 session, and
+	// FreshAge how long after the user last proved themselves (seconds) a
+	// session may make sensitive requests.
+	AAL2Paths []string `json:"aal2Paths"`
+	FreshAge  int      `json:"freshAge"`
 	// Strategy, RefreshPath and AccessMaxAge are sent by the jwt strategy
 	// only (the database strategy's answer is exactly CONTRACT §3's):
 	// "jwt", the refresh endpoint, and an access token's lifetime in seconds.
@@ -93,7 +98,24 @@ type SignOutResponse struct {
 // Error is the body of every error answer.
 type Error struct {
 	Error string `json:"error"`
+	// Code names a refusal the client can act on: CodeReauthRequired,
+	// CodeAAL2Required, CodeEnrollmentRequired. Absent otherwise.
+	Code string `json:"code,omitempty"`
 }
+
+// The codes of Error.
+const (
+	// CodeReauthRequired: a sensitive request from a session whose user
+	// last proved themselves longer ago than the fresh age; re-authenticate
+	// (PathReauth) and try again.
+	CodeReauthRequired = "reauth_required"
+	// CodeAAL2Required: a path that needs a session proved with a second
+	// factor, asked by an aal1 session.
+	CodeAAL2Required = "aal2_required"
+	// CodeEnrollmentRequired: the account's role needs a second factor, and
+	// it has none yet; the session can only enrol (and sign out).
+	CodeEnrollmentRequired = "enrollment_required"
+)
 
 // ExpiresHeader carries the session's new expiry on a signed-in answer of
 // GET /api/get-session-status, so the browser module can follow the rolling
