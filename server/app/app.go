@@ -146,21 +146,21 @@ func New(ctx context.Context, o Options) (_ *Server, err error) {
 		metricsPath = "/metrics" // loopback clients only
 	}
 	s.http, err = auth.New(auth.Config{
-		Sessions:    s.sessions,
-		Users:       s.accounts,
-		Policy:      pol,
-		Health:      st,
-		StaticDir:   o.StaticDir,
-		MaxAge:      o.Lifetime.MaxAge,
-		TwoFactor:   twoFactor,
-		FreshAge:    o.FreshAge,
+		Sessions:  s.sessions,
+		Users:     s.accounts,
+		Policy:    pol,
+		Health:    st,
+		StaticDir: o.StaticDir,
+		MaxAge:    o.Lifetime.MaxAge,
+		TwoFactor: twoFactor,
+		FreshAge:  o.FreshAge,
 		// Roles whose accounts must enrol a second factor.
 		Require2FARoles: o.Require2FARoles,
-		Logger:      s.logger,
-		Counters:    st, // failure counts are shared by every instance on the store
-		DeviceKey:   deviceKey,
-		Metrics:     o.Metrics,
-		MetricsPath: metricsPath,
+		Logger:          s.logger,
+		Counters:        st, // failure counts are shared by every instance on the store
+		DeviceKey:       deviceKey,
+		Metrics:         o.Metrics,
+		MetricsPath:     metricsPath,
 		// Requests for any other Host get 421 (DNS rebinding).
 		AllowedHosts: o.AllowedHosts,
 		Now:          o.Now,
