@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/sessionguard/sessionguard/policy"
@@ -91,6 +92,27 @@ func (s *Server) trySignIn(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return failed(errSignInUnavailable, "sign-in could not check credentials", err)
 	}
+	redirect := policy.SafeRedirect(form["redirectUrl"])
+	on, err := s.twoFactorOn(r.Context(), u.ID)
+	if err != nil {
+		return failed(errSignInUnavailable, "sign-in could not read the second factor", err)
+	}
+	if on {
+		// The password was right; the code completes the sign-in. The
+		// account's failure count stays until it does: a known password
+		// must not reset the limits on guessing codes.
+		s.setChallenge(w, u.ID, redirect)
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "second factor required",
+			slog.String("user_id", u.ID), slog.String("client", address))
+		if isFormNavigation(r) {
+			seeOther(w, s.twoFactorFormPath(r, redirect))
+			return nil
+		}
+		writeJSON(w, http.StatusOK, wire.TwoFactorRequired{
+			TwoFactorRequired: true, Methods: []string{wire.MethodTOTP, wire.MethodRecovery},
+		})
+		return nil
+	}
 	if err := s.accounts.Reset(r.Context(), account); err != nil {
 		s.log.LogAttrs(r.Context(), slog.LevelWarn, "sign-in could not reset its limit", errAttr(err))
 	}
@@ -103,13 +125,7 @@ func (s *Server) trySignIn(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return fmt.Errorf("%w: %w", errSignInUnavailable, err)
 	}
-	newDevice := s.device.remember(w, r, normalized, s.cfg.Now())
-	s.log.LogAttrs(r.Context(), slog.LevelInfo, "signed in", audit.Event(audit.SignInSuccess),
-		slog.String("user_id", u.ID), slog.String("client", address), slog.Bool("new_device", newDevice))
-	if newDevice {
-		s.security(r.Context(), audit.NewDevice, u.ID, r, slog.String("device", deviceLabel(r.UserAgent())))
-	}
-	redirect := policy.SafeRedirect(form["redirectUrl"])
+	s.signedIn(w, r, u, address)
 	if isFormNavigation(r) {
 		seeOther(w, redirect)
 		return nil
@@ -117,6 +133,23 @@ func (s *Server) trySignIn(w http.ResponseWriter, r *http.Request) error {
 	setAccessExpires(w, sess)
 	writeJSON(w, http.StatusOK, wire.SignInResponse{Session: sess.Wire(), RedirectURL: redirect})
 	return nil
+}
+
+// signedIn remembers the device of a completed sign-in of u and logs it.
+func (s *Server) signedIn(w http.ResponseWriter, r *http.Request, u store.User, address string) {
+	newDevice := s.device.remember(w, r, u.Email, s.cfg.Now())
+	s.log.LogAttrs(r.Context(), slog.LevelInfo, "signed in", audit.Event(audit.SignInSuccess),
+		slog.String("user_id", u.ID), slog.String("client", address), slog.Bool("new_device", newDevice))
+	if newDevice {
+		s.security(r.Context(), audit.NewDevice, u.ID, r, slog.String("device", deviceLabel(r.UserAgent())))
+	}
+}
+
+// twoFactorFormPath is where a plain HTML form's sign-in goes for its
+// second step: the form's page (as refusals go back to it) with
+// ?twoFactor=1, and the redirect the sign-in asked for as callbackUrl.
+func (s *Server) twoFactorFormPath(r *http.Request, redirect string) string {
+	return s.cfg.SignInPath + "?twoFactor=1&callbackUrl=" + url.QueryEscape(redirect)
 }
 
 // signInDisabled logs a correct password for a disabled account and
