@@ -52,9 +52,9 @@ var (
 	errAAL2Required       = errors.New("this needs a sign-in with a second factor")
 	errEnrollmentRequired = errors.New("set up two-factor authentication first")
 	// 404
-	errNotFound      = errors.New("not found")
+	errNotFound = errors.New("not found")
 	// 409
-	errTwoFactorOn = errors.New("two-factor authentication is on already; disable it first")
+	errTwoFactorOn   = errors.New("two-factor authentication is on already; disable it first")
 	errNoSuchSession = errors.New("no such session")
 	errNoSuchUser    = errors.New("no such user")
 	// 405

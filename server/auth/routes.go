@@ -28,12 +28,12 @@ type route struct {
 type access uint8
 
 const (
-	anyone   access = 0                 // no session needed (the handler may read one)
-	signedIn access = 1 << 0            // a session: 401 without one, 503 when the store fails
-	admins   access = signedIn | 1<<1   // a session with the admin role: 403 without it
-	fresh    access = signedIn | 1<<2   // authenticatedAt within the fresh age: 403 reauth_required
-	aal2     access = signedIn | 1<<3   // a session proved with a second factor: 403 aal2_required
-	proving  access = signedIn | 1<<4   // proves or enrols a factor: open to a session limited to enrolment, never behind -aal2-paths
+	anyone   access = 0               // no session needed (the handler may read one)
+	signedIn access = 1 << 0          // a session: 401 without one, 503 when the store fails
+	admins   access = signedIn | 1<<1 // a session with the admin role: 403 without it
+	fresh    access = signedIn | 1<<2 // authenticatedAt within the fresh age: 403 reauth_required
+	aal2     access = signedIn | 1<<3 // a session proved with a second factor: 403 aal2_required
+	proving  access = signedIn | 1<<4 // proves or enrols a factor: open to a session limited to enrolment, never behind -aal2-paths
 )
 
 // role is the role that require checks for a: "" for any signed-in visitor.

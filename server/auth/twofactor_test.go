@@ -1,0 +1,442 @@
+package auth_test
+
+import (
+	"bytes"
+	"encoding/base64"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pquerna/otp/totp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sessionguard/sessionguard/server/auth"
+	"github.com/sessionguard/sessionguard/wire"
+)
+
+// The second factor through the API, built by app.New under both
+// strategies: enrolment, the two-step sign-in with a code and with a
+// recovery code, replays, the limits, freshness and the aal2 rules.
+
+// totpAt is the TOTP code of secret at t.
+func totpAt(t *testing.T, secret string, at time.Time) string {
+	t.Helper()
+	code, err := totp.GenerateCode(secret, at)
+	require.NoError(t, err)
+	return code
+}
+
+// pass moves the clock on by d in steps short enough for a jwt access
+// token, reading the session at each so it stays alive (as a page's
+// status checks would).
+func (e *env) pass(d time.Duration, clients ...*client) {
+	for d > 0 {
+		step := min(d, 3*time.Minute)
+		e.clock.Add(step)
+		d -= step
+		for _, c := range clients {
+			c.get("/api/session").Body.Close()
+		}
+	}
+}
+
+// enrol sets up and confirms TOTP for the client's account and returns the
+// secret and the recovery codes; the clock moves on a step after, so the
+// next code is of a later step.
+func (c *client) enrol(t *testing.T) (string, []string) {
+	t.Helper()
+	var setup wire.TOTPSetupResponse
+	r := c.postJSON(wire.PathTOTPSetup, struct{}{})
+	require.Equal(t, http.StatusOK, r.StatusCode)
+	decode(t, r, &setup)
+	r = c.postJSON(wire.PathTOTPConfirm, wire.CodeRequest{Code: totpAt(t, setup.Secret, c.e.clock.Now())})
+	require.Equal(t, http.StatusOK, r.StatusCode)
+	var rc wire.RecoveryCodesResponse
+	decode(t, r, &rc)
+	c.e.clock.Add(30 * time.Second)
+	return setup.Secret, rc.RecoveryCodes
+}
+
+// challengeCookie is the client's second-factor challenge cookie, or nil.
+func (c *client) challengeCookie() *http.Cookie {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cookies[auth.ChallengeCookieName]
+}
+
+func (c *client) verify(in wire.TwoFactorVerifyRequest) *http.Response {
+	return c.postJSON(wire.PathTwoFactorCheck, in)
+}
+
+func (c *client) session(t *testing.T) *wire.Session {
+	t.Helper()
+	var s *wire.Session
+	r := c.get("/api/session")
+	require.Equal(t, http.StatusOK, r.StatusCode)
+	decode(t, r, &s)
+	return s
+}
+
+// errorOf decodes an error answer.
+func errorOf(t *testing.T, r *http.Response) wire.Error {
+	t.Helper()
+	var e wire.Error
+	decode(t, r, &e)
+	return e
+}
+
+func TestTwoFactorEnrolment(t *testing.T) {
+	forStrategies(t, func(t *testing.T, strategy string) {
+		var logs bytes.Buffer
+		e := newEnv(t, withStrategy(strategy), withLogger(slog.New(slog.NewJSONHandler(&logs, nil))))
+		c := e.client()
+		require.Equal(t, http.StatusOK, c.signIn("user@example.com", "user-password").StatusCode)
+
+		// Confirm before any setup.
+		r := c.postJSON(wire.PathTOTPConfirm, wire.CodeRequest{Code: "123456"})
+		assert.Equal(t, http.StatusBadRequest, r.StatusCode)
+		r.Body.Close()
+
+		r = c.postJSON(wire.PathTOTPSetup, struct{}{})
+		require.Equal(t, http.StatusOK, r.StatusCode)
+		assert.Equal(t, "no-store", r.Header.Get("Cache-Control"))
+		var setup wire.TOTPSetupResponse
+		decode(t, r, &setup)
+		assert.Regexp(t, `^[A-Z2-7]{32}$`, setup.Secret)
+		assert.True(t, strings.HasPrefix(setup.URI, "otpauth://totp/"), setup.URI)
+		assert.Contains(t, setup.URI, "secret="+setup.Secret)
+		require.True(t, strings.HasPrefix(setup.QR, "data:image/png;base64,"))
+		png, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(setup.QR, "data:image/png;base64,"))
+		require.NoError(t, err)
+		assert.True(t, bytes.HasPrefix(png, []byte("\x89PNG\r\n\x1a\n")), "a PNG image")
+
+		// Not on until confirmed: sign-in still needs the password only.
+		other := e.client()
+		r = other.signIn("user@example.com", "user-password")
+		require.Equal(t, http.StatusOK, r.StatusCode)
+		assert.Equal(t, "aal1", other.session(t).AAL)
+
+		// A wrong code: 400, still pending.
+		r = c.postJSON(wire.PathTOTPConfirm, wire.CodeRequest{Code: totpAt(t, setup.Secret, e.clock.Now().Add(-10*time.Minute))})
+		assert.Equal(t, http.StatusBadRequest, r.StatusCode)
+		assert.NotEmpty(t, errorOf(t, r).Error)
+
+		r = c.postJSON(wire.PathTOTPConfirm, wire.CodeRequest{Code: totpAt(t, setup.Secret, e.clock.Now())})
+		require.Equal(t, http.StatusOK, r.StatusCode)
+		var rc wire.RecoveryCodesResponse
+		decode(t, r, &rc)
+		assert.Len(t, rc.RecoveryCodes, 10)
+		assert.Contains(t, logs.String(), `"event":"two_factor_enabled"`)
+		assert.NotContains(t, logs.String(), setup.Secret, "the secret was logged")
+
+		// On: setting up again is refused until it is disabled.
+		r = c.postJSON(wire.PathTOTPSetup, struct{}{})
+		assert.Equal(t, http.StatusConflict, r.StatusCode)
+		r.Body.Close()
+
+		// The enrolling session stays signed in; a new sign-in needs the code.
+		assert.NotNil(t, c.session(t))
+		r = e.client().signIn("user@example.com", "user-password")
+		require.Equal(t, http.StatusOK, r.StatusCode)
+		assert.JSONEq(t, `{"twoFactorRequired":true,"methods":["totp","recovery"]}`, body(t, r))
+	})
+}
+
+func TestTwoFactorSignInWithCode(t *testing.T) {
+	forStrategies(t, func(t *testing.T, strategy string) {
+		e := newEnv(t, withStrategy(strategy))
+		owner := e.client()
+		require.Equal(t, http.StatusOK, owner.signIn("user@example.com", "user-password").StatusCode)
+		secret, _ := owner.enrol(t)
+
+		c := e.client()
+		r := c.postJSON(wire.PathSignIn, map[string]string{"email": "user@example.com", "password": "user-password", "redirectUrl": "/dashboard"})
+		require.Equal(t, http.StatusOK, r.StatusCode)
+		assert.JSONEq(t, `{"twoFactorRequired":true,"methods":["totp","recovery"]}`, body(t, r))
+		assert.Nil(t, c.cookie(), "a session cookie before the second factor")
+		var challenge *http.Cookie
+		for _, ck := range r.Cookies() {
+			if ck.Name == auth.ChallengeCookieName {
+				challenge = ck
+			}
+		}
+		require.NotNil(t, challenge, "no challenge cookie")
+		assert.True(t, challenge.HttpOnly, "HttpOnly")
+		assert.True(t, challenge.Secure, "Secure")
+		assert.Equal(t, http.SameSiteStrictMode, challenge.SameSite)
+		assert.Equal(t, "/", challenge.Path)
+		assert.Positive(t, challenge.MaxAge)
+		assert.LessOrEqual(t, challenge.MaxAge, 300)
+		assert.Nil(t, c.session(t), "signed in before the second factor")
+
+		// The code completes it: an aal2 session under a new cookie.
+		code := totpAt(t, secret, e.clock.Now())
+		r = c.verify(wire.TwoFactorVerifyRequest{Code: code})
+		require.Equal(t, http.StatusOK, r.StatusCode)
+		var out wire.SignInResponse
+		decode(t, r, &out)
+		require.NotNil(t, out.Session)
+		assert.Equal(t, "aal2", out.Session.AAL)
+		assert.Equal(t, e.clock.Now(), out.Session.AuthenticatedAt)
+		assert.Equal(t, "/dashboard", out.RedirectURL)
+		require.NotNil(t, c.cookie())
+		assert.Nil(t, c.challengeCookie(), "the challenge cookie was not cleared")
+		assert.Equal(t, "aal2", c.session(t).AAL)
+
+		// The challenge is single-use: the same cookie again, with a new code.
+		replay := e.client()
+		replay.cookies[auth.ChallengeCookieName] = challenge
+		e.clock.Add(30 * time.Second)
+		r = replay.verify(wire.TwoFactorVerifyRequest{Code: totpAt(t, secret, e.clock.Now())})
+		assert.Equal(t, http.StatusUnauthorized, r.StatusCode, "a spent challenge")
+		r.Body.Close()
+
+		// The code is single-use: a new attempt with the accepted code.
+		again := e.client()
+		require.Equal(t, http.StatusOK, again.signIn("user@example.com", "user-password").StatusCode)
+		r = again.verify(wire.TwoFactorVerifyRequest{Code: code})
+		assert.Equal(t, http.StatusUnauthorized, r.StatusCode, "a replayed code")
+		assert.NotEmpty(t, errorOf(t, r).Error)
+		assert.Nil(t, again.cookie())
+
+		// Without a challenge, or with a forged one.
+		r = e.client().verify(wire.TwoFactorVerifyRequest{Code: totpAt(t, secret, e.clock.Now())})
+		assert.Equal(t, http.StatusUnauthorized, r.StatusCode)
+		r.Body.Close()
+		forged := e.client()
+		forged.cookies[auth.ChallengeCookieName] = &http.Cookie{Name: auth.ChallengeCookieName, Value: strings.Replace(challenge.Value, "A", "B", 1) + "x"}
+		r = forged.verify(wire.TwoFactorVerifyRequest{Code: totpAt(t, secret, e.clock.Now())})
+		assert.Equal(t, http.StatusUnauthorized, r.StatusCode)
+		r.Body.Close()
+
+		// Expired after five minutes.
+		late := e.client()
+		require.Equal(t, http.StatusOK, late.signIn("user@example.com", "user-password").StatusCode)
+		e.clock.Add(5*time.Minute + time.Second)
+		r = late.verify(wire.TwoFactorVerifyRequest{Code: totpAt(t, secret, e.clock.Now())})
+		assert.Equal(t, http.StatusUnauthorized, r.StatusCode, "an expired challenge")
+		r.Body.Close()
+
+		// Missing code: 400.
+		r = late.verify(wire.TwoFactorVerifyRequest{})
+		assert.Equal(t, http.StatusBadRequest, r.StatusCode)
+		r.Body.Close()
+	})
+}
+
+func TestTwoFactorSignInWithRecoveryCode(t *testing.T) {
+	forStrategies(t, func(t *testing.T, strategy string) {
+		var logs bytes.Buffer
+		e := newEnv(t, withStrategy(strategy), withLogger(slog.New(slog.NewJSONHandler(&logs, nil))))
+		owner := e.client()
+		require.Equal(t, http.StatusOK, owner.signIn("user@example.com", "user-password").StatusCode)
+		_, codes := owner.enrol(t)
+
+		c := e.client()
+		require.Equal(t, http.StatusOK, c.signIn("user@example.com", "user-password").StatusCode)
+		r := c.verify(wire.TwoFactorVerifyRequest{RecoveryCode: codes[3]})
+		require.Equal(t, http.StatusOK, r.StatusCode)
+		var out wire.SignInResponse
+		decode(t, r, &out)
+		assert.Equal(t, "aal2", out.Session.AAL)
+		assert.Contains(t, logs.String(), `"event":"recovery_code_used"`)
+		assert.NotContains(t, logs.String(), codes[3], "the recovery code was logged")
+
+		// Used once only.
+		again := e.client()
+		require.Equal(t, http.StatusOK, again.signIn("user@example.com", "user-password").StatusCode)
+		r = again.verify(wire.TwoFactorVerifyRequest{RecoveryCode: codes[3]})
+		assert.Equal(t, http.StatusUnauthorized, r.StatusCode, "a used recovery code")
+		r.Body.Close()
+		r = again.verify(wire.TwoFactorVerifyRequest{RecoveryCode: codes[4]})
+		assert.Equal(t, http.StatusOK, r.StatusCode, "another one")
+		r.Body.Close()
+	})
+}
+
+func TestTwoFactorWrongCodesAreLimited(t *testing.T) {
+	forStrategies(t, func(t *testing.T, strategy string) {
+		e := newEnv(t, withStrategy(strategy))
+		owner := e.client()
+		require.Equal(t, http.StatusOK, owner.signIn("user@example.com", "user-password").StatusCode)
+		secret, _ := owner.enrol(t)
+
+		c := e.client()
+		require.Equal(t, http.StatusOK, c.signIn("user@example.com", "user-password").StatusCode)
+		wrong := totpAt(t, secret, e.clock.Now().Add(-time.Hour))
+		for i := range 5 {
+			r := c.verify(wire.TwoFactorVerifyRequest{Code: wrong})
+			require.Equal(t, http.StatusUnauthorized, r.StatusCode, "wrong code %d", i+1)
+			r.Body.Close()
+		}
+		r := c.verify(wire.TwoFactorVerifyRequest{Code: totpAt(t, secret, e.clock.Now())})
+		assert.Equal(t, http.StatusTooManyRequests, r.StatusCode, "the 6th try, right or not")
+		n, err := strconv.Atoi(r.Header.Get("Retry-After"))
+		require.NoError(t, err)
+		assert.Positive(t, n)
+		r.Body.Close()
+		// The right password does not lift the limit on codes.
+		r = e.client().signIn("user@example.com", "user-password")
+		assert.Equal(t, http.StatusTooManyRequests, r.StatusCode, "a sign-in with the password reset the code limit")
+		r.Body.Close()
+
+		// Once the wait is over, the right code completes the sign-in.
+		e.clock.Add(time.Duration(n)*time.Second + 30*time.Second)
+		d := e.client()
+		require.Equal(t, http.StatusOK, d.signIn("user@example.com", "user-password").StatusCode)
+		r = d.verify(wire.TwoFactorVerifyRequest{Code: totpAt(t, secret, e.clock.Now())})
+		assert.Equal(t, http.StatusOK, r.StatusCode)
+		r.Body.Close()
+	})
+}
+
+func TestFreshnessOfSensitiveRequests(t *testing.T) {
+	forStrategies(t, func(t *testing.T, strategy string) {
+		e := newEnv(t, withStrategy(strategy))
+		user, admin := e.client(), e.client()
+		require.Equal(t, http.StatusOK, user.signIn("user@example.com", "user-password").StatusCode)
+		require.Equal(t, http.StatusOK, admin.signIn("admin@example.com", "admin-password").StatusCode)
+		userID := user.session(t).User.ID
+
+		e.pass(11*time.Minute, user, admin) // past the fresh age (10 minutes)
+		sensitive := []struct {
+			name string
+			c    *client
+			do   func(c *client) *http.Response
+		}{
+			{"password change", user, func(c *client) *http.Response {
+				return c.postJSON(wire.PathPassword, map[string]string{"currentPassword": "user-password", "newPassword": "another-password"})
+			}},
+			{"2FA setup", user, func(c *client) *http.Response { return c.postJSON(wire.PathTOTPSetup, struct{}{}) }},
+			{"ending other sessions", user, func(c *client) *http.Response { return c.postJSON(wire.PathRevokeOthers, struct{}{}) }},
+			{"ending a session", user, func(c *client) *http.Response { return c.do("DELETE", wire.PathSessions+"/nohandle", nil) }},
+			{"admin: change a role", admin, func(c *client) *http.Response {
+				return c.do("PATCH", wire.PathAdminUsers+"/"+userID, jsonBody(`{"role":"admin"}`), "Content-Type", "application/json")
+			}},
+			{"admin: end a user's sessions", admin, func(c *client) *http.Response {
+				return c.do("DELETE", wire.PathAdminUsers+"/"+userID+"/sessions", nil)
+			}},
+		}
+		for _, s := range sensitive {
+			r := s.do(s.c)
+			assert.Equal(t, http.StatusForbidden, r.StatusCode, s.name)
+			eo := errorOf(t, r)
+			assert.Equal(t, "reauth_required", eo.Code, s.name)
+			assert.NotEmpty(t, eo.Error, s.name)
+		}
+		// Reads stay open.
+		r := admin.get(wire.PathAdminUsers)
+		assert.Equal(t, http.StatusOK, r.StatusCode)
+		r.Body.Close()
+
+		// Re-authentication: wrong password 401; right one rotates the
+		// session, authenticated now, the absolute cap unchanged.
+		r = user.postJSON(wire.PathReauth, wire.ReauthRequest{Password: "wrong-password"})
+		assert.Equal(t, http.StatusUnauthorized, r.StatusCode)
+		r.Body.Close()
+		before := user.cookie().Value
+		r = user.postJSON(wire.PathReauth, wire.ReauthRequest{Password: "user-password"})
+		require.Equal(t, http.StatusOK, r.StatusCode)
+		var out wire.RefreshResponse
+		decode(t, r, &out)
+		assert.Equal(t, e.clock.Now(), out.Session.AuthenticatedAt)
+		assert.Equal(t, "aal1", out.Session.AAL)
+		assert.NotEqual(t, before, user.cookie().Value, "the session id was not rotated")
+		stale := e.client()
+		stale.cookies[user.cookie().Name] = &http.Cookie{Name: user.cookie().Name, Value: before}
+		assert.Nil(t, stale.session(t), "the old session id still works")
+
+		for _, s := range sensitive[:3] { // the user's, now fresh
+			if s.c != user {
+				continue
+			}
+			r := s.do(user)
+			assert.Less(t, r.StatusCode, 400, "%s after re-authenticating", s.name)
+			r.Body.Close()
+		}
+		require.Equal(t, http.StatusOK, admin.postJSON(wire.PathReauth, wire.ReauthRequest{Password: "admin-password"}).StatusCode)
+		r = sensitive[4].do(admin)
+		assert.Equal(t, http.StatusOK, r.StatusCode, "admin write after re-authenticating")
+		r.Body.Close()
+
+		// Without a session: 401, not a freshness refusal.
+		r = e.client().postJSON(wire.PathReauth, wire.ReauthRequest{Password: "user-password"})
+		assert.Equal(t, http.StatusUnauthorized, r.StatusCode)
+		r.Body.Close()
+	})
+}
+
+func TestAAL2PathsAndDisable(t *testing.T) {
+	forStrategies(t, func(t *testing.T, strategy string) {
+		e := newEnv(t, withStrategy(strategy), func(o *envOptions) {
+			o.app.AAL2Paths = []string{"/billing/*", wire.PathSessions}
+		})
+		c := e.client()
+		require.Equal(t, http.StatusOK, c.signIn("user@example.com", "user-password").StatusCode)
+
+		page := func() *http.Response {
+			return c.get("/billing/invoices?year=2026", "Accept", "text/html", "Sec-Fetch-Mode", "navigate")
+		}
+		r := page()
+		assert.Equal(t, http.StatusSeeOther, r.StatusCode)
+		assert.Equal(t, "/?callbackUrl=%2Fbilling%2Finvoices%3Fyear%3D2026&stepUp=1", r.Header.Get("Location"))
+		r.Body.Close()
+		r = c.get(wire.PathSessions)
+		assert.Equal(t, http.StatusForbidden, r.StatusCode)
+		assert.Equal(t, "aal2_required", errorOf(t, r).Code)
+		r = c.postJSON(wire.PathTOTPDisable, wire.CodeRequest{Code: "123456"})
+		assert.Equal(t, http.StatusForbidden, r.StatusCode)
+		assert.Equal(t, "aal2_required", errorOf(t, r).Code)
+
+		// Enrol, then step up by re-authenticating with a code.
+		secret, _ := c.enrol(t)
+		r = c.postJSON(wire.PathReauth, wire.ReauthRequest{Password: "user-password"})
+		assert.Equal(t, http.StatusBadRequest, r.StatusCode, "re-authentication without the code")
+		r.Body.Close()
+		r = c.postJSON(wire.PathReauth, wire.ReauthRequest{Password: "user-password", Code: "000000"})
+		assert.Equal(t, http.StatusUnauthorized, r.StatusCode, "a wrong code")
+		r.Body.Close()
+		r = c.postJSON(wire.PathReauth, wire.ReauthRequest{Password: "user-password", Code: totpAt(t, secret, e.clock.Now())})
+		require.Equal(t, http.StatusOK, r.StatusCode)
+		var out wire.RefreshResponse
+		decode(t, r, &out)
+		assert.Equal(t, "aal2", out.Session.AAL)
+
+		r = page()
+		assert.Equal(t, http.StatusOK, r.StatusCode)
+		r.Body.Close()
+		r = c.get(wire.PathSessions)
+		assert.Equal(t, http.StatusOK, r.StatusCode)
+		r.Body.Close()
+
+		// Disabling: a wrong code is 401; then fresh aal2 with the right one.
+		e.clock.Add(30 * time.Second)
+		r = c.postJSON(wire.PathTOTPDisable, wire.CodeRequest{Code: totpAt(t, secret, e.clock.Now().Add(-time.Hour))})
+		assert.Equal(t, http.StatusUnauthorized, r.StatusCode)
+		r.Body.Close()
+		e.pass(11*time.Minute, c)
+		r = c.postJSON(wire.PathTOTPDisable, wire.CodeRequest{Code: totpAt(t, secret, e.clock.Now())})
+		assert.Equal(t, http.StatusForbidden, r.StatusCode, "disabling from a stale session")
+		assert.Equal(t, "reauth_required", errorOf(t, r).Code)
+		r = c.postJSON(wire.PathReauth, wire.ReauthRequest{Password: "user-password", Code: totpAt(t, secret, e.clock.Now())})
+		require.Equal(t, http.StatusOK, r.StatusCode)
+		r.Body.Close()
+		e.clock.Add(30 * time.Second)
+		r = c.postJSON(wire.PathTOTPDisable, wire.CodeRequest{Code: totpAt(t, secret, e.clock.Now())})
+		assert.Equal(t, http.StatusOK, r.StatusCode)
+		assert.JSONEq(t, `{}`, body(t, r))
+
+		// Off: the password alone signs in again.
+		d := e.client()
+		r = d.signIn("user@example.com", "user-password")
+		require.Equal(t, http.StatusOK, r.StatusCode)
+		var si wire.SignInResponse
+		decode(t, r, &si)
+		require.NotNil(t, si.Session)
+		assert.Equal(t, "aal1", si.Session.AAL)
+	})
+}
