@@ -440,3 +440,55 @@ func TestAAL2PathsAndDisable(t *testing.T) {
 		assert.Equal(t, "aal1", si.Session.AAL)
 	})
 }
+
+func TestTwoFactorChallengeHonoursInsecureCookies(t *testing.T) {
+	e := newEnv(t, func(o *envOptions) { o.app.InsecureCookies = true })
+	owner := e.client()
+	require.Equal(t, http.StatusOK, owner.signIn("user@example.com", "user-password").StatusCode)
+	secret, _ := owner.enrol(t)
+
+	c := e.client()
+	r := c.signIn("user@example.com", "user-password")
+	require.Equal(t, http.StatusOK, r.StatusCode)
+	r.Body.Close()
+	var challenge *http.Cookie
+	for _, ck := range r.Cookies() {
+		assert.NotEqual(t, auth.ChallengeCookieName, ck.Name, "the __Host- name over plain http")
+		if ck.Name == auth.InsecureChallengeCookieName {
+			challenge = ck
+		}
+	}
+	require.NotNil(t, challenge)
+	assert.False(t, challenge.Secure)
+	assert.True(t, challenge.HttpOnly)
+	assert.Equal(t, http.SameSiteStrictMode, challenge.SameSite)
+	r = c.verify(wire.TwoFactorVerifyRequest{Code: totpAt(t, secret, e.clock.Now())})
+	assert.Equal(t, http.StatusOK, r.StatusCode)
+	r.Body.Close()
+}
+
+func TestTwoFactorChangeIsALiveEvent(t *testing.T) {
+	forStrategies(t, func(t *testing.T, strategy string) {
+		e := newEnv(t, withStrategy(strategy))
+		watcher, actor := e.client(), e.client()
+		require.Equal(t, http.StatusOK, watcher.signIn("user@example.com", "user-password").StatusCode)
+		require.Equal(t, http.StatusOK, actor.signIn("user@example.com", "user-password").StatusCode)
+		stream := watcher.openEvents(t)
+		defer stream.close()
+		typ, _ := stream.next()
+		require.Equal(t, "ready", typ)
+		secret, _ := actor.enrol(t)
+		typ, data := stream.next()
+		assert.Equal(t, "two-factor-changed", typ, "turned on on another device")
+		assert.Contains(t, data, `"type":"two-factor-changed"`)
+
+		// Turned off on another device: the open page hears it too.
+		require.Equal(t, http.StatusOK, actor.postJSON(wire.PathReauth,
+			wire.ReauthRequest{Password: "user-password", Code: totpAt(t, secret, e.clock.Now())}).StatusCode)
+		e.clock.Add(30 * time.Second)
+		require.Equal(t, http.StatusOK, actor.postJSON(wire.PathTOTPDisable,
+			wire.CodeRequest{Code: totpAt(t, secret, e.clock.Now())}).StatusCode)
+		typ, _ = stream.next()
+		assert.Equal(t, "two-factor-changed", typ, "turned off on another device")
+	})
+}
