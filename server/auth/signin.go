@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/sessionguard/sessionguard/policy"
@@ -105,7 +104,7 @@ func (s *Server) trySignIn(w http.ResponseWriter, r *http.Request) error {
 		s.log.LogAttrs(r.Context(), slog.LevelInfo, "second factor required",
 			slog.String("user_id", u.ID), slog.String("client", address))
 		if isFormNavigation(r) {
-			seeOther(w, s.twoFactorFormPath(r, redirect))
+			s.toForm(w, r, FormTwoFactorRequired)
 			return nil
 		}
 		writeJSON(w, http.StatusOK, wire.TwoFactorRequired{
@@ -143,13 +142,6 @@ func (s *Server) signedIn(w http.ResponseWriter, r *http.Request, u store.User, 
 	if newDevice {
 		s.security(r.Context(), audit.NewDevice, u.ID, r, slog.String("device", deviceLabel(r.UserAgent())))
 	}
-}
-
-// twoFactorFormPath is where a plain HTML form's sign-in goes for its
-// second step: the form's page (as refusals go back to it) with
-// ?twoFactor=1, and the redirect the sign-in asked for as callbackUrl.
-func (s *Server) twoFactorFormPath(r *http.Request, redirect string) string {
-	return s.cfg.SignInPath + "?twoFactor=1&callbackUrl=" + url.QueryEscape(redirect)
 }
 
 // signInDisabled logs a correct password for a disabled account and

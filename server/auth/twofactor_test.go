@@ -492,3 +492,39 @@ func TestTwoFactorChangeIsALiveEvent(t *testing.T) {
 		assert.Equal(t, "two-factor-changed", typ, "turned off on another device")
 	})
 }
+
+// TestTwoFactorPlainForm: a sign-in by a plain HTML form (no script) goes
+// back to its page with ?error=TwoFactorRequired, whose shell shows the
+// code form; the form-encoded code completes it with a 303 to the
+// redirect the sign-in asked for, and a wrong one goes back with
+// ?error=TwoFactorInvalid, the challenge still standing.
+func TestTwoFactorPlainForm(t *testing.T) {
+	forStrategies(t, func(t *testing.T, strategy string) {
+		e := newEnv(t, withStrategy(strategy), withShell(`<!doctype html><html><head><title>t</title></head><body>`+
+			`<div id="step" data-sg-error="TwoFactorRequired">code form</div>`+
+			`<div id="again" data-sg-error="TwoFactorInvalid">wrong code</div></body></html>`))
+		owner := e.client()
+		require.Equal(t, http.StatusOK, owner.signIn("user@example.com", "user-password").StatusCode)
+		secret, _ := owner.enrol(t)
+
+		c := e.client()
+		r := c.formPost(wire.PathSignIn, "/ssr-login", "email", "user@example.com", "password", "user-password", "redirectUrl", "/dashboard")
+		require.Equal(t, http.StatusSeeOther, r.StatusCode)
+		assert.Equal(t, "/ssr-login?error=TwoFactorRequired", r.Header.Get("Location"))
+		assert.Nil(t, c.cookie(), "a session before the second step")
+		require.NotNil(t, c.challengeCookie())
+		page := body(t, c.get("/ssr-login?error=TwoFactorRequired", "Accept", "text/html"))
+		assert.Contains(t, page, `<div id="step" data-sg-error="TwoFactorRequired">code form`, "the code form is shown")
+		assert.Contains(t, page, `<div hidden id="again"`)
+
+		r = c.formPost(wire.PathTwoFactorCheck, "/ssr-login?error=TwoFactorRequired", "code", totpAt(t, secret, e.clock.Now().Add(-time.Hour)))
+		require.Equal(t, http.StatusSeeOther, r.StatusCode)
+		assert.Equal(t, "/ssr-login?error=TwoFactorInvalid", r.Header.Get("Location"))
+
+		r = c.formPost(wire.PathTwoFactorCheck, "/ssr-login?error=TwoFactorInvalid", "code", totpAt(t, secret, e.clock.Now()))
+		require.Equal(t, http.StatusSeeOther, r.StatusCode)
+		assert.Equal(t, "/dashboard", r.Header.Get("Location"))
+		require.NotNil(t, c.cookie())
+		assert.Equal(t, "aal2", c.session(t).AAL)
+	})
+}
