@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/sessionguard/sessionguard/policy"
+	"github.com/sessionguard/sessionguard/wire"
 )
 
 // Sessions is middleware that reads the session once and puts it in the
@@ -26,7 +27,9 @@ func (s *Server) RequireSession(h http.Handler) http.Handler {
 }
 
 // RequireRole is RequireSession plus a role: a signed-in visitor without it
-// gets 403. An empty role admits every signed-in visitor.
+// gets 403. An empty role admits every signed-in visitor. Both apply
+// -aal2-paths as the page guard does: an aal1 session gets 303 to sign-in
+// with stepUp=1 on a page navigation, 403 aal2_required otherwise.
 func (s *Server) RequireRole(role string, h http.Handler) http.Handler {
 	return s.require(role, true, h)
 }
@@ -59,6 +62,14 @@ func (s *Server) require(role string, pages bool, h http.Handler) http.Handler {
 			s.fail(w, r, errNotSignedIn)
 		case role != "" && l.s.User.Role != role:
 			s.fail(w, r, roleRequired(role))
+		case pages && l.s.AAL != wire.AAL2 && s.cfg.Policy.Requirement(r.URL.EscapedPath()).AAL2:
+			// A path of -aal2-paths: the page goes to sign-in to step up.
+			if wantsPage(r) {
+				w.Header()["Cache-Control"] = noStore
+				http.Redirect(w, r, s.signInTo(r, cleaned)+"&stepUp=1", http.StatusSeeOther)
+			} else {
+				s.fail(w, r, errAAL2Required)
+			}
 		default:
 			h.ServeHTTP(w, r)
 		}

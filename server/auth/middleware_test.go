@@ -173,3 +173,37 @@ func TestHandlersBuildConcurrently(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestRequireMiddlewareAppliesAAL2Paths: the library middleware applies
+// -aal2-paths as the page guard does.
+func TestRequireMiddlewareAppliesAAL2Paths(t *testing.T) {
+	forStrategies(t, func(t *testing.T, strategy string) {
+		e := newEnv(t, withStrategy(strategy), func(o *envOptions) { o.app.AAL2Paths = []string{"/vault/*"} })
+		hello := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hello") })
+		mux := http.NewServeMux()
+		mux.Handle("/", e.auth.RequireSession(hello))
+		srv := httptest.NewServer(mux)
+		defer srv.Close()
+		c := e.client()
+		require.Equal(t, http.StatusOK, c.signIn("user@example.com", "user-password").StatusCode)
+		get := func(path string, hdr ...string) *http.Response {
+			req, err := http.NewRequest("GET", srv.URL+path, nil)
+			require.NoError(t, err)
+			for i := 0; i+1 < len(hdr); i += 2 {
+				req.Header.Set(hdr[i], hdr[i+1])
+			}
+			req.AddCookie(c.cookie())
+			resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+			require.NoError(t, err)
+			return resp
+		}
+		r := get("/vault/x", "Accept", "text/html")
+		assert.Equal(t, http.StatusSeeOther, r.StatusCode)
+		assert.Equal(t, "/?callbackUrl=%2Fvault%2Fx&stepUp=1", r.Header.Get("Location"))
+		r = get("/vault/x")
+		assert.Equal(t, http.StatusForbidden, r.StatusCode)
+		assert.JSONEq(t, `{"error":"this needs a sign-in with a second factor","code":"aal2_required"}`, body(t, r))
+		r = get("/elsewhere")
+		assert.Equal(t, http.StatusOK, r.StatusCode)
+	})
+}
