@@ -38,6 +38,10 @@ type Session struct {
 	// AuthenticatedAt is when the user last proved themselves (the sign-in
 	// or the latest re-authentication), in UTC with whole seconds.
 	AuthenticatedAt time.Time `json:"authenticatedAt"`
+	// EnrollmentRequired is true (GET /api/session, sign-in) when the
+	// account's role must have a second factor and it has none yet: the
+	// session can only enrol and sign out.
+	EnrollmentRequired bool `json:"enrollmentRequired,omitempty"`
 }
 
 // The assurance levels of a session (NIST SP 800-63B).

@@ -49,6 +49,19 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	if signedIn {
 		role, aal = l.s.User.Role, l.s.AAL
 	}
+	if signedIn && !req.Public && cleaned != s.cfg.EnrollPath {
+		enrolling, err := s.enrolling(r.Context(), l.s)
+		switch {
+		case err != nil:
+			errorPage(w, http.StatusServiceUnavailable, "Service unavailable", "The session store does not answer. Try again shortly.", "")
+			return
+		case enrolling:
+			// Limited to enrolment: every protected page leads there.
+			w.Header()["Cache-Control"] = noStore
+			http.Redirect(w, r, s.cfg.EnrollPath, http.StatusSeeOther)
+			return
+		}
+	}
 	switch req.DecideAAL(signedIn, role, aal) {
 	case policy.Unauthenticated:
 		s.toSignIn(w, r, cleaned)

@@ -53,8 +53,12 @@ type Config struct {
 	// minutes.
 	FreshAge time.Duration
 	// Require2FARoles are the roles whose accounts must enrol a second
-	// factor before they can do anything else.
+	// factor before they can do anything else: their sessions can enrol
+	// and sign out (other API calls: 403 enrollment_required), and their
+	// protected page loads go to EnrollPath ("/account" when empty), the
+	// page that enrols.
 	Require2FARoles []string
+	EnrollPath      string
 	// Counters keeps sign-in failure counts; give the store, so that every
 	// instance shares them. Nil keeps them in this process only.
 	Counters store.FailureCounters
@@ -141,6 +145,9 @@ func New(cfg Config) (*Server, error) {
 			return nil, err
 		}
 		cfg.TwoFactor = tf
+	}
+	if cfg.EnrollPath == "" {
+		cfg.EnrollPath = "/account"
 	}
 	if cfg.FreshAge <= 0 {
 		cfg.FreshAge = DefaultFreshAge

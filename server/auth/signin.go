@@ -129,8 +129,12 @@ func (s *Server) trySignIn(w http.ResponseWriter, r *http.Request) error {
 		seeOther(w, redirect)
 		return nil
 	}
+	out, err := s.wireSession(r.Context(), sess)
+	if err != nil {
+		out = sess.Wire() // signed in all the same; every request checks again
+	}
 	setAccessExpires(w, sess)
-	writeJSON(w, http.StatusOK, wire.SignInResponse{Session: sess.Wire(), RedirectURL: redirect})
+	writeJSON(w, http.StatusOK, wire.SignInResponse{Session: out, RedirectURL: redirect})
 	return nil
 }
 

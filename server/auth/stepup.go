@@ -1,7 +1,9 @@
 package auth
 
 import (
+	"context"
 	"net/http"
+	"slices"
 
 	"github.com/sessionguard/sessionguard/server/session"
 	"github.com/sessionguard/sessionguard/wire"
@@ -27,6 +29,15 @@ func (s *Server) check(a access, r *http.Request, sess *session.Session) error {
 	if sess == nil { // require let no such request through: a bug
 		return errNotSignedIn
 	}
+	if !a.has(proving) {
+		enrolling, err := s.enrolling(r.Context(), sess)
+		switch {
+		case err != nil:
+			return storeFailed("read the second factor", err)
+		case enrolling:
+			return errEnrollmentRequired
+		}
+	}
 	needsAAL2 := a.has(aal2) ||
 		(!a.has(proving) && s.cfg.Policy.Requirement(r.URL.EscapedPath()).AAL2)
 	if needsAAL2 && sess.AAL != wire.AAL2 {
@@ -36,6 +47,28 @@ func (s *Server) check(a access, r *http.Request, sess *session.Session) error {
 		return errReauthRequired
 	}
 	return nil
+}
+
+// enrolling reports whether sess is limited to enrolment: its account's
+// role is one of Require2FARoles and has no second factor on yet.
+func (s *Server) enrolling(ctx context.Context, sess *session.Session) (bool, error) {
+	if sess == nil || !slices.Contains(s.cfg.Require2FARoles, sess.User.Role) {
+		return false, nil
+	}
+	on, err := s.twoFactorOn(ctx, sess.User.ID)
+	return !on, err
+}
+
+// wireSession is the session object of an answer, with
+// enrollmentRequired for a session limited to enrolment.
+func (s *Server) wireSession(ctx context.Context, sess *session.Session) (*wire.Session, error) {
+	out := sess.Wire()
+	if out == nil {
+		return nil, nil
+	}
+	enrolling, err := s.enrolling(ctx, sess)
+	out.EnrollmentRequired = enrolling
+	return out, err
 }
 
 // isFresh reports whether the user proved the session within the fresh

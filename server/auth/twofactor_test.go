@@ -528,3 +528,62 @@ func TestTwoFactorPlainForm(t *testing.T) {
 		assert.Equal(t, "aal2", c.session(t).AAL)
 	})
 }
+
+// TestRequire2FARoles: an account of a role that must have a second factor
+// and has none gets a session limited to enrolment.
+func TestRequire2FARoles(t *testing.T) {
+	forStrategies(t, func(t *testing.T, strategy string) {
+		e := newEnv(t, withStrategy(strategy), func(o *envOptions) { o.app.Require2FARoles = []string{"admin"} })
+		admin := e.client()
+		r := admin.signIn("admin@example.com", "admin-password")
+		require.Equal(t, http.StatusOK, r.StatusCode)
+		var si wire.SignInResponse
+		decode(t, r, &si)
+		require.NotNil(t, si.Session)
+		assert.True(t, si.Session.EnrollmentRequired)
+		assert.True(t, admin.session(t).EnrollmentRequired)
+
+		for _, path := range []string{wire.PathAdminUsers, wire.PathSessions} {
+			r = admin.get(path)
+			assert.Equal(t, http.StatusForbidden, r.StatusCode, path)
+			assert.Equal(t, "enrollment_required", errorOf(t, r).Code, path)
+		}
+		page := func(path string) *http.Response {
+			return admin.get(path, "Accept", "text/html", "Sec-Fetch-Mode", "navigate")
+		}
+		r = page("/admin")
+		assert.Equal(t, http.StatusSeeOther, r.StatusCode)
+		assert.Equal(t, "/account", r.Header.Get("Location"))
+		r = page("/account")
+		assert.Equal(t, http.StatusOK, r.StatusCode, "the enrolment page")
+		r = page("/public")
+		assert.Equal(t, http.StatusOK, r.StatusCode, "public pages stay open")
+
+		// Other roles are not limited.
+		user := e.client()
+		require.Equal(t, http.StatusOK, user.signIn("user@example.com", "user-password").StatusCode)
+		assert.False(t, user.session(t).EnrollmentRequired)
+		r = user.get(wire.PathSessions)
+		assert.Equal(t, http.StatusOK, r.StatusCode)
+		r.Body.Close()
+
+		// Enrolling lifts the limit, for this session too.
+		admin.enrol(t)
+		assert.False(t, admin.session(t).EnrollmentRequired)
+		r = admin.get(wire.PathAdminUsers)
+		assert.Equal(t, http.StatusOK, r.StatusCode)
+		r.Body.Close()
+		r = page("/admin")
+		assert.Equal(t, http.StatusOK, r.StatusCode)
+		r.Body.Close()
+
+		// Sign-out works for a limited session.
+		limited := e.client()
+		e.store.Store.DeleteSecondFactor(t.Context(), admin.session(t).User.ID)
+		require.Equal(t, http.StatusOK, limited.signIn("admin@example.com", "admin-password").StatusCode)
+		assert.True(t, limited.session(t).EnrollmentRequired)
+		r = limited.postJSON(wire.PathSignOut, struct{}{})
+		assert.Equal(t, http.StatusOK, r.StatusCode)
+		assert.Nil(t, limited.session(t))
+	})
+}
