@@ -84,10 +84,19 @@ func (s *Server) readChallenge(r *http.Request) (challenge, bool) {
 	return c, true
 }
 
+// challengeSpent reports whether the challenge was spent already, so that
+// a spent one does not use up a code (useChallenge decides, atomically).
+func (s *Server) challengeSpent(r *http.Request, c challenge) (bool, error) {
+	n, _, err := s.cfg.Counters.Count(r.Context(), challengeKey(c), s.cfg.Now())
+	return n > 0, err
+}
+
+func challengeKey(c challenge) string { return "2fa-challenge:" + c.Attempt }
+
 // useChallenge spends the challenge, once across every instance (a
 // counter in the store): false when it was spent before.
 func (s *Server) useChallenge(r *http.Request, c challenge) (bool, error) {
-	n, err := s.cfg.Counters.Incr(r.Context(), "2fa-challenge:"+c.Attempt, challengeAge+time.Minute, s.cfg.Now())
+	n, err := s.cfg.Counters.Incr(r.Context(), challengeKey(c), challengeAge+time.Minute, s.cfg.Now())
 	return n == 1, err
 }
 

@@ -186,6 +186,12 @@ func (s *Server) tryVerifyTwoFactor(w http.ResponseWriter, r *http.Request) erro
 	if !ok {
 		return errNoChallenge
 	}
+	if spent, err := s.challengeSpent(r, c); err != nil {
+		return failed(errSignInUnavailable, "could not read the sign-in challenge", err)
+	} else if spent {
+		s.clearChallenge(w)
+		return errNoChallenge
+	}
 	u, err := s.cfg.Users.ByID(r.Context(), c.UserID)
 	switch {
 	case errors.Is(err, users.ErrNotFound):

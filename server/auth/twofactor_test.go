@@ -194,6 +194,13 @@ func TestTwoFactorSignInWithCode(t *testing.T) {
 		r = replay.verify(wire.TwoFactorVerifyRequest{Code: totpAt(t, secret, e.clock.Now())})
 		assert.Equal(t, http.StatusUnauthorized, r.StatusCode, "a spent challenge")
 		r.Body.Close()
+		// ... and the code it carried is not used up: it still signs in.
+		fresh := e.client()
+		require.Equal(t, http.StatusOK, fresh.signIn("user@example.com", "user-password").StatusCode)
+		r = fresh.verify(wire.TwoFactorVerifyRequest{Code: totpAt(t, secret, e.clock.Now())})
+		assert.Equal(t, http.StatusOK, r.StatusCode, "the code tried with a spent challenge was used up")
+		r.Body.Close()
+		e.clock.Add(30 * time.Second)
 
 		// The code is single-use: a new attempt with the accepted code.
 		again := e.client()
