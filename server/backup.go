@@ -73,9 +73,9 @@ func backupElsewhere(c config) string {
 	case "memory":
 		return "-store memory keeps nothing to back up"
 	case "postgres":
-		return fmt.Sprintf("-store postgres is backed up by PostgreSQL's tools: pg_dump --schema=%s (the store's tables) of the database in -store-url; see README, Backup and restore", c.storeSchema)
+		return fmt.Sprintf("-store postgres is backed up by PostgreSQL's tools: pg_dump --schema=%s (the store's tables) of the database in -store-url; see docs/SERVER.md, Backup and restore", c.storeSchema)
 	case "redis":
-		return fmt.Sprintf("-store redis is backed up by Redis: its RDB snapshot or AOF file, which hold the keys %s*; see README, Backup and restore", c.storePrefix)
+		return fmt.Sprintf("-store redis is backed up by Redis: its RDB snapshot or AOF file, which hold the keys %s*; see docs/SERVER.md, Backup and restore", c.storePrefix)
 	}
 	return fmt.Sprintf("-store %q: want sqlite, memory, postgres or redis", c.store)
 }

@@ -28,6 +28,9 @@ const (
 	// EventTwoFactorChanged: the user's second factor was turned on or
 	// off (on another device, perhaps).
 	EventTwoFactorChanged = "two-factor-changed"
+	// EventSessionStarted: a session of the user began (SessionHash names
+	// it), so the device lists of the user's other pages are out of date.
+	EventSessionStarted = "session-started"
 	// EventResync is never published: a shared backend hands it to its own
 	// subscribers when its connection listens again after a drop, because
 	// events published meanwhile are lost. It has no UserID; it concerns
