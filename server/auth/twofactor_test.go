@@ -594,3 +594,31 @@ func TestRequire2FARoles(t *testing.T) {
 		assert.Nil(t, limited.session(t))
 	})
 }
+
+// TestJWTRefreshKeepsAAL2: under jwt, the tokens a refresh gives keep the
+// session's assurance level and the time of the second-factor sign-in.
+func TestJWTRefreshKeepsAAL2(t *testing.T) {
+	e := newEnv(t, withStrategy("jwt"))
+	owner := e.client()
+	require.Equal(t, http.StatusOK, owner.signIn("user@example.com", "user-password").StatusCode)
+	secret, _ := owner.enrol(t)
+
+	c := e.client()
+	require.Equal(t, http.StatusOK, c.signIn("user@example.com", "user-password").StatusCode)
+	signedIn := e.clock.Now()
+	r := c.verify(wire.TwoFactorVerifyRequest{Code: totpAt(t, secret, signedIn)})
+	require.Equal(t, http.StatusOK, r.StatusCode)
+	r.Body.Close()
+	e.clock.Add(4 * time.Minute)
+	r = c.refresh()
+	require.Equal(t, http.StatusOK, r.StatusCode)
+	var out wire.RefreshResponse
+	decode(t, r, &out)
+	assert.Equal(t, "aal2", out.Session.AAL)
+	assert.Equal(t, signedIn, out.Session.AuthenticatedAt)
+	e.clock.Add(4 * time.Minute)
+	s := c.session(t)
+	require.NotNil(t, s, "the refreshed access token")
+	assert.Equal(t, "aal2", s.AAL)
+	assert.Equal(t, signedIn, s.AuthenticatedAt)
+}
