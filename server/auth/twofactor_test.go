@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sessionguard/sessionguard/server/auth"
+	"github.com/sessionguard/sessionguard/server/metrics"
 	"github.com/sessionguard/sessionguard/wire"
 )
 
@@ -621,4 +622,23 @@ func TestJWTRefreshKeepsAAL2(t *testing.T) {
 	require.NotNil(t, s, "the refreshed access token")
 	assert.Equal(t, "aal2", s.AAL)
 	assert.Equal(t, signedIn, s.AuthenticatedAt)
+}
+
+// TestTwoFactorSignInMetrics: the password step of an enrolled account is
+// counted as second_factor, and its code step as the sign-in's outcome.
+func TestTwoFactorSignInMetrics(t *testing.T) {
+	m := metrics.New()
+	e := newEnv(t, withMetrics(m))
+	owner := e.client()
+	require.Equal(t, http.StatusOK, owner.signIn("user@example.com", "user-password").StatusCode)
+	secret, _ := owner.enrol(t)
+	c := e.client()
+	require.Equal(t, http.StatusOK, c.signIn("user@example.com", "user-password").StatusCode)
+	c.verify(wire.TwoFactorVerifyRequest{Code: "000000"}).Body.Close()
+	require.Equal(t, http.StatusOK, c.verify(wire.TwoFactorVerifyRequest{Code: totpAt(t, secret, e.clock.Now())}).StatusCode)
+
+	text := body(t, c.get("/metrics"))
+	assert.Equal(t, 1.0, metricValue(t, text, `sessionguard_signins_total{outcome="second_factor"}`))
+	assert.Equal(t, 2.0, metricValue(t, text, `sessionguard_signins_total{outcome="success"}`), "the owner's and the code step's")
+	assert.Equal(t, 1.0, metricValue(t, text, `sessionguard_signins_total{outcome="failure"}`), "the wrong code")
 }
