@@ -207,3 +207,39 @@ func TestRequireMiddlewareAppliesAAL2Paths(t *testing.T) {
 		assert.Equal(t, http.StatusOK, r.StatusCode)
 	})
 }
+
+// TestRequireMiddlewareLimitsEnrolment: RequireSession keeps a session
+// that must enrol a second factor out of a program's own routes too.
+func TestRequireMiddlewareLimitsEnrolment(t *testing.T) {
+	e := newEnv(t, func(o *envOptions) { o.app.Require2FARoles = []string{"admin"} })
+	hello := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hello") })
+	srv := httptest.NewServer(e.auth.RequireSession(hello))
+	defer srv.Close()
+	admin, user := e.client(), e.client()
+	require.Equal(t, http.StatusOK, admin.signIn("admin@example.com", "admin-password").StatusCode)
+	require.Equal(t, http.StatusOK, user.signIn("user@example.com", "user-password").StatusCode)
+	get := func(c *client, path string, hdr ...string) *http.Response {
+		req, err := http.NewRequest("GET", srv.URL+path, nil)
+		require.NoError(t, err)
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		req.AddCookie(c.cookie())
+		resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+		require.NoError(t, err)
+		return resp
+	}
+	r := get(admin, "/reports")
+	assert.Equal(t, http.StatusForbidden, r.StatusCode)
+	assert.JSONEq(t, `{"error":"set up two-factor authentication first","code":"enrollment_required"}`, body(t, r))
+	r = get(admin, "/reports", "Accept", "text/html")
+	assert.Equal(t, http.StatusSeeOther, r.StatusCode)
+	assert.Equal(t, "/account", r.Header.Get("Location"))
+	r = get(admin, "/account", "Accept", "text/html")
+	assert.Equal(t, http.StatusOK, r.StatusCode, "the enrolment page")
+	r = get(user, "/reports")
+	assert.Equal(t, http.StatusOK, r.StatusCode, "another role")
+	admin.enrol(t)
+	r = get(admin, "/reports")
+	assert.Equal(t, http.StatusOK, r.StatusCode, "enrolled")
+}
