@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -31,10 +32,12 @@ func (j *JWT) issueRecord(ctx context.Context, rec *store.Session, now time.Time
 	}
 	refresh := randomID(tokenBytes)
 	if err := j.storeRefresh(ctx, refresh, rec, now); err != nil {
+		j.abandon(ctx, rec.IDHash, err)
 		return Issued{}, Session{}, err
 	}
 	access, exp, err := j.issueAccess(sid, now, rec, rec.Expires)
 	if err != nil {
+		j.abandon(ctx, rec.IDHash, err)
 		return Issued{}, Session{}, err
 	}
 	s := fromRecord(rec, rec.Expires)
@@ -85,6 +88,23 @@ func (j *JWT) Reauthenticate(ctx context.Context, key []byte, aal string, dev De
 		return Issued{}, Session{}, false, err
 	}
 	return issued, s, true, nil
+}
+
+// abandonTimeout bounds the removal of a half-issued session's record.
+const abandonTimeout = 5 * time.Second
+
+// abandon removes the record idHash of a session whose issue failed after
+// the record was written (why), so that no session without tokens stays in
+// the user's list of devices and in the count of live sessions. It runs
+// even when ctx has ended (the client went away), within abandonTimeout. A
+// failure is logged: the record then goes when cleanup finds it expired.
+func (j *JWT) abandon(ctx context.Context, idHash []byte, why error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abandonTimeout)
+	defer cancel()
+	if err := j.cfg.Store.DeleteSession(ctx, idHash); err != nil {
+		j.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "half-issued session not removed",
+			slog.String("cause", why.Error()), slog.String("error", err.Error()))
+	}
 }
 
 // issueAccess signs an access token for the session sid with the claims
