@@ -16,11 +16,13 @@ package app
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -141,6 +143,10 @@ func New(ctx context.Context, o Options) (_ *Server, err error) {
 	if err != nil {
 		return nil, err
 	}
+	serviceTokens, err := readServiceTokens(o.ServiceTokenFile)
+	if err != nil {
+		return nil, err
+	}
 	metricsPath := ""
 	if o.MetricsAddr == "" {
 		metricsPath = "/metrics" // loopback clients only
@@ -162,8 +168,9 @@ func New(ctx context.Context, o Options) (_ *Server, err error) {
 		Metrics:         o.Metrics,
 		MetricsPath:     metricsPath,
 		// Requests for any other Host get 421 (DNS rebinding).
-		AllowedHosts: o.AllowedHosts,
-		Now:          o.Now,
+		AllowedHosts:  o.AllowedHosts,
+		ServiceTokens: serviceTokens,
+		Now:           o.Now,
 	})
 	if err != nil {
 		return nil, err
@@ -191,6 +198,36 @@ func (s *Server) warnWithoutAccounts(ctx context.Context) error {
 			"(with the same -store, -store-url and -data as the server), or start with -demo for the demo accounts")
 	}
 	return nil
+}
+
+// minServiceToken is the shortest service credential accepted, in bytes.
+const minServiceToken = 32
+
+// readServiceTokens reads the service credentials of path (see
+// Options.ServiceTokenFile) and returns their SHA-256 sums; none for "".
+func readServiceTokens(path string) ([][sha256.Size]byte, error) {
+	if path == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("-service-token-file: %w", err)
+	}
+	var sums [][sha256.Size]byte
+	for i, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if len(line) < minServiceToken {
+			return nil, fmt.Errorf("-service-token-file %s: line %d: a credential needs %d bytes or more (try: openssl rand -base64 32)", path, i+1, minServiceToken)
+		}
+		sums = append(sums, sha256.Sum256([]byte(line)))
+	}
+	if len(sums) == 0 {
+		return nil, fmt.Errorf("-service-token-file %s: no credential in it", path)
+	}
+	return sums, nil
 }
 
 // startAlerts sends the security events of the log to AlertWebhook, and

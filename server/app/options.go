@@ -84,6 +84,11 @@ type Options struct {
 	// alert.DefaultEvents.
 	AlertWebhook string
 	AlertEvents  []string
+	// ServiceTokenFile holds the credentials of other services that may use
+	// the service API (introspection and the revocation feed), one per line
+	// (32 bytes or more; blank lines and lines starting with # are
+	// skipped) (-service-token-file). Empty: no service API.
+	ServiceTokenFile string
 
 	// Accounts are created when missing (-demo creates DemoAccounts).
 	Accounts []users.NewAccount

@@ -35,13 +35,14 @@ var (
 	errNotPending           = errors.New("no two-factor enrolment to confirm; set it up first")
 	errTwoFactorOff         = errors.New("two-factor authentication is off")
 	// 401
-	errNotSignedIn        = errors.New("not signed in")
-	errInvalidCredentials = errors.New("invalid credentials")
-	errWrongPassword      = errors.New("the current password is wrong")
-	errRefreshReused      = errors.New("refresh token reused; the session has been ended")
-	errRefreshInvalid     = errors.New("no valid refresh token; sign in again")
-	errWrongCode          = errors.New("wrong code")
-	errNoChallenge        = errors.New("no sign-in waits for a second factor; sign in again")
+	errNotSignedIn         = errors.New("not signed in")
+	errInvalidCredentials  = errors.New("invalid credentials")
+	errWrongPassword       = errors.New("the current password is wrong")
+	errRefreshReused       = errors.New("refresh token reused; the session has been ended")
+	errRefreshInvalid      = errors.New("no valid refresh token; sign in again")
+	errNoServiceCredential = errors.New("a service credential is required (Authorization: Bearer)")
+	errWrongCode           = errors.New("wrong code")
+	errNoChallenge         = errors.New("no sign-in waits for a second factor; sign in again")
 	// 403
 	errCrossOrigin     = errors.New("cross-origin request refused")
 	errNeedsRole       = errors.New("this needs another role") // answered as roleRequired says
@@ -97,7 +98,7 @@ var statuses = []struct {
 		errMalformedMultipart, errUnreadableBody, errMissingCredentials, errMissingPasswords, errNothingToChange,
 		errMissingCode, errMissingPassword, errWrongConfirmCode, errNotPending, errTwoFactorOff,
 		users.ErrInvalidAccount}},
-	{http.StatusUnauthorized, []error{errNotSignedIn, errInvalidCredentials, errWrongPassword, errRefreshReused,
+	{http.StatusUnauthorized, []error{errNotSignedIn, errNoServiceCredential, errInvalidCredentials, errWrongPassword, errRefreshReused,
 		errRefreshInvalid, errWrongCode, errNoChallenge}},
 	{http.StatusForbidden, []error{errCrossOrigin, errNeedsRole, errDisabled, errAccountDisabled,
 		errReauthRequired, errAAL2Required, errEnrollmentRequired}},

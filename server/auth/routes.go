@@ -34,6 +34,7 @@ const (
 	fresh    access = signedIn | 1<<2 // authenticatedAt within the fresh age: 403 reauth_required
 	aal2     access = signedIn | 1<<3 // a session proved with a second factor: 403 aal2_required
 	proving  access = signedIn | 1<<4 // proves or enrols a factor: open to a session limited to enrolment, never behind -aal2-paths
+	services access = 1 << 5          // a service credential (Config.ServiceTokens): 401 without one
 )
 
 // role is the role that require checks for a: "" for any signed-in visitor.
@@ -96,6 +97,7 @@ func (s *Server) routes() []route {
 		route{wire.PathAdminUsers + "/{id}/sessions", del, admins | fresh, s.deleteUserSessions, jsonOnly},
 		route{wire.PathAdminUsers + "/{id}/sessions/{handle}", del, admins | fresh, s.deleteUserSession, jsonOnly},
 	)
+	routes = append(routes, s.serviceRoutes()...)
 	if s.cfg.Metrics != nil && s.cfg.MetricsPath != "" { // loopback clients only: see serveMetrics
 		routes = append(routes, route{s.cfg.MetricsPath, getNoHead, anyone, s.serveMetrics(s.cfg.Metrics.Handler()), jsonOnly})
 	}
@@ -110,7 +112,11 @@ func (s *Server) routes() []route {
 func (s *Server) Mount(r *mux.Router) {
 	for _, rt := range s.routes() {
 		h := s.serve(rt.h)
-		if rt.access != anyone {
+		switch rt.access {
+		case anyone:
+		case services:
+			h = s.requireService(h)
+		default:
 			h = s.require(rt.access.role(), false, s.demand(rt.access, h))
 		}
 		// A copy of the methods: mux upper-cases the slice it is given in

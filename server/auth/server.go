@@ -7,6 +7,7 @@ package auth
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -82,6 +83,10 @@ type Config struct {
 	// which keeps a DNS-rebinding page away. A name without a port matches
 	// every port. Empty answers every Host.
 	AllowedHosts []string
+	// ServiceTokens are the SHA-256 sums of the credentials other services
+	// present to the service API (introspection and the revocation feed;
+	// jwt strategy with EdDSA only). Empty: no service API.
+	ServiceTokens [][sha256.Size]byte
 	// Logger receives one line per request and every failure; nil discards.
 	Logger *slog.Logger
 	// Now is the clock; nil is time.Now.
@@ -106,7 +111,9 @@ type Server struct {
 	cop        *http.CrossOriginProtection
 	hub        *hub // nil when the Manager publishes no events
 	addrs      addresses
-	hosts      hostList // empty: every Host
+	hosts      hostList      // empty: every Host
+	closing    chan struct{} // closed by Close: the revocation feeds end
+	closeOnce  sync.Once
 	knownOnce  sync.Once
 	known      *mux.Router // the route table by path, for Allow headers
 }
@@ -158,6 +165,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		cfg:       cfg,
+		closing:   make(chan struct{}),
 		sessions:  timedSessions{Manager: cfg.Sessions, metrics: cfg.Metrics},
 		log:       cfg.Logger,
 		accounts:  NewLimiter(cfg.AccountBackoff, cfg.Counters, "signin-account:", cfg.Now),

@@ -224,6 +224,19 @@ func (m *Manager) Peek(r *http.Request) (*Session, error) {
 	return &s, nil
 }
 
+// PeekToken is Peek for a token that came another way than the cookie (a
+// service asking about one); nil when it names no live session.
+func (m *Manager) PeekToken(ctx context.Context, token string) (*Session, error) {
+	if token == "" || len(token) > MaxTokenLen {
+		return nil, nil
+	}
+	s, found, err := m.peek(ctx, token, m.now())
+	if err != nil || !found {
+		return nil, err
+	}
+	return &s, nil
+}
+
 func (m *Manager) peek(ctx context.Context, token string, now time.Time) (Session, bool, error) {
 	if p, ok := m.strategy.(Peeker); ok {
 		return p.Peek(ctx, token, now)
