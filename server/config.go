@@ -30,6 +30,9 @@ type config struct {
 	updateAge      time.Duration
 	public         string
 	adminPaths     string
+	aal2Paths      string
+	freshAge       time.Duration
+	require2FA     string
 	insecure       bool
 	demo           bool
 	logLevel       string
@@ -69,6 +72,9 @@ func serveFlags(name string, c *config) *flag.FlagSet {
 	fs.DurationVar(&c.updateAge, "update-age", time.Minute, "write a rolling extension to the store at most this often per session (capped at max-age/2); 0 = every read")
 	fs.StringVar(&c.public, "public", strings.Join(app.DefaultPublic, ","), "comma-separated public path patterns (/exact or /prefix/*)")
 	fs.StringVar(&c.adminPaths, "admin-paths", strings.Join(app.DefaultAdminPaths, ","), "comma-separated path patterns that need role admin")
+	fs.StringVar(&c.aal2Paths, "aal2-paths", "", "comma-separated path patterns that need a session proved with a second factor")
+	fs.DurationVar(&c.freshAge, "fresh-age", app.DefaultFreshAge, "sensitive requests (password and 2FA changes, ending other sessions, admin writes) need a sign-in or re-authentication this recent")
+	fs.StringVar(&c.require2FA, "require-2fa-roles", "", "comma-separated roles whose accounts must enrol a second factor")
 	fs.BoolVar(&c.insecure, "insecure-cookies", false, "drop Secure and the __Host- prefix (plain-http LAN development only)")
 	fs.BoolVar(&c.demo, "demo", false, "create the demo accounts if missing")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn or error")
@@ -136,6 +142,9 @@ func (c config) options() app.Options {
 		JWTAudience:      c.jwtAudience,
 		Public:           splitList(c.public),
 		AdminPaths:       splitList(c.adminPaths),
+		AAL2Paths:        splitList(c.aal2Paths),
+		FreshAge:         c.freshAge,
+		Require2FARoles:  splitList(c.require2FA),
 		StaticDir:        c.static,
 		InsecureCookies:  c.insecure,
 		TrustedProxies:   splitList(c.trustedProxies),

@@ -34,6 +34,7 @@ import (
 	"github.com/sessionguard/sessionguard/server/metrics"
 	"github.com/sessionguard/sessionguard/server/session"
 	"github.com/sessionguard/sessionguard/server/store"
+	"github.com/sessionguard/sessionguard/server/twofactor"
 	"github.com/sessionguard/sessionguard/server/users"
 )
 
@@ -80,6 +81,17 @@ func New(ctx context.Context, o Options) (_ *Server, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("-public/-admin-paths: %w", err)
 	}
+	if pol.AAL2, err = policy.ParsePatterns(strings.Join(o.AAL2Paths, ",")); err != nil {
+		return nil, fmt.Errorf("-aal2-paths: %w", err)
+	}
+	if o.FreshAge < 0 {
+		return nil, fmt.Errorf("-fresh-age %v: want a positive duration", o.FreshAge)
+	}
+	for _, role := range o.Require2FARoles {
+		if role != users.RoleUser && role != users.RoleAdmin {
+			return nil, fmt.Errorf("-require-2fa-roles: unknown role %q (want %s or %s)", role, users.RoleUser, users.RoleAdmin)
+		}
+	}
 	ips, err := clientip.New(strings.Join(o.TrustedProxies, ","))
 	if err != nil {
 		return nil, fmt.Errorf("-trusted-proxies: %w", err)
@@ -125,6 +137,12 @@ func New(ctx context.Context, o Options) (_ *Server, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("read the shared device-cookie key: %w", err)
 	}
+	// The TOTP secrets' key lives in the store too: every instance opens
+	// the others' secrets.
+	twoFactor, err := twofactor.Open(ctx, st, twofactor.WithClock(o.Now))
+	if err != nil {
+		return nil, err
+	}
 	serviceTokens, err := readServiceTokens(o.ServiceTokenFile)
 	if err != nil {
 		return nil, err
@@ -134,17 +152,21 @@ func New(ctx context.Context, o Options) (_ *Server, err error) {
 		metricsPath = "/metrics" // loopback clients only
 	}
 	s.http, err = auth.New(auth.Config{
-		Sessions:    s.sessions,
-		Users:       s.accounts,
-		Policy:      pol,
-		Health:      st,
-		StaticDir:   o.StaticDir,
-		MaxAge:      o.Lifetime.MaxAge,
-		Logger:      s.logger,
-		Counters:    st, // failure counts are shared by every instance on the store
-		DeviceKey:   deviceKey,
-		Metrics:     o.Metrics,
-		MetricsPath: metricsPath,
+		Sessions:  s.sessions,
+		Users:     s.accounts,
+		Policy:    pol,
+		Health:    st,
+		StaticDir: o.StaticDir,
+		MaxAge:    o.Lifetime.MaxAge,
+		TwoFactor: twoFactor,
+		FreshAge:  o.FreshAge,
+		// Roles whose accounts must enrol a second factor.
+		Require2FARoles: o.Require2FARoles,
+		Logger:          s.logger,
+		Counters:        st, // failure counts are shared by every instance on the store
+		DeviceKey:       deviceKey,
+		Metrics:         o.Metrics,
+		MetricsPath:     metricsPath,
 		// Requests for any other Host get 421 (DNS rebinding).
 		AllowedHosts:  o.AllowedHosts,
 		ServiceTokens: serviceTokens,

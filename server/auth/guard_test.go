@@ -127,7 +127,7 @@ func TestShellEmbedsSessionAndConfig(t *testing.T) {
 		m := sessionScript.FindStringSubmatch(anon)
 		require.NotNil(t, m, anon)
 		assert.Equal(t, "null", m[1])
-		cfg := `{"publicPaths":["/","/public","/ssr-login","/ssr-logout"],"adminPaths":["/admin/*"],"signInPath":"/","maxAge":1800`
+		cfg := `{"publicPaths":["/","/public","/ssr-login","/ssr-logout"],"adminPaths":["/admin/*"],"signInPath":"/","maxAge":1800,"aal2Paths":[],"freshAge":600`
 		if strategy == "jwt" {
 			cfg += `,"strategy":"jwt","refreshPath":"/api/auth/refresh","accessMaxAge":300`
 		}
