@@ -51,8 +51,14 @@
   const root = document.documentElement;
   root.classList.add('sg-loading');
   const script = document.currentScript;
-  const wasmURL = new URL('sessionguard.wasm', (script && script.src) || location.href).href;
-  const options = { instantGuard: !!(script && script.hasAttribute('data-instant-guard')) };
+  // Loaded by sessionguard.mjs there is no current script: it says where
+  // the files are, and the options.
+  const entry = globalThis.__sessionguardModule || {};
+  const base = (script && script.src) || entry.base || location.href;
+  const wasmURL = new URL('sessionguard.wasm', base).href;
+  const options = {
+    instantGuard: !!(script ? script.hasAttribute('data-instant-guard') : entry.instantGuard),
+  };
 
   let impl = null; // the module's object, once attached
   const waiting = []; // onChange subscriptions made before that

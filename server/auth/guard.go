@@ -92,7 +92,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 // moduleFiles are the browser module's own files. Every page loads them, the
 // sign-in page first of all, so they are served to everybody whatever the
 // path patterns say.
-var moduleFiles = map[string]bool{"/sessionguard.js": true, "/sessionguard.wasm": true, "/wasm_exec.js": true}
+var moduleFiles = map[string]bool{"/sessionguard.js": true, "/sessionguard.mjs": true, "/sessionguard.wasm": true, "/wasm_exec.js": true}
 
 // badPath refuses a path that cannot be cleaned: a short page for a browser
 // navigation, JSON for anything else; never cached.
