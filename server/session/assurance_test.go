@@ -257,3 +257,36 @@ func TestManagerReauthenticate(t *testing.T) {
 		assert.Nil(t, again)
 	})
 }
+
+// TestManagerReauthenticatePublishesTheEnding: the old id's ending is a
+// revoked event for that session, so services on the revocation feed drop
+// it; nothing is published when nothing was rotated.
+func TestManagerReauthenticatePublishesTheEnding(t *testing.T) {
+	forStrategies(t, func(t *testing.T, e *strategyEnv) {
+		m := session.New(e.strat, session.WithClock(e.clock.Now), session.WithEvents(e.st))
+		w := httptest.NewRecorder()
+		first, err := m.SignIn(w, httptest.NewRequest("POST", "/", nil), ada, store.AAL1)
+		require.NoError(t, err)
+		ch, err := e.st.Subscribe(t.Context())
+		require.NoError(t, err)
+		next, err := m.Reauthenticate(httptest.NewRecorder(), httptest.NewRequest("POST", "/", nil), first, store.AAL1)
+		require.NoError(t, err)
+		require.NotNil(t, next)
+		select {
+		case ev := <-ch:
+			assert.Equal(t, store.EventRevoked, ev.Type)
+			assert.Equal(t, ada.ID, ev.UserID)
+			assert.Equal(t, first.Key, ev.SessionHash, "the old session")
+		case <-time.After(5 * time.Second):
+			t.Fatal("no event")
+		}
+		again, err := m.Reauthenticate(httptest.NewRecorder(), httptest.NewRequest("POST", "/", nil), first, store.AAL1)
+		require.NoError(t, err)
+		assert.Nil(t, again)
+		select {
+		case ev := <-ch:
+			t.Fatalf("an event for a rotation that did not happen: %+v", ev)
+		case <-time.After(100 * time.Millisecond):
+		}
+	})
+}

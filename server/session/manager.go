@@ -100,7 +100,8 @@ func (m *Manager) SignIn(w http.ResponseWriter, r *http.Request, u wire.User, aa
 // just proved again at level aal, by a new session under a new id,
 // authenticated now (store.AAL2 after a second factor; store.AAL1 keeps a
 // password-only proof): the sign-in time and the absolute cap stay those
-// of the first sign-in. It sets the new cookies; the old session ends. It
+// of the first sign-in. It sets the new cookies; the old session ends, with
+// a revoked event for it. It
 // returns nil, with a nil error, when cur ended meanwhile.
 func (m *Manager) Reauthenticate(w http.ResponseWriter, r *http.Request, cur *Session, aal string) (*Session, error) {
 	now := m.now()
@@ -114,6 +115,10 @@ func (m *Manager) Reauthenticate(w http.ResponseWriter, r *http.Request, cur *Se
 		return nil, nil
 	}
 	m.setCookies(w, issued, &s, now)
+	// The old id has ended: services that trust sessions through the
+	// revocation feed drop it, and its open pages confirm the session
+	// (they find the new one).
+	m.publish(r.Context(), store.Event{Type: store.EventRevoked, UserID: cur.User.ID, SessionHash: cur.Key, At: now})
 	return &s, nil
 }
 
