@@ -81,8 +81,14 @@ func (m *Manager) Load(w http.ResponseWriter, r *http.Request) (*Session, error)
 func (m *Manager) SignIn(w http.ResponseWriter, r *http.Request, u wire.User, aal string) (*Session, error) {
 	now := m.now()
 	if old := m.cookie.read(r); old != "" {
+		prev, found, _ := m.peek(r.Context(), old, now)
 		if err := m.strategy.Revoke(r.Context(), old, now); err != nil {
 			return nil, err
+		}
+		// Its open pages, and services on the revocation feed, hear that
+		// it ended (a password change's rotation, a sign-in over it).
+		if found {
+			m.publish(r.Context(), store.Event{Type: store.EventRevoked, UserID: prev.User.ID, SessionHash: prev.Key, At: now})
 		}
 	}
 	dev := Device{Addr: m.ClientAddr(r), UserAgent: r.UserAgent()}
