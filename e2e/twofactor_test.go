@@ -96,3 +96,23 @@ func TestTwoFactorInTheDemo(t *testing.T) {
 		})
 	}
 }
+
+// TestStepUpPageLoad: a full page load of an -aal2-paths path with a
+// password-only session lands on the sign-in page with stepUp=1 and the
+// callback; the demo asks there, and goes on after the prompt. Without a
+// second factor the prompt cannot be passed, so this checks the landing.
+func TestStepUpPageLoad(t *testing.T) {
+	requireBrowser(t)
+	t.Parallel()
+	c := serverConfigs[0]
+	c.options.AAL2Paths = []string{"/dashboard"}
+	srv := startServer(t, c)
+	tb := newTab(t, srv)
+	tb.signInAt("/", demoUser)
+	tb.waitFor(`document.getElementById('reauth-dialog').open`, "stepped up after sign-in")
+	tb.click("#reauth-cancel")
+	tb.do(chromedp.Navigate(srv.URL + "/dashboard"))
+	tb.waitPath("/?callbackUrl=%2Fdashboard&stepUp=1")
+	tb.waitFor(`document.getElementById('reauth-dialog').open`, "the page load asks too")
+	assert.Contains(t, tb.text("#reauth-why"), "authenticator app")
+}

@@ -371,6 +371,15 @@
     });
     renderTwoFactor();
 
+    // A page load of an aal2 path with a password-only session lands here
+    // with ?stepUp=1 and the callback: ask, then go there.
+    const params = new URLSearchParams(location.search);
+    if (params.get('stepUp') === '1' && sg.session()) {
+      askReauth('aal2_required').then((ok) => {
+        if (ok) sg.goto(callbackUrl() || '/dashboard');
+      });
+    }
+
     $('signout').addEventListener('click', async (ev) => {
       ev.preventDefault(); // the form is for pages without the module
       const r = await sg.signOut({ redirectUrl: '/' }).catch((err) => ({ ok: false, error: err.message }));
