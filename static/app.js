@@ -319,7 +319,11 @@
         twoNote(`Could not start: ${r.error}`);
         return;
       }
-      $('twofa-qr').src = r.qr;
+      // The image is made only now, from the server's data: URL.
+      const qr = Object.assign(document.createElement('img'), {
+        id: 'twofa-qr', className: 'qr', alt: 'QR code of the authenticator key', width: 200, height: 200, src: r.qr,
+      });
+      $('twofa-qr-box').replaceChildren(qr);
       $('twofa-secret').textContent = r.secret;
       $('twofa-recovery').hidden = true;
       $('twofa-enrol').hidden = false;
