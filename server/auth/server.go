@@ -85,7 +85,9 @@ type Server struct {
 	cop        *http.CrossOriginProtection
 	hub        *hub // nil when the Manager publishes no events
 	addrs      addresses
-	hosts      hostList // empty: every Host
+	hosts      hostList   // empty: every Host
+	expiresHdr timeHeader // the status check's Sg-Session-Expires
+	accessHdr  timeHeader // and its Sg-Access-Expires (jwt)
 	knownOnce  sync.Once
 	known      *mux.Router // the route table by path, for Allow headers
 }
@@ -177,5 +179,5 @@ func (s *Server) Handler() http.Handler {
 		}
 		s.fail(w, req, errMethodNotAllowed)
 	})
-	return s.logRequests(s.checkHost(s.protect(r)))
+	return s.logRequests(s.checkHost(s.protect(s.directRoutes(r))))
 }

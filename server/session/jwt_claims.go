@@ -26,6 +26,12 @@ type Claims struct {
 	Name           string           `json:"name"`
 	Email          string           `json:"email"`
 	Role           string           `json:"role"`
+
+	// Worked out once when verify caches the token, for every read after:
+	// the deny-list entries that end it (its jti, its session) and the
+	// store key of its session (familyHash; nil if malformed).
+	denyIDs []string
+	family  []byte
 }
 
 var errMissingClaims = errors.New("token lacks sub, jti, sid, iat, auth_time or sexp")

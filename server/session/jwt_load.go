@@ -17,7 +17,7 @@ func (j *JWT) Peek(ctx context.Context, token string, now time.Time) (Session, b
 	return Session{
 		User:    wire.User{ID: c.Subject, Email: c.Email, Name: c.Name, Role: c.Role},
 		Expires: idle.UTC(), AbsExpires: wholeSecond(c.AuthTime.UTC().Add(j.cfg.Lifetime.AbsoluteMaxAge)),
-		CreatedAt: c.AuthTime.UTC(), AccessExpires: c.ExpiresAt.UTC(), Key: familyHash(c.SessionID),
+		CreatedAt: c.AuthTime.UTC(), AccessExpires: c.ExpiresAt.UTC(), Key: c.family,
 	}, true, nil
 }
 
@@ -28,7 +28,7 @@ func (j *JWT) check(ctx context.Context, token string, now time.Time) (*Claims, 
 	if err != nil {
 		return nil, time.Time{}, false, nil
 	}
-	revoked, err := j.cfg.Store.Revoked(ctx, c.Subject, c.IssuedAt.Time, now, c.ID, sidDenyID(c.SessionID))
+	revoked, err := j.cfg.Store.Revoked(ctx, c.Subject, c.IssuedAt.Time, now, c.denyIDs...)
 	if err != nil {
 		return nil, time.Time{}, false, fmt.Errorf("%w: read revocations: %w", ErrUnavailable, err)
 	}
@@ -55,7 +55,7 @@ func (j *JWT) Load(ctx context.Context, token string, now time.Time) (Session, s
 		s := Session{
 			User:    wire.User{ID: c.Subject, Email: c.Email, Name: c.Name, Role: c.Role},
 			Expires: next, AbsExpires: abs, CreatedAt: c.AuthTime.UTC(), AccessExpires: c.ExpiresAt.UTC(),
-			Key: familyHash(c.SessionID),
+			Key: c.family,
 		}
 		return s, "", true, nil
 	}

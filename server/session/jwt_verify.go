@@ -47,6 +47,8 @@ func (j *JWT) verify(ctx context.Context, token string, now time.Time, checkTime
 		if err := j.plausible(c); err != nil {
 			return nil, err
 		}
+		c.denyIDs = []string{c.ID, sidDenyID(c.SessionID)}
+		c.family = familyHash(c.SessionID)
 		kid, _ := t.Header["kid"].(string)
 		j.mu.Lock()
 		if len(j.verified) >= maxVerified {

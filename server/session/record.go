@@ -29,13 +29,23 @@ func newRecord(id []byte, u wire.User, dev Device, now time.Time, l Lifetime) st
 }
 
 // fromRecord is the Session of the record r, with the idle expiry expires.
+// Its Key is a copy of r.IDHash: use fromOwnRecord for a record nothing
+// else holds.
 func fromRecord(r *store.Session, expires time.Time) Session {
+	s := fromOwnRecord(r, expires)
+	s.Key = append([]byte(nil), r.IDHash...)
+	return s
+}
+
+// fromOwnRecord is fromRecord for a record that is the caller's own (as a
+// store read returns it): its Key shares r.IDHash.
+func fromOwnRecord(r *store.Session, expires time.Time) Session {
 	return Session{
 		User:       wire.User{ID: r.UserID, Email: r.Email, Name: r.Name, Role: r.Role},
 		Expires:    expires,
 		AbsExpires: r.AbsExpires,
 		CreatedAt:  r.CreatedAt,
-		Key:        append([]byte(nil), r.IDHash...),
+		Key:        r.IDHash,
 		ClientAddr: r.ClientAddr,
 	}
 }
