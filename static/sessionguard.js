@@ -47,7 +47,11 @@
   const root = document.documentElement;
   root.classList.add('sg-loading');
   const script = document.currentScript;
-  const wasmURL = new URL('sessionguard.wasm', (script && script.src) || location.href).href;
+  // The server names the module's content-hashed copy here, which a
+  // browser keeps for a year (docs/HTTP.md); as a plain file this loader
+  // asks for sessionguard.wasm, which is revalidated on every use.
+  const wasmName = 'sessionguard.wasm';
+  const wasmURL = new URL(wasmName, (script && script.src) || location.href).href;
   const options = { instantGuard: !!(script && script.hasAttribute('data-instant-guard')) };
 
   let impl = null; // the module's object, once attached
