@@ -34,27 +34,42 @@ const moduleHashLen = 16
 // never changes, so a browser keeps it a year without asking again.
 var immutable = []string{"public, max-age=31536000, immutable"}
 
-// module is the browser module as the server sends it, read once per
-// version of the file (its size and modification time): its content hash,
+// module is the browser module as the server sends it: its content hash,
 // and its brotli and gzip forms. The brotli form is made at build time
 // (FILE.br, by internal/precompress) and used only when it unpacks to the
 // file; the gzip form is FILE.gz on the same terms, otherwise made here.
 // Without a brotli form, browsers that take only brotli get the file as it
 // is. The loader, sessionguard.js, is kept with it, naming the hashed copy.
+// A module is made again whenever one of its files changes (fileVersion)
+// and never changed once made: requests in flight keep the one they got.
 type module struct {
-	size    int64
-	modTime time.Time
-	hash    string
-	raw     []byte
-	br, gz  []byte
+	wasm, brFile, gzFile, jsFile fileVersion
+
+	hash   string
+	raw    []byte
+	br, gz []byte
 
 	loader *loaderFile // nil when the directory has no sessionguard.js
+}
+
+// fileVersion tells versions of a file apart: its size and modification
+// time, or its absence.
+type fileVersion struct {
+	size, modNano int64
+	ok            bool
+}
+
+func versionOf(root *os.Root, name string) fileVersion {
+	fi, err := root.Stat(name)
+	if err != nil || !fi.Mode().IsRegular() {
+		return fileVersion{}
+	}
+	return fileVersion{size: fi.Size(), modNano: fi.ModTime().UnixNano(), ok: true}
 }
 
 // loaderFile is sessionguard.js as served: the file with loaderWasmLine
 // naming the module's hashed copy, tagged by both files' content.
 type loaderFile struct {
-	size    int64
 	modTime time.Time
 	data    []byte
 	gz      []byte
@@ -82,32 +97,48 @@ func isModuleFile(cleaned string) bool { return moduleFiles[cleaned] || isHashed
 // module returns the module as it stands in the directory, or nil when
 // there is none.
 func (st *static) module(root *os.Root) (*module, error) {
-	fi, err := root.Stat(moduleName)
-	if err != nil || !fi.Mode().IsRegular() {
-		return nil, err
+	v := versionOf(root, moduleName)
+	if !v.ok {
+		return nil, nil
 	}
+	br, gz, js := versionOf(root, moduleName+".br"), versionOf(root, moduleName+".gz"), versionOf(root, loaderName)
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	m := st.mod
-	if m == nil || m.size != fi.Size() || !m.modTime.Equal(fi.ModTime()) {
+	old := st.mod
+	if old != nil && old.wasm == v && old.brFile == br && old.gzFile == gz && old.jsFile == js {
+		return old, nil
+	}
+	m := &module{wasm: v, brFile: br, gzFile: gz, jsFile: js}
+	if old != nil && old.wasm == v {
+		m.raw, m.hash = old.raw, old.hash
+	} else {
 		raw, err := root.ReadFile(moduleName)
 		if err != nil {
 			return nil, err
 		}
 		sum := sha256.Sum256(raw)
-		m = &module{size: fi.Size(), modTime: fi.ModTime(), hash: hex.EncodeToString(sum[:])[:moduleHashLen], raw: raw}
-		m.br = precompressed(root, moduleName+".br", raw, func(r io.Reader) (io.Reader, error) { return brotli.NewReader(r), nil })
-		m.gz = precompressed(root, moduleName+".gz", raw, func(r io.Reader) (io.Reader, error) { return gzip.NewReader(r) })
-		if m.gz == nil {
-			if m.gz, err = gzipBytes(raw); err != nil {
-				return nil, err
-			}
+		m.raw, m.hash = raw, hex.EncodeToString(sum[:])[:moduleHashLen]
+	}
+	if br.ok {
+		m.br = precompressed(root, moduleName+".br", m.raw, func(r io.Reader) (io.Reader, error) { return brotli.NewReader(r), nil })
+	}
+	if gz.ok {
+		m.gz = precompressed(root, moduleName+".gz", m.raw, func(r io.Reader) (io.Reader, error) { return gzip.NewReader(r) })
+	}
+	if m.gz == nil {
+		var err error
+		if m.gz, err = gzipBytes(m.raw); err != nil {
+			return nil, err
 		}
-		st.mod = m
 	}
-	if err := st.loadLoader(root, m); err != nil {
-		return nil, err
+	if js.ok {
+		l, err := loadLoader(root, m.hash, time.Unix(0, v.modNano))
+		if err != nil {
+			return nil, err
+		}
+		m.loader = l
 	}
+	st.mod = m
 	return m, nil
 }
 
@@ -129,30 +160,30 @@ func precompressed(root *os.Root, name string, raw []byte, open func(io.Reader) 
 	return data
 }
 
-// loadLoader keeps m.loader up to date with sessionguard.js. Callers hold
-// st.mu.
-func (st *static) loadLoader(root *os.Root, m *module) error {
+// loadLoader reads sessionguard.js and names the module's hashed copy,
+// sessionguard.<hash>.wasm, in it. What is served changes with either
+// file, so its modification time is the later of both (wasmMod the
+// module's).
+func loadLoader(root *os.Root, hash string, wasmMod time.Time) (*loaderFile, error) {
 	fi, err := root.Stat(loaderName)
-	if err != nil || !fi.Mode().IsRegular() {
-		m.loader = nil
-		return nil
-	}
-	if l := m.loader; l != nil && l.size == fi.Size() && l.modTime.Equal(fi.ModTime()) {
-		return nil
+	if err != nil {
+		return nil, err
 	}
 	src, err := root.ReadFile(loaderName)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	data := bytes.Replace(src, []byte(loaderWasmLine), []byte("const wasmName = 'sessionguard."+m.hash+".wasm';"), 1)
+	data := bytes.Replace(src, []byte(loaderWasmLine), []byte("const wasmName = 'sessionguard."+hash+".wasm';"), 1)
 	gz, err := gzipBytes(data)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	sum := sha256.Sum256(data)
-	m.loader = &loaderFile{size: fi.Size(), modTime: fi.ModTime(), data: data, gz: gz,
-		etag: `"` + hex.EncodeToString(sum[:])[:moduleHashLen] + `"`}
-	return nil
+	mod := fi.ModTime()
+	if wasmMod.After(mod) {
+		mod = wasmMod
+	}
+	return &loaderFile{modTime: mod, data: data, gz: gz, etag: `"` + hex.EncodeToString(sum[:])[:moduleHashLen] + `"`}, nil
 }
 
 func gzipBytes(raw []byte) ([]byte, error) {
@@ -224,7 +255,7 @@ func (st *static) serveModule(w http.ResponseWriter, r *http.Request, root *os.R
 		h.Set("Content-Encoding", "gzip")
 	}
 	h.Set("Etag", encodedTag(`"`+m.hash+`"`, h.Get("Content-Encoding")))
-	http.ServeContent(w, r, moduleName, m.modTime, bytes.NewReader(body))
+	http.ServeContent(w, r, moduleName, time.Unix(0, m.wasm.modNano), bytes.NewReader(body))
 	return true
 }
 

@@ -210,3 +210,63 @@ func TestHashedModuleStaysPublic(t *testing.T) {
 	assert.Equal(t, http.StatusOK, r.StatusCode)
 	assert.Equal(t, "br", r.Header.Get("Content-Encoding"))
 }
+
+// TestModuleFormsFollowTheirFiles: a brotli form written after the server
+// first sent the module (./build.sh writes it after the module) is sent
+// from then on; the loader's Last-Modified moves with the module, so a
+// revalidation by date alone never keeps a loader naming an old module.
+func TestModuleFormsFollowTheirFiles(t *testing.T) {
+	e := newEnv(t)
+	content := moduleBytes("v1")
+	hashed := writeModule(t, e, content, false)
+	r := e.client().get(hashed, "Accept-Encoding", "br")
+	r.Body.Close()
+	require.Equal(t, "", r.Header.Get("Content-Encoding"), "no brotli form yet")
+	loaderDate := e.client().get("/sessionguard.js").Header.Get("Last-Modified")
+
+	var br bytes.Buffer
+	w := brotli.NewWriterLevel(&br, brotli.BestCompression)
+	_, err := w.Write(content)
+	require.NoError(t, err)
+	require.NoError(t, w.Close())
+	require.NoError(t, os.WriteFile(filepath.Join(e.dir, "sessionguard.wasm.br"), br.Bytes(), 0o600))
+	r = e.client().get(hashed, "Accept-Encoding", "br")
+	r.Body.Close()
+	assert.Equal(t, "br", r.Header.Get("Content-Encoding"), "the brotli form, once it is there")
+
+	writeModule(t, e, moduleBytes("version two"), false) // longer: a later modification time
+	again := e.client().get("/sessionguard.js", "If-Modified-Since", loaderDate)
+	again.Body.Close()
+	assert.Equal(t, http.StatusOK, again.StatusCode, "a new module is a new loader")
+}
+
+// TestModuleChangesUnderLoad: requests for the module's files while it is
+// rebuilt see one version or the next, never a mix (run with -race: the
+// module the server keeps is replaced, never changed in place).
+func TestModuleChangesUnderLoad(t *testing.T) {
+	e := newEnv(t)
+	writeModule(t, e, moduleBytes("v0"), true)
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			name := loaderNamesModule(t, e)
+			r := e.client().get(name, "Accept-Encoding", "br")
+			r.Body.Close()
+			// The module may have changed since the loader was read: then
+			// its old name is 404, never other content.
+			assert.Contains(t, []int{http.StatusOK, http.StatusNotFound}, r.StatusCode)
+		}
+	}()
+	for i := range 5 {
+		writeModule(t, e, moduleBytes(strings.Repeat("v", i+1)), i%2 == 0)
+	}
+	close(stop)
+	<-done
+}
