@@ -167,3 +167,4 @@ interface Window {
 }
 
 declare const sessionguard: SessionGuard.API;
+

@@ -51,12 +51,18 @@
   const root = document.documentElement;
   root.classList.add('sg-loading');
   const script = document.currentScript;
+  // Loaded by sessionguard.mjs there is no current script: it says where
+  // the files are, and the options.
+  const entry = globalThis.__sessionguardModule || {};
+  const base = (script && script.src) || entry.base || location.href;
   // The server names the module's content-hashed copy here, which a
-  // browser keeps for a year (docs/HTTP.md); as a plain file this loader
+  // browser keeps for a year (docs/MODULE.md); as a plain file this loader
   // asks for sessionguard.wasm, which is revalidated on every use.
   const wasmName = 'sessionguard.wasm';
-  const wasmURL = new URL(wasmName, (script && script.src) || location.href).href;
-  const options = { instantGuard: !!(script && script.hasAttribute('data-instant-guard')) };
+  const wasmURL = new URL(wasmName, base).href;
+  const options = {
+    instantGuard: !!(script ? script.hasAttribute('data-instant-guard') : entry.instantGuard),
+  };
 
   let impl = null; // the module's object, once attached
   const waiting = []; // onChange subscriptions made before that

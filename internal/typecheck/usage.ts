@@ -3,6 +3,15 @@
 // the documented API. The @ts-expect-error lines are misuses the
 // declarations must refuse: tsc fails when one of them compiles.
 
+import sg, { ready as esReady, decide as esDecide, signIn as esSignIn } from '../../static/sessionguard.mjs';
+
+async function esModule(): Promise<void> {
+  const s: SessionGuard.Session | null = await esReady;
+  const d: 'allow' | 'deny' | 'check' = esDecide('/');
+  const r: SessionGuard.Result = await esSignIn({ email: 'a@example.com', password: 'pw' });
+  console.log(s, d, r, sg === sessionguard);
+}
+
 async function usage(): Promise<void> {
   const first: SessionGuard.Session | null = await sessionguard.ready;
   const now = sessionguard.session();
@@ -80,4 +89,4 @@ async function misuses(): Promise<void> {
   });
 }
 
-export { usage, misuses };
+export { usage, misuses, esModule };

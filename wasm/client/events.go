@@ -35,13 +35,18 @@ const (
 	ReasonUnauthenticated = "unauthenticated"
 	ReasonForbidden       = "forbidden"
 	ReasonError           = "error"
+	// ReasonStepUp: the destination is an -aal2-paths path and the session
+	// was proved with a password only; the page should ask for the second
+	// factor (reauth) and try again.
+	ReasonStepUp = "step-up"
 )
 
 // Blocked is the detail of EventBlocked.
 type Blocked struct {
 	// To is the destination that was refused (path, search and hash).
 	To string
-	// Reason is ReasonUnauthenticated, ReasonForbidden or ReasonError.
+	// Reason is ReasonUnauthenticated, ReasonForbidden, ReasonStepUp or
+	// ReasonError.
 	Reason string
 }
 

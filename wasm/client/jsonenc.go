@@ -18,7 +18,17 @@ func SessionJSON(s *wire.Session) string {
 	var u lite.JSONObject
 	u.Str("id", s.User.ID).Str("email", s.User.Email).Str("name", s.User.Name).Str("role", s.User.Role)
 	var o lite.JSONObject
-	return o.Raw("user", u.String()).Str("expires", lite.FormatTime(s.Expires)).String()
+	o.Raw("user", u.String()).Str("expires", lite.FormatTime(s.Expires))
+	if s.AAL != "" {
+		o.Str("aal", s.AAL)
+	}
+	if !s.AuthenticatedAt.IsZero() {
+		o.Str("authenticatedAt", lite.FormatTime(s.AuthenticatedAt))
+	}
+	if s.EnrollmentRequired {
+		o.Bool("enrollmentRequired", true)
+	}
+	return o.String()
 }
 
 // JSON returns r as {ok, error?, redirectUrl?, retryAfter?, revoked?, status}.

@@ -730,8 +730,12 @@ func TestChangePassword(t *testing.T) {
 }
 
 func TestJSONOut(t *testing.T) {
-	s := &wire.Session{User: wire.User{ID: "u\"1", Email: "a\\b", Name: "line\nbreak\x01 é <b>", Role: "user"}, Expires: t0}
+	s := &wire.Session{User: wire.User{ID: "u\"1", Email: "a\\b", Name: "line\nbreak\x01 é <b>", Role: "user"}, Expires: t0,
+		AAL: wire.AAL2, AuthenticatedAt: t0.Add(-time.Minute), EnrollmentRequired: true}
 	assert.JSONEq(t, mustJSON(s), client.SessionJSON(s))
+	// A session from a server without the assurance fields gets none.
+	assert.JSONEq(t, `{"user":{"id":"u1","email":"","name":"","role":"user"},"expires":"2026-11-23T16:11:44Z"}`,
+		client.SessionJSON(&wire.Session{User: wire.User{ID: "u1", Role: "user"}, Expires: t0}))
 	assert.Equal(t, "null", client.SessionJSON(nil))
 	assert.JSONEq(t, `{"ok":true,"redirectUrl":"/x","status":200}`, client.Result{OK: true, RedirectURL: "/x", Status: 200}.JSON())
 	assert.JSONEq(t, `{"ok":false,"error":"e","retryAfter":3,"status":429}`, client.Result{Error: "e", RetryAfter: 3, Status: 429}.JSON())
