@@ -210,6 +210,24 @@ func TestServiceTrustsSessionsAndRevocations(t *testing.T) {
 	t.Logf("ending every session reached the service in %v", d)
 	assert.Less(t, d, time.Second)
 
+	// A password change rotates the session: the old id's tokens die at
+	// the service too (the server announces the rotated-out session).
+	token4, cookie4 := sg.signIn(t, "user@example.com", "user-password")
+	code, _ = whoami(t, svc, token4)
+	require.Equal(t, http.StatusOK, code)
+	req, err := http.NewRequest("POST", sg.URL+"/api/auth/password", strings.NewReader(`{"currentPassword":"user-password","newPassword":"another-password"}`))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Cookie", cookie4)
+	start = time.Now()
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	d = refusedWithin(t, svc, token4, start)
+	t.Logf("a password change's rotation reached the service in %v", d)
+	assert.Less(t, d, time.Second)
+
 	// The server goes away: the service fails closed.
 	token3, _ := sg.signIn(t, "admin@example.com", "admin-password")
 	code, _ = whoami(t, svc, token3)

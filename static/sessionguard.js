@@ -10,6 +10,13 @@
  *   signIn({email, password, redirectUrl})
  *                         Promise of {ok, error?, redirectUrl?, retryAfter?, status}
  *   signOut({redirectUrl}?) Promise of {ok, redirectUrl?, error?, status}
+ *   verifyTwoFactor({code} | {recoveryCode})
+ *                         the second step of a sign-in that resolved
+ *                         {ok: false, twoFactorRequired: true}
+ *   reauth({password, code?}) proves the session again (a rotated session)
+ *   twoFactor.setup()     Promise of {ok, secret, uri, qr, status}
+ *   twoFactor.confirm(code) Promise of {ok, recoveryCodes, status}
+ *   twoFactor.disable(code) Promise of {ok, status}
  *   goto(path, {replace}?) Promise of true (navigated) or false (cancelled)
  *   decide(path)          "allow", "deny" or "check": what the guard knows of
  *                         a navigation to path without asking the server
@@ -92,6 +99,13 @@
     check: (path) => call('check', String(path)),
     signIn: (opts) => call('signIn', opts || {}),
     signOut: (opts) => call('signOut', opts || {}),
+    verifyTwoFactor: (opts) => call('verifyTwoFactor', opts || {}),
+    reauth: (opts) => call('reauth', opts || {}),
+    twoFactor: Object.freeze({
+      setup: () => call('totpSetup'),
+      confirm: (code) => call('totpConfirm', String(code)),
+      disable: (code) => call('totpDisable', String(code)),
+    }),
     refresh: () => call('refresh'),
     live: () => (impl ? impl.live() : false),
     devices: () => call('devices'),

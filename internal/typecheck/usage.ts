@@ -31,6 +31,19 @@ async function usage(): Promise<void> {
   if (!signedIn.ok) console.log(signedIn.error, signedIn.status, signedIn.retryAfter);
   else console.log(signedIn.redirectUrl);
   await sessionguard.signIn({ email: 'a@example.com', password: 'pw' });
+  const step1 = await sessionguard.signIn({ email: 'a@example.com', password: 'pw' });
+  if (step1.twoFactorRequired && step1.methods?.includes('totp')) {
+    const second: SessionGuard.Result = await sessionguard.verifyTwoFactor({ code: '123456' });
+    console.log(second.ok, (await sessionguard.verifyTwoFactor({ recoveryCode: 'abcd-efgh' })).ok);
+  }
+  const proved = await sessionguard.reauth({ password: 'pw', code: '123456' });
+  const setup = await sessionguard.twoFactor.setup();
+  console.log(proved.ok, setup.secret, setup.uri, setup.qr);
+  const confirmed = await sessionguard.twoFactor.confirm('123456');
+  console.log(confirmed.recoveryCodes?.length, (await sessionguard.twoFactor.disable('123456')).code);
+  const s0 = sessionguard.session();
+  if (s0) console.log(s0.aal === 'aal2', s0.authenticatedAt, s0.enrollmentRequired);
+  window.addEventListener('sessionguard:reauth', (e) => console.log(e.detail.code, e.detail.path));
   await sessionguard.signOut();
   await sessionguard.signOut({ redirectUrl: '/' });
 
@@ -78,6 +91,8 @@ async function misuses(): Promise<void> {
   const r: SessionGuard.Result = await sessionguard.goto('/');
   // @ts-expect-error: decide answers at once, it is no Promise
   await sessionguard.decide('/').then(() => 0);
+  // @ts-expect-error: a second step needs a code or a recovery code
+  await sessionguard.verifyTwoFactor({});
   // @ts-expect-error: there is no such member
   sessionguard.signin({ email: 'a@example.com', password: 'pw' });
   // @ts-expect-error: window.sessionguard is read-only

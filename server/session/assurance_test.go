@@ -257,3 +257,70 @@ func TestManagerReauthenticate(t *testing.T) {
 		assert.Nil(t, again)
 	})
 }
+
+// TestManagerReauthenticatePublishesTheEnding: the old id's ending is a
+// revoked event for that session, so services on the revocation feed drop
+// it; nothing is published when nothing was rotated.
+func TestManagerReauthenticatePublishesTheEnding(t *testing.T) {
+	forStrategies(t, func(t *testing.T, e *strategyEnv) {
+		m := session.New(e.strat, session.WithClock(e.clock.Now), session.WithEvents(e.st))
+		w := httptest.NewRecorder()
+		first, err := m.SignIn(w, httptest.NewRequest("POST", "/", nil), ada, store.AAL1)
+		require.NoError(t, err)
+		ch, err := e.st.Subscribe(t.Context())
+		require.NoError(t, err)
+		next, err := m.Reauthenticate(httptest.NewRecorder(), httptest.NewRequest("POST", "/", nil), first, store.AAL1)
+		require.NoError(t, err)
+		require.NotNil(t, next)
+		select {
+		case ev := <-ch:
+			assert.Equal(t, store.EventRevoked, ev.Type)
+			assert.Equal(t, ada.ID, ev.UserID)
+			assert.Equal(t, first.Key, ev.SessionHash, "the old session")
+		case <-time.After(5 * time.Second):
+			t.Fatal("no event")
+		}
+		again, err := m.Reauthenticate(httptest.NewRecorder(), httptest.NewRequest("POST", "/", nil), first, store.AAL1)
+		require.NoError(t, err)
+		assert.Nil(t, again)
+		select {
+		case ev := <-ch:
+			t.Fatalf("an event for a rotation that did not happen: %+v", ev)
+		case <-time.After(100 * time.Millisecond):
+		}
+	})
+}
+
+// TestManagerSignInOverASessionPublishesItsEnding: a sign-in that carries
+// a session (a password change's rotation, signing in again) ends that one
+// with a revoked event for it, before the new one's session-started, so its
+// pages and services on the revocation feed drop it.
+func TestManagerSignInOverASessionPublishesItsEnding(t *testing.T) {
+	forStrategies(t, func(t *testing.T, e *strategyEnv) {
+		m := session.New(e.strat, session.WithClock(e.clock.Now), session.WithEvents(e.st))
+		w := httptest.NewRecorder()
+		first, err := m.SignIn(w, httptest.NewRequest("POST", "/", nil), ada, store.AAL1)
+		require.NoError(t, err)
+		ch, err := e.st.Subscribe(t.Context())
+		require.NoError(t, err)
+		r := httptest.NewRequest("POST", "/", nil)
+		for _, c := range w.Result().Cookies() {
+			r.AddCookie(c)
+		}
+		next, err := m.SignIn(httptest.NewRecorder(), r, ada, store.AAL1)
+		require.NoError(t, err)
+		var got []store.Event
+		for len(got) < 2 {
+			select {
+			case ev := <-ch:
+				got = append(got, ev)
+			case <-time.After(5 * time.Second):
+				t.Fatalf("events so far: %+v", got)
+			}
+		}
+		assert.Equal(t, store.EventRevoked, got[0].Type)
+		assert.Equal(t, first.Key, got[0].SessionHash, "the session the request carried")
+		assert.Equal(t, store.EventSessionStarted, got[1].Type)
+		assert.Equal(t, next.Key, got[1].SessionHash)
+	})
+}

@@ -81,8 +81,14 @@ func (m *Manager) Load(w http.ResponseWriter, r *http.Request) (*Session, error)
 func (m *Manager) SignIn(w http.ResponseWriter, r *http.Request, u wire.User, aal string) (*Session, error) {
 	now := m.now()
 	if old := m.cookie.read(r); old != "" {
+		prev, found, _ := m.peek(r.Context(), old, now)
 		if err := m.strategy.Revoke(r.Context(), old, now); err != nil {
 			return nil, err
+		}
+		// Its open pages, and services on the revocation feed, hear that
+		// it ended (a password change's rotation, a sign-in over it).
+		if found {
+			m.publish(r.Context(), store.Event{Type: store.EventRevoked, UserID: prev.User.ID, SessionHash: prev.Key, At: now})
 		}
 	}
 	dev := Device{Addr: m.ClientAddr(r), UserAgent: r.UserAgent()}
@@ -100,7 +106,8 @@ func (m *Manager) SignIn(w http.ResponseWriter, r *http.Request, u wire.User, aa
 // just proved again at level aal, by a new session under a new id,
 // authenticated now (store.AAL2 after a second factor; store.AAL1 keeps a
 // password-only proof): the sign-in time and the absolute cap stay those
-// of the first sign-in. It sets the new cookies; the old session ends. It
+// of the first sign-in. It sets the new cookies; the old session ends, with
+// a revoked event for it. It
 // returns nil, with a nil error, when cur ended meanwhile.
 func (m *Manager) Reauthenticate(w http.ResponseWriter, r *http.Request, cur *Session, aal string) (*Session, error) {
 	now := m.now()
@@ -114,6 +121,10 @@ func (m *Manager) Reauthenticate(w http.ResponseWriter, r *http.Request, cur *Se
 		return nil, nil
 	}
 	m.setCookies(w, issued, &s, now)
+	// The old id has ended: services that trust sessions through the
+	// revocation feed drop it, and its open pages confirm the session
+	// (they find the new one).
+	m.publish(r.Context(), store.Event{Type: store.EventRevoked, UserID: cur.User.ID, SessionHash: cur.Key, At: now})
 	return &s, nil
 }
 

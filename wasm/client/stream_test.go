@@ -386,6 +386,17 @@ func TestStreamRefreshedNeedsNothing(t *testing.T) {
 	assert.Equal(t, userSession, h.c.Session())
 }
 
+// TestStreamTwoFactorChanged: the server's "two-factor-changed" reaches
+// the page as sessionguard:two-factor-changed; the stream goes on.
+func TestStreamTwoFactorChanged(t *testing.T) {
+	h, l := liveStart(t, "/dashboard", userSession)
+	s := l.next()
+	s.send(t, readyEvent+"event: two-factor-changed\ndata: {}\n\n")
+	eventually(t, func() bool { return len(h.b.eventsNamed(client.EventTwoFactorChanged)) == 1 }, "the page hears it")
+	assert.False(t, s.isClosed())
+	assert.Equal(t, userSession, h.c.Session())
+}
+
 func TestStreamStaleUnderJWT(t *testing.T) {
 	clock := &fakeClock{now: t0}
 	srv := newFakeServer(t, clock)
