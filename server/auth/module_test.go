@@ -20,13 +20,15 @@ import (
 )
 
 // writeModule puts a module (content) into the env's static directory with
-// the repository's loader, and its brotli form when withBrotli; it returns
-// the module's hashed path.
+// the repository's loader (once), and its brotli form when withBrotli; it
+// returns the module's hashed path.
 func writeModule(t *testing.T, e *env, content []byte, withBrotli bool) string {
 	t.Helper()
-	loader, err := os.ReadFile("../../static/sessionguard.js")
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(filepath.Join(e.dir, "sessionguard.js"), loader, 0o600))
+	if _, err := os.Stat(filepath.Join(e.dir, "sessionguard.js")); err != nil {
+		loader, err := os.ReadFile("../../static/sessionguard.js")
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(e.dir, "sessionguard.js"), loader, 0o600))
+	}
 	wasm := filepath.Join(e.dir, "sessionguard.wasm")
 	require.NoError(t, os.WriteFile(wasm, content, 0o600))
 	// A new version of the file, even within the file system's clock tick.
