@@ -20,12 +20,16 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sessionguard/sessionguard/internal/testenv"
 	"github.com/sessionguard/sessionguard/server/app"
 	"github.com/sessionguard/sessionguard/server/auth"
 	"github.com/sessionguard/sessionguard/server/metrics"
 	"github.com/sessionguard/sessionguard/server/session"
 	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/server/store/memory"
+	"github.com/sessionguard/sessionguard/server/store/postgres"
+	"github.com/sessionguard/sessionguard/server/store/redis"
+	"github.com/sessionguard/sessionguard/server/store/sqlite"
 	"github.com/sessionguard/sessionguard/server/users"
 )
 
@@ -42,7 +46,7 @@ func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unloc
 
 // flakyStore wraps the memory store and can be switched off.
 type flakyStore struct {
-	*memory.Store
+	store.Store
 	down         atomic.Bool
 	countersDown atomic.Bool
 	// beforeUpdateUser, when set, runs before every UpdateUser reaches the
@@ -106,6 +110,55 @@ func forStrategies(t *testing.T, fn func(t *testing.T, strategy string)) {
 	}
 }
 
+// backends are the stores of forBackends. PostgreSQL and Redis come from
+// SG_TEST_POSTGRES_URL and SG_TEST_REDIS_URL (a schema or key prefix of the
+// test's own); without them those runs skip with a line, or fail with
+// SG_REQUIRE_SERVICES=1.
+var backends = []struct {
+	name string
+	open func(t *testing.T) store.Store
+}{
+	{"memory", func(*testing.T) store.Store { return memory.New() }},
+	{"sqlite", func(t *testing.T) store.Store {
+		s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "sg.db"))
+		require.NoError(t, err)
+		t.Cleanup(func() { assert.NoError(t, s.Close()) })
+		return s
+	}},
+	{"postgres", func(t *testing.T) store.Store {
+		url := testenv.Postgres(t)
+		s, err := postgres.Open(t.Context(), url, postgres.WithSchema(testenv.PostgresSchema(t, url)))
+		require.NoError(t, err)
+		t.Cleanup(func() { assert.NoError(t, s.Close()) })
+		return s
+	}},
+	{"redis", func(t *testing.T) store.Store {
+		url := testenv.Redis(t)
+		s, err := redis.Open(t.Context(), url, redis.WithPrefix(testenv.RedisPrefix(t, url)))
+		require.NoError(t, err)
+		t.Cleanup(func() { assert.NoError(t, s.Close()) })
+		return s
+	}},
+}
+
+// forBackends runs fn under both strategies on every backend, for the rules
+// that must hold on each store (the second factor's steps and limits). on
+// puts the env on that store, with the clock at the real time (Redis
+// expires keys by the server's clock).
+func forBackends(t *testing.T, fn func(t *testing.T, strategy string, on option)) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			forStrategies(t, func(t *testing.T, strategy string) {
+				st := b.open(t)
+				fn(t, strategy, func(o *envOptions) {
+					o.store = &flakyStore{Store: st}
+					o.start = time.Now().UTC().Truncate(time.Second)
+				})
+			})
+		})
+	}
+}
+
 // withStrategy picks the session strategy ("database" when not given).
 func withStrategy(s string) option {
 	return func(o *envOptions) { o.app.Strategy = s }
@@ -159,6 +212,7 @@ type envOptions struct {
 	app   app.Options
 	store *flakyStore // shared with another env; nil: a new one
 	shell string      // the app shell; "" for shellHTML
+	start time.Time   // the clock's start; zero for 2026-11-23 12:00 UTC
 }
 
 // withShell serves html as the app shell (index.html).
@@ -197,11 +251,14 @@ const shellHTML = `<!doctype html><html><head><title>t</title></head><body><main
 // accounts and a static directory.
 func newEnv(t *testing.T, opts ...option) *env {
 	t.Helper()
-	c := &clock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
 	eo := envOptions{app: app.Options{Strategy: "database"}}
 	for _, o := range opts {
 		o(&eo)
 	}
+	if eo.start.IsZero() {
+		eo.start = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	}
+	c := &clock{t: eo.start}
 	fs := eo.store
 	if fs == nil {
 		fs = &flakyStore{Store: memory.New()}

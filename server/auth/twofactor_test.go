@@ -91,9 +91,9 @@ func errorOf(t *testing.T, r *http.Response) wire.Error {
 }
 
 func TestTwoFactorEnrolment(t *testing.T) {
-	forStrategies(t, func(t *testing.T, strategy string) {
+	forBackends(t, func(t *testing.T, strategy string, on option) {
 		var logs bytes.Buffer
-		e := newEnv(t, withStrategy(strategy), withLogger(slog.New(slog.NewJSONHandler(&logs, nil))))
+		e := newEnv(t, on, withStrategy(strategy), withLogger(slog.New(slog.NewJSONHandler(&logs, nil))))
 		c := e.client()
 		require.Equal(t, http.StatusOK, c.signIn("user@example.com", "user-password").StatusCode)
 
@@ -148,8 +148,8 @@ func TestTwoFactorEnrolment(t *testing.T) {
 }
 
 func TestTwoFactorSignInWithCode(t *testing.T) {
-	forStrategies(t, func(t *testing.T, strategy string) {
-		e := newEnv(t, withStrategy(strategy))
+	forBackends(t, func(t *testing.T, strategy string, on option) {
+		e := newEnv(t, on, withStrategy(strategy))
 		owner := e.client()
 		require.Equal(t, http.StatusOK, owner.signIn("user@example.com", "user-password").StatusCode)
 		secret, _ := owner.enrol(t)
@@ -237,9 +237,9 @@ func TestTwoFactorSignInWithCode(t *testing.T) {
 }
 
 func TestTwoFactorSignInWithRecoveryCode(t *testing.T) {
-	forStrategies(t, func(t *testing.T, strategy string) {
+	forBackends(t, func(t *testing.T, strategy string, on option) {
 		var logs bytes.Buffer
-		e := newEnv(t, withStrategy(strategy), withLogger(slog.New(slog.NewJSONHandler(&logs, nil))))
+		e := newEnv(t, on, withStrategy(strategy), withLogger(slog.New(slog.NewJSONHandler(&logs, nil))))
 		owner := e.client()
 		require.Equal(t, http.StatusOK, owner.signIn("user@example.com", "user-password").StatusCode)
 		_, codes := owner.enrol(t)
@@ -267,8 +267,8 @@ func TestTwoFactorSignInWithRecoveryCode(t *testing.T) {
 }
 
 func TestTwoFactorWrongCodesAreLimited(t *testing.T) {
-	forStrategies(t, func(t *testing.T, strategy string) {
-		e := newEnv(t, withStrategy(strategy))
+	forBackends(t, func(t *testing.T, strategy string, on option) {
+		e := newEnv(t, on, withStrategy(strategy))
 		owner := e.client()
 		require.Equal(t, http.StatusOK, owner.signIn("user@example.com", "user-password").StatusCode)
 		secret, _ := owner.enrol(t)
@@ -303,8 +303,8 @@ func TestTwoFactorWrongCodesAreLimited(t *testing.T) {
 }
 
 func TestFreshnessOfSensitiveRequests(t *testing.T) {
-	forStrategies(t, func(t *testing.T, strategy string) {
-		e := newEnv(t, withStrategy(strategy))
+	forBackends(t, func(t *testing.T, strategy string, on option) {
+		e := newEnv(t, on, withStrategy(strategy))
 		user, admin := e.client(), e.client()
 		require.Equal(t, http.StatusOK, user.signIn("user@example.com", "user-password").StatusCode)
 		require.Equal(t, http.StatusOK, admin.signIn("admin@example.com", "admin-password").StatusCode)
@@ -379,8 +379,8 @@ func TestFreshnessOfSensitiveRequests(t *testing.T) {
 }
 
 func TestAAL2PathsAndDisable(t *testing.T) {
-	forStrategies(t, func(t *testing.T, strategy string) {
-		e := newEnv(t, withStrategy(strategy), func(o *envOptions) {
+	forBackends(t, func(t *testing.T, strategy string, on option) {
+		e := newEnv(t, on, withStrategy(strategy), func(o *envOptions) {
 			o.app.AAL2Paths = []string{"/billing/*", wire.PathSessions}
 		})
 		c := e.client()
