@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # sessionguard's one entry point.
-#   ./build.sh          build bin/sessionguard, static/sessionguard.wasm, static/wasm_exec.js
+#   ./build.sh          build bin/sessionguard, static/sessionguard.wasm (with .br and .gz), static/wasm_exec.js
 #   ./build.sh run      build, then serve the demo on http://127.0.0.1:8080 (extra args go to the server)
 #   ./build.sh test     build, then run every test this machine can run
 #   ./build.sh bench    build, then run the benchmarks (see docs/PERFORMANCE.md)
@@ -29,6 +29,9 @@ build() {
   go build -trimpath -o bin/sessionguard ./server
   say "browser module: static/sessionguard.wasm"
   GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o static/sessionguard.wasm ./wasm
+  # Its brotli and gzip forms, which the server sends as they are.
+  say "browser module, compressed: static/sessionguard.wasm.br, .gz"
+  go run ./internal/precompress static/sessionguard.wasm >&2
   local root
   root=$(go env GOROOT)
   if [ -f "$root/lib/wasm/wasm_exec.js" ]; then

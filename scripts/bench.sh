@@ -29,12 +29,16 @@ section "Loopback load: status check against a bare net/http handler"
 go build -o bin/loadcmp ./internal/loadcmp
 if [ "${BENCH_QUICK:-}" = 1 ]; then dur=3s rounds=2; else dur=5s rounds=3; fi
 bin/loadcmp -bin bin/sessionguard -static static -duration "$dur" -rounds "$rounds"
+echo
+bin/loadcmp -bin bin/sessionguard -static static -duration "$dur" -rounds "$rounds" -sg-flags "-strategy jwt"
 
 section "Browser module size"
 raw=$(wc -c < static/sessionguard.wasm)
 gz=$(gzip -9 -c static/sessionguard.wasm | wc -c)
-printf '| file | raw | gzip -9 |\n|---|---|---|\n'
-awk -v r="$raw" -v g="$gz" 'BEGIN { printf "| static/sessionguard.wasm | %d bytes (%.0f KiB) | %d bytes (%.0f KiB) |\n", r, r/1024, g, g/1024 }'
+sgz=$(wc -c < static/sessionguard.wasm.gz)
+br=$(wc -c < static/sessionguard.wasm.br)
+printf '| file | raw | gzip -9 | served gzip (.gz) | served brotli (.br) |\n|---|---|---|---|---|\n'
+awk -v r="$raw" -v g="$gz" -v s="$sgz" -v b="$br" 'BEGIN { printf "| static/sessionguard.wasm | %d bytes (%.0f KiB) | %d bytes (%.0f KiB) | %d bytes (%.0f KiB) | %d bytes (%.0f KiB) |\n", r, r/1024, g, g/1024, s, s/1024, b, b/1024 }'
 
 section "Browser module start-up in Chromium"
 if command -v chromium >/dev/null 2>&1; then

@@ -62,7 +62,11 @@
   // the files are, and the options.
   const entry = globalThis.__sessionguardModule || {};
   const base = (script && script.src) || entry.base || location.href;
-  const wasmURL = new URL('sessionguard.wasm', base).href;
+  // The server names the module's content-hashed copy here, which a
+  // browser keeps for a year (docs/MODULE.md); as a plain file this loader
+  // asks for sessionguard.wasm, which is revalidated on every use.
+  const wasmName = 'sessionguard.wasm';
+  const wasmURL = new URL(wasmName, base).href;
   const options = {
     instantGuard: !!(script ? script.hasAttribute('data-instant-guard') : entry.instantGuard),
   };

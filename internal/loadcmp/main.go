@@ -143,7 +143,8 @@ func compare(bin, static, extra string, d time.Duration, conns, rounds int) erro
 		return fmt.Errorf("status check is not signed in: %q %v", got, err)
 	}
 	var bestBare, bestSG float64
-	for range rounds {
+	var perRound []string
+	for i := range rounds {
 		rb, err := load(gen, bareURL, "", d, conns)
 		if err != nil {
 			return err
@@ -153,12 +154,14 @@ func compare(bin, static, extra string, d time.Duration, conns, rounds int) erro
 			return err
 		}
 		bestBare, bestSG = max(bestBare, rb), max(bestSG, rs)
+		perRound = append(perRound, fmt.Sprintf("round %d: %.0f / %.0f = %.2f×", i+1, rs, rb, rs/rb))
 	}
 	fmt.Printf("generator: %s, %d connections, %s per run, best of %d alternating rounds\n", gen, conns, d, rounds)
 	fmt.Printf("| target | requests/s |\n|---|---|\n")
 	fmt.Printf("| bare net/http handler | %.0f |\n", bestBare)
 	fmt.Printf("| sessionguard GET /api/get-session-status (signed in, sqlite%s) | %.0f |\n", flagNote(extra), bestSG)
 	fmt.Printf("| ratio | %.2f× |\n", bestSG/bestBare)
+	fmt.Printf("\neach round, sessionguard / bare: %s\n", strings.Join(perRound, "; "))
 	return nil
 }
 

@@ -3,6 +3,7 @@ package auth
 import (
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 )
 
@@ -50,6 +51,11 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// statusWriters recycles the access log's writers: one per request on the
+// hot path otherwise. A handler does not use its ResponseWriter once it has
+// returned (net/http's rule), so the writer is free again then.
+var statusWriters = sync.Pool{New: func() any { return new(statusWriter) }}
+
 // logRequests writes one line per request (method, path, status, duration,
 // bytes; never a query string, cookie or body) — at INFO, static files at
 // DEBUG — sets the base headers
@@ -58,7 +64,8 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 func (s *Server) logRequests(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
+		sw := statusWriters.Get().(*statusWriter)
+		*sw = statusWriter{ResponseWriter: w}
 		hdr := w.Header()
 		for k, v := range baseHeaders {
 			hdr[k] = v
@@ -89,6 +96,8 @@ func (s *Server) logRequests(h http.Handler) http.Handler {
 				slog.Int("status", sw.code),
 				slog.Duration("duration", time.Since(start)),
 				slog.Int("bytes", sw.bytes))
+			*sw = statusWriter{}
+			statusWriters.Put(sw)
 		}()
 		h.ServeHTTP(sw, r)
 	})

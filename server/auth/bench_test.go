@@ -1,10 +1,14 @@
 package auth_test
 
 import (
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
+	"github.com/gorilla/mux"
 	"github.com/stretchr/testify/require"
 
 	"github.com/sessionguard/sessionguard/server/app"
@@ -88,5 +92,46 @@ func BenchmarkStatusAnonymous(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		h.ServeHTTP(httptest.NewRecorder(), req)
+	}
+}
+
+// BenchmarkStatusAnchors are the yardsticks of BenchmarkStatus, measured
+// the same way in the same run: a bare net/http handler writing the same
+// answer, and that handler behind gorilla/mux alone.
+func BenchmarkStatusAnchors(b *testing.B) {
+	bare := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		_, _ = w.Write([]byte(`{"status":200}` + "\n"))
+	})
+	ck := &http.Cookie{Name: "sg_session", Value: strings.Repeat("a", 43)}
+	b.Run("bare", func(b *testing.B) { runStatus(b, bare, ck) })
+	b.Run("mux", func(b *testing.B) {
+		r := mux.NewRouter()
+		r.Handle("/api/get-session-status", bare).Methods("GET", "HEAD")
+		runStatus(b, r, ck)
+	})
+}
+
+// BenchmarkStatusLogged is BenchmarkStatus/sqlite+cache with the access
+// log on, as the sessionguard command writes it (text, INFO).
+func BenchmarkStatusLogged(b *testing.B) {
+	for _, strategy := range []string{"database", "jwt"} {
+		b.Run(strategy, func(b *testing.B) {
+			a, err := app.New(b.Context(), app.Options{
+				Strategy: strategy, Store: exclusiveSQLite(b), PasswordParams: fastParams,
+				Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+				Accounts: []users.NewAccount{{Email: "user@example.com", Name: "Demo User", Role: "user", Password: "user-password"}},
+			})
+			require.NoError(b, err)
+			b.Cleanup(func() { a.Close() })
+			h := a.Handler()
+			rec := httptest.NewRecorder()
+			req := httptest.NewRequest("POST", "/api/auth/signin", jsonBody(`{"email":"user@example.com","password":"user-password"}`))
+			req.Header.Set("Content-Type", "application/json")
+			h.ServeHTTP(rec, req)
+			require.Equal(b, http.StatusOK, rec.Code)
+			runStatus(b, h, rec.Result().Cookies()[0])
+		})
 	}
 }

@@ -7,3 +7,11 @@ func SetStreamReleased(s *Server, f func()) {
 	s.hub.released = f
 	s.hub.mu.Unlock()
 }
+
+// SetDirect makes the Handlers built from now on answer paths in front of
+// their router (nil: none), until restore is called.
+func SetDirect(paths []string) (restore func()) {
+	old := direct
+	direct = paths
+	return func() { direct = old }
+}

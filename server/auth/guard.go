@@ -28,7 +28,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req := s.cfg.Policy.Requirement(escaped)
-	guarded := req.Role != "" && !moduleFiles[cleaned]
+	guarded := req.Role != "" && !isModuleFile(cleaned)
 	if !guarded && s.static.serve(w, r, cleaned, false) {
 		return
 	}
@@ -91,7 +91,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 
 // moduleFiles are the browser module's own files. Every page loads them, the
 // sign-in page first of all, so they are served to everybody whatever the
-// path patterns say.
+// path patterns say; so is the module's content-hashed copy (module.go).
 var moduleFiles = map[string]bool{"/sessionguard.js": true, "/sessionguard.mjs": true, "/sessionguard.wasm": true, "/wasm_exec.js": true}
 
 // badPath refuses a path that cannot be cleaned: a short page for a browser

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/sessionguard/sessionguard/server/session"
@@ -34,10 +35,34 @@ func (s *Server) getStatus(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	s.cfg.Metrics.StatusCheck("signed_in")
-	w.Header()[wire.ExpiresHeader] = []string{sess.Wire().Expires.Format(wire.TimeFormat)}
-	setAccessExpires(w, sess)
+	h := w.Header()
+	h[wire.ExpiresHeader] = s.expiresHdr.value(sess.Expires)
+	if !sess.AccessExpires.IsZero() {
+		h[wire.AccessExpiresHeader] = s.accessHdr.value(sess.AccessExpires)
+	}
 	writeRaw(w, http.StatusOK, statusOK)
 	return nil
+}
+
+// timeHeader is the value of a header that carries a time (TimeFormat,
+// whole seconds, as Session.Wire gives it), made once per second: the
+// status check sends the same expiry to every reader in the same second.
+// It is safe for concurrent use.
+type timeHeader struct{ last atomic.Pointer[timeValue] }
+
+type timeValue struct {
+	unix int64
+	v    []string // shared by the answers: header maps never write into it
+}
+
+func (c *timeHeader) value(t time.Time) []string {
+	t = t.UTC().Truncate(time.Second)
+	if l := c.last.Load(); l != nil && l.unix == t.Unix() {
+		return l.v
+	}
+	l := &timeValue{unix: t.Unix(), v: []string{t.Format(wire.TimeFormat)}}
+	c.last.Store(l)
+	return l.v
 }
 
 // setAccessExpires tells the browser module when the access token expires

@@ -104,6 +104,27 @@ func (s *Server) routes() []route {
 	return routes
 }
 
+// direct are the paths of the route table that Handler answers in front of
+// its router (directRoutes): the status check, which every open page asks
+// for again and again. Their rows apply as they are written, inside the
+// same middleware as every other route; only the router's matching is
+// skipped. Mount routes them like any other.
+var direct = []string{wire.PathStatus}
+
+// routeHandler is a row's handler as the route table says: the body check,
+// the access check, then the row's own handler.
+func (s *Server) routeHandler(rt route) http.Handler {
+	h := s.serve(rt.h)
+	switch rt.access {
+	case anyone:
+	case services:
+		h = s.requireService(h)
+	default:
+		h = s.require(rt.access.role(), false, s.demand(rt.access, h))
+	}
+	return s.checkBody(rt.body, h)
+}
+
 // Mount registers the API routes and /healthz on r, for programs with their
 // own router. Each route refuses a body it does not take (415) or one over
 // MaxBodyBytes (413), then a visitor its access column does not admit,
@@ -111,18 +132,10 @@ func (s *Server) routes() []route {
 // from other origins are refused.
 func (s *Server) Mount(r *mux.Router) {
 	for _, rt := range s.routes() {
-		h := s.serve(rt.h)
-		switch rt.access {
-		case anyone:
-		case services:
-			h = s.requireService(h)
-		default:
-			h = s.require(rt.access.role(), false, s.demand(rt.access, h))
-		}
 		// A copy of the methods: mux upper-cases the slice it is given in
 		// place, and the rows share package-level slices that other servers
 		// mount too.
-		r.Handle(rt.path, s.checkBody(rt.body, h)).Methods(slices.Clone(rt.methods)...)
+		r.Handle(rt.path, s.routeHandler(rt)).Methods(slices.Clone(rt.methods)...)
 	}
 	// Everything else under /api/ answers JSON: 405 with Allow for a known
 	// path with another method, 404 otherwise — never the app shell.

@@ -114,6 +114,8 @@ type Server struct {
 	hosts      hostList      // empty: every Host
 	closing    chan struct{} // closed by Close: the revocation feeds end
 	closeOnce  sync.Once
+	expiresHdr timeHeader // the status check's Sg-Session-Expires
+	accessHdr  timeHeader // and its Sg-Access-Expires (jwt)
 	knownOnce  sync.Once
 	known      *mux.Router // the route table by path, for Allow headers
 }
@@ -223,5 +225,5 @@ func (s *Server) Handler() http.Handler {
 		}
 		s.fail(w, req, errMethodNotAllowed)
 	})
-	return s.logRequests(s.checkHost(s.protect(r)))
+	return s.logRequests(s.checkHost(s.protect(s.directRoutes(r))))
 }

@@ -19,8 +19,9 @@ import (
 type static struct {
 	dir string
 
-	mu sync.Mutex
-	gz map[string]*gzFile
+	mu  sync.Mutex
+	gz  map[string]*gzFile
+	mod *module // the browser module, once asked for (module.go)
 }
 
 type gzFile struct {
@@ -49,6 +50,9 @@ func (st *static) serve(w http.ResponseWriter, r *http.Request, cleaned string, 
 		return false
 	}
 	defer root.Close()
+	if !private && st.serveModule(w, r, root, cleaned) {
+		return true
+	}
 	name := strings.TrimPrefix(cleaned, "/")
 	f, err := root.Open(name)
 	if err != nil {
@@ -73,7 +77,7 @@ func (st *static) serve(w http.ResponseWriter, r *http.Request, cleaned string, 
 		return true
 	}
 	h.Add("Vary", "Accept-Encoding")
-	if !acceptsGzip(r) {
+	if !acceptsEncoding(r, "gzip") {
 		http.ServeContent(w, r, name, fi.ModTime(), f)
 		return true
 	}
@@ -103,14 +107,4 @@ func (st *static) gzipped(name string, fi os.FileInfo, f io.Reader) ([]byte, err
 	}
 	st.gz[name] = &gzFile{size: fi.Size(), modTime: fi.ModTime(), data: buf.Bytes()}
 	return buf.Bytes(), nil
-}
-
-func acceptsGzip(r *http.Request) bool {
-	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
-		enc, q, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if strings.EqualFold(strings.TrimSpace(enc), "gzip") && strings.ReplaceAll(q, " ", "") != "q=0" {
-			return true
-		}
-	}
-	return false
 }

@@ -69,7 +69,7 @@ func (r *Resolver) Addr(req *http.Request) string {
 	}
 	peer = peer.Unmap()
 	if !r.isTrusted(peer) {
-		return peer.String()
+		return text(peer, host)
 	}
 	client := peer
 	hops := req.Header.Values("X-Forwarded-For")
@@ -87,4 +87,15 @@ func (r *Resolver) Addr(req *http.Request) string {
 		}
 	}
 	return client.String()
+}
+
+// text returns a.String(), or host when that is the same text: every
+// request asks for its client's address, and host (a part of RemoteAddr)
+// then costs no allocation.
+func text(a netip.Addr, host string) string {
+	var buf [64]byte
+	if string(a.AppendTo(buf[:0])) == host {
+		return host
+	}
+	return a.String()
 }

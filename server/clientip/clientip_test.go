@@ -48,3 +48,25 @@ func TestAddr(t *testing.T) {
 	_, err = clientip.New("not-an-ip")
 	assert.Error(t, err)
 }
+
+// TestAddrCanonical: an untrusted peer's address comes back in one
+// spelling, the one netip gives, whatever RemoteAddr holds, and the
+// common case (RemoteAddr already spelt so) costs no allocation.
+func TestAddrCanonical(t *testing.T) {
+	var r clientip.Resolver
+	for peer, want := range map[string]string{
+		"203.0.113.9:1":                     "203.0.113.9",
+		"[2001:db8::5]:1":                   "2001:db8::5",
+		"[2001:DB8:0:0::5]:1":               "2001:db8::5",
+		"[::ffff:203.0.113.9]:1":            "203.0.113.9",
+		"[fe80::1%eth0]:1":                  "fe80::1%eth0",
+		"[2001:0db8:0000:0000:0000::5]:443": "2001:db8::5",
+	} {
+		req := httptest.NewRequest("GET", "/", nil)
+		req.RemoteAddr = peer
+		assert.Equal(t, want, r.Addr(req), peer)
+	}
+	req := httptest.NewRequest("GET", "/", nil)
+	req.RemoteAddr = "203.0.113.9:4711"
+	assert.Zero(t, testing.AllocsPerRun(10, func() { r.Addr(req) }))
+}

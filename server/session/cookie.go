@@ -2,7 +2,9 @@ package session
 
 import (
 	"net/http"
+	"net/textproto"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/sessionguard/sessionguard/wire"
@@ -54,12 +56,57 @@ func (c CookieConfig) read(r *http.Request) string { return readCookie(r, c.Name
 // readRefresh returns the refresh cookie's value, or "".
 func (c CookieConfig) readRefresh(r *http.Request) string { return readCookie(r, c.RefreshName()) }
 
+// readCookie returns the value of the first valid cookie called name, as
+// r.Cookie(name) finds it (the same splitting, trimming, quotes and value
+// bytes, and no cookie at all past net/http's default limit of 3000), but
+// without allocating: it runs on every request. A value over maxCookieLen
+// counts as none.
 func readCookie(r *http.Request, name string) string {
-	ck, err := r.Cookie(name)
-	if err != nil || len(ck.Value) > maxCookieLen {
+	lines := r.Header["Cookie"]
+	n := 0
+	for _, line := range lines {
+		n += strings.Count(line, ";") + 1
+	}
+	if n > maxCookies {
 		return ""
 	}
-	return ck.Value
+	for _, line := range lines {
+		line = textproto.TrimString(line)
+		var part string
+		for len(line) > 0 {
+			part, line, _ = strings.Cut(line, ";")
+			k, v, _ := strings.Cut(textproto.TrimString(part), "=")
+			if textproto.TrimString(k) != name {
+				continue
+			}
+			if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
+				v = v[1 : len(v)-1]
+			}
+			if !validCookieValue(v) {
+				continue
+			}
+			if len(v) > maxCookieLen {
+				return ""
+			}
+			return v
+		}
+	}
+	return ""
+}
+
+// maxCookies is net/http's default limit on the cookies of a request: past
+// it, r.Cookie finds none.
+const maxCookies = 3000
+
+// validCookieValue reports whether every byte of v may be in a cookie
+// value (RFC 6265 cookie-octet plus space and comma, as net/http allows).
+func validCookieValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if b := v[i]; b < 0x20 || b >= 0x7f || b == '"' || b == ';' || b == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // set writes the cookie; it lives until the session's hard cap, while the

@@ -127,7 +127,6 @@ func (d *Database) Load(ctx context.Context, token string, now time.Time) (Sessi
 	if err != nil || !found {
 		return Session{}, "", false, err
 	}
-	key := string(h)
 	next := d.rolling.next(now, rec.AbsExpires)
 	if d.rolling.due(persisted, next) {
 		touched, err := d.store.TouchSession(ctx, h, next)
@@ -135,14 +134,15 @@ func (d *Database) Load(ctx context.Context, token string, now time.Time) (Sessi
 			return Session{}, "", false, fmt.Errorf("%w: extend session: %w", ErrUnavailable, err)
 		}
 		if !touched { // deleted since the read: ended
-			d.rolling.forget(key)
+			d.rolling.forget(string(h))
 			return Session{}, "", false, nil
 		}
-		d.rolling.written(key, next)
+		d.rolling.written(string(h), next)
 	} else {
-		d.rolling.hold(key, next)
+		d.rolling.holdBytes(h, next)
 	}
-	return fromRecord(&rec, next), "", true, nil
+	// rec is this read's own (a store returns a copy; h is hashToken's).
+	return fromOwnRecord(&rec, next), "", true, nil
 }
 
 // Revoke implements Strategy.

@@ -137,7 +137,7 @@ func (j *JWT) AccessMaxAge() time.Duration { return j.cfg.AccessMaxAge }
 // id is no secret (it is in every token), so it is the key itself, in
 // base64url; nothing accepts it as a credential.
 func familyHash(sid string) []byte {
-	b, err := base64.RawURLEncoding.Strict().DecodeString(sid)
+	b, err := strictRawURL.DecodeString(sid)
 	if err != nil || len(b) != store.HashLen {
 		return nil
 	}

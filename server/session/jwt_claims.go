@@ -32,6 +32,12 @@ type Claims struct {
 	Name           string           `json:"name"`
 	Email          string           `json:"email"`
 	Role           string           `json:"role"`
+
+	// Worked out once when verify caches the token, for every read after:
+	// the deny-list entries that end it (its jti, its session) and the
+	// store key of its session (familyHash; nil if malformed).
+	denyIDs []string
+	family  []byte
 }
 
 // assurance returns the level and the time the user last proved the

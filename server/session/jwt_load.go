@@ -24,7 +24,7 @@ func (j *JWT) claimsSession(c *Claims, idle time.Time) Session {
 	return Session{
 		User:    wire.User{ID: c.Subject, Email: c.Email, Name: c.Name, Role: c.Role},
 		Expires: idle, AbsExpires: wholeSecond(c.AuthTime.UTC().Add(j.cfg.Lifetime.AbsoluteMaxAge)),
-		CreatedAt: c.AuthTime.UTC(), AccessExpires: c.ExpiresAt.UTC(), Key: familyHash(c.SessionID),
+		CreatedAt: c.AuthTime.UTC(), AccessExpires: c.ExpiresAt.UTC(), Key: c.family,
 		AAL: aal, AuthenticatedAt: authn,
 	}
 }
@@ -36,7 +36,7 @@ func (j *JWT) check(ctx context.Context, token string, now time.Time) (*Claims, 
 	if err != nil {
 		return nil, time.Time{}, false, nil
 	}
-	revoked, err := j.cfg.Store.Revoked(ctx, c.Subject, c.IssuedAt.Time, now, c.ID, sidDenyID(c.SessionID))
+	revoked, err := j.cfg.Store.Revoked(ctx, c.Subject, c.IssuedAt.Time, now, c.denyIDs...)
 	if err != nil {
 		return nil, time.Time{}, false, fmt.Errorf("%w: read revocations: %w", ErrUnavailable, err)
 	}

@@ -10,10 +10,61 @@ import (
 )
 
 // verifiedToken is an entry of the verified-token cache: the claims and the
-// key id whose key verified them, checked again on every hit.
+// key id whose key verified them, checked again on every hit, and what the
+// claims validator says of them (window).
 type verifiedToken struct {
 	claims *Claims
 	kid    string
+	window validWindow
+}
+
+// validWindow is the claims validator's judgement of one token, worked out
+// once: of its checks only exp, nbf and iat depend on the time, and those
+// hold exactly from the latest of nbf and iat (less the leeway) until exp
+// (plus the leeway). So the validator accepts the token at a time in
+// [from, until) when it accepts it at from, and at no other time. refusal
+// is its answer when it refuses the token at every time.
+type validWindow struct {
+	from, until time.Time
+	refusal     error
+}
+
+// window works out the validator's judgement of c.
+func (j *JWT) window(c *Claims) validWindow {
+	if c.ExpiresAt == nil || c.IssuedAt == nil {
+		return validWindow{refusal: j.validate(c, time.Time{})} // refused whatever the time
+	}
+	from := c.IssuedAt.Time
+	if c.NotBefore != nil && c.NotBefore.After(from) {
+		from = c.NotBefore.Time
+	}
+	w := validWindow{from: from.Add(-j.cfg.Leeway), until: c.ExpiresAt.Add(j.cfg.Leeway)}
+	if !w.from.Before(w.until) {
+		return validWindow{refusal: j.validate(c, w.from)} // never valid
+	}
+	w.refusal = j.validate(c, w.from)
+	return w
+}
+
+// validAt returns the validator's answer at at: nil inside the window,
+// the validator's own error outside it.
+func (j *JWT) validAt(w validWindow, c *Claims, at time.Time) error {
+	if w.refusal != nil {
+		return w.refusal
+	}
+	if !at.Before(w.from) && at.Before(w.until) {
+		return nil
+	}
+	return j.validate(c, at)
+}
+
+// validate runs the claims validator on c at at: issuer, audience, an
+// exp that has not passed and nbf and iat that have, with the leeway.
+func (j *JWT) validate(c *Claims, at time.Time) error {
+	return jwt.NewValidator(
+		jwt.WithIssuer(j.cfg.Issuer), jwt.WithAudience(j.cfg.Audience), jwt.WithLeeway(j.cfg.Leeway),
+		jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithTimeFunc(func() time.Time { return at }),
+	).Validate(c)
 }
 
 const maxVerified = 50_000
@@ -47,12 +98,15 @@ func (j *JWT) verify(ctx context.Context, token string, now time.Time, checkTime
 		if err := j.plausible(c); err != nil {
 			return nil, err
 		}
+		c.denyIDs = []string{c.ID, sidDenyID(c.SessionID)}
+		c.family = familyHash(c.SessionID)
 		kid, _ := t.Header["kid"].(string)
+		v = verifiedToken{claims: c, kid: kid, window: j.window(c)}
 		j.mu.Lock()
 		if len(j.verified) >= maxVerified {
 			clear(j.verified) // cheap and rare; the next reads verify again
 		}
-		j.verified[token] = verifiedToken{claims: c, kid: kid}
+		j.verified[token] = v
 		j.mu.Unlock()
 	}
 	// Sign-out checks a token as of its own issue time, so an expired but
@@ -61,11 +115,7 @@ func (j *JWT) verify(ctx context.Context, token string, now time.Time, checkTime
 	if !checkTimes {
 		at = c.IssuedAt.Time
 	}
-	opts := []jwt.ParserOption{
-		jwt.WithIssuer(j.cfg.Issuer), jwt.WithAudience(j.cfg.Audience), jwt.WithLeeway(j.cfg.Leeway),
-		jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithTimeFunc(func() time.Time { return at }),
-	}
-	if err := jwt.NewValidator(opts...).Validate(c); err != nil {
+	if err := j.validAt(v.window, c, at); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -56,7 +56,17 @@ func checkAAL(aal string) string {
 }
 
 // fromRecord is the Session of the record r, with the idle expiry expires.
+// Its Key is a copy of r.IDHash: use fromOwnRecord for a record nothing
+// else holds.
 func fromRecord(r *store.Session, expires time.Time) Session {
+	s := fromOwnRecord(r, expires)
+	s.Key = append([]byte(nil), r.IDHash...)
+	return s
+}
+
+// fromOwnRecord is fromRecord for a record that is the caller's own (as a
+// store read returns it): its Key shares r.IDHash.
+func fromOwnRecord(r *store.Session, expires time.Time) Session {
 	authn := r.AuthenticatedAt
 	if authn.IsZero() || authn.Before(r.CreatedAt) {
 		authn = r.CreatedAt
@@ -68,7 +78,7 @@ func fromRecord(r *store.Session, expires time.Time) Session {
 		CreatedAt:       r.CreatedAt,
 		AAL:             checkAAL(r.AAL),
 		AuthenticatedAt: authn,
-		Key:             append([]byte(nil), r.IDHash...),
+		Key:             r.IDHash,
 		ClientAddr:      r.ClientAddr,
 	}
 }

@@ -81,6 +81,16 @@ func (r *rolling) hold(key string, next time.Time) {
 	r.mu.Unlock()
 }
 
+// holdBytes is hold for the key string(h), on the hot path: it makes that
+// string only when it stores a new entry.
+func (r *rolling) holdBytes(h []byte, next time.Time) {
+	r.mu.Lock()
+	if next.After(r.held[string(h)]) {
+		r.held[string(h)] = next
+	}
+	r.mu.Unlock()
+}
+
 // written notes that next was written out for key: the held expiry goes,
 // unless a concurrent read has moved it past next.
 func (r *rolling) written(key string, next time.Time) {

@@ -119,7 +119,8 @@ type Session struct {
 	AccessExpires time.Time
 	// Key is the store key of the session's record (SHA-256 of the id for
 	// the database strategy, the session id for jwt); never a secret. Events
-	// about one session name it.
+	// about one session name it. Read it only: it may be shared with the
+	// strategy's caches.
 	Key []byte
 	// ClientAddr is the address the session was signed in from, when the
 	// strategy read its record (database Load and listings, jwt refresh).

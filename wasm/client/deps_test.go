@@ -60,7 +60,10 @@ func TestWasmBuildLeavesOutHeavyPackages(t *testing.T) {
 }
 
 // TestWasmSize builds the module as build.sh does and checks the budget:
-// 800 KiB gzipped.
+// 760 KiB gzipped with compress/gzip (776,647 bytes in December 2026, with
+// the router hooks and the second factor, once the calendar arithmetic
+// stopped linking time's zone rules). It is the room the features still to
+// come must fit in.
 func TestWasmSize(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the module")
@@ -80,7 +83,7 @@ func TestWasmSize(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, w.Close())
 	t.Logf("sessionguard.wasm: %d bytes, %d gzip", len(raw), gz.Len())
-	assert.LessOrEqual(t, gz.Len(), 800<<10, "gzip size over budget")
+	assert.LessOrEqual(t, gz.Len(), 760<<10, "gzip size over budget")
 }
 
 // TestOnlyJSWasmImportsSyscallJS keeps syscall/js in the thin layer of

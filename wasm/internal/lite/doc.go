@@ -6,8 +6,8 @@
 //
 // They exist for one reason, the size of the WebAssembly module: it imports
 // no fmt, encoding/json, net/http or net/url, and the packages it does import
-// would pull in Unicode tables, time's layout machinery or strconv's quoting
-// tables through the functions replaced here (docs/PERFORMANCE.md measures
+// would pull in Unicode tables, time's layout machinery and zone rules or
+// strconv's quoting tables through the functions replaced here (docs/PERFORMANCE.md measures
 // each; wasm/client's TestWasmSize holds the budget). Each does exactly what
 // the module needs, no more, and a fuzz target checks it against the
 // standard library it replaces. The server uses the standard library.

@@ -108,8 +108,68 @@ func digits(s string, i, n int) int {
 func date(s string, y, m, d, hms, nsec int) (time.Time, bool) {
 	year, month, day := digits(s, y, 4), digits(s, m, 2), digits(s, d, 2)
 	hour, minute, sec := digits(s, hms, 2), digits(s, hms+3, 2), digits(s, hms+6, 2)
-	t := time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC)
-	return t, month >= 1 && month <= 12 && hour < 24 && minute < 60 && sec < 60 && t.Day() == day
+	if month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	unix := daysFromCivil(int64(year), month, day)*secondsPerDay + int64(hour*3600+minute*60+sec)
+	return time.Unix(unix, int64(nsec)).UTC(), true
+}
+
+// The calendar arithmetic below works on Unix seconds, never through
+// time.Date, Time.Date or Time.Clock: those reach time's zone machinery
+// (time.Local and its TZ rules), which then stays in the module although
+// every time it handles is UTC.
+
+const secondsPerDay = 86400
+
+// daysIn returns the number of days of month (1–12) of year.
+func daysIn(year, month int) int {
+	if month == 2 {
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	}
+	return 30 + (month+month/8)%2
+}
+
+// daysFromCivil returns the day number (days since 1970-01-01) of year,
+// month (1–12) and day in the proleptic Gregorian calendar (H. Hinnant's
+// days_from_civil).
+func daysFromCivil(year int64, month, day int) int64 {
+	if month <= 2 {
+		year--
+	}
+	era := floorDiv(year, 400)
+	yoe := year - era*400                            // [0, 399]
+	doy := int64((153*((month+9)%12)+2)/5 + day - 1) // [0, 365], from March 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy           // [0, 146096]
+	return era*146097 + doe - 719468
+}
+
+// civilFromDays is daysFromCivil's inverse.
+func civilFromDays(z int64) (year int64, month, day int) {
+	z += 719468
+	era := floorDiv(z, 146097)
+	doe := z - era*146097                                  // [0, 146096]
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365 // [0, 399]
+	doy := doe - (365*yoe + yoe/4 - yoe/100)               // [0, 365]
+	mp := (5*doy + 2) / 153                                // [0, 11], from March
+	day = int(doy - (153*mp+2)/5 + 1)
+	month = int(mp+2)%12 + 1
+	year = yoe + era*400
+	if month <= 2 {
+		year++
+	}
+	return year, month, day
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
@@ -118,13 +178,15 @@ func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 // with whole seconds, "2006-01-02T15:04:05Z". Years outside 0–9999 are
 // clamped to that range.
 func FormatTime(t time.Time) string {
-	t = t.UTC()
-	year, month, day := t.Date()
-	hour, minute, sec := t.Clock()
-	year = min(max(year, 0), 9999)
+	unix := t.Unix()
+	days := floorDiv(unix, secondsPerDay)
+	y, month, day := civilFromDays(days)
+	rem := int(unix - days*secondsPerDay)
+	hour, minute, sec := rem/3600, rem/60%60, rem%60
+	year := int(min(max(y, 0), 9999))
 	b := make([]byte, 0, 20)
 	b = append(b, byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-')
-	b = append2(b, int(month), '-')
+	b = append2(b, month, '-')
 	b = append2(b, day, 'T')
 	b = append2(b, hour, ':')
 	b = append2(b, minute, ':')

@@ -84,3 +84,31 @@ func TestFormatTime(t *testing.T) {
 	}
 	assert.Equal(t, "0000-01-01T00:00:00Z", lite.FormatTime(time.Date(-5, 1, 1, 0, 0, 0, 0, time.UTC)), "clamped")
 }
+
+// FormatTime's own calendar arithmetic agrees with the time package on
+// instants spread over years 0 to 9999, every day boundary of a leap
+// February and both ends of a century.
+func TestFormatTimeCalendar(t *testing.T) {
+	check := func(tm time.Time) {
+		t.Helper()
+		if y := tm.UTC().Year(); y < 0 || y > 9999 {
+			return
+		}
+		assert.Equal(t, tm.UTC().Format("2006-01-02T15:04:05Z07:00"), lite.FormatTime(tm), "%d", tm.Unix())
+	}
+	first := time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+	last := time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC).Unix()
+	for u := first; u <= last; u += 86400*37 + 3607 {
+		check(time.Unix(u, 0))
+	}
+	for _, d := range []time.Time{
+		time.Date(2024, 2, 28, 23, 59, 59, 0, time.UTC), time.Date(2100, 2, 28, 23, 59, 59, 0, time.UTC),
+		time.Date(2000, 2, 28, 23, 59, 59, 0, time.UTC), time.Date(1969, 12, 31, 23, 59, 59, 0, time.UTC),
+		time.Date(1600, 2, 28, 23, 59, 59, 0, time.UTC),
+	} {
+		for i := range 4 {
+			check(d.Add(time.Duration(i) * time.Second))
+			check(d.Add(time.Duration(i)*24*time.Hour + time.Second))
+		}
+	}
+}

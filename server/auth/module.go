@@ -1,0 +1,314 @@
+package auth
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/andybalholm/brotli"
+)
+
+// The browser module's files, as a page names them.
+const (
+	moduleName = "sessionguard.wasm"
+	loaderName = "sessionguard.js"
+)
+
+// loaderWasmLine is the line of sessionguard.js that names the module; the
+// server names the module's content-hashed copy there (module.loader).
+const loaderWasmLine = "const wasmName = '" + moduleName + "';"
+
+// moduleHashLen is the length of the hash in the module's hashed name
+// (hex digits of its SHA-256): sessionguard.<hash>.wasm.
+const moduleHashLen = 16
+
+// immutable is the Cache-Control of the module's hashed name: its content
+// never changes, so a browser keeps it a year without asking again.
+var immutable = []string{"public, max-age=31536000, immutable"}
+
+// module is the browser module as the server sends it: its content hash,
+// and its brotli and gzip forms. The brotli form is made at build time
+// (FILE.br, by internal/precompress) and used only when it unpacks to the
+// file; the gzip form is FILE.gz on the same terms, otherwise made here.
+// Without a brotli form, browsers that take only brotli get the file as it
+// is. The loader, sessionguard.js, is kept with it, naming the hashed copy.
+// A module is made again whenever one of its files changes (fileVersion)
+// and never changed once made: requests in flight keep the one they got.
+type module struct {
+	wasm, brFile, gzFile, jsFile fileVersion
+
+	hash   string
+	raw    []byte
+	br, gz []byte
+
+	loader *loaderFile // nil when the directory has no sessionguard.js
+}
+
+// fileVersion tells versions of a file apart: its size and modification
+// time, or its absence.
+type fileVersion struct {
+	size, modNano int64
+	ok            bool
+}
+
+func versionOf(root *os.Root, name string) fileVersion {
+	fi, err := root.Stat(name)
+	if err != nil || !fi.Mode().IsRegular() {
+		return fileVersion{}
+	}
+	return fileVersion{size: fi.Size(), modNano: fi.ModTime().UnixNano(), ok: true}
+}
+
+// loaderFile is sessionguard.js as served: the file with loaderWasmLine
+// naming the module's hashed copy, tagged by both files' content.
+type loaderFile struct {
+	modTime time.Time
+	data    []byte
+	gz      []byte
+	etag    string
+}
+
+// url is the path of the module's hashed copy.
+func (m *module) url() string { return "/sessionguard." + m.hash + ".wasm" }
+
+// isHashedModule reports whether cleaned has the form of the module's
+// hashed name, whatever its hash.
+func isHashedModule(cleaned string) bool {
+	hash, ok := strings.CutPrefix(cleaned, "/sessionguard.")
+	if hash, ok = strings.CutSuffix(hash, ".wasm"); !ok || len(hash) != moduleHashLen {
+		return false
+	}
+	_, err := hex.DecodeString(hash)
+	return err == nil && strings.ToLower(hash) == hash
+}
+
+// isModuleFile reports whether cleaned is one of the module's own files,
+// which every page loads and so everybody may fetch.
+func isModuleFile(cleaned string) bool { return moduleFiles[cleaned] || isHashedModule(cleaned) }
+
+// module returns the module as it stands in the directory, or nil when
+// there is none.
+func (st *static) module(root *os.Root) (*module, error) {
+	v := versionOf(root, moduleName)
+	if !v.ok {
+		return nil, nil
+	}
+	br, gz, js := versionOf(root, moduleName+".br"), versionOf(root, moduleName+".gz"), versionOf(root, loaderName)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	old := st.mod
+	if old != nil && old.wasm == v && old.brFile == br && old.gzFile == gz && old.jsFile == js {
+		return old, nil
+	}
+	m := &module{wasm: v, brFile: br, gzFile: gz, jsFile: js}
+	if old != nil && old.wasm == v {
+		m.raw, m.hash = old.raw, old.hash
+	} else {
+		raw, err := root.ReadFile(moduleName)
+		if err != nil {
+			return nil, err
+		}
+		sum := sha256.Sum256(raw)
+		m.raw, m.hash = raw, hex.EncodeToString(sum[:])[:moduleHashLen]
+	}
+	if br.ok {
+		m.br = precompressed(root, moduleName+".br", m.raw, func(r io.Reader) (io.Reader, error) { return brotli.NewReader(r), nil })
+	}
+	if gz.ok {
+		m.gz = precompressed(root, moduleName+".gz", m.raw, func(r io.Reader) (io.Reader, error) { return gzip.NewReader(r) })
+	}
+	if m.gz == nil {
+		var err error
+		if m.gz, err = gzipBytes(m.raw); err != nil {
+			return nil, err
+		}
+	}
+	if js.ok {
+		l, err := loadLoader(root, m.hash, time.Unix(0, v.modNano))
+		if err != nil {
+			return nil, err
+		}
+		m.loader = l
+	}
+	st.mod = m
+	return m, nil
+}
+
+// precompressed returns the file name when it unpacks (with open) to raw,
+// nil when it is missing or stale.
+func precompressed(root *os.Root, name string, raw []byte, open func(io.Reader) (io.Reader, error)) []byte {
+	data, err := root.ReadFile(name)
+	if err != nil {
+		return nil
+	}
+	r, err := open(bytes.NewReader(data))
+	if err != nil {
+		return nil
+	}
+	got, err := io.ReadAll(io.LimitReader(r, int64(len(raw))+1))
+	if err != nil || !bytes.Equal(got, raw) {
+		return nil
+	}
+	return data
+}
+
+// loadLoader reads sessionguard.js and names the module's hashed copy,
+// sessionguard.<hash>.wasm, in it. What is served changes with either
+// file, so its modification time is the later of both (wasmMod the
+// module's).
+func loadLoader(root *os.Root, hash string, wasmMod time.Time) (*loaderFile, error) {
+	fi, err := root.Stat(loaderName)
+	if err != nil {
+		return nil, err
+	}
+	src, err := root.ReadFile(loaderName)
+	if err != nil {
+		return nil, err
+	}
+	data := bytes.Replace(src, []byte(loaderWasmLine), []byte("const wasmName = 'sessionguard."+hash+".wasm';"), 1)
+	gz, err := gzipBytes(data)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(data)
+	mod := fi.ModTime()
+	if wasmMod.After(mod) {
+		mod = wasmMod
+	}
+	return &loaderFile{modTime: mod, data: data, gz: gz, etag: `"` + hex.EncodeToString(sum[:])[:moduleHashLen] + `"`}, nil
+}
+
+func gzipBytes(raw []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	if _, err := zw.Write(raw); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// serveModule answers the module's files: sessionguard.wasm and its hashed
+// copy in the best form the client accepts (brotli, gzip, as is) with
+// Content-Type application/wasm, and sessionguard.js naming the hashed
+// copy. The hashed copy is cached for a year (immutable); a hash that is not
+// the module's current one is 404. The plain names are revalidated on
+// every use (no-cache, with an ETag). It reports whether it answered.
+func (st *static) serveModule(w http.ResponseWriter, r *http.Request, root *os.Root, cleaned string) bool {
+	hashed := isHashedModule(cleaned)
+	if !hashed && cleaned != "/"+moduleName && cleaned != "/"+loaderName {
+		return false
+	}
+	m, err := st.module(root)
+	if err != nil || m == nil {
+		return false
+	}
+	markStatic(w)
+	h := w.Header()
+	if hashed && cleaned != m.url() {
+		// Another version of the module (a page loaded before it was
+		// replaced): not this content, and not the app shell either.
+		h["Cache-Control"] = noStore
+		http.NotFound(w, r)
+		return true
+	}
+	h.Add("Vary", "Accept-Encoding")
+	if cleaned == "/"+loaderName {
+		l := m.loader
+		if l == nil {
+			return false
+		}
+		h.Set("Cache-Control", "no-cache")
+		h.Set("Content-Type", "text/javascript; charset=utf-8")
+		body := l.data
+		if acceptsEncoding(r, "gzip") {
+			body = l.gz
+			h.Set("Content-Encoding", "gzip")
+		}
+		h.Set("Etag", encodedTag(l.etag, h.Get("Content-Encoding")))
+		http.ServeContent(w, r, loaderName, l.modTime, bytes.NewReader(body))
+		return true
+	}
+	if hashed {
+		h["Cache-Control"] = immutable
+	} else {
+		h.Set("Cache-Control", "no-cache")
+	}
+	h.Set("Content-Type", "application/wasm")
+	body := m.raw
+	switch {
+	case m.br != nil && acceptsEncoding(r, "br"):
+		body = m.br
+		h.Set("Content-Encoding", "br")
+	case acceptsEncoding(r, "gzip"):
+		body = m.gz
+		h.Set("Content-Encoding", "gzip")
+	}
+	h.Set("Etag", encodedTag(`"`+m.hash+`"`, h.Get("Content-Encoding")))
+	http.ServeContent(w, r, moduleName, time.Unix(0, m.wasm.modNano), bytes.NewReader(body))
+	return true
+}
+
+// encodedTag is the strong ETag of tag's content sent in encoding: each
+// form has its own, as their bytes differ.
+func encodedTag(tag, encoding string) string {
+	if encoding == "" {
+		return tag
+	}
+	return strings.TrimSuffix(tag, `"`) + "-" + encoding + `"`
+}
+
+// acceptsEncoding reports whether the request's Accept-Encoding takes
+// coding: named with a q-value above zero, or covered by "*" (RFC 9110
+// §12.5.3).
+func acceptsEncoding(r *http.Request, coding string) bool {
+	named, star := -1.0, -1.0
+	for _, line := range r.Header.Values("Accept-Encoding") {
+		for part := range strings.SplitSeq(line, ",") {
+			enc, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+			q, err := qValue(params)
+			if err != nil {
+				continue
+			}
+			switch enc = strings.TrimSpace(enc); {
+			case strings.EqualFold(enc, coding):
+				named = max(named, q)
+			case enc == "*":
+				star = max(star, q)
+			}
+		}
+	}
+	if named >= 0 {
+		return named > 0
+	}
+	return star > 0
+}
+
+var errBadQ = errors.New("bad q-value")
+
+// qValue reads "q=0.5" (1 when there is none).
+func qValue(params string) (float64, error) {
+	params = strings.TrimSpace(params)
+	if params == "" {
+		return 1, nil
+	}
+	k, v, ok := strings.Cut(params, "=")
+	if !ok || !strings.EqualFold(strings.TrimSpace(k), "q") {
+		return 0, errBadQ
+	}
+	q, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil || q < 0 || q > 1 {
+		return 0, errBadQ
+	}
+	return q, nil
+}
