@@ -145,7 +145,10 @@ func terminate(ctx context.Context, r *recorder, in *instance) {
 		if got.err != nil && strings.Contains(got.err.Error(), "connection refused") {
 			continue // not in flight after all: the connection was not accepted
 		}
-		if !got.ok() && ctx.Err() == nil {
+		switch {
+		case got.ok():
+			r.checked("inflight-completed")
+		case ctx.Err() == nil:
 			r.violation(in.s.name, "a request in flight at SIGTERM was not completed", got.String())
 		}
 	}

@@ -111,14 +111,19 @@ func soak(ctx context.Context, c config, out io.Writer) (int, error) {
 		if os.Getenv("SG_REQUIRE_SERVICES") == "1" {
 			return 1, fmt.Errorf("missing %s and SG_REQUIRE_SERVICES=1", missing)
 		}
-		fmt.Fprintf(out, "SKIP: soak of the shared stores: missing %s (install postgresql and redis-server, or set SG_SOAK_PGBIN to PostgreSQL's bin directory; SG_REQUIRE_SERVICES=1 fails instead); running the SQLite setups only\n", missing)
-		var keep []pair
+		var keep, skipped []string
+		var kept []pair
 		for _, p := range pairs {
 			if missingServices(map[string]bool{p.store: true}) == "" {
-				keep = append(keep, p)
+				kept = append(kept, p)
+				keep = append(keep, p.store+"/"+p.strategy)
+			} else {
+				skipped = append(skipped, p.store+"/"+p.strategy)
 			}
 		}
-		pairs = keep
+		fmt.Fprintf(out, "SKIP: soak of %s: missing %s (install postgresql and redis-server, or set SG_SOAK_PGBIN to PostgreSQL's bin directory; SG_REQUIRE_SERVICES=1 fails instead); running %s\n",
+			strings.Join(skipped, ", "), missing, strings.Join(append(keep, "nothing")[:max(len(keep), 1)], ", "))
+		pairs = kept
 		if len(pairs) == 0 {
 			return 0, nil
 		}

@@ -124,6 +124,7 @@ type recorder struct {
 	mu         sync.Mutex
 	requests   map[string]int
 	faults     map[string]int
+	checks     map[string]int
 	violations []string
 	quiet      []time.Duration // status checks outside any fault
 	faulty     []time.Duration // status checks during one
@@ -132,13 +133,20 @@ type recorder struct {
 }
 
 func newRecorder(out io.Writer) *recorder {
-	return &recorder{requests: map[string]int{}, faults: map[string]int{}, out: out}
+	return &recorder{requests: map[string]int{}, faults: map[string]int{}, checks: map[string]int{}, out: out}
 }
 
 // request counts one request of kind.
 func (r *recorder) request(kind string) {
 	r.mu.Lock()
 	r.requests[kind]++
+	r.mu.Unlock()
+}
+
+// checked counts one invariant held of kind (beside every request's).
+func (r *recorder) checked(kind string) {
+	r.mu.Lock()
+	r.checks[kind]++
 	r.mu.Unlock()
 }
 
@@ -225,8 +233,8 @@ func (r *recorder) summary(d time.Duration, setups []*setup) string {
 		}
 		return d.Round(time.Millisecond)
 	}
-	return fmt.Sprintf("soak %v [%s]: requests %s | faults %s | violations %d | status p50/p99 %v/%v without faults (%d), %v/%v with (%d)",
-		d.Round(time.Second), strings.Join(names, " "), counts(r.requests), counts(r.faults), len(r.violations),
+	return fmt.Sprintf("soak %v [%s]: requests %s | faults %s | checked %s | violations %d | status p50/p99 %v/%v without faults (%d), %v/%v with (%d)",
+		d.Round(time.Second), strings.Join(names, " "), counts(r.requests), counts(r.faults), counts(r.checks), len(r.violations),
 		round(percentile(r.quiet, 50)), round(percentile(r.quiet, 99)), len(r.quiet),
 		round(percentile(r.faulty, 50)), round(percentile(r.faulty, 99)), len(r.faulty))
 }

@@ -222,6 +222,7 @@ func (u *simUser) revoke(ctx context.Context, b *browser, why string, at time.Ti
 	if len(u.revoked) > maxRevoked {
 		u.revoked = u.revoked[len(u.revoked)-maxRevoked:]
 	}
+	u.r.checked("revocations")
 	if st := b.stream; st != nil {
 		go u.checkStream(ctx, st, why, at)
 	}
@@ -245,6 +246,7 @@ func (u *simUser) checkStream(ctx context.Context, st *stream, why string, at ti
 	defer st.close()
 	for {
 		if st.heard() {
+			u.r.checked("streams-told")
 			return
 		}
 		deadline := at
@@ -399,6 +401,9 @@ func (u *simUser) sessionRead(ctx context.Context) {
 		u.r.violation(u.s.name, "a session's expires moved backwards by more than -update-age",
 			fmt.Sprintf("was %s, now %s: %s", b.maxExp.UTC().Format(time.RFC3339Nano), sess.Expires.UTC().Format(time.RFC3339Nano), res))
 	}
+	if !b.maxExp.IsZero() {
+		u.r.checked("expires")
+	}
 	if sess.Expires.After(b.maxExp) {
 		b.maxExp = sess.Expires
 	}
@@ -494,6 +499,7 @@ func (u *simUser) doubleRefresh(ctx context.Context) {
 		}
 		return ""
 	}
+	u.r.checked("one-successor")
 	if t0, t1 := token(res[0]), token(res[1]); t0 != t1 {
 		u.r.violation(u.s.name, "a refresh family got two successors", fmt.Sprintf("%s → %s and %s: %s | %s", short(b.cookies[refreshCookie]), short(t0), short(t1), res[0], res[1]))
 	}
