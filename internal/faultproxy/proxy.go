@@ -5,7 +5,6 @@ package faultproxy
 
 import (
 	"errors"
-	"io"
 	"net"
 	"sync"
 	"time"
@@ -28,7 +27,19 @@ type Proxy struct {
 	closed bool
 	conns  map[net.Conn]struct{} // both ends of forwarded connections
 	held   map[net.Conn]struct{} // accepted while cut, never answered
+	hold   [2]bool               // by Direction: bytes that way wait (Hold)
+	delay  time.Duration         // every chunk waits this long (Slow)
+	change chan struct{}         // closed and replaced when hold changes
 }
+
+// Direction is one way through the proxy.
+type Direction int
+
+// The two ways.
+const (
+	ToServer Direction = iota // from the client to the server
+	ToClient                  // from the server to the client
+)
 
 // dialTimeout bounds the proxy's connection to its target.
 const dialTimeout = 5 * time.Second
@@ -45,6 +56,7 @@ func New(target string) (*Proxy, error) {
 		target: target,
 		conns:  make(map[net.Conn]struct{}),
 		held:   make(map[net.Conn]struct{}),
+		change: make(chan struct{}),
 	}
 	p.wg.Go(p.accept)
 	return p, nil
@@ -61,19 +73,68 @@ func (p *Proxy) Cut() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.cut = true
+	p.changed() // held bytes give up with their connections
 	for c := range p.conns {
 		c.Close()
 		delete(p.conns, c)
 	}
 }
 
+// Hold stops forwarding bytes in one direction, without closing anything,
+// as a link that drops the packets one way does: the bytes wait in the
+// proxy until Restore, and the peer waiting for them times out.
+func (p *Proxy) Hold(d Direction) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.hold[d] = true
+	p.changed()
+}
+
+// Slow delays every chunk of bytes, either way, by delay, as a slow link
+// does; Restore ends it.
+func (p *Proxy) Slow(delay time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.delay = delay
+}
+
 // Restore closes the connections held since Cut, so their clients give up
-// on them, and forwards connections again.
+// on them, forwards connections again, and ends Hold and Slow.
 func (p *Proxy) Restore() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.cut = false
 	p.closeHeld()
+	p.hold = [2]bool{}
+	p.delay = 0
+	p.changed()
+}
+
+// changed wakes the pipes waiting for a change of hold; p.mu is held.
+func (p *Proxy) changed() {
+	close(p.change)
+	p.change = make(chan struct{})
+}
+
+// pass waits until bytes may go in direction d (not held; after the delay
+// of a slow link), and reports false when the proxy closed meanwhile.
+func (p *Proxy) pass(d Direction) bool {
+	for {
+		p.mu.Lock()
+		closed, held, delay, change := p.closed, p.hold[d], p.delay, p.change
+		p.mu.Unlock()
+		switch {
+		case closed:
+			return false
+		case held:
+			<-change
+		default:
+			if delay > 0 {
+				time.Sleep(delay)
+			}
+			return true
+		}
+	}
 }
 
 // Close stops the proxy and closes every connection. It waits for the
@@ -81,6 +142,7 @@ func (p *Proxy) Restore() {
 func (p *Proxy) Close() {
 	p.mu.Lock()
 	p.closed = true
+	p.changed()
 	p.ln.Close()
 	for c := range p.conns {
 		c.Close()
@@ -143,14 +205,28 @@ func (p *Proxy) forward(client net.Conn) {
 	p.mu.Unlock()
 
 	var wg sync.WaitGroup
-	pipe := func(dst, src net.Conn) {
-		io.Copy(dst, src)
+	pipe := func(dst, src net.Conn, d Direction) {
+		buf := make([]byte, 32*1024)
+		for {
+			n, err := src.Read(buf)
+			if n > 0 {
+				if !p.pass(d) {
+					break
+				}
+				if _, werr := dst.Write(buf[:n]); werr != nil {
+					break
+				}
+			}
+			if err != nil {
+				break
+			}
+		}
 		// One direction ended: end the other too.
 		dst.Close()
 		src.Close()
 	}
-	wg.Go(func() { pipe(server, client) })
-	wg.Go(func() { pipe(client, server) })
+	wg.Go(func() { pipe(server, client, ToServer) })
+	wg.Go(func() { pipe(client, server, ToClient) })
 	wg.Wait()
 
 	p.mu.Lock()

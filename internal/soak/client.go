@@ -39,19 +39,6 @@ var httpClient = &http.Client{
 	},
 }
 
-// freshClient opens a connection per request.
-var freshClient = &http.Client{Transport: &http.Transport{
-	DialContext:       (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
-	DisableKeepAlives: true,
-}}
-
-type freshKey struct{}
-
-// withFreshConn makes send use a new connection.
-func withFreshConn(ctx context.Context) context.Context {
-	return context.WithValue(ctx, freshKey{}, true)
-}
-
 // result is what a request got.
 type result struct {
 	method, path string
@@ -123,11 +110,7 @@ func send(ctx context.Context, r *recorder, in *instance, kind, method, path, bo
 		req.AddCookie(&http.Cookie{Name: name, Value: value})
 	}
 	res.start = time.Now()
-	c := httpClient
-	if ctx.Value(freshKey{}) != nil {
-		c = freshClient
-	}
-	resp, err := c.Do(req)
+	resp, err := httpClient.Do(req)
 	if err == nil {
 		var b []byte
 		b, err = io.ReadAll(resp.Body)

@@ -1,15 +1,18 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
-	"net/http/httptrace"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
+
+	"github.com/sessionguard/sessionguard/internal/faultproxy"
 )
 
 // Fault kinds.
@@ -17,6 +20,8 @@ const (
 	faultKill    = "kill-9"        // an instance killed, restarted on its port
 	faultTerm    = "sigterm"       // an instance stopped under load, restarted
 	faultCut     = "store-cut"     // the store's connections cut, then restored
+	faultOneWay  = "store-one-way" // the store link drops the bytes one way, then recovers
+	faultSlow    = "store-slow"    // the store link slow, then fast again
 	faultRestart = "store-restart" // the private store server restarted
 )
 
@@ -28,7 +33,7 @@ const inflightEmail = "inflight@soak.test"
 func injectFaults(ctx context.Context, r *recorder, s *setup, every time.Duration, rng *rand.Rand) {
 	kinds := []string{faultKill, faultTerm}
 	if s.proxy != nil {
-		kinds = append(kinds, faultCut)
+		kinds = append(kinds, faultCut, faultOneWay, faultSlow)
 	}
 	for i := 0; ; i++ {
 		if i%len(kinds) == 0 {
@@ -54,13 +59,21 @@ func injectFaults(ctx context.Context, r *recorder, s *setup, every time.Duratio
 			terminate(ctx, r, in)
 			restart(ctx, r, in)
 			s.faults.end(w)
-		case faultCut:
-			w := s.faults.open(faultCut, nil)
-			r.fault(faultCut)
-			s.proxy.Cut()
+		case faultCut, faultOneWay, faultSlow:
+			kind := kinds[i%len(kinds)]
+			w := s.faults.open(kind, nil)
+			r.fault(kind)
+			switch kind {
+			case faultCut:
+				s.proxy.Cut()
+			case faultOneWay:
+				s.proxy.Hold(faultproxy.Direction(rng.IntN(2)))
+			case faultSlow:
+				s.proxy.Slow(time.Duration(50+rng.IntN(200)) * time.Millisecond)
+			}
 			select {
 			case <-ctx.Done():
-			case <-time.After(time.Second + time.Duration(rng.Int64N(int64(2*time.Second)))):
+			case <-time.After(time.Second + time.Duration(rng.Int64N(int64(3*time.Second)))):
 			}
 			s.proxy.Restore()
 			s.faults.end(w)
@@ -111,45 +124,69 @@ func restart(ctx context.Context, r *recorder, in *instance) {
 }
 
 // inflight is how many sign-ins are in flight when an instance gets
-// SIGTERM: argon2id keeps each busy long enough to be caught.
+// SIGTERM.
 const inflight = 3
 
-// terminate sends in SIGTERM while sign-ins are in flight: each must be
-// answered 200, and the process must exit 0.
+// terminate sends in SIGTERM while sign-ins are in flight — their handlers
+// started, each waiting for the rest of its body — then sends the rest:
+// each must be answered 200, and the process must exit 0.
+//
+// In flight means the server has read the request's head: Go's http.Server
+// drops a request whose head it reads after shutdown began (it closes the
+// connection without an answer), so a request merely written before the
+// signal may or may not be served. The soak gives the server a generous
+// while to read the heads before the signal.
 func terminate(ctx context.Context, r *recorder, in *instance) {
-	var wrote sync.WaitGroup
-	var done sync.WaitGroup
-	res := make([]result, inflight)
+	body := fmt.Sprintf(`{"email":%q,"password":"inflight-password"}`, inflightEmail)
+	half := len(body) / 2
+	conns := make([]net.Conn, 0, inflight)
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
 	for i := range inflight {
-		wrote.Add(1)
-		var once sync.Once
-		trace := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { once.Do(wrote.Done) }}
-		done.Go(func() {
-			defer once.Do(wrote.Done)
-			// A connection of its own: a request sent on an idle
-			// keep-alive connection the server is closing at that moment
-			// is lost in any HTTP/1.1 server, in flight or not.
-			c := httptrace.WithClientTrace(withFreshConn(ctx), trace)
-			res[i] = send(c, r, in, "signin-inflight", http.MethodPost, "/api/auth/signin",
-				fmt.Sprintf(`{"email":%q,"password":"inflight-password"}`, inflightEmail), nil, fmt.Sprintf("10.250.%d.%d", in.port%250, i+1))
-		})
-	}
-	wrote.Wait()
-	time.Sleep(50 * time.Millisecond) // read by the server, hashing
-	err := in.stop(syscall.SIGTERM)
-	if err != nil {
-		r.violation(in.s.name, "an instance's exit after SIGTERM", fmt.Sprintf("%s: %v\n%s", in.name, err, in.lastLogs()))
-	}
-	done.Wait()
-	for _, got := range res {
-		if got.err != nil && strings.Contains(got.err.Error(), "connection refused") {
-			continue // not in flight after all: the connection was not accepted
+		c, err := net.DialTimeout("tcp", strings.TrimPrefix(in.base, "http://"), 5*time.Second)
+		if err != nil {
+			r.violation(in.s.name, "cannot connect before SIGTERM", fmt.Sprintf("%s: %v", in.name, err))
+			return
 		}
+		conns = append(conns, c)
+		head := fmt.Sprintf("POST /api/auth/signin HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nX-Forwarded-For: 10.250.%d.%d\r\nConnection: close\r\n\r\n%s",
+			strings.TrimPrefix(in.base, "http://"), len(body), in.port%250, i+1, body[:half])
+		_ = c.SetDeadline(time.Now().Add(hangAfter))
+		if _, err := io.WriteString(c, head); err != nil {
+			r.violation(in.s.name, "cannot send before SIGTERM", fmt.Sprintf("%s: %v", in.name, err))
+			return
+		}
+		r.request("signin-inflight")
+	}
+	time.Sleep(300 * time.Millisecond) // the server reads the heads; the handlers wait for the bodies
+	stopped := make(chan error, 1)
+	go func() { stopped <- in.stop(syscall.SIGTERM) }()
+	time.Sleep(100 * time.Millisecond) // shutdown under way
+	for _, c := range conns {
+		start := time.Now()
+		_, err := io.WriteString(c, body[half:])
+		var resp *http.Response
+		if err == nil {
+			resp, err = http.ReadResponse(bufio.NewReader(c), nil)
+		}
+		what := fmt.Sprintf("POST /api/auth/signin on %s, in flight (head and half the body sent 0.4 s before, SIGTERM 0.1 s before the rest): ", in.name)
 		switch {
-		case got.ok():
+		case err != nil:
+			r.violation(in.s.name, "a request in flight at SIGTERM was not completed", fmt.Sprintf("%serror %v after %v", what, err, time.Since(start).Round(time.Millisecond)))
+		case resp.StatusCode != http.StatusOK:
+			b, _ := io.ReadAll(resp.Body)
+			r.violation(in.s.name, "a request in flight at SIGTERM was not completed", fmt.Sprintf("%s%d %s", what, resp.StatusCode, b))
+		default:
 			r.checked("inflight-completed")
-		case ctx.Err() == nil:
-			r.violation(in.s.name, "a request in flight at SIGTERM was not completed", got.String())
 		}
+		if resp != nil {
+			resp.Body.Close()
+		}
+	}
+	if err := <-stopped; err != nil {
+		r.violation(in.s.name, "an instance's exit after SIGTERM", fmt.Sprintf("%s: %v\n%s", in.name, err, in.lastLogs()))
 	}
 }
