@@ -221,6 +221,13 @@ func openStream(ctx context.Context, r *recorder, in *instance, cookies map[stri
 		s.last = time.Now()
 		s.mu.Unlock()
 		s.signal()
+		// SIGTERM tells streams to reconnect: it ends them cleanly,
+		// before the process exits.
+		if err := sc.Err(); err != nil && ctx.Err() == nil && in.s.faults.kindAt(in, time.Now()) == faultTerm {
+			r.violation(in.s.name, "an event stream not ended cleanly by SIGTERM", fmt.Sprintf("%s on %s: %v", res.sent, in.name, err))
+		} else if err == nil && in.s.faults.kindAt(in, time.Now()) == faultTerm {
+			r.checked("streams-ended-by-sigterm")
+		}
 	}()
 	return s, res
 }

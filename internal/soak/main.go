@@ -53,7 +53,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("soak", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.bin, "bin", "bin/sessionguard", "the server binary (./build.sh builds it)")
-	fs.StringVar(&c.setups, "setups", "postgres/database,redis/jwt,sqlite/jwt", "comma-separated store/strategy pairs; postgres and redis run two instances, sqlite one")
+	fs.StringVar(&c.setups, "setups", "postgres/database,redis/jwt,sqlite/jwt", "comma-separated store/strategy pairs, or all; postgres and redis run two instances, sqlite one")
 	fs.IntVar(&c.users, "users", 6, "simulated users per setup (each with up to 3 browsers)")
 	fs.DurationVar(&c.think, "think", 200*time.Millisecond, "a user's mean pause between requests")
 	fs.DurationVar(&c.faultEvery, "fault-every", 8*time.Second, "mean time between a setup's faults")
@@ -99,6 +99,9 @@ func soak(ctx context.Context, c config, out io.Writer) (int, error) {
 	type pair struct{ store, strategy string }
 	var pairs []pair
 	kinds := map[string]bool{}
+	if c.setups == "all" {
+		c.setups = "postgres/database,postgres/jwt,redis/database,redis/jwt,sqlite/database,sqlite/jwt"
+	}
 	for _, item := range strings.Split(c.setups, ",") {
 		store, strategy, ok := strings.Cut(strings.TrimSpace(item), "/")
 		if !ok || (store != "postgres" && store != "redis" && store != "sqlite") || (strategy != "database" && strategy != "jwt") {

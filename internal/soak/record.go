@@ -84,6 +84,18 @@ func (w *windows) instanceDown(in *instance, from, to time.Time) bool {
 	return false
 }
 
+// kindAt returns the kind of a fault of in itself that lasts at t, or "".
+func (w *windows) kindAt(in *instance, t time.Time) string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, f := range slices.Backward(w.list) {
+		if f.instance == in && !t.Before(f.from) && (f.to.IsZero() || !t.After(f.to)) {
+			return f.kind
+		}
+	}
+	return ""
+}
+
 // storeDown reports whether [from, to] overlaps a fault of the setup's store.
 func (w *windows) storeDown(from, to time.Time) bool {
 	w.mu.Lock()
