@@ -224,7 +224,11 @@ func openStream(ctx context.Context, r *recorder, in *instance, cookies map[stri
 		// SIGTERM tells streams to reconnect: it ends them cleanly,
 		// before the process exits.
 		if err := sc.Err(); err != nil && ctx.Err() == nil && in.s.faults.kindAt(in, time.Now()) == faultTerm {
-			r.violation(in.s.name, "an event stream not ended cleanly by SIGTERM", fmt.Sprintf("%s on %s: %v", res.sent, in.name, err))
+			s.mu.Lock()
+			events := strings.Join(s.events, ",")
+			s.mu.Unlock()
+			r.violation(in.s.name, "an event stream not ended cleanly by SIGTERM", fmt.Sprintf("%s on %s, opened %s, heard [%s], ended %s: %v",
+				res.sent, in.name, res.start.UTC().Format("15:04:05.000"), events, time.Now().UTC().Format("15:04:05.000"), err))
 		} else if err == nil && in.s.faults.kindAt(in, time.Now()) == faultTerm {
 			r.checked("streams-ended-by-sigterm")
 		}

@@ -30,10 +30,19 @@ const inflightEmail = "inflight@soak.test"
 
 // injectFaults disturbs s every about `every` until ctx ends, going round
 // its fault kinds in a shuffled order so that each comes up.
-func injectFaults(ctx context.Context, r *recorder, s *setup, every time.Duration, rng *rand.Rand) {
-	kinds := []string{faultKill, faultTerm}
+func injectFaults(ctx context.Context, r *recorder, s *setup, every time.Duration, rng *rand.Rand, allowed func(string) bool) {
+	all := []string{faultKill, faultTerm}
 	if s.proxy != nil {
-		kinds = append(kinds, faultCut, faultOneWay, faultSlow)
+		all = append(all, faultCut, faultOneWay, faultSlow)
+	}
+	var kinds []string
+	for _, k := range all {
+		if allowed(k) {
+			kinds = append(kinds, k)
+		}
+	}
+	if len(kinds) == 0 {
+		return
 	}
 	for i := 0; ; i++ {
 		if i%len(kinds) == 0 {
@@ -49,20 +58,20 @@ func injectFaults(ctx context.Context, r *recorder, s *setup, every time.Duratio
 		switch kinds[i%len(kinds)] {
 		case faultKill:
 			w := s.faults.open(faultKill, in)
-			r.fault(faultKill)
+			r.fault(faultKill, in.name)
 			_ = in.stop(syscall.SIGKILL)
 			restart(ctx, r, in)
 			s.faults.end(w)
 		case faultTerm:
 			w := s.faults.open(faultTerm, in)
-			r.fault(faultTerm)
+			r.fault(faultTerm, in.name)
 			terminate(ctx, r, in)
 			restart(ctx, r, in)
 			s.faults.end(w)
 		case faultCut, faultOneWay, faultSlow:
 			kind := kinds[i%len(kinds)]
 			w := s.faults.open(kind, nil)
-			r.fault(kind)
+			r.fault(kind, s.name)
 			switch kind {
 			case faultCut:
 				s.proxy.Cut()
@@ -98,7 +107,7 @@ func restartStores(ctx context.Context, r *recorder, srv *storeServer, setups []
 				on = append(on, s)
 			}
 		}
-		r.fault(faultRestart)
+		r.fault(faultRestart, srv.kind)
 		if err := srv.restart(context.WithoutCancel(ctx)); err != nil {
 			for _, s := range on {
 				r.violation(s.name, "the private store did not come back", err.Error())
@@ -163,6 +172,9 @@ func terminate(ctx context.Context, r *recorder, in *instance) {
 	}
 	time.Sleep(300 * time.Millisecond) // the server reads the heads; the handlers wait for the bodies
 	stopped := make(chan error, 1)
+	if r.verbose {
+		fmt.Fprintf(r.out, "%s SIGTERM to %s\n", time.Now().UTC().Format("15:04:05.000"), in.name)
+	}
 	go func() { stopped <- in.stop(syscall.SIGTERM) }()
 	time.Sleep(100 * time.Millisecond) // shutdown under way
 	for _, c := range conns {
@@ -175,10 +187,12 @@ func terminate(ctx context.Context, r *recorder, in *instance) {
 		what := fmt.Sprintf("POST /api/auth/signin on %s, in flight (head and half the body sent 0.4 s before, SIGTERM 0.1 s before the rest): ", in.name)
 		switch {
 		case err != nil:
-			r.violation(in.s.name, "a request in flight at SIGTERM was not completed", fmt.Sprintf("%serror %v after %v", what, err, time.Since(start).Round(time.Millisecond)))
+			r.violation(in.s.name, "a request in flight at SIGTERM was not completed", fmt.Sprintf("%serror %v after %v at %s", what, err, time.Since(start).Round(time.Millisecond), start.UTC().Format("15:04:05.000")))
+		case resp.StatusCode == http.StatusServiceUnavailable && in.s.faults.storeDown(start, time.Now()):
+			r.checked("inflight-503-store-away") // answered: the store was restarting too
 		case resp.StatusCode != http.StatusOK:
 			b, _ := io.ReadAll(resp.Body)
-			r.violation(in.s.name, "a request in flight at SIGTERM was not completed", fmt.Sprintf("%s%d %s", what, resp.StatusCode, b))
+			r.violation(in.s.name, "a request in flight at SIGTERM was not completed", fmt.Sprintf("%s%d %s at %s", what, resp.StatusCode, b, start.UTC().Format("15:04:05.000")))
 		default:
 			r.checked("inflight-completed")
 		}

@@ -24,6 +24,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -45,6 +46,8 @@ type config struct {
 	restartEvery time.Duration
 	faults       bool
 	keep         bool
+	verbose      bool
+	kinds        string
 	seed         uint64
 }
 
@@ -59,7 +62,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&c.faultEvery, "fault-every", 8*time.Second, "mean time between a setup's faults")
 	fs.DurationVar(&c.restartEvery, "store-restart-every", 25*time.Second, "mean time between restarts of each private store")
 	fs.BoolVar(&c.faults, "faults", true, "inject faults")
-	fs.BoolVar(&c.keep, "keep", false, "keep the temporary directory (logs, data)")
+	fs.StringVar(&c.kinds, "fault-kinds", "", "comma-separated fault kinds to inject (default all): kill-9, sigterm, store-cut, store-one-way, store-slow, store-restart")
+	fs.BoolVar(&c.keep, "keep", false, "keep the temporary directory (data)")
+	fs.BoolVar(&c.verbose, "v", false, "print each fault as it starts")
 	fs.Uint64Var(&c.seed, "seed", 0, "random seed (0: from the clock)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: soak [flags] [duration]   (default 60s)")
@@ -96,6 +101,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 // soak runs everything and returns the exit code.
 func soak(ctx context.Context, c config, out io.Writer) (int, error) {
 	r := newRecorder(out)
+	r.verbose = c.verbose
 	type pair struct{ store, strategy string }
 	var pairs []pair
 	kinds := map[string]bool{}
@@ -197,6 +203,9 @@ func soak(ctx context.Context, c config, out io.Writer) (int, error) {
 	}
 
 	fmt.Fprintf(out, "soak: %v, seed %d, %d users per setup\n", c.duration, c.seed, c.users)
+	allowed := func(kind string) bool {
+		return c.kinds == "" || slices.Contains(strings.Split(c.kinds, ","), kind)
+	}
 	start := time.Now()
 	wctx, cancel := context.WithTimeout(ctx, c.duration)
 	defer cancel()
@@ -207,10 +216,10 @@ func soak(ctx context.Context, c config, out io.Writer) (int, error) {
 		}
 		if c.faults {
 			frng := rand.New(rand.NewPCG(rng.Uint64(), 1))
-			wg.Go(func() { injectFaults(wctx, r, s, c.faultEvery, frng) })
+			wg.Go(func() { injectFaults(wctx, r, s, c.faultEvery, frng, allowed) })
 		}
 	}
-	if c.faults {
+	if c.faults && allowed(faultRestart) {
 		for _, srv := range servers {
 			srng := rand.New(rand.NewPCG(rng.Uint64(), 2))
 			wg.Go(func() { restartStores(wctx, r, srv, setups, c.restartEvery, srng) })

@@ -142,6 +142,7 @@ type recorder struct {
 	faulty     []time.Duration // status checks during one
 	notes      []string
 	out        io.Writer
+	verbose    bool // print each fault
 }
 
 func newRecorder(out io.Writer) *recorder {
@@ -162,11 +163,14 @@ func (r *recorder) checked(kind string) {
 	r.mu.Unlock()
 }
 
-// fault counts one injected fault of kind.
-func (r *recorder) fault(kind string) {
+// fault counts one injected fault of kind, on what (an instance or a store).
+func (r *recorder) fault(kind, what string) {
 	r.mu.Lock()
 	r.faults[kind]++
 	r.mu.Unlock()
+	if r.verbose {
+		fmt.Fprintf(r.out, "%s fault %s: %s\n", time.Now().UTC().Format("15:04:05.000"), kind, what)
+	}
 }
 
 // status records a status check's time.

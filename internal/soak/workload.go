@@ -68,6 +68,36 @@ type simUser struct {
 	adminIP   string
 	nb        int
 	uncertain int // sessions it lost track of (answers lost to faults): they may exist
+	trace     []string // its last requests, for a violation's report
+}
+
+// maxTrace is how many of its last requests a user remembers.
+const maxTrace = 16
+
+// send sends a request for the user and remembers it in its trace.
+func (u *simUser) send(ctx context.Context, in *instance, kind, method, path, body string, cookies map[string]string, ip string) result {
+	res := send(ctx, u.r, in, kind, method, path, body, cookies, ip)
+	line := fmt.Sprintf("%s %s %s %s on %s with %s from %s → ", res.start.UTC().Format("15:04:05.000"), kind, method, path, in.name, describe(cookies), ip)
+	if res.err != nil {
+		line += "error " + res.err.Error()
+	} else {
+		line += fmt.Sprintf("%d %.80s", res.code, strings.TrimSpace(res.body))
+		for _, ck := range res.cookies {
+			if ck.Name == sessionCookie || ck.Name == refreshCookie {
+				line += fmt.Sprintf(" set %s=%s", strings.TrimPrefix(strings.TrimPrefix(ck.Name, "__Host-"), "__Secure-"), short(ck.Value))
+			}
+		}
+	}
+	u.trace = append(u.trace, line)
+	if len(u.trace) > maxTrace {
+		u.trace = u.trace[1:]
+	}
+	return res
+}
+
+// history is the user's last requests, one a line.
+func (u *simUser) history() string {
+	return "\n    " + u.email + "'s last requests:\n      " + strings.Join(u.trace, "\n      ")
 }
 
 // ip gives each browser a client address of its own (the instances trust
@@ -280,7 +310,7 @@ func (u *simUser) signIn(ctx context.Context) {
 		if pw == "" {
 			continue
 		}
-		res := send(ctx, u.r, in, "signin", http.MethodPost, "/api/auth/signin",
+		res := u.send(ctx, in, "signin", http.MethodPost, "/api/auth/signin",
 			fmt.Sprintf(`{"email":%q,"password":%q}`, u.email, pw), nil, b.ip)
 		switch {
 		case res.ok():
@@ -311,7 +341,7 @@ func (u *simUser) wrongSignIn(ctx context.Context) {
 	if u.rng.IntN(2) == 0 {
 		email = fmt.Sprintf("nobody-%d@soak.test", u.rng.IntN(1000))
 	}
-	res := send(ctx, u.r, u.pick(), "signin-wrong", http.MethodPost, "/api/auth/signin",
+	res := u.send(ctx, u.pick(), "signin-wrong", http.MethodPost, "/api/auth/signin",
 		fmt.Sprintf(`{"email":%q,"password":"wrong-password"}`, email), nil, u.newIP())
 	if res.ok() || (res.err == nil && res.code != http.StatusUnauthorized && res.code != http.StatusTooManyRequests && res.code != http.StatusServiceUnavailable) {
 		u.r.violation(u.s.name, "a wrong password was not refused with 401 or 429", res.String())
@@ -334,7 +364,7 @@ func (u *simUser) lost(ctx context.Context, b *browser, res result) {
 	case u.s.faults.during(res.in, res.start, res.end):
 		// the store or the instance was away: a status check fails closed
 	default:
-		u.r.violation(u.s.name, "a live session was refused (lost?)", fmt.Sprintf("%s of %s: %s", describe(b.cookies), u.email, res))
+		u.r.violation(u.s.name, "a live session was refused (lost?)", fmt.Sprintf("%s of %s: %s%s", describe(b.cookies), u.email, res, u.history()))
 		u.drop(b)
 	}
 }
@@ -346,7 +376,7 @@ func (u *simUser) statusCheck(ctx context.Context) {
 		u.refreshBrowser(ctx, b, "refresh")
 		return
 	}
-	res := send(ctx, u.r, u.pick(), "status", http.MethodGet, "/api/get-session-status", "", b.cookies, b.ip)
+	res := u.send(ctx, u.pick(), "status", http.MethodGet, "/api/get-session-status", "", b.cookies, b.ip)
 	if res.err == nil {
 		u.r.status(res.took(), u.s.faults.during(res.in, res.start, res.end))
 	}
@@ -369,7 +399,7 @@ func (u *simUser) sessionRead(ctx context.Context) {
 		u.refreshBrowser(ctx, b, "refresh")
 		return
 	}
-	res := send(ctx, u.r, u.pick(), "session", http.MethodGet, "/api/session", "", b.cookies, b.ip)
+	res := u.send(ctx, u.pick(), "session", http.MethodGet, "/api/session", "", b.cookies, b.ip)
 	if !res.ok() {
 		if res.err == nil && res.code != http.StatusServiceUnavailable {
 			u.r.violation(u.s.name, "a session read answered neither 200 nor 503", res.String())
@@ -426,7 +456,7 @@ func (u *simUser) probeOne(ctx context.Context, in *instance, c revokedCred, ref
 		return fmt.Sprintf("%s of %s returned %v before", c.why, u.email, time.Since(c.at).Round(time.Millisecond))
 	}
 	if refresh && c.cookies[refreshCookie] != "" {
-		res := send(ctx, u.r, in, "probe", http.MethodPost, "/api/auth/refresh", "", map[string]string{refreshCookie: c.cookies[refreshCookie]}, u.newIP())
+		res := u.send(ctx, in, "probe", http.MethodPost, "/api/auth/refresh", "", map[string]string{refreshCookie: c.cookies[refreshCookie]}, u.newIP())
 		if res.ok() {
 			u.r.violation(u.s.name, "a revoked session's refresh token bought new tokens", since()+": "+res.String())
 		}
@@ -437,13 +467,13 @@ func (u *simUser) probeOne(ctx context.Context, in *instance, c revokedCred, ref
 	}
 	only := map[string]string{sessionCookie: c.cookies[sessionCookie]}
 	if u.rng.IntN(3) == 0 {
-		res := send(ctx, u.r, in, "probe", http.MethodGet, "/api/session", "", only, u.newIP())
+		res := u.send(ctx, in, "probe", http.MethodGet, "/api/session", "", only, u.newIP())
 		if res.ok() && strings.TrimSpace(res.body) != "null" {
 			u.r.violation(u.s.name, "a revoked session was read", since()+": "+res.String())
 		}
 		return
 	}
-	res := send(ctx, u.r, in, "probe", http.MethodGet, "/api/get-session-status", "", only, u.newIP())
+	res := u.send(ctx, in, "probe", http.MethodGet, "/api/get-session-status", "", only, u.newIP())
 	if res.ok() && !strings.Contains(res.body, `"status":401`) {
 		u.r.violation(u.s.name, "a revoked session was accepted", since()+": "+res.String())
 	}
@@ -451,7 +481,7 @@ func (u *simUser) probeOne(ctx context.Context, in *instance, c revokedCred, ref
 
 // refreshBrowser spends b's refresh token for new tokens (jwt).
 func (u *simUser) refreshBrowser(ctx context.Context, b *browser, kind string) bool {
-	res := send(ctx, u.r, u.pick(), kind, http.MethodPost, "/api/auth/refresh", "", b.cookies, b.ip)
+	res := u.send(ctx, u.pick(), kind, http.MethodPost, "/api/auth/refresh", "", b.cookies, b.ip)
 	switch {
 	case res.ok():
 		b.apply(res)
@@ -477,7 +507,7 @@ func (u *simUser) doubleRefresh(ctx context.Context) {
 	var res [2]result
 	for i := range res {
 		wg.Go(func() {
-			res[i] = send(ctx, u.r, u.pick(), "refresh-double", http.MethodPost, "/api/auth/refresh", "", b.cookies, b.ip)
+			res[i] = u.send(ctx, u.pick(), "refresh-double", http.MethodPost, "/api/auth/refresh", "", b.cookies, b.ip)
 		})
 	}
 	wg.Wait()
@@ -522,7 +552,7 @@ func (u *simUser) scheduleReuse(ctx context.Context) {
 
 // reuseRefresh submits b's spent refresh token: 401, and b's session ends.
 func (u *simUser) reuseRefresh(ctx context.Context, b *browser) {
-	res := send(ctx, u.r, u.pick(), "refresh-reuse", http.MethodPost, "/api/auth/refresh", "", map[string]string{refreshCookie: b.reuse.refresh}, b.ip)
+	res := u.send(ctx, u.pick(), "refresh-reuse", http.MethodPost, "/api/auth/refresh", "", map[string]string{refreshCookie: b.reuse.refresh}, b.ip)
 	b.reuse = nil
 	switch {
 	case res.ok():
@@ -538,7 +568,7 @@ func (u *simUser) reuseRefresh(ctx context.Context, b *browser) {
 // signOut signs a browser out.
 func (u *simUser) signOut(ctx context.Context) {
 	b := u.any()
-	res := send(ctx, u.r, u.pick(), "signout", http.MethodPost, "/api/auth/signout", "{}", b.cookies, b.ip)
+	res := u.send(ctx, u.pick(), "signout", http.MethodPost, "/api/auth/signout", "{}", b.cookies, b.ip)
 	if res.ok() {
 		u.revoke(ctx, b, "sign-out", res.end)
 		return
@@ -554,7 +584,7 @@ func (u *simUser) signOut(ctx context.Context) {
 func (u *simUser) endDevice(ctx context.Context) {
 	x := u.browsers[0]
 	y := u.browsers[1+u.rng.IntN(len(u.browsers)-1)]
-	list := send(ctx, u.r, u.pick(), "devices", http.MethodGet, "/api/auth/sessions", "", y.cookies, y.ip)
+	list := u.send(ctx, u.pick(), "devices", http.MethodGet, "/api/auth/sessions", "", y.cookies, y.ip)
 	if !list.ok() {
 		return
 	}
@@ -578,7 +608,7 @@ func (u *simUser) endDevice(ctx context.Context) {
 		u.r.violation(u.s.name, "the device list does not mark the current session", list.String())
 		return
 	}
-	res := send(ctx, u.r, u.pick(), "device-end", http.MethodDelete, "/api/auth/sessions/"+handle, "", x.cookies, x.ip)
+	res := u.send(ctx, u.pick(), "device-end", http.MethodDelete, "/api/auth/sessions/"+handle, "", x.cookies, x.ip)
 	switch {
 	case res.ok():
 		u.revoke(ctx, y, "device ending", res.end)
@@ -593,7 +623,7 @@ func (u *simUser) endDevice(ctx context.Context) {
 // revokeOthers ends every session of the user but one.
 func (u *simUser) revokeOthers(ctx context.Context) {
 	b := u.any()
-	res := send(ctx, u.r, u.pick(), "revoke-others", http.MethodPost, "/api/auth/sessions/revoke-others", "", b.cookies, b.ip)
+	res := u.send(ctx, u.pick(), "revoke-others", http.MethodPost, "/api/auth/sessions/revoke-others", "", b.cookies, b.ip)
 	switch {
 	case res.ok():
 		for _, o := range slices.Clone(u.browsers) {
@@ -614,7 +644,7 @@ func (u *simUser) revokeOthers(ctx context.Context) {
 func (u *simUser) passwordChange(ctx context.Context) {
 	b := u.any()
 	next := fmt.Sprintf("soak-password-%d", u.rng.Int64())
-	res := send(ctx, u.r, u.pick(), "password", http.MethodPost, "/api/auth/password",
+	res := u.send(ctx, u.pick(), "password", http.MethodPost, "/api/auth/password",
 		fmt.Sprintf(`{"currentPassword":%q,"newPassword":%q}`, u.password, next), b.cookies, b.ip)
 	switch {
 	case res.ok():
@@ -643,7 +673,7 @@ func (u *simUser) passwordChange(ctx context.Context) {
 func (u *simUser) adminDo(ctx context.Context, kind, method, path, body string) result {
 	for try := 0; ; try++ {
 		if u.admin == nil {
-			res := send(ctx, u.r, u.pick(), "signin", http.MethodPost, "/api/auth/signin",
+			res := u.send(ctx, u.pick(), "signin", http.MethodPost, "/api/auth/signin",
 				fmt.Sprintf(`{"email":%q,"password":%q}`, adminEmail, adminPass), nil, u.adminIP)
 			if !res.ok() {
 				return res
@@ -652,7 +682,7 @@ func (u *simUser) adminDo(ctx context.Context, kind, method, path, body string) 
 			b.apply(res)
 			u.admin = b.cookies
 		}
-		res := send(ctx, u.r, u.pick(), kind, method, path, body, u.admin, u.adminIP)
+		res := u.send(ctx, u.pick(), kind, method, path, body, u.admin, u.adminIP)
 		if res.err == nil && res.code == http.StatusUnauthorized && try == 0 {
 			u.admin = nil // jwt: its access token expired
 			continue
@@ -695,7 +725,7 @@ func (u *simUser) disable(ctx context.Context) {
 		u.disabled = true
 		u.revokeAll(ctx, "account disabled", res.end)
 		in := u.pick()
-		got := send(ctx, u.r, in, "signin", http.MethodPost, "/api/auth/signin",
+		got := u.send(ctx, in, "signin", http.MethodPost, "/api/auth/signin",
 			fmt.Sprintf(`{"email":%q,"password":%q}`, u.email, u.password), nil, u.newIP())
 		if got.ok() {
 			u.r.violation(u.s.name, "a disabled account signed in", got.String())
