@@ -227,8 +227,10 @@ func openStream(ctx context.Context, r *recorder, in *instance, cookies map[stri
 			s.mu.Lock()
 			events := strings.Join(s.events, ",")
 			s.mu.Unlock()
-			r.violation(in.s.name, "an event stream not ended cleanly by SIGTERM", fmt.Sprintf("%s on %s, opened %s, heard [%s], ended %s: %v",
-				res.sent, in.name, res.start.UTC().Format("15:04:05.000"), events, time.Now().UTC().Format("15:04:05.000"), err))
+			ended := time.Now()
+			time.Sleep(500 * time.Millisecond) // its last lines
+			r.violation(in.s.name, "an event stream not ended cleanly by SIGTERM", fmt.Sprintf("%s on %s, opened %s, heard [%s], ended %s: %v\n%s's last lines:\n%s",
+				res.sent, in.name, res.start.UTC().Format("15:04:05.000"), events, ended.UTC().Format("15:04:05.000"), err, in.name, in.lastLogs()))
 		} else if err == nil && in.s.faults.kindAt(in, time.Now()) == faultTerm {
 			r.checked("streams-ended-by-sigterm")
 		}

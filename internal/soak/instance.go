@@ -104,7 +104,11 @@ func env() []string {
 func (in *instance) start(ctx context.Context, r *recorder) error {
 	cmd := exec.Command(in.bin, in.args()...)
 	cmd.Env = env()
-	p, err := startProc(in.name, cmd, nil)
+	p, err := startProc(in.name, cmd, func(line string) {
+		if strings.Contains(line, "panic") {
+			r.violation(in.s.name, "the server logged a panic", in.name+": "+line)
+		}
+	})
 	if err != nil {
 		return err
 	}

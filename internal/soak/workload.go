@@ -67,7 +67,7 @@ type simUser struct {
 	admin     map[string]string // the cookies of its administrator's browser
 	adminIP   string
 	nb        int
-	uncertain int // sessions it lost track of (answers lost to faults): they may exist
+	uncertain int      // sessions it lost track of (answers lost to faults): they may exist
 	trace     []string // its last requests, for a violation's report
 }
 
