@@ -1,9 +1,19 @@
 package auth
 
+import "time"
+
 // SetStreamReleased makes s call f each time an event stream ends and its
 // slots are given back, so tests wait for that instead of sleeping.
 func SetStreamReleased(s *Server, f func()) {
 	s.hub.mu.Lock()
 	s.hub.released = f
 	s.hub.mu.Unlock()
+}
+
+// SetStreamWriteTimeout makes every event stream's writes time out after d,
+// until the returned function puts the default back.
+func SetStreamWriteTimeout(d time.Duration) (restore func()) {
+	old := writeTimeout
+	writeTimeout = d
+	return func() { writeTimeout = old }
 }
