@@ -1,7 +1,7 @@
 // Package e2e holds sessionguard's end-to-end tests: the real server, started
 // in-process on a loopback listener with its SQLite store, and the browser
 // module built from the current source, driven in headless Chromium through
-// the DevTools protocol (chromedp). They check CONTRACT §3 and §4 as a page
+// the DevTools protocol (chromedp). They check the API and the module (docs/API.md, docs/MODULE.md) as a page
 // and a person see them.
 //
 // The tests skip with one line when chromium is not on PATH, and fail

@@ -70,6 +70,8 @@ var fastParams = users.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyL
 // server's defaults.
 type serverOptions struct {
 	lifetime session.Lifetime
+	// static replaces the suite's static directory (an example app).
+	static string
 }
 
 type serverOption func(*serverOptions)
@@ -81,6 +83,9 @@ func applyOptions(opts []serverOption) serverOptions {
 	}
 	return o
 }
+
+// withStatic serves dir instead of the suite's static directory.
+func withStatic(dir string) serverOption { return func(o *serverOptions) { o.static = dir } }
 
 // withLifetime sets the idle lifetime and the update age.
 func withLifetime(maxAge, updateAge time.Duration) serverOption {
@@ -111,6 +116,9 @@ func newInstance(c serverConfig, dir string, opts ...serverOption) (inst *instan
 	ao := c.options
 	ao.DataDir = dir
 	ao.StaticDir = suite.static
+	if o.static != "" {
+		ao.StaticDir = o.static
+	}
 	ao.Lifetime = o.lifetime
 	ao.PasswordParams = fastParams
 	ao.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))

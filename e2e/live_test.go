@@ -180,6 +180,29 @@ func TestLiveEndDeviceFromAccount(t *testing.T) {
 	})
 }
 
+// (c2) A device list open on /account shows a sign-in on another browser,
+// and that browser's sign-out, without a reload: the live stream says the
+// user's sessions changed.
+func TestLiveDeviceListFollowsOtherBrowsers(t *testing.T) {
+	forEachServer(t, func(t *testing.T, c serverConfig) {
+		srv := sharedServer(t, c)
+		a := srv.newAccount("user")
+		tabA := liveTab(t, srv, a)
+		tabA.click("#nav-account")
+		tabA.waitView("/account")
+		rows := `document.querySelectorAll('#devices [data-sg-handle]').length`
+		tabA.waitFor(rows+` === 1`, "one device")
+		tabA.click("#nav-account") // the page is in use: a read of the list may extend its session
+
+		b := liveTab(t, srv, a)
+		tabA.waitFor(rows+` === 2`, "the other browser's sign-in is listed without a reload")
+		require.True(t, evalJS[bool](b, `sessionguard.signOut().then(r => r.ok)`))
+		tabA.click("#nav-account")
+		tabA.waitFor(rows+` === 1`, "and its sign-out")
+		assert.Empty(t, tabA.consoleMessages())
+	})
+}
+
 // (d) A password change on /account signs the other browser out and keeps
 // this one signed in, with a rotated session that the guard accepts.
 func TestLiveChangePassword(t *testing.T) {

@@ -192,7 +192,7 @@ func TestSignInErrorsShown(t *testing.T) {
 	})
 }
 
-// TestSignInOutAPI: sessionguard.signIn and signOut answer as CONTRACT §4
+// TestSignInOutAPI: sessionguard.signIn and signOut answer as docs/MODULE.md
 // says, navigate to the (safe) redirect URL, and keep session() current.
 func TestSignInOutAPI(t *testing.T) {
 	forEachServer(t, func(t *testing.T, c serverConfig) {

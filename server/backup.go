@@ -41,18 +41,12 @@ func backup(ctx context.Context, args []string, getenv func(string) (string, boo
 		return 2
 	}
 	db := filepath.Join(c.data, sqlite.FileName)
-	// Open would create an empty database where there is none.
 	if _, err := os.Stat(db); err != nil {
 		fmt.Fprintf(stderr, "sessionguard backup: no database in -data %s: %v\n", c.data, err)
 		return 1
 	}
-	st, err := sqlite.Open(ctx, db)
-	if err != nil {
-		fmt.Fprintln(stderr, "sessionguard backup:", err)
-		return 1
-	}
-	defer st.Close()
-	if err := st.Backup(ctx, out); err != nil {
+	// Not opened as a store: a backup never migrates the live file.
+	if err := sqlite.BackupFile(ctx, db, out); err != nil {
 		fmt.Fprintln(stderr, "sessionguard backup:", err)
 		return 1
 	}
@@ -60,7 +54,8 @@ func backup(ctx context.Context, args []string, getenv func(string) (string, boo
 	if fi, err := os.Stat(out); err == nil {
 		size = fi.Size()
 	}
-	fmt.Fprintf(stdout, "backed up %s to %s (%d bytes)\n", st.Path(), out, size)
+	abs, _ := filepath.Abs(db)
+	fmt.Fprintf(stdout, "backed up %s to %s (%d bytes)\n", abs, out, size)
 	return 0
 }
 
@@ -73,9 +68,9 @@ func backupElsewhere(c config) string {
 	case "memory":
 		return "-store memory keeps nothing to back up"
 	case "postgres":
-		return fmt.Sprintf("-store postgres is backed up by PostgreSQL's tools: pg_dump --schema=%s (the store's tables) of the database in -store-url; see README, Backup and restore", c.storeSchema)
+		return fmt.Sprintf("-store postgres is backed up by PostgreSQL's tools: pg_dump --schema=%s (the store's tables) of the database in -store-url; see docs/SERVER.md, Backup and restore", c.storeSchema)
 	case "redis":
-		return fmt.Sprintf("-store redis is backed up by Redis: its RDB snapshot or AOF file, which hold the keys %s*; see README, Backup and restore", c.storePrefix)
+		return fmt.Sprintf("-store redis is backed up by Redis: its RDB snapshot or AOF file, which hold the keys %s*; see docs/SERVER.md, Backup and restore", c.storePrefix)
 	}
 	return fmt.Sprintf("-store %q: want sqlite, memory, postgres or redis", c.store)
 }

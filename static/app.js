@@ -7,6 +7,9 @@
  */
 (() => {
   'use strict';
+  // The demo's elements, by id (typed loosely: tsc checks this file for its
+  // use of window.sessionguard, internal/typecheck).
+  /** @type {(id: string) => any} */
   const $ = (id) => document.getElementById(id);
   const sg = window.sessionguard;
   let moduleFailed = !sg;
@@ -63,7 +66,7 @@
   // The server shows a plain form's refusal (?error=…); it goes once the
   // visitor tries again or moves on.
   const hideFormNotices = () => {
-    for (const el of document.querySelectorAll('.form-notice')) el.hidden = true;
+    for (const el of document.querySelectorAll('.form-notice')) /** @type {HTMLElement} */ (el).hidden = true;
   };
 
   const renderNotice = () => {
@@ -79,7 +82,7 @@
     formatTimes();
 
     // Fill the form from a demo account.
-    for (const b of document.querySelectorAll('.account')) {
+    for (const b of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('.account'))) {
       b.addEventListener('click', () => {
         $('signin-email').value = b.dataset.email;
         $('signin-password').value = b.dataset.password;
@@ -153,8 +156,8 @@
     // and the password form.
     const note = (text) => show($('account-message'), text);
     $('devices').addEventListener('click', async (ev) => {
-      const button = ev.target.closest('.end-session');
-      const row = button && button.closest('[data-sg-handle]');
+      const button = /** @type {HTMLButtonElement | null} */ (/** @type {Element} */ (ev.target).closest('.end-session'));
+      const row = /** @type {HTMLElement | null} */ (button && button.closest('[data-sg-handle]'));
       if (!row) return;
       button.disabled = true;
       const r = await sg.endSession(row.dataset.sgHandle);
@@ -184,8 +187,8 @@
 
     // /admin: the users table's buttons (the module renders the rows).
     $('users').addEventListener('click', async (ev) => {
-      const button = ev.target.closest('button[data-act]');
-      const row = button && button.closest('[data-sg-user]');
+      const button = /** @type {HTMLButtonElement | null} */ (/** @type {Element} */ (ev.target).closest('button[data-act]'));
+      const row = /** @type {HTMLElement | null} */ (button && button.closest('[data-sg-user]'));
       if (!row) return;
       const id = row.dataset.sgUser;
       const act = button.dataset.act;

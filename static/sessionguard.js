@@ -11,6 +11,10 @@
  *                         Promise of {ok, error?, redirectUrl?, retryAfter?, status}
  *   signOut({redirectUrl}?) Promise of {ok, redirectUrl?, error?, status}
  *   goto(path, {replace}?) Promise of true (navigated) or false (cancelled)
+ *   decide(path)          "allow", "deny" or "check": what the guard knows of
+ *                         a navigation to path without asking the server
+ *   check(path)           Promise of {allow, reason?, redirect?}: the guard's
+ *                         decision, with the same one status request
  *   isPublic(path)        whether the server lets everybody see path
  *   onChange(fn)          fn(session|null) on every change; returns unsubscribe
  *   refresh()             Promise of the session read again from the server
@@ -74,6 +78,8 @@
     session: () => (impl ? impl.session() : null),
     isPublic: (path) => (impl ? impl.isPublic(String(path)) : false),
     goto: (path, opts) => call('goto', String(path), opts || {}),
+    decide: (path) => (impl ? impl.decide(String(path)) : 'check'),
+    check: (path) => call('check', String(path)),
     signIn: (opts) => call('signIn', opts || {}),
     signOut: (opts) => call('signOut', opts || {}),
     refresh: () => call('refresh'),

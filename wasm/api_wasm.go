@@ -69,6 +69,14 @@ func newAPI(c *client.Client, b *browser) *api {
 		p := arg(args, 0)
 		return p.Type() == js.TypeString && c.IsPublic(p.String())
 	})
+	// decide(path) → "allow" | "deny" | "check"
+	a.method("decide", func(args []js.Value) any { return c.Decide(str(arg(args, 0))) })
+	// check(path, resolve)
+	a.method("check", func(args []js.Value) any {
+		verdict, resolve := c.Check(str(arg(args, 0))), arg(args, 1)
+		go func() { resolve.Invoke(parseJSON((<-verdict).JSON())) }()
+		return nil
+	})
 	// goto(path, {replace}, resolve)
 	a.method("goto", func(args []js.Value) any {
 		done := c.Goto(str(arg(args, 0)), arg(args, 1).Type() == js.TypeObject && arg(args, 1).Get("replace").Truthy())

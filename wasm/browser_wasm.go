@@ -39,8 +39,13 @@ type browser struct {
 	win, doc, history, location js.Value
 	object, json, array         js.Value
 	channel                     js.Value // a BroadcastChannel, or undefined
-	inbox                       chan client.Value
-	listeners                   []listener
+	// navigation is the Navigation API's object, or undefined where the
+	// browser has none; ownNav counts the module's own history calls under
+	// way, whose navigate events are not page code's.
+	navigation js.Value
+	ownNav     int
+	inbox      chan client.Value
+	listeners  []listener
 }
 
 // listener is one event listener the module added; close removes it.
@@ -56,6 +61,7 @@ func newBrowser() *browser {
 	b := &browser{
 		win: g, doc: g.Get("document"), history: g.Get("history"), location: g.Get("location"),
 		object: g.Get("Object"), json: g.Get("JSON"), array: g.Get("Array"),
+		navigation: g.Get("navigation"),
 	}
 	b.openChannel()
 	return b
@@ -111,6 +117,9 @@ func (b *browser) listen(c *client.Client) {
 		idx, ok := indexOf(ev.Get("state"))
 		c.HandlePopState(idx, ok)
 	})
+	if b.navigation.Type() == js.TypeObject {
+		b.on(b.navigation, "navigate", func(ev js.Value) { b.routerNavigation(c, ev) })
+	}
 	b.on(b.win, "pageshow", func(ev js.Value) {
 		if ev.Get("persisted").Truthy() {
 			go c.Refresh()
@@ -127,6 +136,40 @@ func (b *browser) listen(c *client.Client) {
 		b.onCapture(b.win, event, func(js.Value) { c.Activity() })
 	}
 	b.listenChannel(c)
+}
+
+// routerNavigation hands the Client a same-document push or replace
+// navigation that page code started (history.pushState or replaceState, by
+// an app's router), before it commits. Traversals stay with popstate,
+// fragment changes with popstate too, and navigations to another document
+// with the server.
+func (b *browser) routerNavigation(c *client.Client, ev js.Value) {
+	if b.ownNav > 0 {
+		return
+	}
+	typ := ev.Get("navigationType").String()
+	dest := ev.Get("destination")
+	if (typ != "push" && typ != "replace") || !dest.Get("sameDocument").Truthy() || ev.Get("hashChange").Truthy() {
+		return
+	}
+	cancel, after := c.RouterNavigation(dest.Get("url").String(), typ == "replace", ev.Get("cancelable").Truthy())
+	if cancel {
+		ev.Call("preventDefault")
+	}
+	b.later(after)
+}
+
+// later runs f in a goroutine of its own once the current JavaScript task is
+// over (setTimeout 0): after the navigation that is being dispatched has
+// committed.
+func (b *browser) later(f func()) {
+	var fn js.Func
+	fn = js.FuncOf(func(js.Value, []js.Value) any {
+		fn.Release()
+		go f()
+		return nil
+	})
+	b.win.Call("setTimeout", fn, 0)
 }
 
 func (b *browser) on(target js.Value, event string, f func(ev js.Value)) {

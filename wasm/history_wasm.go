@@ -38,6 +38,8 @@ func (b *browser) HistoryIndex() (int, bool) { return indexOf(b.history.Get("sta
 func (b *browser) PushState(index int, url string) {
 	state := b.object.New()
 	state.Set(stateKey, index)
+	b.ownNav++
+	defer func() { b.ownNav-- }()
 	if !b.try("pushState", func() { b.history.Call("pushState", state, "", url) }) {
 		b.Load(url, false)
 	}
@@ -50,6 +52,8 @@ func (b *browser) ReplaceState(index int, url string) {
 		b.object.Call("assign", state, old)
 	}
 	state.Set(stateKey, index)
+	b.ownNav++
+	defer func() { b.ownNav-- }()
 	b.try("replaceState", func() { b.history.Call("replaceState", state, "", url) })
 }
 

@@ -1,4 +1,4 @@
-// Package wire is the contract of sessionguard's HTTP API (CONTRACT §3) that
+// Package wire is the contract of sessionguard's HTTP API (docs/API.md) that
 // the server and the browser module share: every API path, the headers and
 // roles both read, and every JSON shape they exchange, as plain data types.
 // It imports nothing but time, so the WebAssembly build stays small; the
@@ -48,7 +48,7 @@ type Config struct {
 	// MaxAge is the idle lifetime in seconds.
 	MaxAge int `json:"maxAge"`
 	// Strategy, RefreshPath and AccessMaxAge are sent by the jwt strategy
-	// only (the database strategy's answer is exactly CONTRACT §3's):
+	// only (the database strategy's answer is exactly docs/API.md's):
 	// "jwt", the refresh endpoint, and an access token's lifetime in seconds.
 	Strategy     string `json:"strategy,omitempty"`
 	RefreshPath  string `json:"refreshPath,omitempty"`

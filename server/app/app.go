@@ -148,8 +148,27 @@ func New(ctx context.Context, o Options) (_ *Server, err error) {
 	}
 	s.closers = append(s.closers, func() error { s.http.Close(); return nil })
 	o.Metrics.ActiveSessions(func(ctx context.Context) (int64, error) { return st.CountSessions(ctx, o.Now()) }, 15*time.Second)
+	// Last, so that a server that fails to start says only why.
+	if err := s.warnWithoutAccounts(ctx); err != nil {
+		return nil, err
+	}
 	go s.sessions.RunCleanup(bg, time.Minute)
 	return s, nil
+}
+
+// warnWithoutAccounts says how to make the first account when the store has
+// none: such a server runs, but nobody can sign in.
+func (s *Server) warnWithoutAccounts(ctx context.Context) error {
+	has, err := s.store.HasUsers(ctx)
+	if err != nil {
+		return fmt.Errorf("read the accounts: %w", err)
+	}
+	if !has {
+		s.logger.Warn("no accounts yet, so nobody can sign in: create one with " +
+			"`sessionguard useradd -email you@example.com -name You -role admin < password-file` " +
+			"(with the same -store, -store-url and -data as the server), or start with -demo for the demo accounts")
+	}
+	return nil
 }
 
 // startAlerts sends the security events of the log to AlertWebhook, and

@@ -1,7 +1,9 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -85,6 +87,27 @@ func TestDefaultStoreIsTheLockedSQLiteFile(t *testing.T) {
 	again, err := sqlite.OpenExclusive(t.Context(), dir)
 	require.NoError(t, err, "Close releases the data directory")
 	require.NoError(t, again.Close())
+}
+
+// TestNewSaysHowToMakeTheFirstAccount: a server whose store has no account
+// says so at start, with the command that makes one; with an account it is
+// quiet about it.
+func TestNewSaysHowToMakeTheFirstAccount(t *testing.T) {
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	st := memory.New()
+	s, err := app.New(t.Context(), app.Options{Store: st, PasswordParams: fastParams, Logger: logger})
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	assert.Contains(t, logs.String(), "level=WARN msg=\"no accounts yet")
+	assert.Contains(t, logs.String(), "sessionguard useradd -email")
+
+	logs.Reset()
+	s, err = app.New(t.Context(), app.Options{Store: st, PasswordParams: fastParams, Logger: logger,
+		Accounts: []users.NewAccount{{Email: "ada@example.com", Name: "Ada", Role: users.RoleAdmin, Password: "analytical-engine"}}})
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	assert.NotContains(t, logs.String(), "no accounts yet")
 }
 
 // TestCloseLeavesTheCallersStoreOpen: a store given in Options belongs to

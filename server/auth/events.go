@@ -133,19 +133,47 @@ func (h *hub) drop(st *stream) {
 	}
 }
 
+// sessionsChanged is the stream event that tells a page its user's list of
+// sessions changed elsewhere: a session began or one ended.
+const sessionsChanged = "sessions-changed"
+
+// routeEvent returns what stream st hears of e, if anything:
+//   - a resync (the store's connection is back; events may have been lost)
+//     concerns every stream: each reads its session again;
+//   - an event about every session of the user (no SessionHash), or about
+//     st's own session, is st's as it is — except the start of st's own
+//     session, which its page knows;
+//   - a session of the user that began or ended is "sessions-changed" for
+//     the user's other sessions, whose device lists are out of date;
+//   - nothing else of other users or sessions.
+func routeEvent(e store.Event, st *stream) (string, bool) {
+	switch {
+	case e.Type == store.EventResync:
+		return e.Type, true
+	case st.userID != e.UserID:
+		return "", false
+	case len(e.SessionHash) == 0 || bytes.Equal(e.SessionHash, st.key):
+		return e.Type, e.Type != store.EventSessionStarted
+	case e.Type == store.EventSessionStarted || e.Type == store.EventRevoked:
+		return sessionsChanged, true
+	}
+	return "", false
+}
+
 // run delivers events to the streams they concern. A stream that does not
 // keep up loses events (its heartbeat re-reads the session anyway).
 func (h *hub) run(ch <-chan store.Event) {
 	for e := range ch {
 		h.mu.Lock()
 		for st := range h.streams {
-			// A resync (the store's connection is back; events may have
-			// been lost) concerns every stream: each reads its session again.
-			if e.Type != store.EventResync && (st.userID != e.UserID || (len(e.SessionHash) > 0 && !bytes.Equal(e.SessionHash, st.key))) {
+			typ, ok := routeEvent(e, st)
+			if !ok {
 				continue
 			}
+			ev := e
+			ev.Type = typ
 			select {
-			case st.ch <- e:
+			case st.ch <- ev:
 			default:
 			}
 		}
@@ -176,8 +204,9 @@ func (h *hub) close() {
 // events answers GET /api/auth/events: a Server-Sent Events stream that
 // tells the page of its session's changes — "revoked" (signed out here or
 // elsewhere, or every session of the user ended), "expired", "role-changed",
-// "refreshed" (new tokens elsewhere) and "stale" (jwt: this stream's access
-// token expired; reconnect after refreshing). The stream reads the session
+// "refreshed" (new tokens elsewhere), "sessions-changed" (another session of
+// the user began or ended: device lists are out of date) and "stale" (jwt:
+// this stream's access token expired; reconnect after refreshing). The stream reads the session
 // without extending it: background traffic never keeps a session alive.
 // 401 without a session, 429 over MaxStreamsPerSession or MaxStreamsPerUser,
 // 503 when the store cannot be read or subscribed to.

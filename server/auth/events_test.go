@@ -151,6 +151,37 @@ func TestEventsTellARevokedSession(t *testing.T) {
 	})
 }
 
+// TestEventsTellOtherSessionsOfSignInsAndEndings: a page's device list
+// learns at once that another session of its user began or ended
+// ("sessions-changed"), and the stream goes on; other users' sign-ins, and
+// the page's own, are not heard.
+func TestEventsTellOtherSessionsOfSignInsAndEndings(t *testing.T) {
+	forStrategies(t, func(t *testing.T, strategy string) {
+		e := newEnv(t, withStrategy(strategy))
+		first := e.client()
+		require.Equal(t, http.StatusOK, first.signIn("user@example.com", "user-password").StatusCode)
+		s := first.openEvents(t)
+		typ, _ := s.next()
+		require.Equal(t, "ready", typ)
+
+		require.Equal(t, http.StatusOK, e.client().signIn("admin@example.com", "admin-password").StatusCode, "another user")
+		second := e.client()
+		require.Equal(t, http.StatusOK, second.signIn("user@example.com", "user-password").StatusCode)
+		typ, data := s.next()
+		assert.Equal(t, "sessions-changed", typ, "the same user signed in elsewhere (the admin's sign-in was not heard)")
+		assert.Contains(t, data, `"expires":`)
+
+		require.Equal(t, http.StatusOK, second.postJSON("/api/auth/signout", nil).StatusCode)
+		typ, _ = s.next()
+		assert.Equal(t, "sessions-changed", typ, "that session ended")
+
+		// The stream goes on: its own session's end still reaches it.
+		require.Equal(t, http.StatusOK, first.postJSON("/api/auth/signout", nil).StatusCode)
+		typ, _ = s.next()
+		assert.Equal(t, "revoked", typ)
+	})
+}
+
 func otherUserID(t *testing.T, e *env, email string) string {
 	u, found, err := e.store.UserByEmail(context.Background(), email)
 	require.NoError(t, err)

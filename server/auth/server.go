@@ -1,4 +1,4 @@
-// Package auth is sessionguard's HTTP layer: the API of CONTRACT §3, the guard
+// Package auth is sessionguard's HTTP layer: the API of docs/API.md, the guard
 // that protects pages on the server, the app shell with the session embedded,
 // and middleware for Go programs that mount sessionguard in their own router
 // and read the session in their own handlers.

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -25,15 +26,34 @@ func (j *JWT) Issue(ctx context.Context, u wire.User, dev Device, now time.Time)
 	}
 	refresh := randomID(tokenBytes)
 	if err := j.storeRefresh(ctx, refresh, &rec, now); err != nil {
+		j.abandon(ctx, fh, err)
 		return Issued{}, Session{}, err
 	}
 	access, exp, err := j.issueAccess(sid, now, &rec, rec.Expires)
 	if err != nil {
+		j.abandon(ctx, fh, err)
 		return Issued{}, Session{}, err
 	}
 	s := fromRecord(&rec, rec.Expires)
 	s.AccessExpires = exp
 	return Issued{Token: access, Refresh: refresh}, s, nil
+}
+
+// abandonTimeout bounds the removal of a half-issued session's record.
+const abandonTimeout = 5 * time.Second
+
+// abandon removes the record idHash of a session whose issue failed after
+// the record was written (why), so that no session without tokens stays in
+// the user's list of devices and in the count of live sessions. It runs
+// even when ctx has ended (the client went away), within abandonTimeout. A
+// failure is logged: the record then goes when cleanup finds it expired.
+func (j *JWT) abandon(ctx context.Context, idHash []byte, why error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abandonTimeout)
+	defer cancel()
+	if err := j.cfg.Store.DeleteSession(ctx, idHash); err != nil {
+		j.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "half-issued session not removed",
+			slog.String("cause", why.Error()), slog.String("error", err.Error()))
+	}
 }
 
 // issueAccess signs an access token for the session sid with the claims

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -556,4 +557,26 @@ func TestJWTTwoRevocationsInOneSecond(t *testing.T) {
 	after := e.issue(t)
 	_, _, found = e.load(t, after.Token)
 	assert.True(t, found, "and a sign-in after it works")
+}
+
+// refreshFailingStore refuses to store refresh tokens.
+type refreshFailingStore struct{ jwtStore }
+
+func (refreshFailingStore) CreateRefreshToken(context.Context, store.RefreshToken) error {
+	return errors.New("disk full")
+}
+
+// TestIssueLeavesNoHalfSession: when the refresh token cannot be stored
+// after the session's record was written, Issue fails and removes the
+// record, so no session without tokens shows in the user's devices.
+func TestIssueLeavesNoHalfSession(t *testing.T) {
+	forJWTStores(t, func(t *testing.T, name string) {
+		st := openJWTStore(t, name)
+		e := newJWTOn(t, refreshFailingStore{st}, session.DefaultLifetime)
+		_, _, err := e.j.Issue(context.Background(), ada, session.Device{}, e.clock.Now())
+		require.ErrorIs(t, err, session.ErrUnavailable)
+		list, err := st.UserSessions(context.Background(), ada.ID, e.clock.Now())
+		require.NoError(t, err)
+		assert.Empty(t, list, "the half-issued session's record is gone")
+	})
 }

@@ -91,6 +91,7 @@ func (m *Manager) SignIn(w http.ResponseWriter, r *http.Request, u wire.User) (*
 		return nil, err
 	}
 	m.setCookies(w, issued, &s, now)
+	m.publish(r.Context(), store.Event{Type: store.EventSessionStarted, UserID: s.User.ID, SessionHash: s.Key, At: now})
 	return &s, nil
 }
 

@@ -127,7 +127,8 @@ func (s *Session) Wire() *wire.Session {
 	return &wire.Session{User: s.User, Expires: s.Expires.UTC().Truncate(time.Second)}
 }
 
-// Lifetime holds the three durations of CONTRACT §2.
+// Lifetime holds the three durations of the server flags -max-age,
+// -absolute-max-age and -update-age (docs/SERVER.md).
 type Lifetime struct {
 	// MaxAge is the idle lifetime: every read moves Expires to now+MaxAge.
 	MaxAge time.Duration
@@ -142,7 +143,8 @@ type Lifetime struct {
 	UpdateAge time.Duration
 }
 
-// DefaultLifetime is CONTRACT §2's defaults with a one-minute update age.
+// DefaultLifetime is the flags' defaults (docs/SERVER.md): 30 min idle, 12 h
+// absolute, a one-minute update age.
 var DefaultLifetime = Lifetime{MaxAge: 30 * time.Minute, AbsoluteMaxAge: 12 * time.Hour, UpdateAge: time.Minute}
 
 func (l Lifetime) validate() (Lifetime, error) {

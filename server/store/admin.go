@@ -20,6 +20,9 @@ type UserAdmin interface {
 	// ListUsers returns every account, oldest first. (Deployments with very
 	// many accounts want paging; this serves the admin view of small ones.)
 	ListUsers(ctx context.Context) ([]User, error)
+	// HasUsers reports whether the store holds any account, without reading
+	// them all (the server's start-up says how to make the first one).
+	HasUsers(ctx context.Context) (bool, error)
 	// UpdateUser makes ch on the account id in one atomic step: the fields
 	// ch sets are written, every other field stays as it is at that moment
 	// (so two concurrent changes of different fields both hold), and the

@@ -25,6 +25,9 @@ const (
 	EventRevoked     = "revoked"      // the session (or all of the user's) ended
 	EventRoleChanged = "role-changed" // the user's role changed; sessions were rotated
 	EventRefreshed   = "refreshed"    // the session got new tokens elsewhere
+	// EventSessionStarted: a session of the user began (SessionHash names
+	// it), so the device lists of the user's other pages are out of date.
+	EventSessionStarted = "session-started"
 	// EventResync is never published: a shared backend hands it to its own
 	// subscribers when its connection listens again after a drop, because
 	// events published meanwhile are lost. It has no UserID; it concerns

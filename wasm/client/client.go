@@ -1,7 +1,7 @@
 // Package client is the logic of sessionguard's browser module: it holds the
 // session, guards navigations that stay in the page, renders the per-user
 // elements (data-sg-*), follows the session's expiry and signs in and out
-// (CONTRACT §4). It talks to the page only through the Browser interface, so
+// (docs/MODULE.md). It talks to the page only through the Browser interface, so
 // it is tested natively with a fake browser and under Node, and the
 // WebAssembly build (package wasm) wires it to syscall/js.
 //

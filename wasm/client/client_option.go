@@ -18,7 +18,7 @@ func WithFetchTimeout(d time.Duration) Option {
 }
 
 // WithInstantGuard turns on the known-state rule (off by default, since
-// CONTRACT §4 wants guarded navigations to fail closed): while the live
+// the module's contract wants guarded navigations to fail closed): while the live
 // event stream is connected and spoke within the last 30 s, and the Client
 // holds an unexpired session whose role the destination allows, a guarded
 // navigation goes ahead at once and the status check runs afterwards. That

@@ -6,7 +6,7 @@ import (
 	"github.com/sessionguard/sessionguard/wire"
 )
 
-// The decoders read the contract's JSON shapes (CONTRACT §3) from values the
+// The decoders read the API's JSON shapes (docs/API.md) from values the
 // browser's JSON.parse made, into the wire package's structs.
 
 // DecodeSession reads a session. A nil v (JSON null) is no session.

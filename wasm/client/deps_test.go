@@ -18,7 +18,7 @@ import (
 )
 
 // forbidden are packages that must stay out of the WebAssembly build: they
-// would multiply its size (DESIGN §7). A trailing "/" forbids a whole tree.
+// would multiply its size. A trailing "/" forbids a whole tree.
 var forbidden = []string{
 	"fmt", "encoding/json", "net/http", "net/url", "net", "reflect", "log",
 	"text/template", "html/template", "regexp", "os", "os/exec",
@@ -84,7 +84,7 @@ func TestWasmSize(t *testing.T) {
 }
 
 // TestOnlyJSWasmImportsSyscallJS keeps syscall/js in the thin layer of
-// wasm/*_wasm.go (DESIGN §6): every Go file of the module that imports it
+// wasm/*_wasm.go: every Go file of the module that imports it
 // must carry the js && wasm build constraint (its //go:build line or its
 // name), so the rest of the module is plain Go, tested natively. The files
 // are found by walking the module, not by a list.

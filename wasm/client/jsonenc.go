@@ -68,3 +68,16 @@ func (e Ended) json() string {
 	var o lite.JSONObject
 	return o.Str("reason", e.Reason).String()
 }
+
+// JSON returns v as {allow, reason?, redirect?}.
+func (v Verdict) JSON() string {
+	var o lite.JSONObject
+	o.Bool("allow", v.Allow)
+	if v.Reason != "" {
+		o.Str("reason", v.Reason)
+	}
+	if v.Redirect != "" {
+		o.Str("redirect", v.Redirect)
+	}
+	return o.String()
+}

@@ -174,20 +174,7 @@ func (c *Client) finish(n *navigation) {
 		n.done <- false
 		return
 	}
-	reason := ""
-	switch {
-	case n.req.Invalid:
-		reason = ReasonError
-	case n.req.Public:
-	case err != nil:
-		reason = ReasonError
-	case c.state.session == nil:
-		reason = ReasonUnauthenticated
-	default:
-		if d := n.req.Decide(true, c.state.session.User.Role); d != policy.Allow {
-			reason = d.String()
-		}
-	}
+	reason := c.refusalLocked(n.req, err)
 	c.mu.Unlock()
 	if reason == "" {
 		c.commit(n.kind, n.target, n.to, false)
@@ -196,6 +183,26 @@ func (c *Client) finish(n *navigation) {
 	}
 	c.refuse(n, reason)
 	n.done <- false
+}
+
+// refusalLocked is why a navigation with requirement req is refused after
+// its status check ended with err (nil when none was needed), judged by the
+// session the Client holds now; "" when it goes ahead. c.mu must be held.
+func (c *Client) refusalLocked(req policy.Requirement, err error) string {
+	switch {
+	case req.Invalid:
+		return ReasonError
+	case req.Public:
+		return ""
+	case err != nil:
+		return ReasonError
+	case c.state.session == nil:
+		return ReasonUnauthenticated
+	}
+	if d := req.Decide(true, c.state.session.User.Role); d != policy.Allow {
+		return d.String()
+	}
+	return ""
 }
 
 // commit shows target: a new or replaced history entry (or the entry the

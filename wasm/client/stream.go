@@ -38,6 +38,9 @@ import (
 //     page had no connection). Database strategy: confirmed as "revoked".
 //     Jwt: renewed (a refused renewal signs out), then connected again.
 //   - "refreshed" needs nothing: the tab channel carries the new tokens.
+//   - "sessions-changed" (another session of the user began or ended)
+//     reads the shown device lists again, when the page was used within
+//     the last 30 s (a read extends the session).
 //   - Every piece of the body (events and the server's comment heartbeat,
 //     every 25 s) counts as the stream speaking; see instantLocked for
 //     what that is used for.
@@ -58,6 +61,8 @@ const (
 	streamRevoked     = ReasonRevoked
 	streamExpired     = ReasonExpired
 	streamRoleChanged = ReasonRoleChanged
+	// streamSessionsChanged: another session of the user began or ended.
+	streamSessionsChanged = "sessions-changed"
 )
 
 // liveState is the Client's side of the event stream; c.mu guards it.
@@ -218,6 +223,17 @@ func (c *Client) streamEvent(l *liveConn, typ string) bool {
 		c.mu.Unlock()
 		l.close()
 		return false
+	case streamSessionsChanged:
+		// The device lists are out of date. Reading them extends the
+		// session, so only a page used within the last listPoll reads
+		// them now; an unattended one waits for its next use (the poll
+		// of lists then reads them).
+		used := c.now().Sub(c.state.jwt.lastActive) < listPoll
+		c.mu.Unlock()
+		if used {
+			go c.refreshLists()
+		}
+		return true
 	}
 	c.mu.Unlock()
 	return true // "refreshed" and events this version does not know

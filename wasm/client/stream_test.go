@@ -645,6 +645,38 @@ func TestDevicesPolledWhileUsed(t *testing.T) {
 	eventually(t, func() bool { return h.b.count(wire.PathSessions) == n+1 }, "a used page is polled")
 }
 
+// TestDevicesReadAgainWhenSessionsChange: "sessions-changed" (the user
+// signed in or out elsewhere) reads the shown device list again at once,
+// if the page was used within the last 30 s; the stream goes on.
+func TestDevicesReadAgainWhenSessionsChange(t *testing.T) {
+	l := newFakeLive(t)
+	h, _ := newPage(t, at("/account"), as(userSession), withLive(l))
+	accountPage(h)
+	h.b.handle(wire.PathStatus, signedIn(userSession.Expires))
+	h.b.handle(wire.PathSessions, answer(200, devicesJSON))
+	h.boot()
+	require.True(t, h.wait(h.c.Goto("/account", false)))
+	s := l.next()
+	s.send(t, readyEvent)
+	filled(t, h, func() bool { return len(rows(h)) == 2 }, "rendered")
+	eventually(t, func() bool { return h.b.count(wire.PathSessions) >= 1 }, "read")
+	h.c.AwaitEffects()
+	n := h.b.count(wire.PathSessions)
+
+	h.b.handle(wire.PathSessions, answer(200, mustJSON(wire.DevicesResponse{Sessions: devices[1:]})))
+	h.clock.Advance(31 * time.Second) // unused since the navigation (the poll does not read either)
+	n = h.b.count(wire.PathSessions)
+	s.send(t, "event: sessions-changed\ndata: {}\n\n")
+	h.c.AwaitEffects()
+	assert.Equal(t, n, h.b.count(wire.PathSessions), "an unused page waits: a read extends the session")
+	h.c.Activity()
+	s.send(t, "event: sessions-changed\ndata: {}\n\n")
+	eventually(t, func() bool { return h.b.count(wire.PathSessions) == n+1 }, "read again")
+	filled(t, h, func() bool { return len(rows(h)) == 1 }, "the list follows")
+	assert.False(t, s.isClosed(), "the stream goes on")
+	assert.Equal(t, userSession, h.c.Session())
+}
+
 func TestEndOwnSession(t *testing.T) {
 	h := start(t, at("/dashboard"), as(userSession))
 	h.b.handle(wire.PathSessions+"/me", answer(200, revoked(1, true)))

@@ -9,7 +9,7 @@ import (
 	"github.com/sessionguard/sessionguard/wire"
 )
 
-// The attributes the Client renders (CONTRACT §4, plus data-sg-countdown).
+// The attributes the Client renders (docs/MODULE.md, data-sg-countdown included).
 const (
 	AttrShow      = "data-sg-show"      // "authenticated" | "anonymous"
 	AttrRole      = "data-sg-role"      // a role, or several separated by spaces
@@ -41,7 +41,7 @@ func (c *Client) render() {
 //   - data-sg-role="admin": hidden unless the user has one of the listed
 //     roles;
 //   - data-sg-route="/pattern": hidden unless the cleaned path matches the
-//     pattern (CONTRACT §5); data-sg-route="*" is shown when no other route
+//     pattern (docs/SERVER.md, path patterns); data-sg-route="*" is shown when no other route
 //     matches (a not-found view); an invalid pattern is never shown;
 //   - data-sg-text and data-sg-countdown: text content from the session,
 //     "" without one.

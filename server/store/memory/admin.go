@@ -33,6 +33,16 @@ func (s *Store) UserSessions(ctx context.Context, userID string, now time.Time) 
 	return out, nil
 }
 
+// HasUsers implements store.UserAdmin.
+func (s *Store) HasUsers(ctx context.Context) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.users) > 0, nil
+}
+
 // ListUsers implements store.UserAdmin.
 func (s *Store) ListUsers(ctx context.Context) ([]store.User, error) {
 	if err := ctx.Err(); err != nil {

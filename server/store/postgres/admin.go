@@ -55,6 +55,15 @@ func (s *Store) ListUsers(ctx context.Context) ([]store.User, error) {
 	return list, nil
 }
 
+// HasUsers implements store.UserAdmin: one index probe.
+func (s *Store) HasUsers(ctx context.Context) (bool, error) {
+	var any bool
+	err := s.do(ctx, "has users", true, func(ctx context.Context) error {
+		return s.pool.QueryRow(ctx, s.q.hasUsers).Scan(&any)
+	})
+	return any, err
+}
+
 // UpdateUser implements store.UserAdmin in one transaction that first
 // locks the account and every enabled administrator: two demotions of the
 // last two administrators queue on each other's rows, and the second sees

@@ -20,7 +20,7 @@ type queries struct {
 
 	createUser, userByEmail, userByID string
 
-	userSessions, listUsers, updateUser, lockAdmins, countSessions string
+	userSessions, listUsers, hasUsers, updateUser, lockAdmins, countSessions string
 
 	deny, setUserValidAfter, userValidAfter, deleteExpiredDenials string
 	// revoked[n] is the query of Revoked for n ids, up to maxListedIDs;
@@ -89,6 +89,7 @@ func newQueries(schema string) queries {
 
 		userSessions: `SELECT ` + sessionColumns + ` FROM ` + sessions + `
 			WHERE user_id = $1 AND LEAST(expires, abs_expires) > $2 ORDER BY created_at DESC, id_hash`,
+		hasUsers:  `SELECT EXISTS (SELECT 1 FROM ` + users + `)`,
 		listUsers: `SELECT ` + userColumns + ` FROM ` + users + ` ORDER BY created_at, id COLLATE "C"`,
 		// Sets the fields of a store.UserChange: a NULL leaves its column
 		// as it is.

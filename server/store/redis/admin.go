@@ -45,6 +45,19 @@ func (s *Store) UserSessions(ctx context.Context, userID string, now time.Time) 
 	return list, nil
 }
 
+// HasUsers implements store.UserAdmin: the size of the index of accounts
+// (accounts are never deleted, and CreateUser writes the account and its
+// index entry in one script).
+func (s *Store) HasUsers(ctx context.Context) (bool, error) {
+	var n int64
+	err := s.do(ctx, "has users", func(ctx context.Context) error {
+		var err error
+		n, err = s.client.ZCard(ctx, s.k.users).Result()
+		return err
+	})
+	return n > 0, err
+}
+
 // ListUsers implements store.UserAdmin through the index of accounts by
 // creation, in one script; accounts made at the same time come in order of
 // their id.

@@ -60,6 +60,15 @@ func (s *Store) UserSessions(ctx context.Context, userID string, now time.Time) 
 	return list, nil
 }
 
+// HasUsers implements store.UserAdmin: one index probe.
+func (s *Store) HasUsers(ctx context.Context) (bool, error) {
+	var any bool
+	if err := s.read.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM users)`).Scan(&any); err != nil {
+		return false, fmt.Errorf("sqlite: has users: %w", err)
+	}
+	return any, nil
+}
+
 // ListUsers implements store.UserAdmin.
 func (s *Store) ListUsers(ctx context.Context) ([]store.User, error) {
 	rows, err := s.read.QueryContext(ctx, sqlListUsers)

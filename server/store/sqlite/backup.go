@@ -11,20 +11,29 @@ import (
 	"runtime"
 )
 
-// Backup writes a consistent copy of the database to the new file path,
-// while the store is in use, here or by the server that holds the data
-// directory (Backup works beside it as useradd does). It runs VACUUM INTO
-// on a connection of its own: the copy is one snapshot of the database, as
-// of the moment the copy began, taken without stopping the writer (WAL
-// readers do not block it), and compact: free pages are left out.
+// Backup writes a consistent copy of the store's database to the new file
+// path; see BackupFile.
+func (s *Store) Backup(ctx context.Context, path string) error {
+	return BackupFile(ctx, s.path, path)
+}
+
+// BackupFile writes a consistent copy of the SQLite database file db to the
+// new file path, while it is in use, here or by the server that holds the
+// data directory (it works beside it as useradd does). It does not open db
+// as a Store: nothing is migrated, so a binary of another version copies a
+// live file as it is, and db must exist (it is never created). It runs
+// VACUUM INTO on a connection of its own: the copy is one snapshot of the
+// database, as of the moment the copy began, taken without stopping the
+// writer (WAL readers do not block it), and compact: free pages are left
+// out.
 //
-// path must not exist: Backup creates it with mode 0600 (it holds password
-// hashes) and refuses to overwrite anything, with an error wrapping
+// path must not exist: BackupFile creates it with mode 0600 (it holds
+// password hashes) and refuses to overwrite anything, with an error wrapping
 // fs.ErrExist. On failure the new file is removed. The copy is synced to
-// disk before Backup returns. To restore it, stop the server and put the
+// disk before BackupFile returns. To restore it, stop the server and put the
 // file in place of the data directory's sessionguard.db, with no -wal or
 // -shm file beside it.
-func (s *Store) Backup(ctx context.Context, path string) (err error) {
+func BackupFile(ctx context.Context, db, path string) (err error) {
 	if path == "" {
 		return errors.New("sqlite: backup: empty path")
 	}
@@ -32,8 +41,14 @@ func (s *Store) Backup(ctx context.Context, path string) (err error) {
 	if err != nil {
 		return fmt.Errorf("sqlite: backup: %w", err)
 	}
-	if path == s.path {
+	if db, err = filepath.Abs(db); err != nil {
+		return fmt.Errorf("sqlite: backup: %w", err)
+	}
+	if path == db {
 		return fmt.Errorf("sqlite: backup: %s is the database itself", path)
+	}
+	if _, err := os.Stat(db); err != nil {
+		return fmt.Errorf("sqlite: backup: %w", err)
 	}
 	// O_EXCL: never overwrite, not even a file that appears meanwhile.
 	// VACUUM INTO accepts the empty file and keeps its mode.
@@ -54,13 +69,13 @@ func (s *Store) Backup(ctx context.Context, path string) (err error) {
 	// Not a connection of the read pool: those are query_only, which
 	// refuses VACUUM INTO. Synchronous FULL (the default of a connection)
 	// makes VACUUM INTO sync the copy as it writes it.
-	db, err := sql.Open("sqlite", backupDSN(s.path))
+	conn, err := sql.Open("sqlite", backupDSN(db))
 	if err != nil {
 		return fmt.Errorf("sqlite: backup: %w", err)
 	}
-	defer db.Close()
-	db.SetMaxOpenConns(1)
-	if _, err := db.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+	defer conn.Close()
+	conn.SetMaxOpenConns(1)
+	if _, err := conn.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
 		return fmt.Errorf("sqlite: backup to %s: %w", path, err)
 	}
 	if err := syncFile(path); err != nil {
@@ -74,10 +89,12 @@ func (s *Store) Backup(ctx context.Context, path string) (err error) {
 	return nil
 }
 
-// backupDSN is the data source name of Backup's connection: the database
-// at path, waiting for locks as the pools do.
+// backupDSN is the data source name of BackupFile's connection: the
+// database at path, which must exist (mode=rw never creates it), waiting
+// for locks as the pools do.
 func backupDSN(path string) string {
 	q := url.Values{}
+	q.Add("mode", "rw")
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
 	u := url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}
 	return u.String()

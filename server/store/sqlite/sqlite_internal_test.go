@@ -3,6 +3,7 @@ package sqlite
 import (
 	"database/sql"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -362,4 +363,39 @@ func TestIncrSweepsForgottenCounters(t *testing.T) {
 	n, _, err := s.Count(t.Context(), "k1", later)
 	require.NoError(t, err)
 	assert.Equal(t, int64(2), n, "a live counter after the sweep")
+}
+
+// TestBackupFileDoesNotMigrate: a backup copies the file as it is. A
+// database at an older schema version (as a newer binary would find a live
+// file of an older server) stays at that version, and so does its copy;
+// a missing database is an error, never an empty file created in its place.
+func TestBackupFileDoesNotMigrate(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "old.db")
+	require.NoError(t, createFile(path))
+	db, err := sql.Open("sqlite", dsn(path, false))
+	require.NoError(t, err)
+	require.NoError(t, migrate(t.Context(), db, migrations[:1]))
+	require.NoError(t, db.Close())
+	require.Greater(t, len(migrations), 1, "this binary knows newer versions")
+
+	version := func(p string) int {
+		t.Helper()
+		db, err := sql.Open("sqlite", backupDSN(p))
+		require.NoError(t, err)
+		defer db.Close()
+		var v int
+		require.NoError(t, db.QueryRow(`PRAGMA user_version`).Scan(&v))
+		return v
+	}
+	out := filepath.Join(dir, "copy.db")
+	require.NoError(t, BackupFile(t.Context(), path, out))
+	assert.Equal(t, 1, version(path), "the live file is not migrated")
+	assert.Equal(t, 1, version(out), "the copy is the file as it was")
+
+	missing := filepath.Join(dir, "missing.db")
+	err = BackupFile(t.Context(), missing, filepath.Join(dir, "copy2.db"))
+	assert.ErrorIs(t, err, fs.ErrNotExist)
+	assert.NoFileExists(t, missing, "nothing created in its place")
+	assert.NoFileExists(t, filepath.Join(dir, "copy2.db"))
 }

@@ -50,6 +50,21 @@ func runUserAdmin(t *testing.T, open func(t *testing.T) store.Store) {
 		assertUsers(t, []store.User{east, earlier, B, a0, b, z, ae, later}, got)
 	})
 
+	t.Run("HasUsers", func(t *testing.T) {
+		s := openStore(t, open)
+		create(t, s, newSession("alice", epoch())) // a session is not an account
+		has, err := s.HasUsers(t.Context())
+		require.NoError(t, err)
+		assert.False(t, has, "a store without accounts")
+
+		u := newUser("alice", epoch())
+		u.Disabled = true // a disabled account is an account
+		require.NoError(t, s.CreateUser(t.Context(), u))
+		has, err = s.HasUsers(t.Context())
+		require.NoError(t, err)
+		assert.True(t, has, "after the first account")
+	})
+
 	t.Run("ListNoneIsEmpty", func(t *testing.T) {
 		s := openStore(t, open)
 		create(t, s, newSession("alice", epoch())) // a session is not an account
