@@ -20,6 +20,14 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 )
 
+// quietRedis drops the Redis client's own log lines: the soak pings a
+// private Redis that is (re)starting, and says itself when one fails.
+type quietRedis struct{}
+
+func (quietRedis) Printf(context.Context, string, ...any) {}
+
+func init() { goredis.SetLogger(quietRedis{}) }
+
 // Bounds of the processes the soak runs.
 const (
 	startWait = 60 * time.Second // from exec to "listening" (a store that restarts at the same time included)
@@ -179,11 +187,26 @@ type storeServer struct {
 	p  *proc
 }
 
-// pgBin is where Debian puts PostgreSQL 15's server programs; SG_SOAK_PGBIN
-// names another directory.
+// pgBin is the directory of PostgreSQL's server programs: SG_SOAK_PGBIN,
+// else the newest /usr/lib/postgresql/*/bin (Debian's), else where PATH
+// finds initdb.
 func pgBin() string {
 	if d := os.Getenv("SG_SOAK_PGBIN"); d != "" {
 		return d
+	}
+	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	best, bestVersion := "", -1
+	for _, d := range dirs {
+		v, err := strconv.Atoi(filepath.Base(filepath.Dir(d)))
+		if _, serr := os.Stat(filepath.Join(d, "initdb")); err == nil && serr == nil && v > bestVersion {
+			best, bestVersion = d, v
+		}
+	}
+	if best != "" {
+		return best
+	}
+	if p, err := exec.LookPath("initdb"); err == nil {
+		return filepath.Dir(p)
 	}
 	return "/usr/lib/postgresql/15/bin"
 }
