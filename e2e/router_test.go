@@ -1,11 +1,13 @@
 package e2e
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 
+	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -112,5 +114,53 @@ func TestRouterPushStateGuarded(t *testing.T) {
 		tb.run(`routeTo('/public', true); undefined`)
 		assert.Equal(t, "/public", tb.path())
 		assert.Len(t, tb.blockedEvents(), 1, "allowed moves are not reported")
+	})
+}
+
+// esmPage loads the module through the ES module entry only.
+const esmPage = `<!doctype html>
+<html><head><meta charset="utf-8"><title>esm</title>
+<script type="module" src="/esm-test.js"></script></head>
+<body><main id="out"></main></body></html>`
+
+const esmScript = `import sg, { ready, session, decide, check } from '/sessionguard.mjs';
+const initial = await ready;
+window.__esm = {
+  same: sg === window.sessionguard,
+  initial: initial && initial.user.email,
+  session: session() && session().user.email,
+  decide: decide('/dashboard'),
+  check: await check('/dashboard'),
+};`
+
+var writeESMPage = sync.OnceValue(func() error {
+	return errors.Join(
+		os.WriteFile(filepath.Join(suite.static, "esm-test.html"), []byte(esmPage), 0o644),
+		os.WriteFile(filepath.Join(suite.static, "esm-test.js"), []byte(esmScript), 0o644),
+	)
+})
+
+// TestESModuleEntry: a page that only imports /sessionguard.mjs gets the
+// module running (wasm_exec.js and the loader come with it), the same
+// object as window.sessionguard, and its members by name.
+func TestESModuleEntry(t *testing.T) {
+	forEachServer(t, func(t *testing.T, c serverConfig) {
+		srv := sharedServer(t, c)
+		require.NoError(t, writeESMPage())
+		tb := newTab(t, srv)
+		tb.signInAt("/", demoUser)
+		tb.waitPath("/dashboard")
+		tb.do(chromedp.Navigate(srv.URL + "/esm-test.html"))
+		tb.waitFor(`window.__esm`, "the ES module ran")
+		type result struct {
+			Same    bool    `json:"same"`
+			Initial string  `json:"initial"`
+			Session string  `json:"session"`
+			Decide  string  `json:"decide"`
+			Check   verdict `json:"check"`
+		}
+		got := evalJS[result](tb, `window.__esm`)
+		assert.Equal(t, result{Same: true, Initial: demoUser.Email, Session: demoUser.Email, Decide: "check", Check: verdict{Allow: true}}, got)
+		assert.Empty(t, tb.consoleMessages())
 	})
 }

@@ -19,6 +19,9 @@ const (
 	// Invalid means the path cannot be cleaned, so no rule can be applied to
 	// it: nobody may see it, signed in or not.
 	Invalid
+	// StepUp means the visitor may see the path once they prove their
+	// session with a second factor (an aal2 path, an aal1 session).
+	StepUp
 )
 
 // String returns the name the browser module reports in sessionguard:blocked;
@@ -31,6 +34,8 @@ func (d Decision) String() string {
 		return "unauthenticated"
 	case Forbidden:
 		return "forbidden"
+	case StepUp:
+		return "step-up"
 	}
 	return "error"
 }
@@ -46,16 +51,22 @@ type Requirement struct {
 	// neither public nor open to any visitor, and a page load of it is a
 	// bad request.
 	Invalid bool
+	// AAL2 reports that the path needs a session proved with a second
+	// factor (wire.AAL2). An aal2 path is never public.
+	AAL2 bool
 }
 
 // Policy holds the path rules. A role rule beats a public rule, so a path that
-// is listed both as public and as admin-only needs the admin role. Cleanable
+// is listed both as public and as admin-only needs the admin role; so does an
+// aal2 rule, which needs a session proved with a second factor. Cleanable
 // paths that match no pattern need a session; a path that cannot be cleaned is
 // Invalid. The zero Policy makes every cleanable path need a session. A
 // Policy is not modified after construction and is safe for concurrent use.
 type Policy struct {
 	Public []Pattern
 	Admin  []Pattern
+	// AAL2 are the patterns of -aal2-paths.
+	AAL2 []Pattern
 }
 
 // New builds a Policy from the comma-separated lists of the -public and
@@ -79,17 +90,28 @@ func (p *Policy) Requirement(escapedPath string) Requirement {
 	if !ok {
 		return Requirement{Invalid: true}
 	}
+	var r Requirement
+	for _, pt := range p.AAL2 {
+		if pt.Match(cleaned) {
+			r.AAL2 = true
+			break
+		}
+	}
 	for _, pt := range p.Admin {
 		if pt.Match(cleaned) {
-			return Requirement{Role: wire.RoleAdmin} // the role the admin patterns require
+			r.Role = wire.RoleAdmin // the role the admin patterns require
+			return r
 		}
+	}
+	if r.AAL2 {
+		return r
 	}
 	for _, pt := range p.Public {
 		if pt.Match(cleaned) {
 			return Requirement{Public: true}
 		}
 	}
-	return Requirement{}
+	return r
 }
 
 // IsPublic reports whether the escaped path is open to everybody; a path that
@@ -104,8 +126,20 @@ func (p *Policy) Decide(escapedPath string, signedIn bool, role string) Decision
 	return p.Requirement(escapedPath).Decide(signedIn, role)
 }
 
-// Decide returns the verdict of this requirement for a visitor: Invalid for
-// an Invalid requirement whoever asks.
+// DecideAAL is Decide for a visitor whose session was proved at level aal
+// (wire.AAL1 or wire.AAL2): StepUp where Decide allows an aal2 path to an
+// aal1 session.
+func (r Requirement) DecideAAL(signedIn bool, role, aal string) Decision {
+	d := r.Decide(signedIn, role)
+	if d == Allow && r.AAL2 && aal != wire.AAL2 {
+		return StepUp
+	}
+	return d
+}
+
+// Decide returns the verdict of this requirement for a visitor, ignoring
+// its AAL2 rule (see DecideAAL): Invalid for an Invalid requirement whoever
+// asks.
 func (r Requirement) Decide(signedIn bool, role string) Decision {
 	switch {
 	case r.Invalid:

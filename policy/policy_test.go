@@ -281,3 +281,49 @@ func TestUnescape(t *testing.T) {
 		assert.Equal(t, tt.want, got, tt.in)
 	}
 }
+
+// TestAAL2Paths checks the -aal2-paths rule: an aal2 path needs a session
+// proved with a second factor (policy.StepUp for an aal1 one), beats a public
+// rule, and combines with a role rule.
+func TestAAL2Paths(t *testing.T) {
+	pub, err := policy.ParsePatterns("/,/public/*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	adm, _ := policy.ParsePatterns("/admin/*")
+	aal2, _ := policy.ParsePatterns("/billing/*,/public/keys,/admin/keys")
+	p := &policy.Policy{Public: pub, Admin: adm, AAL2: aal2}
+	tests := []struct {
+		path         string
+		signedIn     bool
+		role, aal    string
+		want         policy.Decision
+		wantAAL2     bool
+		wantIsPublic bool
+	}{
+		{"/billing", true, "user", "aal1", policy.StepUp, true, false},
+		{"/billing/invoices/%2e%2e/x", true, "user", "aal1", policy.StepUp, true, false},
+		{"/billing/x", true, "user", "aal2", policy.Allow, true, false},
+		{"/billing/x", false, "", "", policy.Unauthenticated, true, false},
+		{"/public/keys", true, "user", "aal1", policy.StepUp, true, false}, // beats public
+		{"/public/keys", false, "", "", policy.Unauthenticated, true, false},
+		{"/public/other", false, "", "", policy.Allow, false, true},
+		{"/admin/keys", true, "user", "aal2", policy.Forbidden, true, false},
+		{"/admin/keys", true, "admin", "aal1", policy.StepUp, true, false},
+		{"/admin/keys", true, "admin", "aal2", policy.Allow, true, false},
+		{"/admin/other", true, "admin", "aal1", policy.Allow, false, false},
+		{"/account", true, "user", "aal1", policy.Allow, false, false},
+	}
+	for _, tt := range tests {
+		r := p.Requirement(tt.path)
+		if r.AAL2 != tt.wantAAL2 || p.IsPublic(tt.path) != tt.wantIsPublic {
+			t.Errorf("%s: AAL2 %v public %v, want %v %v", tt.path, r.AAL2, p.IsPublic(tt.path), tt.wantAAL2, tt.wantIsPublic)
+		}
+		if got := r.DecideAAL(tt.signedIn, tt.role, tt.aal); got != tt.want {
+			t.Errorf("%s signed in %v as %s at %s: %v, want %v", tt.path, tt.signedIn, tt.role, tt.aal, got, tt.want)
+		}
+	}
+	if policy.StepUp.String() != "step-up" {
+		t.Errorf("policy.StepUp is %q", policy.StepUp.String())
+	}
+}

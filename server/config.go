@@ -30,6 +30,9 @@ type config struct {
 	updateAge      time.Duration
 	public         string
 	adminPaths     string
+	aal2Paths      string
+	freshAge       time.Duration
+	require2FA     string
 	insecure       bool
 	demo           bool
 	logLevel       string
@@ -40,6 +43,7 @@ type config struct {
 	jwtAudience    string
 	metricsAddr    string
 	alertWebhook   string
+	serviceTokens  string
 	alertEvents    string
 	trustedProxies string
 	allowedHosts   string
@@ -68,6 +72,9 @@ func serveFlags(name string, c *config) *flag.FlagSet {
 	fs.DurationVar(&c.updateAge, "update-age", time.Minute, "write a rolling extension to the store at most this often per session (capped at max-age/2); 0 = every read")
 	fs.StringVar(&c.public, "public", strings.Join(app.DefaultPublic, ","), "comma-separated public path patterns (/exact or /prefix/*)")
 	fs.StringVar(&c.adminPaths, "admin-paths", strings.Join(app.DefaultAdminPaths, ","), "comma-separated path patterns that need role admin")
+	fs.StringVar(&c.aal2Paths, "aal2-paths", "", "comma-separated path patterns that need a session proved with a second factor")
+	fs.DurationVar(&c.freshAge, "fresh-age", app.DefaultFreshAge, "sensitive requests (password and 2FA changes, ending other sessions, admin writes) need a sign-in or re-authentication this recent")
+	fs.StringVar(&c.require2FA, "require-2fa-roles", "", "comma-separated roles whose accounts must enrol a second factor")
 	fs.BoolVar(&c.insecure, "insecure-cookies", false, "drop Secure and the __Host- prefix (plain-http LAN development only)")
 	fs.BoolVar(&c.demo, "demo", false, "create the demo accounts if missing")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn or error")
@@ -81,6 +88,7 @@ func serveFlags(name string, c *config) *flag.FlagSet {
 	fs.StringVar(&c.tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate (chain) file; needs -tls-key")
 	fs.StringVar(&c.tlsKey, "tls-key", "", "the PEM private key of -tls-cert")
 	fs.StringVar(&c.metricsAddr, "metrics-addr", "", "serve /metrics (Prometheus) on this address to anyone; empty serves it on -addr to loopback clients only")
+	fs.StringVar(&c.serviceTokens, "service-token-file", "", "file of credentials (one per line, 32+ bytes) for other services' use of the service API: introspection and the revocation feed (jwt strategy, EdDSA)")
 	fs.StringVar(&c.alertWebhook, "alert-webhook", "", "POST security events (JSON) to this URL, in the background with bounded retries")
 	fs.StringVar(&c.alertEvents, "alert-events", strings.Join(alert.DefaultEvents, ","), "comma-separated events that go to -alert-webhook")
 	return fs
@@ -120,28 +128,32 @@ func envName(flagName string) string {
 // options turns the flags into the assembly's Options.
 func (c config) options() app.Options {
 	o := app.Options{
-		Strategy:        c.strategy,
-		StoreKind:       c.store,
-		StoreURL:        c.storeURL,
-		StoreSchema:     c.storeSchema,
-		StorePrefix:     c.storePrefix,
-		DataDir:         c.data,
-		Lifetime:        session.Lifetime{MaxAge: c.maxAge, AbsoluteMaxAge: c.absoluteMaxAge, UpdateAge: c.updateAge},
-		AccessMaxAge:    c.accessMaxAge,
-		JWTAlgorithm:    c.jwtAlg,
-		JWTKeyFile:      c.jwtKeyFile,
-		JWTIssuer:       c.jwtIssuer,
-		JWTAudience:     c.jwtAudience,
-		Public:          splitList(c.public),
-		AdminPaths:      splitList(c.adminPaths),
-		StaticDir:       c.static,
-		InsecureCookies: c.insecure,
-		TrustedProxies:  splitList(c.trustedProxies),
-		AllowedHosts:    splitList(c.allowedHosts),
-		TLSCertFile:     c.tlsCert,
-		TLSKeyFile:      c.tlsKey,
-		MetricsAddr:     c.metricsAddr,
-		AlertWebhook:    c.alertWebhook,
+		Strategy:         c.strategy,
+		StoreKind:        c.store,
+		StoreURL:         c.storeURL,
+		StoreSchema:      c.storeSchema,
+		StorePrefix:      c.storePrefix,
+		DataDir:          c.data,
+		Lifetime:         session.Lifetime{MaxAge: c.maxAge, AbsoluteMaxAge: c.absoluteMaxAge, UpdateAge: c.updateAge},
+		AccessMaxAge:     c.accessMaxAge,
+		JWTAlgorithm:     c.jwtAlg,
+		JWTKeyFile:       c.jwtKeyFile,
+		JWTIssuer:        c.jwtIssuer,
+		JWTAudience:      c.jwtAudience,
+		Public:           splitList(c.public),
+		AdminPaths:       splitList(c.adminPaths),
+		AAL2Paths:        splitList(c.aal2Paths),
+		FreshAge:         c.freshAge,
+		Require2FARoles:  splitList(c.require2FA),
+		StaticDir:        c.static,
+		InsecureCookies:  c.insecure,
+		TrustedProxies:   splitList(c.trustedProxies),
+		AllowedHosts:     splitList(c.allowedHosts),
+		TLSCertFile:      c.tlsCert,
+		TLSKeyFile:       c.tlsKey,
+		MetricsAddr:      c.metricsAddr,
+		AlertWebhook:     c.alertWebhook,
+		ServiceTokenFile: c.serviceTokens,
 	}
 	if events := splitList(c.alertEvents); len(events) > 0 {
 		o.AlertEvents = events // empty: the default events

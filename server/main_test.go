@@ -40,6 +40,26 @@ func TestFlagsBeatEnvironment(t *testing.T) {
 	assert.Equal(t, "SG_ABSOLUTE_MAX_AGE", envName("absolute-max-age"))
 }
 
+func TestSecondFactorFlags(t *testing.T) {
+	var c config
+	fs := serveFlags("t", &c)
+	require.NoError(t, parse(fs, nil, envMap(nil), io.Discard))
+	o := c.options()
+	assert.Equal(t, 10*time.Minute, o.FreshAge, "-fresh-age default")
+	assert.Empty(t, o.AAL2Paths, "-aal2-paths default")
+	assert.Empty(t, o.Require2FARoles, "-require-2fa-roles default")
+
+	c = config{}
+	fs = serveFlags("t", &c)
+	require.NoError(t, parse(fs, []string{"-fresh-age", "2m", "-aal2-paths", "/billing/*, /keys"}, envMap(map[string]string{
+		"SG_REQUIRE_2FA_ROLES": "admin",
+	}), io.Discard))
+	o = c.options()
+	assert.Equal(t, 2*time.Minute, o.FreshAge)
+	assert.Equal(t, []string{"/billing/*", "/keys"}, o.AAL2Paths)
+	assert.Equal(t, []string{"admin"}, o.Require2FARoles)
+}
+
 func TestBadFlagValuesExitTwo(t *testing.T) {
 	for _, tt := range []struct {
 		name string
@@ -72,6 +92,9 @@ func TestBadChoicesFailClearly(t *testing.T) {
 		{[]string{"-store", "mongo"}, `-store "mongo"`},
 		{[]string{"-public", "nope"}, "bad path pattern"},
 		{[]string{"-max-age", "1h", "-absolute-max-age", "1m"}, "absolute max age"},
+		{[]string{"-aal2-paths", "billing"}, "-aal2-paths: bad path pattern"},
+		{[]string{"-fresh-age", "-1m"}, "-fresh-age -1m0s: want a positive duration"},
+		{[]string{"-require-2fa-roles", "admin,owner"}, `-require-2fa-roles: unknown role "owner"`},
 	} {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			var stderr bytes.Buffer

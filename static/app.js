@@ -76,6 +76,47 @@
     $('not-found-path').textContent = location.pathname;
   };
 
+  // Confirm it is you: the dialog that proves the session again (reauth),
+  // with the app's code when the account has a second factor. askReauth
+  // resolves true once proved, false when cancelled.
+  const askReauth = (why) =>
+    new Promise((resolve) => {
+      const dialog = $('reauth-dialog');
+      const form = $('reauth-form');
+      $('reauth-why').textContent =
+        why === 'aal2_required'
+          ? 'This needs your authenticator app: confirm with your password and a code.'
+          : 'You signed in a while ago. To do this, confirm with your password.';
+      show($('reauth-error'), '');
+      form.reset();
+      const done = (ok) => {
+        form.removeEventListener('submit', submit);
+        $('reauth-cancel').removeEventListener('click', cancel);
+        dialog.close();
+        resolve(ok);
+      };
+      const cancel = () => done(false);
+      const submit = async (ev) => {
+        ev.preventDefault();
+        $('reauth-submit').disabled = true;
+        const r = await sg.reauth({ password: $('reauth-password').value, code: $('reauth-code').value.trim() || undefined });
+        $('reauth-submit').disabled = false;
+        if (r.ok) done(true);
+        else show($('reauth-error'), r.error);
+      };
+      form.addEventListener('submit', submit);
+      $('reauth-cancel').addEventListener('click', cancel);
+      dialog.showModal();
+      $('reauth-password').focus();
+    });
+  // withReauth runs call; when the server wants the session proved again
+  // first, it asks, and runs call once more.
+  const withReauth = async (call) => {
+    const r = await call();
+    if (r.code !== 'reauth_required' && r.code !== 'aal2_required') return r;
+    return (await askReauth(r.code)) ? call() : r;
+  };
+
   const start = () => {
     renderNotice();
     markNav(location.pathname);
@@ -146,10 +187,49 @@
         form.reset();
         return;
       }
+      if (result.twoFactorRequired) {
+        // The password was right: the second step asks for the code.
+        form.hidden = true;
+        $('signin-2fa-form').hidden = false;
+        $('signin-2fa-code').focus();
+        return;
+      }
       show($('signin-error'), result.error);
       $('signin-password').value = '';
       if (result.retryAfter > 0) waitFor(result.retryAfter);
       $('signin-password').focus();
+    });
+
+    // The second step of a sign-in: a code of the app, or a recovery code.
+    const twoFA = $('signin-2fa-form');
+    $('signin-2fa-use-recovery').addEventListener('change', (ev) => {
+      const recovery = ev.target.checked;
+      $('signin-2fa-label').textContent = recovery ? 'Recovery code' : 'Code from your authenticator app';
+      $('signin-2fa-code').inputMode = recovery ? 'text' : 'numeric';
+      $('signin-2fa-code').focus();
+    });
+    twoFA.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      show($('signin-2fa-error'), '');
+      const value = $('signin-2fa-code').value.trim();
+      $('signin-2fa-submit').disabled = true;
+      const r = await sg.verifyTwoFactor($('signin-2fa-use-recovery').checked ? { recoveryCode: value } : { code: value });
+      $('signin-2fa-submit').disabled = false;
+      if (r.ok) {
+        twoFA.reset();
+        twoFA.hidden = true;
+        form.hidden = false;
+        form.reset();
+        return;
+      }
+      $('signin-2fa-code').value = '';
+      show($('signin-2fa-error'), r.error);
+      if (r.status === 401 && /sign in again/i.test(r.error || '')) {
+        // The challenge is gone (it lives five minutes): start over.
+        twoFA.hidden = true;
+        form.hidden = false;
+        show($('signin-error'), r.error);
+      }
     });
 
     // /account: the device list's buttons, "sign out all other devices"
@@ -160,11 +240,12 @@
       const row = /** @type {HTMLElement | null} */ (button && button.closest('[data-sg-handle]'));
       if (!row) return;
       button.disabled = true;
-      const r = await sg.endSession(row.dataset.sgHandle);
+      const r = await withReauth(() => sg.endSession(row.dataset.sgHandle));
+      button.disabled = false;
       note(r.ok ? 'That device is signed out.' : `Could not sign that device out: ${r.error}`);
     });
     $('end-others').addEventListener('click', async () => {
-      const r = await sg.endOtherSessions();
+      const r = await withReauth(() => sg.endOtherSessions());
       note(r.ok ? `Signed out ${r.revoked || 0} other device(s).` : `Could not sign the other devices out: ${r.error}`);
     });
     const pwForm = $('password-form');
@@ -172,10 +253,12 @@
       ev.preventDefault();
       show($('password-error'), '');
       $('password-submit').disabled = true;
-      const r = await sg.changePassword({
-        currentPassword: $('password-current').value,
-        newPassword: $('password-new').value,
-      });
+      const r = await withReauth(() =>
+        sg.changePassword({
+          currentPassword: $('password-current').value,
+          newPassword: $('password-new').value,
+        }),
+      );
       $('password-submit').disabled = false;
       if (!r.ok) {
         show($('password-error'), r.error);
@@ -193,10 +276,11 @@
       const id = row.dataset.sgUser;
       const act = button.dataset.act;
       button.disabled = true;
-      const r =
+      const r = await withReauth(() =>
         act === 'end'
-          ? await sg.endUserSessions(id)
-          : await sg.updateUser(id, act === 'role' ? { role: button.dataset.role } : { disabled: act === 'disable' });
+          ? sg.endUserSessions(id)
+          : sg.updateUser(id, act === 'role' ? { role: button.dataset.role } : { disabled: act === 'disable' }),
+      );
       button.disabled = false;
       const field = (name) => row.querySelector(`[data-sg-field="${name}"]`)?.textContent || '';
       const who = field('name') ? `${field('name')} (${field('email')})` : field('email');
@@ -208,6 +292,93 @@
       }[act];
       show($('admin-message'), r.ok ? done : `Could not do that: ${r.error}`);
     });
+
+    // /account: two-factor authentication. A session proved with the
+    // second factor (aal2) shows it on; enrolling here turns it on.
+    let twoFactorOn = false;
+    const renderTwoFactor = () => {
+      const s = sg.session();
+      const on = twoFactorOn || !!(s && s.aal === 'aal2');
+      $('twofa-status').textContent = on
+        ? 'On: every sign-in asks for a code of your authenticator app.'
+        : 'Off. An authenticator app (any TOTP app) adds a code to every sign-in.';
+      $('twofa-setup').hidden = on;
+      $('twofa-disable-form').hidden = !on;
+      if (on) $('twofa-enrol').hidden = true;
+    };
+    const twoNote = (text) => show($('twofa-message'), text);
+    $('twofa-setup').addEventListener('click', async () => {
+      twoNote('');
+      const r = await withReauth(() => sg.twoFactor.setup());
+      if (r.status === 409) {
+        twoFactorOn = true; // on already (enrolled on another device)
+        renderTwoFactor();
+        return;
+      }
+      if (!r.ok) {
+        twoNote(`Could not start: ${r.error}`);
+        return;
+      }
+      $('twofa-qr').src = r.qr;
+      $('twofa-secret').textContent = r.secret;
+      $('twofa-recovery').hidden = true;
+      $('twofa-enrol').hidden = false;
+      $('twofa-confirm-code').focus();
+    });
+    $('twofa-confirm-form').addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      show($('twofa-confirm-error'), '');
+      const r = await sg.twoFactor.confirm($('twofa-confirm-code').value.trim());
+      if (!r.ok) {
+        show($('twofa-confirm-error'), r.error);
+        return;
+      }
+      ev.target.reset();
+      twoFactorOn = true;
+      const list = $('twofa-codes');
+      list.replaceChildren(...r.recoveryCodes.map((c) => Object.assign(document.createElement('li'), { textContent: c })));
+      $('twofa-recovery').hidden = false;
+      renderTwoFactor();
+      twoNote('Two-factor authentication is on.');
+    });
+    $('twofa-copy').addEventListener('click', async () => {
+      const text = [...$('twofa-codes').children].map((li) => li.textContent).join('\n');
+      try {
+        await navigator.clipboard.writeText(text);
+        twoNote('The recovery codes are copied.');
+      } catch {
+        twoNote('Copying is not allowed here: select the codes and copy them.');
+      }
+    });
+    $('twofa-disable-form').addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      show($('twofa-disable-error'), '');
+      const code = $('twofa-disable-code').value.trim();
+      const r = await withReauth(() => sg.twoFactor.disable(code));
+      if (!r.ok) {
+        show($('twofa-disable-error'), r.error);
+        return;
+      }
+      ev.target.reset();
+      twoFactorOn = false;
+      $('twofa-recovery').hidden = true;
+      renderTwoFactor();
+      twoNote('Two-factor authentication is off.');
+    });
+    sg.onChange(renderTwoFactor);
+    window.addEventListener('sessionguard:two-factor-changed', () => {
+      twoNote('Your two-factor settings changed (here or on another device).');
+    });
+    renderTwoFactor();
+
+    // A page load of an aal2 path with a password-only session lands here
+    // with ?stepUp=1 and the callback: ask, then go there.
+    const params = new URLSearchParams(location.search);
+    if (params.get('stepUp') === '1' && sg.session()) {
+      askReauth('aal2_required').then((ok) => {
+        if (ok) sg.goto(callbackUrl() || '/dashboard');
+      });
+    }
 
     $('signout').addEventListener('click', async (ev) => {
       ev.preventDefault(); // the form is for pages without the module
@@ -222,8 +393,13 @@
     forbidden: (to) => `You need the admin role to see ${to}.`,
     error: (to) => `Could not check your session with the server, so ${to} was not opened. Please try again.`,
   };
-  window.addEventListener('sessionguard:blocked', (ev) => {
+  window.addEventListener('sessionguard:blocked', async (ev) => {
     const { to, reason } = ev.detail;
+    if (reason === 'step-up') {
+      // Signed in, but the page needs the second factor: ask, then go.
+      if (await askReauth('aal2_required')) sg.goto(to);
+      return;
+    }
     show($('blocked-message'), (messages[reason] || messages.error)(to));
   });
   const ended = {

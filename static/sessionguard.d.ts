@@ -29,6 +29,12 @@ declare namespace SessionGuard {
     user: User;
     /** When the session ends without activity: RFC 3339, UTC, whole seconds. */
     expires: string;
+    /** How the user proved it: a password ("aal1") or with a second factor ("aal2"). */
+    aal?: 'aal1' | 'aal2';
+    /** When the user last proved it (sign-in or reauth), RFC 3339. */
+    authenticatedAt?: string;
+    /** The account's role needs a second factor and has none: the session can only enrol and sign out. */
+    enrollmentRequired?: boolean;
   }
 
   /** What signIn, signOut and the account calls resolve with. */
@@ -44,6 +50,17 @@ declare namespace SessionGuard {
     retryAfter?: number;
     /** How many sessions ended (endOtherSessions, endUserSessions). */
     revoked?: number;
+    /** The server's code for a refusal the page can act on. */
+    code?: 'reauth_required' | 'aal2_required' | 'enrollment_required' | string;
+    /** signIn: the password was right; verifyTwoFactor completes it. */
+    twoFactorRequired?: boolean;
+    methods?: Array<'totp' | 'recovery'>;
+    /** twoFactor.setup: the secret (base32), the otpauth:// URI and a QR code (data: URL). */
+    secret?: string;
+    uri?: string;
+    qr?: string;
+    /** twoFactor.confirm: ten recovery codes, shown once. */
+    recoveryCodes?: string[];
   }
 
   /** One of the user's sessions, from devices(). */
@@ -73,7 +90,7 @@ declare namespace SessionGuard {
   }
 
   /** Why a navigation was cancelled. */
-  type BlockedReason = 'unauthenticated' | 'forbidden' | 'error';
+  type BlockedReason = 'unauthenticated' | 'forbidden' | 'step-up' | 'error';
 
   /** Why the live event stream ended the session. */
   type EndedReason = 'revoked' | 'expired' | 'role-changed';
@@ -97,6 +114,13 @@ declare namespace SessionGuard {
   /** detail of sessionguard:ended. */
   interface Ended {
     reason: EndedReason;
+  }
+
+  /** detail of sessionguard:reauth: an API call refused until the session is proved again. */
+  interface Reauth {
+    code: 'reauth_required' | 'aal2_required';
+    /** The API path that was refused. */
+    path: string;
   }
 
   /** detail of sessionguard:navigate. */
@@ -132,6 +156,16 @@ declare namespace SessionGuard {
     goto(path: string, options?: { replace?: boolean }): Promise<boolean>;
     signIn(credentials: { email: string; password: string; redirectUrl?: string }): Promise<Result>;
     signOut(options?: { redirectUrl?: string }): Promise<Result>;
+    /** The second step of a sign-in that resolved {ok: false, twoFactorRequired: true}. */
+    verifyTwoFactor(proof: { code: string } | { recoveryCode: string }): Promise<Result>;
+    /** Proves the session again: the password, and a code when the account has a second factor. */
+    reauth(proof: { password: string; code?: string }): Promise<Result>;
+    /** Enrolling and removing an authenticator app. */
+    readonly twoFactor: {
+      setup(): Promise<Result>;
+      confirm(code: string): Promise<Result>;
+      disable(code: string): Promise<Result>;
+    };
     /** Calls fn with the session (or null) on every change; returns the unsubscribe function. */
     onChange(fn: (session: Session | null) => void): () => void;
     /** Reads the session from the server again (jwt: renews the access token first). */
@@ -160,6 +194,8 @@ interface WindowEventMap {
   'sessionguard:blocked': CustomEvent<SessionGuard.Blocked>;
   'sessionguard:ended': CustomEvent<SessionGuard.Ended>;
   'sessionguard:navigate': CustomEvent<SessionGuard.Navigated>;
+  'sessionguard:reauth': CustomEvent<SessionGuard.Reauth>;
+  'sessionguard:two-factor-changed': CustomEvent<{}>;
 }
 
 interface Window {
@@ -167,3 +203,4 @@ interface Window {
 }
 
 declare const sessionguard: SessionGuard.API;
+

@@ -10,6 +10,13 @@
  *   signIn({email, password, redirectUrl})
  *                         Promise of {ok, error?, redirectUrl?, retryAfter?, status}
  *   signOut({redirectUrl}?) Promise of {ok, redirectUrl?, error?, status}
+ *   verifyTwoFactor({code} | {recoveryCode})
+ *                         the second step of a sign-in that resolved
+ *                         {ok: false, twoFactorRequired: true}
+ *   reauth({password, code?}) proves the session again (a rotated session)
+ *   twoFactor.setup()     Promise of {ok, secret, uri, qr, status}
+ *   twoFactor.confirm(code) Promise of {ok, recoveryCodes, status}
+ *   twoFactor.disable(code) Promise of {ok, status}
  *   goto(path, {replace}?) Promise of true (navigated) or false (cancelled)
  *   decide(path)          "allow", "deny" or "check": what the guard knows of
  *                         a navigation to path without asking the server
@@ -51,8 +58,14 @@
   const root = document.documentElement;
   root.classList.add('sg-loading');
   const script = document.currentScript;
-  const wasmURL = new URL('sessionguard.wasm', (script && script.src) || location.href).href;
-  const options = { instantGuard: !!(script && script.hasAttribute('data-instant-guard')) };
+  // Loaded by sessionguard.mjs there is no current script: it says where
+  // the files are, and the options.
+  const entry = globalThis.__sessionguardModule || {};
+  const base = (script && script.src) || entry.base || location.href;
+  const wasmURL = new URL('sessionguard.wasm', base).href;
+  const options = {
+    instantGuard: !!(script ? script.hasAttribute('data-instant-guard') : entry.instantGuard),
+  };
 
   let impl = null; // the module's object, once attached
   const waiting = []; // onChange subscriptions made before that
@@ -82,6 +95,13 @@
     check: (path) => call('check', String(path)),
     signIn: (opts) => call('signIn', opts || {}),
     signOut: (opts) => call('signOut', opts || {}),
+    verifyTwoFactor: (opts) => call('verifyTwoFactor', opts || {}),
+    reauth: (opts) => call('reauth', opts || {}),
+    twoFactor: Object.freeze({
+      setup: () => call('totpSetup'),
+      confirm: (code) => call('totpConfirm', String(code)),
+      disable: (code) => call('totpDisable', String(code)),
+    }),
     refresh: () => call('refresh'),
     live: () => (impl ? impl.live() : false),
     devices: () => call('devices'),

@@ -91,6 +91,42 @@ func newAPI(c *client.Client, b *browser) *api {
 		go func() { resolve.Invoke(resultJS(c.SignIn(email, password, redirect))) }()
 		return nil
 	})
+	// verifyTwoFactor({code} | {recoveryCode}, resolve)
+	a.method("verifyTwoFactor", func(args []js.Value) any {
+		opts, resolve := arg(args, 0), arg(args, 1)
+		code, recovery := field(opts, "code"), field(opts, "recoveryCode")
+		go func() {
+			if recovery != "" {
+				resolve.Invoke(resultJS(c.VerifyTwoFactor(recovery, true)))
+				return
+			}
+			resolve.Invoke(resultJS(c.VerifyTwoFactor(code, false)))
+		}()
+		return nil
+	})
+	// reauth({password, code}, resolve)
+	a.method("reauth", func(args []js.Value) any {
+		opts, resolve := arg(args, 0), arg(args, 1)
+		password, code := field(opts, "password"), field(opts, "code")
+		go func() { resolve.Invoke(resultJS(c.Reauth(password, code))) }()
+		return nil
+	})
+	// totpSetup(resolve), totpConfirm(code, resolve), totpDisable(code, resolve)
+	a.method("totpSetup", func(args []js.Value) any {
+		resolve := arg(args, 0)
+		go func() { resolve.Invoke(resultJS(c.TOTPSetup())) }()
+		return nil
+	})
+	a.method("totpConfirm", func(args []js.Value) any {
+		code, resolve := str(arg(args, 0)), arg(args, 1)
+		go func() { resolve.Invoke(resultJS(c.TOTPConfirm(code))) }()
+		return nil
+	})
+	a.method("totpDisable", func(args []js.Value) any {
+		code, resolve := str(arg(args, 0)), arg(args, 1)
+		go func() { resolve.Invoke(resultJS(c.TOTPDisable(code))) }()
+		return nil
+	})
 	// signOut({redirectUrl}, resolve)
 	a.method("signOut", func(args []js.Value) any {
 		redirect, resolve := field(arg(args, 0), "redirectUrl"), arg(args, 1)

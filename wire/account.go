@@ -59,3 +59,51 @@ type RevokeResponse struct {
 	// from DELETE PathAdminUsers/{id}/sessions.
 	Revoked any `json:"revoked"`
 }
+
+// TwoFactorRequired is the 200 answer of POST PathSignIn for an account
+// with a second factor: the right password, no session yet. The second
+// step (PathTwoFactorCheck) completes it.
+type TwoFactorRequired struct {
+	TwoFactorRequired bool     `json:"twoFactorRequired"`
+	Methods           []string `json:"methods"`
+}
+
+// The methods of TwoFactorRequired.
+const (
+	MethodTOTP     = "totp"
+	MethodRecovery = "recovery"
+)
+
+// TOTPSetupResponse is the 200 answer of POST PathTOTPSetup: the secret
+// in base32, the otpauth:// URI, and a QR code of the URI as a data: URL
+// of a PNG image. The second factor is on only once confirmed.
+type TOTPSetupResponse struct {
+	Secret string `json:"secret"`
+	URI    string `json:"uri"`
+	QR     string `json:"qr"`
+}
+
+// CodeRequest is the body of POST PathTOTPConfirm and PathTOTPDisable.
+type CodeRequest struct {
+	Code string `json:"code"`
+}
+
+// RecoveryCodesResponse is the 200 answer of POST PathTOTPConfirm: the
+// recovery codes, shown once.
+type RecoveryCodesResponse struct {
+	RecoveryCodes []string `json:"recoveryCodes"`
+}
+
+// TwoFactorVerifyRequest is the body of POST PathTwoFactorCheck: a TOTP
+// code or a recovery code. The answer is a SignInResponse.
+type TwoFactorVerifyRequest struct {
+	Code         string `json:"code,omitempty"`
+	RecoveryCode string `json:"recoveryCode,omitempty"`
+}
+
+// ReauthRequest is the body of POST PathReauth; Code is needed when the
+// account has a second factor. The answer is a RefreshResponse.
+type ReauthRequest struct {
+	Password string `json:"password"`
+	Code     string `json:"code,omitempty"`
+}

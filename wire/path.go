@@ -16,6 +16,12 @@ const (
 	PathRevokeOthers = "/api/auth/sessions/revoke-others"
 	PathPassword     = "/api/auth/password"
 	PathAdminUsers   = "/api/admin/users"
+
+	PathTOTPSetup      = "/api/auth/2fa/totp/setup"
+	PathTOTPConfirm    = "/api/auth/2fa/totp/confirm"
+	PathTOTPDisable    = "/api/auth/2fa/totp/disable"
+	PathTwoFactorCheck = "/api/auth/2fa/verify"
+	PathReauth         = "/api/auth/reauth"
 )
 
 // APIPrefix starts every API path. Nothing under it is a page: the server

@@ -32,7 +32,23 @@ type Session struct {
 	// Expires is when the session ends without further activity, in UTC with
 	// whole seconds.
 	Expires time.Time `json:"expires"`
+	// AAL is how the user proved the session: AAL1 (a password) or AAL2
+	// (with a second factor).
+	AAL string `json:"aal"`
+	// AuthenticatedAt is when the user last proved themselves (the sign-in
+	// or the latest re-authentication), in UTC with whole seconds.
+	AuthenticatedAt time.Time `json:"authenticatedAt"`
+	// EnrollmentRequired is true (GET /api/session, sign-in) when the
+	// account's role must have a second factor and it has none yet: the
+	// session can only enrol and sign out.
+	EnrollmentRequired bool `json:"enrollmentRequired,omitempty"`
 }
+
+// The assurance levels of a session (NIST SP 800-63B).
+const (
+	AAL1 = "aal1"
+	AAL2 = "aal2"
+)
 
 // Status is the body of GET /api/get-session-status: 200 signed in, 401 not.
 type Status struct {
@@ -47,6 +63,11 @@ type Config struct {
 	SignInPath  string   `json:"signInPath"`
 	// MaxAge is the idle lifetime in seconds.
 	MaxAge int `json:"maxAge"`
+	// AAL2Paths are the path patterns that need an aal2 session, and
+	// FreshAge how long after the user last proved themselves (seconds) a
+	// session may make sensitive requests.
+	AAL2Paths []string `json:"aal2Paths"`
+	FreshAge  int      `json:"freshAge"`
 	// Strategy, RefreshPath and AccessMaxAge are sent by the jwt strategy
 	// only (the database strategy's answer is exactly docs/API.md's):
 	// "jwt", the refresh endpoint, and an access token's lifetime in seconds.
@@ -81,7 +102,24 @@ type SignOutResponse struct {
 // Error is the body of every error answer.
 type Error struct {
 	Error string `json:"error"`
+	// Code names a refusal the client can act on: CodeReauthRequired,
+	// CodeAAL2Required, CodeEnrollmentRequired. Absent otherwise.
+	Code string `json:"code,omitempty"`
 }
+
+// The codes of Error.
+const (
+	// CodeReauthRequired: a sensitive request from a session whose user
+	// last proved themselves longer ago than the fresh age; re-authenticate
+	// (PathReauth) and try again.
+	CodeReauthRequired = "reauth_required"
+	// CodeAAL2Required: a path that needs a session proved with a second
+	// factor, asked by an aal1 session.
+	CodeAAL2Required = "aal2_required"
+	// CodeEnrollmentRequired: the account's role needs a second factor, and
+	// it has none yet; the session can only enrol (and sign out).
+	CodeEnrollmentRequired = "enrollment_required"
+)
 
 // ExpiresHeader carries the session's new expiry on a signed-in answer of
 // GET /api/get-session-status, so the browser module can follow the rolling

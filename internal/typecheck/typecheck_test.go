@@ -50,12 +50,36 @@ func declaredMembers(t *testing.T) []string {
 	return slices.Compact(names)
 }
 
+// namesIn returns the identifiers of the block of file that starts with
+// open and ends with close, one per line ("  name," or "export declare
+// const name:").
+func namesIn(t *testing.T, file, open, close string, line *regexp.Regexp) []string {
+	t.Helper()
+	src, err := os.ReadFile(file)
+	require.NoError(t, err)
+	start := strings.Index(string(src), open)
+	require.GreaterOrEqual(t, start, 0, "%s has %q", file, open)
+	end := strings.Index(string(src[start:]), close)
+	require.Greater(t, end, 0)
+	var names []string
+	for _, m := range line.FindAllStringSubmatch(string(src[start:start+end]), -1) {
+		names = append(names, m[1])
+	}
+	slices.Sort(names)
+	return names
+}
+
 // TestDeclarationsNameEveryMember: a member added to the loader without its
-// declaration (or declared but gone) fails here, before any tsc runs.
+// declaration (or declared but gone), or missing from the ES module entry
+// and its types, fails here, before any tsc runs.
 func TestDeclarationsNameEveryMember(t *testing.T) {
 	loader := loaderMembers(t)
 	require.Contains(t, loader, "signIn", "the parse of sessionguard.js found its members")
 	assert.Equal(t, loader, declaredMembers(t), "members of window.sessionguard: sessionguard.js vs sessionguard.d.ts")
+	assert.Equal(t, loader, namesIn(t, "../../static/sessionguard.mjs", "export const {", "} = sg;", regexp.MustCompile(`(?m)^  ([A-Za-z]+),$`)),
+		"the ES module entry exports every member")
+	assert.Equal(t, loader, namesIn(t, "../../static/sessionguard.d.mts", "export default", "\n\n", regexp.MustCompile(`(?m)^export declare const ([A-Za-z]+):`)),
+		"sessionguard.d.mts declares every export")
 }
 
 // TestTypeScriptAcceptsTheDeclarations runs the pinned tsc on usage.ts

@@ -3,6 +3,15 @@
 // the documented API. The @ts-expect-error lines are misuses the
 // declarations must refuse: tsc fails when one of them compiles.
 
+import sg, { ready as esReady, decide as esDecide, signIn as esSignIn } from '../../static/sessionguard.mjs';
+
+async function esModule(): Promise<void> {
+  const s: SessionGuard.Session | null = await esReady;
+  const d: 'allow' | 'deny' | 'check' = esDecide('/');
+  const r: SessionGuard.Result = await esSignIn({ email: 'a@example.com', password: 'pw' });
+  console.log(s, d, r, sg === sessionguard);
+}
+
 async function usage(): Promise<void> {
   const first: SessionGuard.Session | null = await sessionguard.ready;
   const now = sessionguard.session();
@@ -22,6 +31,19 @@ async function usage(): Promise<void> {
   if (!signedIn.ok) console.log(signedIn.error, signedIn.status, signedIn.retryAfter);
   else console.log(signedIn.redirectUrl);
   await sessionguard.signIn({ email: 'a@example.com', password: 'pw' });
+  const step1 = await sessionguard.signIn({ email: 'a@example.com', password: 'pw' });
+  if (step1.twoFactorRequired && step1.methods?.includes('totp')) {
+    const second: SessionGuard.Result = await sessionguard.verifyTwoFactor({ code: '123456' });
+    console.log(second.ok, (await sessionguard.verifyTwoFactor({ recoveryCode: 'abcd-efgh' })).ok);
+  }
+  const proved = await sessionguard.reauth({ password: 'pw', code: '123456' });
+  const setup = await sessionguard.twoFactor.setup();
+  console.log(proved.ok, setup.secret, setup.uri, setup.qr);
+  const confirmed = await sessionguard.twoFactor.confirm('123456');
+  console.log(confirmed.recoveryCodes?.length, (await sessionguard.twoFactor.disable('123456')).code);
+  const s0 = sessionguard.session();
+  if (s0) console.log(s0.aal === 'aal2', s0.authenticatedAt, s0.enrollmentRequired);
+  window.addEventListener('sessionguard:reauth', (e) => console.log(e.detail.code, e.detail.path));
   await sessionguard.signOut();
   await sessionguard.signOut({ redirectUrl: '/' });
 
@@ -69,6 +91,8 @@ async function misuses(): Promise<void> {
   const r: SessionGuard.Result = await sessionguard.goto('/');
   // @ts-expect-error: decide answers at once, it is no Promise
   await sessionguard.decide('/').then(() => 0);
+  // @ts-expect-error: a second step needs a code or a recovery code
+  await sessionguard.verifyTwoFactor({});
   // @ts-expect-error: there is no such member
   sessionguard.signin({ email: 'a@example.com', password: 'pw' });
   // @ts-expect-error: window.sessionguard is read-only
@@ -80,4 +104,4 @@ async function misuses(): Promise<void> {
   });
 }
 
-export { usage, misuses };
+export { usage, misuses, esModule };

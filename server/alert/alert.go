@@ -26,6 +26,7 @@ import (
 var DefaultEvents = []string{
 	audit.SignInRateLimited, audit.RefreshTokenReuse, audit.NewDevice, audit.NewAddress,
 	audit.PasswordChanged, audit.RoleChanged, audit.AccountDisabled, audit.SessionsRevoked,
+	audit.TwoFactorEnabled, audit.TwoFactorDisabled, audit.RecoveryCodeUsed,
 }
 
 // Config says where and how alerts go.

@@ -16,11 +16,13 @@ package app
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -32,6 +34,7 @@ import (
 	"github.com/sessionguard/sessionguard/server/metrics"
 	"github.com/sessionguard/sessionguard/server/session"
 	"github.com/sessionguard/sessionguard/server/store"
+	"github.com/sessionguard/sessionguard/server/twofactor"
 	"github.com/sessionguard/sessionguard/server/users"
 )
 
@@ -78,6 +81,17 @@ func New(ctx context.Context, o Options) (_ *Server, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("-public/-admin-paths: %w", err)
 	}
+	if pol.AAL2, err = policy.ParsePatterns(strings.Join(o.AAL2Paths, ",")); err != nil {
+		return nil, fmt.Errorf("-aal2-paths: %w", err)
+	}
+	if o.FreshAge < 0 {
+		return nil, fmt.Errorf("-fresh-age %v: want a positive duration", o.FreshAge)
+	}
+	for _, role := range o.Require2FARoles {
+		if role != users.RoleUser && role != users.RoleAdmin {
+			return nil, fmt.Errorf("-require-2fa-roles: unknown role %q (want %s or %s)", role, users.RoleUser, users.RoleAdmin)
+		}
+	}
 	ips, err := clientip.New(strings.Join(o.TrustedProxies, ","))
 	if err != nil {
 		return nil, fmt.Errorf("-trusted-proxies: %w", err)
@@ -123,25 +137,40 @@ func New(ctx context.Context, o Options) (_ *Server, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("read the shared device-cookie key: %w", err)
 	}
+	// The TOTP secrets' key lives in the store too: every instance opens
+	// the others' secrets.
+	twoFactor, err := twofactor.Open(ctx, st, twofactor.WithClock(o.Now))
+	if err != nil {
+		return nil, err
+	}
+	serviceTokens, err := readServiceTokens(o.ServiceTokenFile)
+	if err != nil {
+		return nil, err
+	}
 	metricsPath := ""
 	if o.MetricsAddr == "" {
 		metricsPath = "/metrics" // loopback clients only
 	}
 	s.http, err = auth.New(auth.Config{
-		Sessions:    s.sessions,
-		Users:       s.accounts,
-		Policy:      pol,
-		Health:      st,
-		StaticDir:   o.StaticDir,
-		MaxAge:      o.Lifetime.MaxAge,
-		Logger:      s.logger,
-		Counters:    st, // failure counts are shared by every instance on the store
-		DeviceKey:   deviceKey,
-		Metrics:     o.Metrics,
-		MetricsPath: metricsPath,
+		Sessions:  s.sessions,
+		Users:     s.accounts,
+		Policy:    pol,
+		Health:    st,
+		StaticDir: o.StaticDir,
+		MaxAge:    o.Lifetime.MaxAge,
+		TwoFactor: twoFactor,
+		FreshAge:  o.FreshAge,
+		// Roles whose accounts must enrol a second factor.
+		Require2FARoles: o.Require2FARoles,
+		Logger:          s.logger,
+		Counters:        st, // failure counts are shared by every instance on the store
+		DeviceKey:       deviceKey,
+		Metrics:         o.Metrics,
+		MetricsPath:     metricsPath,
 		// Requests for any other Host get 421 (DNS rebinding).
-		AllowedHosts: o.AllowedHosts,
-		Now:          o.Now,
+		AllowedHosts:  o.AllowedHosts,
+		ServiceTokens: serviceTokens,
+		Now:           o.Now,
 	})
 	if err != nil {
 		return nil, err
@@ -169,6 +198,36 @@ func (s *Server) warnWithoutAccounts(ctx context.Context) error {
 			"(with the same -store, -store-url and -data as the server), or start with -demo for the demo accounts")
 	}
 	return nil
+}
+
+// minServiceToken is the shortest service credential accepted, in bytes.
+const minServiceToken = 32
+
+// readServiceTokens reads the service credentials of path (see
+// Options.ServiceTokenFile) and returns their SHA-256 sums; none for "".
+func readServiceTokens(path string) ([][sha256.Size]byte, error) {
+	if path == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("-service-token-file: %w", err)
+	}
+	var sums [][sha256.Size]byte
+	for i, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if len(line) < minServiceToken {
+			return nil, fmt.Errorf("-service-token-file %s: line %d: a credential needs %d bytes or more (try: openssl rand -base64 32)", path, i+1, minServiceToken)
+		}
+		sums = append(sums, sha256.Sum256([]byte(line)))
+	}
+	if len(sums) == 0 {
+		return nil, fmt.Errorf("-service-token-file %s: no credential in it", path)
+	}
+	return sums, nil
 }
 
 // startAlerts sends the security events of the log to AlertWebhook, and

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -39,10 +40,16 @@ func TestNewRefusesBadOptions(t *testing.T) {
 		{"webhook", app.Options{StoreKind: "memory", AlertWebhook: "ftp://example.com"}, "want http:// or https://"},
 		{"lifetime", app.Options{StoreKind: "memory", Lifetime: session.Lifetime{MaxAge: time.Hour, AbsoluteMaxAge: time.Minute}}, "absolute max age"},
 		{"key file", app.Options{StoreKind: "memory", Strategy: "jwt", JWTKeyFile: "/nonexistent/key.pem"}, "key.pem"},
+		{"service tokens missing", app.Options{StoreKind: "memory", ServiceTokenFile: "/nonexistent/tokens.txt"}, "-service-token-file"},
+		{"service token short", app.Options{StoreKind: "memory", ServiceTokenFile: "short"}, "needs 32 bytes or more"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.o.DataDir, tt.o.PasswordParams = t.TempDir(), fastParams
+			if tt.o.ServiceTokenFile == "short" {
+				tt.o.ServiceTokenFile = filepath.Join(tt.o.DataDir, "tokens.txt")
+				require.NoError(t, os.WriteFile(tt.o.ServiceTokenFile, []byte("too-short\n"), 0o600))
+			}
 			_, err := app.New(t.Context(), tt.o)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.want)

@@ -50,6 +50,16 @@ type Options struct {
 	// Public and AdminPaths are the policy's path patterns (-public,
 	// -admin-paths); nil takes DefaultPublic and DefaultAdminPaths.
 	Public, AdminPaths []string
+	// AAL2Paths are the path patterns that need a session proved with a
+	// second factor (-aal2-paths; none when nil).
+	AAL2Paths []string
+	// FreshAge is how long after the user last proved themselves a
+	// session may make sensitive requests (-fresh-age; DefaultFreshAge
+	// when zero).
+	FreshAge time.Duration
+	// Require2FARoles are the roles whose accounts must enrol a second
+	// factor (-require-2fa-roles; none when nil).
+	Require2FARoles []string
 	// StaticDir is served at "/", with its index.html as the app shell of
 	// every page route (-static). Empty serves the API only.
 	StaticDir string
@@ -74,6 +84,11 @@ type Options struct {
 	// alert.DefaultEvents.
 	AlertWebhook string
 	AlertEvents  []string
+	// ServiceTokenFile holds the credentials of other services that may use
+	// the service API (introspection and the revocation feed), one per line
+	// (32 bytes or more; blank lines and lines starting with # are
+	// skipped) (-service-token-file). Empty: no service API.
+	ServiceTokenFile string
 
 	// Accounts are created when missing (-demo creates DemoAccounts).
 	Accounts []users.NewAccount
@@ -101,6 +116,7 @@ const (
 	DefaultStoreKind    = "sqlite"
 	DefaultDataDir      = "./data"
 	DefaultAccessMaxAge = 5 * time.Minute
+	DefaultFreshAge     = 10 * time.Minute
 	DefaultJWTAlgorithm = "EdDSA"
 	DefaultJWTIssuer    = "sessionguard"
 	DefaultJWTAudience  = "sessionguard"
@@ -132,6 +148,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.AccessMaxAge == 0 {
 		o.AccessMaxAge = DefaultAccessMaxAge
+	}
+	if o.FreshAge == 0 {
+		o.FreshAge = DefaultFreshAge
 	}
 	if o.Public == nil {
 		o.Public = DefaultPublic

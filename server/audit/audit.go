@@ -38,6 +38,16 @@ const (
 	AccountDisabled = "account_disabled"
 	// SessionsRevoked: sessions ended by their user or an administrator.
 	SessionsRevoked = "sessions_revoked"
+	// TwoFactorEnabled: a user turned two-factor authentication on.
+	TwoFactorEnabled = "two_factor_enabled"
+	// TwoFactorDisabled: a user turned two-factor authentication off.
+	TwoFactorDisabled = "two_factor_disabled"
+	// RecoveryCodeUsed: a sign-in completed with a recovery code instead
+	// of the authenticator app.
+	RecoveryCodeUsed = "recovery_code_used"
+	// TwoFactorFailure: a wrong, replayed or used code at a second-factor
+	// step.
+	TwoFactorFailure = "two_factor_failure"
 )
 
 // Event returns the attribute that names a record's event.

@@ -129,7 +129,8 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.sessions.RevokeOthers(r.Context(), u.ID, sess.Key); err != nil {
 		return storeFailed("end sessions after a password change", err)
 	}
-	next, err := s.issueSession(w, r, u)
+	// The new session is proved as strongly as the one that changed it.
+	next, err := s.issueSession(w, r, u, sess.AAL)
 	switch {
 	case errors.Is(err, errIssueDisabled):
 		return errAccountDisabled

@@ -67,9 +67,14 @@ func TestSessionJSONShape(t *testing.T) {
 		require.Equal(t, http.StatusOK, c.signIn("user@example.com", "user-password").StatusCode)
 		var raw map[string]any
 		decode(t, c.get("/api/session"), &raw)
-		assert.ElementsMatch(t, []string{"user", "expires"}, keys(raw))
+		assert.ElementsMatch(t, []string{"user", "expires", "aal", "authenticatedAt"}, keys(raw))
 		assert.ElementsMatch(t, []string{"id", "email", "name", "role"}, keys(raw["user"].(map[string]any)))
 		assert.Regexp(t, `^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$`, raw["expires"])
+		assert.Equal(t, "aal1", raw["aal"], "a password-only sign-in")
+		assert.Regexp(t, `^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$`, raw["authenticatedAt"])
+		at, err := time.Parse(time.RFC3339, raw["authenticatedAt"].(string))
+		require.NoError(t, err)
+		assert.Equal(t, e.clock.Now(), at, "authenticatedAt is the sign-in")
 	})
 }
 
@@ -86,9 +91,9 @@ func TestConfig(t *testing.T) {
 		e := newEnv(t, withStrategy(strategy))
 		r := e.client().get("/api/auth/config")
 		assert.Equal(t, "no-store", r.Header.Get("Cache-Control"))
-		want := `{"publicPaths":["/","/public","/ssr-login","/ssr-logout"],"adminPaths":["/admin/*"],"signInPath":"/","maxAge":1800}`
+		want := `{"publicPaths":["/","/public","/ssr-login","/ssr-logout"],"adminPaths":["/admin/*"],"signInPath":"/","maxAge":1800,"aal2Paths":[],"freshAge":600}`
 		if strategy == "jwt" {
-			want = `{"publicPaths":["/","/public","/ssr-login","/ssr-logout"],"adminPaths":["/admin/*"],"signInPath":"/","maxAge":1800,` +
+			want = `{"publicPaths":["/","/public","/ssr-login","/ssr-logout"],"adminPaths":["/admin/*"],"signInPath":"/","maxAge":1800,"aal2Paths":[],"freshAge":600,` +
 				`"strategy":"jwt","refreshPath":"/api/auth/refresh","accessMaxAge":300}`
 		}
 		assert.JSONEq(t, want, body(t, r))
@@ -381,5 +386,18 @@ func TestSecurityHeaders(t *testing.T) {
 		forbidden := c.get("/admin")
 		assert.Equal(t, http.StatusForbidden, forbidden.StatusCode)
 		assert.Equal(t, "DENY", forbidden.Header.Get("X-Frame-Options"), "error pages are pages")
+	})
+}
+
+func TestConfigSecondFactorRules(t *testing.T) {
+	forStrategies(t, func(t *testing.T, strategy string) {
+		e := newEnv(t, withStrategy(strategy), func(o *envOptions) {
+			o.app.AAL2Paths = []string{"/billing/*", "/keys"}
+			o.app.FreshAge = 90 * time.Second
+		})
+		var cfg map[string]any
+		decode(t, e.client().get("/api/auth/config"), &cfg)
+		assert.Equal(t, []any{"/billing/*", "/keys"}, cfg["aal2Paths"])
+		assert.Equal(t, float64(90), cfg["freshAge"])
 	})
 }

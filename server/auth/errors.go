@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/server/users"
+	"github.com/sessionguard/sessionguard/wire"
 )
 
 // Sentinel errors: every refusal the HTTP layer answers. A handler returns
@@ -28,19 +29,33 @@ var (
 	errMissingCredentials   = errors.New("email and password are required")
 	errMissingPasswords     = errors.New("currentPassword and newPassword are required")
 	errNothingToChange      = errors.New("nothing to change: send role and/or disabled")
+	errMissingCode          = errors.New("a code is required")
+	errMissingPassword      = errors.New("password is required")
+	errWrongConfirmCode     = errors.New("wrong code; enter the code your app shows now")
+	errNotPending           = errors.New("no two-factor enrolment to confirm; set it up first")
+	errTwoFactorOff         = errors.New("two-factor authentication is off")
 	// 401
-	errNotSignedIn        = errors.New("not signed in")
-	errInvalidCredentials = errors.New("invalid credentials")
-	errWrongPassword      = errors.New("the current password is wrong")
-	errRefreshReused      = errors.New("refresh token reused; the session has been ended")
-	errRefreshInvalid     = errors.New("no valid refresh token; sign in again")
+	errNotSignedIn         = errors.New("not signed in")
+	errInvalidCredentials  = errors.New("invalid credentials")
+	errWrongPassword       = errors.New("the current password is wrong")
+	errRefreshReused       = errors.New("refresh token reused; the session has been ended")
+	errRefreshInvalid      = errors.New("no valid refresh token; sign in again")
+	errNoServiceCredential = errors.New("a service credential is required (Authorization: Bearer)")
+	errWrongCode           = errors.New("wrong code")
+	errNoChallenge         = errors.New("no sign-in waits for a second factor; sign in again")
 	// 403
 	errCrossOrigin     = errors.New("cross-origin request refused")
 	errNeedsRole       = errors.New("this needs another role") // answered as roleRequired says
 	errDisabled        = errors.New("this account is disabled")
 	errAccountDisabled = errors.New("account disabled")
+	// The refusals with a code (wire.Error.Code): see codes.
+	errReauthRequired     = errors.New("this needs a recent sign-in; confirm your password")
+	errAAL2Required       = errors.New("this needs a sign-in with a second factor")
+	errEnrollmentRequired = errors.New("set up two-factor authentication first")
 	// 404
-	errNotFound      = errors.New("not found")
+	errNotFound = errors.New("not found")
+	// 409
+	errTwoFactorOn   = errors.New("two-factor authentication is on already; disable it first")
 	errNoSuchSession = errors.New("no such session")
 	errNoSuchUser    = errors.New("no such user")
 	// 405
@@ -81,17 +96,40 @@ var statuses = []struct {
 	{http.StatusInternalServerError, []error{errInternal}},
 	{http.StatusBadRequest, []error{errMalformedPath, errMalformedContentType, errMalformedJSON, errMalformedForm,
 		errMalformedMultipart, errUnreadableBody, errMissingCredentials, errMissingPasswords, errNothingToChange,
+		errMissingCode, errMissingPassword, errWrongConfirmCode, errNotPending, errTwoFactorOff,
 		users.ErrInvalidAccount}},
-	{http.StatusUnauthorized, []error{errNotSignedIn, errInvalidCredentials, errWrongPassword, errRefreshReused,
-		errRefreshInvalid}},
-	{http.StatusForbidden, []error{errCrossOrigin, errNeedsRole, errDisabled, errAccountDisabled}},
+	{http.StatusUnauthorized, []error{errNotSignedIn, errNoServiceCredential, errInvalidCredentials, errWrongPassword, errRefreshReused,
+		errRefreshInvalid, errWrongCode, errNoChallenge}},
+	{http.StatusForbidden, []error{errCrossOrigin, errNeedsRole, errDisabled, errAccountDisabled,
+		errReauthRequired, errAAL2Required, errEnrollmentRequired}},
 	{http.StatusNotFound, []error{errNotFound, errNoSuchSession, errNoSuchUser}},
 	{http.StatusMethodNotAllowed, []error{errMethodNotAllowed}},
-	{http.StatusConflict, []error{users.ErrLastAdmin}},
+	{http.StatusConflict, []error{users.ErrLastAdmin, errTwoFactorOn}},
 	{http.StatusRequestEntityTooLarge, []error{errTooLarge}},
 	{http.StatusUnsupportedMediaType, []error{errUnsupportedType}},
 	{http.StatusMisdirectedRequest, []error{errMisdirected}},
 	{http.StatusTooManyRequests, []error{errSignInLimited, errTooManyStreams}},
+}
+
+// codes are the refusals a client can act on, with the code of their
+// answer (wire.Error.Code).
+var codes = []struct {
+	err  error
+	code string
+}{
+	{errReauthRequired, wire.CodeReauthRequired},
+	{errAAL2Required, wire.CodeAAL2Required},
+	{errEnrollmentRequired, wire.CodeEnrollmentRequired},
+}
+
+// codeOf returns the code of err's answer; "" for most.
+func codeOf(err error) string {
+	for _, c := range codes {
+		if errors.Is(err, c.err) {
+			return c.code
+		}
+	}
+	return ""
 }
 
 // statusOf returns the status code that answers err and the sentinel that

@@ -332,4 +332,5 @@ func (s *Server) Close() {
 	if s.hub != nil {
 		s.hub.close()
 	}
+	s.closeOnce.Do(func() { close(s.closing) })
 }

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 
@@ -16,6 +17,12 @@ const (
 	FormErrorRateLimited = "RateLimited"       // too many failed attempts (429)
 	FormErrorBadRequest  = "BadRequest"        // a missing field, a malformed or too large body (4xx)
 	FormErrorUnavailable = "Unavailable"       // the server could not do it; try again shortly (5xx)
+	// The second step of a plain form's sign-in: the password was right,
+	// and the page shows its code form (posting code or recoveryCode to
+	// /api/auth/2fa/verify); after a wrong code, the form again with a
+	// message.
+	FormTwoFactorRequired = "TwoFactorRequired"
+	FormTwoFactorInvalid  = "TwoFactorInvalid"
 )
 
 // formErrorCodes are the codes the shell reveals: no other value of ?error
@@ -23,6 +30,7 @@ const (
 var formErrorCodes = map[string]bool{
 	FormErrorCredentials: true, FormErrorDisabled: true, FormErrorRateLimited: true,
 	FormErrorBadRequest: true, FormErrorUnavailable: true,
+	FormTwoFactorRequired: true, FormTwoFactorInvalid: true,
 }
 
 // formErrorCode is the ?error code of a refusal answered with code.
@@ -48,9 +56,18 @@ func formErrorCode(code int) string {
 // Retry-After as an API answer would be.
 func (s *Server) backToForm(w http.ResponseWriter, r *http.Request, err error) {
 	code, _ := s.explain(w, r, err)
+	formCode := formErrorCode(code)
+	if errors.Is(err, errWrongCode) {
+		formCode = FormTwoFactorInvalid // the challenge stands: the code form again
+	}
+	s.toForm(w, r, formCode)
+}
+
+// toForm answers 303 to the page the form was on with ?error=code.
+func (s *Server) toForm(w http.ResponseWriter, r *http.Request, code string) {
 	to := formPage(r, s.cfg.SignInPath)
 	q := to.Query()
-	q.Set("error", formErrorCode(code))
+	q.Set("error", code)
 	to.RawQuery = q.Encode()
 	seeOther(w, to.RequestURI())
 }

@@ -103,6 +103,11 @@ func bodyRoutes(userID string) []bodyRoute {
 		{http.MethodDelete, "/api/admin/users/" + userID + "/sessions", "admin"},
 		{http.MethodDelete, "/api/auth/sessions/x", "user"},
 		{http.MethodPost, wire.PathRefresh, "user"},
+		{http.MethodPost, wire.PathTOTPSetup, "user"},
+		{http.MethodPost, wire.PathTOTPConfirm, "user"},
+		{http.MethodPost, wire.PathTOTPDisable, "user"},
+		{http.MethodPost, wire.PathTwoFactorCheck, ""},
+		{http.MethodPost, wire.PathReauth, "user"},
 	}
 }
 
@@ -118,6 +123,11 @@ func FuzzRequestBodies(f *testing.F) {
 		{"application/json", `{"currentPassword":"user-password","newPassword":"a-new-password-1"}`},
 		{"application/json", `{"role":"admin"}`},
 		{"application/json", `{"disabled":true}`},
+		{"application/json", `{"code":"123456"}`},
+		{"application/json", `{"recoveryCode":"abcd-efgh-ijkl"}`},
+		{"application/json", `{"code":123456}`},
+		{"application/json", `{"password":"user-password","code":"000000"}`},
+		{"application/x-www-form-urlencoded", "code=123456&recoveryCode="},
 		{"application/json", `{"role":42,"disabled":"yes"}`},
 		{"application/json", `{"email":["a"],"password":{}}`},
 		{"application/json", `null`},

@@ -45,13 +45,31 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 		errorPage(w, http.StatusServiceUnavailable, "Service unavailable", "The session store does not answer. Try again shortly.", "")
 		return
 	}
-	signedIn, role := l.s != nil, ""
+	signedIn, role, aal := l.s != nil, "", ""
 	if signedIn {
-		role = l.s.User.Role
+		role, aal = l.s.User.Role, l.s.AAL
 	}
-	switch req.Decide(signedIn, role) {
+	if signedIn && !req.Public && cleaned != s.cfg.EnrollPath {
+		enrolling, err := s.enrolling(r.Context(), l.s)
+		switch {
+		case err != nil:
+			errorPage(w, http.StatusServiceUnavailable, "Service unavailable", "The session store does not answer. Try again shortly.", "")
+			return
+		case enrolling:
+			// Limited to enrolment: every protected page leads there.
+			w.Header()["Cache-Control"] = noStore
+			http.Redirect(w, r, s.cfg.EnrollPath, http.StatusSeeOther)
+			return
+		}
+	}
+	switch req.DecideAAL(signedIn, role, aal) {
 	case policy.Unauthenticated:
 		s.toSignIn(w, r, cleaned)
+	case policy.StepUp:
+		// Signed in with a password only: the sign-in page proves the
+		// session with a second factor, then goes on to the page.
+		w.Header()["Cache-Control"] = noStore
+		http.Redirect(w, r, s.signInTo(r, cleaned)+"&stepUp=1", http.StatusSeeOther)
 	case policy.Forbidden:
 		errorPage(w, http.StatusForbidden, "Forbidden",
 			"This page needs the "+req.Role+" role, and "+l.s.User.Email+" has the "+role+" role.", s.signInTo(r, cleaned))
@@ -74,7 +92,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 // moduleFiles are the browser module's own files. Every page loads them, the
 // sign-in page first of all, so they are served to everybody whatever the
 // path patterns say.
-var moduleFiles = map[string]bool{"/sessionguard.js": true, "/sessionguard.wasm": true, "/wasm_exec.js": true}
+var moduleFiles = map[string]bool{"/sessionguard.js": true, "/sessionguard.mjs": true, "/sessionguard.wasm": true, "/wasm_exec.js": true}
 
 // badPath refuses a path that cannot be cleaned: a short page for a browser
 // navigation, JSON for anything else; never cached.

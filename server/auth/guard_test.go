@@ -127,7 +127,7 @@ func TestShellEmbedsSessionAndConfig(t *testing.T) {
 		m := sessionScript.FindStringSubmatch(anon)
 		require.NotNil(t, m, anon)
 		assert.Equal(t, "null", m[1])
-		cfg := `{"publicPaths":["/","/public","/ssr-login","/ssr-logout"],"adminPaths":["/admin/*"],"signInPath":"/","maxAge":1800`
+		cfg := `{"publicPaths":["/","/public","/ssr-login","/ssr-logout"],"adminPaths":["/admin/*"],"signInPath":"/","maxAge":1800,"aal2Paths":[],"freshAge":600`
 		if strategy == "jwt" {
 			cfg += `,"strategy":"jwt","refreshPath":"/api/auth/refresh","accessMaxAge":300`
 		}
@@ -247,12 +247,12 @@ func TestStaticFilesUnderAdminPaths(t *testing.T) {
 // needs them); another file the pattern names is guarded.
 func TestModuleFilesStayPublic(t *testing.T) {
 	e := newEnv(t, func(o *envOptions) {
-		o.app.AdminPaths = []string{"/admin/*", "/sessionguard.js", "/sessionguard.wasm", "/wasm_exec.js", "/app.js"}
+		o.app.AdminPaths = []string{"/admin/*", "/sessionguard.js", "/sessionguard.mjs", "/sessionguard.wasm", "/wasm_exec.js", "/app.js"}
 	})
-	for _, name := range []string{"sessionguard.js", "sessionguard.wasm", "wasm_exec.js"} {
+	for _, name := range []string{"sessionguard.js", "sessionguard.mjs", "sessionguard.wasm", "wasm_exec.js"} {
 		require.NoError(t, os.WriteFile(filepath.Join(e.dir, name), []byte("module "+name), 0o600))
 	}
-	for _, p := range []string{"/sessionguard.js", "/sessionguard.wasm", "/wasm_exec.js"} {
+	for _, p := range []string{"/sessionguard.js", "/sessionguard.mjs", "/sessionguard.wasm", "/wasm_exec.js"} {
 		r := e.client().get(p)
 		assert.Equal(t, http.StatusOK, r.StatusCode, p)
 		assert.Equal(t, "module "+strings.TrimPrefix(p, "/"), body(t, r))

@@ -71,8 +71,12 @@ func (s *Server) getSession(w http.ResponseWriter, r *http.Request) error {
 	case sess == nil:
 		writeRaw(w, http.StatusOK, nullBody)
 	default:
+		out, err := s.wireSession(r.Context(), sess)
+		if err != nil {
+			return fmt.Errorf("%w: %w", errStoreUnavailable, err)
+		}
 		setAccessExpires(w, sess)
-		writeJSON(w, http.StatusOK, sess.Wire())
+		writeJSON(w, http.StatusOK, out)
 	}
 	return nil
 }

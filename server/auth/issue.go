@@ -17,8 +17,8 @@ import (
 // change each answer it in their own words.)
 var errIssueDisabled = errors.New("the account is disabled")
 
-// issueSession starts a session for u, an account whose password the
-// request has just proven, and returns it once no change of the account's
+// issueSession starts a session for u, an account whose password (and, for
+// aal2, second factor) the request has just proven, and returns it once no change of the account's
 // access can have missed it. The account is read again after the session
 // exists: disabled (or gone), the session is ended and errIssueDisabled
 // returned; with another role than the session's, the session is ended
@@ -39,9 +39,9 @@ var errIssueDisabled = errors.New("the account is disabled")
 //
 // The answer's cookies are those of the session returned; a session ended
 // here takes its cookies back (session.Manager.Abandon).
-func (s *Server) issueSession(w http.ResponseWriter, r *http.Request, u store.User) (*session.Session, error) {
+func (s *Server) issueSession(w http.ResponseWriter, r *http.Request, u store.User, aal string) (*session.Session, error) {
 	for attempt := 0; ; attempt++ {
-		sess, err := s.sessions.SignIn(w, r, wire.User{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role})
+		sess, err := s.sessions.SignIn(w, r, wire.User{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role}, aal)
 		if err != nil {
 			return nil, err
 		}

@@ -31,9 +31,14 @@ func (t timedSessions) Load(w http.ResponseWriter, r *http.Request) (*session.Se
 	return sess, err
 }
 
-func (t timedSessions) SignIn(w http.ResponseWriter, r *http.Request, u wire.User) (*session.Session, error) {
+func (t timedSessions) SignIn(w http.ResponseWriter, r *http.Request, u wire.User, aal string) (*session.Session, error) {
 	defer t.metrics.Since("issue", time.Now())
-	return t.Manager.SignIn(w, r, u)
+	return t.Manager.SignIn(w, r, u, aal)
+}
+
+func (t timedSessions) Reauthenticate(w http.ResponseWriter, r *http.Request, cur *session.Session, aal string) (*session.Session, error) {
+	defer t.metrics.Since("issue", time.Now())
+	return t.Manager.Reauthenticate(w, r, cur, aal)
 }
 
 func (t timedSessions) Refresh(w http.ResponseWriter, r *http.Request) (*session.Session, error) {

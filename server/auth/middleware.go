@@ -5,6 +5,8 @@ import (
 	"net/http"
 
 	"github.com/sessionguard/sessionguard/policy"
+	"github.com/sessionguard/sessionguard/server/session"
+	"github.com/sessionguard/sessionguard/wire"
 )
 
 // Sessions is middleware that reads the session once and puts it in the
@@ -26,7 +28,11 @@ func (s *Server) RequireSession(h http.Handler) http.Handler {
 }
 
 // RequireRole is RequireSession plus a role: a signed-in visitor without it
-// gets 403. An empty role admits every signed-in visitor.
+// gets 403. An empty role admits every signed-in visitor. Both apply
+// -aal2-paths as the page guard does: an aal1 session gets 303 to sign-in
+// with stepUp=1 on a page navigation, 403 aal2_required otherwise. A
+// session limited to enrolment (-require-2fa-roles) goes to the enrolment
+// page, or gets 403 enrollment_required.
 func (s *Server) RequireRole(role string, h http.Handler) http.Handler {
 	return s.require(role, true, h)
 }
@@ -59,10 +65,43 @@ func (s *Server) require(role string, pages bool, h http.Handler) http.Handler {
 			s.fail(w, r, errNotSignedIn)
 		case role != "" && l.s.User.Role != role:
 			s.fail(w, r, roleRequired(role))
+		case pages && s.limitedToEnrolment(w, r, l.s, cleaned):
+			// answered: a session that must enrol first
+		case pages && l.s.AAL != wire.AAL2 && s.cfg.Policy.Requirement(r.URL.EscapedPath()).AAL2:
+			// A path of -aal2-paths: the page goes to sign-in to step up.
+			if wantsPage(r) {
+				w.Header()["Cache-Control"] = noStore
+				http.Redirect(w, r, s.signInTo(r, cleaned)+"&stepUp=1", http.StatusSeeOther)
+			} else {
+				s.fail(w, r, errAAL2Required)
+			}
 		default:
 			h.ServeHTTP(w, r)
 		}
 	})
+}
+
+// limitedToEnrolment answers, and reports true, when sess must enrol a
+// second factor first (-require-2fa-roles): a page navigation goes to the
+// enrolment page (itself excepted), anything else gets 403
+// enrollment_required; a store failure is 503.
+func (s *Server) limitedToEnrolment(w http.ResponseWriter, r *http.Request, sess *session.Session, cleaned string) bool {
+	enrolling, err := s.enrolling(r.Context(), sess)
+	switch {
+	case err != nil:
+		s.fail(w, r, storeFailed("read the second factor", err))
+		return true
+	case !enrolling:
+		return false
+	case wantsPage(r) && cleaned == s.cfg.EnrollPath:
+		return false
+	case wantsPage(r):
+		w.Header()["Cache-Control"] = noStore
+		http.Redirect(w, r, s.cfg.EnrollPath, http.StatusSeeOther)
+	default:
+		s.fail(w, r, errEnrollmentRequired)
+	}
+	return true
 }
 
 // Protect refuses state-changing requests from other origins with 403, judged

@@ -173,3 +173,73 @@ func TestHandlersBuildConcurrently(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestRequireMiddlewareAppliesAAL2Paths: the library middleware applies
+// -aal2-paths as the page guard does.
+func TestRequireMiddlewareAppliesAAL2Paths(t *testing.T) {
+	forStrategies(t, func(t *testing.T, strategy string) {
+		e := newEnv(t, withStrategy(strategy), func(o *envOptions) { o.app.AAL2Paths = []string{"/vault/*"} })
+		hello := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hello") })
+		mux := http.NewServeMux()
+		mux.Handle("/", e.auth.RequireSession(hello))
+		srv := httptest.NewServer(mux)
+		defer srv.Close()
+		c := e.client()
+		require.Equal(t, http.StatusOK, c.signIn("user@example.com", "user-password").StatusCode)
+		get := func(path string, hdr ...string) *http.Response {
+			req, err := http.NewRequest("GET", srv.URL+path, nil)
+			require.NoError(t, err)
+			for i := 0; i+1 < len(hdr); i += 2 {
+				req.Header.Set(hdr[i], hdr[i+1])
+			}
+			req.AddCookie(c.cookie())
+			resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+			require.NoError(t, err)
+			return resp
+		}
+		r := get("/vault/x", "Accept", "text/html")
+		assert.Equal(t, http.StatusSeeOther, r.StatusCode)
+		assert.Equal(t, "/?callbackUrl=%2Fvault%2Fx&stepUp=1", r.Header.Get("Location"))
+		r = get("/vault/x")
+		assert.Equal(t, http.StatusForbidden, r.StatusCode)
+		assert.JSONEq(t, `{"error":"this needs a sign-in with a second factor","code":"aal2_required"}`, body(t, r))
+		r = get("/elsewhere")
+		assert.Equal(t, http.StatusOK, r.StatusCode)
+	})
+}
+
+// TestRequireMiddlewareLimitsEnrolment: RequireSession keeps a session
+// that must enrol a second factor out of a program's own routes too.
+func TestRequireMiddlewareLimitsEnrolment(t *testing.T) {
+	e := newEnv(t, func(o *envOptions) { o.app.Require2FARoles = []string{"admin"} })
+	hello := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hello") })
+	srv := httptest.NewServer(e.auth.RequireSession(hello))
+	defer srv.Close()
+	admin, user := e.client(), e.client()
+	require.Equal(t, http.StatusOK, admin.signIn("admin@example.com", "admin-password").StatusCode)
+	require.Equal(t, http.StatusOK, user.signIn("user@example.com", "user-password").StatusCode)
+	get := func(c *client, path string, hdr ...string) *http.Response {
+		req, err := http.NewRequest("GET", srv.URL+path, nil)
+		require.NoError(t, err)
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		req.AddCookie(c.cookie())
+		resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+		require.NoError(t, err)
+		return resp
+	}
+	r := get(admin, "/reports")
+	assert.Equal(t, http.StatusForbidden, r.StatusCode)
+	assert.JSONEq(t, `{"error":"set up two-factor authentication first","code":"enrollment_required"}`, body(t, r))
+	r = get(admin, "/reports", "Accept", "text/html")
+	assert.Equal(t, http.StatusSeeOther, r.StatusCode)
+	assert.Equal(t, "/account", r.Header.Get("Location"))
+	r = get(admin, "/account", "Accept", "text/html")
+	assert.Equal(t, http.StatusOK, r.StatusCode, "the enrolment page")
+	r = get(user, "/reports")
+	assert.Equal(t, http.StatusOK, r.StatusCode, "another role")
+	admin.enrol(t)
+	r = get(admin, "/reports")
+	assert.Equal(t, http.StatusOK, r.StatusCode, "enrolled")
+}

@@ -82,7 +82,7 @@ func errorPage(w http.ResponseWriter, code int, title, msg, switchTo string) {
 // fail answers err as {"error": message}; see explain.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	code, msg := s.explain(w, r, err)
-	writeError(w, code, msg)
+	writeJSON(w, code, wire.Error{Error: msg, Code: codeOf(err)})
 }
 
 // explain returns the status code and the message that answer err, the one

@@ -22,23 +22,31 @@ type route struct {
 
 // access is who may use a route: the route table's access column, which
 // Mount applies with require, the check of the library's own RequireSession
-// and RequireRole. A handler behind signedIn or admins finds the session
-// with FromContext.
-type access int
+// and RequireRole, then with demand. A handler behind signedIn or admins
+// finds the session with FromContext. The kinds combine: admins|fresh is an
+// administrator who signed in or re-authenticated within the fresh age.
+type access uint8
 
 const (
-	anyone   access = iota // no session needed (the handler may read one)
-	signedIn               // a session: 401 without one, 503 when the store fails
-	admins                 // a session with the admin role: 403 without it
+	anyone   access = 0               // no session needed (the handler may read one)
+	signedIn access = 1 << 0          // a session: 401 without one, 503 when the store fails
+	admins   access = signedIn | 1<<1 // a session with the admin role: 403 without it
+	fresh    access = signedIn | 1<<2 // authenticatedAt within the fresh age: 403 reauth_required
+	aal2     access = signedIn | 1<<3 // a session proved with a second factor: 403 aal2_required
+	proving  access = signedIn | 1<<4 // proves or enrols a factor: open to a session limited to enrolment, never behind -aal2-paths
+	services access = 1 << 5          // a service credential (Config.ServiceTokens): 401 without one
 )
 
 // role is the role that require checks for a: "" for any signed-in visitor.
 func (a access) role() string {
-	if a == admins {
+	if a&admins == admins {
 		return wire.RoleAdmin
 	}
 	return ""
 }
+
+// has reports whether a includes the kind k.
+func (a access) has(k access) bool { return a&k == k }
 
 // The method lists of the route table.
 var (
@@ -57,6 +65,9 @@ func (s *Server) routes() []route {
 		{wire.PathConfig, get, anyone, s.getConfig, jsonOnly},
 		{wire.PathSignIn, post, anyone, s.signIn, jsonOrForm},
 		{wire.PathSignOut, post, anyone, s.signOut, jsonOrForm},
+		// The second step of a sign-in: the challenge cookie is its
+		// credential. A plain HTML form posts it too.
+		{wire.PathTwoFactorCheck, post, anyone, s.verifyTwoFactor, jsonOrForm},
 		{"/healthz", get, anyone, s.healthz, jsonOnly},
 	}
 	if s.sessions.Refreshes() { // the refresh cookie is its credential
@@ -73,15 +84,20 @@ func (s *Server) routes() []route {
 	}
 	routes = append(routes,
 		route{wire.PathSessions, get, signedIn, s.listSessions, jsonOnly},
-		route{wire.PathRevokeOthers, post, signedIn, s.revokeOthers, jsonOnly},
-		route{wire.PathSessions + "/{handle}", del, signedIn, s.deleteSession, jsonOnly},
-		route{wire.PathPassword, post, signedIn, s.changePassword, jsonOnly},
+		route{wire.PathRevokeOthers, post, signedIn | fresh, s.revokeOthers, jsonOnly},
+		route{wire.PathSessions + "/{handle}", del, signedIn | fresh, s.deleteSession, jsonOnly},
+		route{wire.PathPassword, post, signedIn | fresh, s.changePassword, jsonOnly},
+		route{wire.PathReauth, post, proving, s.reauth, jsonOnly},
+		route{wire.PathTOTPSetup, post, proving | fresh, s.setupTOTP, jsonOnly},
+		route{wire.PathTOTPConfirm, post, proving, s.confirmTOTP, jsonOnly},
+		route{wire.PathTOTPDisable, post, fresh | aal2, s.disableTOTP, jsonOnly},
 		route{wire.PathAdminUsers, get, admins, s.listUsers, jsonOnly},
-		route{wire.PathAdminUsers + "/{id}", patch, admins, s.patchUser, jsonOnly},
+		route{wire.PathAdminUsers + "/{id}", patch, admins | fresh, s.patchUser, jsonOnly},
 		route{wire.PathAdminUsers + "/{id}/sessions", get, admins, s.userSessions, jsonOnly},
-		route{wire.PathAdminUsers + "/{id}/sessions", del, admins, s.deleteUserSessions, jsonOnly},
-		route{wire.PathAdminUsers + "/{id}/sessions/{handle}", del, admins, s.deleteUserSession, jsonOnly},
+		route{wire.PathAdminUsers + "/{id}/sessions", del, admins | fresh, s.deleteUserSessions, jsonOnly},
+		route{wire.PathAdminUsers + "/{id}/sessions/{handle}", del, admins | fresh, s.deleteUserSession, jsonOnly},
 	)
+	routes = append(routes, s.serviceRoutes()...)
 	if s.cfg.Metrics != nil && s.cfg.MetricsPath != "" { // loopback clients only: see serveMetrics
 		routes = append(routes, route{s.cfg.MetricsPath, getNoHead, anyone, s.serveMetrics(s.cfg.Metrics.Handler()), jsonOnly})
 	}
@@ -96,8 +112,12 @@ func (s *Server) routes() []route {
 func (s *Server) Mount(r *mux.Router) {
 	for _, rt := range s.routes() {
 		h := s.serve(rt.h)
-		if rt.access != anyone {
-			h = s.require(rt.access.role(), false, h)
+		switch rt.access {
+		case anyone:
+		case services:
+			h = s.requireService(h)
+		default:
+			h = s.require(rt.access.role(), false, s.demand(rt.access, h))
 		}
 		// A copy of the methods: mux upper-cases the slice it is given in
 		// place, and the rows share package-level slices that other servers

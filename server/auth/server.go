@@ -7,6 +7,7 @@ package auth
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,6 +23,7 @@ import (
 	"github.com/sessionguard/sessionguard/server/session"
 	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/server/store/memory"
+	"github.com/sessionguard/sessionguard/server/twofactor"
 	"github.com/sessionguard/sessionguard/server/users"
 	"github.com/sessionguard/sessionguard/wire"
 )
@@ -41,6 +43,23 @@ type Config struct {
 	SignInPath string
 	// MaxAge is the idle lifetime reported by /api/auth/config.
 	MaxAge time.Duration
+	// TwoFactor enrols accounts in a second factor and checks its codes:
+	// give one on the store (twofactor.Open). Nil keeps second factors in
+	// this process only.
+	TwoFactor *twofactor.Service
+	// FreshAge is how long after the user last proved themselves (the
+	// session's AuthenticatedAt) a session may make sensitive requests:
+	// a password change, second-factor changes, ending other sessions,
+	// admin writes. Older: 403 with code reauth_required. Zero is ten
+	// minutes.
+	FreshAge time.Duration
+	// Require2FARoles are the roles whose accounts must enrol a second
+	// factor before they can do anything else: their sessions can enrol
+	// and sign out (other API calls: 403 enrollment_required), and their
+	// protected page loads go to EnrollPath ("/account" when empty), the
+	// page that enrols.
+	Require2FARoles []string
+	EnrollPath      string
 	// Counters keeps sign-in failure counts; give the store, so that every
 	// instance shares them. Nil keeps them in this process only.
 	Counters store.FailureCounters
@@ -64,11 +83,18 @@ type Config struct {
 	// which keeps a DNS-rebinding page away. A name without a port matches
 	// every port. Empty answers every Host.
 	AllowedHosts []string
+	// ServiceTokens are the SHA-256 sums of the credentials other services
+	// present to the service API (introspection and the revocation feed;
+	// jwt strategy with EdDSA only). Empty: no service API.
+	ServiceTokens [][sha256.Size]byte
 	// Logger receives one line per request and every failure; nil discards.
 	Logger *slog.Logger
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
 }
+
+// DefaultFreshAge is Config.FreshAge's default (-fresh-age).
+const DefaultFreshAge = 10 * time.Minute
 
 // Server is sessionguard's HTTP layer. Build it with New. It is safe for
 // concurrent use.
@@ -85,7 +111,9 @@ type Server struct {
 	cop        *http.CrossOriginProtection
 	hub        *hub // nil when the Manager publishes no events
 	addrs      addresses
-	hosts      hostList // empty: every Host
+	hosts      hostList      // empty: every Host
+	closing    chan struct{} // closed by Close: the revocation feeds end
+	closeOnce  sync.Once
 	knownOnce  sync.Once
 	known      *mux.Router // the route table by path, for Allow headers
 }
@@ -116,12 +144,28 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Counters == nil {
 		cfg.Counters = memory.New()
 	}
+	if cfg.TwoFactor == nil {
+		key := make([]byte, twofactor.KeyLen)
+		_, _ = rand.Read(key)
+		tf, err := twofactor.New(memory.New(), key, twofactor.WithClock(cfg.Now))
+		if err != nil {
+			return nil, err
+		}
+		cfg.TwoFactor = tf
+	}
+	if cfg.EnrollPath == "" {
+		cfg.EnrollPath = "/account"
+	}
+	if cfg.FreshAge <= 0 {
+		cfg.FreshAge = DefaultFreshAge
+	}
 	if len(cfg.DeviceKey) == 0 {
 		cfg.DeviceKey = make([]byte, 32)
 		_, _ = rand.Read(cfg.DeviceKey)
 	}
 	s := &Server{
 		cfg:       cfg,
+		closing:   make(chan struct{}),
 		sessions:  timedSessions{Manager: cfg.Sessions, metrics: cfg.Metrics},
 		log:       cfg.Logger,
 		accounts:  NewLimiter(cfg.AccountBackoff, cfg.Counters, "signin-account:", cfg.Now),
@@ -138,6 +182,8 @@ func New(cfg Config) (*Server, error) {
 		AdminPaths:  policy.Strings(cfg.Policy.Admin),
 		SignInPath:  cfg.SignInPath,
 		MaxAge:      int(cfg.MaxAge / time.Second),
+		AAL2Paths:   policy.Strings(cfg.Policy.AAL2),
+		FreshAge:    int(cfg.FreshAge / time.Second),
 	}
 	if access, ok := cfg.Sessions.AccessMaxAge(); ok {
 		wc.Strategy, wc.RefreshPath, wc.AccessMaxAge = "jwt", wire.PathRefresh, int(access/time.Second)

@@ -11,6 +11,7 @@ import (
 	"github.com/sessionguard/sessionguard/policy"
 	"github.com/sessionguard/sessionguard/server/audit"
 	"github.com/sessionguard/sessionguard/server/session"
+	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/server/users"
 	"github.com/sessionguard/sessionguard/wire"
 )
@@ -23,12 +24,16 @@ const hashQueueTimeout = 10 * time.Second
 // outcome its answer tells; a plain HTML form submission's refusal goes back
 // to the form's page with ?error=<code> (backToForm).
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
-	err := s.trySignIn(w, r)
+	pending, err := s.trySignIn(w, r)
 	code := http.StatusOK
 	if err != nil {
 		code, _ = statusOf(err)
 	}
-	s.cfg.Metrics.SignIn(signInOutcome(code))
+	if pending {
+		s.cfg.Metrics.SignIn("second_factor") // the code step counts the outcome
+	} else {
+		s.cfg.Metrics.SignIn(signInOutcome(code))
+	}
 	if err != nil && isFormNavigation(r) {
 		s.backToForm(w, r, err)
 		return nil
@@ -53,24 +58,26 @@ func signInOutcome(code int) string {
 	return "bad_request"
 }
 
-// trySignIn checks the credentials under the limits and issues the session.
-func (s *Server) trySignIn(w http.ResponseWriter, r *http.Request) error {
+// trySignIn checks the credentials under the limits and issues the session;
+// pending is true when the right password only started the second-factor
+// step.
+func (s *Server) trySignIn(w http.ResponseWriter, r *http.Request) (pending bool, err error) {
 	form, err := readForm(w, r, "email", "password", "redirectUrl")
 	if err != nil {
-		return err
+		return false, err
 	}
 	email, password := form["email"], form["password"]
 	if email == "" || password == "" {
-		return errMissingCredentials
+		return false, errMissingCredentials
 	}
 	normalized := users.NormalizeEmail(email)
 	account, knownDevice := s.accountKey(r, normalized)
 	address := s.limitAddress(r)
 	gate := s.limitGate(r, account, address)
 	if err := gate(); errors.Is(err, errSignInLimited) { // refuse before queueing for a hashing slot
-		return s.limited(r, err)
+		return false, s.limited(r, err)
 	} else if err != nil {
-		return failed(errSignInUnavailable, "sign-in could not read its limits", err)
+		return false, failed(errSignInUnavailable, "sign-in could not read its limits", err)
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), hashQueueTimeout)
 	defer cancel()
@@ -79,43 +86,72 @@ func (s *Server) trySignIn(w http.ResponseWriter, r *http.Request) error {
 	u, err := s.cfg.Users.AuthenticateGated(ctx, email, password, gate)
 	switch {
 	case errors.Is(err, errSignInLimited):
-		return s.limited(r, err)
+		return false, s.limited(r, err)
 	case errors.Is(err, users.ErrInvalidCredentials):
 		s.recordFailure(r, account, address)
 		s.log.LogAttrs(r.Context(), slog.LevelInfo, "sign-in failed", audit.Event(audit.SignInFailure),
 			slog.String("email", normalized), slog.String("client", address), slog.Bool("known_device", knownDevice))
-		return errInvalidCredentials
+		return false, errInvalidCredentials
 	case errors.Is(err, users.ErrDisabled):
-		return s.signInDisabled(r, normalized, address)
+		return false, s.signInDisabled(r, normalized, address)
 	case err != nil:
-		return failed(errSignInUnavailable, "sign-in could not check credentials", err)
+		return false, failed(errSignInUnavailable, "sign-in could not check credentials", err)
+	}
+	redirect := policy.SafeRedirect(form["redirectUrl"])
+	on, err := s.twoFactorOn(r.Context(), u.ID)
+	if err != nil {
+		return false, failed(errSignInUnavailable, "sign-in could not read the second factor", err)
+	}
+	if on {
+		// The password was right; the code completes the sign-in. The
+		// account's failure count stays until it does: a known password
+		// must not reset the limits on guessing codes.
+		s.setChallenge(w, u.ID, redirect)
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "second factor required",
+			slog.String("user_id", u.ID), slog.String("client", address))
+		if isFormNavigation(r) {
+			s.toForm(w, r, FormTwoFactorRequired)
+			return true, nil
+		}
+		writeJSON(w, http.StatusOK, wire.TwoFactorRequired{
+			TwoFactorRequired: true, Methods: []string{wire.MethodTOTP, wire.MethodRecovery},
+		})
+		return true, nil
 	}
 	if err := s.accounts.Reset(r.Context(), account); err != nil {
 		s.log.LogAttrs(r.Context(), slog.LevelWarn, "sign-in could not reset its limit", errAttr(err))
 	}
-	sess, err := s.issueSession(w, r, u)
+	sess, err := s.issueSession(w, r, u, store.AAL1)
 	switch {
 	case errors.Is(err, errIssueDisabled):
-		return s.signInDisabled(r, normalized, address)
+		return false, s.signInDisabled(r, normalized, address)
 	case errors.Is(err, errAccessChanged):
-		return err
+		return false, err
 	case err != nil:
-		return fmt.Errorf("%w: %w", errSignInUnavailable, err)
+		return false, fmt.Errorf("%w: %w", errSignInUnavailable, err)
 	}
-	newDevice := s.device.remember(w, r, normalized, s.cfg.Now())
+	s.signedIn(w, r, u, address)
+	if isFormNavigation(r) {
+		seeOther(w, redirect)
+		return false, nil
+	}
+	out, err := s.wireSession(r.Context(), sess)
+	if err != nil {
+		out = sess.Wire() // signed in all the same; every request checks again
+	}
+	setAccessExpires(w, sess)
+	writeJSON(w, http.StatusOK, wire.SignInResponse{Session: out, RedirectURL: redirect})
+	return false, nil
+}
+
+// signedIn remembers the device of a completed sign-in of u and logs it.
+func (s *Server) signedIn(w http.ResponseWriter, r *http.Request, u store.User, address string) {
+	newDevice := s.device.remember(w, r, u.Email, s.cfg.Now())
 	s.log.LogAttrs(r.Context(), slog.LevelInfo, "signed in", audit.Event(audit.SignInSuccess),
 		slog.String("user_id", u.ID), slog.String("client", address), slog.Bool("new_device", newDevice))
 	if newDevice {
 		s.security(r.Context(), audit.NewDevice, u.ID, r, slog.String("device", deviceLabel(r.UserAgent())))
 	}
-	redirect := policy.SafeRedirect(form["redirectUrl"])
-	if isFormNavigation(r) {
-		seeOther(w, redirect)
-		return nil
-	}
-	setAccessExpires(w, sess)
-	writeJSON(w, http.StatusOK, wire.SignInResponse{Session: sess.Wire(), RedirectURL: redirect})
-	return nil
 }
 
 // signInDisabled logs a correct password for a disabled account and

@@ -178,7 +178,7 @@ func churn(t *testing.T, strategy string, cycles int, cs churnStore) {
 	live := make([]string, 0, churnLive) // the live sessions' tokens, oldest first
 	issue := func(i int) {
 		u := wire.User{ID: fmt.Sprintf("user-%d", i%churnUsers), Email: fmt.Sprintf("user-%d@example.com", i%churnUsers), Name: "Churn", Role: "user"}
-		issued, _, err := st.Issue(ctx, u, session.Device{Addr: "192.0.2.1", UserAgent: "churn/1.0"}, now)
+		issued, _, err := st.Issue(ctx, u, session.Device{Addr: "192.0.2.1", UserAgent: "churn/1.0"}, "aal1", now)
 		require.NoError(t, err)
 		live = append(live, issued.Token)
 	}

@@ -39,13 +39,46 @@ func NewDatabase(s DatabaseStore, l Lifetime) (*Database, error) {
 }
 
 // Issue implements Strategy.
-func (d *Database) Issue(ctx context.Context, u wire.User, dev Device, now time.Time) (Issued, Session, error) {
+func (d *Database) Issue(ctx context.Context, u wire.User, dev Device, aal string, now time.Time) (Issued, Session, error) {
 	token := newToken()
-	rec := newRecord(hashToken(token), u, dev, now, d.lifetime)
+	rec := newRecord(hashToken(token), u, dev, aal, now, d.lifetime)
 	if err := d.store.CreateSession(ctx, rec); err != nil {
 		return Issued{}, Session{}, fmt.Errorf("%w: create session: %w", ErrUnavailable, err)
 	}
 	return Issued{Token: token}, fromRecord(&rec, rec.Expires), nil
+}
+
+// Reauthenticate implements Strategy. The new record is created before the
+// old one is read again: a revocation that ended the old session before
+// that read makes this one take the new record back; one after it finds
+// the new record (RevokeUser) or never concerned it.
+func (d *Database) Reauthenticate(ctx context.Context, key []byte, aal string, dev Device, now time.Time) (Issued, Session, bool, error) {
+	if len(key) != store.HashLen {
+		return Issued{}, Session{}, false, nil
+	}
+	old, _, found, err := d.lookup(ctx, key, now)
+	if err != nil || !found {
+		return Issued{}, Session{}, false, err
+	}
+	token := newToken()
+	rec := reauthRecord(hashToken(token), &old, dev, aal, now, d.lifetime)
+	if err := d.store.CreateSession(ctx, rec); err != nil {
+		return Issued{}, Session{}, false, fmt.Errorf("%w: create session: %w", ErrUnavailable, err)
+	}
+	_, still, err := d.store.Session(ctx, key, d.rolling.storeNow(now))
+	if err != nil || !still {
+		if derr := d.store.DeleteSession(ctx, rec.IDHash); derr != nil && err == nil {
+			err = derr
+		}
+		if err != nil {
+			return Issued{}, Session{}, false, fmt.Errorf("%w: re-read session: %w", ErrUnavailable, err)
+		}
+		return Issued{}, Session{}, false, nil
+	}
+	if err := d.RevokeKey(ctx, key, now); err != nil {
+		return Issued{}, Session{}, false, err
+	}
+	return Issued{Token: token}, fromRecord(&rec, rec.Expires), true, nil
 }
 
 // Peek implements Peeker.

@@ -36,7 +36,7 @@ func Example() {
 	mux.HandleFunc("POST /signin", func(w http.ResponseWriter, r *http.Request) {
 		// The password has been checked here.
 		ada := wire.User{ID: "u1", Email: "ada@example.com", Name: "Ada", Role: "user"}
-		if _, err := m.SignIn(w, r, ada); err != nil {
+		if _, err := m.SignIn(w, r, ada, "aal1"); err != nil {
 			http.Error(w, "unavailable", http.StatusServiceUnavailable)
 		}
 	})

@@ -55,7 +55,7 @@ func newFuzzEnvs(tb testing.TB) []*fuzzEnv {
 		e.now = now
 		e.mgr = session.New(e.strat, session.WithClock(clockFn))
 		e.signed, e.refresh = map[string]bool{}, map[string]bool{}
-		issued, _, err := e.strat.Issue(context.Background(), ada, session.Device{}, now)
+		issued, _, err := e.strat.Issue(context.Background(), ada, session.Device{}, "aal1", now)
 		if err != nil {
 			tb.Fatal(err)
 		}

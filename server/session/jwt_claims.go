@@ -2,6 +2,7 @@ package session
 
 import (
 	"errors"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
@@ -20,12 +21,27 @@ const AccessTokenType = keys.AccessTokenType
 // expiry when the token was issued, and the minimal user projection.
 type Claims struct {
 	jwt.RegisteredClaims
-	AuthTime       *jwt.NumericDate `json:"auth_time"`
+	AuthTime *jwt.NumericDate `json:"auth_time"`
+	// AAL is the session's assurance level and AuthnTime when the user
+	// last proved it (the sign-in, or the latest re-authentication); a
+	// token without them is aal1 at auth_time.
+	AAL            string           `json:"aal,omitempty"`
+	AuthnTime      *jwt.NumericDate `json:"authn_time,omitempty"`
 	SessionID      string           `json:"sid"`
 	SessionExpires *jwt.NumericDate `json:"sexp"`
 	Name           string           `json:"name"`
 	Email          string           `json:"email"`
 	Role           string           `json:"role"`
+}
+
+// assurance returns the level and the time the user last proved the
+// session, as the token says.
+func (c *Claims) assurance() (aal string, at time.Time) {
+	at = c.AuthTime.UTC()
+	if c.AuthnTime != nil && c.AuthnTime.After(at) {
+		at = c.AuthnTime.UTC()
+	}
+	return checkAAL(c.AAL), at
 }
 
 var errMissingClaims = errors.New("token lacks sub, jti, sid, iat, auth_time or sexp")

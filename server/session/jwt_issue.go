@@ -16,27 +16,78 @@ import (
 
 // Issue implements Strategy: a new session record (the refresh family), a
 // refresh token and an access token.
-func (j *JWT) Issue(ctx context.Context, u wire.User, dev Device, now time.Time) (Issued, Session, error) {
+func (j *JWT) Issue(ctx context.Context, u wire.User, dev Device, aal string, now time.Time) (Issued, Session, error) {
 	fh := make([]byte, store.HashLen)
 	_, _ = rand.Read(fh)
-	sid := base64.RawURLEncoding.EncodeToString(fh)
-	rec := newRecord(fh, u, dev, now, j.cfg.Lifetime)
-	if err := j.cfg.Store.CreateSession(ctx, rec); err != nil {
+	rec := newRecord(fh, u, dev, aal, now, j.cfg.Lifetime)
+	return j.issueRecord(ctx, &rec, now)
+}
+
+// issueRecord stores the new session record rec, a refresh token of it and
+// signs an access token.
+func (j *JWT) issueRecord(ctx context.Context, rec *store.Session, now time.Time) (Issued, Session, error) {
+	sid := base64.RawURLEncoding.EncodeToString(rec.IDHash)
+	if err := j.cfg.Store.CreateSession(ctx, *rec); err != nil {
 		return Issued{}, Session{}, fmt.Errorf("%w: create session: %w", ErrUnavailable, err)
 	}
 	refresh := randomID(tokenBytes)
-	if err := j.storeRefresh(ctx, refresh, &rec, now); err != nil {
-		j.abandon(ctx, fh, err)
+	if err := j.storeRefresh(ctx, refresh, rec, now); err != nil {
+		j.abandon(ctx, rec.IDHash, err)
 		return Issued{}, Session{}, err
 	}
-	access, exp, err := j.issueAccess(sid, now, &rec, rec.Expires)
+	access, exp, err := j.issueAccess(sid, now, rec, rec.Expires)
 	if err != nil {
-		j.abandon(ctx, fh, err)
+		j.abandon(ctx, rec.IDHash, err)
 		return Issued{}, Session{}, err
 	}
-	s := fromRecord(&rec, rec.Expires)
+	s := fromRecord(rec, rec.Expires)
 	s.AccessExpires = exp
 	return Issued{Token: access, Refresh: refresh}, s, nil
+}
+
+// Reauthenticate implements Strategy: a new refresh family whose record
+// copies the old one's sign-in time and absolute expiry. As in the
+// database strategy, the old record is read again after the new family
+// exists, with the revocations of the user and of the old session: one
+// that ended the old session before takes the new family back.
+func (j *JWT) Reauthenticate(ctx context.Context, key []byte, aal string, dev Device, now time.Time) (Issued, Session, bool, error) {
+	if len(key) != store.HashLen {
+		return Issued{}, Session{}, false, nil
+	}
+	oldSID := base64.RawURLEncoding.EncodeToString(key)
+	old, found, err := j.cfg.Store.Session(ctx, key, j.rolling.storeNow(now))
+	if err != nil {
+		return Issued{}, Session{}, false, fmt.Errorf("%w: read session: %w", ErrUnavailable, err)
+	}
+	old.Expires = j.rolling.expiry(oldSID, old.Expires)
+	if !found || !old.Live(now) {
+		return Issued{}, Session{}, false, nil
+	}
+	fh := make([]byte, store.HashLen)
+	_, _ = rand.Read(fh)
+	rec := reauthRecord(fh, &old, dev, aal, now, j.cfg.Lifetime)
+	issued, s, err := j.issueRecord(ctx, &rec, now)
+	if err != nil {
+		return Issued{}, Session{}, false, err
+	}
+	iat := jwt.NewNumericDate(now).Time
+	revoked, err := j.cfg.Store.Revoked(ctx, old.UserID, iat, now, sidDenyID(oldSID))
+	if err == nil && !revoked {
+		_, found, err = j.cfg.Store.Session(ctx, key, j.rolling.storeNow(now))
+	}
+	if err != nil || revoked || !found {
+		if eerr := j.endFamily(ctx, fh, now); eerr != nil && err == nil {
+			return Issued{}, Session{}, false, eerr
+		}
+		if err != nil {
+			return Issued{}, Session{}, false, fmt.Errorf("%w: re-read session: %w", ErrUnavailable, err)
+		}
+		return Issued{}, Session{}, false, nil
+	}
+	if err := j.endFamily(ctx, key, now); err != nil {
+		return Issued{}, Session{}, false, err
+	}
+	return issued, s, true, nil
 }
 
 // abandonTimeout bounds the removal of a half-issued session's record.
@@ -73,6 +124,8 @@ func (j *JWT) issueAccess(sid string, now time.Time, rec *store.Session, idle ti
 			ID:        randomID(16),
 		},
 		AuthTime:       jwt.NewNumericDate(authTime),
+		AAL:            checkAAL(rec.AAL),
+		AuthnTime:      jwt.NewNumericDate(fromRecord(rec, idle).AuthenticatedAt),
 		SessionID:      sid,
 		SessionExpires: jwt.NewNumericDate(idle),
 		Name:           rec.Name,

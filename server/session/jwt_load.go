@@ -14,11 +14,19 @@ func (j *JWT) Peek(ctx context.Context, token string, now time.Time) (Session, b
 	if err != nil || !found {
 		return Session{}, false, err
 	}
+	return j.claimsSession(c, idle.UTC()), true, nil
+}
+
+// claimsSession is the Session an access token's claims describe, with the
+// idle expiry idle.
+func (j *JWT) claimsSession(c *Claims, idle time.Time) Session {
+	aal, authn := c.assurance()
 	return Session{
 		User:    wire.User{ID: c.Subject, Email: c.Email, Name: c.Name, Role: c.Role},
-		Expires: idle.UTC(), AbsExpires: wholeSecond(c.AuthTime.UTC().Add(j.cfg.Lifetime.AbsoluteMaxAge)),
+		Expires: idle, AbsExpires: wholeSecond(c.AuthTime.UTC().Add(j.cfg.Lifetime.AbsoluteMaxAge)),
 		CreatedAt: c.AuthTime.UTC(), AccessExpires: c.ExpiresAt.UTC(), Key: familyHash(c.SessionID),
-	}, true, nil
+		AAL: aal, AuthenticatedAt: authn,
+	}
 }
 
 // check returns the claims of a token that is valid, not revoked and not
@@ -52,12 +60,7 @@ func (j *JWT) Load(ctx context.Context, token string, now time.Time) (Session, s
 	next := j.rolling.next(now.UTC(), abs)
 	if !j.rolling.due(c.IssuedAt.Time, now) {
 		j.rolling.hold(c.SessionID, next)
-		s := Session{
-			User:    wire.User{ID: c.Subject, Email: c.Email, Name: c.Name, Role: c.Role},
-			Expires: next, AbsExpires: abs, CreatedAt: c.AuthTime.UTC(), AccessExpires: c.ExpiresAt.UTC(),
-			Key: familyHash(c.SessionID),
-		}
-		return s, "", true, nil
+		return j.claimsSession(c, next), "", true, nil
 	}
 	// Re-issue: a later exp for the cookie, the idle expiry written to the
 	// session record for the refresh endpoint (and other instances).

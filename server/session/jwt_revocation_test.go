@@ -113,7 +113,7 @@ func TestJWTRenewalNeverOutlivesARevocation(t *testing.T) {
 						e := newJWTOn(t, ps, l)
 						m := session.New(e.j, session.WithClock(e.clock.Now))
 						e.clock.Add(300 * time.Millisecond)
-						issued, s, err := e.j.Issue(context.Background(), ada, session.Device{}, e.clock.Now())
+						issued, s, err := e.j.Issue(context.Background(), ada, session.Device{}, "aal1", e.clock.Now())
 						require.NoError(t, err)
 						// Past the update age, in the same second as the
 						// revocation below: a renewal is due.
@@ -176,7 +176,7 @@ func TestJWTRenewalNeedsTheRecord(t *testing.T) {
 	forJWTStores(t, func(t *testing.T, stName string) {
 		t.Run("record gone", func(t *testing.T) {
 			e := newJWTOn(t, openJWTStore(t, stName), l)
-			issued, s, err := e.j.Issue(context.Background(), ada, session.Device{}, e.clock.Now())
+			issued, s, err := e.j.Issue(context.Background(), ada, session.Device{}, "aal1", e.clock.Now())
 			require.NoError(t, err)
 			require.NoError(t, e.st.DeleteSession(context.Background(), s.Key))
 			e.clock.Add(2 * time.Minute)
@@ -189,7 +189,7 @@ func TestJWTRenewalNeedsTheRecord(t *testing.T) {
 			// write that extends it does not.
 			st := &staleReads{jwtStore: openJWTStore(t, stName)}
 			e := newJWTOn(t, st, l)
-			issued, s, err := e.j.Issue(context.Background(), ada, session.Device{}, e.clock.Now())
+			issued, s, err := e.j.Issue(context.Background(), ada, session.Device{}, "aal1", e.clock.Now())
 			require.NoError(t, err)
 			rec, found, err := e.st.Session(context.Background(), s.Key, e.clock.Now())
 			require.NoError(t, err)
@@ -204,7 +204,7 @@ func TestJWTRenewalNeedsTheRecord(t *testing.T) {
 		t.Run("record changed", func(t *testing.T) {
 			e := newJWTOn(t, openJWTStore(t, stName), l)
 			admin := wire.User{ID: ada.ID, Email: ada.Email, Name: ada.Name, Role: "admin"}
-			issued, s, err := e.j.Issue(context.Background(), admin, session.Device{}, e.clock.Now())
+			issued, s, err := e.j.Issue(context.Background(), admin, session.Device{}, "aal1", e.clock.Now())
 			require.NoError(t, err)
 			rec, found, err := e.st.Session(context.Background(), s.Key, e.clock.Now())
 			require.NoError(t, err)
@@ -425,7 +425,7 @@ func TestJWTKeyRotatedWhileStopped(t *testing.T) {
 		j, err := session.NewJWT(session.JWTConfig{Keys: ks, Store: st, RefreshKey: []byte("0123456789abcdef0123456789abcdef"), Lifetime: session.DefaultLifetime})
 		require.NoError(t, err)
 
-		fresh, _, err := j.Issue(context.Background(), ada, session.Device{}, e.clock.Now())
+		fresh, _, err := j.Issue(context.Background(), ada, session.Device{}, "aal1", e.clock.Now())
 		require.NoError(t, err)
 		forged := forge(t, e, oldKey, oldKID, fresh.Token, e.clock.Now())
 		_, _, found, err := j.Load(context.Background(), forged, e.clock.Now())
@@ -463,7 +463,7 @@ func TestJWTValidMethodsPinned(t *testing.T) {
 	require.NoError(t, err)
 	j, err := session.NewJWT(session.JWTConfig{Keys: ks, Store: openJWTStore(t, "memory"), RefreshKey: []byte("0123456789abcdef"), Lifetime: session.DefaultLifetime})
 	require.NoError(t, err)
-	issued, _, err := j.Issue(context.Background(), ada, session.Device{}, c.Now())
+	issued, _, err := j.Issue(context.Background(), ada, session.Device{}, "aal1", c.Now())
 	require.NoError(t, err)
 	secret, err := os.ReadFile(filepath.Join(dir, "hs256.key"))
 	require.NoError(t, err)

@@ -100,7 +100,7 @@ func newJWTOn(t *testing.T, st jwtStore, l session.Lifetime, edit ...func(*sessi
 
 func (e *jwtEnv) issue(t *testing.T) session.Issued {
 	t.Helper()
-	issued, _, err := e.j.Issue(context.Background(), ada, session.Device{}, e.clock.Now())
+	issued, _, err := e.j.Issue(context.Background(), ada, session.Device{}, "aal1", e.clock.Now())
 	require.NoError(t, err)
 	return issued
 }
@@ -457,7 +457,7 @@ func TestJWTHS256(t *testing.T) {
 	st := memory.New()
 	j, err := session.NewJWT(session.JWTConfig{Keys: ks, Store: st, RefreshKey: []byte("0123456789abcdef"), Lifetime: session.DefaultLifetime})
 	require.NoError(t, err)
-	issued, _, err := j.Issue(context.Background(), ada, session.Device{}, time.Now())
+	issued, _, err := j.Issue(context.Background(), ada, session.Device{}, "aal1", time.Now())
 	require.NoError(t, err)
 	_, _, found, err := j.Load(context.Background(), issued.Token, time.Now())
 	require.NoError(t, err)
@@ -496,7 +496,7 @@ var _ store.Revocations = failingRevocations{}
 func BenchmarkJWTIssue(b *testing.B) {
 	e := newJWTBench(b)
 	for b.Loop() {
-		if _, _, err := e.j.Issue(context.Background(), ada, session.Device{}, e.clock.Now()); err != nil {
+		if _, _, err := e.j.Issue(context.Background(), ada, session.Device{}, "aal1", e.clock.Now()); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -508,7 +508,7 @@ func BenchmarkJWTVerify(b *testing.B) {
 	e := newJWTBench(b)
 	tokens := make([]string, 2000)
 	for i := range tokens {
-		issued, _, err := e.j.Issue(context.Background(), ada, session.Device{}, e.clock.Now())
+		issued, _, err := e.j.Issue(context.Background(), ada, session.Device{}, "aal1", e.clock.Now())
 		require.NoError(b, err)
 		tokens[i] = issued.Token
 	}
@@ -526,7 +526,7 @@ func BenchmarkJWTVerify(b *testing.B) {
 // known good, the time and revocation checks run.
 func BenchmarkJWTLoadCached(b *testing.B) {
 	e := newJWTBench(b)
-	issued, _, err := e.j.Issue(context.Background(), ada, session.Device{}, e.clock.Now())
+	issued, _, err := e.j.Issue(context.Background(), ada, session.Device{}, "aal1", e.clock.Now())
 	require.NoError(b, err)
 	for b.Loop() {
 		if _, _, found, err := e.j.Load(context.Background(), issued.Token, e.clock.Now()); err != nil || !found {
@@ -573,7 +573,7 @@ func TestIssueLeavesNoHalfSession(t *testing.T) {
 	forJWTStores(t, func(t *testing.T, name string) {
 		st := openJWTStore(t, name)
 		e := newJWTOn(t, refreshFailingStore{st}, session.DefaultLifetime)
-		_, _, err := e.j.Issue(context.Background(), ada, session.Device{}, e.clock.Now())
+		_, _, err := e.j.Issue(context.Background(), ada, session.Device{}, "aal1", e.clock.Now())
 		require.ErrorIs(t, err, session.ErrUnavailable)
 		list, err := st.UserSessions(context.Background(), ada.ID, e.clock.Now())
 		require.NoError(t, err)

@@ -74,24 +74,57 @@ func (m *Manager) Load(w http.ResponseWriter, r *http.Request) (*Session, error)
 	return &s, nil
 }
 
-// SignIn starts a brand-new session for u and sets its cookie. Any session
-// the request carried is ended first (rotation: a client-supplied id is never
-// kept across sign-in).
-func (m *Manager) SignIn(w http.ResponseWriter, r *http.Request, u wire.User) (*Session, error) {
+// SignIn starts a brand-new session for u, proved at assurance level aal
+// (store.AAL1 or store.AAL2), and sets its cookie. Any session the request
+// carried is ended first (rotation: a client-supplied id is never kept
+// across sign-in).
+func (m *Manager) SignIn(w http.ResponseWriter, r *http.Request, u wire.User, aal string) (*Session, error) {
 	now := m.now()
 	if old := m.cookie.read(r); old != "" {
+		prev, found, _ := m.peek(r.Context(), old, now)
 		if err := m.strategy.Revoke(r.Context(), old, now); err != nil {
 			return nil, err
 		}
+		// Its open pages, and services on the revocation feed, hear that
+		// it ended (a password change's rotation, a sign-in over it).
+		if found {
+			m.publish(r.Context(), store.Event{Type: store.EventRevoked, UserID: prev.User.ID, SessionHash: prev.Key, At: now})
+		}
 	}
 	dev := Device{Addr: m.ClientAddr(r), UserAgent: r.UserAgent()}
-	issued, s, err := m.strategy.Issue(r.Context(), u, dev, now)
+	issued, s, err := m.strategy.Issue(r.Context(), u, dev, aal, now)
 	if err != nil {
 		m.log.LogAttrs(r.Context(), slog.LevelError, "session issue failed", slog.String("error", err.Error()))
 		return nil, err
 	}
 	m.setCookies(w, issued, &s, now)
 	m.publish(r.Context(), store.Event{Type: store.EventSessionStarted, UserID: s.User.ID, SessionHash: s.Key, At: now})
+	return &s, nil
+}
+
+// Reauthenticate replaces the request's session cur, which the user has
+// just proved again at level aal, by a new session under a new id,
+// authenticated now (store.AAL2 after a second factor; store.AAL1 keeps a
+// password-only proof): the sign-in time and the absolute cap stay those
+// of the first sign-in. It sets the new cookies; the old session ends, with
+// a revoked event for it. It
+// returns nil, with a nil error, when cur ended meanwhile.
+func (m *Manager) Reauthenticate(w http.ResponseWriter, r *http.Request, cur *Session, aal string) (*Session, error) {
+	now := m.now()
+	dev := Device{Addr: m.ClientAddr(r), UserAgent: r.UserAgent()}
+	issued, s, found, err := m.strategy.Reauthenticate(r.Context(), cur.Key, aal, dev, now)
+	if err != nil {
+		m.log.LogAttrs(r.Context(), slog.LevelError, "session re-authentication failed", slog.String("error", err.Error()))
+		return nil, err
+	}
+	if !found {
+		return nil, nil
+	}
+	m.setCookies(w, issued, &s, now)
+	// The old id has ended: services that trust sessions through the
+	// revocation feed drop it, and its open pages confirm the session
+	// (they find the new one).
+	m.publish(r.Context(), store.Event{Type: store.EventRevoked, UserID: cur.User.ID, SessionHash: cur.Key, At: now})
 	return &s, nil
 }
 
@@ -196,6 +229,19 @@ func (m *Manager) Peek(r *http.Request) (*Session, error) {
 		return nil, nil
 	}
 	s, found, err := m.peek(r.Context(), token, m.now())
+	if err != nil || !found {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// PeekToken is Peek for a token that came another way than the cookie (a
+// service asking about one); nil when it names no live session.
+func (m *Manager) PeekToken(ctx context.Context, token string) (*Session, error) {
+	if token == "" || len(token) > MaxTokenLen {
+		return nil, nil
+	}
+	s, found, err := m.peek(ctx, token, m.now())
 	if err != nil || !found {
 		return nil, err
 	}

@@ -33,6 +33,8 @@ func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 
 func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
+func (c *clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
+
 // countingStore counts writes and can be made to fail.
 type countingStore struct {
 	store.Store
@@ -71,7 +73,7 @@ func newDB(t *testing.T, l session.Lifetime) (*session.Database, *countingStore)
 func TestIssueStoresOnlyTheHash(t *testing.T) {
 	d, cs := newDB(t, session.DefaultLifetime)
 	now := newClock().Now()
-	tokenIssued, s, err := d.Issue(context.Background(), ada, session.Device{}, now)
+	tokenIssued, s, err := d.Issue(context.Background(), ada, session.Device{}, "aal1", now)
 	token := tokenIssued.Token
 	require.NoError(t, err)
 	raw, err := base64.RawURLEncoding.DecodeString(token)
@@ -90,7 +92,7 @@ func TestIssueStoresOnlyTheHash(t *testing.T) {
 	assert.False(t, found, "not under the id itself")
 	assert.Equal(t, "u1", rec.UserID)
 
-	token2Issued, _, err := d.Issue(context.Background(), ada, session.Device{}, now)
+	token2Issued, _, err := d.Issue(context.Background(), ada, session.Device{}, "aal1", now)
 	token2 := token2Issued.Token
 	require.NoError(t, err)
 	assert.NotEqual(t, token, token2, "every sign-in gets a new id")
@@ -100,7 +102,7 @@ func TestRollingExpiry(t *testing.T) {
 	d, _ := newDB(t, session.Lifetime{MaxAge: 30 * time.Minute, AbsoluteMaxAge: time.Hour, UpdateAge: 0})
 	c := newClock()
 	ctx := context.Background()
-	tokenIssued, _, err := d.Issue(ctx, ada, session.Device{}, c.Now())
+	tokenIssued, _, err := d.Issue(ctx, ada, session.Device{}, "aal1", c.Now())
 	token := tokenIssued.Token
 	require.NoError(t, err)
 
@@ -126,7 +128,7 @@ func TestIdleExpiry(t *testing.T) {
 	d, _ := newDB(t, session.DefaultLifetime)
 	c := newClock()
 	ctx := context.Background()
-	tokenIssued, _, err := d.Issue(ctx, ada, session.Device{}, c.Now())
+	tokenIssued, _, err := d.Issue(ctx, ada, session.Device{}, "aal1", c.Now())
 	token := tokenIssued.Token
 	require.NoError(t, err)
 	c.Add(30 * time.Minute)
@@ -139,7 +141,7 @@ func TestUpdateAgeThrottlesWritesButStaysExact(t *testing.T) {
 	d, cs := newDB(t, session.Lifetime{MaxAge: 30 * time.Minute, AbsoluteMaxAge: 12 * time.Hour, UpdateAge: time.Minute})
 	c := newClock()
 	ctx := context.Background()
-	tokenIssued, _, err := d.Issue(ctx, ada, session.Device{}, c.Now())
+	tokenIssued, _, err := d.Issue(ctx, ada, session.Device{}, "aal1", c.Now())
 	token := tokenIssued.Token
 	require.NoError(t, err)
 
@@ -164,7 +166,7 @@ func TestUpdateAgeThrottlesWritesButStaysExact(t *testing.T) {
 func TestUpdateAgeZeroWritesEveryRead(t *testing.T) {
 	d, cs := newDB(t, session.Lifetime{MaxAge: 30 * time.Minute, AbsoluteMaxAge: 12 * time.Hour})
 	c := newClock()
-	tokenIssued, _, err := d.Issue(context.Background(), ada, session.Device{}, c.Now())
+	tokenIssued, _, err := d.Issue(context.Background(), ada, session.Device{}, "aal1", c.Now())
 	token := tokenIssued.Token
 	require.NoError(t, err)
 	for range 3 {
@@ -193,13 +195,13 @@ func TestRevoke(t *testing.T) {
 	d, _ := newDB(t, session.DefaultLifetime)
 	ctx := context.Background()
 	now := newClock().Now()
-	aIssued, _, err := d.Issue(ctx, ada, session.Device{}, now)
+	aIssued, _, err := d.Issue(ctx, ada, session.Device{}, "aal1", now)
 	a := aIssued.Token
 	require.NoError(t, err)
-	bIssued, _, err := d.Issue(ctx, ada, session.Device{}, now)
+	bIssued, _, err := d.Issue(ctx, ada, session.Device{}, "aal1", now)
 	b := bIssued.Token
 	require.NoError(t, err)
-	otherIssued, _, err := d.Issue(ctx, wire.User{ID: "u2", Email: "bob@example.com", Name: "Bob", Role: "user"}, session.Device{}, now)
+	otherIssued, _, err := d.Issue(ctx, wire.User{ID: "u2", Email: "bob@example.com", Name: "Bob", Role: "user"}, session.Device{}, "aal1", now)
 	other := otherIssued.Token
 	require.NoError(t, err)
 
@@ -220,7 +222,7 @@ func TestRevoke(t *testing.T) {
 func TestStoreFailureIsUnavailable(t *testing.T) {
 	d, cs := newDB(t, session.Lifetime{MaxAge: time.Minute, AbsoluteMaxAge: time.Hour})
 	c := newClock()
-	tokenIssued, _, err := d.Issue(context.Background(), ada, session.Device{}, c.Now())
+	tokenIssued, _, err := d.Issue(context.Background(), ada, session.Device{}, "aal1", c.Now())
 	token := tokenIssued.Token
 	require.NoError(t, err)
 	cs.fail.Store(true)
@@ -237,11 +239,11 @@ func TestCleanup(t *testing.T) {
 	d, _ := newDB(t, session.Lifetime{MaxAge: time.Minute, AbsoluteMaxAge: time.Hour, UpdateAge: 0})
 	c := newClock()
 	ctx := context.Background()
-	oldIssued, _, err := d.Issue(ctx, ada, session.Device{}, c.Now())
+	oldIssued, _, err := d.Issue(ctx, ada, session.Device{}, "aal1", c.Now())
 	old := oldIssued.Token
 	require.NoError(t, err)
 	c.Add(50 * time.Second)
-	freshIssued, _, err := d.Issue(ctx, ada, session.Device{}, c.Now())
+	freshIssued, _, err := d.Issue(ctx, ada, session.Device{}, "aal1", c.Now())
 	fresh := freshIssued.Token
 	require.NoError(t, err)
 	c.Add(20 * time.Second)
@@ -275,7 +277,7 @@ func TestUpdateAgeCappedAtHalfMaxAge(t *testing.T) {
 	// update-age 1h with max-age 10s would never write; it is lowered to 5s.
 	d, cs := newDB(t, session.Lifetime{MaxAge: 10 * time.Second, AbsoluteMaxAge: time.Hour, UpdateAge: time.Hour})
 	c := newClock()
-	tokenIssued, _, err := d.Issue(context.Background(), ada, session.Device{}, c.Now())
+	tokenIssued, _, err := d.Issue(context.Background(), ada, session.Device{}, "aal1", c.Now())
 	token := tokenIssued.Token
 	require.NoError(t, err)
 	c.Add(6 * time.Second)
@@ -296,7 +298,7 @@ func TestManagerCookieAttributes(t *testing.T) {
 	c := newClock()
 	m, _ := newManager(t, c, false)
 	w := httptest.NewRecorder()
-	_, err := m.SignIn(w, httptest.NewRequest("POST", "/", nil), ada)
+	_, err := m.SignIn(w, httptest.NewRequest("POST", "/", nil), ada, "aal1")
 	require.NoError(t, err)
 	cookies := w.Result().Cookies()
 	require.Len(t, cookies, 1)
@@ -311,7 +313,7 @@ func TestManagerCookieAttributes(t *testing.T) {
 
 	mi, _ := newManager(t, c, true)
 	w = httptest.NewRecorder()
-	_, err = mi.SignIn(w, httptest.NewRequest("POST", "/", nil), ada)
+	_, err = mi.SignIn(w, httptest.NewRequest("POST", "/", nil), ada, "aal1")
 	require.NoError(t, err)
 	ck = w.Result().Cookies()[0]
 	assert.Equal(t, "sg_session", ck.Name)
@@ -323,7 +325,7 @@ func TestManagerSignInRotatesAndSignOutEnds(t *testing.T) {
 	c := newClock()
 	m, _ := newManager(t, c, false)
 	w := httptest.NewRecorder()
-	_, err := m.SignIn(w, httptest.NewRequest("POST", "/", nil), ada)
+	_, err := m.SignIn(w, httptest.NewRequest("POST", "/", nil), ada, "aal1")
 	require.NoError(t, err)
 	first := w.Result().Cookies()[0]
 
@@ -331,7 +333,7 @@ func TestManagerSignInRotatesAndSignOutEnds(t *testing.T) {
 	r := httptest.NewRequest("POST", "/", nil)
 	r.AddCookie(first)
 	w = httptest.NewRecorder()
-	_, err = m.SignIn(w, r, ada)
+	_, err = m.SignIn(w, r, ada, "aal1")
 	require.NoError(t, err)
 	second := w.Result().Cookies()[0]
 	assert.NotEqual(t, first.Value, second.Value)
@@ -375,7 +377,7 @@ func TestManagerStoreFailureFailsClosed(t *testing.T) {
 	c := newClock()
 	m, cs := newManager(t, c, false)
 	w := httptest.NewRecorder()
-	_, err := m.SignIn(w, httptest.NewRequest("POST", "/", nil), ada)
+	_, err := m.SignIn(w, httptest.NewRequest("POST", "/", nil), ada, "aal1")
 	require.NoError(t, err)
 	ck := w.Result().Cookies()[0]
 	cs.fail.Store(true)
@@ -398,7 +400,7 @@ func BenchmarkDatabaseLoad(b *testing.B) {
 	d, err := session.NewDatabase(memory.New(), session.DefaultLifetime)
 	require.NoError(b, err)
 	now := time.Now()
-	tokenIssued, _, err := d.Issue(context.Background(), ada, session.Device{}, now)
+	tokenIssued, _, err := d.Issue(context.Background(), ada, session.Device{}, "aal1", now)
 	token := tokenIssued.Token
 	require.NoError(b, err)
 	for b.Loop() {
@@ -411,7 +413,7 @@ func TestReportedExpiryIsTheEnforcedOne(t *testing.T) {
 	c := newClock()
 	c.Add(700 * time.Millisecond) // off the whole second
 	ctx := context.Background()
-	tokenIssued, s, err := d.Issue(ctx, ada, session.Device{}, c.Now())
+	tokenIssued, s, err := d.Issue(ctx, ada, session.Device{}, "aal1", c.Now())
 	token := tokenIssued.Token
 	require.NoError(t, err)
 	assert.Equal(t, s.Wire().Expires, s.Expires, "the API's whole-second expiry is the real one")
@@ -440,7 +442,7 @@ func TestPeekDoesNotExtend(t *testing.T) {
 			c := newClock()
 			if strategy == "database" {
 				d, _ := newDB(t, l)
-				issued, _, err := d.Issue(context.Background(), ada, session.Device{}, c.Now())
+				issued, _, err := d.Issue(context.Background(), ada, session.Device{}, "aal1", c.Now())
 				require.NoError(t, err)
 				s, token = d, issued.Token
 			} else {
@@ -481,7 +483,7 @@ func TestManagerAbandonEndsTheIssuedSession(t *testing.T) {
 				m = session.New(e.j, session.WithClock(e.clock.Now))
 			}
 			w := httptest.NewRecorder()
-			s, err := m.SignIn(w, httptest.NewRequest("POST", "/", nil), ada)
+			s, err := m.SignIn(w, httptest.NewRequest("POST", "/", nil), ada, "aal1")
 			require.NoError(t, err)
 			// Read from the header map: a recorder's Result freezes it.
 			setCookies := func() []*http.Cookie { return (&http.Response{Header: w.Header()}).Cookies() }

@@ -11,10 +11,17 @@ import (
 // record per session behind an opaque id; the jwt strategy signs the session
 // into the cookie itself. A Strategy is safe for concurrent use.
 type Strategy interface {
-	// Issue creates a brand-new session for u on device d at now and
-	// returns the values for its cookies. It never reuses a value a client
-	// sent.
-	Issue(ctx context.Context, u wire.User, d Device, now time.Time) (Issued, Session, error)
+	// Issue creates a brand-new session for u on device d at now, proved
+	// at assurance level aal (store.AAL1 or store.AAL2), and returns the
+	// values for its cookies. It never reuses a value a client sent.
+	Issue(ctx context.Context, u wire.User, d Device, aal string, now time.Time) (Issued, Session, error)
+	// Reauthenticate replaces the live session whose Key is key, which the
+	// user has just proved again at level aal on device d, by a new one
+	// under a new id: the same account snapshot, sign-in time and absolute
+	// expiry, authenticated at now. The old session ends. found is false,
+	// and nothing is issued, when the old session is not live (also when
+	// it ends while this runs).
+	Reauthenticate(ctx context.Context, key []byte, aal string, d Device, now time.Time) (issued Issued, s Session, found bool, err error)
 	// Load returns the session the token names as it stands after a read at
 	// now (rolling expiry moves Expires forward). found is false, with a nil
 	// error, for a token that is malformed, unknown, expired or revoked.
@@ -102,6 +109,11 @@ type Session struct {
 	AbsExpires time.Time
 	// CreatedAt is the sign-in time.
 	CreatedAt time.Time
+	// AAL is the assurance level the user proved: store.AAL1 (password)
+	// or store.AAL2 (with a second factor). AuthenticatedAt is when they
+	// last proved it: the sign-in or the latest re-authentication.
+	AAL             string
+	AuthenticatedAt time.Time
 	// AccessExpires is when the access token in the session cookie expires
 	// and must be refreshed (jwt strategy); zero for the database strategy.
 	AccessExpires time.Time
@@ -124,7 +136,12 @@ func (s *Session) Wire() *wire.Session {
 	if s == nil {
 		return nil
 	}
-	return &wire.Session{User: s.User, Expires: s.Expires.UTC().Truncate(time.Second)}
+	return &wire.Session{
+		User:            s.User,
+		Expires:         s.Expires.UTC().Truncate(time.Second),
+		AAL:             s.AAL,
+		AuthenticatedAt: s.AuthenticatedAt.UTC().Truncate(time.Second),
+	}
 }
 
 // Lifetime holds the three durations of the server flags -max-age,

@@ -25,6 +25,9 @@ const (
 	EventRevoked     = "revoked"      // the session (or all of the user's) ended
 	EventRoleChanged = "role-changed" // the user's role changed; sessions were rotated
 	EventRefreshed   = "refreshed"    // the session got new tokens elsewhere
+	// EventTwoFactorChanged: the user's second factor was turned on or
+	// off (on another device, perhaps).
+	EventTwoFactorChanged = "two-factor-changed"
 	// EventSessionStarted: a session of the user began (SessionHash names
 	// it), so the device lists of the user's other pages are out of date.
 	EventSessionStarted = "session-started"

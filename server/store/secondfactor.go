@@ -51,12 +51,14 @@ type SecondFactors interface {
 	// HashLen bytes.
 	EnableSecondFactor(ctx context.Context, userID string, secret []byte, step int64, recoveryHashes [][]byte) (enabled bool, err error)
 	// AcceptStep records that a code of time step was accepted for the
-	// user's enabled factor, only if step is after LastStep, atomically: of
+	// user's enabled factor, only if step is after LastStep and the factor's
+	// secret is still secret (the one the code was checked against: a
+	// disable and a new enrolment in between replaced it), atomically: of
 	// concurrent accepts of one step exactly one reports accepted=true, and
 	// a step at or before LastStep is refused. It reports false for a user
-	// without an enabled factor. It returns ErrInvalid for an empty user id
-	// or a step that is not positive.
-	AcceptStep(ctx context.Context, userID string, step int64) (accepted bool, err error)
+	// without an enabled factor with that secret. It returns ErrInvalid for
+	// an empty user id or secret or a step that is not positive.
+	AcceptStep(ctx context.Context, userID string, secret []byte, step int64) (accepted bool, err error)
 	// UseRecoveryCode removes the recovery code hash from the user's enabled
 	// factor and reports whether it was there, atomically: of concurrent
 	// uses of one code exactly one reports used=true. It returns ErrInvalid

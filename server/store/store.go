@@ -54,12 +54,25 @@ type Session struct {
 	// AbsExpires is the hard cap: CreatedAt + the absolute max age. Expires
 	// never passes it.
 	AbsExpires time.Time
+	// AAL is the authenticator assurance level the user proved the session
+	// at: AAL1 (a password) or AAL2 (with a second factor).
+	// AuthenticatedAt is when they last proved it: the sign-in, or the
+	// latest re-authentication. Both are kept as given. A record written
+	// before a backend kept them reads as AAL1 at its CreatedAt.
+	AAL             string
+	AuthenticatedAt time.Time
 	// ClientAddr and UserAgent describe the device that signed in (for the
 	// user's list of devices); the user agent is cut to MaxUserAgentLen
 	// bytes by the caller. Neither is ever a secret.
 	ClientAddr string
 	UserAgent  string
 }
+
+// The authenticator assurance levels of a session (NIST SP 800-63B).
+const (
+	AAL1 = "aal1"
+	AAL2 = "aal2"
+)
 
 // MaxUserAgentLen is the longest user agent a session record keeps.
 const MaxUserAgentLen = 256

@@ -211,7 +211,7 @@ func (s *Service) Verify(ctx context.Context, userID, code string) error {
 	if !ok {
 		return ErrWrongCode
 	}
-	accepted, err := s.store.AcceptStep(ctx, userID, step)
+	accepted, err := s.store.AcceptStep(ctx, userID, f.Secret, step)
 	if err != nil {
 		return fmt.Errorf("twofactor: verify: %w", err)
 	}

@@ -335,3 +335,52 @@ func TestOpenSharesTheKey(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, key, twofactor.KeyLen, "the stored key")
 }
+
+// racingStore runs before, once, between a Verify's read of the factor and
+// its AcceptStep.
+type racingStore struct {
+	*memory.Store
+	once   sync.Once
+	before func()
+}
+
+func (r *racingStore) AcceptStep(ctx context.Context, userID string, secret []byte, step int64) (bool, error) {
+	r.once.Do(r.before)
+	return r.Store.AcceptStep(ctx, userID, secret, step)
+}
+
+// TestVerifyRacingReEnrolment checks that a code checked against a factor
+// that is disabled, enrolled again and confirmed before its step is
+// recorded is refused, and leaves the new factor's step alone: the step is
+// recorded only for the secret the code was checked against.
+func TestVerifyRacingReEnrolment(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	oldSecret, _ := f.enrol(t, "alice")
+
+	var newStep int64
+	racing := &racingStore{Store: f.st}
+	racing.before = func() {
+		_, err := f.st.DeleteSecondFactor(ctx, "alice")
+		require.NoError(t, err)
+		e, err := f.svc.Setup(ctx, "alice", "alice@example.com")
+		require.NoError(t, err)
+		// Confirmed with the code of the step before: the old code's
+		// step is after the new factor's.
+		_, err = f.svc.Confirm(ctx, "alice", f.code(t, e.Secret, -30*time.Second))
+		require.NoError(t, err)
+		fa, _, err := f.st.SecondFactor(ctx, "alice")
+		require.NoError(t, err)
+		newStep = fa.LastStep
+	}
+	svc, err := twofactor.New(racing, f.key, twofactor.WithClock(f.clock.Now))
+	require.NoError(t, err)
+
+	err = svc.Verify(ctx, "alice", f.code(t, oldSecret, 0))
+	assert.ErrorIs(t, err, twofactor.ErrWrongCode, "the old factor's code, accepted against the new factor")
+	fa, found, err := f.st.SecondFactor(ctx, "alice")
+	require.NoError(t, err)
+	require.True(t, found)
+	assert.True(t, fa.Enabled)
+	assert.Equal(t, newStep, fa.LastStep, "the new factor's last step")
+}

@@ -26,6 +26,19 @@ type Result struct {
 	Status int
 	// Revoked is how many sessions EndOtherSessions ended.
 	Revoked int
+	// Code is the server's code for a refusal the page can act on
+	// (CodeReauthRequired, CodeAAL2Required, CodeEnrollmentRequired).
+	Code string
+	// TwoFactorRequired: the password was right and the account has a
+	// second factor; VerifyTwoFactor completes the sign-in. Methods are
+	// the ways it takes (wire.MethodTOTP, wire.MethodRecovery).
+	TwoFactorRequired bool
+	Methods           []string
+	// Secret, URI and QR are TOTPSetup's: the secret in base32, the
+	// otpauth:// URI and its QR code as a data: URL.
+	Secret, URI, QR string
+	// RecoveryCodes are TOTPConfirm's, shown once.
+	RecoveryCodes []string
 }
 
 // Messages of failed sign-ins, for a person.
@@ -36,6 +49,8 @@ const (
 	MsgBadAnswer          = "The server sent an unexpected answer. Please try again."
 	MsgTooLarge           = "The request is too large."
 	MsgRefused            = "The request was refused."
+	MsgTwoFactor          = "Enter the code from your authenticator app, or a recovery code."
+	MsgWrongCode          = "The code is wrong, or was used already."
 )
 
 // SignIn posts the credentials to POST /api/auth/signin. On success the
@@ -67,6 +82,19 @@ func (c *Client) SignIn(email, password, redirectURL string) Result {
 	default:
 		return failure(resp, nil)
 	}
+	if v := get(resp.Body, "twoFactorRequired"); v != nil {
+		if on, _ := v.AsBool(); on {
+			methods, _ := strs(resp.Body.Get("methods"))
+			return Result{Error: MsgTwoFactor, TwoFactorRequired: true, Methods: methods, Status: 200}
+		}
+	}
+	return c.signedIn(resp)
+}
+
+// signedIn takes the 200 answer of a sign-in (or of its second step): the
+// session it issued becomes the Client's, the other tabs are told, and
+// the page navigates to the redirect URL (made safe again).
+func (c *Client) signedIn(resp *Response) Result {
 	s, err := DecodeSession(get(resp.Body, "session"))
 	if err != nil || s == nil {
 		return Result{Error: MsgBadAnswer, Status: resp.Status}
@@ -119,6 +147,7 @@ func failure(resp *Response, err error) Result {
 		return Result{Error: MsgBadAnswer}
 	}
 	r := Result{Status: resp.Status}
+	r.Code, _ = str(resp.Body, "code")
 	msg := decodeError(resp.Body)
 	switch {
 	case resp.Status == 413:

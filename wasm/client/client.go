@@ -212,6 +212,14 @@ func (c *Client) fetch(req Request) (*Response, error) {
 	if resp.BadBody {
 		return resp, lite.Wrap(ErrBadResponse, req.URL+" answered "+itoa(resp.Status)+" without JSON")
 	}
+	if resp.Status == 403 {
+		// A sensitive call of a session proved too long ago, or an aal2
+		// one of a password-only session: the page can ask the user
+		// (reauth) and try again.
+		if code, _ := str(resp.Body, "code"); code == CodeReauthRequired || code == CodeAAL2Required {
+			c.b.Dispatch(EventReauth, Reauth{Code: code, Path: req.URL}.json())
+		}
+	}
 	return resp, nil
 }
 

@@ -16,8 +16,9 @@ const (
 	// vouches for the session).
 	DecideAllow = "allow"
 	// DecideDeny: the guard would refuse it whatever the server says now:
-	// a path that cannot be cleaned, no session, or a role that the
-	// destination does not allow.
+	// a path that cannot be cleaned, no session, a role that the
+	// destination does not allow, or an aal2 path for a session proved
+	// with a password only (Check tells it as ReasonStepUp).
 	DecideDeny = "deny"
 	// DecideCheck: the server must be asked (Check).
 	DecideCheck = "check"
@@ -47,7 +48,7 @@ func (c *Client) Decide(target string) string {
 		return DecideAllow
 	case s == nil || !s.Expires.After(c.now()):
 		return DecideDeny
-	case req.Decide(true, s.User.Role) != policy.Allow:
+	case req.DecideAAL(true, s.User.Role, s.AAL) != policy.Allow:
 		return DecideDeny
 	case c.instantLocked(req):
 		return DecideAllow

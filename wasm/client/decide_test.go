@@ -147,3 +147,34 @@ func TestDecideUnderTheKnownStateRule(t *testing.T) {
 	h.clock.Advance(31 * time.Second)
 	require.Equal(t, client.DecideCheck, h.c.Decide("/dashboard"), "the stream has not spoken for 31 s")
 }
+
+// TestStepUpForAAL2Paths: with -aal2-paths, a session proved with a
+// password only is refused an aal2 path with reason step-up (never sent to
+// sign-in: it is signed in), by a navigation, Decide and Check alike; an
+// aal2 session goes there; the rule joins the role rule.
+func TestStepUpForAAL2Paths(t *testing.T) {
+	cfg := mustJSON(wire.Config{PublicPaths: []string{"/", "/public"}, AdminPaths: []string{"/admin/*"}, AAL2Paths: []string{"/billing/*", "/admin/keys"}, SignInPath: "/", MaxAge: 1800})
+	aal1 := *userSession
+	aal1.AAL = wire.AAL1
+	aal2 := *userSession
+	aal2.AAL = wire.AAL2
+
+	h := start(t, as(&aal1), withConfig(cfg))
+	assert.Equal(t, client.DecideDeny, h.c.Decide("/billing/x"))
+	assert.Equal(t, client.Verdict{Reason: client.ReasonStepUp}, verdict(t, h.c.Check("/billing/x")))
+	assert.False(t, h.wait(h.c.Goto("/billing/x", false)))
+	assert.Equal(t, []client.Blocked{{To: "/billing/x", Reason: client.ReasonStepUp}}, h.b.blocked())
+	assert.Equal(t, "/public?from=test", h.b.url(), "no sign-in page: the session is there, it needs proving")
+	assert.True(t, h.wait(h.c.Goto("/dashboard", false)), "other paths as before")
+
+	h = start(t, as(&aal2), withConfig(cfg))
+	assert.Equal(t, client.DecideCheck, h.c.Decide("/billing/x"))
+	assert.True(t, h.wait(h.c.Goto("/billing/x", false)))
+	assert.Equal(t, client.DecideDeny, h.c.Decide("/admin/keys"), "aal2 does not give a role")
+
+	admin := *adminSession
+	admin.AAL = wire.AAL1
+	h = start(t, as(&admin), withConfig(cfg))
+	assert.Equal(t, client.Verdict{Reason: client.ReasonStepUp}, verdict(t, h.c.Check("/admin/keys")))
+	assert.Equal(t, client.Verdict{Allow: true}, verdict(t, h.c.Check("/admin/users")))
+}

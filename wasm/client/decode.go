@@ -36,7 +36,30 @@ func DecodeSession(v Value) (*wire.Session, error) {
 	if err != nil {
 		return nil, lite.Wrap(ErrBadSession, "bad expires \""+exp+"\"")
 	}
-	return &wire.Session{User: user, Expires: t}, nil
+	s := &wire.Session{User: user, Expires: t}
+	// The assurance fields (a server before them sends none). A level
+	// other than aal2 counts as aal1, the lowest, wherever it is judged
+	// (policy.Requirement.DecideAAL).
+	if m := v.Get("aal"); m != nil {
+		if s.AAL, ok = m.AsString(); !ok {
+			return nil, lite.Wrap(ErrBadSession, "aal is not a string")
+		}
+	}
+	if m := v.Get("authenticatedAt"); m != nil {
+		at, ok := m.AsString()
+		if !ok {
+			return nil, lite.Wrap(ErrBadSession, "authenticatedAt is not a string")
+		}
+		if s.AuthenticatedAt, err = lite.ParseTime(at); err != nil {
+			return nil, lite.Wrap(ErrBadSession, "bad authenticatedAt \""+at+"\"")
+		}
+	}
+	if m := v.Get("enrollmentRequired"); m != nil {
+		if s.EnrollmentRequired, ok = m.AsBool(); !ok {
+			return nil, lite.Wrap(ErrBadSession, "enrollmentRequired is not a boolean")
+		}
+	}
+	return s, nil
 }
 
 // DecodeConfig reads the configuration of GET /api/auth/config.
@@ -51,6 +74,12 @@ func DecodeConfig(v Value) (wire.Config, error) {
 	}
 	if cfg.AdminPaths, ok = strs(v.Get("adminPaths")); !ok {
 		return cfg, lite.Wrap(ErrBadConfig, "adminPaths is not a list of strings")
+	}
+	if cfg.AAL2Paths, ok = strs(v.Get("aal2Paths")); !ok {
+		return cfg, lite.Wrap(ErrBadConfig, "aal2Paths is not a list of strings")
+	}
+	if n, ok := num(v, "freshAge"); ok && n > 0 {
+		cfg.FreshAge = int(n)
 	}
 	cfg.SignInPath, _ = str(v, "signInPath")
 	if n, ok := num(v, "maxAge"); ok {
@@ -81,6 +110,13 @@ func policyOf(cfg wire.Config) (*policy.Policy, error) {
 			return nil, lite.Wrap(ErrBadConfig, err.Error())
 		}
 		p.Admin = append(p.Admin, pt)
+	}
+	for _, s := range cfg.AAL2Paths {
+		pt, err := policy.ParsePattern(s)
+		if err != nil {
+			return nil, lite.Wrap(ErrBadConfig, err.Error())
+		}
+		p.AAL2 = append(p.AAL2, pt)
 	}
 	return &p, nil
 }

@@ -13,7 +13,32 @@ const (
 	// session (an extension of the contract), just before the session
 	// becomes null and a protected view goes to sign-in.
 	EventEnded = "sessionguard:ended"
+	// EventReauth carries a Reauth when the server refused an API call
+	// until the user proves the session again (reauth), so the page can
+	// ask and retry.
+	EventReauth = "sessionguard:reauth"
+	// EventTwoFactorChanged tells the page that the user's second factor
+	// was turned on or off (here or on another device), so an account page
+	// can show it; its detail is {}.
+	EventTwoFactorChanged = "sessionguard:two-factor-changed"
 )
+
+// The codes of refusals the page can act on (wire.Error's code).
+const (
+	CodeReauthRequired     = "reauth_required"
+	CodeAAL2Required       = "aal2_required"
+	CodeEnrollmentRequired = "enrollment_required"
+)
+
+// Reauth is the detail of EventReauth.
+type Reauth struct {
+	// Code is CodeReauthRequired (prove it again: the password, and a code
+	// when the account has a second factor) or CodeAAL2Required (prove it
+	// with the second factor).
+	Code string
+	// Path is the API path that was refused.
+	Path string
+}
 
 // Reasons in Ended: the live stream's event that ended the session.
 const (
@@ -35,13 +60,18 @@ const (
 	ReasonUnauthenticated = "unauthenticated"
 	ReasonForbidden       = "forbidden"
 	ReasonError           = "error"
+	// ReasonStepUp: the destination is an -aal2-paths path and the session
+	// was proved with a password only; the page should ask for the second
+	// factor (reauth) and try again.
+	ReasonStepUp = "step-up"
 )
 
 // Blocked is the detail of EventBlocked.
 type Blocked struct {
 	// To is the destination that was refused (path, search and hash).
 	To string
-	// Reason is ReasonUnauthenticated, ReasonForbidden or ReasonError.
+	// Reason is ReasonUnauthenticated, ReasonForbidden, ReasonStepUp or
+	// ReasonError.
 	Reason string
 }
 

@@ -383,6 +383,14 @@ func (b *fakeBrowser) Dispatch(name, detail string) {
 		var d client.Ended
 		b.decode(detail, &d)
 		v = d
+	case client.EventReauth:
+		var d client.Reauth
+		b.decode(detail, &d)
+		v = d
+	case client.EventTwoFactorChanged:
+		var d struct{}
+		b.decode(detail, &d)
+		v = d
 	default:
 		b.t.Errorf("unknown event %s", name)
 	}

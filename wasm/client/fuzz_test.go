@@ -23,6 +23,8 @@ func FuzzDecodeSession(f *testing.F) {
 		`{"user":{"id":"","role":"user"},"expires":"2026-11-23T16:41:44Z"}`,
 		`{"user":{"id":1,"role":"user"},"expires":"2026-11-23T16:41:44Z"}`,
 		`{"user":[],"expires":"x"}`, `null`, `[]`, `"s"`, `{"user":{"id":"u\u0000","role":"\ud800"},"expires":"0000-01-01T00:00:00Z"}`,
+		`{"user":{"id":"u1","role":"user"},"expires":"2026-11-23T16:41:44Z","aal":"aal2","authenticatedAt":"2026-11-23T16:11:44Z","enrollmentRequired":true}`,
+		`{"user":{"id":"u1","role":"user"},"expires":"2026-11-23T16:41:44Z","aal":2,"authenticatedAt":null,"enrollmentRequired":"yes"}`,
 	} {
 		f.Add(s)
 	}
@@ -36,14 +38,20 @@ func FuzzDecodeSession(f *testing.F) {
 			return
 		}
 		var plain struct {
-			User    map[string]any `json:"user"`
-			Expires string         `json:"expires"`
+			User               map[string]any `json:"user"`
+			Expires            string         `json:"expires"`
+			AAL                string         `json:"aal"`
+			AuthenticatedAt    *string        `json:"authenticatedAt"`
+			EnrollmentRequired bool           `json:"enrollmentRequired"`
 		}
 		if err := json.Unmarshal([]byte(text), &plain); err != nil {
 			t.Fatalf("DecodeSession accepts %q, which is no session object: %v", text, err)
 		}
 		if s.User.ID == "" || plain.User["id"] != s.User.ID || plain.User["role"] != s.User.Role {
 			t.Fatalf("DecodeSession(%q) = %+v", text, s.User)
+		}
+		if plain.AAL != s.AAL || plain.EnrollmentRequired != s.EnrollmentRequired || (plain.AuthenticatedAt == nil) != s.AuthenticatedAt.IsZero() && !s.AuthenticatedAt.IsZero() {
+			t.Fatalf("DecodeSession(%q): aal %q, enrollmentRequired %v, authenticatedAt %v", text, s.AAL, s.EnrollmentRequired, s.AuthenticatedAt)
 		}
 		back, ok := parseJSON(client.SessionJSON(s))
 		if !ok {
@@ -52,7 +60,10 @@ func FuzzDecodeSession(f *testing.F) {
 		again, err := client.DecodeSession(back)
 		want := *s
 		want.Expires = clampYear(s.Expires.Truncate(time.Second))
-		if err != nil || again == nil || again.User != want.User || !again.Expires.Equal(want.Expires) {
+		want.AuthenticatedAt = clampYear(s.AuthenticatedAt.Truncate(time.Second))
+		if err != nil || again == nil || again.User != want.User || !again.Expires.Equal(want.Expires) ||
+			again.AAL != want.AAL || again.EnrollmentRequired != want.EnrollmentRequired ||
+			(!s.AuthenticatedAt.IsZero() && !again.AuthenticatedAt.Equal(want.AuthenticatedAt)) {
 			t.Fatalf("%q: SessionJSON reads back as %+v, %v; want %+v", text, again, err, want)
 		}
 	})

@@ -18,10 +18,22 @@ func SessionJSON(s *wire.Session) string {
 	var u lite.JSONObject
 	u.Str("id", s.User.ID).Str("email", s.User.Email).Str("name", s.User.Name).Str("role", s.User.Role)
 	var o lite.JSONObject
-	return o.Raw("user", u.String()).Str("expires", lite.FormatTime(s.Expires)).String()
+	o.Raw("user", u.String()).Str("expires", lite.FormatTime(s.Expires))
+	if s.AAL != "" {
+		o.Str("aal", s.AAL)
+	}
+	if !s.AuthenticatedAt.IsZero() {
+		o.Str("authenticatedAt", lite.FormatTime(s.AuthenticatedAt))
+	}
+	if s.EnrollmentRequired {
+		o.Bool("enrollmentRequired", true)
+	}
+	return o.String()
 }
 
-// JSON returns r as {ok, error?, redirectUrl?, retryAfter?, revoked?, status}.
+// JSON returns r as {ok, error?, code?, redirectUrl?, retryAfter?,
+// revoked?, twoFactorRequired?, methods?, secret?, uri?, qr?,
+// recoveryCodes?, status}.
 func (r Result) JSON() string {
 	var o lite.JSONObject
 	o.Bool("ok", r.OK)
@@ -30,6 +42,18 @@ func (r Result) JSON() string {
 	}
 	if !r.OK {
 		o.Str("error", r.Error)
+	}
+	if r.Code != "" {
+		o.Str("code", r.Code)
+	}
+	if r.TwoFactorRequired {
+		o.Bool("twoFactorRequired", true).Raw("methods", jsonStrings(r.Methods))
+	}
+	if r.Secret != "" {
+		o.Str("secret", r.Secret).Str("uri", r.URI).Str("qr", r.QR)
+	}
+	if r.RecoveryCodes != nil {
+		o.Raw("recoveryCodes", jsonStrings(r.RecoveryCodes))
 	}
 	if r.Status == 429 {
 		o.Int("retryAfter", r.RetryAfter)
@@ -62,6 +86,23 @@ func (b Blocked) json() string {
 func (n Navigated) json() string {
 	var o lite.JSONObject
 	return o.Str("url", n.URL).Str("path", n.Path).Bool("signIn", n.SignIn).String()
+}
+
+func (r Reauth) json() string {
+	var o lite.JSONObject
+	return o.Str("code", r.Code).Str("path", r.Path).String()
+}
+
+// jsonStrings returns list as a JSON array of strings.
+func jsonStrings(list []string) string {
+	b := []byte{'['}
+	for i, s := range list {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = lite.AppendJSONString(b, s)
+	}
+	return string(append(b, ']'))
 }
 
 func (e Ended) json() string {

@@ -199,7 +199,8 @@ func (c *Client) refusalLocked(req policy.Requirement, err error) string {
 	case c.state.session == nil:
 		return ReasonUnauthenticated
 	}
-	if d := req.Decide(true, c.state.session.User.Role); d != policy.Allow {
+	s := c.state.session
+	if d := req.DecideAAL(true, s.User.Role, s.AAL); d != policy.Allow {
 		return d.String()
 	}
 	return ""

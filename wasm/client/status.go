@@ -37,7 +37,7 @@ func (c *Client) instantLocked(req policy.Requirement) bool {
 	now := c.now()
 	s := c.state.session
 	return c.instant && s != nil && s.Expires.After(now) && c.liveLocked(now) &&
-		req.Decide(true, s.User.Role) == policy.Allow
+		req.DecideAAL(true, s.User.Role, s.AAL) == policy.Allow
 }
 
 // confirmLater waits for the status check that a navigation under the

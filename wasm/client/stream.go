@@ -38,6 +38,7 @@ import (
 //     page had no connection). Database strategy: confirmed as "revoked".
 //     Jwt: renewed (a refused renewal signs out), then connected again.
 //   - "refreshed" needs nothing: the tab channel carries the new tokens.
+//   - "two-factor-changed" dispatches EventTwoFactorChanged for the page.
 //   - "sessions-changed" (another session of the user began or ended)
 //     reads the shown device lists again, when the page was used within
 //     the last 30 s (a read extends the session).
@@ -63,6 +64,8 @@ const (
 	streamRoleChanged = ReasonRoleChanged
 	// streamSessionsChanged: another session of the user began or ended.
 	streamSessionsChanged = "sessions-changed"
+	// streamTwoFactorChanged: the user's second factor was turned on or off.
+	streamTwoFactorChanged = "two-factor-changed"
 )
 
 // liveState is the Client's side of the event stream; c.mu guards it.
@@ -223,6 +226,10 @@ func (c *Client) streamEvent(l *liveConn, typ string) bool {
 		c.mu.Unlock()
 		l.close()
 		return false
+	case streamTwoFactorChanged:
+		c.mu.Unlock()
+		c.b.Dispatch(EventTwoFactorChanged, "{}")
+		return true
 	case streamSessionsChanged:
 		// The device lists are out of date. Reading them extends the
 		// session, so only a page used within the last listPoll reads

@@ -386,6 +386,17 @@ func TestStreamRefreshedNeedsNothing(t *testing.T) {
 	assert.Equal(t, userSession, h.c.Session())
 }
 
+// TestStreamTwoFactorChanged: the server's "two-factor-changed" reaches
+// the page as sessionguard:two-factor-changed; the stream goes on.
+func TestStreamTwoFactorChanged(t *testing.T) {
+	h, l := liveStart(t, "/dashboard", userSession)
+	s := l.next()
+	s.send(t, readyEvent+"event: two-factor-changed\ndata: {}\n\n")
+	eventually(t, func() bool { return len(h.b.eventsNamed(client.EventTwoFactorChanged)) == 1 }, "the page hears it")
+	assert.False(t, s.isClosed())
+	assert.Equal(t, userSession, h.c.Session())
+}
+
 func TestStreamStaleUnderJWT(t *testing.T) {
 	clock := &fakeClock{now: t0}
 	srv := newFakeServer(t, clock)
@@ -730,8 +741,12 @@ func TestChangePassword(t *testing.T) {
 }
 
 func TestJSONOut(t *testing.T) {
-	s := &wire.Session{User: wire.User{ID: "u\"1", Email: "a\\b", Name: "line\nbreak\x01 é <b>", Role: "user"}, Expires: t0}
+	s := &wire.Session{User: wire.User{ID: "u\"1", Email: "a\\b", Name: "line\nbreak\x01 é <b>", Role: "user"}, Expires: t0,
+		AAL: wire.AAL2, AuthenticatedAt: t0.Add(-time.Minute), EnrollmentRequired: true}
 	assert.JSONEq(t, mustJSON(s), client.SessionJSON(s))
+	// A session from a server without the assurance fields gets none.
+	assert.JSONEq(t, `{"user":{"id":"u1","email":"","name":"","role":"user"},"expires":"2026-11-23T16:11:44Z"}`,
+		client.SessionJSON(&wire.Session{User: wire.User{ID: "u1", Role: "user"}, Expires: t0}))
 	assert.Equal(t, "null", client.SessionJSON(nil))
 	assert.JSONEq(t, `{"ok":true,"redirectUrl":"/x","status":200}`, client.Result{OK: true, RedirectURL: "/x", Status: 200}.JSON())
 	assert.JSONEq(t, `{"ok":false,"error":"e","retryAfter":3,"status":429}`, client.Result{Error: "e", RetryAfter: 3, Status: 429}.JSON())

@@ -172,5 +172,6 @@ func (c *Store) put(s store.Session) {
 func clone(s store.Session) store.Session {
 	s.IDHash = append([]byte(nil), s.IDHash...)
 	s.CreatedAt, s.Expires, s.AbsExpires = s.CreatedAt.UTC(), s.Expires.UTC(), s.AbsExpires.UTC()
+	s.AuthenticatedAt = s.AuthenticatedAt.UTC()
 	return s
 }

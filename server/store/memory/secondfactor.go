@@ -72,17 +72,17 @@ func (s *Store) EnableSecondFactor(ctx context.Context, userID string, secret []
 }
 
 // AcceptStep implements store.SecondFactors.
-func (s *Store) AcceptStep(ctx context.Context, userID string, step int64) (bool, error) {
+func (s *Store) AcceptStep(ctx context.Context, userID string, secret []byte, step int64) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
-	if err := store.CheckFactorArgs(userID, nil, []int64{step}, nil); err != nil {
+	if err := store.CheckFactorArgs(userID, [][]byte{secret}, []int64{step}, nil); err != nil {
 		return false, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	fa, ok := s.factors[userID]
-	if !ok || !fa.f.Enabled || step <= fa.f.LastStep {
+	if !ok || !fa.f.Enabled || step <= fa.f.LastStep || !bytes.Equal(fa.f.Secret, secret) {
 		return false, nil
 	}
 	fa.f.LastStep = step

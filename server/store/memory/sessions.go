@@ -24,6 +24,7 @@ func (s *Store) CreateSession(ctx context.Context, sess store.Session) error {
 	sess.CreatedAt = sess.CreatedAt.UTC()
 	sess.Expires = sess.Expires.UTC()
 	sess.AbsExpires = sess.AbsExpires.UTC()
+	sess.AuthenticatedAt = sess.AuthenticatedAt.UTC()
 
 	s.mu.Lock()
 	defer s.mu.Unlock()

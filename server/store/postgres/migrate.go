@@ -123,6 +123,14 @@ var migrations = []string{
 		hash    bytea NOT NULL CHECK (octet_length(hash) = 32),
 		PRIMARY KEY (user_id, hash)
 	);`,
+
+	// 6: the assurance level of a session and when the user last proved
+	// it. Sessions made before were proved with a password at sign-in.
+	`ALTER TABLE sessions
+		ADD COLUMN aal              text NOT NULL DEFAULT 'aal1',
+		ADD COLUMN authenticated_at timestamptz;
+	UPDATE sessions SET authenticated_at = created_at;
+	ALTER TABLE sessions ALTER COLUMN authenticated_at SET NOT NULL;`,
 }
 
 // migrationsTable records the applied steps, one row per version.

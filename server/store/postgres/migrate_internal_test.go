@@ -152,3 +152,33 @@ func TestTouchCommitsAsyncOnlyItself(t *testing.T) {
 	require.NoError(t, s.pool.QueryRow(t.Context(), `SHOW synchronous_commit`).Scan(&after))
 	assert.Equal(t, before, after)
 }
+
+// TestUpgradeKeepsSessionsAsAAL1 migrates a schema that holds a session
+// from before step 6 and checks that the session reads as proved with a
+// password at sign-in: aal1 at its creation.
+func TestUpgradeKeepsSessionsAsAAL1(t *testing.T) {
+	url := testenv.Postgres(t)
+	pool, err := pgxpool.New(t.Context(), url)
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+	schema := testenv.PostgresSchema(t, url)
+	require.NoError(t, migrate(t.Context(), pool, schema, migrations[:5]))
+	t0 := time.Now().UTC().Truncate(time.Millisecond)
+	hash := make([]byte, 32)
+	hash[0] = 1
+	_, err = pool.Exec(t.Context(), `INSERT INTO `+pgx.Identifier{schema, "sessions"}.Sanitize()+`
+		(id_hash, user_id, email, name, role, created_at, expires, abs_expires)
+		VALUES ($1, 'alice', 'alice@example.com', 'Alice', 'user', $2, $3, $4)`,
+		hash, t0, t0.Add(time.Hour), t0.Add(2*time.Hour))
+	require.NoError(t, err)
+
+	require.NoError(t, migrate(t.Context(), pool, schema, migrations))
+	var (
+		aal   string
+		authn time.Time
+	)
+	require.NoError(t, pool.QueryRow(t.Context(), `SELECT aal, authenticated_at FROM `+
+		pgx.Identifier{schema, "sessions"}.Sanitize()+` WHERE id_hash = $1`, hash).Scan(&aal, &authn))
+	assert.Equal(t, "aal1", aal)
+	assert.True(t, t0.Equal(authn), "authenticated_at %v, want the creation %v", authn, t0)
+}

@@ -67,13 +67,13 @@ func newQueries(schema string) queries {
 		counters       = table("counters")
 	)
 	const (
-		sessionColumns = `id_hash, user_id, email, name, role, created_at, expires, abs_expires, client_addr, user_agent`
+		sessionColumns = `id_hash, user_id, email, name, role, created_at, expires, abs_expires, client_addr, user_agent, aal, authenticated_at`
 		userColumns    = `id, email, name, role, password_hash, created_at, disabled`
 	)
 	q := queries{
 		asyncCommit: `SELECT set_config('synchronous_commit', 'off', true)`,
 		createSession: `INSERT INTO ` + sessions + ` (` + sessionColumns + `)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id_hash) DO NOTHING`,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id_hash) DO NOTHING`,
 		session: `SELECT ` + sessionColumns + ` FROM ` + sessions + `
 			WHERE id_hash = $1 AND LEAST(expires, abs_expires) > $2`,
 		touch:              `UPDATE ` + sessions + ` SET expires = $2 WHERE id_hash = $1`,

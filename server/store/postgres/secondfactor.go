@@ -29,7 +29,7 @@ func newFactorQueries(factors, codes string) factorQueries {
 		// The comparison is the condition: concurrent accepts of a step
 		// wait for each other's row lock and check the row again as the
 		// winner left it, so exactly one changes it.
-		accept: `UPDATE ` + factors + ` SET last_step = $2 WHERE user_id = $1 AND enabled AND last_step < $2`,
+		accept: `UPDATE ` + factors + ` SET last_step = $2 WHERE user_id = $1 AND enabled AND last_step < $2 AND secret = $3`,
 		// Only an enabled factor has codes; of concurrent deletes of a row
 		// one finds it.
 		useCode: `DELETE FROM ` + codes + ` WHERE user_id = $1 AND hash = $2`,
@@ -98,11 +98,11 @@ func (s *Store) EnableSecondFactor(ctx context.Context, userID string, secret []
 }
 
 // AcceptStep implements store.SecondFactors in one statement.
-func (s *Store) AcceptStep(ctx context.Context, userID string, step int64) (bool, error) {
-	if err := store.CheckFactorArgs(userID, nil, []int64{step}, nil); err != nil {
+func (s *Store) AcceptStep(ctx context.Context, userID string, secret []byte, step int64) (bool, error) {
+	if err := store.CheckFactorArgs(userID, [][]byte{secret}, []int64{step}, nil); err != nil {
 		return false, err
 	}
-	return s.changes(ctx, "accept time step", false, s.q.factor.accept, userID, step)
+	return s.changes(ctx, "accept time step", false, s.q.factor.accept, userID, step, secret)
 }
 
 // UseRecoveryCode implements store.SecondFactors in one statement.

@@ -26,7 +26,8 @@ func (s *Store) CreateSession(ctx context.Context, sess store.Session) error {
 	err := s.do(ctx, "create session", false, func(ctx context.Context) error {
 		tag, err := s.pool.Exec(ctx, s.q.createSession,
 			sess.IDHash, sess.UserID, sess.Email, sess.Name, sess.Role,
-			sess.CreatedAt, sess.Expires, sess.AbsExpires, sess.ClientAddr, sess.UserAgent)
+			sess.CreatedAt, sess.Expires, sess.AbsExpires, sess.ClientAddr, sess.UserAgent,
+			sess.AAL, sess.AuthenticatedAt)
 		inserted = tag.RowsAffected()
 		return err
 	})
@@ -67,8 +68,10 @@ func (s *Store) Session(ctx context.Context, idHash []byte, now time.Time) (stor
 func scanSession(row pgx.Row) (store.Session, error) {
 	var sess store.Session
 	err := row.Scan(&sess.IDHash, &sess.UserID, &sess.Email, &sess.Name, &sess.Role,
-		&sess.CreatedAt, &sess.Expires, &sess.AbsExpires, &sess.ClientAddr, &sess.UserAgent)
+		&sess.CreatedAt, &sess.Expires, &sess.AbsExpires, &sess.ClientAddr, &sess.UserAgent,
+		&sess.AAL, &sess.AuthenticatedAt)
 	sess.CreatedAt = sess.CreatedAt.UTC()
+	sess.AuthenticatedAt = sess.AuthenticatedAt.UTC()
 	sess.Expires = sess.Expires.UTC()
 	sess.AbsExpires = sess.AbsExpires.UTC()
 	return sess, err

@@ -11,7 +11,9 @@
 //
 //	s:<hex id hash>      session: u user id, m e-mail, n name, r role,
 //	                     c created, e idle expiry, a absolute expiry,
-//	                     ip client address, ua user agent.
+//	                     ip client address, ua user agent, l assurance
+//	                     level, au when last authenticated (a record
+//	                     without l and au is aal1 at c).
 //	                     Expires (PEXPIREAT) at min(e + grace, a).
 //	us:<user id>         sorted set: the user's sessions (hex id hash) by
 //	                     when their keys expire; pruned of expired members

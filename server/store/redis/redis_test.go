@@ -3,6 +3,7 @@ package redis_test
 import (
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"testing"
 	"time"
 
@@ -126,4 +127,28 @@ func session(userID string, t0 time.Time) store.Session {
 		IDHash: h, UserID: userID, Email: userID + "@example.com", Name: userID, Role: "user",
 		CreatedAt: t0, Expires: t0.Add(time.Hour), AbsExpires: t0.Add(12 * time.Hour),
 	}
+}
+
+// TestSessionWrittenBeforeAssurance reads a session record written before
+// records kept the assurance level: it was proved with a password at
+// sign-in (aal1 at its creation).
+func TestSessionWrittenBeforeAssurance(t *testing.T) {
+	url := testenv.Redis(t)
+	prefix := testenv.RedisPrefix(t, url)
+	s, err := redis.Open(t.Context(), url, redis.WithPrefix(prefix))
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, s.Close()) })
+	t0 := time.Now().UTC().Truncate(time.Millisecond)
+	sess := session("alice", t0)
+	sess.AAL, sess.AuthenticatedAt = store.AAL2, t0.Add(time.Minute)
+	require.NoError(t, s.CreateSession(t.Context(), sess))
+	// What an earlier release wrote has neither field.
+	key := prefix + "s:" + hex.EncodeToString(sess.IDHash)
+	require.NoError(t, client(t, url).HDel(t.Context(), key, "l", "au").Err())
+
+	got, found, err := s.Session(t.Context(), sess.IDHash, t0)
+	require.NoError(t, err)
+	require.True(t, found)
+	assert.Equal(t, store.AAL1, got.AAL)
+	assert.True(t, t0.Equal(got.AuthenticatedAt), "AuthenticatedAt %v, want the creation %v", got.AuthenticatedAt, t0)
 }

@@ -31,13 +31,13 @@ redis.call('DEL', KEYS[2])
 if #ARGV > 2 then redis.call('SADD', KEYS[2], unpack(ARGV, 3)) end
 return 1`)
 
-	// scriptAcceptStep moves the last step of an enabled factor to ARGV[1]
-	// if that is later. It returns 1, or 0 when it is not or there is no
-	// enabled factor.
+	// scriptAcceptStep moves the last step of the enabled factor whose
+	// secret is ARGV[1] to ARGV[2] if that is later. It returns 1, or 0
+	// when it is not or there is no such enabled factor.
 	scriptAcceptStep = goredis.NewScript(`
-if redis.call('HGET', KEYS[1], 'e') ~= '1' then return 0 end
-if tonumber(ARGV[1]) <= tonumber(redis.call('HGET', KEYS[1], 't')) then return 0 end
-redis.call('HSET', KEYS[1], 't', ARGV[1])
+if redis.call('HGET', KEYS[1], 'e') ~= '1' or redis.call('HGET', KEYS[1], 's') ~= ARGV[1] then return 0 end
+if tonumber(ARGV[2]) <= tonumber(redis.call('HGET', KEYS[1], 't')) then return 0 end
+redis.call('HSET', KEYS[1], 't', ARGV[2])
 return 1`)
 )
 
@@ -108,11 +108,11 @@ func (s *Store) EnableSecondFactor(ctx context.Context, userID string, secret []
 }
 
 // AcceptStep implements store.SecondFactors in one script.
-func (s *Store) AcceptStep(ctx context.Context, userID string, step int64) (bool, error) {
-	if err := store.CheckFactorArgs(userID, nil, []int64{step}, nil); err != nil {
+func (s *Store) AcceptStep(ctx context.Context, userID string, secret []byte, step int64) (bool, error) {
+	if err := store.CheckFactorArgs(userID, [][]byte{secret}, []int64{step}, nil); err != nil {
 		return false, err
 	}
-	return s.runFactor(ctx, "accept time step", scriptAcceptStep, userID, step)
+	return s.runFactor(ctx, "accept time step", scriptAcceptStep, userID, secret, step)
 }
 
 // UseRecoveryCode implements store.SecondFactors: only an enabled factor

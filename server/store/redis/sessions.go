@@ -13,7 +13,7 @@ import (
 )
 
 // sessionFields are the fields Session reads, in the order it parses them.
-var sessionFields = []string{"u", "m", "n", "r", "c", "e", "a", "ip", "ua"}
+var sessionFields = []string{"u", "m", "n", "r", "c", "e", "a", "ip", "ua", "l", "au"}
 
 // CreateSession implements store.Sessions. The key expires at
 // min(Expires + grace, AbsExpires) on the server's clock.
@@ -34,6 +34,7 @@ func (s *Store) CreateSession(ctx context.Context, sess store.Session) error {
 			m, min(e+s.grace.Milliseconds(), a), min(e, a), millis(time.Now()),
 			"u", sess.UserID, "m", sess.Email, "n", sess.Name, "r", sess.Role,
 			"c", millis(sess.CreatedAt), "e", e, "a", a, "ip", sess.ClientAddr, "ua", sess.UserAgent,
+			"l", sess.AAL, "au", millis(sess.AuthenticatedAt),
 		).Int64()
 		return err
 	})
@@ -92,6 +93,17 @@ func (s *Store) parseSession(idHash []byte, v []any) (store.Session, error) {
 	sess.UserAgent, _ = v[8].(string)
 	if ok != [4]bool{true, true, true, true} {
 		return store.Session{}, fmt.Errorf("malformed record %s%s", s.k.session, member(idHash))
+	}
+	// A record written before these fields: proved with a password at
+	// sign-in.
+	sess.AAL, sess.AuthenticatedAt = store.AAL1, sess.CreatedAt
+	if v[9] != nil {
+		sess.AAL, _ = v[9].(string)
+	}
+	if v[10] != nil {
+		if sess.AuthenticatedAt, ok[0] = parseMillis(v[10]); !ok[0] {
+			return store.Session{}, fmt.Errorf("malformed record %s%s", s.k.session, member(idHash))
+		}
 	}
 	return sess, nil
 }

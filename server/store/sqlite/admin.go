@@ -19,7 +19,8 @@ var (
 // sqlUserSessions lists a user's live sessions through the index on user_id;
 // sessions made in the same millisecond come in order of their hash (BLOBs
 // compare as bytes).
-const sqlUserSessions = `SELECT user_id, email, name, role, created_at, expires, abs_expires, client_addr, user_agent, id_hash
+const sqlUserSessions = `SELECT user_id, email, name, role, created_at, expires, abs_expires, client_addr, user_agent,
+	aal, authenticated_at, id_hash
 	FROM sessions WHERE user_id = ? AND min(expires, abs_expires) > ?
 	ORDER BY created_at DESC, id_hash`
 

@@ -126,6 +126,12 @@ var migrations = []string{
 		hash    BLOB NOT NULL CHECK (length(hash) = 32),
 		PRIMARY KEY (user_id, hash)
 	) STRICT, WITHOUT ROWID;`,
+
+	// 6: the assurance level of a session and when the user last proved
+	// it. Sessions made before were proved with a password at sign-in.
+	`ALTER TABLE sessions ADD COLUMN aal TEXT NOT NULL DEFAULT 'aal1';
+	ALTER TABLE sessions ADD COLUMN authenticated_at INTEGER NOT NULL DEFAULT 0;
+	UPDATE sessions SET authenticated_at = created_at;`,
 }
 
 // migrate applies the steps that db lacks, in one transaction, and reports

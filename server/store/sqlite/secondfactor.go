@@ -73,12 +73,12 @@ func (s *Store) EnableSecondFactor(ctx context.Context, userID string, secret []
 
 // AcceptStep implements store.SecondFactors: the comparison is the
 // UPDATE's condition, so one statement checks and moves the step.
-func (s *Store) AcceptStep(ctx context.Context, userID string, step int64) (bool, error) {
-	if err := store.CheckFactorArgs(userID, nil, []int64{step}, nil); err != nil {
+func (s *Store) AcceptStep(ctx context.Context, userID string, secret []byte, step int64) (bool, error) {
+	if err := store.CheckFactorArgs(userID, [][]byte{secret}, []int64{step}, nil); err != nil {
 		return false, err
 	}
 	res, err := s.write.ExecContext(ctx,
-		`UPDATE second_factors SET last_step = ?1 WHERE user_id = ?2 AND enabled = 1 AND last_step < ?1`, step, userID)
+		`UPDATE second_factors SET last_step = ?1 WHERE user_id = ?2 AND enabled = 1 AND last_step < ?1 AND secret = ?3`, step, userID, secret)
 	return changed("accept time step", res, err)
 }
 

@@ -14,8 +14,8 @@ import (
 // A session is live strictly before min(expires, abs_expires); the same
 // expression is indexed for DeleteExpiredSessions and CountSessions.
 const (
-	sqlSessionByHash = `SELECT user_id, email, name, role, created_at, expires, abs_expires, client_addr, user_agent
-		FROM sessions WHERE id_hash = ? AND min(expires, abs_expires) > ?`
+	sqlSessionByHash = `SELECT user_id, email, name, role, created_at, expires, abs_expires, client_addr, user_agent,
+		aal, authenticated_at FROM sessions WHERE id_hash = ? AND min(expires, abs_expires) > ?`
 	sqlTouch = `UPDATE sessions SET expires = ? WHERE id_hash = ?`
 )
 
@@ -28,10 +28,11 @@ func (s *Store) CreateSession(ctx context.Context, sess store.Session) error {
 		return fmt.Errorf("%w: empty user id", store.ErrInvalid)
 	}
 	_, err := s.write.ExecContext(ctx,
-		`INSERT INTO sessions (id_hash, user_id, email, name, role, created_at, expires, abs_expires, client_addr, user_agent)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		`INSERT INTO sessions (id_hash, user_id, email, name, role, created_at, expires, abs_expires, client_addr, user_agent,
+		aal, authenticated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		sess.IDHash, sess.UserID, sess.Email, sess.Name, sess.Role,
-		millis(sess.CreatedAt), millis(sess.Expires), millis(sess.AbsExpires), sess.ClientAddr, sess.UserAgent)
+		millis(sess.CreatedAt), millis(sess.Expires), millis(sess.AbsExpires), sess.ClientAddr, sess.UserAgent,
+		sess.AAL, millis(sess.AuthenticatedAt))
 	if err != nil {
 		return fmt.Errorf("sqlite: create session: %w", insertError(err))
 	}
@@ -61,17 +62,18 @@ type scanner interface{ Scan(dest ...any) error }
 // sqlSessionByHash, followed by the columns in extra.
 func scanSession(row scanner, extra ...any) (store.Session, error) {
 	var (
-		sess                         store.Session
-		created, expires, absExpires int64
+		sess                                store.Session
+		created, expires, absExpires, authn int64
 	)
 	dest := append([]any{&sess.UserID, &sess.Email, &sess.Name, &sess.Role, &created, &expires, &absExpires,
-		&sess.ClientAddr, &sess.UserAgent}, extra...)
+		&sess.ClientAddr, &sess.UserAgent, &sess.AAL, &authn}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return store.Session{}, err
 	}
 	sess.CreatedAt = fromMillis(created)
 	sess.Expires = fromMillis(expires)
 	sess.AbsExpires = fromMillis(absExpires)
+	sess.AuthenticatedAt = fromMillis(authn)
 	return sess, nil
 }
 

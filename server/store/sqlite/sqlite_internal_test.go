@@ -292,11 +292,12 @@ func TestUpgradeFromVersion3(t *testing.T) {
 	want := store.Session{
 		IDHash: hash, UserID: "alice", Email: "alice@example.com", Name: "Alice", Role: "user",
 		CreatedAt: t0, Expires: t0.Add(time.Hour), AbsExpires: t0.Add(2 * time.Hour),
+		AAL: store.AAL1, AuthenticatedAt: t0,
 	}
 	got, found, err := s.Session(t.Context(), hash, t0)
 	require.NoError(t, err)
 	require.True(t, found, "session lost in the upgrade")
-	assert.Equal(t, want, got, "the session, with an empty device")
+	assert.Equal(t, want, got, "the session, with an empty device, proved with a password at sign-in")
 	list, err := s.UserSessions(t.Context(), "alice", t0)
 	require.NoError(t, err)
 	assert.Equal(t, []store.Session{want}, list)

@@ -20,6 +20,7 @@ func runSecondFactors(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Enable", func(t *testing.T) { testFactorEnable(t, open) })
 	t.Run("AcceptStepOnlyAfterLast", func(t *testing.T) { testAcceptStep(t, open) })
 	t.Run("ConcurrentAcceptsOfOneStep", func(t *testing.T) { testAcceptStepConcurrent(t, open) })
+	t.Run("AcceptStepOnlyWithItsSecret", func(t *testing.T) { testAcceptStepSecret(t, open) })
 	t.Run("RecoveryCodesAreSingleUse", func(t *testing.T) { testRecoveryCodes(t, open) })
 	t.Run("ConcurrentUsesOfOneRecoveryCode", func(t *testing.T) { testRecoveryCodeConcurrent(t, open) })
 	t.Run("Delete", func(t *testing.T) { testFactorDelete(t, open) })
@@ -77,7 +78,7 @@ func assertNoFactor(t *testing.T, st store.Store, userID string, hashes ...[]byt
 	assert.NoError(t, err, "SecondFactor")
 	assert.False(t, found, "SecondFactor: found")
 	assert.Zero(t, f, "SecondFactor: record returned with found=false")
-	accepted, err := st.AcceptStep(t.Context(), userID, step+100)
+	accepted, err := st.AcceptStep(t.Context(), userID, newFactorSecret(), step+100)
 	assert.NoError(t, err, "AcceptStep")
 	assert.False(t, accepted, "AcceptStep without a factor")
 	for _, h := range hashes {
@@ -111,7 +112,7 @@ func testFactorPending(t *testing.T, open func(t *testing.T) store.Store) {
 	require.True(t, begun)
 
 	assert.Equal(t, store.SecondFactor{UserID: "alice", Secret: secret}, mustFactor(t, st, "alice"))
-	accepted, err := st.AcceptStep(t.Context(), "alice", step)
+	accepted, err := st.AcceptStep(t.Context(), "alice", secret, step)
 	require.NoError(t, err)
 	assert.False(t, accepted, "AcceptStep of a pending factor")
 
@@ -171,7 +172,8 @@ func testFactorEnable(t *testing.T, open func(t *testing.T) store.Store) {
 // testAcceptStep checks that a step is accepted only after the last one.
 func testAcceptStep(t *testing.T, open func(t *testing.T) store.Store) {
 	st := openStore(t, open)
-	enable(t, st, "alice", newFactorSecret(), step, nil)
+	secret := newFactorSecret()
+	enable(t, st, "alice", secret, step, nil)
 	enable(t, st, "bob", newFactorSecret(), step+5, nil)
 
 	tests := []struct {
@@ -190,7 +192,7 @@ func testAcceptStep(t *testing.T, open func(t *testing.T) store.Store) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			accepted, err := st.AcceptStep(t.Context(), "alice", tt.step)
+			accepted, err := st.AcceptStep(t.Context(), "alice", secret, tt.step)
 			require.NoError(t, err)
 			assert.Equal(t, tt.accepted, accepted, "accepted")
 			assert.Equal(t, tt.last, mustFactor(t, st, "alice").LastStep, "LastStep")
@@ -204,7 +206,8 @@ func testAcceptStep(t *testing.T, open func(t *testing.T) store.Store) {
 func testAcceptStepConcurrent(t *testing.T, open func(t *testing.T) store.Store) {
 	const goroutines = 50
 	st := openStore(t, open)
-	enable(t, st, "alice", newFactorSecret(), step, nil)
+	secret := newFactorSecret()
+	enable(t, st, "alice", secret, step, nil)
 
 	var won atomic.Int32
 	start := make(chan struct{})
@@ -212,7 +215,7 @@ func testAcceptStepConcurrent(t *testing.T, open func(t *testing.T) store.Store)
 	for range goroutines {
 		wg.Go(func() {
 			<-start
-			accepted, err := st.AcceptStep(t.Context(), "alice", step+1)
+			accepted, err := st.AcceptStep(t.Context(), "alice", secret, step+1)
 			assert.NoError(t, err, "AcceptStep")
 			if accepted {
 				won.Add(1)
@@ -222,6 +225,40 @@ func testAcceptStepConcurrent(t *testing.T, open func(t *testing.T) store.Store)
 	close(start)
 	wg.Wait()
 	assert.Equal(t, int32(1), won.Load(), "accepts that won")
+	assert.Equal(t, step+1, mustFactor(t, st, "alice").LastStep, "LastStep")
+}
+
+// testAcceptStepSecret checks that a step is accepted only for the secret
+// its code was checked against: a code read from a factor that was
+// disabled and enrolled again meanwhile must not move the new factor's
+// step, nor be accepted.
+func testAcceptStepSecret(t *testing.T, open func(t *testing.T) store.Store) {
+	st := openStore(t, open)
+	old, renewed := newFactorSecret(), newFactorSecret()
+	enable(t, st, "alice", old, step, nil)
+
+	// Between a Verify's read and its accept: disabled, enrolled again
+	// with another secret, confirmed.
+	found, err := st.DeleteSecondFactor(t.Context(), "alice")
+	require.NoError(t, err)
+	require.True(t, found)
+	enable(t, st, "alice", renewed, step, nil)
+
+	accepted, err := st.AcceptStep(t.Context(), "alice", old, step+1)
+	require.NoError(t, err)
+	assert.False(t, accepted, "AcceptStep with the replaced secret")
+	assert.Equal(t, step, mustFactor(t, st, "alice").LastStep, "LastStep after the refused accept")
+
+	// A secret that differs only in its last byte is another secret.
+	near := append([]byte(nil), renewed...)
+	near[len(near)-1] ^= 1
+	accepted, err = st.AcceptStep(t.Context(), "alice", near, step+1)
+	require.NoError(t, err)
+	assert.False(t, accepted, "AcceptStep with a secret one bit off")
+
+	accepted, err = st.AcceptStep(t.Context(), "alice", renewed, step+1)
+	require.NoError(t, err)
+	assert.True(t, accepted, "AcceptStep with the factor's own secret")
 	assert.Equal(t, step+1, mustFactor(t, st, "alice").LastStep, "LastStep")
 }
 
@@ -355,8 +392,9 @@ func testFactorInvalid(t *testing.T, open func(t *testing.T) store.Store) {
 			_, err := st.EnableSecondFactor(ctx, "alice", secret, step, [][]byte{newHash(), short})
 			return err
 		}},
-		{"AcceptStep, empty user id", func() error { _, err := st.AcceptStep(ctx, "", step); return err }},
-		{"AcceptStep, step 0", func() error { _, err := st.AcceptStep(ctx, "alice", 0); return err }},
+		{"AcceptStep, empty user id", func() error { _, err := st.AcceptStep(ctx, "", secret, step); return err }},
+		{"AcceptStep, nil secret", func() error { _, err := st.AcceptStep(ctx, "alice", nil, step); return err }},
+		{"AcceptStep, step 0", func() error { _, err := st.AcceptStep(ctx, "alice", secret, 0); return err }},
 		{"UseRecoveryCode, empty user id", func() error { _, err := st.UseRecoveryCode(ctx, "", newHash()); return err }},
 		{"UseRecoveryCode, short hash", func() error { _, err := st.UseRecoveryCode(ctx, "alice", short); return err }},
 		{"Delete, empty user id", func() error { _, err := st.DeleteSecondFactor(ctx, ""); return err }},
@@ -391,7 +429,7 @@ func testFactorContext(t *testing.T, open func(t *testing.T) store.Store) {
 			_, err := st.EnableSecondFactor(ctx, "bob", secret, step, nil)
 			return err
 		}},
-		{"AcceptStep", func(ctx context.Context) error { _, err := st.AcceptStep(ctx, "alice", step+1); return err }},
+		{"AcceptStep", func(ctx context.Context) error { _, err := st.AcceptStep(ctx, "alice", secret, step+1); return err }},
 		{"UseRecoveryCode", func(ctx context.Context) error { _, err := st.UseRecoveryCode(ctx, "alice", hashes[0]); return err }},
 		{"DeleteSecondFactor", func(ctx context.Context) error { _, err := st.DeleteSecondFactor(ctx, "alice"); return err }},
 	}

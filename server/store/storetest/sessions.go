@@ -21,6 +21,38 @@ func runSessions(t *testing.T, open func(t *testing.T) store.Store) {
 		assertSession(t, want, mustFind(t, s, want.IDHash, t0))
 	})
 
+	t.Run("AssuranceLevelAndAuthenticatedAt", func(t *testing.T) {
+		s := openStore(t, open)
+		t0 := epoch()
+		password, second := newSession("alice", t0), newSession("alice", t0)
+		password.AAL, password.AuthenticatedAt = store.AAL1, t0
+		second.AAL, second.AuthenticatedAt = store.AAL2, t0.Add(90*time.Minute+7*time.Millisecond)
+		create(t, s, password, second)
+
+		for _, want := range []store.Session{password, second} {
+			assertSession(t, want, mustFind(t, s, want.IDHash, t0))
+		}
+		// Touching moves the idle expiry only.
+		touched, err := s.TouchSession(t.Context(), second.IDHash, t0.Add(idle+time.Minute))
+		require.NoError(t, err)
+		require.True(t, touched)
+		got := mustFind(t, s, second.IDHash, t0)
+		assert.Equal(t, store.AAL2, got.AAL, "AAL after a touch")
+		assertTime(t, second.AuthenticatedAt, got.AuthenticatedAt, "AuthenticatedAt after a touch")
+		list, err := s.UserSessions(t.Context(), "alice", t0)
+		require.NoError(t, err)
+		require.Len(t, list, 2)
+		for _, sess := range list {
+			if string(sess.IDHash) == string(second.IDHash) {
+				assert.Equal(t, store.AAL2, sess.AAL, "AAL in the list")
+				assertTime(t, second.AuthenticatedAt, sess.AuthenticatedAt, "AuthenticatedAt in the list")
+			} else {
+				assert.Equal(t, store.AAL1, sess.AAL, "AAL in the list")
+				assertTime(t, t0, sess.AuthenticatedAt, "AuthenticatedAt in the list")
+			}
+		}
+	})
+
 	t.Run("MissingIsNotFound", func(t *testing.T) {
 		s := openStore(t, open)
 		t0 := epoch()

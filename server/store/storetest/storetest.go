@@ -124,6 +124,9 @@ func newSession(userID string, t0 time.Time) store.Session {
 		AbsExpires: t0.Add(absolute),
 		ClientAddr: fmt.Sprintf("198.51.100.%d", h[0]),
 		UserAgent:  fmt.Sprintf("Mozilla/5.0 (X11; Linux x86_64) storetest/%x", h[:4]),
+		AAL:        []string{store.AAL1, store.AAL2}[h[1]%2],
+		// Re-authenticated some seconds and milliseconds after sign-in.
+		AuthenticatedAt: t0.Add(time.Duration(h[2])*time.Second + time.Duration(h[3])*time.Millisecond),
 	}
 }
 
@@ -187,6 +190,8 @@ func assertSession(t *testing.T, want, got store.Session) {
 	assertTime(t, want.AbsExpires, got.AbsExpires, "AbsExpires")
 	assert.Equal(t, want.ClientAddr, got.ClientAddr, "ClientAddr")
 	assert.Equal(t, want.UserAgent, got.UserAgent, "UserAgent")
+	assert.Equal(t, want.AAL, got.AAL, "AAL")
+	assertTime(t, want.AuthenticatedAt, got.AuthenticatedAt, "AuthenticatedAt")
 }
 
 // assertUser checks that got holds the fields of want, CreatedAt to the
