@@ -25,6 +25,10 @@ const (
 	maxAge       = 10 * time.Minute
 	updateAge    = 5 * time.Second
 	accessMaxAge = time.Minute // jwt
+	// freshAge is short, so that runs of minutes see sensitive requests of
+	// older sessions answered 403 reauth_required (expected, not a
+	// violation; the soak then signs its administrator in again).
+	freshAge = 2 * time.Minute
 )
 
 // setup is one deployment: its instances on one store namespace, under one
@@ -67,7 +71,8 @@ func (in *instance) args() []string {
 	s := in.s
 	args := []string{"-addr", "127.0.0.1:" + strconv.Itoa(in.port), "-data", in.data, "-static", s.static,
 		"-strategy", s.strategy, "-demo", "-log-level", "warn", "-trusted-proxies", "127.0.0.1",
-		"-max-age", maxAge.String(), "-update-age", updateAge.String(), "-access-max-age", accessMaxAge.String()}
+		"-max-age", maxAge.String(), "-update-age", updateAge.String(), "-access-max-age", accessMaxAge.String(),
+		"-fresh-age", freshAge.String()}
 	return append(args, s.storeArgs()...)
 }
 

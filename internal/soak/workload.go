@@ -565,6 +565,12 @@ func (u *simUser) reuseRefresh(ctx context.Context, b *browser) {
 	}
 }
 
+// reauth reports a 403 reauth_required: a sensitive request of a session
+// older than -fresh-age, an expected answer that changed nothing.
+func reauth(res result) bool {
+	return res.err == nil && res.code == http.StatusForbidden && strings.Contains(res.body, "reauth_required")
+}
+
 // signOut signs a browser out.
 func (u *simUser) signOut(ctx context.Context) {
 	b := u.any()
@@ -610,6 +616,8 @@ func (u *simUser) endDevice(ctx context.Context) {
 	}
 	res := u.send(ctx, u.pick(), "device-end", http.MethodDelete, "/api/auth/sessions/"+handle, "", x.cookies, x.ip)
 	switch {
+	case reauth(res):
+		u.r.checked("reauth-required")
 	case res.ok():
 		u.revoke(ctx, y, "device ending", res.end)
 	case res.err != nil || res.code == http.StatusServiceUnavailable:
@@ -625,6 +633,8 @@ func (u *simUser) revokeOthers(ctx context.Context) {
 	b := u.any()
 	res := u.send(ctx, u.pick(), "revoke-others", http.MethodPost, "/api/auth/sessions/revoke-others", "", b.cookies, b.ip)
 	switch {
+	case reauth(res):
+		u.r.checked("reauth-required")
 	case res.ok():
 		for _, o := range slices.Clone(u.browsers) {
 			if o != b {
@@ -647,6 +657,8 @@ func (u *simUser) passwordChange(ctx context.Context) {
 	res := u.send(ctx, u.pick(), "password", http.MethodPost, "/api/auth/password",
 		fmt.Sprintf(`{"currentPassword":%q,"newPassword":%q}`, u.password, next), b.cookies, b.ip)
 	switch {
+	case reauth(res):
+		u.r.checked("reauth-required")
 	case res.ok():
 		u.password, u.alt = next, ""
 		old := &browser{cookies: clone(b.cookies), past: b.past, stream: b.stream}
@@ -683,8 +695,11 @@ func (u *simUser) adminDo(ctx context.Context, kind, method, path, body string) 
 			u.admin = b.cookies
 		}
 		res := u.send(ctx, u.pick(), kind, method, path, body, u.admin, u.adminIP)
-		if res.err == nil && res.code == http.StatusUnauthorized && try == 0 {
-			u.admin = nil // jwt: its access token expired
+		if reauth(res) {
+			u.r.checked("reauth-required")
+		}
+		if (res.err == nil && res.code == http.StatusUnauthorized || reauth(res)) && try == 0 {
+			u.admin = nil // jwt: its access token expired; or signed in longer than -fresh-age ago
 			continue
 		}
 		return res
