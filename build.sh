@@ -4,6 +4,8 @@
 #   ./build.sh run      build, then serve the demo on http://127.0.0.1:8080 (extra args go to the server)
 #   ./build.sh test     build, then run every test this machine can run
 #   ./build.sh bench    build, then run the benchmarks (see docs/PERFORMANCE.md)
+#   ./build.sh soak [d] build, then run real instances under load and faults for d (default 10m;
+#                       soak flags may follow, see bin/soak -h and docs/RELIABILITY.md)
 #   ./build.sh fuzz [s] run every fuzz target for s seconds each (default 30)
 #   ./build.sh vulncheck  scan the module with govulncheck (part of test)
 set -euo pipefail
@@ -132,6 +134,17 @@ vulncheck() {
   go run "$govulncheck_pkg" -db "file://$db" ./...
 }
 
+# soak DURATION [FLAGS...] runs internal/soak against bin/sessionguard: two
+# instances on a private PostgreSQL, two on a private Redis, one on SQLite,
+# started in a temporary directory and removed after. Without PostgreSQL's or
+# Redis's programs it runs the SQLite setup only and says so, unless
+# SG_REQUIRE_SERVICES=1.
+soak() {
+  local dur=$1; shift
+  go build -o bin/soak ./internal/soak
+  bin/soak -bin bin/sessionguard "$@" "$dur"
+}
+
 run_tests() {
   say "go vet"
   go vet ./...
@@ -158,6 +171,8 @@ run_tests() {
   else
     say "SKIP: node is not installed, so the WASM tests under Node do not run"
   fi
+  say "soak: ${SG_SOAK_DURATION:-60s} of real instances under load and faults (./build.sh soak runs it longer)"
+  soak "${SG_SOAK_DURATION:-60s}"
   say "fuzzing the core targets, 10 s each (every corpus was replayed above)"
   run_fuzz 10 2 "${core_fuzz[@]}"
   vulncheck
@@ -176,6 +191,12 @@ case "$cmd" in
     ;;
   test) build; run_tests ;;
   bench) build; exec ./scripts/bench.sh "$@" ;;
+  soak)
+    build
+    dur=10m
+    if [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; then dur=$1; shift; fi
+    soak "$dur" "$@"
+    ;;
   fuzz)
     secs=${1:-30}
     mapfile -t targets < <(fuzz_targets)
@@ -183,5 +204,5 @@ case "$cmd" in
     run_fuzz "$secs" "${SG_FUZZ_PARALLEL:-2}" "${targets[@]}"
     ;;
   vulncheck) vulncheck ;;
-  *) echo "usage: $0 [build|run|test|bench|fuzz [seconds]|vulncheck]" >&2; exit 2 ;;
+  *) echo "usage: $0 [build|run|test|bench|soak [duration] [flags]|fuzz [seconds]|vulncheck]" >&2; exit 2 ;;
 esac

@@ -21,10 +21,12 @@ import (
 // still arrives within one heartbeat. (When a shared store's connection
 // comes back, its resync makes every stream re-read at once.)
 const (
-	heartbeat    = 25 * time.Second
-	writeTimeout = 10 * time.Second
-	retryMillis  = 2000
+	heartbeat   = 25 * time.Second
+	retryMillis = 2000
 )
+
+// writeTimeout bounds each write to a stream (a variable for the tests).
+var writeTimeout = 10 * time.Second
 
 // Limits on open event streams, per server process: a page needs one, a
 // browser with a few tabs a few, so anything more is a leak or an attack
@@ -227,6 +229,11 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) error {
 	defer s.hub.remove(st)
 
 	rc := http.NewResponseController(w)
+	// net/http ends the body (its last chunk) after the handler returns,
+	// under the last write deadline set here: give it a fresh one, or a
+	// stream quiet for longer than writeTimeout (between heartbeats) ends
+	// as a broken connection at shutdown instead of a clean end.
+	defer func() { _ = rc.SetWriteDeadline(time.Now().Add(writeTimeout)) }()
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h["Cache-Control"] = noStore

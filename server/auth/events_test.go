@@ -40,7 +40,11 @@ type sse struct {
 	resp   *http.Response
 	events chan [2]string // event type, data
 	cancel context.CancelFunc
+	end    error // how reading ended (nil: a clean end), once events is closed
 }
+
+// err returns how the stream's body ended, once it has.
+func (s *sse) err() error { return s.end }
 
 // close hangs up, as a page that goes away does.
 func (s *sse) close() {
@@ -66,8 +70,11 @@ func (c *client) openEvents(t *testing.T) *sse {
 		return s
 	}
 	go func() {
-		defer close(s.events)
 		sc := bufio.NewScanner(resp.Body)
+		defer func() {
+			s.end = sc.Err()
+			close(s.events)
+		}()
 		var typ, data string
 		for sc.Scan() {
 			line := sc.Text()
@@ -206,6 +213,26 @@ func TestCloseEndsStreams(t *testing.T) {
 	typ, _ = s.next()
 	assert.Equal(t, "", typ, "the stream ended for shutdown")
 	assert.Equal(t, http.StatusServiceUnavailable, c.openEvents(t).resp.StatusCode, "no new streams after Close")
+}
+
+// TestCloseEndsAQuietStreamCleanly: a stream that wrote nothing for longer
+// than its write timeout (between heartbeats) still ends with the chunked
+// body's last chunk when the server shuts down, so the page sees the stream
+// end rather than a broken connection.
+func TestCloseEndsAQuietStreamCleanly(t *testing.T) {
+	t.Cleanup(auth.SetStreamWriteTimeout(100 * time.Millisecond))
+	e := newEnv(t)
+	c := e.client()
+	require.Equal(t, http.StatusOK, c.signIn("user@example.com", "user-password").StatusCode)
+	s := c.openEvents(t)
+	require.Equal(t, http.StatusOK, s.resp.StatusCode)
+	typ, _ := s.next()
+	require.Equal(t, "ready", typ)
+	time.Sleep(300 * time.Millisecond) // past the last write's deadline
+	e.auth.Close()
+	typ, _ = s.next()
+	assert.Equal(t, "", typ, "the stream ended for shutdown")
+	assert.NoError(t, s.err(), "the stream's end: a clean end of its body")
 }
 
 func TestEventsRoleChangedEndsTheStream(t *testing.T) {

@@ -1,5 +1,7 @@
 package auth
 
+import "time"
+
 // SetStreamReleased makes s call f each time an event stream ends and its
 // slots are given back, so tests wait for that instead of sleeping.
 func SetStreamReleased(s *Server, f func()) {
@@ -14,4 +16,12 @@ func SetDirect(paths []string) (restore func()) {
 	old := direct
 	direct = paths
 	return func() { direct = old }
+}
+
+// SetStreamWriteTimeout makes every event stream's writes time out after d,
+// until the returned function puts the default back.
+func SetStreamWriteTimeout(d time.Duration) (restore func()) {
+	old := writeTimeout
+	writeTimeout = d
+	return func() { writeTimeout = old }
 }

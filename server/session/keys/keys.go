@@ -62,6 +62,10 @@ type Set struct {
 	cfg    Config
 	method jwt.SigningMethod
 
+	// lookup lets one store lookup of unknown kids run at a time; a
+	// request that waited for it finds the key it brought.
+	lookup sync.Mutex
+
 	mu        sync.RWMutex
 	signKID   string
 	signKey   any                   // ed25519.PrivateKey or []byte

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sessionguard/sessionguard/server/session/keys"
+	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/server/store/memory"
 )
 
@@ -141,6 +142,57 @@ func TestSharedThroughTheStore(t *testing.T) {
 	token := sign(t, third, c.Now())
 	c.Add(time.Second)
 	assert.NoError(t, verify(a, token, c.Now()), "A learns the key of an instance started later, on the unknown kid")
+}
+
+// heldKeys is a store whose PublicKeys, once armed, waits for release: a
+// lookup in flight.
+type heldKeys struct {
+	*memory.Store
+	armed   chan struct{} // closed: lookups wait
+	entered chan struct{} // gets a value as a lookup starts waiting
+	release chan struct{}
+}
+
+func (h *heldKeys) PublicKeys(ctx context.Context, now time.Time) ([]store.PublicKey, error) {
+	select {
+	case <-h.armed:
+		h.entered <- struct{}{}
+		<-h.release
+	default:
+	}
+	return h.Store.PublicKeys(ctx, now)
+}
+
+// TestAnUnknownKidWhileItIsLookedUp: requests that bring a kid this
+// instance does not know yet, while the first of them looks it up in the
+// store, wait for that lookup instead of refusing a valid token (the soak
+// saw a live jwt session refused once, as another instance's first tokens
+// reached this one).
+func TestAnUnknownKidWhileItIsLookedUp(t *testing.T) {
+	st := &heldKeys{Store: memory.New(), armed: make(chan struct{}), entered: make(chan struct{}, 16), release: make(chan struct{})}
+	c := newClock()
+	load := func() *keys.Set {
+		ks, err := keys.Load(context.Background(), keys.Config{Dir: t.TempDir(), Store: st, Retire: time.Hour, Now: c.Now})
+		require.NoError(t, err)
+		return ks
+	}
+	a := load()
+	token := sign(t, load(), c.Now()) // an instance started after A
+	c.Add(time.Second)
+	close(st.armed)
+
+	const n = 8
+	errs := make(chan error, n)
+	go func() { errs <- verify(a, token, c.Now()) }()
+	<-st.entered // the first lookup is in flight
+	for range n - 1 {
+		go func() { errs <- verify(a, token, c.Now()) }()
+	}
+	time.Sleep(50 * time.Millisecond) // the others arrive meanwhile
+	close(st.release)
+	for range n {
+		assert.NoError(t, <-errs, "a valid token of another instance, while its key is looked up")
+	}
 }
 
 func TestHS256(t *testing.T) {

@@ -28,7 +28,7 @@ func (k *Set) Sign(claims jwt.Claims) (string, error) {
 // unknown kid is looked up in the store (another instance may have
 // published it a moment ago), within ctx, at most once per ten seconds per
 // kid, and the store is asked at most every 100 ms, so made-up kids cannot
-// flood it. The parser it is given to must still pin the algorithm to
+// flood it; requests with a kid whose lookup is in flight wait for it. The parser it is given to must still pin the algorithm to
 // Algorithm().
 func (k *Set) Keyfunc(ctx context.Context) jwt.Keyfunc {
 	return func(t *jwt.Token) (any, error) {
@@ -43,16 +43,32 @@ func (k *Set) Keyfunc(ctx context.Context) jwt.Keyfunc {
 			return nil, errors.New("missing or oversized kid")
 		}
 		key, ok := k.key(kid)
-		if !ok && k.mayFetch(kid) {
-			if err := k.fetch(ctx); err == nil {
-				key, ok = k.key(kid)
-			}
+		if !ok {
+			key, ok = k.lookUp(ctx, kid)
 		}
 		if !ok {
 			return nil, errors.New("unknown kid")
 		}
 		return key, nil
 	}
+}
+
+// lookUp looks kid up in the store when mayFetch allows it. One lookup
+// runs at a time: requests that bring a kid while its lookup is in flight
+// (the first tokens of an instance that just started reach this one
+// together) wait for it and find the key, rather than refuse a valid token.
+// Made-up kids still reach the store at most as mayFetch says; a request
+// with an unknown kid may wait behind one store call.
+func (k *Set) lookUp(ctx context.Context, kid string) (any, bool) {
+	k.lookup.Lock()
+	defer k.lookup.Unlock()
+	if key, ok := k.key(kid); ok {
+		return key, true
+	}
+	if !k.mayFetch(kid) || k.fetch(ctx) != nil {
+		return nil, false
+	}
+	return k.key(kid)
 }
 
 // mayFetch reports whether an unknown kid may be looked up in the store now,
