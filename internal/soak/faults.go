@@ -132,23 +132,44 @@ func restart(ctx context.Context, r *recorder, in *instance) {
 	r.violation(in.s.name, "an instance does not start again", fmt.Sprintf("%s: %v", in.name, err))
 }
 
+// readContinue reads the interim "100 Continue" answer from br.
+func readContinue(br *bufio.Reader) error {
+	line, err := br.ReadString('\n')
+	if err != nil {
+		return err
+	}
+	if !strings.HasPrefix(line, "HTTP/1.1 100 ") {
+		return fmt.Errorf("answered %q, not 100 Continue", strings.TrimSpace(line))
+	}
+	for {
+		l, err := br.ReadString('\n')
+		if err != nil {
+			return err
+		}
+		if l == "\r\n" {
+			return nil
+		}
+	}
+}
+
 // inflight is how many sign-ins are in flight when an instance gets
 // SIGTERM.
 const inflight = 3
 
 // terminate sends in SIGTERM while sign-ins are in flight — their handlers
-// started, each waiting for the rest of its body — then sends the rest:
-// each must be answered 200, and the process must exit 0.
+// started, each waiting for its body — then sends the bodies: each must be
+// answered 200, and the process must exit 0.
 //
-// In flight means the server has read the request's head: Go's http.Server
-// drops a request whose head it reads after shutdown began (it closes the
-// connection without an answer), so a request merely written before the
-// signal may or may not be served. The soak gives the server a generous
-// while to read the heads before the signal.
+// In flight means the handler runs: each request asks `Expect:
+// 100-continue`, and the server answers "100 Continue" only when the
+// handler first reads the body, so the signal goes only after all three
+// said so. (Go's http.Server drops a request whose head it reads after
+// shutdown began, closing the connection without an answer; waiting a
+// fixed time for the heads to be read was not enough on a loaded machine.)
 func terminate(ctx context.Context, r *recorder, in *instance) {
 	body := fmt.Sprintf(`{"email":%q,"password":"inflight-password"}`, inflightEmail)
-	half := len(body) / 2
 	conns := make([]net.Conn, 0, inflight)
+	readers := make([]*bufio.Reader, 0, inflight)
 	defer func() {
 		for _, c := range conns {
 			c.Close()
@@ -161,30 +182,35 @@ func terminate(ctx context.Context, r *recorder, in *instance) {
 			return
 		}
 		conns = append(conns, c)
-		head := fmt.Sprintf("POST /api/auth/signin HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nX-Forwarded-For: 10.250.%d.%d\r\nConnection: close\r\n\r\n%s",
-			strings.TrimPrefix(in.base, "http://"), len(body), in.port%250, i+1, body[:half])
+		head := fmt.Sprintf("POST /api/auth/signin HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nX-Forwarded-For: 10.250.%d.%d\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n",
+			strings.TrimPrefix(in.base, "http://"), len(body), in.port%250, i+1)
 		_ = c.SetDeadline(time.Now().Add(hangAfter))
 		if _, err := io.WriteString(c, head); err != nil {
 			r.violation(in.s.name, "cannot send before SIGTERM", fmt.Sprintf("%s: %v", in.name, err))
 			return
 		}
 		r.request("signin-inflight")
+		br := bufio.NewReader(c)
+		readers = append(readers, br)
+		if err := readContinue(br); err != nil {
+			r.violation(in.s.name, "a sign-in's handler did not start before SIGTERM", fmt.Sprintf("%s: %v", in.name, err))
+			return
+		}
 	}
-	time.Sleep(300 * time.Millisecond) // the server reads the heads; the handlers wait for the bodies
 	stopped := make(chan error, 1)
 	if r.verbose {
 		fmt.Fprintf(r.out, "%s SIGTERM to %s\n", time.Now().UTC().Format("15:04:05.000"), in.name)
 	}
 	go func() { stopped <- in.stop(syscall.SIGTERM) }()
 	time.Sleep(100 * time.Millisecond) // shutdown under way
-	for _, c := range conns {
+	for i, c := range conns {
 		start := time.Now()
-		_, err := io.WriteString(c, body[half:])
+		_, err := io.WriteString(c, body)
 		var resp *http.Response
 		if err == nil {
-			resp, err = http.ReadResponse(bufio.NewReader(c), nil)
+			resp, err = http.ReadResponse(readers[i], nil)
 		}
-		what := fmt.Sprintf("POST /api/auth/signin on %s, in flight (head and half the body sent 0.4 s before, SIGTERM 0.1 s before the rest): ", in.name)
+		what := fmt.Sprintf("POST /api/auth/signin on %s, in flight (its handler waiting for the body, SIGTERM 0.1 s before the body): ", in.name)
 		switch {
 		case err != nil:
 			r.violation(in.s.name, "a request in flight at SIGTERM was not completed", fmt.Sprintf("%serror %v after %v at %s", what, err, time.Since(start).Round(time.Millisecond), start.UTC().Format("15:04:05.000")))
