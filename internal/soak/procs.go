@@ -348,8 +348,32 @@ func (s *storeServer) shutdown() error {
 	return nil
 }
 
-// count returns how many session records the store holds in the namespace
-// (PostgreSQL schema, Redis prefix) ns.
+// staleAfter is how long after its death a session record must be gone:
+// the server's cleanup runs every minute.
+const staleAfter = 2 * time.Minute
+
+// stale counts the session records of namespace ns that died more than
+// staleAfter ago: cleanup missed them. Redis expires its keys itself.
+func (s *storeServer) stale(ctx context.Context, ns string) (int, error) {
+	if s.kind != "postgres" {
+		return 0, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	c, err := pgx.Connect(ctx, s.url)
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close(context.Background())
+	var n int
+	err = c.QueryRow(ctx, "SELECT count(*) FROM "+pgx.Identifier{ns, "sessions"}.Sanitize()+
+		" WHERE LEAST(expires, abs_expires) <= now() - make_interval(secs => $1)", staleAfter.Seconds()).Scan(&n)
+	return n, err
+}
+
+// count returns how many live session records the store holds in the
+// namespace (PostgreSQL schema, Redis prefix) ns: PostgreSQL's not yet
+// dead, Redis's keys (which expire with their sessions).
 func (s *storeServer) count(ctx context.Context, ns string) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -361,7 +385,7 @@ func (s *storeServer) count(ctx context.Context, ns string) (int, error) {
 		}
 		defer c.Close(context.Background())
 		var n int
-		err = c.QueryRow(ctx, "SELECT count(*) FROM "+pgx.Identifier{ns, "sessions"}.Sanitize()).Scan(&n)
+		err = c.QueryRow(ctx, "SELECT count(*) FROM "+pgx.Identifier{ns, "sessions"}.Sanitize()+" WHERE LEAST(expires, abs_expires) > now()").Scan(&n)
 		return n, err
 	default:
 		opt, err := goredis.ParseURL(s.url)
