@@ -158,6 +158,19 @@ func (c *Client) act(method, path, body string) (Result, Value) {
 // page's other tabs take the ending of the old session for a sign-out. It
 // blocks.
 func (c *Client) ChangePassword(current, next string) Result {
+	return c.rotate(Request{Method: "POST", URL: wire.PathPassword, Body: map[string]string{
+		"currentPassword": current, "newPassword": next,
+	}})
+}
+
+// rotate sends req, whose 200 answer is {session}: the server ended the
+// request's session and rotated it to a new id (a password change, a
+// re-authentication). The new session becomes the Client's and is told to
+// the other tabs. It runs under the refresh lock with the event stream
+// paused, so neither this tab nor the page's other tabs take the ending of
+// the old session for a sign-out; the lists shown are read again. A 429
+// carries RetryAfter. It blocks.
+func (c *Client) rotate(req Request) Result {
 	if !c.Ready() {
 		return Result{Error: MsgServer}
 	}
@@ -165,9 +178,7 @@ func (c *Client) ChangePassword(current, next string) Result {
 	defer c.resumeStream()
 	var r Result
 	err := c.withLock(func(bool) {
-		resp, err := c.fetch(Request{Method: "POST", URL: wire.PathPassword, Body: map[string]string{
-			"currentPassword": current, "newPassword": next,
-		}})
+		resp, err := c.fetch(req)
 		if errors.Is(err, ErrNetwork) || resp.Status != 200 {
 			r = failure(resp, err)
 			if r.Status == 429 {

@@ -57,42 +57,11 @@ func (c *Client) VerifyTwoFactor(code string, recovery bool) Result {
 // it. It runs under the refresh lock with the stream paused, as a password
 // change does. It blocks.
 func (c *Client) Reauth(password, code string) Result {
-	if !c.Ready() {
-		return Result{Error: MsgServer}
-	}
-	c.pauseStream()
-	defer c.resumeStream()
 	body := map[string]string{"password": password}
 	if code != "" {
 		body["code"] = code
 	}
-	var r Result
-	err := c.withLock(func(bool) {
-		resp, err := c.fetch(Request{Method: "POST", URL: wire.PathReauth, Body: body})
-		if errors.Is(err, ErrNetwork) || resp.Status != 200 {
-			r = failure(resp, err)
-			if r.Status == 429 {
-				r.RetryAfter = retryAfter(resp.Header[headerRetryAfter], c.now())
-			}
-			return
-		}
-		s, err := DecodeSession(get(resp.Body, "session"))
-		if err != nil || s == nil {
-			r = Result{Error: MsgBadAnswer, Status: 200}
-			return
-		}
-		c.effects.Lock()
-		c.setSession(s, accessHeader(resp), true)
-		c.effects.Unlock()
-		r = Result{OK: true, Status: 200}
-	})
-	if err != nil {
-		return Result{Error: MsgServer}
-	}
-	if r.OK {
-		go c.refreshLists()
-	}
-	return r
+	return c.rotate(Request{Method: "POST", URL: wire.PathReauth, Body: body})
 }
 
 // TOTPSetup starts enrolling an authenticator app (POST wire.PathTOTPSetup;
