@@ -2,7 +2,9 @@ package faultproxy_test
 
 import (
 	"bufio"
+	"errors"
 	"net"
+	"os"
 	"testing"
 	"time"
 
@@ -99,4 +101,44 @@ func TestSlow(t *testing.T) {
 	ok, took = roundTrip(t, c, r, 5*time.Second)
 	require.True(t, ok)
 	assert.Less(t, took, 150*time.Millisecond, "restored")
+}
+
+// TestCutAndRestore: Cut closes the connections through the proxy and
+// leaves new ones accepted but unanswered; Restore forwards new ones again
+// (a connection held while cut stays dead).
+func TestCutAndRestore(t *testing.T) {
+	p, before, br := echo(t)
+	ok, _ := roundTrip(t, before, br, 5*time.Second)
+	require.True(t, ok, "forwarded")
+
+	p.Cut()
+	require.NoError(t, before.SetDeadline(time.Now().Add(5*time.Second)))
+	_, err := before.Write([]byte("ping\n"))
+	if err == nil {
+		_, err = br.ReadString('\n')
+	}
+	assert.Error(t, err, "a connection from before the cut still works")
+	assert.False(t, errors.Is(err, os.ErrDeadlineExceeded), "a cut connection is closed, not silent: %v", err)
+
+	during, err := net.Dial("tcp", p.Addr()) // accepted, never answered
+	require.NoError(t, err)
+	defer during.Close()
+	dr := bufio.NewReader(during)
+	require.NoError(t, during.SetDeadline(time.Now().Add(200*time.Millisecond)))
+	_, _ = during.Write([]byte("ping\n"))
+	_, err = dr.ReadString('\n')
+	assert.ErrorIs(t, err, os.ErrDeadlineExceeded, "a connection made while cut is answered")
+
+	p.Restore()
+	require.NoError(t, during.SetDeadline(time.Now().Add(5*time.Second)))
+	_, err = during.Write([]byte("ping\n"))
+	if err == nil {
+		_, err = dr.ReadString('\n')
+	}
+	assert.Error(t, err, "a connection held while cut is still open after Restore")
+	after, err := net.Dial("tcp", p.Addr())
+	require.NoError(t, err)
+	defer after.Close()
+	ok, _ = roundTrip(t, after, bufio.NewReader(after), 5*time.Second)
+	assert.True(t, ok, "forwarded after Restore")
 }
