@@ -43,14 +43,13 @@ func (w *windows) end(f *window) {
 	f.to = time.Now()
 }
 
-// during reports whether [from, to] overlaps a fault (with its settle time)
-// that concerns in: one of the whole setup, or one of in itself. A nil in
-// asks about any fault of the setup.
-func (w *windows) during(in *instance, from, to time.Time) bool {
+// overlaps reports whether [from, to] overlaps a fault (with its settle
+// time) that match takes; a fault that lasts counts as lasting past to.
+func (w *windows) overlaps(from, to time.Time, match func(f *window) bool) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for _, f := range slices.Backward(w.list) {
-		if in != nil && f.instance != nil && f.instance != in {
+		if !match(f) {
 			continue
 		}
 		end := f.to
@@ -64,24 +63,17 @@ func (w *windows) during(in *instance, from, to time.Time) bool {
 	return false
 }
 
-// instanceDown reports whether [from, to] overlaps a fault (with its settle
-// time) of in itself: killed, stopped or restarting.
+// during reports whether [from, to] overlaps a fault that concerns in: one
+// of the whole setup, or one of in itself. A nil in asks about any fault of
+// the setup.
+func (w *windows) during(in *instance, from, to time.Time) bool {
+	return w.overlaps(from, to, func(f *window) bool { return in == nil || f.instance == nil || f.instance == in })
+}
+
+// instanceDown reports whether [from, to] overlaps a fault of in itself:
+// killed, stopped or restarting.
 func (w *windows) instanceDown(in *instance, from, to time.Time) bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for _, f := range slices.Backward(w.list) {
-		if f.instance != in {
-			continue
-		}
-		end := f.to
-		if end.IsZero() {
-			end = to.Add(time.Hour)
-		}
-		if !from.After(end.Add(settle)) && !to.Before(f.from) {
-			return true
-		}
-	}
-	return false
+	return w.overlaps(from, to, func(f *window) bool { return f.instance == in })
 }
 
 // kindAt returns the kind of a fault of in itself that lasts at t, or "".
@@ -98,21 +90,7 @@ func (w *windows) kindAt(in *instance, t time.Time) string {
 
 // storeDown reports whether [from, to] overlaps a fault of the setup's store.
 func (w *windows) storeDown(from, to time.Time) bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for _, f := range slices.Backward(w.list) {
-		if f.instance != nil {
-			continue
-		}
-		end := f.to
-		if end.IsZero() {
-			end = to.Add(time.Hour)
-		}
-		if !from.After(end.Add(settle)) && !to.Before(f.from) {
-			return true
-		}
-	}
-	return false
+	return w.overlaps(from, to, func(f *window) bool { return f.instance == nil })
 }
 
 // lastEnd is when the setup's last fault ended (now while one lasts).
