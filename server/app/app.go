@@ -89,6 +89,9 @@ func New(ctx context.Context, o Options) (_ *Server, err error) {
 		// one per access-token lifetime, carry the rolling expiry.
 		return nil, fmt.Errorf("-bearer with -strategy jwt: -access-max-age %v must be below -max-age %v", o.AccessMaxAge, o.Lifetime.MaxAge)
 	}
+	if o.HashConcurrency < 0 {
+		return nil, fmt.Errorf("-hash-concurrency %d: want 0 (half the CPUs) or more", o.HashConcurrency)
+	}
 	if o.FreshAge < 0 {
 		return nil, fmt.Errorf("-fresh-age %v: want a positive duration", o.FreshAge)
 	}
@@ -109,7 +112,7 @@ func New(ctx context.Context, o Options) (_ *Server, err error) {
 	}
 	st := s.store
 
-	s.accounts, err = users.New(ctx, st, users.NewHasher(o.PasswordParams, 0), users.WithClock(o.Now))
+	s.accounts, err = users.New(ctx, st, users.NewHasher(o.PasswordParams, o.HashConcurrency), users.WithClock(o.Now))
 	if err != nil {
 		return nil, err
 	}

@@ -99,6 +99,10 @@ type Options struct {
 	// PasswordParams are the argon2id costs of new password hashes; the
 	// zero value is users.DefaultParams.
 	PasswordParams users.Params
+	// HashConcurrency is how many password hashes run at once
+	// (-hash-concurrency); 0 takes users.DefaultConcurrency, half the
+	// CPUs, so a burst of sign-ins leaves the status checks a core.
+	HashConcurrency int
 	// Logger receives the request log and every failure; nil discards.
 	Logger *slog.Logger
 	// Metrics, when set, is the registry the server counts into; nil
