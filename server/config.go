@@ -34,6 +34,7 @@ type config struct {
 	freshAge       time.Duration
 	require2FA     string
 	insecure       bool
+	bearer         bool
 	demo           bool
 	logLevel       string
 	accessMaxAge   time.Duration
@@ -76,6 +77,7 @@ func serveFlags(name string, c *config) *flag.FlagSet {
 	fs.DurationVar(&c.freshAge, "fresh-age", app.DefaultFreshAge, "sensitive requests (password and 2FA changes, ending other sessions, admin writes) need a sign-in or re-authentication this recent")
 	fs.StringVar(&c.require2FA, "require-2fa-roles", "", "comma-separated roles whose accounts must enrol a second factor")
 	fs.BoolVar(&c.insecure, "insecure-cookies", false, "drop Secure and the __Host- prefix (plain-http LAN development only)")
+	fs.BoolVar(&c.bearer, "bearer", false, "also accept Authorization: Bearer session tokens, for clients without cookies (native apps, CLIs), and serve the token endpoints /api/auth/token*")
 	fs.BoolVar(&c.demo, "demo", false, "create the demo accounts if missing")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.DurationVar(&c.accessMaxAge, "access-max-age", 5*time.Minute, "jwt: lifetime of an access token; the browser module refreshes before it ends")
@@ -147,6 +149,7 @@ func (c config) options() app.Options {
 		Require2FARoles:  splitList(c.require2FA),
 		StaticDir:        c.static,
 		InsecureCookies:  c.insecure,
+		Bearer:           c.bearer,
 		TrustedProxies:   splitList(c.trustedProxies),
 		AllowedHosts:     splitList(c.allowedHosts),
 		TLSCertFile:      c.tlsCert,

@@ -66,6 +66,10 @@ type Options struct {
 	// InsecureCookies drops Secure and the __Host- prefix, for plain-http
 	// development on a LAN address (-insecure-cookies).
 	InsecureCookies bool
+	// Bearer also accepts `Authorization: Bearer` session tokens, from
+	// clients without cookies, and serves the token endpoints that give
+	// them (-bearer; docs/HTTP.md, "Bearer mode").
+	Bearer bool
 	// TrustedProxies are the IPs and CIDRs of reverse proxies whose
 	// X-Forwarded-For is believed (-trusted-proxies).
 	TrustedProxies []string
