@@ -127,7 +127,7 @@ func statusUnderSignIns(b *testing.B, slots int) {
 	phase.Store(2)
 	checkers.Wait()
 
-	rest, during := p99(lat[0]), p99(lat[1])
+	rest, during := percentile(lat[0], 99), percentile(lat[1], 99)
 	b.ReportMetric(float64(rest.Microseconds()), "rest-p99-µs")
 	b.ReportMetric(float64(during.Microseconds()), "burst-p99-µs")
 	b.ReportMetric(float64(during)/float64(rest), "ratio")
@@ -136,12 +136,12 @@ func statusUnderSignIns(b *testing.B, slots int) {
 	b.ReportMetric(float64(len(lat[1])), "checks-in-burst")
 }
 
-// p99 is the 99th percentile of d (0 for none).
-func p99(d []time.Duration) time.Duration {
+// percentile is the q-th percentile of d (0 for none).
+func percentile(d []time.Duration, q int) time.Duration {
 	if len(d) == 0 {
 		return 0
 	}
 	s := slices.Clone(d)
 	slices.Sort(s)
-	return s[len(s)*99/100]
+	return s[len(s)*q/100]
 }
