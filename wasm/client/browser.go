@@ -60,8 +60,10 @@ type Browser interface {
 type Broadcaster interface {
 	// Broadcast posts the JSON text of a Message to the other tabs, as the
 	// object it describes: a session message is {"session": {…}|null}
-	// plus "accessExpires" when known, a lock message {"lock": op, "id":
-	// id}. It reports whether there is a channel to post to.
+	// plus "accessExpires" when known and "ended" when the event stream
+	// ended it, a lock message {"lock": op, "id": id}, a stream message
+	// {"stream": op, "id": id}. It reports whether there is a channel to
+	// post to. It runs no page code.
 	Broadcast(message string) bool
 }
 
@@ -73,9 +75,15 @@ type Message struct {
 	// AccessExpires is when the access token in the shared cookie expires
 	// (jwt strategy); zero when unknown.
 	AccessExpires time.Time
+	// Ended, with a nil Session, is the stream event that ended the
+	// session (ReasonRevoked, ReasonExpired, ReasonRoleChanged), which the
+	// tab that holds the event stream confirmed.
+	Ended string
 	// Lock ("claim", "held", "release") and ID (the sender's tab id) make
 	// a message of the refresh lock that stands in for navigator.locks.
 	Lock, ID string
+	// Stream and ID make a message of the shared event stream (relay.go).
+	Stream string
 }
 
 // Locker is an optional ability of a Browser: the Web Locks API
@@ -90,6 +98,18 @@ type Locker interface {
 	// no Web Locks API, and another error when the lock could not be taken
 	// (f did not run).
 	WithLock(name string, f func(waited bool)) error
+}
+
+// Elector is an optional ability of a Browser: holding a Web Lock for as
+// long as the tab wants, which elects the one tab of the browser that keeps
+// the event stream (relay.go).
+type Elector interface {
+	// Lead waits, without a time limit, until this tab holds the Web
+	// Lock called name, then runs f and holds the lock until f returns or
+	// the tab closes. It returns errors.ErrUnsupported at once, without
+	// running f, when the page has no Web Locks API, and another error
+	// when the lock could not be asked for.
+	Lead(name string, f func()) error
 }
 
 // Storage is an optional ability of a Browser: the origin's localStorage,

@@ -124,6 +124,7 @@ func (c *Client) Boot() error {
 	idx, ok := c.b.HistoryIndex()
 	c.nav.index, c.nav.viewIndex = idx, idx
 	c.booted = true
+	c.electLocked()
 	c.scheduleTickLocked()
 	c.scheduleRenewalLocked()
 	c.syncStreamLocked()
@@ -248,9 +249,11 @@ func (c *Client) SignInPath() string {
 
 // HandleBroadcast takes a message from the module in another tab of the
 // page (see Broadcaster): a session it announced, {"session": {…} | null}
-// with "accessExpires" under the jwt strategy, or a message of the refresh
-// lock, {"lock": op, "id": id}. Messages must be handled in the order they
-// arrive, one at a time. It blocks while it renders.
+// with "accessExpires" under the jwt strategy and "ended" when the event
+// stream ended it, a message of the refresh lock, {"lock": op, "id": id},
+// or one of the shared event stream, {"stream": op, "id": id}. Messages
+// must be handled in the order they arrive, one at a time. It blocks while
+// it renders.
 func (c *Client) HandleBroadcast(msg Value) {
 	if msg == nil {
 		return
@@ -263,6 +266,10 @@ func (c *Client) HandleBroadcast(msg Value) {
 	if !c.Ready() {
 		return
 	}
+	if op, ok := str(msg, "stream"); ok {
+		c.hearStream(op)
+		return
+	}
 	s, err := DecodeSession(get(msg, "session"))
 	if err != nil {
 		return
@@ -271,10 +278,19 @@ func (c *Client) HandleBroadcast(msg Value) {
 	if v, ok := str(msg, "accessExpires"); ok {
 		exp, _ = lite.ParseTime(v)
 	}
+	ended, _ := str(msg, "ended")
 	c.effects.Lock()
 	defer c.effects.Unlock()
+	c.mu.Lock()
+	// A tab that changes the session itself hears of no ending, as its
+	// own stream would not have.
+	tell := ended != "" && s == nil && c.state.session != nil && c.live.paused == 0
+	c.mu.Unlock()
 	if c.setSession(s, exp, false) {
 		go c.refreshLists()
+	}
+	if tell {
+		c.b.Dispatch(EventEnded, Ended{Reason: ended}.json())
 	}
 	c.leaveProtectedView(false)
 }

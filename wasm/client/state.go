@@ -131,6 +131,12 @@ func (c *Client) OnChange(fn func(*wire.Session)) (unsubscribe func()) {
 // the access expiry is told to the module in the page's other tabs.
 // c.effects must be held.
 func (c *Client) setSession(s *wire.Session, exp time.Time, broadcast bool) bool {
+	return c.applySession(s, exp, broadcast, "")
+}
+
+// applySession is setSession; ended, when not "", is the stream event that
+// ended the session, told with the broadcast. c.effects must be held.
+func (c *Client) applySession(s *wire.Session, exp time.Time, broadcast bool, ended string) bool {
 	c.mu.Lock()
 	if s != nil && !s.Expires.After(c.now()) {
 		s = nil
@@ -140,6 +146,7 @@ func (c *Client) setSession(s *wire.Session, exp time.Time, broadcast bool) bool
 	c.scheduleRenewalLocked()
 	c.syncStreamLocked()
 	msg := c.state.message()
+	msg.Ended = ended
 	jwt := c.state.jwt.on
 	subs := c.state.subscribers()
 	c.mu.Unlock()
