@@ -18,7 +18,7 @@ import (
 //	dom_wasm.go      elements, queries, lists, events (client.Element, client.Filler)
 //	value_wasm.go    JSON values (client.Value) and the embedded JSON
 //	channel_wasm.go  the BroadcastChannel to the other tabs (client.Broadcaster)
-//	lock_wasm.go     Web Locks (client.Locker, client.Elector)
+//	lock_wasm.go     Web Locks (client.Locker)
 //	storage_wasm.go  localStorage (client.Storage)
 //	clock_wasm.go    setTimeout (client.Clock)
 //	promise_wasm.go  waiting for a Promise from Go

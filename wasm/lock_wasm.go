@@ -6,10 +6,14 @@ import (
 	"errors"
 	"syscall/js"
 	"time"
+
+	"github.com/sessionguard/sessionguard/wasm/client"
 )
 
 // lockTimeout bounds the wait for the refresh lock (navigator.locks): the
-// tab holding it gives it back after one request at most.
+// tab holding it gives it back after one request at most. The lock of the
+// event stream (client.StreamLockName) is waited for without limit: its
+// holder keeps it for the rest of its life.
 const lockTimeout = 30 * time.Second
 
 // WithLock holds the Web Lock name (navigator.locks.request) while f runs.
@@ -20,20 +24,6 @@ const lockTimeout = 30 * time.Second
 // plain http (-insecure-cookies on a LAN address) WithLock reports
 // errors.ErrUnsupported.
 func (b *browser) WithLock(name string, f func(waited bool)) error {
-	return b.request(name, []bool{false, true}, f)
-}
-
-// Lead holds the Web Lock name, waiting for it without a time limit, until
-// f returns (the stream's leader never returns: the browser releases the
-// lock when the tab closes).
-func (b *browser) Lead(name string, f func()) error {
-	return b.request(name, []bool{true}, func(bool) { f() })
-}
-
-// request asks for the lock once per element of waits: without waiting
-// (ifAvailable) for false, waiting for true, bounded by lockTimeout when a
-// request without waiting came first.
-func (b *browser) request(name string, waits []bool, f func(waited bool)) error {
 	locks := b.win.Get("navigator").Get("locks")
 	if locks.Type() != js.TypeObject || locks.Get("request").Type() != js.TypeFunction {
 		return errors.ErrUnsupported
@@ -58,11 +48,11 @@ func (b *browser) request(name string, waits []bool, f func(waited bool)) error 
 		return p
 	})
 	defer cb.Release()
-	for _, wait := range waits {
+	for _, wait := range []bool{false, true} {
 		opts := b.object.New()
 		if !wait {
 			opts.Set("ifAvailable", true)
-		} else if as := b.win.Get("AbortSignal"); len(waits) > 1 && as.Type() == js.TypeFunction && as.Get("timeout").Type() == js.TypeFunction {
+		} else if as := b.win.Get("AbortSignal"); name == client.LockName && as.Type() == js.TypeFunction && as.Get("timeout").Type() == js.TypeFunction {
 			opts.Set("signal", as.Call("timeout", lockTimeout.Milliseconds()))
 		}
 		waited = wait

@@ -62,7 +62,7 @@ type Broadcaster interface {
 	// object it describes: a session message is {"session": {…}|null}
 	// plus "accessExpires" when known and "ended" when the event stream
 	// ended it, a lock message {"lock": op, "id": id}, a stream message
-	// {"stream": op, "id": id}. It reports whether there is a channel to
+	// {"stream": op} (relay.go). It reports whether there is a channel to
 	// post to. It runs no page code.
 	Broadcast(message string) bool
 }
@@ -82,8 +82,6 @@ type Message struct {
 	// Lock ("claim", "held", "release") and ID (the sender's tab id) make
 	// a message of the refresh lock that stands in for navigator.locks.
 	Lock, ID string
-	// Stream and ID make a message of the shared event stream (relay.go).
-	Stream string
 }
 
 // Locker is an optional ability of a Browser: the Web Locks API
@@ -96,20 +94,10 @@ type Locker interface {
 	// when it was asked for (the tab waited). It returns
 	// errors.ErrUnsupported at once, without running f, when the page has
 	// no Web Locks API, and another error when the lock could not be taken
-	// (f did not run).
+	// (f did not run). The wait for LockName is bounded (its holder gives
+	// it back after a request); the wait for StreamLockName is not (its
+	// holder keeps it for the rest of its life: f does not return).
 	WithLock(name string, f func(waited bool)) error
-}
-
-// Elector is an optional ability of a Browser: holding a Web Lock for as
-// long as the tab wants, which elects the one tab of the browser that keeps
-// the event stream (relay.go).
-type Elector interface {
-	// Lead waits, without a time limit, until this tab holds the Web
-	// Lock called name, then runs f and holds the lock until f returns or
-	// the tab closes. It returns errors.ErrUnsupported at once, without
-	// running f, when the page has no Web Locks API, and another error
-	// when the lock could not be asked for.
-	Lead(name string, f func()) error
 }
 
 // Storage is an optional ability of a Browser: the origin's localStorage,

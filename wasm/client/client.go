@@ -281,16 +281,8 @@ func (c *Client) HandleBroadcast(msg Value) {
 	ended, _ := str(msg, "ended")
 	c.effects.Lock()
 	defer c.effects.Unlock()
-	c.mu.Lock()
-	// A tab that changes the session itself hears of no ending, as its
-	// own stream would not have.
-	tell := ended != "" && s == nil && c.state.session != nil && c.live.paused == 0
-	c.mu.Unlock()
-	if c.setSession(s, exp, false) {
+	if c.applySession(s, exp, false, ended) {
 		go c.refreshLists()
-	}
-	if tell {
-		c.b.Dispatch(EventEnded, Ended{Reason: ended}.json())
 	}
 	c.leaveProtectedView(false)
 }

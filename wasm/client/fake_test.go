@@ -216,7 +216,7 @@ type fakeBrowser struct {
 	handlers   map[string]func(client.Request) (*client.Response, error)
 	loads      []string
 	broadcasts []*wire.Session // the sessions of the session messages
-	messages   []client.Message
+	messages   []posted
 	scrolls    []string
 	leads      bool // Lead runs f
 }
@@ -437,7 +437,7 @@ func (b *fakeBrowser) Broadcast(message string) bool {
 		Lock, ID, Stream     string
 	}
 	b.decode(message, &wm)
-	m := client.Message{Session: wm.Session, Ended: wm.Ended, Lock: wm.Lock, ID: wm.ID, Stream: wm.Stream}
+	m := posted{Message: client.Message{Session: wm.Session, Ended: wm.Ended, Lock: wm.Lock, ID: wm.ID}, stream: wm.Stream}
 	if wm.AccessExpires != "" {
 		var err error
 		m.AccessExpires, err = time.Parse(time.RFC3339, wm.AccessExpires)
@@ -447,7 +447,7 @@ func (b *fakeBrowser) Broadcast(message string) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.messages = append(b.messages, m)
-	if m.Lock == "" && m.Stream == "" {
+	if m.Lock == "" && m.stream == "" {
 		b.broadcasts = append(b.broadcasts, m.Session)
 	}
 	return ok
@@ -459,17 +459,19 @@ func (b *fakeBrowser) streamMessages() []string {
 	defer b.mu.Unlock()
 	var out []string
 	for _, m := range b.messages {
-		if m.Stream != "" {
-			out = append(out, m.Stream)
+		if m.stream != "" {
+			out = append(out, m.stream)
 		}
 	}
 	return out
 }
 
-// Lead is navigator.locks.request held until the tab closes (f, which the
-// Client never ends, runs in a goroutine of its own). A tab closed while it
-// waits takes the lock and lets it go at once.
-func (b *fakeBrowser) Lead(name string, f func()) error {
+// lead is navigator.locks.request of the stream lock, whose holder keeps
+// it for the rest of its life: once the tab holds the lock, f runs (in a
+// goroutine of its own: it does not return), and the lock is held until the
+// tab closes. A tab closed while it waits takes the lock and lets it go at
+// once.
+func (b *fakeBrowser) lead(name string, f func(bool)) error {
 	ctx := b.ctx
 	ctx.mu.Lock()
 	if ctx.noLocks {
@@ -482,13 +484,16 @@ func (b *fakeBrowser) Lead(name string, f func()) error {
 		ctx.locks[name] = l
 	}
 	ctx.mu.Unlock()
-	l.Lock()
+	waited := !l.TryLock()
+	if waited {
+		l.Lock()
+	}
 	defer l.Unlock()
 	if !b.isClosed() {
 		b.mu.Lock()
 		b.leads = true
 		b.mu.Unlock()
-		go f()
+		go f(waited)
 	}
 	<-b.closed
 	return nil
@@ -515,7 +520,12 @@ func (b *fakeBrowser) isClosed() bool {
 	}
 }
 
-func (b *fakeBrowser) WithLock(name string, f func(bool)) error { return b.ctx.withLock(name, f) }
+func (b *fakeBrowser) WithLock(name string, f func(bool)) error {
+	if name == client.StreamLockName {
+		return b.lead(name, f)
+	}
+	return b.ctx.withLock(name, f)
+}
 
 func (b *fakeBrowser) GetItem(key string) (string, bool) {
 	b.ctx.mu.Lock()
@@ -559,6 +569,13 @@ func (n noStorage) Broadcast(message string) bool {
 
 func (n noStorage) WithLock(name string, f func(bool)) error {
 	return n.Browser.(client.Locker).WithLock(name, f)
+}
+
+// posted is a message a tab posted: a client.Message, or the operation
+// of a stream message.
+type posted struct {
+	client.Message
+	stream string
 }
 
 // ---- browser context ---------------------------------------------------

@@ -66,14 +66,11 @@ func (r Result) JSON() string {
 
 // json returns the message as the other tabs receive it: a session message
 // {"session": {…}|null, "accessExpires"?, "ended"?}, a lock message
-// {"lock", "id"} or a stream message {"stream", "id"}.
+// or {"lock", "id"}. (Stream messages are made in postStreamLocked.)
 func (m Message) json() string {
 	var o lite.JSONObject
 	if m.Lock != "" {
 		return o.Str("lock", m.Lock).Str("id", m.ID).String()
-	}
-	if m.Stream != "" {
-		return o.Str("stream", m.Stream).Str("id", m.ID).String()
 	}
 	o.Raw("session", SessionJSON(m.Session))
 	if !m.AccessExpires.IsZero() {

@@ -5,18 +5,19 @@ package client
 // the stream (stream.go's rules apply to it) and hear it through that tab:
 //
 //   - Election: every tab with a Streamer asks for the Web Lock
-//     StreamLockName at boot and waits for it without a time limit. The tab
+//     StreamLockName at boot and waits for it without a time limit (the
+//     Locker). The tab
 //     that holds it is the leader for the rest of its life; when it closes
 //     (or the browser discards it) the browser releases the lock and a
 //     waiting tab takes over.
 //   - The leader posts what its stream says as stream messages {"stream":
-//     op, "id"}: "ready", "two-factor-changed" and "sessions-changed" as
-//     they came, "ping" for every other piece (the heartbeat), "down" when
-//     its connection closes, and "lead" when it takes over. A follower
-//     handles ready, two-factor-changed and sessions-changed as its own
-//     stream's (each tab reads its own lists and tells its own page), and
-//     counts every piece as the stream speaking, so Live is true in every
-//     tab while the browser's one connection is open.
+//     op}: each event as it came ("ready", "two-factor-changed",
+//     "sessions-changed", "refreshed"…), "ping" for the heartbeat, and
+//     "down" when it has no open connection (on taking over too). A
+//     follower handles each event as its own stream's (each tab reads its
+//     own lists and tells its own page) and counts every message but
+//     "down" as the stream speaking, so Live is true in every tab while
+//     the browser's one connection is open.
 //   - What must happen once happens in the leader only: the confirmation
 //     of an ending (GET /api/session under the refresh lock), the renewal
 //     after a 401 (jwt), the back-off. A confirmed ending reaches the
@@ -24,12 +25,15 @@ package client
 //     each of them that had the session dispatches EventEnded too (unless
 //     it changes the session itself) and leaves a protected view.
 //   - Visibility: a new connection needs a visible tab of the browser, not
-//     necessarily the leader. Followers post "shown" and "hidden" when
-//     their page becomes visible or hidden, and in answer to "lead"; a
-//     follower becoming visible also skips the leader's back-off, as
-//     PageShown does. The leader answers every such report with "ping"
-//     while its connection is open, so a tab that just opened learns at
-//     once that the stream is live.
+//     necessarily the leader. A follower posts "shown" when its page
+//     becomes visible, and in answer to "down" while it is visible; at
+//     boot it posts "shown" or "hidden". The leader may connect while a
+//     follower said "shown" since its connection was last lost; it answers
+//     every "shown" and "hidden" with "ping" while its connection is open,
+//     so a tab that just opened learns at once that the stream is live.
+//     (A follower's "shown" does not cut the leader's back-off short, as
+//     the leader's own PageShown does: it also answers "down", and a
+//     server that refuses every connection would be asked at once again.)
 //   - Under the jwt strategy the tabs share the access token (cookie jar)
 //     and its expiry (session messages), so a renewal in any tab lets the
 //     leader connect again after "stale".
@@ -58,36 +62,37 @@ const (
 // Operations of stream messages other than the stream's events.
 const (
 	relayPing   = "ping"   // the leader's stream spoke
-	relayDown   = "down"   // the leader has no open connection: visible followers, say so
+	relayDown   = "down"   // the leader has no open connection
 	relayShown  = "shown"  // a follower's page is visible
-	relayHidden = "hidden" // a follower's page is hidden (said at boot only)
+	relayHidden = "hidden" // a follower's page is hidden (said at boot)
 )
 
 // electLocked chooses the tab's role at boot and, with Web Locks and a
 // channel, asks for the stream lock. c.mu must be held.
 func (c *Client) electLocked() {
 	sb, ok := c.b.(Streamer)
-	e, eok := c.b.(Elector)
-	if !ok || !eok || !c.postStreamLocked(visibility(sb)) {
+	l, lok := c.b.(Locker)
+	if !ok || !lok || !c.postStreamLocked(visibility(sb)) {
 		c.live.role = roleSolo
 		return
 	}
 	go func() {
-		if e.Lead(StreamLockName, c.lead) != nil {
-			c.setRole(roleSolo)
+		if l.WithLock(StreamLockName, c.lead) != nil {
+			c.takeRole(roleSolo)
 		}
 	}()
 }
 
-// lead runs while this tab holds the stream lock: for the rest of its life.
-func (c *Client) lead() {
-	c.setRole(roleLeader)
+// lead makes this tab the leader once it holds the stream lock, for the
+// rest of its life.
+func (c *Client) lead(bool) {
+	c.takeRole(roleLeader)
 	select {} // the browser releases the lock when the tab closes
 }
 
-// setRole makes role the tab's role in the shared stream. A new leader
-// has no connection yet: it asks the followers whether one is visible.
-func (c *Client) setRole(role int) {
+// takeRole makes role the tab's role. A new leader has no connection
+// yet: it asks the followers whether one is visible.
+func (c *Client) takeRole(role int) {
 	c.mu.Lock()
 	c.live.role = role
 	c.endConnLocked()
@@ -102,30 +107,22 @@ func visibility(sb Streamer) string {
 	return relayHidden
 }
 
-// postStreamLocked posts the stream message op; it reports whether there is
-// a channel. c.mu may be held: Broadcast runs no page code.
+// postStreamLocked posts the stream message op (an event type or one of
+// the relay operations, none of which needs escaping); it reports whether
+// there is a channel. c.mu may be held: Broadcast runs no page code.
 //
 //go:noinline
 func (c *Client) postStreamLocked(op string) bool {
 	bc, ok := c.b.(Broadcaster)
-	return ok && bc.Broadcast(Message{Stream: op, ID: c.chanLock.id}.json())
+	return ok && bc.Broadcast(`{"stream":"`+op+`"}`)
 }
 
-// relayLocked posts what the leader's stream said: typ, an event or
-// relayPing or relayDown. Events the followers need not handle go as
-// pings. c.mu must be held.
+// relayLocked posts what the leader's stream said: an event's type,
+// relayPing or relayDown. c.mu must be held.
 func (c *Client) relayLocked(typ string) {
-	if c.live.role != roleLeader {
-		return
+	if c.live.role == roleLeader {
+		c.postStreamLocked(typ)
 	}
-	switch typ {
-	case streamReady, streamTwoFactorChanged, streamSessionsChanged:
-	case relayDown:
-		c.live.woken = false
-	default:
-		typ = relayPing
-	}
-	c.postStreamLocked(typ)
 }
 
 // hearStream handles a stream message from another tab.

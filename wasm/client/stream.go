@@ -73,6 +73,7 @@ const (
 
 // liveState is the Client's side of the event stream; c.mu guards it.
 type liveState struct {
+	_          noCompare
 	role       int       // roleFollower, roleLeader or roleSolo (relay.go)
 	relayed    bool      // a follower: the leader's connection is open
 	woken      bool      // the leader: a follower's page is visible (relay.go)
@@ -88,6 +89,7 @@ type liveState struct {
 
 // liveConn is one connection.
 type liveConn struct {
+	_      noCompare
 	mu     sync.Mutex
 	body   Stream
 	closed bool
@@ -158,10 +160,10 @@ func (c *Client) dropStreamLocked() {
 	}
 }
 
-// endConnLocked forgets the connection and tells the followers. c.mu must
-// be held.
+// endConnLocked forgets the connection and tells the followers, asking
+// the visible ones to say so again. c.mu must be held.
 func (c *Client) endConnLocked() {
-	c.live.conn, c.live.open = nil, false
+	c.live.conn, c.live.open, c.live.woken = nil, false, false
 	c.relayLocked(relayDown)
 }
 
@@ -243,7 +245,7 @@ func (c *Client) streamEvent(l *liveConn, typ string) bool {
 // streamNews handles the events of the stream that the page hears of, in
 // the leader and in every follower (relay.go): after "ready" (a reconnect)
 // and "sessions-changed" the lists shown are read again, and
-// "two-factor-changed" is dispatched.
+// "two-factor-changed" is dispatched; anything else needs nothing.
 func (c *Client) streamNews(typ string) {
 	c.mu.Lock()
 	// The lists may be out of date. Reading them extends the session:
@@ -323,18 +325,10 @@ func (c *Client) confirmEnded(reason string) {
 	c.mu.Lock()
 	c.live.confirming = false
 	stale := c.state.idGen != gen // signed in or out meanwhile: the answer is old
-	had := c.state.session != nil
 	c.mu.Unlock()
 	if !stale {
-		ended := ""
-		if s == nil && had {
-			ended = reason // the other tabs dispatch it too
-		}
-		c.applySession(s, exp, true, ended)
-		if ended != "" {
-			c.b.Dispatch(EventEnded, Ended{Reason: reason}.json())
-			c.leaveProtectedView(false)
-		}
+		c.applySession(s, exp, true, reason) // the other tabs dispatch it too
+		c.leaveProtectedView(false)
 	}
 	c.syncStream()
 }
