@@ -218,3 +218,55 @@ func TestStreamFollowerJoinsLive(t *testing.T) {
 	eventually(t, bt.hs[late].c.Live, "the new tab hears that the stream is live")
 	assert.Equal(t, 1, bt.opened())
 }
+
+// TestStreamLeaderReconnectsAfterRenewalElsewhere (jwt): the leader's
+// stream goes stale while its tab is idle; a renewal in a follower, told
+// over the channel, lets the leader connect again.
+func TestStreamLeaderReconnectsAfterRenewalElsewhere(t *testing.T) {
+	clock := &fakeClock{now: t0}
+	srv := newFakeServer(t, clock)
+	srv.signIn()
+	ctx := newFakeContext(t)
+	la, lb := newFakeLive(t), newFakeLive(t)
+	a := jwtTab(t, ctx, clock, srv, "/dashboard", withLive(la))
+	s := la.next() // a leads: it booted first
+	s.send(t, readyEvent)
+	b := jwtTab(t, ctx, clock, srv, "/dashboard", withLive(lb))
+	eventually(t, b.c.Live, "the follower hears the stream")
+
+	// The tabs were used at boot: the access token is renewed in time,
+	// and stale reconnects at once.
+	clock.Advance(accessLife - time.Second)
+	renewedTo(t, a, t0.Add(accessLife-time.Second+accessLife))
+	ctx.settle()
+	s.endWith(t, "stale")
+	s = la.next()
+	s.send(t, readyEvent)
+
+	clock.Advance(accessLife + accessLife) // both idle: nobody renews
+	s.endWith(t, "stale")
+	ctx.settle()
+	la.none("no connection with an access token that is due")
+	before := posts(srv)
+	b.c.Activity()
+	eventually(t, func() bool { return posts(srv) > before }, "the follower's input renews")
+	la.next().send(t, readyEvent)
+	eventually(t, b.c.Live, "the follower hears the new connection")
+	assert.True(t, a.c.Live())
+	lb.none("the follower keeps no stream")
+}
+
+// TestStreamEndingNotToldToTheTabThatSignsOut: the ending the leader
+// confirmed is no news to a tab whose own sign-out caused it, as its own
+// stream would not have told it either.
+func TestStreamEndingNotToldToTheTabThatSignsOut(t *testing.T) {
+	h := start(t, at("/dashboard"), as(userSession))
+	h.b.handle(wire.PathSignOut, func(r client.Request) (*client.Response, error) {
+		h.c.HandleBroadcast(mustValue(`{"session":null,"ended":"revoked"}`))
+		return answer(200, `{"redirectUrl":"/"}`)(r)
+	})
+	require.True(t, h.c.SignOut("/").OK)
+	assert.Nil(t, h.c.Session())
+	assert.Empty(t, h.b.eventsNamed(client.EventEnded))
+	assert.Equal(t, "/", h.b.url())
+}
