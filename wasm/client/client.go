@@ -251,7 +251,7 @@ func (c *Client) SignInPath() string {
 // page (see Broadcaster): a session it announced, {"session": {…} | null}
 // with "accessExpires" under the jwt strategy and "ended" when the event
 // stream ended it, a message of the refresh lock, {"lock": op, "id": id},
-// or one of the shared event stream, {"stream": op, "id": id}. Messages
+// or one of the shared event stream, {"stream": op}. Messages
 // must be handled in the order they arrive, one at a time. It blocks while
 // it renders.
 func (c *Client) HandleBroadcast(msg Value) {

@@ -65,8 +65,8 @@ func (r Result) JSON() string {
 }
 
 // json returns the message as the other tabs receive it: a session message
-// {"session": {…}|null, "accessExpires"?, "ended"?}, a lock message
-// or {"lock", "id"}. (Stream messages are made in postStreamLocked.)
+// {"session": {…}|null, "accessExpires"?, "ended"?} or a lock message
+// {"lock", "id"}. (Stream messages are made in postStreamLocked.)
 func (m Message) json() string {
 	var o lite.JSONObject
 	if m.Lock != "" {

@@ -24,8 +24,9 @@ import (
 //   - Back-off: after a connection fails (no answer, a status other than
 //     200 and 401, the body ending without an event that ends the session)
 //     the next attempt waits 1 s, doubling up to 30 s; "ready" resets it;
-//     a tab becoming visible (PageShown, here or in another tab) connects
-//     at once.
+//     the page becoming visible (PageShown) connects at once (another
+//     tab's becoming visible lets a hidden leader connect once the wait is
+//     over: relay.go).
 //   - "revoked", "expired", "role-changed": the connection is closed and the
 //     session confirmed with GET /api/session under the refresh lock (so a
 //     password change or sign-in under way in another tab lands in the
@@ -356,8 +357,9 @@ func (c *Client) syncStream() {
 	c.mu.Unlock()
 }
 
-// PageShown tells the Client that the page became visible: a stream that
-// waits for its back-off connects at once, in the tab that keeps it.
+// PageShown tells the Client that the page became visible: the stream,
+// where this tab keeps it, connects at once without waiting for its
+// back-off; a follower tells the leader that a tab is visible (relay.go).
 func (c *Client) PageShown() {
 	c.mu.Lock()
 	c.live.retryAt = time.Time{}
