@@ -5,11 +5,10 @@ package client
 // the stream (stream.go's rules apply to it) and hear it through that tab:
 //
 //   - Election: every tab with a Streamer asks for the Web Lock
-//     StreamLockName at boot and waits for it without a time limit (the
-//     Locker). The tab
-//     that holds it is the leader for the rest of its life; when it closes
-//     (or the browser discards it) the browser releases the lock and a
-//     waiting tab takes over.
+//     StreamLockName at boot (through the Locker) and waits for it without
+//     a time limit. The tab that holds it is the leader for the rest of its
+//     life; when it closes (or the browser discards it) the browser
+//     releases the lock and a waiting tab takes over.
 //   - The leader posts what its stream says as stream messages {"stream":
 //     op}: each event as it came ("ready", "two-factor-changed",
 //     "sessions-changed", "refreshed"…), "ping" for the heartbeat, and
@@ -39,10 +38,10 @@ package client
 //     leader connect again after "stale".
 //
 // Without Web Locks (no secure context: plain http on a LAN address) or
-// without a BroadcastChannel, every tab keeps a stream of its own, as
-// before: an election over the channel (chanlock.go) could not learn that
-// the leader's tab closed, for a closed tab posts nothing, but by a silence
-// of tens of seconds in which no tab hears the stream.
+// without a BroadcastChannel, every tab keeps a stream of its own: an
+// election over the channel (chanlock.go) could not learn that the
+// leader's tab closed, for a closed tab posts nothing, but by a silence of
+// tens of seconds in which no tab hears the stream.
 
 // StreamLockName is the Web Lock its leader holds for as long as it lives.
 const StreamLockName = "sessionguard-stream"
