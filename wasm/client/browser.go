@@ -62,8 +62,8 @@ type Broadcaster interface {
 	// object it describes: a session message is {"session": {…}|null}
 	// plus "accessExpires" when known and "ended" when the event stream
 	// ended it, a lock message {"lock": op, "id": id}, a stream message
-	// {"stream": op} (relay.go). It reports whether there is a channel to
-	// post to. It runs no page code.
+	// {"lock": "", "stream": op} (relay.go). It reports whether there is a
+	// channel to post to. It runs no page code.
 	Broadcast(message string) bool
 }
 

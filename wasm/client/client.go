@@ -251,22 +251,23 @@ func (c *Client) SignInPath() string {
 // page (see Broadcaster): a session it announced, {"session": {…} | null}
 // with "accessExpires" under the jwt strategy and "ended" when the event
 // stream ended it, a message of the refresh lock, {"lock": op, "id": id},
-// or one of the shared event stream, {"stream": op}. Messages
+// or one of the shared event stream, {"lock": "", "stream": op}. Messages
 // must be handled in the order they arrive, one at a time. It blocks while
 // it renders.
 func (c *Client) HandleBroadcast(msg Value) {
 	if msg == nil {
 		return
 	}
-	if op, ok := str(msg, "lock"); ok {
+	op, stream := str(msg, "stream")
+	if lock, ok := str(msg, "lock"); ok && !stream {
 		id, _ := str(msg, "id")
-		c.chanLock.handle(op, id)
+		c.chanLock.handle(lock, id)
 		return
 	}
 	if !c.Ready() {
 		return
 	}
-	if op, ok := str(msg, "stream"); ok {
+	if stream {
 		c.hearStream(op)
 		return
 	}

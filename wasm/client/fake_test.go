@@ -218,7 +218,8 @@ type fakeBrowser struct {
 	broadcasts []*wire.Session // the sessions of the session messages
 	messages   []posted
 	scrolls    []string
-	leads      bool // Lead runs f
+	leads      bool     // the tab holds the stream lock
+	raw        []string // the stream messages, as posted
 }
 
 // newFakeBrowser returns a tab at url in a browser context of its own.
@@ -449,6 +450,9 @@ func (b *fakeBrowser) Broadcast(message string) bool {
 	b.messages = append(b.messages, m)
 	if m.Lock == "" && m.stream == "" {
 		b.broadcasts = append(b.broadcasts, m.Session)
+	}
+	if m.stream != "" {
+		b.raw = append(b.raw, message)
 	}
 	return ok
 }

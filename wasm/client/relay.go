@@ -9,9 +9,10 @@ package client
 //     a time limit. The tab that holds it is the leader for the rest of its
 //     life; when it closes (or the browser discards it) the browser
 //     releases the lock and a waiting tab takes over.
-//   - The leader posts what its stream says as stream messages {"stream":
-//     op}: each event as it came ("ready", "two-factor-changed",
-//     "sessions-changed", "refreshed"…), "ping" for the heartbeat, and
+//   - The leader posts what its stream says as stream messages {"lock":
+//     "", "stream": op} (see postStreamLocked): each event as it came
+//     ("ready", "two-factor-changed", "sessions-changed", "refreshed"…),
+//     "ping" for the heartbeat, and
 //     "down" when it has no open connection (on taking over too). A
 //     follower handles each event as its own stream's (each tab reads its
 //     own lists and tells its own page) and counts every message but
@@ -110,10 +111,16 @@ func visibility(sb Streamer) string {
 // the relay operations, none of which needs escaping); it reports whether
 // there is a channel. c.mu may be held: Broadcast runs no page code.
 //
+// The message carries an empty "lock" member for the tabs that still run
+// an earlier version of the module (loaded before a deploy): that takes a
+// message without "lock" for a session message, and one without a session
+// for a sign-out, but ignores a lock message whose operation and id it
+// does not know.
+//
 //go:noinline
 func (c *Client) postStreamLocked(op string) bool {
 	bc, ok := c.b.(Broadcaster)
-	return ok && bc.Broadcast(`{"stream":"`+op+`"}`)
+	return ok && bc.Broadcast(`{"lock":"","stream":"`+op+`"}`)
 }
 
 // relayLocked posts what the leader's stream said: an event's type,

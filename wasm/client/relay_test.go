@@ -1,6 +1,7 @@
 package client_test
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -269,4 +270,39 @@ func TestStreamEndingNotToldToTheTabThatSignsOut(t *testing.T) {
 	assert.Nil(t, h.c.Session())
 	assert.Empty(t, h.b.eventsNamed(client.EventEnded))
 	assert.Equal(t, "/", h.b.url())
+}
+
+// TestStreamMessagesPassEarlierModules: a tab still running the module of
+// an earlier version (loaded before a deploy) takes a message without a
+// "lock" member for a session message, and one without a session for a
+// sign-out; it ignores a lock message of no known operation and id. Every
+// stream message is one of those.
+func TestStreamMessagesPassEarlierModules(t *testing.T) {
+	bt := newBrowserTabs(t)
+	bt.open("/dashboard", false)
+	bt.open("/dashboard", true)
+	lead := bt.leader()
+	s := bt.ls[lead].next()
+	s.send(t, readyEvent)
+	s.send(t, ": ping\n\n")
+	s.send(t, "event: sessions-changed\ndata: {}\n\n")
+	close(s.pieces)
+	eventually(t, func() bool { return !bt.hs[lead].c.StreamConnecting() }, "the failure is handled")
+	bt.ctx.settle()
+	var raw []string
+	for _, h := range bt.hs {
+		h.b.mu.Lock()
+		raw = append(raw, h.b.raw...)
+		h.b.mu.Unlock()
+	}
+	ops := bt.hs[lead].b.streamMessages()
+	require.NotEmpty(t, ops)
+	assert.Equal(t, []string{"down", "ready", "ping", "sessions-changed", "down"}, ops[1:], "after its report at boot: taking over, the stream, its end")
+	for _, m := range raw {
+		var v map[string]any
+		require.NoError(t, json.Unmarshal([]byte(m), &v))
+		assert.Equal(t, "", v["lock"], m)
+		assert.NotContains(t, v, "id", m)
+		assert.NotContains(t, v, "session", m)
+	}
 }
