@@ -73,7 +73,13 @@ func (m *Manager) Load(w http.ResponseWriter, r *http.Request) (*Session, error)
 		return nil, err
 	}
 	if !found {
-		m.cookie.clear(w)
+		// A jwt access token that has only expired stays: it is what a
+		// sign-out (or a sign-in over it) ends the session's refresh
+		// family by, as the refresh cookie goes to the refresh endpoint
+		// only. Any other dead cookie is cleared.
+		if e, ok := m.strategy.(expiredKeeper); !ok || !e.onlyExpired(r.Context(), token, now) {
+			m.cookie.clear(w)
+		}
 		return nil, nil
 	}
 	if renewed != "" {
