@@ -189,6 +189,10 @@ func New(ctx context.Context, o Options) (_ *Server, err error) {
 	}
 	s.closers = append(s.closers, func() error { s.http.Close(); return nil })
 	o.Metrics.ActiveSessions(func(ctx context.Context) (int64, error) { return st.CountSessions(ctx, o.Now()) }, 15*time.Second)
+	o.Metrics.Gauge("sessionguard_event_streams_open", "Live event streams this process holds open (one per browser).",
+		func() float64 { n, _ := s.http.StreamCounts(); return float64(n) })
+	o.Metrics.Counter("sessionguard_event_streams_total", "Live event streams this process opened.",
+		func() float64 { _, n := s.http.StreamCounts(); return float64(n) })
 	// Last, so that a server that fails to start says only why.
 	if err := s.warnWithoutAccounts(ctx); err != nil {
 		return nil, err
