@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/sessionguard/sessionguard/server/store"
+	"github.com/sessionguard/sessionguard/server/store/cache"
 	"github.com/sessionguard/sessionguard/server/store/memory"
 	"github.com/sessionguard/sessionguard/server/store/postgres"
 	"github.com/sessionguard/sessionguard/server/store/redis"
@@ -14,10 +15,23 @@ import (
 )
 
 // openStore opens the backend StoreKind names, for the server: SQLite with
-// its data directory locked and its session reads cached.
+// its data directory locked and its session reads cached; postgres and
+// redis cached too with StoreCache.
 func openStore(ctx context.Context, o Options) (store.Store, error) {
-	if o.StoreKind == "sqlite" {
+	switch o.StoreKind {
+	case "sqlite":
 		return sqlite.OpenExclusive(ctx, o.DataDir)
+	case "postgres", "redis":
+		s, err := OpenStore(ctx, o)
+		if err != nil || !o.StoreCache {
+			return s, err
+		}
+		c, err := cache.NewShared(s, o.StoreCacheSize)
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("-store-cache: %w", err)
+		}
+		return c, nil
 	}
 	return OpenStore(ctx, o)
 }

@@ -2,14 +2,19 @@ package cache
 
 import (
 	"context"
+	"crypto/sha256"
 	"time"
+
+	"github.com/sessionguard/sessionguard/server/store"
 )
 
 // revocations is the cached state of store.Revocations: which ids are known
 // not to be denied (zero time) or denied until when, and every user's
 // valid-after time once read. Exact for the same reason as the session
-// records: every write goes through this process.
+// records: every write goes through this process (or, for a shared cache,
+// is published by the instance that made it).
 type revocations struct {
+	// denied is keyed by denyKey(id): the key that invalidations name.
 	denied     map[string]time.Time
 	validAfter map[string]time.Time
 	epoch      uint64
@@ -17,22 +22,30 @@ type revocations struct {
 
 const maxRevocationEntries = 200_000
 
+// denyKey is the SHA-256 of a deny-list id: how the cache keys it, and how
+// a shared cache's invalidation names it (in Event.SessionHash) without
+// sending the id itself.
+func denyKey(id string) [sha256.Size]byte {
+	return sha256.Sum256([]byte(id))
+}
+
 // Deny implements store.Revocations.
 func (c *Store) Deny(ctx context.Context, id string, until time.Time) error {
+	k := denyKey(id)
 	if err := c.Store.Deny(ctx, id, until); err != nil {
 		c.mu.Lock()
-		delete(c.revs.denied, id) // unknown now: read it again
+		delete(c.revs.denied, string(k[:])) // unknown now: read it again
 		c.revs.epoch++
 		c.mu.Unlock()
 		return err
 	}
 	c.mu.Lock()
-	if old, ok := c.revs.denied[id]; !ok || until.After(old) {
-		c.revs.denied[id] = until.UTC()
+	if old, ok := c.revs.denied[string(k[:])]; !ok || until.After(old) {
+		c.revs.denied[string(k[:])] = until.UTC()
 	}
 	c.revs.epoch++
 	c.mu.Unlock()
-	return nil
+	return c.tell(ctx, store.Event{SessionHash: k[:]})
 }
 
 // SetUserValidAfter implements store.Revocations.
@@ -42,13 +55,19 @@ func (c *Store) SetUserValidAfter(ctx context.Context, userID string, t time.Tim
 	delete(c.revs.validAfter, userID) // read again on the next check
 	c.revs.epoch++
 	c.mu.Unlock()
-	return err
+	if err != nil {
+		return err
+	}
+	return c.tell(ctx, store.Event{UserID: userID})
 }
 
 // UserValidAfter implements store.Revocations.
 func (c *Store) UserValidAfter(ctx context.Context, userID string) (time.Time, error) {
 	if err := ctx.Err(); err != nil {
 		return time.Time{}, err
+	}
+	if !c.usable() {
+		return c.Store.UserValidAfter(ctx, userID)
 	}
 	c.mu.RLock()
 	t, ok := c.revs.validAfter[userID]
@@ -75,6 +94,9 @@ func (c *Store) Revoked(ctx context.Context, userID string, issuedAt, now time.T
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
+	if !c.usable() {
+		return c.Store.Revoked(ctx, userID, issuedAt, now, ids...)
+	}
 	after, err := c.UserValidAfter(ctx, userID)
 	if err != nil {
 		return false, err
@@ -83,8 +105,9 @@ func (c *Store) Revoked(ctx context.Context, userID string, issuedAt, now time.T
 		return true, nil
 	}
 	for _, id := range ids {
+		k := denyKey(id)
 		c.mu.RLock()
-		until, ok := c.revs.denied[id]
+		until, ok := c.revs.denied[string(k[:])]
 		epoch := c.revs.epoch
 		c.mu.RUnlock()
 		if ok {
@@ -102,7 +125,7 @@ func (c *Store) Revoked(ctx context.Context, userID string, issuedAt, now time.T
 		}
 		c.mu.Lock()
 		if c.revs.epoch == epoch {
-			c.remember(func() { c.revs.denied[id] = time.Time{} })
+			c.remember(func() { c.revs.denied[string(k[:])] = time.Time{} })
 		}
 		c.mu.Unlock()
 	}
