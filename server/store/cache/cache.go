@@ -26,7 +26,8 @@ import (
 	"github.com/sessionguard/sessionguard/server/store"
 )
 
-// DefaultMaxEntries bounds the cache; about 200 bytes each.
+// DefaultMaxEntries bounds the cache: 100 000 hot sessions, about 550 bytes
+// each with a browser's user agent (BenchmarkBytesPerSession), 55 MB.
 const DefaultMaxEntries = 100_000
 
 // Store is a store.Store whose session reads are served from memory. Build

@@ -27,7 +27,7 @@ const eventWait = 5 * time.Second
 // missing.
 type backend struct {
 	name  string
-	setup func(t *testing.T) (url string, open opener)
+	setup func(tb testing.TB) (url string, open opener)
 }
 
 // opener opens a store at url on namespace ns ("" for a fresh one).
@@ -42,8 +42,8 @@ func namespace(tb testing.TB, be backend, url string) string {
 }
 
 var backends = []backend{
-	{"postgres", func(t *testing.T) (string, opener) {
-		url := testenv.Postgres(t)
+	{"postgres", func(tb testing.TB) (string, opener) {
+		url := testenv.Postgres(tb)
 		return url, func(tb testing.TB, url, ns string) store.Store {
 			if ns == "" {
 				ns = testenv.PostgresSchema(tb, url)
@@ -53,8 +53,8 @@ var backends = []backend{
 			return s
 		}
 	}},
-	{"redis", func(t *testing.T) (string, opener) {
-		url := testenv.Redis(t)
+	{"redis", func(tb testing.TB) (string, opener) {
+		url := testenv.Redis(tb)
 		return url, func(tb testing.TB, url, ns string) store.Store {
 			if ns == "" {
 				ns = testenv.RedisPrefix(tb, url)
