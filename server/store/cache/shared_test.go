@@ -230,3 +230,26 @@ func TestSharedSubscribersSkipTheCachesTraffic(t *testing.T) {
 	e := <-ch
 	assert.Equal(t, store.EventRevoked, e.Type, "the first event a subscriber sees")
 }
+
+// tightEvents is a channel whose subscription holds one event: every event
+// a reader takes comes from a full buffer.
+type tightEvents struct{ ch chan store.Event }
+
+func (e tightEvents) Publish(context.Context, store.Event) error { return nil }
+func (e tightEvents) Subscribe(ctx context.Context) (<-chan store.Event, error) {
+	context.AfterFunc(ctx, func() { close(e.ch) })
+	return e.ch, nil
+}
+
+// TestSharedFlushesWhenEventsMayBeLost: an event taken from a full buffer
+// means the channel may have dropped the ones after it, so the cache starts
+// again from the store.
+func TestSharedFlushesWhenEventsMayBeLost(t *testing.T) {
+	ev := tightEvents{make(chan store.Event, 1)}
+	c := shared(t, memory.New(), cache.WithEvents(ev))
+	for i := range 3 {
+		ev.ch <- store.Event{Type: store.EventRevoked, UserID: "ada", At: time.Now()}
+		require.Eventually(t, func() bool { return c.Stats().Flushes >= uint64(i+1) }, eventWait, time.Millisecond,
+			"flush %d", i+1)
+	}
+}
