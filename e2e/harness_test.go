@@ -105,6 +105,8 @@ type instance struct {
 	logs     *lockedBuffer
 	accounts *users.Service
 	sessions *session.Manager
+	// streams counts the live event streams open now and ever opened.
+	streams func() (open int, opened uint64)
 }
 
 // newInstance starts a server keeping its database in dir; stop stops it
@@ -143,7 +145,7 @@ func newInstance(c serverConfig, dir string, opts ...serverOption) (inst *instan
 		_ = srv.Close()
 	}
 	addr := ln.Addr().String()
-	return &instance{URL: "http://" + addr, addr: addr, logs: logs, accounts: srv.Users(), sessions: srv.Sessions()}, stop, nil
+	return &instance{URL: "http://" + addr, addr: addr, logs: logs, accounts: srv.Users(), sessions: srv.Sessions(), streams: srv.HTTP().StreamCounts}, stop, nil
 }
 
 // server is an instance as one test sees it.

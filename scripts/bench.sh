@@ -20,9 +20,24 @@ fi
 
 section "Go benchmarks"
 echo '```'
-go test -run '^$' -bench . -benchmem -count 1 \
+go test -run '^$' -bench . -skip 'StatusDuringSignIns|StatusManySessions|Streams' -benchmem -count 1 \
   ./policy ./server/session ./server/auth ./server/store/cache ./server/store/memory ./server/store/sqlite \
   | grep -E '^(Benchmark|pkg:)'
+echo '```'
+
+section "Under pressure: status p99 during 200 parallel sign-ins"
+echo '```'
+go test -run '^$' -bench StatusDuringSignIns -benchtime 1x ./server/auth | grep -E '^Benchmark'
+echo '```'
+
+section "Ten thousand live event streams"
+echo '```'
+go test -run '^$' -bench Streams -benchtime 1x ./server/auth | grep -E '^Benchmark'
+echo '```'
+
+section "A million sessions (PostgreSQL rows need SG_TEST_POSTGRES_URL)"
+echo '```'
+go test -run '^$' -bench StatusManySessions -benchtime 200000x -benchmem ./server/auth | grep -E '^Benchmark|SKIP'
 echo '```'
 
 section "Loopback load: status check against a bare net/http handler"

@@ -17,40 +17,42 @@ import (
 
 // config is everything the flags and SG_* variables say.
 type config struct {
-	addr           string
-	data           string
-	static         string
-	strategy       string
-	store          string
-	storeURL       string
-	storeSchema    string
-	storePrefix    string
-	storeCache     bool
-	storeCacheSize int
-	maxAge         time.Duration
-	absoluteMaxAge time.Duration
-	updateAge      time.Duration
-	public         string
-	adminPaths     string
-	aal2Paths      string
-	freshAge       time.Duration
-	require2FA     string
-	insecure       bool
-	demo           bool
-	logLevel       string
-	accessMaxAge   time.Duration
-	jwtAlg         string
-	jwtKeyFile     string
-	jwtIssuer      string
-	jwtAudience    string
-	metricsAddr    string
-	alertWebhook   string
-	serviceTokens  string
-	alertEvents    string
-	trustedProxies string
-	allowedHosts   string
-	tlsCert        string
-	tlsKey         string
+	addr            string
+	data            string
+	static          string
+	strategy        string
+	store           string
+	storeURL        string
+	storeSchema     string
+	storePrefix     string
+	storeCache      bool
+	storeCacheSize  int
+	maxAge          time.Duration
+	absoluteMaxAge  time.Duration
+	updateAge       time.Duration
+	public          string
+	adminPaths      string
+	aal2Paths       string
+	freshAge        time.Duration
+	require2FA      string
+	insecure        bool
+	bearer          bool
+	demo            bool
+	hashConcurrency int
+	logLevel        string
+	accessMaxAge    time.Duration
+	jwtAlg          string
+	jwtKeyFile      string
+	jwtIssuer       string
+	jwtAudience     string
+	metricsAddr     string
+	alertWebhook    string
+	serviceTokens   string
+	alertEvents     string
+	trustedProxies  string
+	allowedHosts    string
+	tlsCert         string
+	tlsKey          string
 }
 
 // storeFlags are the flags that say where accounts and sessions live; the
@@ -80,6 +82,8 @@ func serveFlags(name string, c *config) *flag.FlagSet {
 	fs.DurationVar(&c.freshAge, "fresh-age", app.DefaultFreshAge, "sensitive requests (password and 2FA changes, ending other sessions, admin writes) need a sign-in or re-authentication this recent")
 	fs.StringVar(&c.require2FA, "require-2fa-roles", "", "comma-separated roles whose accounts must enrol a second factor")
 	fs.BoolVar(&c.insecure, "insecure-cookies", false, "drop Secure and the __Host- prefix (plain-http LAN development only)")
+	fs.BoolVar(&c.bearer, "bearer", false, "also accept Authorization: Bearer session tokens, for clients without cookies (native apps, CLIs), and serve the token endpoints /api/auth/token*")
+	fs.IntVar(&c.hashConcurrency, "hash-concurrency", 0, "password hashes (argon2id) at once; 0 = half the CPUs, so a burst of sign-ins leaves the other requests a core")
 	fs.BoolVar(&c.demo, "demo", false, "create the demo accounts if missing")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.DurationVar(&c.accessMaxAge, "access-max-age", 5*time.Minute, "jwt: lifetime of an access token; the browser module refreshes before it ends")
@@ -153,6 +157,8 @@ func (c config) options() app.Options {
 		Require2FARoles:  splitList(c.require2FA),
 		StaticDir:        c.static,
 		InsecureCookies:  c.insecure,
+		Bearer:           c.bearer,
+		HashConcurrency:  c.hashConcurrency,
 		TrustedProxies:   splitList(c.trustedProxies),
 		AllowedHosts:     splitList(c.allowedHosts),
 		TLSCertFile:      c.tlsCert,

@@ -6,10 +6,14 @@ import (
 	"errors"
 	"syscall/js"
 	"time"
+
+	"github.com/sessionguard/sessionguard/wasm/client"
 )
 
 // lockTimeout bounds the wait for the refresh lock (navigator.locks): the
-// tab holding it gives it back after one request at most.
+// tab holding it gives it back after one request at most. The lock of the
+// event stream (client.StreamLockName) is waited for without limit: its
+// holder keeps it for the rest of its life.
 const lockTimeout = 30 * time.Second
 
 // WithLock holds the Web Lock name (navigator.locks.request) while f runs.
@@ -48,7 +52,7 @@ func (b *browser) WithLock(name string, f func(waited bool)) error {
 		opts := b.object.New()
 		if !wait {
 			opts.Set("ifAvailable", true)
-		} else if as := b.win.Get("AbortSignal"); as.Type() == js.TypeFunction && as.Get("timeout").Type() == js.TypeFunction {
+		} else if as := b.win.Get("AbortSignal"); name == client.LockName && as.Type() == js.TypeFunction && as.Get("timeout").Type() == js.TypeFunction {
 			opts.Set("signal", as.Call("timeout", lockTimeout.Milliseconds()))
 		}
 		waited = wait

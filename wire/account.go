@@ -63,9 +63,14 @@ type RevokeResponse struct {
 // TwoFactorRequired is the 200 answer of POST PathSignIn for an account
 // with a second factor: the right password, no session yet. The second
 // step (PathTwoFactorCheck) completes it.
+//
+// In bearer mode (PathToken) Challenge carries the step's credential,
+// which a cookie carries otherwise: the client sends it back with the code
+// to PathTokenTwoFactor. It works once and for five minutes.
 type TwoFactorRequired struct {
 	TwoFactorRequired bool     `json:"twoFactorRequired"`
 	Methods           []string `json:"methods"`
+	Challenge         string   `json:"challenge,omitempty"`
 }
 
 // The methods of TwoFactorRequired.
@@ -96,9 +101,13 @@ type RecoveryCodesResponse struct {
 
 // TwoFactorVerifyRequest is the body of POST PathTwoFactorCheck: a TOTP
 // code or a recovery code. The answer is a SignInResponse.
+//
+// PathTokenTwoFactor takes the same body with Challenge, the value
+// PathToken answered.
 type TwoFactorVerifyRequest struct {
 	Code         string `json:"code,omitempty"`
 	RecoveryCode string `json:"recoveryCode,omitempty"`
+	Challenge    string `json:"challenge,omitempty"`
 }
 
 // ReauthRequest is the body of POST PathReauth; Code is needed when the

@@ -22,6 +22,13 @@ const (
 	PathTOTPDisable    = "/api/auth/2fa/totp/disable"
 	PathTwoFactorCheck = "/api/auth/2fa/verify"
 	PathReauth         = "/api/auth/reauth"
+
+	// The token endpoints of bearer mode (the server's -bearer flag), for
+	// clients without cookies: a sign-in, its second step and (jwt
+	// strategy) the refresh, each answering the tokens in the body (Tokens).
+	PathToken          = "/api/auth/token"
+	PathTokenTwoFactor = "/api/auth/token/2fa"
+	PathTokenRefresh   = "/api/auth/token/refresh"
 )
 
 // APIPrefix starts every API path. Nothing under it is a page: the server

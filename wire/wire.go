@@ -83,10 +83,43 @@ type SignInRequest struct {
 	RedirectURL string `json:"redirectUrl"`
 }
 
-// SignInResponse is the 200 answer of POST /api/auth/signin.
+// SignInResponse is the 200 answer of POST /api/auth/signin, of the second
+// step PathTwoFactorCheck, and in bearer mode of PathToken and
+// PathTokenTwoFactor.
 type SignInResponse struct {
 	Session     *Session `json:"session"`
 	RedirectURL string   `json:"redirectUrl"`
+	// Tokens are the new session's credentials in bearer mode; absent for
+	// a cookie request, whose credentials are cookies.
+	Tokens *Tokens `json:"tokens,omitempty"`
+}
+
+// Tokens are the credentials of a session issued to a bearer-mode client,
+// in the answer's body instead of cookies. The client sends AccessToken as
+// `Authorization: Bearer <accessToken>`; under the jwt strategy it redeems
+// RefreshToken at PathTokenRefresh before AccessExpires, for new tokens
+// (each refresh token works once). Under the database strategy the access
+// token is the session id: it lasts as long as the session, and there is
+// no refresh token.
+type Tokens struct {
+	// TokenType is always "Bearer".
+	TokenType   string `json:"tokenType"`
+	AccessToken string `json:"accessToken"`
+	// AccessExpires is when AccessToken expires (jwt strategy), in UTC
+	// with whole seconds; absent under the database strategy.
+	AccessExpires time.Time `json:"accessExpires,omitzero"`
+	// RefreshToken is the jwt strategy's; absent under the database
+	// strategy.
+	RefreshToken string `json:"refreshToken,omitempty"`
+}
+
+// TokenTypeBearer is Tokens.TokenType.
+const TokenTypeBearer = "Bearer"
+
+// TokenRefreshRequest is the body of POST PathTokenRefresh; the answer is
+// a RefreshResponse with Tokens.
+type TokenRefreshRequest struct {
+	RefreshToken string `json:"refreshToken"`
 }
 
 // SignOutRequest is the optional body of POST /api/auth/signout.
@@ -133,8 +166,13 @@ const AccessExpiresHeader = "Sg-Access-Expires"
 
 // RefreshResponse is the 200 answer of POST /api/auth/refresh (jwt
 // strategy).
+//
+// It is also the answer of PathPassword and PathReauth, which give the
+// session a new id, and of PathTokenRefresh; in bearer mode Tokens carries
+// the new credentials.
 type RefreshResponse struct {
 	Session *Session `json:"session"`
+	Tokens  *Tokens  `json:"tokens,omitempty"`
 }
 
 // TimeFormat is the layout of every time in the API: RFC 3339, UTC, seconds.

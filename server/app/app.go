@@ -84,6 +84,14 @@ func New(ctx context.Context, o Options) (_ *Server, err error) {
 	if pol.AAL2, err = policy.ParsePatterns(strings.Join(o.AAL2Paths, ",")); err != nil {
 		return nil, fmt.Errorf("-aal2-paths: %w", err)
 	}
+	if o.Bearer && o.Strategy == "jwt" && o.AccessMaxAge >= o.Lifetime.MaxAge {
+		// A bearer client's reads do not renew its token; its refreshes,
+		// one per access-token lifetime, carry the rolling expiry.
+		return nil, fmt.Errorf("-bearer with -strategy jwt: -access-max-age %v must be below -max-age %v", o.AccessMaxAge, o.Lifetime.MaxAge)
+	}
+	if o.HashConcurrency < 0 {
+		return nil, fmt.Errorf("-hash-concurrency %d: want 0 (half the CPUs) or more", o.HashConcurrency)
+	}
 	if o.FreshAge < 0 {
 		return nil, fmt.Errorf("-fresh-age %v: want a positive duration", o.FreshAge)
 	}
@@ -104,7 +112,7 @@ func New(ctx context.Context, o Options) (_ *Server, err error) {
 	}
 	st := s.store
 
-	s.accounts, err = users.New(ctx, st, users.NewHasher(o.PasswordParams, 0), users.WithClock(o.Now))
+	s.accounts, err = users.New(ctx, st, users.NewHasher(o.PasswordParams, o.HashConcurrency), users.WithClock(o.Now))
 	if err != nil {
 		return nil, err
 	}
@@ -127,9 +135,13 @@ func New(ctx context.Context, o Options) (_ *Server, err error) {
 	if err != nil {
 		return nil, err
 	}
-	s.sessions = session.New(strategy, session.WithClock(o.Now), session.WithLogger(s.logger),
+	sessionOpts := []session.Option{session.WithClock(o.Now), session.WithLogger(s.logger),
 		session.WithCookie(session.CookieConfig{Insecure: o.InsecureCookies}),
-		session.WithClientIP(ips), session.WithEvents(st))
+		session.WithClientIP(ips), session.WithEvents(st)}
+	if o.Bearer {
+		sessionOpts = append(sessionOpts, session.WithBearer())
+	}
+	s.sessions = session.New(strategy, sessionOpts...)
 
 	// The device-cookie key lives in the store, so every instance that
 	// shares it accepts the others' device cookies.
@@ -177,6 +189,10 @@ func New(ctx context.Context, o Options) (_ *Server, err error) {
 	}
 	s.closers = append(s.closers, func() error { s.http.Close(); return nil })
 	o.Metrics.ActiveSessions(func(ctx context.Context) (int64, error) { return st.CountSessions(ctx, o.Now()) }, 15*time.Second)
+	o.Metrics.Gauge("sessionguard_event_streams_open", "Live event streams this process holds open (one per browser).",
+		func() float64 { n, _ := s.http.StreamCounts(); return float64(n) })
+	o.Metrics.Counter("sessionguard_event_streams_total", "Live event streams this process opened.",
+		func() float64 { _, n := s.http.StreamCounts(); return float64(n) })
 	// Last, so that a server that fails to start says only why.
 	if err := s.warnWithoutAccounts(ctx); err != nil {
 		return nil, err

@@ -41,6 +41,8 @@ func TestNewRefusesBadOptions(t *testing.T) {
 		{"lifetime", app.Options{StoreKind: "memory", Lifetime: session.Lifetime{MaxAge: time.Hour, AbsoluteMaxAge: time.Minute}}, "absolute max age"},
 		{"key file", app.Options{StoreKind: "memory", Strategy: "jwt", JWTKeyFile: "/nonexistent/key.pem"}, "key.pem"},
 		{"service tokens missing", app.Options{StoreKind: "memory", ServiceTokenFile: "/nonexistent/tokens.txt"}, "-service-token-file"},
+		{"bearer access age", app.Options{StoreKind: "memory", Strategy: "jwt", Bearer: true, AccessMaxAge: 30 * time.Minute}, "-bearer with -strategy jwt: -access-max-age 30m0s must be below -max-age 30m0s"},
+		{"hash concurrency", app.Options{StoreKind: "memory", HashConcurrency: -1}, "-hash-concurrency -1: want 0 (half the CPUs) or more"},
 		{"service token short", app.Options{StoreKind: "memory", ServiceTokenFile: "short"}, "needs 32 bytes or more"},
 	}
 	for _, tt := range tests {

@@ -75,6 +75,10 @@ type Options struct {
 	// InsecureCookies drops Secure and the __Host- prefix, for plain-http
 	// development on a LAN address (-insecure-cookies).
 	InsecureCookies bool
+	// Bearer also accepts `Authorization: Bearer` session tokens, from
+	// clients without cookies, and serves the token endpoints that give
+	// them (-bearer; docs/HTTP.md, "Bearer mode").
+	Bearer bool
 	// TrustedProxies are the IPs and CIDRs of reverse proxies whose
 	// X-Forwarded-For is believed (-trusted-proxies).
 	TrustedProxies []string
@@ -104,6 +108,10 @@ type Options struct {
 	// PasswordParams are the argon2id costs of new password hashes; the
 	// zero value is users.DefaultParams.
 	PasswordParams users.Params
+	// HashConcurrency is how many password hashes run at once
+	// (-hash-concurrency); 0 takes users.DefaultConcurrency, half the
+	// CPUs, so a burst of sign-ins leaves the status checks a core.
+	HashConcurrency int
 	// Logger receives the request log and every failure; nil discards.
 	Logger *slog.Logger
 	// Metrics, when set, is the registry the server counts into; nil

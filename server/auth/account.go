@@ -141,6 +141,6 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.security(r.Context(), audit.PasswordChanged, u.ID, r)
 	setAccessExpires(w, next)
-	writeJSON(w, http.StatusOK, wire.RefreshResponse{Session: next.Wire()})
+	writeJSON(w, http.StatusOK, wire.RefreshResponse{Session: next.Wire(), Tokens: tokensOf(next)})
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sessionguard/sessionguard/server/users"
+	"github.com/sessionguard/sessionguard/wire"
 )
 
 // barrier holds each caller of wait until n have arrived, or until a
@@ -266,5 +267,33 @@ func TestStaleAccessChangeStillEndsSessions(t *testing.T) {
 		assert.Equal(t, users.RoleUser, u.Role, "the account is demoted")
 		assert.JSONEq(t, `{"status":401}`, body(t, promoted.get("/api/get-session-status")), "the administrator's session ended")
 		assert.NotEqual(t, http.StatusOK, promoted.get("/api/admin/users").StatusCode, "no administrator's access is left")
+	})
+}
+
+// TestSignInAfterStackedRevocations: many revocations of one account in a
+// row (an administrator ending its sessions again and again) never lock
+// out the sign-in that follows: it answers 200 and its session is live on
+// the next request and a while after.
+func TestSignInAfterStackedRevocations(t *testing.T) {
+	forBackends(t, func(t *testing.T, strategy string, on option) {
+		e := newEnv(t, withStrategy(strategy), on)
+		e.clock.Add(200 * time.Millisecond)
+		admin, user := e.client(), e.client()
+		require.Equal(t, http.StatusOK, admin.signIn("admin@example.com", "admin-password").StatusCode)
+		userID := otherUserID(t, e, "user@example.com")
+		for i := range 15 {
+			r := admin.do("DELETE", "/api/admin/users/"+userID+"/sessions", nil)
+			require.Equal(t, http.StatusOK, r.StatusCode, "revocation %d", i+1)
+			r.Body.Close()
+			e.clock.Add(10 * time.Millisecond)
+		}
+		require.Equal(t, http.StatusOK, user.signIn("user@example.com", "user-password").StatusCode)
+		for i := range 3 {
+			var s *wire.Session
+			decode(t, user.get("/api/session"), &s)
+			require.NotNil(t, s, "read %d after the sign-in", i+1)
+			assert.Equal(t, "user@example.com", s.User.Email)
+			e.clock.Add(2 * time.Second)
+		}
 	})
 }

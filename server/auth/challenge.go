@@ -29,6 +29,10 @@ type challenge struct {
 	Attempt  string `json:"a"`
 	Expires  int64  `json:"e"` // unix seconds
 	Redirect string `json:"r"`
+	// Bearer marks a bearer-mode step (the value in the answer's body):
+	// only the bearer endpoint takes it, and only a cookie step's value
+	// works in the cookie.
+	Bearer bool `json:"b,omitempty"`
 }
 
 func (s *Server) challengeName() string {
@@ -47,29 +51,48 @@ func (s *Server) challengeMAC(payload string) string {
 // setChallenge starts a second-factor step for userID that goes on to
 // redirect, and sets its cookie.
 func (s *Server) setChallenge(w http.ResponseWriter, userID, redirect string) {
-	attempt := make([]byte, 16)
-	_, _ = rand.Read(attempt)
 	now := s.cfg.Now()
-	b, _ := json.Marshal(challenge{
-		UserID: userID, Attempt: base64.RawURLEncoding.EncodeToString(attempt),
-		Expires: now.Add(challengeAge).Unix(), Redirect: redirect,
-	})
-	payload := base64.RawURLEncoding.EncodeToString(b)
 	http.SetCookie(w, &http.Cookie{
-		Name: s.challengeName(), Value: payload + "." + s.challengeMAC(payload),
+		Name: s.challengeName(), Value: s.newChallenge(userID, redirect, false),
 		Path: "/", MaxAge: int(challengeAge / time.Second), Expires: now.Add(challengeAge),
 		HttpOnly: true, Secure: !s.device.insecure, SameSite: http.SameSiteStrictMode,
 	})
 }
 
+// newChallenge returns the signed value of a new second-factor step for
+// userID that goes on to redirect; bearer for a bearer-mode step.
+func (s *Server) newChallenge(userID, redirect string, bearer bool) string {
+	attempt := make([]byte, 16)
+	_, _ = rand.Read(attempt)
+	b, _ := json.Marshal(challenge{
+		UserID: userID, Attempt: base64.RawURLEncoding.EncodeToString(attempt),
+		Expires: s.cfg.Now().Add(challengeAge).Unix(), Redirect: redirect, Bearer: bearer,
+	})
+	payload := base64.RawURLEncoding.EncodeToString(b)
+	return payload + "." + s.challengeMAC(payload)
+}
+
 // readChallenge returns the request's challenge when its cookie is
-// well-formed, signed by this deployment and not expired.
+// well-formed, signed by this deployment, a cookie step's and not expired.
 func (s *Server) readChallenge(r *http.Request) (challenge, bool) {
 	ck, err := r.Cookie(s.challengeName())
-	if err != nil || len(ck.Value) > maxChallengeLen {
+	if err != nil {
 		return challenge{}, false
 	}
-	payload, mac, ok := strings.Cut(ck.Value, ".")
+	c, ok := s.parseChallenge(ck.Value)
+	if !ok || c.Bearer {
+		return challenge{}, false
+	}
+	return c, true
+}
+
+// parseChallenge returns the challenge a value names when it is
+// well-formed, signed by this deployment and not expired.
+func (s *Server) parseChallenge(v string) (challenge, bool) {
+	if len(v) > maxChallengeLen {
+		return challenge{}, false
+	}
+	payload, mac, ok := strings.Cut(v, ".")
 	if !ok || !hmac.Equal([]byte(mac), []byte(s.challengeMAC(payload))) {
 		return challenge{}, false
 	}

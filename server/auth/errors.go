@@ -34,6 +34,7 @@ var (
 	errWrongConfirmCode     = errors.New("wrong code; enter the code your app shows now")
 	errNotPending           = errors.New("no two-factor enrolment to confirm; set it up first")
 	errTwoFactorOff         = errors.New("two-factor authentication is off")
+	// errMixedCredentials (bearer.go) is a 400 too.
 	// 401
 	errNotSignedIn         = errors.New("not signed in")
 	errInvalidCredentials  = errors.New("invalid credentials")
@@ -97,7 +98,7 @@ var statuses = []struct {
 	{http.StatusBadRequest, []error{errMalformedPath, errMalformedContentType, errMalformedJSON, errMalformedForm,
 		errMalformedMultipart, errUnreadableBody, errMissingCredentials, errMissingPasswords, errNothingToChange,
 		errMissingCode, errMissingPassword, errWrongConfirmCode, errNotPending, errTwoFactorOff,
-		users.ErrInvalidAccount}},
+		errMixedCredentials, users.ErrInvalidAccount}},
 	{http.StatusUnauthorized, []error{errNotSignedIn, errNoServiceCredential, errInvalidCredentials, errWrongPassword, errRefreshReused,
 		errRefreshInvalid, errWrongCode, errNoChallenge}},
 	{http.StatusForbidden, []error{errCrossOrigin, errNeedsRole, errDisabled, errAccountDisabled,

@@ -28,6 +28,7 @@ func TestStatusOf(t *testing.T) {
 		{"malformed JSON with detail", fmt.Errorf("%w: email must be a string", errMalformedJSON), 400, "malformed JSON body: email must be a string"},
 		{"invalid account from users", fmt.Errorf("%w: role must be user or admin", users.ErrInvalidAccount), 400, "invalid account: role must be user or admin"},
 		{"not signed in", errNotSignedIn, 401, "not signed in"},
+		{"mixed credentials", errMixedCredentials, 400, "a request carries a bearer token or session cookies, never both"},
 		{"role", roleRequired("admin"), 403, "this needs the admin role"},
 		{"no such session", errNoSuchSession, 404, "no such session"},
 		{"last admin from users", users.ErrLastAdmin, 409, "that would leave no administrator"},

@@ -54,6 +54,7 @@ type hub struct {
 	byUser    map[string]int     // open streams per user id
 	cancel    context.CancelFunc // of the running subscription; nil when none
 	closed    bool
+	opened    uint64 // streams ever added
 	released  func() // called after remove; a test hook, nil otherwise
 }
 
@@ -96,12 +97,27 @@ func (h *hub) add(st *stream) error {
 		go h.run(ch)
 	}
 	h.streams[st] = struct{}{}
+	h.opened++
 	h.bySession[string(st.key)]++
 	h.byUser[st.userID]++
 	return nil
 }
 
 var errHubClosed = errors.New("server shutting down")
+
+// StreamCounts returns how many event streams this process holds open now
+// and how many it has opened since it started (both 0 when the Manager
+// publishes no events). A browser keeps one stream, however many tabs it
+// has open.
+func (s *Server) StreamCounts() (open int, opened uint64) {
+	h := s.hub
+	if h == nil {
+		return 0, 0
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.streams), h.opened
+}
 
 // remove unregisters st (if the hub has not already dropped it) and gives
 // its slots back.

@@ -52,8 +52,9 @@ func (s *sse) close() {
 	_ = s.resp.Body.Close()
 }
 
-// openEvents opens GET /api/auth/events with c's cookie.
-func (c *client) openEvents(t *testing.T) *sse {
+// openEvents opens GET /api/auth/events with c's cookie and the headers
+// hdr (name, value, …).
+func (c *client) openEvents(t *testing.T, hdr ...string) *sse {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -61,6 +62,9 @@ func (c *client) openEvents(t *testing.T) *sse {
 	require.NoError(t, err)
 	if ck := c.cookie(); ck != nil {
 		req.AddCookie(&http.Cookie{Name: ck.Name, Value: ck.Value})
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
 	}
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)

@@ -89,6 +89,34 @@ func TestJWTRefreshEndpoint(t *testing.T) {
 	assert.Equal(t, http.StatusForbidden, r.StatusCode, "cross-origin refresh refused")
 }
 
+// TestSignOutWithAnExpiredAccessToken: signing out with a session cookie
+// whose access token has expired (the page was idle past its 5 minutes)
+// still ends the session's refresh family, so the refresh cookie left in
+// the browser cannot bring the session back.
+func TestSignOutWithAnExpiredAccessToken(t *testing.T) {
+	e := newEnv(t, withStrategy("jwt"))
+	c := e.client()
+	require.Equal(t, http.StatusOK, c.signIn("user@example.com", "user-password").StatusCode)
+	access, refresh := *c.cookie(), *c.refreshCookie()
+
+	e.clock.Add(6 * time.Minute) // the access token has expired
+	// As a browser sends them: the refresh cookie only to its own path.
+	page, kept := e.client(), e.client()
+	page.cookies[access.Name] = &access
+	kept.cookies[refresh.Name] = &refresh
+	assert.JSONEq(t, `{"status":401}`, body(t, page.get("/api/get-session-status")))
+	require.NotNil(t, page.cookie(), "an access token that only expired is kept for the sign-out")
+	require.Equal(t, http.StatusOK, page.do("POST", "/api/auth/signout", nil).StatusCode)
+	assert.Nil(t, page.cookie(), "cleared by the sign-out")
+	assert.Equal(t, http.StatusUnauthorized, kept.refresh().StatusCode, "the refresh family outlived the sign-out")
+
+	// Any other dead token is cleared at once.
+	forged := e.client()
+	forged.cookies[access.Name] = &http.Cookie{Name: access.Name, Value: access.Value[:len(access.Value)-4] + "AAAA"}
+	assert.JSONEq(t, `{"status":401}`, body(t, forged.get("/api/get-session-status")))
+	assert.Nil(t, forged.cookie(), "a forged token is cleared")
+}
+
 func TestRefreshIsNotFoundUnderDatabase(t *testing.T) {
 	e := newEnv(t)
 	assert.Equal(t, http.StatusNotFound, e.client().refresh().StatusCode)

@@ -46,6 +46,11 @@ func (t timedSessions) Refresh(w http.ResponseWriter, r *http.Request) (*session
 	return t.Manager.Refresh(w, r)
 }
 
+func (t timedSessions) RefreshBearer(r *http.Request, refresh string) (*session.Session, error) {
+	defer t.metrics.Since("refresh", time.Now())
+	return t.Manager.RefreshBearer(r, refresh)
+}
+
 func (t timedSessions) SignOut(w http.ResponseWriter, r *http.Request) error {
 	defer t.metrics.Since("revoke", time.Now())
 	return t.Manager.SignOut(w, r)

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sessionguard/sessionguard/server/auth"
 	"github.com/sessionguard/sessionguard/server/metrics"
 )
 
@@ -110,4 +111,28 @@ func TestMetricsJudgeTheResolvedClient(t *testing.T) {
 			assert.Equal(t, tt.code, rec.Code)
 		})
 	}
+}
+
+// TestMetricsCountEventStreams: the open event streams and those ever
+// opened, which tell how many connections the pages of the browsers keep.
+func TestMetricsCountEventStreams(t *testing.T) {
+	m := metrics.New()
+	e := newEnv(t, withMetrics(m))
+	released := make(chan struct{}, 4)
+	auth.SetStreamReleased(e.auth, func() { released <- struct{}{} })
+	c := e.client()
+	require.Equal(t, http.StatusOK, c.signIn("user@example.com", "user-password").StatusCode)
+	one, two := c.openEvents(t), c.openEvents(t)
+	for _, s := range []*sse{one, two} {
+		typ, _ := s.next()
+		require.Equal(t, "ready", typ)
+	}
+	text := body(t, c.get("/metrics"))
+	assert.Equal(t, 2.0, metricValue(t, text, `sessionguard_event_streams_open`))
+	assert.Equal(t, 2.0, metricValue(t, text, `sessionguard_event_streams_total`))
+	one.close()
+	<-released
+	text = body(t, c.get("/metrics"))
+	assert.Equal(t, 1.0, metricValue(t, text, `sessionguard_event_streams_open`))
+	assert.Equal(t, 2.0, metricValue(t, text, `sessionguard_event_streams_total`))
 }

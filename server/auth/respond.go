@@ -100,6 +100,7 @@ func (s *Server) explain(w http.ResponseWriter, r *http.Request, err error) (int
 	} else if sentinel == errInternal && !errors.Is(err, errInternal) {
 		s.log.LogAttrs(r.Context(), slog.LevelError, "unexpected error", errAttr(err))
 	}
+	s.bearerChallenge(w, r, code)
 	if code == http.StatusTooManyRequests {
 		var ra *retryAfter
 		if errors.As(err, &ra) {

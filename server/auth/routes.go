@@ -97,6 +97,7 @@ func (s *Server) routes() []route {
 		route{wire.PathAdminUsers + "/{id}/sessions", del, admins | fresh, s.deleteUserSessions, jsonOnly},
 		route{wire.PathAdminUsers + "/{id}/sessions/{handle}", del, admins | fresh, s.deleteUserSession, jsonOnly},
 	)
+	routes = append(routes, s.bearerRoutes()...)
 	routes = append(routes, s.serviceRoutes()...)
 	if s.cfg.Metrics != nil && s.cfg.MetricsPath != "" { // loopback clients only: see serveMetrics
 		routes = append(routes, route{s.cfg.MetricsPath, getNoHead, anyone, s.serveMetrics(s.cfg.Metrics.Handler()), jsonOnly})
@@ -118,11 +119,12 @@ func (s *Server) routeHandler(rt route) http.Handler {
 	switch rt.access {
 	case anyone:
 	case services:
-		h = s.requireService(h)
+		return s.checkBody(rt.body, s.requireService(h))
 	default:
 		h = s.require(rt.access.role(), false, s.demand(rt.access, h))
 	}
-	return s.checkBody(rt.body, h)
+	// The service API's credential is a bearer token of its own.
+	return s.checkCredentials(s.checkBody(rt.body, h))
 }
 
 // Mount registers the API routes and /healthz on r, for programs with their

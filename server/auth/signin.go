@@ -106,16 +106,19 @@ func (s *Server) trySignIn(w http.ResponseWriter, r *http.Request) (pending bool
 		// The password was right; the code completes the sign-in. The
 		// account's failure count stays until it does: a known password
 		// must not reset the limits on guessing codes.
-		s.setChallenge(w, u.ID, redirect)
+		resp := wire.TwoFactorRequired{TwoFactorRequired: true, Methods: []string{wire.MethodTOTP, wire.MethodRecovery}}
+		if s.sessions.IsBearer(r) {
+			resp.Challenge = s.newChallenge(u.ID, redirect, true)
+		} else {
+			s.setChallenge(w, u.ID, redirect)
+		}
 		s.log.LogAttrs(r.Context(), slog.LevelInfo, "second factor required",
 			slog.String("user_id", u.ID), slog.String("client", address))
 		if isFormNavigation(r) {
 			s.toForm(w, r, FormTwoFactorRequired)
 			return true, nil
 		}
-		writeJSON(w, http.StatusOK, wire.TwoFactorRequired{
-			TwoFactorRequired: true, Methods: []string{wire.MethodTOTP, wire.MethodRecovery},
-		})
+		writeJSON(w, http.StatusOK, resp)
 		return true, nil
 	}
 	if err := s.accounts.Reset(r.Context(), account); err != nil {
@@ -140,13 +143,18 @@ func (s *Server) trySignIn(w http.ResponseWriter, r *http.Request) (pending bool
 		out = sess.Wire() // signed in all the same; every request checks again
 	}
 	setAccessExpires(w, sess)
-	writeJSON(w, http.StatusOK, wire.SignInResponse{Session: out, RedirectURL: redirect})
+	writeJSON(w, http.StatusOK, wire.SignInResponse{Session: out, RedirectURL: redirect, Tokens: tokensOf(sess)})
 	return false, nil
 }
 
 // signedIn remembers the device of a completed sign-in of u and logs it.
+// A bearer-mode client gets no device cookie: each of its sign-ins counts
+// as one from a new device.
 func (s *Server) signedIn(w http.ResponseWriter, r *http.Request, u store.User, address string) {
-	newDevice := s.device.remember(w, r, u.Email, s.cfg.Now())
+	newDevice := true
+	if !s.sessions.IsBearer(r) {
+		newDevice = s.device.remember(w, r, u.Email, s.cfg.Now())
+	}
 	s.log.LogAttrs(r.Context(), slog.LevelInfo, "signed in", audit.Event(audit.SignInSuccess),
 		slog.String("user_id", u.ID), slog.String("client", address), slog.Bool("new_device", newDevice))
 	if newDevice {
@@ -167,18 +175,24 @@ func (s *Server) signInDisabled(r *http.Request, email, address string) error {
 // ends its whole session.
 func (s *Server) refresh(w http.ResponseWriter, r *http.Request) error {
 	sess, err := s.sessions.Refresh(w, r)
-	switch {
-	case errors.Is(err, session.ErrRefreshReused):
-		return errRefreshReused
-	case errors.Is(err, session.ErrRefreshInvalid):
-		return errRefreshInvalid
-	case err != nil:
-		return failed(errStoreUnavailable, "refresh failed", err)
+	if err != nil {
+		return refreshError(err)
 	}
 	s.noteAddress(r.Context(), r, sess)
 	setAccessExpires(w, sess)
 	writeJSON(w, http.StatusOK, wire.RefreshResponse{Session: sess.Wire()})
 	return nil
+}
+
+// refreshError is the refusal that answers a failed refresh.
+func refreshError(err error) error {
+	switch {
+	case errors.Is(err, session.ErrRefreshReused):
+		return errRefreshReused
+	case errors.Is(err, session.ErrRefreshInvalid):
+		return errRefreshInvalid
+	}
+	return failed(errStoreUnavailable, "refresh failed", err)
 }
 
 // signOut answers POST /api/auth/signout; a plain HTML form submission's

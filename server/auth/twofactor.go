@@ -175,21 +175,33 @@ func (s *Server) verifyTwoFactor(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) tryVerifyTwoFactor(w http.ResponseWriter, r *http.Request) error {
-	form, err := readForm(w, r, "code", "recoveryCode")
+	form, err := readForm(w, r, "code", "recoveryCode", "challenge")
 	if err != nil {
 		return err
 	}
 	if form["code"] == "" && form["recoveryCode"] == "" {
 		return errMissingCode
 	}
+	// A bearer-mode client sends the challenge in the body, a browser has
+	// it in its cookie; each takes only its own kind.
+	bearer := s.sessions.IsBearer(r)
 	c, ok := s.readChallenge(r)
+	if bearer {
+		c, ok = s.parseChallenge(form["challenge"])
+		ok = ok && c.Bearer
+	}
 	if !ok {
 		return errNoChallenge
+	}
+	dropChallenge := func() {
+		if !bearer {
+			s.clearChallenge(w)
+		}
 	}
 	if spent, err := s.challengeSpent(r, c); err != nil {
 		return failed(errSignInUnavailable, "could not read the sign-in challenge", err)
 	} else if spent {
-		s.clearChallenge(w)
+		dropChallenge()
 		return errNoChallenge
 	}
 	u, err := s.cfg.Users.ByID(r.Context(), c.UserID)
@@ -219,11 +231,11 @@ func (s *Server) tryVerifyTwoFactor(w http.ResponseWriter, r *http.Request) erro
 	case err != nil:
 		return failed(errSignInUnavailable, "could not spend the sign-in challenge", err)
 	case !first:
-		s.clearChallenge(w)
+		dropChallenge()
 		return errNoChallenge
 	}
 	if u.Disabled {
-		s.clearChallenge(w)
+		dropChallenge()
 		return s.signInDisabled(r, u.Email, address)
 	}
 	if err := s.accounts.Reset(r.Context(), account); err != nil {
@@ -232,21 +244,21 @@ func (s *Server) tryVerifyTwoFactor(w http.ResponseWriter, r *http.Request) erro
 	sess, err := s.issueSession(w, r, u, store.AAL2)
 	switch {
 	case errors.Is(err, errIssueDisabled):
-		s.clearChallenge(w)
+		dropChallenge()
 		return s.signInDisabled(r, u.Email, address)
 	case errors.Is(err, errAccessChanged):
 		return err
 	case err != nil:
 		return failed(errSignInUnavailable, "could not issue the session", err)
 	}
-	s.clearChallenge(w)
+	dropChallenge()
 	s.signedIn(w, r, u, address)
 	if isFormNavigation(r) {
 		seeOther(w, c.Redirect)
 		return nil
 	}
 	setAccessExpires(w, sess)
-	writeJSON(w, http.StatusOK, wire.SignInResponse{Session: sess.Wire(), RedirectURL: c.Redirect})
+	writeJSON(w, http.StatusOK, wire.SignInResponse{Session: sess.Wire(), RedirectURL: c.Redirect, Tokens: tokensOf(sess)})
 	return nil
 }
 
@@ -316,7 +328,7 @@ func (s *Server) reauth(w http.ResponseWriter, r *http.Request) error {
 		return errNotSignedIn
 	}
 	setAccessExpires(w, next)
-	writeJSON(w, http.StatusOK, wire.RefreshResponse{Session: next.Wire()})
+	writeJSON(w, http.StatusOK, wire.RefreshResponse{Session: next.Wire(), Tokens: tokensOf(next)})
 	return nil
 }
 

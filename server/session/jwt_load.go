@@ -82,3 +82,20 @@ func (j *JWT) Load(ctx context.Context, token string, now time.Time) (Session, s
 	}
 	return s, renewed, true, nil
 }
+
+// LoadBearer implements BearerLoader: Load without the re-issue. The idle
+// expiry this read gives is held in memory; the token keeps the expiry it
+// was signed with and the client's refresh (which reads the record) writes
+// the rolling extension out. An active client refreshes every access-token
+// lifetime, which is below the idle lifetime, so the record is written in
+// time.
+func (j *JWT) LoadBearer(ctx context.Context, token string, now time.Time) (Session, bool, error) {
+	c, _, found, err := j.check(ctx, token, now)
+	if err != nil || !found {
+		return Session{}, false, err
+	}
+	abs := wholeSecond(c.AuthTime.UTC().Add(j.cfg.Lifetime.AbsoluteMaxAge))
+	next := j.rolling.next(now.UTC(), abs)
+	j.rolling.hold(c.SessionID, next)
+	return j.claimsSession(c, next), true, nil
+}

@@ -36,6 +36,8 @@ type pausingStore struct {
 
 func newPausingStore(st jwtStore) *pausingStore { return &pausingStore{jwtStore: st} }
 
+func (p *pausingStore) inner() jwtStore { return p.jwtStore }
+
 // arm makes the next call of step block.
 func (p *pausingStore) arm(step string) {
 	p.mu.Lock()
@@ -69,6 +71,8 @@ type staleReads struct {
 	jwtStore
 	stale store.Session
 }
+
+func (s *staleReads) inner() jwtStore { return s.jwtStore }
 
 func (s *staleReads) Session(ctx context.Context, h []byte, now time.Time) (store.Session, bool, error) {
 	rec, found, err := s.jwtStore.Session(ctx, h, now)

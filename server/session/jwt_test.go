@@ -22,11 +22,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sessionguard/sessionguard/internal/testenv"
 	"github.com/sessionguard/sessionguard/server/session"
 	"github.com/sessionguard/sessionguard/server/session/keys"
 	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/server/store/cache"
 	"github.com/sessionguard/sessionguard/server/store/memory"
+	"github.com/sessionguard/sessionguard/server/store/postgres"
+	"github.com/sessionguard/sessionguard/server/store/redis"
 	"github.com/sessionguard/sessionguard/server/store/sqlite"
 )
 
@@ -48,14 +51,34 @@ type jwtStore interface {
 }
 
 // jwtStores are the stores the jwt strategy's tests run on: memory, SQLite,
-// and SQLite behind the cache as the server runs it.
-var jwtStores = []string{"memory", "sqlite", "sqlite+cache"}
+// SQLite behind the cache as the server runs it, PostgreSQL and Redis (from
+// SG_TEST_POSTGRES_URL and SG_TEST_REDIS_URL; without them those runs skip
+// with a line, or fail with SG_REQUIRE_SERVICES=1).
+var jwtStores = []string{"memory", "sqlite", "sqlite+cache", "postgres", "redis"}
+
+// wallClockStore marks a store that expires records by its server's clock
+// (Redis): a jwt env on it starts its clock at the wall clock's current
+// second instead of the fixed start, so the records it writes are live.
+type wallClockStore struct{ jwtStore }
 
 // openJWTStore opens one of jwtStores, closed when t ends.
 func openJWTStore(t *testing.T, name string) jwtStore {
 	t.Helper()
-	if name == "memory" {
+	switch name {
+	case "memory":
 		return memory.New()
+	case "postgres":
+		url := testenv.Postgres(t)
+		s, err := postgres.Open(t.Context(), url, postgres.WithSchema(testenv.PostgresSchema(t, url)))
+		require.NoError(t, err)
+		t.Cleanup(func() { assert.NoError(t, s.Close()) })
+		return s
+	case "redis":
+		url := testenv.Redis(t)
+		s, err := redis.Open(t.Context(), url, redis.WithPrefix(testenv.RedisPrefix(t, url)))
+		require.NoError(t, err)
+		t.Cleanup(func() { assert.NoError(t, s.Close()) })
+		return wallClockStore{s}
 	}
 	sq, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "sg.db"))
 	require.NoError(t, err)
@@ -73,6 +96,20 @@ func forJWTStores(t *testing.T, fn func(t *testing.T, st string)) {
 	}
 }
 
+// onWallClock reports whether st is, or wraps, a wallClockStore.
+func onWallClock(st jwtStore) bool {
+	for {
+		switch s := st.(type) {
+		case wallClockStore:
+			return true
+		case interface{ inner() jwtStore }:
+			st = s.inner()
+		default:
+			return false
+		}
+	}
+}
+
 func newJWT(t *testing.T, l session.Lifetime, edit ...func(*session.JWTConfig)) *jwtEnv {
 	t.Helper()
 	return newJWTOn(t, memory.New(), l, edit...)
@@ -82,6 +119,9 @@ func newJWT(t *testing.T, l session.Lifetime, edit ...func(*session.JWTConfig)) 
 func newJWTOn(t *testing.T, st jwtStore, l session.Lifetime, edit ...func(*session.JWTConfig)) *jwtEnv {
 	t.Helper()
 	c := newClock()
+	if onWallClock(st) {
+		c.Set(time.Now().UTC().Truncate(time.Second))
+	}
 	dir := t.TempDir()
 	ks, err := keys.Load(context.Background(), keys.Config{Dir: dir, Store: st, Retire: 10 * time.Minute, Now: c.Now})
 	require.NoError(t, err)
@@ -401,7 +441,11 @@ func TestJWTRejectsHostileTokens(t *testing.T) {
 		{"crit header", sign(jwt.SigningMethodEdDSA, priv, claims(nil), map[string]any{"crit": []string{"exp"}})},
 		{"crit header naming an extension", sign(jwt.SigningMethodEdDSA, priv, claims(nil), map[string]any{"crit": []string{"urn:example:x"}, "urn:example:x": true})},
 		{"non-canonical base64", nonCanonical(t, control)},
-		{"lives longer than an access token", sign(jwt.SigningMethodEdDSA, priv, claims(func(c *session.Claims) { c.ExpiresAt = jwt.NewNumericDate(now.Add(24 * time.Hour)) }), nil)},
+		// Within the session's absolute cap, but longer-lived than any
+		// access token (5 min, plus the 5 s leeway).
+		{"lives longer than an access token", sign(jwt.SigningMethodEdDSA, priv, claims(func(c *session.Claims) { c.ExpiresAt = jwt.NewNumericDate(now.Add(time.Hour)) }), nil)},
+		{"lives a second past the access max age", sign(jwt.SigningMethodEdDSA, priv, claims(func(c *session.Claims) { c.ExpiresAt = jwt.NewNumericDate(now.Add(5*time.Minute + 6*time.Second)) }), nil)},
+		{"lives a day", sign(jwt.SigningMethodEdDSA, priv, claims(func(c *session.Claims) { c.ExpiresAt = jwt.NewNumericDate(now.Add(24 * time.Hour)) }), nil)},
 		{"exp past the absolute cap", sign(jwt.SigningMethodEdDSA, priv, claims(func(c *session.Claims) { c.AuthTime = jwt.NewNumericDate(now.Add(-12*time.Hour + 10*time.Second)) }), nil)},
 		{"empty", ""},
 		{"dots", strings.Repeat(".", 1<<20)},

@@ -121,6 +121,22 @@ func (j *JWT) verify(ctx context.Context, token string, now time.Time, checkTime
 	return c, nil
 }
 
+// expiredKeeper is implemented by strategies whose dead session cookie may
+// still end a session (jwt: an expired access token names its refresh
+// family).
+type expiredKeeper interface {
+	// onlyExpired reports whether token is genuine, its key still trusted,
+	// and refused at now only because its exp has passed.
+	onlyExpired(ctx context.Context, token string, now time.Time) bool
+}
+
+// onlyExpired implements expiredKeeper. It reads no store: a token revoked
+// as well is kept too, and a sign-out with it changes nothing.
+func (j *JWT) onlyExpired(ctx context.Context, token string, now time.Time) bool {
+	c, err := j.verify(ctx, token, now, false)
+	return err == nil && !now.Before(c.ExpiresAt.Add(j.cfg.Leeway))
+}
+
 // errUntrustedKey refuses a cached token whose key is no longer trusted.
 var errUntrustedKey = errors.New("the token's key is no longer trusted")
 

@@ -29,6 +29,7 @@ type Manager struct {
 	log      *slog.Logger
 	events   store.Events       // nil: no live events
 	clientIP *clientip.Resolver // nil: the peer address
+	bearer   bool               // bearer mode (bearer.go)
 }
 
 // New returns a Manager for the strategy.
@@ -54,18 +55,31 @@ func (m *Manager) Now() time.Time { return m.now() }
 // is none. A cookie that names no live session is cleared. On a store failure
 // it returns nil and an error wrapping ErrUnavailable: callers fail closed.
 func (m *Manager) Load(w http.ResponseWriter, r *http.Request) (*Session, error) {
-	token := m.cookie.read(r)
+	token, bearer := m.credential(r)
 	if token == "" {
 		return nil, nil
 	}
 	now := m.now()
+	if bearer {
+		s, err := m.loadBearer(r.Context(), token, now)
+		if err != nil {
+			m.log.LogAttrs(r.Context(), slog.LevelError, "session load failed", slog.String("error", err.Error()))
+		}
+		return s, err
+	}
 	s, renewed, found, err := m.strategy.Load(r.Context(), token, now)
 	if err != nil {
 		m.log.LogAttrs(r.Context(), slog.LevelError, "session load failed", slog.String("error", err.Error()))
 		return nil, err
 	}
 	if !found {
-		m.cookie.clear(w)
+		// A jwt access token that has only expired stays: it is what a
+		// sign-out (or a sign-in over it) ends the session's refresh
+		// family by, as the refresh cookie goes to the refresh endpoint
+		// only. Any other dead cookie is cleared.
+		if e, ok := m.strategy.(expiredKeeper); !ok || !e.onlyExpired(r.Context(), token, now) {
+			m.cookie.clear(w)
+		}
 		return nil, nil
 	}
 	if renewed != "" {
@@ -77,10 +91,11 @@ func (m *Manager) Load(w http.ResponseWriter, r *http.Request) (*Session, error)
 // SignIn starts a brand-new session for u, proved at assurance level aal
 // (store.AAL1 or store.AAL2), and sets its cookie. Any session the request
 // carried is ended first (rotation: a client-supplied id is never kept
-// across sign-in).
+// across sign-in). In bearer mode the new session's tokens are on it
+// (Session.Issued) instead of in cookies.
 func (m *Manager) SignIn(w http.ResponseWriter, r *http.Request, u wire.User, aal string) (*Session, error) {
 	now := m.now()
-	if old := m.cookie.read(r); old != "" {
+	if old, _ := m.credential(r); old != "" {
 		prev, found, _ := m.peek(r.Context(), old, now)
 		if err := m.strategy.Revoke(r.Context(), old, now); err != nil {
 			return nil, err
@@ -97,7 +112,7 @@ func (m *Manager) SignIn(w http.ResponseWriter, r *http.Request, u wire.User, aa
 		m.log.LogAttrs(r.Context(), slog.LevelError, "session issue failed", slog.String("error", err.Error()))
 		return nil, err
 	}
-	m.setCookies(w, issued, &s, now)
+	m.deliver(w, r, issued, &s, now)
 	m.publish(r.Context(), store.Event{Type: store.EventSessionStarted, UserID: s.User.ID, SessionHash: s.Key, At: now})
 	return &s, nil
 }
@@ -120,7 +135,7 @@ func (m *Manager) Reauthenticate(w http.ResponseWriter, r *http.Request, cur *Se
 	if !found {
 		return nil, nil
 	}
-	m.setCookies(w, issued, &s, now)
+	m.deliver(w, r, issued, &s, now)
 	// The old id has ended: services that trust sessions through the
 	// revocation feed drop it, and its open pages confirm the session
 	// (they find the new one).
@@ -133,10 +148,14 @@ func (m *Manager) Reauthenticate(w http.ResponseWriter, r *http.Request, cur *Se
 // a sign-in found not to be allowed after its session was created (the
 // account was disabled or its role changed meanwhile).
 func (m *Manager) Abandon(ctx context.Context, w http.ResponseWriter, s *Session) error {
-	dropCookies(w.Header(), m.cookie.Name(), m.cookie.RefreshName())
-	m.cookie.clear(w)
-	if m.Refreshes() {
-		m.cookie.clearRefresh(w)
+	if s.Issued != nil { // bearer mode: no cookie was set
+		s.Issued = nil
+	} else {
+		dropCookies(w.Header(), m.cookie.Name(), m.cookie.RefreshName())
+		m.cookie.clear(w)
+		if m.Refreshes() {
+			m.cookie.clearRefresh(w)
+		}
 	}
 	if _, ok := m.strategy.(Lister); !ok {
 		return fmt.Errorf("%w: sessions cannot be ended one by one", ErrUnavailable)
@@ -168,22 +187,30 @@ func (m *Manager) Refreshes() bool {
 // (ErrRefreshInvalid, ErrRefreshReused; ErrUnavailable on store failure,
 // which clears nothing).
 func (m *Manager) Refresh(w http.ResponseWriter, r *http.Request) (*Session, error) {
+	return m.refresh(w, r, m.cookie.readRefresh(r))
+}
+
+// refresh redeems the refresh token for r, a cookie request (w takes the
+// cookies) or a bearer-mode one (w is not used).
+func (m *Manager) refresh(w http.ResponseWriter, r *http.Request, token string) (*Session, error) {
+	bearer := m.IsBearer(r)
 	rf, ok := m.strategy.(Refresher)
-	token := m.cookie.readRefresh(r)
 	if !ok || token == "" {
-		m.cookie.clearRefresh(w)
+		if !bearer {
+			m.cookie.clearRefresh(w)
+		}
 		return nil, ErrRefreshInvalid
 	}
 	now := m.now()
 	issued, s, err := rf.Refresh(r.Context(), token, now)
 	if err != nil {
-		if !errors.Is(err, ErrUnavailable) {
+		if !bearer && !errors.Is(err, ErrUnavailable) {
 			m.cookie.clear(w)
 			m.cookie.clearRefresh(w)
 		}
 		return nil, err
 	}
-	m.setCookies(w, issued, &s, now)
+	m.deliver(w, r, issued, &s, now)
 	m.publish(r.Context(), store.Event{Type: store.EventRefreshed, UserID: s.User.ID, SessionHash: s.Key, At: now})
 	return &s, nil
 }
@@ -192,11 +219,13 @@ func (m *Manager) Refresh(w http.ResponseWriter, r *http.Request) (*Session, err
 // cookie is cleared even when the store fails, and the error is returned.
 // Open pages of the session learn it through the live events.
 func (m *Manager) SignOut(w http.ResponseWriter, r *http.Request) error {
-	m.cookie.clear(w)
-	if m.Refreshes() {
-		m.cookie.clearRefresh(w)
+	token, bearer := m.credential(r)
+	if !bearer {
+		m.cookie.clear(w)
+		if m.Refreshes() {
+			m.cookie.clearRefresh(w)
+		}
 	}
-	token := m.cookie.read(r)
 	if token == "" {
 		return nil
 	}
@@ -224,7 +253,7 @@ func (m *Manager) RevokeUser(ctx context.Context, userID string) error {
 // Peek returns the request's session without extending it, for background
 // traffic such as the live event stream; nil when there is none.
 func (m *Manager) Peek(r *http.Request) (*Session, error) {
-	token := m.cookie.read(r)
+	token, _ := m.credential(r)
 	if token == "" {
 		return nil, nil
 	}

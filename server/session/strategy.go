@@ -70,6 +70,14 @@ type Peeker interface {
 	Peek(ctx context.Context, token string, now time.Time) (s Session, found bool, err error)
 }
 
+// BearerLoader is implemented by strategies whose Load renews the token
+// itself (jwt). LoadBearer is Load for a bearer-mode client, which takes no
+// renewed token: the read's rolling extension is held in this process, and
+// the client's next refresh writes it out.
+type BearerLoader interface {
+	LoadBearer(ctx context.Context, token string, now time.Time) (s Session, found bool, err error)
+}
+
 // Lister is implemented by strategies whose sessions can be listed and ended
 // one by one (the user's devices).
 type Lister interface {
@@ -129,6 +137,11 @@ type Session struct {
 	// it lags by less than the update age) are filled in by listings.
 	UserAgent string
 	LastSeen  time.Time
+	// Issued holds the credentials of a session just issued to a
+	// bearer-mode request (Manager.SignIn, Reauthenticate, Refresh,
+	// RefreshBearer), for the answer's body; nil otherwise. Secret: it is
+	// never logged.
+	Issued *Issued
 }
 
 // Wire returns the JSON shape of the API: UTC, whole seconds (rounded down,

@@ -40,13 +40,20 @@ type Hasher struct {
 }
 
 // NewHasher returns a Hasher that runs at most concurrency hashes at a time
-// (GOMAXPROCS when concurrency < 1).
+// (DefaultConcurrency when concurrency < 1).
 func NewHasher(p Params, concurrency int) *Hasher {
 	if concurrency < 1 {
-		concurrency = runtime.GOMAXPROCS(0)
+		concurrency = DefaultConcurrency()
 	}
 	return &Hasher{params: p, slots: make(chan struct{}, concurrency)}
 }
+
+// DefaultConcurrency is half of GOMAXPROCS, at least one: a hash holds a
+// CPU for its whole run (Go preempts it only every 10 ms), so a burst of
+// sign-ins that took every CPU would make every other request wait behind
+// it. Half the CPUs hash; the rest answer status checks at their usual
+// speed (docs/PERFORMANCE.md, "Under pressure").
+func DefaultConcurrency() int { return max(1, runtime.GOMAXPROCS(0)/2) }
 
 func (h *Hasher) acquire(ctx context.Context) error {
 	select {

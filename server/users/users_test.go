@@ -3,6 +3,7 @@ package users_test
 import (
 	"context"
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -324,4 +325,14 @@ func TestSetAccess(t *testing.T) {
 		_, _, err := s.SetAccess(t.Context(), "nobody", users.Access{Role: role(users.RoleAdmin)})
 		assert.ErrorIs(t, err, users.ErrNotFound)
 	})
+}
+
+// Half the CPUs hash at once by default, at least one, so a burst of
+// sign-ins leaves the rest to other requests.
+func TestDefaultConcurrency(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for procs, want := range map[int]int{1: 1, 2: 1, 3: 1, 4: 2, 8: 4, 16: 8} {
+		runtime.GOMAXPROCS(procs)
+		assert.Equal(t, want, users.DefaultConcurrency(), "GOMAXPROCS %d", procs)
+	}
 }

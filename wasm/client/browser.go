@@ -60,8 +60,10 @@ type Browser interface {
 type Broadcaster interface {
 	// Broadcast posts the JSON text of a Message to the other tabs, as the
 	// object it describes: a session message is {"session": {…}|null}
-	// plus "accessExpires" when known, a lock message {"lock": op, "id":
-	// id}. It reports whether there is a channel to post to.
+	// plus "accessExpires" when known and "ended" when the event stream
+	// ended it, a lock message {"lock": op, "id": id}, a stream message
+	// {"lock": "", "stream": op} (relay.go). It reports whether there is a
+	// channel to post to. It runs no page code.
 	Broadcast(message string) bool
 }
 
@@ -73,6 +75,10 @@ type Message struct {
 	// AccessExpires is when the access token in the shared cookie expires
 	// (jwt strategy); zero when unknown.
 	AccessExpires time.Time
+	// Ended, with a nil Session, is the stream event that ended the
+	// session (ReasonRevoked, ReasonExpired, ReasonRoleChanged), which the
+	// tab that holds the event stream confirmed.
+	Ended string
 	// Lock ("claim", "held", "release") and ID (the sender's tab id) make
 	// a message of the refresh lock that stands in for navigator.locks.
 	Lock, ID string
@@ -88,7 +94,9 @@ type Locker interface {
 	// when it was asked for (the tab waited). It returns
 	// errors.ErrUnsupported at once, without running f, when the page has
 	// no Web Locks API, and another error when the lock could not be taken
-	// (f did not run).
+	// (f did not run). The wait for LockName is bounded (its holder gives
+	// it back after a request); the wait for StreamLockName is not (its
+	// holder keeps it for the rest of its life: f does not return).
 	WithLock(name string, f func(waited bool)) error
 }
 

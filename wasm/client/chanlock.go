@@ -29,6 +29,7 @@ import (
 // server gives both the same new tokens (its grace window), so this too ends
 // no session. Without a channel at all the lock admits every caller.
 type chanLock struct {
+	_  noCompare
 	c  *Client
 	id string
 

@@ -124,6 +124,7 @@ func (c *Client) Boot() error {
 	idx, ok := c.b.HistoryIndex()
 	c.nav.index, c.nav.viewIndex = idx, idx
 	c.booted = true
+	c.electLocked()
 	c.scheduleTickLocked()
 	c.scheduleRenewalLocked()
 	c.syncStreamLocked()
@@ -248,19 +249,26 @@ func (c *Client) SignInPath() string {
 
 // HandleBroadcast takes a message from the module in another tab of the
 // page (see Broadcaster): a session it announced, {"session": {…} | null}
-// with "accessExpires" under the jwt strategy, or a message of the refresh
-// lock, {"lock": op, "id": id}. Messages must be handled in the order they
-// arrive, one at a time. It blocks while it renders.
+// with "accessExpires" under the jwt strategy and "ended" when the event
+// stream ended it, a message of the refresh lock, {"lock": op, "id": id},
+// or one of the shared event stream, {"lock": "", "stream": op}. Messages
+// must be handled in the order they arrive, one at a time. It blocks while
+// it renders.
 func (c *Client) HandleBroadcast(msg Value) {
 	if msg == nil {
 		return
 	}
-	if op, ok := str(msg, "lock"); ok {
+	op, stream := str(msg, "stream")
+	if lock, ok := str(msg, "lock"); ok && !stream {
 		id, _ := str(msg, "id")
-		c.chanLock.handle(op, id)
+		c.chanLock.handle(lock, id)
 		return
 	}
 	if !c.Ready() {
+		return
+	}
+	if stream {
+		c.hearStream(op)
 		return
 	}
 	s, err := DecodeSession(get(msg, "session"))
@@ -271,9 +279,10 @@ func (c *Client) HandleBroadcast(msg Value) {
 	if v, ok := str(msg, "accessExpires"); ok {
 		exp, _ = lite.ParseTime(v)
 	}
+	ended, _ := str(msg, "ended")
 	c.effects.Lock()
 	defer c.effects.Unlock()
-	if c.setSession(s, exp, false) {
+	if c.applySession(s, exp, false, ended) {
 		go c.refreshLists()
 	}
 	c.leaveProtectedView(false)

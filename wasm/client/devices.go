@@ -42,13 +42,14 @@ type listState struct {
 // list is one kind of list: where its items come from and how they are
 // keyed.
 type list struct {
+	_                                     noCompare
 	attr, path, member, keyAttr, keyField string
 	admin                                 bool // only for the admin role
 }
 
 var lists = []list{
-	{AttrDevices, wire.PathSessions, "sessions", AttrHandle, "handle", false},
-	{AttrUsers, wire.PathAdminUsers, "users", AttrUser, "id", true},
+	{attr: AttrDevices, path: wire.PathSessions, member: "sessions", keyAttr: AttrHandle, keyField: "handle"},
+	{attr: AttrUsers, path: wire.PathAdminUsers, member: "users", keyAttr: AttrUser, keyField: "id", admin: true},
 }
 
 // readList reads the items of a list's API path: the JSON array of member.

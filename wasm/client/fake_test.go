@@ -201,6 +201,9 @@ type fakeBrowser struct {
 	// client receives the messages other tabs broadcast.
 	client *client.Client
 	inbox  chan client.Value
+	// closed is closed when the tab is (close).
+	closed    chan struct{}
+	closeOnce sync.Once
 
 	mu         sync.Mutex
 	entries    []entry
@@ -213,8 +216,10 @@ type fakeBrowser struct {
 	handlers   map[string]func(client.Request) (*client.Response, error)
 	loads      []string
 	broadcasts []*wire.Session // the sessions of the session messages
-	messages   []client.Message
+	messages   []posted
 	scrolls    []string
+	leads      bool     // the tab holds the stream lock
+	raw        []string // the stream messages, as posted
 }
 
 // newFakeBrowser returns a tab at url in a browser context of its own.
@@ -228,6 +233,7 @@ func newFakeTab(t *testing.T, ctx *fakeContext, url string) *fakeBrowser {
 		t:        t,
 		ctx:      ctx,
 		inbox:    make(chan client.Value, 1024),
+		closed:   make(chan struct{}),
 		entries:  []entry{{url: origin + url}},
 		embedded: map[string]string{},
 		handlers: map[string]func(client.Request) (*client.Response, error){},
@@ -409,6 +415,9 @@ func (b *fakeBrowser) decode(text string, v any) {
 }
 
 func (b *fakeBrowser) Fetch(req client.Request) (*client.Response, error) {
+	if b.isClosed() {
+		return nil, errors.New("the tab is closed")
+	}
 	b.mu.Lock()
 	b.requests = append(b.requests, req)
 	p, _, _ := strings.Cut(req.URL, "?")
@@ -424,28 +433,103 @@ func (b *fakeBrowser) Fetch(req client.Request) (*client.Response, error) {
 // it recorded can wait for its delivery with settle.
 func (b *fakeBrowser) Broadcast(message string) bool {
 	var wm struct {
-		Session       *wire.Session
-		AccessExpires string
-		Lock, ID      string
+		Session              *wire.Session
+		AccessExpires, Ended string
+		Lock, ID, Stream     string
 	}
 	b.decode(message, &wm)
-	m := client.Message{Session: wm.Session, Lock: wm.Lock, ID: wm.ID}
+	m := posted{Message: client.Message{Session: wm.Session, Ended: wm.Ended, Lock: wm.Lock, ID: wm.ID}, stream: wm.Stream}
 	if wm.AccessExpires != "" {
 		var err error
 		m.AccessExpires, err = time.Parse(time.RFC3339, wm.AccessExpires)
 		require.NoError(b.t, err)
 	}
-	ok := b.ctx.post(b, message)
+	ok := !b.isClosed() && b.ctx.post(b, message)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.messages = append(b.messages, m)
-	if m.Lock == "" {
+	if m.Lock == "" && m.stream == "" {
 		b.broadcasts = append(b.broadcasts, m.Session)
+	}
+	if m.stream != "" {
+		b.raw = append(b.raw, message)
 	}
 	return ok
 }
 
-func (b *fakeBrowser) WithLock(name string, f func(bool)) error { return b.ctx.withLock(name, f) }
+// streamMessages returns the stream messages the tab posted, as "op".
+func (b *fakeBrowser) streamMessages() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []string
+	for _, m := range b.messages {
+		if m.stream != "" {
+			out = append(out, m.stream)
+		}
+	}
+	return out
+}
+
+// lead is navigator.locks.request of the stream lock, whose holder keeps
+// it for the rest of its life: once the tab holds the lock, f runs (in a
+// goroutine of its own: it does not return), and the lock is held until the
+// tab closes. A tab closed while it waits takes the lock and lets it go at
+// once.
+func (b *fakeBrowser) lead(name string, f func(bool)) error {
+	ctx := b.ctx
+	ctx.mu.Lock()
+	if ctx.noLocks {
+		ctx.mu.Unlock()
+		return errors.ErrUnsupported
+	}
+	l := ctx.locks[name]
+	if l == nil {
+		l = &sync.Mutex{}
+		ctx.locks[name] = l
+	}
+	ctx.mu.Unlock()
+	waited := !l.TryLock()
+	if waited {
+		l.Lock()
+	}
+	defer l.Unlock()
+	if !b.isClosed() {
+		b.mu.Lock()
+		b.leads = true
+		b.mu.Unlock()
+		go f(waited)
+	}
+	<-b.closed
+	return nil
+}
+
+// leader reports whether the tab holds the stream lock.
+func (b *fakeBrowser) leader() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.leads && !b.isClosed()
+}
+
+// close closes the tab: it posts and hears nothing more, its locks are
+// released, and its requests fail (its Client lives on, as in no browser,
+// but can reach nothing).
+func (b *fakeBrowser) close() { b.closeOnce.Do(func() { close(b.closed) }) }
+
+func (b *fakeBrowser) isClosed() bool {
+	select {
+	case <-b.closed:
+		return true
+	default:
+		return false
+	}
+}
+
+func (b *fakeBrowser) WithLock(name string, f func(bool)) error {
+	if name == client.StreamLockName {
+		return b.lead(name, f)
+	}
+	return b.ctx.withLock(name, f)
+}
 
 func (b *fakeBrowser) GetItem(key string) (string, bool) {
 	b.ctx.mu.Lock()
@@ -489,6 +573,13 @@ func (n noStorage) Broadcast(message string) bool {
 
 func (n noStorage) WithLock(name string, f func(bool)) error {
 	return n.Browser.(client.Locker).WithLock(name, f)
+}
+
+// posted is a message a tab posted: a client.Message, or the operation
+// of a stream message.
+type posted struct {
+	client.Message
+	stream string
 }
 
 // ---- browser context ---------------------------------------------------
@@ -537,7 +628,7 @@ func (ctx *fakeContext) post(from *fakeBrowser, message string) bool {
 		ctx.t.Errorf("bad message %s", message)
 	}
 	for _, tab := range ctx.tabs {
-		if tab == from {
+		if tab == from || tab.isClosed() {
 			continue
 		}
 		ctx.inFlight++

@@ -65,7 +65,8 @@ func (r Result) JSON() string {
 }
 
 // json returns the message as the other tabs receive it: a session message
-// {"session": {…}|null, "accessExpires"?} or a lock message {"lock", "id"}.
+// {"session": {…}|null, "accessExpires"?, "ended"?} or a lock message
+// {"lock", "id"}. (Stream messages are made in postStreamLocked.)
 func (m Message) json() string {
 	var o lite.JSONObject
 	if m.Lock != "" {
@@ -74,6 +75,9 @@ func (m Message) json() string {
 	o.Raw("session", SessionJSON(m.Session))
 	if !m.AccessExpires.IsZero() {
 		o.Str("accessExpires", lite.FormatTime(m.AccessExpires))
+	}
+	if m.Ended != "" {
+		o.Str("ended", m.Ended)
 	}
 	return o.String()
 }

@@ -258,7 +258,7 @@ func (b *fakeBrowser) posted(m client.Message) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for _, got := range b.messages {
-		if reflect.DeepEqual(got, m) {
+		if got.stream == "" && reflect.DeepEqual(got.Message, m) {
 			return true
 		}
 	}

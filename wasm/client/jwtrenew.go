@@ -36,6 +36,7 @@ import (
 
 // renewal is one renewal that every caller in the tab shares.
 type renewal struct {
+	_    noCompare
 	done chan struct{}
 	s    *wire.Session // set before done is closed
 	err  error

@@ -29,6 +29,7 @@ const (
 // jwtState is what the Client knows of the jwt strategy's tokens; the zero
 // value is the database strategy, where none of it applies. c.mu guards it.
 type jwtState struct {
+	_    noCompare
 	on   bool
 	path string        // the refresh endpoint
 	life time.Duration // an access token's lifetime

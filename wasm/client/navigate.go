@@ -43,6 +43,7 @@ type navState struct {
 
 // navigation is one guarded move to target.
 type navigation struct {
+	_      noCompare
 	id     uint64
 	kind   navKind
 	target string // path, search and hash

@@ -131,7 +131,16 @@ func (c *Client) OnChange(fn func(*wire.Session)) (unsubscribe func()) {
 // the access expiry is told to the module in the page's other tabs.
 // c.effects must be held.
 func (c *Client) setSession(s *wire.Session, exp time.Time, broadcast bool) bool {
+	return c.applySession(s, exp, broadcast, "")
+}
+
+// applySession is setSession; ended, when not "", is the stream event that
+// ended the session: told with the broadcast, and dispatched as EventEnded
+// when the session was there and the Client is not changing it itself.
+// c.effects must be held.
+func (c *Client) applySession(s *wire.Session, exp time.Time, broadcast bool, ended string) bool {
 	c.mu.Lock()
+	paused := c.live.paused > 0
 	if s != nil && !s.Expires.After(c.now()) {
 		s = nil
 	}
@@ -140,6 +149,9 @@ func (c *Client) setSession(s *wire.Session, exp time.Time, broadcast bool) bool
 	c.scheduleRenewalLocked()
 	c.syncStreamLocked()
 	msg := c.state.message()
+	if s == nil {
+		msg.Ended = ended
+	}
 	jwt := c.state.jwt.on
 	subs := c.state.subscribers()
 	c.mu.Unlock()
@@ -154,6 +166,9 @@ func (c *Client) setSession(s *wire.Session, exp time.Time, broadcast bool) bool
 		}
 		if newUser {
 			go c.refreshLists()
+		}
+		if ended != "" && s == nil && !paused {
+			c.b.Dispatch(EventEnded, Ended{Reason: ended}.json())
 		}
 	}
 	if bc, ok := c.b.(Broadcaster); ok && broadcast && (changed || accessChanged) {

@@ -26,6 +26,7 @@ import (
 // flight is one GET /api/get-session-status shared by every navigation that
 // starts while it is under way.
 type flight struct {
+	_    noCompare
 	done chan struct{}
 	err  error // set before done is closed
 }

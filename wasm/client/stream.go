@@ -8,21 +8,25 @@ import (
 )
 
 // The live event stream, GET wire.PathEvents (Server-Sent Events), tells the page
-// at once when its session ends elsewhere. The Client keeps it by these
-// rules (a page whose Browser is no Streamer keeps none):
+// at once when its session ends elsewhere. One tab of the browser keeps it
+// for all of them (relay.go); that tab keeps it by these rules (a page
+// whose Browser is no Streamer keeps none):
 //
 //   - Wanted while booted and signed in, except while the Client changes
 //     the session itself (sign-in, sign-out, password change) or confirms
-//     an ending. A new connection also needs the page to be visible and,
-//     under the jwt strategy, an access token known and not yet due (the
-//     stream is authenticated by it); an open connection is kept when the
-//     page is hidden or the token comes due, until the server says stale.
+//     an ending. A new connection also needs a visible tab (this one, or
+//     another that said so) and, under the jwt strategy, an access token
+//     known and not yet due (the stream is authenticated by it); an open
+//     connection is kept when the pages are hidden or the token comes due,
+//     until the server says stale.
 //   - One connection at a time, read with fetch rather than EventSource:
 //     EventSource hides the comment heartbeat and the HTTP status.
 //   - Back-off: after a connection fails (no answer, a status other than
 //     200 and 401, the body ending without an event that ends the session)
 //     the next attempt waits 1 s, doubling up to 30 s; "ready" resets it;
-//     the page becoming visible (PageShown) connects at once.
+//     the page becoming visible (PageShown) connects at once (another
+//     tab's becoming visible lets a hidden leader connect once the wait is
+//     over: relay.go).
 //   - "revoked", "expired", "role-changed": the connection is closed and the
 //     session confirmed with GET /api/session under the refresh lock (so a
 //     password change or sign-in under way in another tab lands in the
@@ -70,6 +74,10 @@ const (
 
 // liveState is the Client's side of the event stream; c.mu guards it.
 type liveState struct {
+	_          noCompare
+	role       int       // roleFollower, roleLeader or roleSolo (relay.go)
+	relayed    bool      // a follower: the leader's connection is open
+	woken      bool      // the leader: a follower's page is visible (relay.go)
 	conn       *liveConn // the connection being made or open; nil when none
 	open       bool      // conn answered 200 and said ready
 	spokeAt    time.Time // when conn last received anything
@@ -82,6 +90,7 @@ type liveState struct {
 
 // liveConn is one connection.
 type liveConn struct {
+	_      noCompare
 	mu     sync.Mutex
 	body   Stream
 	closed bool
@@ -123,7 +132,7 @@ func (c *Client) syncStreamLocked() {
 		lv.timer.Stop()
 		lv.timer = nil
 	}
-	if c.state.session == nil || lv.paused > 0 || lv.confirming {
+	if c.state.session == nil || lv.paused > 0 || lv.confirming || lv.role == roleFollower {
 		c.dropStreamLocked()
 		lv.backoff, lv.retryAt = 0, time.Time{}
 		return
@@ -133,14 +142,10 @@ func (c *Client) syncStreamLocked() {
 		return
 	}
 	if now.Before(lv.retryAt) {
-		lv.timer = c.clock.AfterFunc(lv.retryAt.Sub(now), func() {
-			c.mu.Lock()
-			c.syncStreamLocked()
-			c.mu.Unlock()
-		})
+		lv.timer = c.clock.AfterFunc(lv.retryAt.Sub(now), c.syncStream)
 		return
 	}
-	if !sb.Visible() {
+	if !sb.Visible() && !lv.woken {
 		return
 	}
 	l := &liveConn{}
@@ -151,9 +156,16 @@ func (c *Client) syncStreamLocked() {
 // dropStreamLocked closes the connection, if any. c.mu must be held.
 func (c *Client) dropStreamLocked() {
 	if l := c.live.conn; l != nil {
-		c.live.conn, c.live.open = nil, false
+		c.endConnLocked()
 		l.close() // aborts a fetch: no page code runs
 	}
+}
+
+// endConnLocked forgets the connection and tells the followers, asking
+// the visible ones to say so again. c.mu must be held.
+func (c *Client) endConnLocked() {
+	c.live.conn, c.live.open, c.live.woken = nil, false, false
+	c.relayLocked(relayDown)
 }
 
 // runStream makes the connection l and reads it until it ends.
@@ -176,17 +188,21 @@ func (c *Client) runStream(sb Streamer, l *liveConn) {
 			c.streamFailed(l, 0)
 			return
 		}
+		events := p.feed(text)
 		c.mu.Lock()
 		current := c.live.conn == l
 		if current {
 			c.live.spokeAt = c.now()
+			if len(events) == 0 {
+				c.relayLocked(relayPing)
+			}
 		}
 		c.mu.Unlock()
 		if !current {
 			body.Close()
 			return
 		}
-		for _, typ := range p.feed(text) {
+		for _, typ := range events {
 			if !c.streamEvent(l, typ) {
 				return
 			}
@@ -204,46 +220,50 @@ func (c *Client) streamEvent(l *liveConn, typ string) bool {
 		return false
 	}
 	switch typ {
-	case streamReady:
-		c.live.open = true
-		c.live.backoff, c.live.retryAt = 0, time.Time{}
-		used := c.state.jwt.lastActive.After(c.lists.polled)
-		c.mu.Unlock()
-		if used { // a reconnect of an unattended page must not extend its session
-			go c.refreshLists()
-		}
-		return true
 	case streamRevoked, streamExpired, streamRoleChanged:
-		c.live.conn, c.live.open = nil, false
+		c.endConnLocked()
 		c.live.confirming = true
 		c.mu.Unlock()
 		l.close()
 		c.confirmEnded(typ)
 		return false
 	case streamStale:
-		c.live.conn, c.live.open = nil, false
+		c.endConnLocked()
 		c.syncStreamLocked()
 		c.mu.Unlock()
 		l.close()
 		return false
-	case streamTwoFactorChanged:
-		c.mu.Unlock()
-		c.b.Dispatch(EventTwoFactorChanged, "{}")
-		return true
-	case streamSessionsChanged:
-		// The device lists are out of date. Reading them extends the
-		// session, so only a page used within the last listPoll reads
-		// them now; an unattended one waits for its next use (the poll
-		// of lists then reads them).
-		used := c.now().Sub(c.state.jwt.lastActive) < listPoll
-		c.mu.Unlock()
-		if used {
-			go c.refreshLists()
-		}
-		return true
+	case streamReady:
+		c.live.open = true
+		c.live.backoff, c.live.retryAt = 0, time.Time{}
 	}
+	c.relayLocked(typ)
 	c.mu.Unlock()
-	return true // "refreshed" and events this version does not know
+	c.streamNews(typ)
+	return true // "refreshed" and events this version does not know need nothing
+}
+
+// streamNews handles the events of the stream that the page hears of, in
+// the leader and in every follower (relay.go): after "ready" (a reconnect)
+// and "sessions-changed" the lists shown are read again, and
+// "two-factor-changed" is dispatched; anything else needs nothing.
+func (c *Client) streamNews(typ string) {
+	c.mu.Lock()
+	// The lists may be out of date. Reading them extends the session:
+	// after a reconnect only a page used since its last read reads them,
+	// after sessions-changed only one used within the last listPoll (an
+	// unattended one waits for its next use: the poll of lists then reads
+	// them).
+	now, active := c.now(), c.state.jwt.lastActive
+	read := typ == streamReady && active.After(c.lists.polled) ||
+		typ == streamSessionsChanged && now.Sub(active) < listPoll
+	c.mu.Unlock()
+	if typ == streamTwoFactorChanged {
+		c.b.Dispatch(EventTwoFactorChanged, "{}")
+	}
+	if read {
+		go c.refreshLists()
+	}
 }
 
 // streamFailed handles the end of connection l without an event that ends
@@ -255,7 +275,7 @@ func (c *Client) streamFailed(l *liveConn, status int) {
 		c.mu.Unlock()
 		return
 	}
-	c.live.conn, c.live.open = nil, false
+	c.endConnLocked()
 	if status == 401 {
 		c.live.confirming = true
 		jwt, before := c.state.jwt.on, c.state.jwt.accessExp
@@ -306,18 +326,12 @@ func (c *Client) confirmEnded(reason string) {
 	c.mu.Lock()
 	c.live.confirming = false
 	stale := c.state.idGen != gen // signed in or out meanwhile: the answer is old
-	had := c.state.session != nil
 	c.mu.Unlock()
 	if !stale {
-		c.setSession(s, exp, true)
-		if s == nil && had {
-			c.b.Dispatch(EventEnded, Ended{Reason: reason}.json())
-			c.leaveProtectedView(false)
-		}
+		c.applySession(s, exp, true, reason) // the other tabs dispatch it too
+		c.leaveProtectedView(false)
 	}
-	c.mu.Lock()
-	c.syncStreamLocked()
-	c.mu.Unlock()
+	c.syncStream()
 }
 
 // pauseStream closes the stream while the Client changes the session
@@ -336,17 +350,28 @@ func (c *Client) resumeStream() {
 	c.mu.Unlock()
 }
 
-// PageShown tells the Client that the page became visible: a stream that
-// waits for its back-off connects at once.
-func (c *Client) PageShown() {
+// syncStream is syncStreamLocked for callers without c.mu.
+func (c *Client) syncStream() {
 	c.mu.Lock()
-	c.live.retryAt = time.Time{}
 	c.syncStreamLocked()
 	c.mu.Unlock()
 }
 
+// PageShown tells the Client that the page became visible: the stream,
+// where this tab keeps it, connects at once without waiting for its
+// back-off; a follower tells the leader that a tab is visible (relay.go).
+func (c *Client) PageShown() {
+	c.mu.Lock()
+	c.live.retryAt = time.Time{}
+	c.syncStreamLocked()
+	if c.booted && c.live.role == roleFollower {
+		c.postStreamLocked(relayShown)
+	}
+	c.mu.Unlock()
+}
+
 // Live reports whether the event stream is connected and spoke within the
-// last 30 s.
+// last 30 s: this tab's, or the one the browser's leader tab relays.
 func (c *Client) Live() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -354,5 +379,7 @@ func (c *Client) Live() bool {
 }
 
 func (c *Client) liveLocked(now time.Time) bool {
-	return c.live.conn != nil && c.live.open && now.Sub(c.live.spokeAt) < liveFresh
+	lv := &c.live
+	open := lv.conn != nil && lv.open || lv.role == roleFollower && lv.relayed
+	return open && now.Sub(lv.spokeAt) < liveFresh
 }

@@ -26,6 +26,31 @@ type fakeLive struct {
 	answers []int
 	hidden  bool
 	count   int
+	all     []*fakeStream // every connection opened
+}
+
+// open counts the connections opened and not closed.
+func (l *fakeLive) open() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, s := range l.all {
+		if !s.isClosed() {
+			n++
+		}
+	}
+	return n
+}
+
+// closeTab closes the tab h, whose stream is l: the browser aborts its
+// connections and releases its locks.
+func closeTab(h *harness, l *fakeLive) {
+	h.b.close()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, s := range l.all {
+		s.Close()
+	}
 }
 
 func newFakeLive(t *testing.T) *fakeLive {
@@ -156,6 +181,9 @@ type liveTab struct {
 func (lt liveTab) OpenStream(url string) (int, client.Stream, error) {
 	l := lt.live
 	assert.Equal(l.t, wire.PathEvents, url)
+	if lt.isClosed() {
+		return 0, nil, errors.New("the tab is closed")
+	}
 	l.mu.Lock()
 	l.count++
 	status := 200
@@ -164,6 +192,9 @@ func (lt liveTab) OpenStream(url string) (int, client.Stream, error) {
 	}
 	l.mu.Unlock()
 	s := &fakeStream{status: status, pieces: make(chan string, 16), closed: make(chan struct{})}
+	l.mu.Lock()
+	l.all = append(l.all, s)
+	l.mu.Unlock()
 	l.opens <- s
 	switch status {
 	case 0:

@@ -3,7 +3,6 @@ package cache_test
 import (
 	"context"
 	"crypto/rand"
-	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -106,22 +105,100 @@ func TestTouchAndDeletesKeepTheCacheExact(t *testing.T) {
 	assert.True(t, found)
 }
 
+// pausing holds a read that missed the cache between the wrapped store's
+// answer and the cache's use of it: the armed read tells reached and waits
+// for resume. The test writes through the cache meanwhile.
+type pausing struct {
+	store.Store
+	mu      sync.Mutex
+	op      string // "session", "revoked" or "valid-after"; "" when none is armed
+	reached chan struct{}
+	resume  chan struct{}
+}
+
+// arm makes the next read op of the wrapped store pause once it has its
+// answer.
+func (p *pausing) arm(op string) {
+	p.mu.Lock()
+	p.op, p.reached, p.resume = op, make(chan struct{}), make(chan struct{})
+	p.mu.Unlock()
+}
+
+func (p *pausing) at(op string) {
+	p.mu.Lock()
+	if p.op != op {
+		p.mu.Unlock()
+		return
+	}
+	p.op = ""
+	reached, resume := p.reached, p.resume
+	p.mu.Unlock()
+	close(reached)
+	<-resume
+}
+
+func (p *pausing) Session(ctx context.Context, h []byte, now time.Time) (store.Session, bool, error) {
+	s, found, err := p.Store.Session(ctx, h, now)
+	p.at("session")
+	return s, found, err
+}
+
+func (p *pausing) Revoked(ctx context.Context, user string, iat, now time.Time, ids ...string) (bool, error) {
+	revoked, err := p.Store.Revoked(ctx, user, iat, now, ids...)
+	p.at("revoked")
+	return revoked, err
+}
+
+func (p *pausing) UserValidAfter(ctx context.Context, user string) (time.Time, error) {
+	t, err := p.Store.UserValidAfter(ctx, user)
+	p.at("valid-after")
+	return t, err
+}
+
+// racing runs read in the background with the wrapped store's op paused
+// after it answered, runs write to completion, then lets the read finish.
+func racing(t *testing.T, p *pausing, op string, read func(), write func()) {
+	t.Helper()
+	p.arm(op)
+	done := make(chan struct{})
+	go func() { defer close(done); read() }()
+	select {
+	case <-p.reached:
+	case <-done:
+		t.Fatalf("the read did not reach the store's %s", op)
+	}
+	write()
+	close(p.resume)
+	<-done
+}
+
+// TestDeleteRacingReadsNeverResurrects: a read that missed the cache and
+// found the record in the store before a delete must not put it in the
+// cache after the delete returned.
 func TestDeleteRacingReadsNeverResurrects(t *testing.T) {
-	c := cache.New(memory.New(), 0)
 	ctx := context.Background()
 	t0 := time.Now()
-	for range 200 {
-		s := record(t0, "ada")
-		require.NoError(t, c.Store.CreateSession(ctx, s)) // in the store only: reads miss
-		var wg sync.WaitGroup
-		for range 4 {
-			wg.Go(func() { _, _, _ = c.Session(ctx, s.IDHash, t0) })
-		}
-		wg.Go(func() { _ = c.DeleteSession(ctx, s.IDHash) })
-		wg.Wait()
-		_, found, err := c.Session(ctx, s.IDHash, t0)
-		require.NoError(t, err)
-		require.False(t, found, "a deleted session stays deleted")
+	for _, tt := range []struct {
+		name   string
+		delete func(c *cache.Store, s store.Session) error
+	}{
+		{"delete one", func(c *cache.Store, s store.Session) error { return c.DeleteSession(ctx, s.IDHash) }},
+		{"delete the user's", func(c *cache.Store, s store.Session) error { _, err := c.DeleteUserSessions(ctx, s.UserID); return err }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := &pausing{Store: memory.New()}
+			c := cache.New(p, 0)
+			s := record(t0, "ada")
+			require.NoError(t, p.Store.CreateSession(ctx, s)) // in the store only: the read misses
+			racing(t, p, "session", func() {
+				_, found, err := c.Session(ctx, s.IDHash, t0)
+				assert.NoError(t, err)
+				assert.True(t, found, "read before the delete")
+			}, func() { require.NoError(t, tt.delete(c, s)) })
+			_, found, err := c.Session(ctx, s.IDHash, t0)
+			require.NoError(t, err)
+			assert.False(t, found, "a deleted session stays deleted")
+		})
 	}
 }
 
@@ -186,20 +263,36 @@ func TestRevocationChecksServedFromMemory(t *testing.T) {
 	assert.False(t, revoked)
 }
 
+// TestDenyRacingChecksNeverForgets: a check that read "not revoked" from
+// the store before a revocation must not be remembered after the
+// revocation returned.
 func TestDenyRacingChecksNeverForgets(t *testing.T) {
-	c := cache.New(memory.New(), 0)
 	ctx := context.Background()
 	now := time.Now()
-	for i := range 200 {
-		id := fmt.Sprintf("jti-%d", i)
-		var wg sync.WaitGroup
-		for range 4 {
-			wg.Go(func() { _, _ = c.Revoked(ctx, "ada", now, now, id) })
-		}
-		wg.Go(func() { _ = c.Deny(ctx, id, now.Add(time.Hour)) })
-		wg.Wait()
-		revoked, err := c.Revoked(ctx, "ada", now, now, id)
+	t.Run("deny", func(t *testing.T) {
+		p := &pausing{Store: memory.New()}
+		c := cache.New(p, 0)
+		_, err := c.UserValidAfter(ctx, "ada") // known: only the id is read below
 		require.NoError(t, err)
-		require.True(t, revoked, "a denied id stays denied")
-	}
+		racing(t, p, "revoked", func() {
+			revoked, err := c.Revoked(ctx, "ada", now, now, "jti-1")
+			assert.NoError(t, err)
+			assert.False(t, revoked, "checked before the denial")
+		}, func() { require.NoError(t, c.Deny(ctx, "jti-1", now.Add(time.Hour))) })
+		revoked, err := c.Revoked(ctx, "ada", now, now, "jti-1")
+		require.NoError(t, err)
+		assert.True(t, revoked, "a denied id stays denied")
+	})
+	t.Run("valid-after", func(t *testing.T) {
+		p := &pausing{Store: memory.New()}
+		c := cache.New(p, 0)
+		racing(t, p, "valid-after", func() {
+			revoked, err := c.Revoked(ctx, "ada", now, now, "jti-1")
+			assert.NoError(t, err)
+			assert.False(t, revoked, "checked before the revocation")
+		}, func() { require.NoError(t, c.SetUserValidAfter(ctx, "ada", now.Add(time.Second))) })
+		revoked, err := c.Revoked(ctx, "ada", now, now, "jti-1")
+		require.NoError(t, err)
+		assert.True(t, revoked, "a token issued before valid-after stays revoked")
+	})
 }
