@@ -131,6 +131,20 @@ func testStoreCache(t *testing.T, a, b *instance, proxy *testenv.Proxy) {
 		assert.Eventually(t, func() bool { return !b.signedIn(t, ck) }, crossWait, 5*time.Millisecond, "the sign-out on A, on B")
 	})
 
+	t.Run("Metrics", func(t *testing.T) {
+		current("B's heartbeat comes back")
+		req := httptest.NewRequest("GET", "/metrics", nil)
+		req.RemoteAddr = "127.0.0.1:1234" // /metrics answers loopback clients
+		rec := httptest.NewRecorder()
+		b.h.ServeHTTP(rec, req)
+		require.Equal(t, http.StatusOK, rec.Code)
+		body := rec.Body.String()
+		assert.Contains(t, body, "\nsessionguard_store_cache_current 1\n")
+		for _, name := range []string{"reads_total", "bypassed_total", "flushes_total"} {
+			assert.Contains(t, body, "\nsessionguard_store_cache_"+name+" ")
+		}
+	})
+
 	for _, fault := range []struct {
 		name string
 		make func()
