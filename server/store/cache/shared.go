@@ -3,6 +3,7 @@ package cache
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"sync"
@@ -96,6 +97,7 @@ func NewShared(next store.Store, maxEntries int, opts ...Option) (*Store, error)
 	}
 	c := New(next, maxEntries)
 	c.shared, sh.cancel = sh, cancel
+	c.revs.byKey = make(map[[sha256.Size]byte]string)
 	sh.wg.Go(func() { c.follow(ch) })
 	sh.wg.Go(func() { c.heartbeat(bg) })
 	return c, nil
@@ -224,7 +226,13 @@ func (c *Store) forget(e store.Event) {
 	defer c.mu.Unlock()
 	if len(e.SessionHash) > 0 {
 		delete(c.entries, string(e.SessionHash))
-		delete(c.revs.denied, string(e.SessionHash))
+		if len(e.SessionHash) == sha256.Size {
+			k := [sha256.Size]byte(e.SessionHash)
+			if id, ok := c.revs.byKey[k]; ok {
+				delete(c.revs.denied, id)
+				delete(c.revs.byKey, k)
+			}
+		}
 	}
 	if e.UserID != "" {
 		for k, s := range c.entries {
@@ -243,6 +251,7 @@ func (c *Store) flush() {
 	c.mu.Lock()
 	clear(c.entries)
 	clear(c.revs.denied)
+	clear(c.revs.byKey)
 	clear(c.revs.validAfter)
 	c.epoch++
 	c.revs.epoch++

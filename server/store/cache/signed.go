@@ -14,37 +14,50 @@ import (
 // records: every write goes through this process (or, for a shared cache,
 // is published by the instance that made it).
 type revocations struct {
-	// denied is keyed by denyKey(id): the key that invalidations name.
-	denied     map[string]time.Time
+	denied map[string]time.Time
+	// byKey finds an id of denied by its denyKey, the name invalidations
+	// give it; kept by shared caches only (nil otherwise).
+	byKey      map[[sha256.Size]byte]string
 	validAfter map[string]time.Time
 	epoch      uint64
 }
 
 const maxRevocationEntries = 200_000
 
-// denyKey is the SHA-256 of a deny-list id: how the cache keys it, and how
-// a shared cache's invalidation names it (in Event.SessionHash) without
-// sending the id itself.
+// denyKey is the SHA-256 of a deny-list id: how a shared cache's
+// invalidation names it (in Event.SessionHash) without sending the id
+// itself. It is computed on writes and misses only, never on a hit.
 func denyKey(id string) [sha256.Size]byte {
 	return sha256.Sum256([]byte(id))
 }
 
+// setDenied records id's state; callers hold mu.
+func (c *Store) setDenied(id string, until time.Time) {
+	c.revs.denied[id] = until
+	if c.revs.byKey != nil {
+		c.revs.byKey[denyKey(id)] = id
+	}
+}
+
 // Deny implements store.Revocations.
 func (c *Store) Deny(ctx context.Context, id string, until time.Time) error {
-	k := denyKey(id)
 	if err := c.Store.Deny(ctx, id, until); err != nil {
 		c.mu.Lock()
-		delete(c.revs.denied, string(k[:])) // unknown now: read it again
+		delete(c.revs.denied, id) // unknown now: read it again
 		c.revs.epoch++
 		c.mu.Unlock()
 		return err
 	}
 	c.mu.Lock()
-	if old, ok := c.revs.denied[string(k[:])]; !ok || until.After(old) {
-		c.revs.denied[string(k[:])] = until.UTC()
+	if old, ok := c.revs.denied[id]; !ok || until.After(old) {
+		c.setDenied(id, until.UTC())
 	}
 	c.revs.epoch++
 	c.mu.Unlock()
+	if c.shared == nil {
+		return nil
+	}
+	k := denyKey(id)
 	return c.tell(ctx, store.Event{SessionHash: k[:]})
 }
 
@@ -69,6 +82,11 @@ func (c *Store) UserValidAfter(ctx context.Context, userID string) (time.Time, e
 	if !c.usable() {
 		return c.Store.UserValidAfter(ctx, userID)
 	}
+	return c.validAfter(ctx, userID)
+}
+
+// validAfter is UserValidAfter once the cache is known usable.
+func (c *Store) validAfter(ctx context.Context, userID string) (time.Time, error) {
 	c.mu.RLock()
 	t, ok := c.revs.validAfter[userID]
 	epoch := c.revs.epoch
@@ -97,7 +115,7 @@ func (c *Store) Revoked(ctx context.Context, userID string, issuedAt, now time.T
 	if !c.usable() {
 		return c.Store.Revoked(ctx, userID, issuedAt, now, ids...)
 	}
-	after, err := c.UserValidAfter(ctx, userID)
+	after, err := c.validAfter(ctx, userID)
 	if err != nil {
 		return false, err
 	}
@@ -105,9 +123,8 @@ func (c *Store) Revoked(ctx context.Context, userID string, issuedAt, now time.T
 		return true, nil
 	}
 	for _, id := range ids {
-		k := denyKey(id)
 		c.mu.RLock()
-		until, ok := c.revs.denied[string(k[:])]
+		until, ok := c.revs.denied[id]
 		epoch := c.revs.epoch
 		c.mu.RUnlock()
 		if ok {
@@ -125,7 +142,7 @@ func (c *Store) Revoked(ctx context.Context, userID string, issuedAt, now time.T
 		}
 		c.mu.Lock()
 		if c.revs.epoch == epoch {
-			c.remember(func() { c.revs.denied[string(k[:])] = time.Time{} })
+			c.remember(func() { c.setDenied(id, time.Time{}) })
 		}
 		c.mu.Unlock()
 	}
@@ -150,6 +167,9 @@ func (c *Store) DeleteExpiredDenials(ctx context.Context, now time.Time) (int, e
 func (c *Store) remember(add func()) {
 	if len(c.revs.denied)+len(c.revs.validAfter) >= maxRevocationEntries {
 		c.revs.denied = make(map[string]time.Time)
+		if c.revs.byKey != nil {
+			c.revs.byKey = make(map[[sha256.Size]byte]string)
+		}
 		c.revs.validAfter = make(map[string]time.Time)
 	}
 	add()
