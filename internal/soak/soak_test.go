@@ -83,3 +83,28 @@ func TestStreamHeard(t *testing.T) {
 		assert.Equal(t, tt.heard, s.heard(), "%v, ended %v", tt.events, tt.ended)
 	}
 }
+
+// TestWithinCacheBound: with -store-cache a revoked session accepted by a
+// request that began less than 0.5 s after the revocation returned is
+// allowed; later, or without the cache, it is not.
+func TestWithinCacheBound(t *testing.T) {
+	at := time.Now()
+	for _, tt := range []struct {
+		name  string
+		cache bool
+		after time.Duration
+		want  bool
+	}{
+		{"no cache", false, 10 * time.Millisecond, false},
+		{"cache, at once", true, 0, true},
+		{"cache, within the bound", true, 499 * time.Millisecond, true},
+		{"cache, at the bound", true, 500 * time.Millisecond, false},
+		{"cache, after it", true, 2 * time.Second, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			u := &simUser{s: &setup{cache: tt.cache}, r: newRecorder(io.Discard)}
+			got := u.withinCacheBound(revokedCred{at: at}, result{start: at.Add(tt.after)})
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
