@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # Benchmarks behind docs/PERFORMANCE.md. Run through ./build.sh bench, which
 # builds bin/sessionguard and static/sessionguard.wasm first.
-#   ./build.sh bench            everything (about two minutes)
+#   ./build.sh bench            everything (about five minutes)
 #   BENCH_QUICK=1 ./build.sh bench   shorter load runs
+# It ends with one table: each figure of the performance targets, its
+# anchor measured in the same run, the ratio and the target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 section() { printf '\n## %s\n\n' "$*"; }
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
 
 section "Machine"
 echo "- $(uname -srm), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
 echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
-echo "- $(go version)"
+echo "- $(go version); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 if command -v wrk >/dev/null 2>&1; then
   echo "- load generator: $(wrk --version 2>&1 | head -1 | cut -c1-40)"
 else
@@ -22,45 +26,95 @@ section "Go benchmarks"
 echo '```'
 go test -run '^$' -bench . -skip 'StatusDuringSignIns|StatusManySessions|Streams' -benchmem -count 1 \
   ./policy ./server/session ./server/auth ./server/store/cache ./server/store/memory ./server/store/sqlite \
-  | grep -E '^(Benchmark|pkg:)'
+  | grep -E '^(Benchmark|pkg:)' | tee "$out/go"
 echo '```'
 
 section "Under pressure: status p99 during 200 parallel sign-ins"
 echo '```'
-go test -run '^$' -bench StatusDuringSignIns -benchtime 1x ./server/auth | grep -E '^Benchmark'
+go test -run '^$' -bench StatusDuringSignIns -benchtime 1x ./server/auth | grep -E '^Benchmark' | tee "$out/pressure"
 echo '```'
 
 section "Ten thousand live event streams"
 echo '```'
-go test -run '^$' -bench Streams -benchtime 1x ./server/auth | grep -E '^Benchmark'
+go test -run '^$' -bench Streams -benchtime 1x ./server/auth | grep -E '^Benchmark' | tee "$out/streams"
 echo '```'
 
 section "A million sessions (PostgreSQL rows need SG_TEST_POSTGRES_URL)"
 echo '```'
-go test -run '^$' -bench StatusManySessions -benchtime 200000x -benchmem ./server/auth | grep -E '^Benchmark|SKIP'
+go test -run '^$' -bench StatusManySessions -benchtime 200000x -benchmem ./server/auth | grep -E '^Benchmark|SKIP' | tee "$out/scale"
 echo '```'
 
 section "Loopback load: status check against a bare net/http handler"
 go build -o bin/loadcmp ./internal/loadcmp
 if [ "${BENCH_QUICK:-}" = 1 ]; then dur=3s rounds=2; else dur=5s rounds=3; fi
-bin/loadcmp -bin bin/sessionguard -static static -duration "$dur" -rounds "$rounds"
+bin/loadcmp -bin bin/sessionguard -static static -duration "$dur" -rounds "$rounds" | tee "$out/load"
 echo
-bin/loadcmp -bin bin/sessionguard -static static -duration "$dur" -rounds "$rounds" -sg-flags "-strategy jwt"
+bin/loadcmp -bin bin/sessionguard -static static -duration "$dur" -rounds "$rounds" -sg-flags "-strategy jwt" | tee "$out/loadjwt"
 
 section "Browser module size"
-raw=$(wc -c < static/sessionguard.wasm)
-gz=$(gzip -9 -c static/sessionguard.wasm | wc -c)
-sgz=$(wc -c < static/sessionguard.wasm.gz)
-br=$(wc -c < static/sessionguard.wasm.br)
-printf '| file | raw | gzip -9 | served gzip (.gz) | served brotli (.br) |\n|---|---|---|---|---|\n'
-awk -v r="$raw" -v g="$gz" -v s="$sgz" -v b="$br" 'BEGIN { printf "| static/sessionguard.wasm | %d bytes (%.0f KiB) | %d bytes (%.0f KiB) | %d bytes (%.0f KiB) | %d bytes (%.0f KiB) |\n", r, r/1024, g, g/1024, s, s/1024, b, b/1024 }'
+mkdir -p "$out/min"
+cat > "$out/min/main.go" <<'GO'
+package main
+
+import "syscall/js"
+
+func main() {
+	js.Global().Set("__sgReadyAt", js.Global().Get("performance").Call("now"))
+	select {}
+}
+GO
+(cd "$out/min" && GOOS=js GOARCH=wasm GOFLAGS= GO111MODULE=off go build -trimpath -ldflags="-s -w" -o min.wasm main.go)
+go run ./internal/precompress "$out/min/min.wasm" >/dev/null 2>&1
+printf '| file | raw | served gzip (.gz) | served brotli (.br) |\n|---|---|---|---|\n'
+for f in static/sessionguard.wasm "$out/min/min.wasm"; do
+  name=$f; [ "$f" = static/sessionguard.wasm ] || name="minimal syscall/js program"
+  awk -v n="$name" -v r="$(wc -c < "$f")" -v g="$(wc -c < "$f.gz")" -v b="$(wc -c < "$f.br")" \
+    'BEGIN { printf "| %s | %d bytes (%.0f KiB) | %d bytes (%.0f KiB) | %d bytes (%.0f KiB) |\n", n, r, r/1024, g, g/1024, b, b/1024 }'
+done
 
 section "Browser module start-up in Chromium"
 if command -v chromium >/dev/null 2>&1; then
   echo '```'
-  out=$(go test -run '^$' -bench BenchmarkModuleStartup -benchtime 10x ./e2e 2>&1) || { echo "$out" | tail -20; exit 1; }
-  echo "$out" | grep -E '^Benchmark'
+  res=$(go test -run '^$' -bench BenchmarkModuleStartup -benchtime 20x ./e2e 2>&1) || { echo "$res" | tail -20; exit 1; }
+  echo "$res" | grep -E '^Benchmark' | tee "$out/startup"
   echo '```'
 else
   echo "chromium not installed: skipped"
+  : > "$out/startup"
 fi
+
+# metric FILE LINE-PATTERN UNIT: the value before UNIT on the first line
+# of FILE matching LINE-PATTERN ("" when there is none).
+metric() { awk -v p="$2" -v u="$3" '$0 ~ p { for (i = 2; i <= NF; i++) if ($i == u) { print $(i-1); exit } }' "$1" 2>/dev/null || true; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "—"; else printf "%.2f×", a / b }'; }
+kib() { awk -v n="$1" 'BEGIN { printf "%.0f KiB", n / 1024 }'; }
+
+section "Summary: the targets"
+printf '| figure | now | anchor (same run) | ratio | target |\n|---|---|---|---|---|\n'
+for f in load loadjwt; do
+  sg=$(awk -F'|' '/sessionguard GET/ { gsub(/ /, "", $3); print $3 }' "$out/$f")
+  bare=$(awk -F'|' '/bare net\/http handler/ { gsub(/ /, "", $3); print $3 }' "$out/$f")
+  label="status req/s, default flags"; [ "$f" = loadjwt ] && label="status req/s, -strategy jwt"
+  echo "| $label | $sg | bare net/http: $bare | $(ratio "$sg" "$bare") | ≥ 0.85× |"
+done
+st=$(metric "$out/go" '^BenchmarkStatus/sqlite[+]cache' ns/op); sta=$(metric "$out/go" '^BenchmarkStatus/sqlite[+]cache' allocs/op)
+bare=$(metric "$out/go" '^BenchmarkStatusAnchors/bare' ns/op); barea=$(metric "$out/go" '^BenchmarkStatusAnchors/bare' allocs/op)
+echo "| status handler in process, database | $st ns, $sta allocs | bare: $bare ns, $barea allocs | $(ratio "$st" "$bare") | ≤ 2,000 ns, ≤ 20 allocs |"
+st=$(metric "$out/go" '^BenchmarkStatusJWT/sqlite[+]cache' ns/op); sta=$(metric "$out/go" '^BenchmarkStatusJWT/sqlite[+]cache' allocs/op)
+echo "| status handler in process, jwt | $st ns, $sta allocs | bare: $bare ns, $barea allocs | $(ratio "$st" "$bare") | ≤ 2,000 ns, ≤ 20 allocs |"
+gz=$(wc -c < static/sessionguard.wasm.gz); br=$(wc -c < static/sessionguard.wasm.br)
+mgz=$(wc -c < "$out/min/min.wasm.gz"); mbr=$(wc -c < "$out/min/min.wasm.br")
+echo "| module, gzip | $(kib "$gz") | minimal program: $(kib "$mgz") | $(ratio "$gz" "$mgz") | ≤ 720 KiB |"
+echo "| module, brotli | $(kib "$br") | minimal program: $(kib "$mbr") | $(ratio "$br" "$mbr") | ≤ 560 KiB |"
+for s in database jwt; do
+  ms=$(metric "$out/startup" "^BenchmarkModuleStartup/$s" ms/ready); an=$(metric "$out/startup" "^BenchmarkModuleStartup/$s" anchor-ms)
+  echo "| module ready after navigation, $s (warm) | ${ms:-—} ms | minimal program: ${an:-—} ms | $(ratio "$ms" "$an") | ≤ 1.2× |"
+done
+rest=$(metric "$out/pressure" 'slots=default' rest-p99-µs); burst=$(metric "$out/pressure" 'slots=default' burst-p99-µs)
+echo "| status p99 during 200 parallel sign-ins | $burst µs | at rest: $rest µs | $(ratio "$burst" "$rest") | ≤ 5× |"
+k=$(metric "$out/scale" 'sqlite/sessions=1000-' ns/op); m=$(metric "$out/scale" 'sqlite/sessions=1000000-' ns/op)
+echo "| status with 1M sessions, SQLite | $m ns | 1k sessions: $k ns | $(ratio "$m" "$k") | ≤ 1.10× |"
+k=$(metric "$out/scale" 'postgres/sessions=1000-' ns/op); m=$(metric "$out/scale" 'postgres/sessions=1000000-' ns/op)
+echo "| status with 1M sessions, PostgreSQL | ${m:-—} ns | 1k sessions: ${k:-—} ns | $(ratio "$m" "$k") | ≤ 1.10× |"
+mem=$(metric "$out/streams" '^BenchmarkStreams' server-B/stream); p99=$(metric "$out/streams" '^BenchmarkStreams' revoke-p99-µs)
+echo "| 10,000 event streams: server memory per stream, revocation → event p99 | $mem B, $p99 µs | — | — | reported |"

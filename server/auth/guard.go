@@ -85,6 +85,11 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 		if s.shell.body.notFound(v) { // the shell's own not-found view
 			status = http.StatusNotFound
 		}
+		if s.shell.loadsModule {
+			if link := s.static.preloadLink(); link != "" {
+				w.Header().Add("Link", link)
+			}
+		}
 		s.shell.write(w, status, l.s, v)
 	}
 }

@@ -142,6 +142,23 @@ func (st *static) module(root *os.Root) (*module, error) {
 	return m, nil
 }
 
+// preloadLink returns the Link header that has a page start fetching the
+// module's hashed copy while it is parsed, before the loader's own fetch
+// (which then takes the preloaded answer: the same URL, mode and
+// credentials); "" without a module or its loader.
+func (st *static) preloadLink() string {
+	root, err := os.OpenRoot(st.dir)
+	if err != nil {
+		return ""
+	}
+	defer root.Close()
+	m, err := st.module(root)
+	if err != nil || m == nil || m.loader == nil {
+		return ""
+	}
+	return "<" + m.url() + ">; rel=preload; as=fetch; crossorigin"
+}
+
 // precompressed returns the file name when it unpacks (with open) to raw,
 // nil when it is missing or stale.
 func precompressed(root *os.Root, name string, raw []byte, open func(io.Reader) (io.Reader, error)) []byte {

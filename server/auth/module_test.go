@@ -272,3 +272,37 @@ func TestModuleChangesUnderLoad(t *testing.T) {
 	close(stop)
 	<-done
 }
+
+// TestPagesPreloadTheModule: a page of a shell that loads the module names
+// the module's current hashed copy in a preload Link header, so the
+// browser fetches it while it parses the page; nothing else does, nor a
+// shell without the module, nor a page before a module is built.
+func TestPagesPreloadTheModule(t *testing.T) {
+	withModule := withShell(`<!doctype html><html><head><script src="/wasm_exec.js" defer></script>` +
+		`<script src="/sessionguard.js" defer></script></head><body></body></html>`)
+	e := newEnv(t, withModule)
+	page := func(e *env, path string) *http.Response {
+		r := e.client().get(path, "Sec-Fetch-Mode", "navigate")
+		r.Body.Close()
+		return r
+	}
+	assert.Empty(t, page(e, "/").Header.Values("Link"), "a preload without a module")
+
+	v1 := writeModule(t, e, moduleBytes("v1"), false)
+	r := page(e, "/")
+	require.Equal(t, http.StatusOK, r.StatusCode)
+	assert.Equal(t, []string{"<" + v1 + ">; rel=preload; as=fetch; crossorigin"}, r.Header.Values("Link"))
+	v2 := writeModule(t, e, moduleBytes("version two"), false)
+	assert.Equal(t, "<"+v2+">; rel=preload; as=fetch; crossorigin", page(e, "/public").Header.Get("Link"), "the new module")
+
+	for _, p := range []string{"/api/session", "/app.js", v2, "/sessionguard.js"} {
+		assert.Empty(t, e.client().get(p).Header.Values("Link"), p)
+	}
+	redirect := page(e, "/dashboard") // signed out: to sign-in
+	require.Equal(t, http.StatusSeeOther, redirect.StatusCode)
+	assert.Empty(t, redirect.Header.Values("Link"))
+
+	plain := newEnv(t) // a shell that does not load the module
+	writeModule(t, plain, moduleBytes("v1"), false)
+	assert.Empty(t, page(plain, "/").Header.Values("Link"))
+}

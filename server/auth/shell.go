@@ -20,6 +20,9 @@ type shell struct {
 	head   []byte
 	body   *shellBody // from </head> on
 	config []byte     // the whole <script id="sg-config"> element
+	// loadsModule: the shell loads the browser module (it names
+	// sessionguard.js or sessionguard.mjs), so its pages preload it.
+	loadsModule bool
 }
 
 func loadShell(dir string, configJSON []byte) (*shell, error) {
@@ -34,7 +37,8 @@ func loadShell(dir string, configJSON []byte) (*shell, error) {
 	}
 	cfg := append([]byte(`<script id="sg-config" type="application/json">`), configJSON...)
 	cfg = append(cfg, "</script>\n"...)
-	return &shell{head: b[:i], body: compileBody(b[i:]), config: cfg}, nil
+	loads := bytes.Contains(b, []byte("/sessionguard.js")) || bytes.Contains(b, []byte("/sessionguard.mjs"))
+	return &shell{head: b[:i], body: compileBody(b[i:]), config: cfg, loadsModule: loads}, nil
 }
 
 // write answers the shell with code, the session embedded and the body
