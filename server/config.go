@@ -25,6 +25,8 @@ type config struct {
 	storeURL        string
 	storeSchema     string
 	storePrefix     string
+	storeCache      bool
+	storeCacheSize  int
 	maxAge          time.Duration
 	absoluteMaxAge  time.Duration
 	updateAge       time.Duration
@@ -67,6 +69,8 @@ func serveFlags(name string, c *config) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "listen address")
 	storeFlags(fs, c)
+	fs.BoolVar(&c.storeCache, "store-cache", false, "postgres, redis: serve session reads and revocation checks from memory, kept current through the store's event channel (a revocation reaches every instance within 0.5 s; reads go to the store while the channel is down or slow); sqlite caches always")
+	fs.IntVar(&c.storeCacheSize, "store-cache-size", app.DefaultStoreCacheSize, "postgres, redis with -store-cache: most session records kept in memory")
 	fs.StringVar(&c.static, "static", "./static", "directory served at /; the app shell index.html is read from it")
 	fs.StringVar(&c.strategy, "strategy", "database", "session strategy: database (opaque id, server-side record) or jwt (signed token)")
 	fs.DurationVar(&c.maxAge, "max-age", 30*time.Minute, "idle lifetime; every read of the session moves expires to now+max-age")
@@ -137,6 +141,8 @@ func (c config) options() app.Options {
 		StoreURL:         c.storeURL,
 		StoreSchema:      c.storeSchema,
 		StorePrefix:      c.storePrefix,
+		StoreCache:       c.storeCache,
+		StoreCacheSize:   c.storeCacheSize,
 		DataDir:          c.data,
 		Lifetime:         session.Lifetime{MaxAge: c.maxAge, AbsoluteMaxAge: c.absoluteMaxAge, UpdateAge: c.updateAge},
 		AccessMaxAge:     c.accessMaxAge,

@@ -428,3 +428,19 @@ func TestAlertWebhookAndMetricsListener(t *testing.T) {
 	resp.Body.Close()
 	assert.NotContains(t, string(b), "sessionguard_signins_total", "with -metrics-addr, not on the main listener")
 }
+
+func TestStoreCacheFlags(t *testing.T) {
+	var c config
+	fs := serveFlags("t", &c)
+	require.NoError(t, parse(fs, nil, envMap(nil), io.Discard))
+	o := c.options()
+	assert.False(t, o.StoreCache, "-store-cache is opt-in")
+	assert.Equal(t, 100_000, o.StoreCacheSize, "-store-cache-size default")
+
+	c = config{}
+	fs = serveFlags("t", &c)
+	require.NoError(t, parse(fs, []string{"-store-cache"}, envMap(map[string]string{"SG_STORE_CACHE_SIZE": "5000"}), io.Discard))
+	o = c.options()
+	assert.True(t, o.StoreCache)
+	assert.Equal(t, 5000, o.StoreCacheSize)
+}

@@ -24,7 +24,7 @@ func (u *simUser) signOut(ctx context.Context) {
 	b := u.any()
 	res := u.send(ctx, u.pick(), "signout", http.MethodPost, "/api/auth/signout", "{}", b.cookies, b.ip)
 	if res.ok() {
-		u.revoke(ctx, b, "sign-out", res.end)
+		u.revoke(ctx, b, "sign-out", res)
 		return
 	}
 	if res.err == nil && res.code != http.StatusServiceUnavailable {
@@ -67,7 +67,7 @@ func (u *simUser) endDevice(ctx context.Context) {
 	case reauth(res):
 		u.r.checked("reauth-required")
 	case res.ok():
-		u.revoke(ctx, y, "device ending", res.end)
+		u.revoke(ctx, y, "device ending", res)
 	case res.err != nil || res.code == http.StatusServiceUnavailable:
 		u.drop(y)
 	default:
@@ -86,7 +86,7 @@ func (u *simUser) revokeOthers(ctx context.Context) {
 	case res.ok():
 		for _, o := range slices.Clone(u.browsers) {
 			if o != b {
-				u.revoke(ctx, o, "sign-out of the other devices", res.end)
+				u.revoke(ctx, o, "sign-out of the other devices", res)
 			}
 		}
 	case res.err != nil || res.code == http.StatusServiceUnavailable:
@@ -116,8 +116,8 @@ func (u *simUser) passwordChange(ctx context.Context) {
 		b.past = nil
 		b.maxExp = time.Time{}
 		u.browsers = slices.DeleteFunc(u.browsers, func(x *browser) bool { return x == b })
-		u.revokeAll(ctx, "password change", res.end)
-		u.revoke(ctx, old, "password change (the changing session's old id)", res.end)
+		u.revokeAll(ctx, "password change", res)
+		u.revoke(ctx, old, "password change (the changing session's old id)", res)
 		u.browsers = append(u.browsers, b)
 	case res.err != nil || res.code == http.StatusServiceUnavailable:
 		u.alt = next // changed or not: unknown
@@ -165,7 +165,7 @@ func (u *simUser) roleChange(ctx context.Context) {
 	switch {
 	case res.ok() && u.role != "":
 		u.role = next
-		u.revokeAll(ctx, "role change", res.end)
+		u.revokeAll(ctx, "role change", res)
 	case res.ok():
 		u.role = next
 		u.dropAll()
@@ -186,7 +186,7 @@ func (u *simUser) disable(ctx context.Context) {
 	switch {
 	case res.ok():
 		u.disabled = true
-		u.revokeAll(ctx, "account disabled", res.end)
+		u.revokeAll(ctx, "account disabled", res)
 		in := u.pick()
 		got := u.send(ctx, in, "signin", http.MethodPost, "/api/auth/signin",
 			fmt.Sprintf(`{"email":%q,"password":%q}`, u.email, u.password), nil, u.newIP())

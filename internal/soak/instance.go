@@ -47,6 +47,7 @@ type setup struct {
 	adminCookies map[string]string
 	static       string   // the -static directory
 	faults       *windows // when this setup was disturbed
+	cache        bool     // the instances run with -store-cache
 }
 
 // instance is one server process of a setup, on a fixed port: a restart
@@ -73,6 +74,9 @@ func (in *instance) args() []string {
 		"-strategy", s.strategy, "-demo", "-log-level", "warn", "-trusted-proxies", "127.0.0.1",
 		"-max-age", maxAge.String(), "-update-age", updateAge.String(), "-access-max-age", accessMaxAge.String(),
 		"-fresh-age", freshAge.String()}
+	if s.cache {
+		args = append(args, "-store-cache")
+	}
 	return append(args, s.storeArgs()...)
 }
 

@@ -49,6 +49,7 @@ type config struct {
 	verbose      bool
 	kinds        string
 	seed         uint64
+	storeCache   bool
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -66,6 +67,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&c.keep, "keep", false, "keep the temporary directory (data)")
 	fs.BoolVar(&c.verbose, "v", false, "print each fault as it starts")
 	fs.Uint64Var(&c.seed, "seed", 0, "random seed (0: from the clock)")
+	fs.BoolVar(&c.storeCache, "store-cache", false, "run the postgres and redis instances with -store-cache: another instance may then accept a revoked session for up to 0.5 s after the revocation returned (the cache's bound), never later")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: soak [flags] [duration]   (default 60s)")
 		fs.PrintDefaults()
@@ -196,6 +198,7 @@ func soak(ctx context.Context, c config, out io.Writer) (int, error) {
 			return 1, err
 		}
 		s.index = i + 1
+		s.cache = c.storeCache && p.store != "sqlite"
 		setups = append(setups, s)
 		if err := prepare(ctx, c, r, s, rng); err != nil {
 			return 1, err

@@ -83,3 +83,32 @@ func TestStreamHeard(t *testing.T) {
 		assert.Equal(t, tt.heard, s.heard(), "%v, ended %v", tt.events, tt.ended)
 	}
 }
+
+// TestWithinCacheBound: with -store-cache a revoked session accepted by
+// another instance than the revoking one, in a request that began less than
+// 0.5 s after the revocation returned, is allowed; by the revoking instance,
+// later, or without the cache, it is not.
+func TestWithinCacheBound(t *testing.T) {
+	at := time.Now()
+	a, b := &instance{name: "a"}, &instance{name: "b"}
+	for _, tt := range []struct {
+		name  string
+		cache bool
+		in    *instance
+		after time.Duration
+		want  bool
+	}{
+		{"no cache", false, b, 10 * time.Millisecond, false},
+		{"cache, the other instance at once", true, b, 0, true},
+		{"cache, the other instance within the bound", true, b, 499 * time.Millisecond, true},
+		{"cache, the revoking instance", true, a, 0, false},
+		{"cache, at the bound", true, b, 500 * time.Millisecond, false},
+		{"cache, after it", true, b, 2 * time.Second, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			u := &simUser{s: &setup{cache: tt.cache}, r: newRecorder(io.Discard)}
+			got := u.withinCacheBound(revokedCred{at: at, by: a}, result{in: tt.in, start: at.Add(tt.after)})
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}

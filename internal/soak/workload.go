@@ -47,6 +47,7 @@ type revokedCred struct {
 	cookies map[string]string
 	at      time.Time
 	why     string
+	by      *instance // the instance that revoked it
 }
 
 // simUser is one account and its browsers; a goroutine of its own acts for
@@ -236,17 +237,19 @@ func (u *simUser) dropAll() {
 	}
 }
 
-// revoke records that b's session was revoked by a request that returned at
-// at: from now on no instance may accept any of its cookies. It probes the
+// revoke records that b's session was revoked by request res, which
+// returned at res.end: from now on no instance may accept any of its cookies
+// (with -store-cache: none but res.in after cacheBound). It probes the
 // newest right away on every instance, and has its open stream checked.
-func (u *simUser) revoke(ctx context.Context, b *browser, why string, at time.Time) {
+func (u *simUser) revoke(ctx context.Context, b *browser, why string, res result) {
+	at := res.end
 	u.browsers = slices.DeleteFunc(u.browsers, func(x *browser) bool { return x == b })
 	sets := append(slices.Clone(b.past), clone(b.cookies))
 	for _, c := range sets {
 		if len(c) == 0 {
 			continue
 		}
-		u.revoked = append(u.revoked, revokedCred{cookies: c, at: at, why: why})
+		u.revoked = append(u.revoked, revokedCred{cookies: c, at: at, why: why, by: res.in})
 	}
 	if len(u.revoked) > maxRevoked {
 		u.revoked = u.revoked[len(u.revoked)-maxRevoked:]
@@ -256,14 +259,14 @@ func (u *simUser) revoke(ctx context.Context, b *browser, why string, at time.Ti
 		go u.checkStream(ctx, st, why, at)
 	}
 	for _, in := range u.s.inst {
-		u.probeOne(ctx, in, revokedCred{cookies: clone(b.cookies), at: at, why: why}, false)
+		u.probeOne(ctx, in, revokedCred{cookies: clone(b.cookies), at: at, why: why, by: res.in}, false)
 	}
 }
 
 // revokeAll revokes every browser of the user.
-func (u *simUser) revokeAll(ctx context.Context, why string, at time.Time) {
+func (u *simUser) revokeAll(ctx context.Context, why string, res result) {
 	for _, b := range slices.Clone(u.browsers) {
-		u.revoke(ctx, b, why, at)
+		u.revoke(ctx, b, why, res)
 	}
 }
 

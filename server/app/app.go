@@ -34,6 +34,7 @@ import (
 	"github.com/sessionguard/sessionguard/server/metrics"
 	"github.com/sessionguard/sessionguard/server/session"
 	"github.com/sessionguard/sessionguard/server/store"
+	"github.com/sessionguard/sessionguard/server/store/cache"
 	"github.com/sessionguard/sessionguard/server/twofactor"
 	"github.com/sessionguard/sessionguard/server/users"
 )
@@ -193,6 +194,9 @@ func New(ctx context.Context, o Options) (_ *Server, err error) {
 		func() float64 { n, _ := s.http.StreamCounts(); return float64(n) })
 	o.Metrics.Counter("sessionguard_event_streams_total", "Live event streams this process opened.",
 		func() float64 { _, n := s.http.StreamCounts(); return float64(n) })
+	if c, ok := st.(*cache.Store); ok && o.StoreCache {
+		cacheMetrics(o.Metrics, c)
+	}
 	// Last, so that a server that fails to start says only why.
 	if err := s.warnWithoutAccounts(ctx); err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"github.com/sessionguard/sessionguard/server/metrics"
 	"github.com/sessionguard/sessionguard/server/session"
 	"github.com/sessionguard/sessionguard/server/store"
+	"github.com/sessionguard/sessionguard/server/store/cache"
 	"github.com/sessionguard/sessionguard/server/users"
 )
 
@@ -29,6 +30,14 @@ type Options struct {
 	// StoreSchema the postgres schema (-store-schema) and StorePrefix the
 	// redis key prefix (-store-prefix), their packages' defaults when empty.
 	StoreURL, StoreSchema, StorePrefix string
+	// StoreCache serves a postgres or redis store's session reads and
+	// revocation checks from memory, kept current through the store's
+	// event channel (-store-cache; see package cache for the bound it
+	// keeps). SQLite is always so cached, memory needs no cache: for them
+	// it changes nothing. StoreCacheSize is the most records it keeps
+	// (-store-cache-size; DefaultStoreCacheSize when not positive).
+	StoreCache     bool
+	StoreCacheSize int
 	// DataDir holds the SQLite file and the jwt strategy's keys (in
 	// DataDir/keys). Flag -data; "./data" when empty, unless Store is
 	// given or StoreKind is "memory": then keys live in memory only.
@@ -128,6 +137,8 @@ const (
 	DefaultJWTAlgorithm = "EdDSA"
 	DefaultJWTIssuer    = "sessionguard"
 	DefaultJWTAudience  = "sessionguard"
+	// DefaultStoreCacheSize holds 100 000 hot sessions.
+	DefaultStoreCacheSize = cache.DefaultMaxEntries
 )
 
 // DemoAccounts are the accounts of the demo (-demo).

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/sessionguard/sessionguard/server/metrics"
 	"github.com/sessionguard/sessionguard/server/store"
+	"github.com/sessionguard/sessionguard/server/store/cache"
 	"github.com/sessionguard/sessionguard/server/store/memory"
 	"github.com/sessionguard/sessionguard/server/store/postgres"
 	"github.com/sessionguard/sessionguard/server/store/redis"
@@ -14,10 +16,23 @@ import (
 )
 
 // openStore opens the backend StoreKind names, for the server: SQLite with
-// its data directory locked and its session reads cached.
+// its data directory locked and its session reads cached; postgres and
+// redis cached too with StoreCache.
 func openStore(ctx context.Context, o Options) (store.Store, error) {
-	if o.StoreKind == "sqlite" {
+	switch o.StoreKind {
+	case "sqlite":
 		return sqlite.OpenExclusive(ctx, o.DataDir)
+	case "postgres", "redis":
+		s, err := OpenStore(ctx, o)
+		if err != nil || !o.StoreCache {
+			return s, err
+		}
+		c, err := cache.NewShared(s, o.StoreCacheSize)
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("-store-cache: %w", err)
+		}
+		return c, nil
 	}
 	return OpenStore(ctx, o)
 }
@@ -68,4 +83,21 @@ func OpenStore(ctx context.Context, o Options) (store.Store, error) {
 		return s, nil
 	}
 	return nil, fmt.Errorf("-store %q: want sqlite, memory, postgres or redis", o.StoreKind)
+}
+
+// cacheMetrics exports what the shared-store cache (-store-cache) does.
+func cacheMetrics(m *metrics.Metrics, c *cache.Store) {
+	m.Gauge("sessionguard_store_cache_current", "1 while the shared-store cache serves reads (its heartbeat through the events channel is current), 0 while reads go to the store.",
+		func() float64 {
+			if c.Stats().Current {
+				return 1
+			}
+			return 0
+		})
+	m.Counter("sessionguard_store_cache_reads_total", "Session reads and revocation checks that consulted the shared-store cache.",
+		func() float64 { return float64(c.Stats().Hits) })
+	m.Counter("sessionguard_store_cache_bypassed_total", "Session reads and revocation checks sent to the store because the events channel was down, resyncing or slow.",
+		func() float64 { return float64(c.Stats().Bypassed) })
+	m.Counter("sessionguard_store_cache_flushes_total", "Times the shared-store cache was emptied (resync, a heartbeat gap, events possibly lost).",
+		func() float64 { return float64(c.Stats().Flushes) })
 }

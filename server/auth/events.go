@@ -180,6 +180,9 @@ func routeEvent(e store.Event, st *stream) (string, bool) {
 // keep up loses events (its heartbeat re-reads the session anyway).
 func (h *hub) run(ch <-chan store.Event) {
 	for e := range ch {
+		if store.CacheEvent(e.Type) {
+			continue // the instances' caches talking to each other
+		}
 		h.mu.Lock()
 		for st := range h.streams {
 			typ, ok := routeEvent(e, st)

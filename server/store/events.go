@@ -11,7 +11,8 @@ import (
 type Event struct {
 	// Type is one of the Event* constants.
 	Type string
-	// UserID is the user the event is about; always set.
+	// UserID is the user the event is about; always set (except in an
+	// EventInvalidated that names a record by SessionHash).
 	UserID string
 	// SessionHash names one session (its IDHash); empty when the event is
 	// about every session of the user.
@@ -36,7 +37,23 @@ const (
 	// events published meanwhile are lost. It has no UserID; it concerns
 	// every session, whose holders should read their state again.
 	EventResync = "resync"
+	// EventInvalidated and EventHeartbeat are what the caches of the
+	// instances that share a store (package cache) send each other; pages
+	// and services never see them. EventInvalidated says that copies of a
+	// record are out of date: SessionHash names a session record or a
+	// deny-list entry (by the SHA-256 of its id), UserID every record of
+	// that user; either may be empty, not both. EventHeartbeat carries an
+	// instance's name in UserID and its send time in At.
+	EventInvalidated = "cache-invalidated"
+	EventHeartbeat   = "cache-heartbeat"
 )
+
+// CacheEvent reports whether typ is one of the events the caches send each
+// other (EventInvalidated, EventHeartbeat), which subscribers other than the
+// caches skip.
+func CacheEvent(typ string) bool {
+	return typ == EventInvalidated || typ == EventHeartbeat
+}
 
 // Events carries events between the server instances that share a store:
 // in-process for the embedded stores, PostgreSQL LISTEN/NOTIFY and Redis

@@ -2,20 +2,42 @@ package cache
 
 import (
 	"context"
+	"crypto/sha256"
 	"time"
+
+	"github.com/sessionguard/sessionguard/server/store"
 )
 
 // revocations is the cached state of store.Revocations: which ids are known
 // not to be denied (zero time) or denied until when, and every user's
 // valid-after time once read. Exact for the same reason as the session
-// records: every write goes through this process.
+// records: every write goes through this process (or, for a shared cache,
+// is published by the instance that made it).
 type revocations struct {
-	denied     map[string]time.Time
+	denied map[string]time.Time
+	// byKey finds an id of denied by its denyKey, the name invalidations
+	// give it; kept by shared caches only (nil otherwise).
+	byKey      map[[sha256.Size]byte]string
 	validAfter map[string]time.Time
 	epoch      uint64
 }
 
 const maxRevocationEntries = 200_000
+
+// denyKey is the SHA-256 of a deny-list id: how a shared cache's
+// invalidation names it (in Event.SessionHash) without sending the id
+// itself. It is computed on writes and misses only, never on a hit.
+func denyKey(id string) [sha256.Size]byte {
+	return sha256.Sum256([]byte(id))
+}
+
+// setDenied records id's state; callers hold mu.
+func (c *Store) setDenied(id string, until time.Time) {
+	c.revs.denied[id] = until
+	if c.revs.byKey != nil {
+		c.revs.byKey[denyKey(id)] = id
+	}
+}
 
 // Deny implements store.Revocations.
 func (c *Store) Deny(ctx context.Context, id string, until time.Time) error {
@@ -28,11 +50,15 @@ func (c *Store) Deny(ctx context.Context, id string, until time.Time) error {
 	}
 	c.mu.Lock()
 	if old, ok := c.revs.denied[id]; !ok || until.After(old) {
-		c.revs.denied[id] = until.UTC()
+		c.setDenied(id, until.UTC())
 	}
 	c.revs.epoch++
 	c.mu.Unlock()
-	return nil
+	if c.shared == nil {
+		return nil
+	}
+	k := denyKey(id)
+	return c.tell(ctx, store.Event{SessionHash: k[:]})
 }
 
 // SetUserValidAfter implements store.Revocations.
@@ -42,7 +68,10 @@ func (c *Store) SetUserValidAfter(ctx context.Context, userID string, t time.Tim
 	delete(c.revs.validAfter, userID) // read again on the next check
 	c.revs.epoch++
 	c.mu.Unlock()
-	return err
+	if err != nil {
+		return err
+	}
+	return c.tell(ctx, store.Event{UserID: userID})
 }
 
 // UserValidAfter implements store.Revocations.
@@ -50,6 +79,14 @@ func (c *Store) UserValidAfter(ctx context.Context, userID string) (time.Time, e
 	if err := ctx.Err(); err != nil {
 		return time.Time{}, err
 	}
+	if !c.usable() {
+		return c.Store.UserValidAfter(ctx, userID)
+	}
+	return c.validAfter(ctx, userID)
+}
+
+// validAfter is UserValidAfter once the cache is known usable.
+func (c *Store) validAfter(ctx context.Context, userID string) (time.Time, error) {
 	c.mu.RLock()
 	t, ok := c.revs.validAfter[userID]
 	epoch := c.revs.epoch
@@ -75,7 +112,10 @@ func (c *Store) Revoked(ctx context.Context, userID string, issuedAt, now time.T
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
-	after, err := c.UserValidAfter(ctx, userID)
+	if !c.usable() {
+		return c.Store.Revoked(ctx, userID, issuedAt, now, ids...)
+	}
+	after, err := c.validAfter(ctx, userID)
 	if err != nil {
 		return false, err
 	}
@@ -102,7 +142,7 @@ func (c *Store) Revoked(ctx context.Context, userID string, issuedAt, now time.T
 		}
 		c.mu.Lock()
 		if c.revs.epoch == epoch {
-			c.remember(func() { c.revs.denied[id] = time.Time{} })
+			c.remember(func() { c.setDenied(id, time.Time{}) })
 		}
 		c.mu.Unlock()
 	}
@@ -127,6 +167,9 @@ func (c *Store) DeleteExpiredDenials(ctx context.Context, now time.Time) (int, e
 func (c *Store) remember(add func()) {
 	if len(c.revs.denied)+len(c.revs.validAfter) >= maxRevocationEntries {
 		c.revs.denied = make(map[string]time.Time)
+		if c.revs.byKey != nil {
+			c.revs.byKey = make(map[[sha256.Size]byte]string)
+		}
 		c.revs.validAfter = make(map[string]time.Time)
 	}
 	add()

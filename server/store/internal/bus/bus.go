@@ -53,13 +53,14 @@ func New() *Bus {
 }
 
 // Validate returns an error wrapping store.ErrInvalid when e breaks a rule of
-// store.Event: an empty type or user id, or a session hash that is neither
+// store.Event: an empty type or user id (a store.EventInvalidated may have
+// either a user id or a session hash), or a session hash that is neither
 // empty nor store.HashLen bytes.
 func Validate(e store.Event) error {
 	switch {
 	case e.Type == "":
 		return fmt.Errorf("%w: event without a type", store.ErrInvalid)
-	case e.UserID == "":
+	case e.UserID == "" && (e.Type != store.EventInvalidated || len(e.SessionHash) == 0):
 		return fmt.Errorf("%w: event without a user id", store.ErrInvalid)
 	case len(e.SessionHash) != 0 && len(e.SessionHash) != store.HashLen:
 		return fmt.Errorf("%w: event session hash of %d bytes, want %d", store.ErrInvalid, len(e.SessionHash), store.HashLen)
