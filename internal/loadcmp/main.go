@@ -159,17 +159,22 @@ func compare(bin, static, extra string, d time.Duration, conns, rounds int) erro
 	fmt.Printf("generator: %s, %d connections, %s per run, best of %d alternating rounds\n", gen, conns, d, rounds)
 	fmt.Printf("| target | requests/s |\n|---|---|\n")
 	fmt.Printf("| bare net/http handler | %.0f |\n", bestBare)
-	fmt.Printf("| sessionguard GET /api/get-session-status (signed in, sqlite%s) | %.0f |\n", flagNote(extra), bestSG)
+	fmt.Printf("| sessionguard GET /api/get-session-status (signed in, %s) | %.0f |\n", flagNote(extra), bestSG)
 	fmt.Printf("| ratio | %.2f× |\n", bestSG/bestBare)
 	fmt.Printf("\neach round, sessionguard / bare: %s\n", strings.Join(perRound, "; "))
 	return nil
 }
 
+// flagNote describes the server's setup: the default store unless the
+// flags name another, and the flags.
 func flagNote(extra string) string {
 	if extra == "" {
-		return ""
+		return "sqlite"
 	}
-	return ", " + extra
+	if strings.Contains(" "+extra, " -store ") {
+		return extra
+	}
+	return "sqlite, " + extra
 }
 
 func signIn(base string) (string, error) {
