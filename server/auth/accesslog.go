@@ -10,18 +10,19 @@ import (
 // statusWriter remembers the status code for the access log.
 type statusWriter struct {
 	http.ResponseWriter
-	code   int
-	bytes  int
-	static bool // a static file's answer: logged at DEBUG (markStatic)
+	code  int
+	bytes int
+	quiet bool // logged at DEBUG (markQuiet)
 }
 
-// markStatic notes that w answers a static file (or the missing
-// /favicon.ico), which the access log writes at DEBUG: a page load brings
-// several, and they would drown the requests to pages and the API.
-func markStatic(w http.ResponseWriter) {
+// markQuiet notes that w answers a request the access log writes at DEBUG:
+// a static file (or the missing /favicon.ico), of which a page load brings
+// several, and the status check, which every open page repeats. Either
+// would drown the requests to pages and the rest of the API.
+func markQuiet(w http.ResponseWriter) {
 	for {
 		if sw, ok := w.(*statusWriter); ok {
-			sw.static = true
+			sw.quiet = true
 			return
 		}
 		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
@@ -57,8 +58,8 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 var statusWriters = sync.Pool{New: func() any { return new(statusWriter) }}
 
 // logRequests writes one line per request (method, path, status, duration,
-// bytes; never a query string, cookie or body) — at INFO, static files at
-// DEBUG — sets the base headers
+// bytes; never a query string, cookie or body) — at INFO, static files and
+// the status check at DEBUG — sets the base headers
 // (and Strict-Transport-Security when the connection is TLS), and turns a
 // panic into a 500 JSON answer.
 func (s *Server) logRequests(h http.Handler) http.Handler {
@@ -87,15 +88,17 @@ func (s *Server) logRequests(h http.Handler) http.Handler {
 				sw.code = http.StatusOK
 			}
 			level := slog.LevelInfo
-			if sw.static {
+			if sw.quiet {
 				level = slog.LevelDebug
 			}
-			s.log.LogAttrs(r.Context(), level, "request",
-				slog.String("method", r.Method),
-				slog.String("path", r.URL.EscapedPath()),
-				slog.Int("status", sw.code),
-				slog.Duration("duration", time.Since(start)),
-				slog.Int("bytes", sw.bytes))
+			if s.log.Enabled(r.Context(), level) { // a status check at INFO costs nothing more
+				s.log.LogAttrs(r.Context(), level, "request",
+					slog.String("method", r.Method),
+					slog.String("path", r.URL.EscapedPath()),
+					slog.Int("status", sw.code),
+					slog.Duration("duration", time.Since(start)),
+					slog.Int("bytes", sw.bytes))
+			}
 			*sw = statusWriter{}
 			statusWriters.Put(sw)
 		}()

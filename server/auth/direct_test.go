@@ -195,7 +195,7 @@ func TestDirectStatusKeepsEveryRule(t *testing.T) {
 			assert.Empty(t, h.Get(wire.AccessExpiresHeader))
 		}
 		line := d.log.take()
-		assert.Regexp(t, `^level=INFO msg=request method=GET path=/api/get-session-status status=200 duration=\S+ bytes=15\n$`, line, "access log")
+		assert.Regexp(t, `^level=DEBUG msg=request method=GET path=/api/get-session-status status=200 duration=\S+ bytes=15\n$`, line, "access log: the status poll at DEBUG")
 
 		assert.Equal(t, "max-age=31536000", serve(statusRequests[2], d.cookie).Header().Get("Strict-Transport-Security"), "HSTS over TLS")
 		assert.Equal(t, http.StatusMisdirectedRequest, serve(statusRequests[7], d.cookie).Code, "Host check")

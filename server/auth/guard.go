@@ -35,7 +35,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	if cleaned == "/favicon.ico" && !guarded {
 		// Browsers ask for it on every site: without one, answer that,
 		// not a redirect to sign-in.
-		markStatic(w)
+		markQuiet(w)
 		w.Header()["Cache-Control"] = noStore
 		http.NotFound(w, r)
 		return

@@ -24,6 +24,7 @@ var (
 // read extends the session like any other; the new expiry travels in the
 // Sg-Session-Expires header so the body stays exactly as the contract says.
 func (s *Server) getStatus(w http.ResponseWriter, r *http.Request) error {
+	markQuiet(w)
 	sess, err := s.session(w, r)
 	if err != nil || sess == nil {
 		if err != nil {

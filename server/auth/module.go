@@ -230,7 +230,7 @@ func (st *static) serveModule(w http.ResponseWriter, r *http.Request, root *os.R
 	if err != nil || m == nil {
 		return false
 	}
-	markStatic(w)
+	markQuiet(w)
 	h := w.Header()
 	if hashed && cleaned != m.url() {
 		// Another version of the module (a page loaded before it was

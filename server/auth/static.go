@@ -63,7 +63,7 @@ func (st *static) serve(w http.ResponseWriter, r *http.Request, cleaned string, 
 	if err != nil || !fi.Mode().IsRegular() {
 		return false
 	}
-	markStatic(w)
+	markQuiet(w)
 	h := w.Header()
 	if private {
 		h["Cache-Control"] = noStore

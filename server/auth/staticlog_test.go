@@ -47,7 +47,8 @@ func (b *syncBuffer) levels(t *testing.T) map[string]string {
 
 // TestFaviconAndStaticLogging: /favicon.ico is never a redirect to
 // sign-in — the static directory's file, or 404 without one — and the
-// access log writes static files at DEBUG, pages and the API at INFO.
+// access log writes static files and the status check at DEBUG, pages and
+// the rest of the API at INFO.
 func TestFaviconAndStaticLogging(t *testing.T) {
 	var logs syncBuffer
 	e := newEnv(t, withLogger(slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
@@ -65,8 +66,10 @@ func TestFaviconAndStaticLogging(t *testing.T) {
 	assert.Equal(t, http.StatusOK, c.get("/").StatusCode)
 	assert.Equal(t, http.StatusSeeOther, c.get("/dashboard").StatusCode)
 	assert.Equal(t, http.StatusOK, c.get("/api/session").StatusCode)
+	assert.Equal(t, http.StatusOK, c.get("/api/get-session-status").StatusCode)
 
-	want := map[string]string{"/favicon.ico": "DEBUG", "/app.js": "DEBUG", "/": "INFO", "/dashboard": "INFO", "/api/session": "INFO"}
+	want := map[string]string{"/favicon.ico": "DEBUG", "/app.js": "DEBUG", "/": "INFO", "/dashboard": "INFO", "/api/session": "INFO",
+		"/api/get-session-status": "DEBUG"}
 	assert.Eventually(t, func() bool {
 		got := logs.levels(t)
 		for p, l := range want {
