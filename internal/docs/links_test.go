@@ -53,3 +53,13 @@ func TestDocumentLinksResolve(t *testing.T) {
 	}
 	assert.Greater(t, proofs, 50, "docs/SECURITY.md and docs/HTTP.md name the tests that prove each rule")
 }
+
+// TestNoMergeConflictMarkers: no document keeps both sides of a merge.
+func TestNoMergeConflictMarkers(t *testing.T) {
+	marker := regexp.MustCompile(`(?m)^(<<<<<<<|=======|>>>>>>>)( |$)`)
+	for _, doc := range documents(t) {
+		b, err := os.ReadFile(doc)
+		require.NoError(t, err)
+		assert.Empty(t, marker.FindAllString(string(b), -1), "%s has merge conflict markers", doc)
+	}
+}

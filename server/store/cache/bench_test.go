@@ -95,3 +95,34 @@ func BenchmarkBytesPerSession(b *testing.B) {
 		runtime.KeepAlive(c)
 	}
 }
+
+// userStore is noStore that also takes the deletion of a user's sessions.
+type userStore struct{ noStore }
+
+func (userStore) DeleteUserSessions(context.Context, string) (int, error) { return 0, nil }
+
+// BenchmarkDeleteUserSessions measures ending one user's sessions in a
+// full cache of 100 000 (ten per user): what every revocation of a user,
+// disable or role change costs the cache, under its write lock while
+// every status check waits.
+func BenchmarkDeleteUserSessions(b *testing.B) {
+	const n = 100_000
+	c := cache.New(userStore{}, n)
+	t0 := time.Now()
+	for i := range n {
+		require.NoError(b, c.CreateSession(context.Background(), record(t0, fmt.Sprintf("user-%d", i/10))))
+	}
+	i := 0
+	for b.Loop() {
+		user := fmt.Sprintf("user-%d", i%(n/10))
+		i++
+		if _, err := c.DeleteUserSessions(context.Background(), user); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		for range 10 { // put them back, outside the timing
+			require.NoError(b, c.CreateSession(context.Background(), record(t0, user)))
+		}
+		b.StartTimer()
+	}
+}

@@ -20,14 +20,16 @@ package cache
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/sessionguard/sessionguard/server/store"
 )
 
-// DefaultMaxEntries bounds the cache: 100 000 hot sessions, about 550 bytes
-// each with a browser's user agent (BenchmarkBytesPerSession), 55 MB.
+// DefaultMaxEntries bounds the cache: 100 000 hot sessions, about 630 bytes
+// each with a browser's user agent and the user index
+// (BenchmarkBytesPerSession), 63 MB.
 const DefaultMaxEntries = 100_000
 
 // Store is a store.Store whose session reads are served from memory. Build
@@ -38,6 +40,12 @@ type Store struct {
 
 	mu      sync.RWMutex
 	entries map[string]store.Session // by string(IDHash)
+	// byUser indexes entries by user id, so ending a user's sessions costs
+	// that user's entries, not a walk of the whole cache under the lock
+	// every status check waits on. Kept by put and remove only. A slice,
+	// not a set: a user has few sessions, and a map per user would cost
+	// more than the record it indexes.
+	byUser map[string][]string
 	// epoch grows on every delete, so a read that raced a delete does not put
 	// the deleted record back.
 	epoch uint64
@@ -53,7 +61,7 @@ func New(next store.Store, maxEntries int) *Store {
 	if maxEntries < 1 {
 		maxEntries = DefaultMaxEntries
 	}
-	return &Store{Store: next, max: maxEntries, entries: make(map[string]store.Session),
+	return &Store{Store: next, max: maxEntries, entries: make(map[string]store.Session), byUser: make(map[string][]string),
 		revs: revocations{denied: make(map[string]time.Time), validAfter: make(map[string]time.Time)}}
 }
 
@@ -112,7 +120,7 @@ func (c *Store) TouchSession(ctx context.Context, h []byte, expires time.Time) (
 			s.Expires = expires.UTC()
 			c.entries[string(h)] = s
 		} else {
-			delete(c.entries, string(h)) // gone from the store
+			c.remove(string(h)) // gone from the store
 		}
 	}
 	c.mu.Unlock()
@@ -123,13 +131,13 @@ func (c *Store) TouchSession(ctx context.Context, h []byte, expires time.Time) (
 // before the store, so no reader sees it once this returns.
 func (c *Store) DeleteSession(ctx context.Context, h []byte) error {
 	c.mu.Lock()
-	delete(c.entries, string(h))
+	c.remove(string(h))
 	c.epoch++
 	c.mu.Unlock()
 	err := c.Store.DeleteSession(ctx, h)
 	// A miss that read the row while the store deleted it may have cached it.
 	c.mu.Lock()
-	delete(c.entries, string(h))
+	c.remove(string(h))
 	c.epoch++
 	c.mu.Unlock()
 	if err != nil {
@@ -140,9 +148,9 @@ func (c *Store) DeleteSession(ctx context.Context, h []byte) error {
 
 // DeleteUserSessions implements store.Sessions.
 func (c *Store) DeleteUserSessions(ctx context.Context, userID string) (int, error) {
-	c.drop(func(s *store.Session) bool { return s.UserID == userID })
+	c.dropUser(userID)
 	n, err := c.Store.DeleteUserSessions(ctx, userID)
-	c.drop(func(s *store.Session) bool { return s.UserID == userID })
+	c.dropUser(userID)
 	if err != nil {
 		return n, err
 	}
@@ -167,26 +175,64 @@ func (c *Store) drop(match func(*store.Session) bool) {
 	c.mu.Lock()
 	for k, s := range c.entries {
 		if match(&s) {
-			delete(c.entries, k)
+			c.remove(k)
 		}
 	}
 	c.epoch++
 	c.mu.Unlock()
 }
 
+// dropUser removes every cached record of userID.
+func (c *Store) dropUser(userID string) {
+	c.mu.Lock()
+	c.removeUser(userID)
+	c.epoch++
+	c.mu.Unlock()
+}
+
+// removeUser removes the records of userID. Callers hold mu.
+func (c *Store) removeUser(userID string) {
+	for _, k := range c.byUser[userID] {
+		delete(c.entries, k)
+	}
+	delete(c.byUser, userID)
+}
+
+// remove removes the record of key k, if cached. Callers hold mu.
+func (c *Store) remove(k string) {
+	s, ok := c.entries[k]
+	if !ok {
+		return
+	}
+	delete(c.entries, k)
+	keys := c.byUser[s.UserID]
+	if i := slices.Index(keys, k); i >= 0 {
+		keys[i] = keys[len(keys)-1]
+		keys = keys[:len(keys)-1]
+	}
+	if len(keys) == 0 {
+		delete(c.byUser, s.UserID)
+	} else {
+		c.byUser[s.UserID] = keys
+	}
+}
+
 // put adds s, first making room by dropping arbitrary entries (map order);
 // a dropped record is simply read from the store again. Callers hold mu.
 func (c *Store) put(s store.Session) {
+	k := string(s.IDHash)
+	c.remove(k) // a record replaced may have named another user
 	if len(c.entries) >= c.max {
 		n := c.max/10 + 1
-		for k := range c.entries {
-			delete(c.entries, k)
+		for old := range c.entries {
+			c.remove(old)
 			if n--; n == 0 {
 				break
 			}
 		}
 	}
-	c.entries[string(s.IDHash)] = s
+	c.entries[k] = s
+	c.byUser[s.UserID] = append(c.byUser[s.UserID], k)
 }
 
 // clone copies the hash and puts the times in UTC, as stores return them.

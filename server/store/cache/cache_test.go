@@ -3,6 +3,8 @@ package cache_test
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
+	mathrand "math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -295,4 +297,52 @@ func TestDenyRacingChecksNeverForgets(t *testing.T) {
 		require.NoError(t, err)
 		assert.True(t, revoked, "a token issued before valid-after stays revoked")
 	})
+}
+
+// TestUserIndexFollowsEveryChange: after any mix of creates (past the
+// bound, so entries are evicted), touches of gone records, deletions one by
+// one, by user and of expired records, the user index lists exactly the
+// cached records, and ending a user's sessions ends all of them.
+func TestUserIndexFollowsEveryChange(t *testing.T) {
+	inner := memory.New()
+	c := cache.New(inner, 50)
+	ctx := context.Background()
+	t0 := time.Now()
+	rng := mathrand.New(mathrand.NewPCG(1, 2))
+	var live []store.Session
+	for i := range 2000 {
+		user := fmt.Sprintf("u%d", rng.IntN(30))
+		switch op := rng.IntN(10); {
+		case op < 5 || len(live) == 0:
+			s := record(t0, user)
+			if rng.IntN(5) == 0 {
+				s.Expires = t0.Add(-time.Minute) // already expired
+			}
+			require.NoError(t, c.CreateSession(ctx, s))
+			live = append(live, s)
+		case op < 7:
+			s := live[rng.IntN(len(live))]
+			require.NoError(t, c.DeleteSession(ctx, s.IDHash))
+		case op < 8:
+			_, err := c.DeleteUserSessions(ctx, user)
+			require.NoError(t, err)
+			for _, s := range live {
+				if s.UserID == user {
+					_, found, err := c.Session(ctx, s.IDHash, t0)
+					require.NoError(t, err)
+					require.False(t, found, "a session of %s outlived DeleteUserSessions", user)
+				}
+			}
+		case op < 9:
+			s := live[rng.IntN(len(live))]
+			require.NoError(t, inner.DeleteSession(ctx, s.IDHash)) // behind the cache's back
+			_, err := c.TouchSession(ctx, s.IDHash, t0.Add(time.Hour))
+			require.NoError(t, err)
+		default:
+			_, err := c.DeleteExpiredSessions(ctx, t0)
+			require.NoError(t, err)
+		}
+		require.NoError(t, c.CheckIndex(), "after step %d", i)
+	}
+	require.Positive(t, c.Len())
 }

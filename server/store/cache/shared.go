@@ -225,7 +225,7 @@ func (c *Store) forget(e store.Event) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(e.SessionHash) > 0 {
-		delete(c.entries, string(e.SessionHash))
+		c.remove(string(e.SessionHash))
 		if len(e.SessionHash) == sha256.Size {
 			k := [sha256.Size]byte(e.SessionHash)
 			if id, ok := c.revs.byKey[k]; ok {
@@ -235,11 +235,7 @@ func (c *Store) forget(e store.Event) {
 		}
 	}
 	if e.UserID != "" {
-		for k, s := range c.entries {
-			if s.UserID == e.UserID {
-				delete(c.entries, k)
-			}
-		}
+		c.removeUser(e.UserID)
 		delete(c.revs.validAfter, e.UserID)
 	}
 	c.epoch++
@@ -250,6 +246,7 @@ func (c *Store) forget(e store.Event) {
 func (c *Store) flush() {
 	c.mu.Lock()
 	clear(c.entries)
+	clear(c.byUser)
 	clear(c.revs.denied)
 	clear(c.revs.byKey)
 	clear(c.revs.validAfter)
