@@ -1,15 +1,10 @@
 package auth_test
 
 import (
-	"net/http"
-	"net/http/httptest"
 	"testing"
-
-	"github.com/stretchr/testify/require"
 
 	"github.com/sessionguard/sessionguard/internal/testenv"
 	"github.com/sessionguard/sessionguard/server/app"
-	"github.com/sessionguard/sessionguard/server/users"
 )
 
 // BenchmarkStatusShared is BenchmarkStatus on the shared stores, as the
@@ -39,18 +34,9 @@ func BenchmarkStatusShared(b *testing.B) {
 				b.Run(name, func(b *testing.B) {
 					o := be.options(b)
 					o.Strategy, o.StoreCache = strategy, cached
-					o.DataDir, o.PasswordParams = b.TempDir(), fastParams
-					o.Accounts = []users.NewAccount{{Email: "user@example.com", Name: "Demo User", Role: "user", Password: "user-password"}}
-					a, err := app.New(b.Context(), o)
-					require.NoError(b, err)
-					b.Cleanup(func() { a.Close() })
-					h := a.Handler()
-					rec := httptest.NewRecorder()
-					req := httptest.NewRequest("POST", "/api/auth/signin", jsonBody(`{"email":"user@example.com","password":"user-password"}`))
-					req.Header.Set("Content-Type", "application/json")
-					h.ServeHTTP(rec, req)
-					require.Equal(b, http.StatusOK, rec.Code)
-					runStatus(b, h, rec.Result().Cookies()[0])
+					o.DataDir = b.TempDir()
+					h, ck := benchServer(b, o)
+					runStatus(b, h, ck)
 				})
 			}
 		}

@@ -22,10 +22,20 @@ import (
 // builds it (app.New; logging off) over st, with strategy, and a signed-in
 // session cookie.
 func benchHandler(b *testing.B, strategy string, st store.Store) (http.Handler, *http.Cookie) {
-	a, err := app.New(b.Context(), app.Options{
-		Strategy: strategy, Store: st, PasswordParams: fastParams,
-		Accounts: []users.NewAccount{{Email: "user@example.com", Name: "Demo User", Role: "user", Password: "user-password"}},
-	})
+	return benchServer(b, app.Options{Strategy: strategy, Store: st})
+}
+
+// benchServer builds the server with app.New from o (fast password
+// hashing and the demo user unless o says otherwise), closed when b ends,
+// and returns its handler and the session cookie of the user signed in.
+func benchServer(b *testing.B, o app.Options) (http.Handler, *http.Cookie) {
+	if o.PasswordParams == (users.Params{}) {
+		o.PasswordParams = fastParams
+	}
+	if o.Accounts == nil {
+		o.Accounts = []users.NewAccount{{Email: "user@example.com", Name: "Demo User", Role: "user", Password: "user-password"}}
+	}
+	a, err := app.New(b.Context(), o)
 	require.NoError(b, err)
 	b.Cleanup(func() { a.Close() })
 	h := a.Handler()
@@ -118,20 +128,10 @@ func BenchmarkStatusAnchors(b *testing.B) {
 func BenchmarkStatusLogged(b *testing.B) {
 	for _, strategy := range []string{"database", "jwt"} {
 		b.Run(strategy, func(b *testing.B) {
-			a, err := app.New(b.Context(), app.Options{
-				Strategy: strategy, Store: exclusiveSQLite(b), PasswordParams: fastParams,
-				Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-				Accounts: []users.NewAccount{{Email: "user@example.com", Name: "Demo User", Role: "user", Password: "user-password"}},
+			h, ck := benchServer(b, app.Options{
+				Strategy: strategy, Store: exclusiveSQLite(b), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 			})
-			require.NoError(b, err)
-			b.Cleanup(func() { a.Close() })
-			h := a.Handler()
-			rec := httptest.NewRecorder()
-			req := httptest.NewRequest("POST", "/api/auth/signin", jsonBody(`{"email":"user@example.com","password":"user-password"}`))
-			req.Header.Set("Content-Type", "application/json")
-			h.ServeHTTP(rec, req)
-			require.Equal(b, http.StatusOK, rec.Code)
-			runStatus(b, h, rec.Result().Cookies()[0])
+			runStatus(b, h, ck)
 		})
 	}
 }

@@ -72,15 +72,21 @@ func (s *Server) newChallenge(userID, redirect string, bearer bool) string {
 	return payload + "." + s.challengeMAC(payload)
 }
 
-// readChallenge returns the request's challenge when its cookie is
-// well-formed, signed by this deployment, a cookie step's and not expired.
-func (s *Server) readChallenge(r *http.Request) (challenge, bool) {
-	ck, err := r.Cookie(s.challengeName())
-	if err != nil {
-		return challenge{}, false
+// challengeOf returns the request's challenge when it is well-formed,
+// signed by this deployment, not expired and of the request's kind: a
+// bearer-mode client sends its step's value in the body (inBody), a
+// browser has its step's in the cookie; neither takes the other's.
+func (s *Server) challengeOf(r *http.Request, bearer bool, inBody string) (challenge, bool) {
+	v := inBody
+	if !bearer {
+		ck, err := r.Cookie(s.challengeName())
+		if err != nil {
+			return challenge{}, false
+		}
+		v = ck.Value
 	}
-	c, ok := s.parseChallenge(ck.Value)
-	if !ok || c.Bearer {
+	c, ok := s.parseChallenge(v)
+	if !ok || c.Bearer != bearer {
 		return challenge{}, false
 	}
 	return c, true

@@ -4,9 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -20,7 +17,6 @@ import (
 	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/server/store/postgres"
 	"github.com/sessionguard/sessionguard/server/store/sqlite"
-	"github.com/sessionguard/sessionguard/server/users"
 )
 
 // BenchmarkStatusManySessions measures the status check (in process, as
@@ -67,22 +63,12 @@ func BenchmarkStatusManySessions(b *testing.B) {
 }
 
 // scaleStatus starts the server on st (opened at start), signs one user
-// in and times status checks.
+// in (with fast hashing: start-ms is the start and that one sign-in) and
+// times status checks.
 func scaleStatus(b *testing.B, st store.Store, start time.Time) {
-	a, err := app.New(b.Context(), app.Options{
-		Store: st, PasswordParams: fastParams,
-		Accounts: []users.NewAccount{{Email: "user@example.com", Name: "Demo User", Role: "user", Password: "user-password"}},
-	})
-	require.NoError(b, err)
-	b.Cleanup(func() { a.Close() })
+	h, ck := benchServer(b, app.Options{Store: st})
 	started := time.Since(start)
-	h := a.Handler()
-	rec := httptest.NewRecorder()
-	req := httptest.NewRequest("POST", "/api/auth/signin", jsonBody(`{"email":"user@example.com","password":"user-password"}`))
-	req.Header.Set("Content-Type", "application/json")
-	h.ServeHTTP(rec, req)
-	require.Equal(b, http.StatusOK, rec.Code)
-	runStatus(b, h, rec.Result().Cookies()[0])
+	runStatus(b, h, ck)
 	b.ReportMetric(float64(started.Microseconds())/1000, "start-ms")
 }
 
@@ -118,7 +104,4 @@ func seedPostgres(b *testing.B, url, schema string, n int) {
 	require.NoError(b, err)
 	_, err = conn.Exec(ctx, fmt.Sprintf(`ANALYZE %s.sessions`, pgx.Identifier{schema}.Sanitize()))
 	require.NoError(b, err)
-	if os.Getenv("SG_BENCH_VERBOSE") != "" {
-		b.Logf("seeded %d sessions in %s", n, schema)
-	}
 }

@@ -182,14 +182,8 @@ func (s *Server) tryVerifyTwoFactor(w http.ResponseWriter, r *http.Request) erro
 	if form["code"] == "" && form["recoveryCode"] == "" {
 		return errMissingCode
 	}
-	// A bearer-mode client sends the challenge in the body, a browser has
-	// it in its cookie; each takes only its own kind.
 	bearer := s.sessions.IsBearer(r)
-	c, ok := s.readChallenge(r)
-	if bearer {
-		c, ok = s.parseChallenge(form["challenge"])
-		ok = ok && c.Bearer
-	}
+	c, ok := s.challengeOf(r, bearer, form["challenge"])
 	if !ok {
 		return errNoChallenge
 	}

@@ -56,11 +56,8 @@ func (j *JWT) Load(ctx context.Context, token string, now time.Time) (Session, s
 	if err != nil || !found {
 		return Session{}, "", false, err
 	}
-	abs := wholeSecond(c.AuthTime.UTC().Add(j.cfg.Lifetime.AbsoluteMaxAge))
-	next := j.rolling.next(now.UTC(), abs)
 	if !j.rolling.due(c.IssuedAt.Time, now) {
-		j.rolling.hold(c.SessionID, next)
-		return j.claimsSession(c, next), "", true, nil
+		return j.held(c, now), "", true, nil
 	}
 	// Re-issue: a later exp for the cookie, the idle expiry written to the
 	// session record for the refresh endpoint (and other instances).
@@ -94,8 +91,14 @@ func (j *JWT) LoadBearer(ctx context.Context, token string, now time.Time) (Sess
 	if err != nil || !found {
 		return Session{}, false, err
 	}
+	return j.held(c, now), true, nil
+}
+
+// held is a read at now of the checked token c that writes nothing: the
+// idle expiry it gives is held in memory, and the session is the claims'.
+func (j *JWT) held(c *Claims, now time.Time) Session {
 	abs := wholeSecond(c.AuthTime.UTC().Add(j.cfg.Lifetime.AbsoluteMaxAge))
 	next := j.rolling.next(now.UTC(), abs)
 	j.rolling.hold(c.SessionID, next)
-	return j.claimsSession(c, next), true, nil
+	return j.claimsSession(c, next)
 }
