@@ -54,7 +54,10 @@ func (s *Server) checkCredentials(h http.Handler) http.Handler {
 		return h
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.sessions.Mixed(r) || (s.sessions.IsBearer(r) && s.hasChallengeCookie(r)) {
+		// A cookie request (the status check's usual caller) pays one
+		// header lookup.
+		_, auth := r.Header["Authorization"]
+		if auth && (s.sessions.Mixed(r) || (s.sessions.IsBearer(r) && s.hasChallengeCookie(r))) {
 			s.fail(w, r, errMixedCredentials)
 			return
 		}

@@ -25,10 +25,16 @@ func benchHandler(b *testing.B, strategy string, st store.Store) (http.Handler, 
 	return benchServer(b, app.Options{Strategy: strategy, Store: st})
 }
 
-// benchServer builds the server with app.New from o (fast password
-// hashing and the demo user unless o says otherwise), closed when b ends,
-// and returns its handler and the session cookie of the user signed in.
+// benchServer builds the server with benchApp and returns its handler and
+// the session cookie of the demo user, signed in.
 func benchServer(b *testing.B, o app.Options) (http.Handler, *http.Cookie) {
+	h := benchApp(b, o).Handler()
+	return h, signedIn(b, h)
+}
+
+// benchApp builds the server with app.New from o (fast password hashing
+// and the demo user unless o says otherwise), closed when b ends.
+func benchApp(b *testing.B, o app.Options) *app.Server {
 	if o.PasswordParams == (users.Params{}) {
 		o.PasswordParams = fastParams
 	}
@@ -38,13 +44,17 @@ func benchServer(b *testing.B, o app.Options) (http.Handler, *http.Cookie) {
 	a, err := app.New(b.Context(), o)
 	require.NoError(b, err)
 	b.Cleanup(func() { a.Close() })
-	h := a.Handler()
+	return a
+}
+
+// signedIn signs the demo user in through h and returns the session cookie.
+func signedIn(b *testing.B, h http.Handler) *http.Cookie {
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest("POST", "/api/auth/signin", jsonBody(`{"email":"user@example.com","password":"user-password"}`))
 	req.Header.Set("Content-Type", "application/json")
 	h.ServeHTTP(rec, req)
 	require.Equal(b, http.StatusOK, rec.Code)
-	return h, rec.Result().Cookies()[0]
+	return rec.Result().Cookies()[0]
 }
 
 // exclusiveSQLite is the store the command serves by default: SQLite in a
