@@ -446,3 +446,19 @@ func TestStoreCacheFlags(t *testing.T) {
 	assert.True(t, o.StoreCache)
 	assert.Equal(t, 5000, o.StoreCacheSize)
 }
+
+func TestBearerAndHashConcurrencyFlags(t *testing.T) {
+	var c config
+	fs := serveFlags("t", &c)
+	require.NoError(t, parse(fs, nil, envMap(nil), io.Discard))
+	o := c.options()
+	assert.False(t, o.Bearer, "-bearer is opt-in")
+	assert.Zero(t, o.HashConcurrency, "-hash-concurrency 0: half the CPUs")
+
+	c = config{}
+	fs = serveFlags("t", &c)
+	require.NoError(t, parse(fs, []string{"-bearer"}, envMap(map[string]string{"SG_HASH_CONCURRENCY": "3"}), io.Discard))
+	o = c.options()
+	assert.True(t, o.Bearer)
+	assert.Equal(t, 3, o.HashConcurrency)
+}
