@@ -18,10 +18,12 @@ import (
 )
 
 // forbidden are packages that must stay out of the WebAssembly build: they
-// would multiply its size. A trailing "/" forbids a whole tree.
+// would multiply its size. A trailing "/" forbids a whole tree. time is
+// among them: the module tells the time with the browser's clock
+// (lite.Time, lite.Duration) and the API's times are wire.Time.
 var forbidden = []string{
 	"fmt", "encoding/json", "net/http", "net/url", "net", "reflect", "log",
-	"text/template", "html/template", "regexp", "os", "os/exec",
+	"text/template", "html/template", "regexp", "os", "os/exec", "time",
 	"github.com/sessionguard/sessionguard/server/",
 	"github.com/stretchr/", "github.com/gorilla/", "github.com/golang-jwt/",
 }
