@@ -30,7 +30,9 @@ build() {
   say "server: bin/sessionguard"
   go build -trimpath -o bin/sessionguard ./server
   say "browser module: static/sessionguard.wasm"
-  GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o static/sessionguard.wasm ./wasm
+  # internal/wasmbuild holds the module's build flags and GOEXPERIMENT, which
+  # the tests that build the module use too.
+  go run ./internal/buildwasm -o static/sessionguard.wasm ./wasm
   # Its brotli and gzip forms, which the server sends as they are.
   say "browser module, compressed: static/sessionguard.wasm.br, .gz"
   go run ./internal/precompress static/sessionguard.wasm >&2
@@ -165,7 +167,8 @@ run_tests() {
   go test "${race[@]}" -count=1 -timeout 30m -json ./... | bin/testsum
   if command -v node >/dev/null 2>&1; then
     say "browser module tests under Node (GOOS=js GOARCH=wasm)"
-    GOOS=js GOARCH=wasm go test -count=1 -exec="$(wasm_exec)" "${wasm_pkgs[@]}"
+    GOEXPERIMENT=$(go run ./internal/buildwasm -experiments) GOOS=js GOARCH=wasm \
+      go test -count=1 -exec="$(wasm_exec)" "${wasm_pkgs[@]}"
   elif [ "${SG_REQUIRE_BROWSER:-}" = 1 ]; then
     say "node is missing and SG_REQUIRE_BROWSER=1: cannot run the WASM tests"; exit 1
   else

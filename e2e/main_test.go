@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/sessionguard/sessionguard/internal/wasmbuild"
 )
 
 // skipNotice is the one line the package prints when it cannot run.
@@ -162,11 +163,7 @@ func buildStatic(dir string) error {
 	if err != nil {
 		return err
 	}
-	build := exec.Command(goBin, "build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(dir, "sessionguard.wasm"), "./wasm")
-	build.Dir = root
-	// GOFLAGS may hold flags of the test's own build, such as -race,
-	// that the js/wasm port does not have.
-	build.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm", "GOFLAGS=")
+	build := wasmbuild.Command(goBin, root, "./wasm", filepath.Join(dir, "sessionguard.wasm"), os.Environ())
 	if out, err := build.CombinedOutput(); err != nil {
 		return fmt.Errorf("GOOS=js GOARCH=wasm go build ./wasm: %w\n%s", err, out)
 	}

@@ -75,7 +75,10 @@ func main() {
 	select {}
 }
 GO
-(cd "$out/min" && GOOS=js GOARCH=wasm GOFLAGS= GO111MODULE=off go build -trimpath -ldflags="-s -w" -o min.wasm main.go)
+# Built with the module's GOEXPERIMENT (internal/wasmbuild), so the ratio
+# compares the project's code, not build settings.
+exp=$(go run ./internal/buildwasm -experiments)
+(cd "$out/min" && GOEXPERIMENT=$exp GOOS=js GOARCH=wasm GOFLAGS= GO111MODULE=off go build -trimpath -ldflags="-s -w" -o min.wasm main.go)
 go run ./internal/precompress "$out/min/min.wasm" >/dev/null 2>&1
 printf '| file | raw | served gzip (.gz) | served brotli (.br) |\n|---|---|---|---|\n'
 for f in static/sessionguard.wasm "$out/min/min.wasm"; do
