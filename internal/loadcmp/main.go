@@ -1,9 +1,10 @@
 // Command loadcmp compares, on loopback and in one run, how many requests per
 // second bin/sessionguard answers on GET /api/get-session-status (signed in,
 // SQLite store, default flags) against a bare net/http handler that writes the
-// same body. Both servers run as separate processes; the load comes from wrk
-// when it is installed, otherwise from a Go client built in here. The ratio is
-// what docs/PERFORMANCE.md reports.
+// same body, and against that handler behind gorilla/mux alone (what a router
+// costs on the same machine). Each server runs as a separate process; the
+// load comes from wrk when it is installed, otherwise from a Go client built
+// in here. The ratios are what docs/PERFORMANCE.md reports.
 //
 //	go run ./internal/loadcmp -bin bin/sessionguard -static static
 package main
@@ -26,11 +27,14 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gorilla/mux"
+
 	"github.com/sessionguard/sessionguard/wire"
 )
 
 func main() {
 	bare := flag.String("serve-bare", "", "internal: serve the bare handler on this address")
+	withMux := flag.String("serve-mux", "", "internal: serve the bare handler behind gorilla/mux on this address")
 	bin := flag.String("bin", "bin/sessionguard", "the sessionguard binary")
 	static := flag.String("static", "static", "static directory for sessionguard")
 	duration := flag.Duration("duration", 5*time.Second, "length of each load run")
@@ -39,7 +43,13 @@ func main() {
 	extra := flag.String("sg-flags", "", "extra flags for sessionguard, space-separated")
 	flag.Parse()
 	if *bare != "" {
-		serveBare(*bare)
+		serve(*bare, bareHandler)
+		return
+	}
+	if *withMux != "" {
+		r := mux.NewRouter()
+		r.Handle(wire.PathStatus, bareHandler).Methods("GET", "HEAD")
+		serve(*withMux, r)
 		return
 	}
 	if err := compare(*bin, *static, *extra, *duration, *conns, *rounds); err != nil {
@@ -50,12 +60,13 @@ func main() {
 
 var body = []byte(`{"status":200}` + "\n")
 
-func serveBare(addr string) {
-	h := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
-		_, _ = w.Write(body)
-	})
+var bareHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(body)
+})
+
+func serve(addr string, h http.Handler) {
 	if err := http.ListenAndServe(addr, h); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -99,6 +110,10 @@ func compare(bin, static, extra string, d time.Duration, conns, rounds int) erro
 	if err != nil {
 		return err
 	}
+	muxAddr, err := freeAddr()
+	if err != nil {
+		return err
+	}
 	sgAddr, err := freeAddr()
 	if err != nil {
 		return err
@@ -113,6 +128,11 @@ func compare(bin, static, extra string, d time.Duration, conns, rounds int) erro
 		return err
 	}
 	defer b.Process.Kill()
+	m, err := start(ctx, self, "-serve-mux", muxAddr)
+	if err != nil {
+		return err
+	}
+	defer m.Process.Kill()
 	args := []string{"-addr", sgAddr, "-data", data, "-static", static, "-demo"}
 	if extra != "" {
 		args = append(args, strings.Fields(extra)...)
@@ -123,6 +143,9 @@ func compare(bin, static, extra string, d time.Duration, conns, rounds int) erro
 	}
 	defer s.Process.Kill()
 	if err := waitUp("http://" + bareAddr + "/"); err != nil {
+		return err
+	}
+	if err := waitUp("http://" + muxAddr + wire.PathStatus); err != nil {
 		return err
 	}
 	if err := waitUp("http://" + sgAddr + "/healthz"); err != nil {
@@ -137,15 +160,20 @@ func compare(bin, static, extra string, d time.Duration, conns, rounds int) erro
 		gen = "go-client"
 	}
 	bareURL := "http://" + bareAddr + wire.PathStatus
+	muxURL := "http://" + muxAddr + wire.PathStatus
 	sgURL := "http://" + sgAddr + wire.PathStatus
 	// Check the status answer is the signed-in one before measuring it.
 	if got, err := fetch(sgURL, cookie); err != nil || !strings.Contains(got, `"status":200`) {
 		return fmt.Errorf("status check is not signed in: %q %v", got, err)
 	}
-	var bestBare, bestSG float64
+	var bestBare, bestMux, bestSG float64
 	var perRound []string
 	for i := range rounds {
 		rb, err := load(gen, bareURL, "", d, conns)
+		if err != nil {
+			return err
+		}
+		rm, err := load(gen, muxURL, "", d, conns)
 		if err != nil {
 			return err
 		}
@@ -153,14 +181,14 @@ func compare(bin, static, extra string, d time.Duration, conns, rounds int) erro
 		if err != nil {
 			return err
 		}
-		bestBare, bestSG = max(bestBare, rb), max(bestSG, rs)
-		perRound = append(perRound, fmt.Sprintf("round %d: %.0f / %.0f = %.2f×", i+1, rs, rb, rs/rb))
+		bestBare, bestMux, bestSG = max(bestBare, rb), max(bestMux, rm), max(bestSG, rs)
+		perRound = append(perRound, fmt.Sprintf("round %d: %.0f / %.0f = %.2f× (gorilla/mux %.2f×)", i+1, rs, rb, rs/rb, rm/rb))
 	}
 	fmt.Printf("generator: %s, %d connections, %s per run, best of %d alternating rounds\n", gen, conns, d, rounds)
-	fmt.Printf("| target | requests/s |\n|---|---|\n")
-	fmt.Printf("| bare net/http handler | %.0f |\n", bestBare)
-	fmt.Printf("| sessionguard GET /api/get-session-status (signed in, %s) | %.0f |\n", flagNote(extra), bestSG)
-	fmt.Printf("| ratio | %.2f× |\n", bestSG/bestBare)
+	fmt.Printf("| target | requests/s | ÷ bare |\n|---|---|---|\n")
+	fmt.Printf("| bare net/http handler | %.0f | 1.00× |\n", bestBare)
+	fmt.Printf("| gorilla/mux alone, with the bare handler | %.0f | %.2f× |\n", bestMux, bestMux/bestBare)
+	fmt.Printf("| sessionguard GET /api/get-session-status (signed in, %s) | %.0f | %.2f× |\n", flagNote(extra), bestSG, bestSG/bestBare)
 	fmt.Printf("\neach round, sessionguard / bare: %s\n", strings.Join(perRound, "; "))
 	return nil
 }
