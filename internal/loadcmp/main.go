@@ -275,13 +275,19 @@ func cpuSeconds(pid int) (float64, bool) {
 	if err != nil {
 		return 0, false
 	}
+	return parseStat(string(b))
+}
+
+// parseStat reads utime plus stime, in seconds, from the text of a
+// /proc/PID/stat file.
+func parseStat(b string) (float64, bool) {
 	// The command name (field 2) may hold spaces: fields are counted after
 	// its closing parenthesis. utime and stime are fields 14 and 15.
-	i := strings.LastIndexByte(string(b), ')')
+	i := strings.LastIndexByte(b, ')')
 	if i < 0 {
 		return 0, false
 	}
-	f := strings.Fields(string(b[i+1:]))
+	f := strings.Fields(b[i+1:])
 	if len(f) < 13 {
 		return 0, false
 	}
