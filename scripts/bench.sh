@@ -110,19 +110,21 @@ for f in load loadjwt loadpg loadredis; do
   [ -s "$out/$f" ] || continue
   sg=$(awk -F'|' '/sessionguard GET/ { gsub(/ /, "", $3); print $3 }' "$out/$f")
   bare=$(awk -F'|' '/bare net\/http handler/ { gsub(/ /, "", $3); print $3 }' "$out/$f")
+  mx=$(awk -F'|' '/gorilla\/mux alone/ { gsub(/ /, "", $3); print $3 }' "$out/$f")
   case $f in
     load) label="status req/s, default flags" target="≥ 0.85×" ;;
     loadjwt) label="status req/s, -strategy jwt" target="≥ 0.85×" ;;
     loadpg) label="status req/s, -store postgres -store-cache" target="≥ 0.7×" ;;
     loadredis) label="status req/s, -store redis -store-cache" target="≥ 0.7×" ;;
   esac
-  echo "| $label | $sg | bare net/http: $bare | $(ratio "$sg" "$bare") | $target |"
+  echo "| $label | $sg | bare net/http: $bare (gorilla/mux alone: $mx, $(ratio "$mx" "$bare")) | $(ratio "$sg" "$bare") | $target |"
 done
 st=$(metric "$out/go" '^BenchmarkStatus/sqlite[+]cache' ns/op); sta=$(metric "$out/go" '^BenchmarkStatus/sqlite[+]cache' allocs/op)
 bare=$(metric "$out/go" '^BenchmarkStatusAnchors/bare' ns/op); barea=$(metric "$out/go" '^BenchmarkStatusAnchors/bare' allocs/op)
-echo "| status handler in process, database | $st ns, $sta allocs | bare: $bare ns, $barea allocs | $(ratio "$st" "$bare") | ≤ 2,000 ns, ≤ 20 allocs |"
+mx=$(metric "$out/go" '^BenchmarkStatusAnchors/mux' ns/op); mxa=$(metric "$out/go" '^BenchmarkStatusAnchors/mux' allocs/op)
+echo "| status handler in process, database | $st ns, $sta allocs | bare: $bare ns, $barea allocs (gorilla/mux: $mx ns, $mxa allocs) | $(ratio "$st" "$bare") | ≤ 2,000 ns, ≤ 20 allocs |"
 st=$(metric "$out/go" '^BenchmarkStatusJWT/sqlite[+]cache' ns/op); sta=$(metric "$out/go" '^BenchmarkStatusJWT/sqlite[+]cache' allocs/op)
-echo "| status handler in process, jwt | $st ns, $sta allocs | bare: $bare ns, $barea allocs | $(ratio "$st" "$bare") | ≤ 2,000 ns, ≤ 20 allocs |"
+echo "| status handler in process, jwt | $st ns, $sta allocs | bare: $bare ns, $barea allocs (gorilla/mux: $mx ns, $mxa allocs) | $(ratio "$st" "$bare") | ≤ 2,000 ns, ≤ 20 allocs |"
 gz=$(wc -c < static/sessionguard.wasm.gz); br=$(wc -c < static/sessionguard.wasm.br)
 mgz=$(wc -c < "$out/min/min.wasm.gz"); mbr=$(wc -c < "$out/min/min.wasm.br")
 echo "| module, gzip | $(kib "$gz") | minimal program: $(kib "$mgz") | $(ratio "$gz" "$mgz") | ≤ 720 KiB |"

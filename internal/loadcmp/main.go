@@ -1,9 +1,10 @@
 // Command loadcmp compares, on loopback and in one run, how many requests per
 // second bin/sessionguard answers on GET /api/get-session-status (signed in,
 // SQLite store, default flags) against a bare net/http handler that writes the
-// same body. Both servers run as separate processes; the load comes from wrk
-// when it is installed, otherwise from a Go client built in here. The ratio is
-// what docs/PERFORMANCE.md reports.
+// same body, and against that handler behind gorilla/mux alone (what a router
+// costs on the same machine). Each server runs as a separate process; the
+// load comes from wrk when it is installed, otherwise from a Go client built
+// in here. The ratios are what docs/PERFORMANCE.md reports.
 //
 //	go run ./internal/loadcmp -bin bin/sessionguard -static static
 package main
@@ -26,11 +27,14 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gorilla/mux"
+
 	"github.com/sessionguard/sessionguard/wire"
 )
 
 func main() {
 	bare := flag.String("serve-bare", "", "internal: serve the bare handler on this address")
+	withMux := flag.String("serve-mux", "", "internal: serve the bare handler behind gorilla/mux on this address")
 	bin := flag.String("bin", "bin/sessionguard", "the sessionguard binary")
 	static := flag.String("static", "static", "static directory for sessionguard")
 	duration := flag.Duration("duration", 5*time.Second, "length of each load run")
@@ -39,7 +43,13 @@ func main() {
 	extra := flag.String("sg-flags", "", "extra flags for sessionguard, space-separated")
 	flag.Parse()
 	if *bare != "" {
-		serveBare(*bare)
+		serve(*bare, bareHandler)
+		return
+	}
+	if *withMux != "" {
+		r := mux.NewRouter()
+		r.Handle(wire.PathStatus, bareHandler).Methods("GET", "HEAD")
+		serve(*withMux, r)
 		return
 	}
 	if err := compare(*bin, *static, *extra, *duration, *conns, *rounds); err != nil {
@@ -50,12 +60,13 @@ func main() {
 
 var body = []byte(`{"status":200}` + "\n")
 
-func serveBare(addr string) {
-	h := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
-		_, _ = w.Write(body)
-	})
+var bareHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(body)
+})
+
+func serve(addr string, h http.Handler) {
 	if err := http.ListenAndServe(addr, h); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -99,6 +110,10 @@ func compare(bin, static, extra string, d time.Duration, conns, rounds int) erro
 	if err != nil {
 		return err
 	}
+	muxAddr, err := freeAddr()
+	if err != nil {
+		return err
+	}
 	sgAddr, err := freeAddr()
 	if err != nil {
 		return err
@@ -113,6 +128,11 @@ func compare(bin, static, extra string, d time.Duration, conns, rounds int) erro
 		return err
 	}
 	defer b.Process.Kill()
+	m, err := start(ctx, self, "-serve-mux", muxAddr)
+	if err != nil {
+		return err
+	}
+	defer m.Process.Kill()
 	args := []string{"-addr", sgAddr, "-data", data, "-static", static, "-demo"}
 	if extra != "" {
 		args = append(args, strings.Fields(extra)...)
@@ -123,6 +143,9 @@ func compare(bin, static, extra string, d time.Duration, conns, rounds int) erro
 	}
 	defer s.Process.Kill()
 	if err := waitUp("http://" + bareAddr + "/"); err != nil {
+		return err
+	}
+	if err := waitUp("http://" + muxAddr + wire.PathStatus); err != nil {
 		return err
 	}
 	if err := waitUp("http://" + sgAddr + "/healthz"); err != nil {
@@ -137,31 +160,37 @@ func compare(bin, static, extra string, d time.Duration, conns, rounds int) erro
 		gen = "go-client"
 	}
 	bareURL := "http://" + bareAddr + wire.PathStatus
+	muxURL := "http://" + muxAddr + wire.PathStatus
 	sgURL := "http://" + sgAddr + wire.PathStatus
 	// Check the status answer is the signed-in one before measuring it.
 	if got, err := fetch(sgURL, cookie); err != nil || !strings.Contains(got, `"status":200`) {
 		return fmt.Errorf("status check is not signed in: %q %v", got, err)
 	}
-	var bestBare, bestSG float64
+	var bare, withMux, sg result
 	var perRound []string
 	for i := range rounds {
-		rb, err := load(gen, bareURL, "", d, conns)
+		rb, err := measure(b.Process.Pid, gen, bareURL, "", d, conns)
 		if err != nil {
 			return err
 		}
-		rs, err := load(gen, sgURL, cookie, d, conns)
+		rm, err := measure(m.Process.Pid, gen, muxURL, "", d, conns)
 		if err != nil {
 			return err
 		}
-		bestBare, bestSG = max(bestBare, rb), max(bestSG, rs)
-		perRound = append(perRound, fmt.Sprintf("round %d: %.0f / %.0f = %.2f×", i+1, rs, rb, rs/rb))
+		rs, err := measure(s.Process.Pid, gen, sgURL, cookie, d, conns)
+		if err != nil {
+			return err
+		}
+		bare, withMux, sg = bare.best(rb), withMux.best(rm), sg.best(rs)
+		perRound = append(perRound, fmt.Sprintf("round %d: %.0f / %.0f = %.2f× (gorilla/mux %.2f×)", i+1, rs.rps, rb.rps, rs.rps/rb.rps, rm.rps/rb.rps))
 	}
 	fmt.Printf("generator: %s, %d connections, %s per run, best of %d alternating rounds\n", gen, conns, d, rounds)
-	fmt.Printf("| target | requests/s |\n|---|---|\n")
-	fmt.Printf("| bare net/http handler | %.0f |\n", bestBare)
-	fmt.Printf("| sessionguard GET /api/get-session-status (signed in, %s) | %.0f |\n", flagNote(extra), bestSG)
-	fmt.Printf("| ratio | %.2f× |\n", bestSG/bestBare)
+	fmt.Printf("| target | requests/s | ÷ bare | server CPU per request |\n|---|---|---|---|\n")
+	fmt.Printf("| bare net/http handler | %.0f | 1.00× | %s |\n", bare.rps, bare.cpu())
+	fmt.Printf("| gorilla/mux alone, with the bare handler | %.0f | %.2f× | %s |\n", withMux.rps, withMux.rps/bare.rps, withMux.cpu())
+	fmt.Printf("| sessionguard GET /api/get-session-status (signed in, %s) | %.0f | %.2f× | %s |\n", flagNote(extra), sg.rps, sg.rps/bare.rps, sg.cpu())
 	fmt.Printf("\neach round, sessionguard / bare: %s\n", strings.Join(perRound, "; "))
+	fmt.Println("server CPU per request: the server process's user and system time over the run (/proc), divided by the requests answered; from the best round")
 	return nil
 }
 
@@ -203,6 +232,71 @@ func fetch(url, cookie string) (string, error) {
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	return string(b), err
+}
+
+// result is one load run against one server: its requests per second and
+// the server process's CPU seconds per request (0 where /proc cannot
+// tell).
+type result struct{ rps, cpuPerReq float64 }
+
+func (r result) best(o result) result {
+	if o.rps > r.rps {
+		return o
+	}
+	return r
+}
+
+func (r result) cpu() string {
+	if r.cpuPerReq == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.1f µs", r.cpuPerReq*1e6)
+}
+
+// measure runs load against url and reads pid's CPU time around it.
+func measure(pid int, gen, url, cookie string, d time.Duration, conns int) (result, error) {
+	before, okBefore := cpuSeconds(pid)
+	rps, err := load(gen, url, cookie, d, conns)
+	if err != nil {
+		return result{}, err
+	}
+	r := result{rps: rps}
+	if after, ok := cpuSeconds(pid); ok && okBefore && rps > 0 {
+		r.cpuPerReq = (after - before) / (rps * d.Seconds())
+	}
+	return r, nil
+}
+
+// cpuSeconds returns a process's user plus system CPU time from
+// /proc/PID/stat (Linux; clock ticks of 1/100 s, the USER_HZ of every Linux
+// port Go builds for), and false where there is no such file.
+func cpuSeconds(pid int) (float64, bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, false
+	}
+	return parseStat(string(b))
+}
+
+// parseStat reads utime plus stime, in seconds, from the text of a
+// /proc/PID/stat file.
+func parseStat(b string) (float64, bool) {
+	// The command name (field 2) may hold spaces: fields are counted after
+	// its closing parenthesis. utime and stime are fields 14 and 15.
+	i := strings.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, false
+	}
+	f := strings.Fields(b[i+1:])
+	if len(f) < 13 {
+		return 0, false
+	}
+	u, err1 := strconv.ParseFloat(f[11], 64)
+	s, err2 := strconv.ParseFloat(f[12], 64)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	return (u + s) / 100, true
 }
 
 var wrkRPS = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)

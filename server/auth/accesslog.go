@@ -68,9 +68,7 @@ func (s *Server) logRequests(h http.Handler) http.Handler {
 		sw := statusWriters.Get().(*statusWriter)
 		*sw = statusWriter{ResponseWriter: w}
 		hdr := w.Header()
-		for k, v := range baseHeaders {
-			hdr[k] = v
-		}
+		setBaseHeaders(hdr)
 		if r.TLS != nil {
 			hdr["Strict-Transport-Security"] = hsts
 		}
