@@ -61,8 +61,8 @@ func TestPerUserElements(t *testing.T) {
 		assert.Equal(t, s.User.ID, tb.text("#dash-id"))
 		// The module writes RFC 3339; the demo shows it in the reader's
 		// locale and keeps it in datetime.
-		tb.waitFor(`document.getElementById('dash-expires').getAttribute('datetime') === `+jsString(s.Expires.UTC().Format(wire.TimeFormat)), "the expiry is shown")
-		assert.Equal(t, evalJS[string](tb, `new Intl.DateTimeFormat(undefined, {dateStyle: 'medium', timeStyle: 'short'}).format(new Date(`+jsString(s.Expires.UTC().Format(wire.TimeFormat))+`))`),
+		tb.waitFor(`document.getElementById('dash-expires').getAttribute('datetime') === `+jsString(s.Expires.String()), "the expiry is shown")
+		assert.Equal(t, evalJS[string](tb, `new Intl.DateTimeFormat(undefined, {dateStyle: 'medium', timeStyle: 'short'}).format(new Date(`+jsString(s.Expires.String())+`))`),
 			tb.text("#dash-expires"), "in the reader's locale")
 		assert.Equal(t, "page", evalJS[string](tb, `document.getElementById('nav-dashboard').getAttribute('aria-current') || ''`), "the nav marks the page shown")
 		assert.Equal(t, "", evalJS[string](tb, `document.getElementById('nav-home').getAttribute('aria-current') || ''`))

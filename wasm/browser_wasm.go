@@ -37,7 +37,7 @@ var activityEvents = []string{"pointerdown", "keydown", "wheel", "scroll", "touc
 
 type browser struct {
 	win, doc, history, location js.Value
-	object, json, array         js.Value
+	object, json, array, date   js.Value
 	channel                     js.Value // a BroadcastChannel, or undefined
 	// navigation is the Navigation API's object, or undefined where the
 	// browser has none; ownNav counts the module's own history calls under
@@ -60,7 +60,7 @@ func newBrowser() *browser {
 	g := js.Global()
 	b := &browser{
 		win: g, doc: g.Get("document"), history: g.Get("history"), location: g.Get("location"),
-		object: g.Get("Object"), json: g.Get("JSON"), array: g.Get("Array"),
+		object: g.Get("Object"), json: g.Get("JSON"), array: g.Get("Array"), date: g.Get("Date"),
 		navigation: g.Get("navigation"),
 	}
 	b.openChannel()

@@ -4,16 +4,17 @@ package main
 
 import (
 	"syscall/js"
-	"time"
 
 	"github.com/sessionguard/sessionguard/wasm/client"
+	"github.com/sessionguard/sessionguard/wasm/internal/lite"
 )
 
-func (b *browser) UnixNano() int64 { return time.Now().UnixNano() }
+// UnixNano reads the browser's clock, Date.now(), in whole milliseconds.
+func (b *browser) UnixNano() int64 { return int64(b.date.Call("now").Float()) * 1e6 }
 
 // AfterFunc schedules f with setTimeout; f runs in its own goroutine, so the
 // timer's callback returns to JavaScript at once.
-func (b *browser) AfterFunc(d time.Duration, f func()) client.Timer {
+func (b *browser) AfterFunc(d lite.Duration, f func()) client.Timer {
 	t := &timer{b: b}
 	t.fn = js.FuncOf(func(js.Value, []js.Value) any {
 		if !t.done {
@@ -23,8 +24,7 @@ func (b *browser) AfterFunc(d time.Duration, f func()) client.Timer {
 		}
 		return nil
 	})
-	ms := (d + time.Millisecond - 1) / time.Millisecond
-	t.id = b.win.Call("setTimeout", t.fn, int64(ms))
+	t.id = b.win.Call("setTimeout", t.fn, d.Milliseconds())
 	return t
 }
 

@@ -5,16 +5,16 @@ package main
 import (
 	"errors"
 	"syscall/js"
-	"time"
 
 	"github.com/sessionguard/sessionguard/wasm/client"
+	"github.com/sessionguard/sessionguard/wasm/internal/lite"
 )
 
 // lockTimeout bounds the wait for the refresh lock (navigator.locks): the
 // tab holding it gives it back after one request at most. The lock of the
 // event stream (client.StreamLockName) is waited for without limit: its
 // holder keeps it for the rest of its life.
-const lockTimeout = 30 * time.Second
+const lockTimeout = 30 * lite.Second
 
 // WithLock holds the Web Lock name (navigator.locks.request) while f runs.
 // It first asks with ifAvailable, which tells whether another tab holds the

@@ -16,7 +16,7 @@ import "github.com/sessionguard/sessionguard/wasm/client"
 func main() {
 	boot := takeBoot()
 	b := newBrowser()
-	c := client.New(b, client.WithClock(b), client.WithInstantGuard(boot.instantGuard()))
+	c := client.New(b, b, client.WithInstantGuard(boot.instantGuard()))
 	// Listen first: a renewal at boot may wait for the refresh lock of
 	// other tabs, which talk over the BroadcastChannel.
 	b.listen(c)

@@ -1,12 +1,11 @@
 // Package wire is the contract of sessionguard's HTTP API (docs/API.md) that
 // the server and the browser module share: every API path, the headers and
 // roles both read, and every JSON shape they exchange, as plain data types.
-// It imports nothing but time, so the WebAssembly build stays small; the
-// browser module parses JSON with the browser's JSON.parse, not
-// encoding/json, and reads these types' members by their JSON names.
+// It imports no package at all, so the WebAssembly build stays small: its
+// times are its own Time, not time.Time. The browser module parses JSON
+// with the browser's JSON.parse, not encoding/json, and reads these types'
+// members by their JSON names.
 package wire
-
-import "time"
 
 // User is the public projection of an account that a session carries.
 type User struct {
@@ -31,13 +30,13 @@ type Session struct {
 	User User `json:"user"`
 	// Expires is when the session ends without further activity, in UTC with
 	// whole seconds.
-	Expires time.Time `json:"expires"`
+	Expires Time `json:"expires"`
 	// AAL is how the user proved the session: AAL1 (a password) or AAL2
 	// (with a second factor).
 	AAL string `json:"aal"`
 	// AuthenticatedAt is when the user last proved themselves (the sign-in
 	// or the latest re-authentication), in UTC with whole seconds.
-	AuthenticatedAt time.Time `json:"authenticatedAt"`
+	AuthenticatedAt Time `json:"authenticatedAt"`
 	// EnrollmentRequired is true (GET /api/session, sign-in) when the
 	// account's role must have a second factor and it has none yet: the
 	// session can only enrol and sign out.
@@ -107,7 +106,7 @@ type Tokens struct {
 	AccessToken string `json:"accessToken"`
 	// AccessExpires is when AccessToken expires (jwt strategy), in UTC
 	// with whole seconds; absent under the database strategy.
-	AccessExpires time.Time `json:"accessExpires,omitzero"`
+	AccessExpires Time `json:"accessExpires,omitzero"`
 	// RefreshToken is the jwt strategy's; absent under the database
 	// strategy.
 	RefreshToken string `json:"refreshToken,omitempty"`

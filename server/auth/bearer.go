@@ -97,7 +97,7 @@ func tokensOf(sess *session.Session) *wire.Tokens {
 	}
 	t := &wire.Tokens{TokenType: wire.TokenTypeBearer, AccessToken: sess.Issued.Token, RefreshToken: sess.Issued.Refresh}
 	if !sess.AccessExpires.IsZero() {
-		t.AccessExpires = sess.AccessExpires.UTC()
+		t.AccessExpires = wire.UnixTime(sess.AccessExpires.Unix())
 	}
 	return t
 }

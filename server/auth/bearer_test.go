@@ -79,7 +79,7 @@ func TestBearerMode(t *testing.T) {
 		require.NotEmpty(t, tok.AccessToken)
 		if strategy == "jwt" {
 			assert.NotEmpty(t, tok.RefreshToken)
-			assert.Equal(t, e.clock.Now().Add(5*time.Minute), tok.AccessExpires)
+			assert.Equal(t, wire.UnixTime(e.clock.Now().Add(5*time.Minute).Unix()), tok.AccessExpires)
 		} else {
 			assert.Empty(t, tok.RefreshToken, "the database strategy has no refresh token")
 			assert.True(t, tok.AccessExpires.IsZero())
@@ -102,7 +102,7 @@ func TestBearerMode(t *testing.T) {
 		e.clock.Add(2 * time.Minute)
 		s = b.session()
 		require.NotNil(t, s, "the token stopped working before its end")
-		assert.Equal(t, e.clock.Now().Add(30*time.Minute), s.Expires)
+		assert.Equal(t, wire.UnixTime(e.clock.Now().Add(30*time.Minute).Unix()), s.Expires)
 
 		if strategy == "jwt" {
 			// The refresh token buys new tokens, in the body.
@@ -114,7 +114,7 @@ func TestBearerMode(t *testing.T) {
 			require.NotNil(t, out.Session)
 			assert.NotEqual(t, tok.RefreshToken, out.Tokens.RefreshToken)
 			assert.NotEqual(t, tok.AccessToken, out.Tokens.AccessToken)
-			assert.Equal(t, e.clock.Now().Add(5*time.Minute), out.Tokens.AccessExpires)
+			assert.Equal(t, wire.UnixTime(e.clock.Now().Add(5*time.Minute).Unix()), out.Tokens.AccessExpires)
 			// The access token lives its five minutes and no longer.
 			e.clock.Add(4 * time.Minute)
 			nb := &bearer{e: e, token: out.Tokens.AccessToken}

@@ -261,7 +261,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) error {
 	send := func(typ string, cur *session.Session) bool {
 		ev := wire.StreamEvent{Type: typ, At: s.sessions.Now().UTC().Format(wire.TimeFormat)}
 		if cur != nil {
-			ev.Expires = cur.Wire().Expires.Format(wire.TimeFormat)
+			ev.Expires = cur.Wire().Expires.String()
 		}
 		data, _ := json.Marshal(ev)
 		_ = rc.SetWriteDeadline(time.Now().Add(writeTimeout))

@@ -183,7 +183,7 @@ func sessionText(s *wire.Session, key string) string {
 	case "user.id":
 		return s.User.ID
 	case "expires":
-		return s.Expires.UTC().Format(wire.TimeFormat)
+		return s.Expires.String()
 	}
 	return ""
 }

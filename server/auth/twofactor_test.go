@@ -182,7 +182,7 @@ func TestTwoFactorSignInWithCode(t *testing.T) {
 		decode(t, r, &out)
 		require.NotNil(t, out.Session)
 		assert.Equal(t, "aal2", out.Session.AAL)
-		assert.Equal(t, e.clock.Now(), out.Session.AuthenticatedAt)
+		assert.Equal(t, wire.UnixTime(e.clock.Now().Unix()), out.Session.AuthenticatedAt)
 		assert.Equal(t, "/dashboard", out.RedirectURL)
 		require.NotNil(t, c.cookie())
 		assert.Nil(t, c.challengeCookie(), "the challenge cookie was not cleared")
@@ -351,7 +351,7 @@ func TestFreshnessOfSensitiveRequests(t *testing.T) {
 		require.Equal(t, http.StatusOK, r.StatusCode)
 		var out wire.RefreshResponse
 		decode(t, r, &out)
-		assert.Equal(t, e.clock.Now(), out.Session.AuthenticatedAt)
+		assert.Equal(t, wire.UnixTime(e.clock.Now().Unix()), out.Session.AuthenticatedAt)
 		assert.Equal(t, "aal1", out.Session.AAL)
 		assert.NotEqual(t, before, user.cookie().Value, "the session id was not rotated")
 		stale := e.client()
@@ -621,12 +621,12 @@ func TestJWTRefreshKeepsAAL2(t *testing.T) {
 	var out wire.RefreshResponse
 	decode(t, r, &out)
 	assert.Equal(t, "aal2", out.Session.AAL)
-	assert.Equal(t, signedIn, out.Session.AuthenticatedAt)
+	assert.Equal(t, wire.UnixTime(signedIn.Unix()), out.Session.AuthenticatedAt)
 	e.clock.Add(4 * time.Minute)
 	s := c.session(t)
 	require.NotNil(t, s, "the refreshed access token")
 	assert.Equal(t, "aal2", s.AAL)
-	assert.Equal(t, signedIn, s.AuthenticatedAt)
+	assert.Equal(t, wire.UnixTime(signedIn.Unix()), s.AuthenticatedAt)
 }
 
 // TestTwoFactorSignInMetrics: the password step of an enrolled account is

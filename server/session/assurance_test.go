@@ -13,6 +13,7 @@ import (
 	"github.com/sessionguard/sessionguard/server/session"
 	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/server/store/memory"
+	"github.com/sessionguard/sessionguard/wire"
 )
 
 // hookStore runs onCreate, once, after the first CreateSession that follows
@@ -115,8 +116,8 @@ func TestSessionRecordsAssurance(t *testing.T) {
 		_, s := e.issue(t, store.AAL2)
 		w := s.Wire()
 		assert.Equal(t, "aal2", w.AAL)
-		assert.Equal(t, t0.UTC().Truncate(time.Second), w.AuthenticatedAt)
-		assert.Equal(t, time.UTC, w.AuthenticatedAt.Location())
+		assert.Equal(t, wire.UnixTime(t0.Unix()), w.AuthenticatedAt)
+		assert.Equal(t, t0.UTC().Truncate(time.Second).Format(wire.TimeFormat), w.AuthenticatedAt.String())
 	})
 }
 

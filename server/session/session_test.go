@@ -392,7 +392,7 @@ func TestWireIsUTCWholeSeconds(t *testing.T) {
 	loc := time.FixedZone("X", 3600)
 	s := &session.Session{User: ada, Expires: time.Date(2026, 1, 2, 3, 4, 5, 999_000_000, loc)}
 	w := s.Wire()
-	assert.Equal(t, "2026-01-02T02:04:05Z", w.Expires.Format(time.RFC3339Nano))
+	assert.Equal(t, "2026-01-02T02:04:05Z", w.Expires.String())
 	assert.Nil(t, (*session.Session)(nil).Wire())
 }
 
@@ -416,13 +416,13 @@ func TestReportedExpiryIsTheEnforcedOne(t *testing.T) {
 	tokenIssued, s, err := d.Issue(ctx, ada, session.Device{}, "aal1", c.Now())
 	token := tokenIssued.Token
 	require.NoError(t, err)
-	assert.Equal(t, s.Wire().Expires, s.Expires, "the API's whole-second expiry is the real one")
+	assert.Equal(t, time.Unix(s.Wire().Expires.Unix(), 0).UTC(), s.Expires, "the API's whole-second expiry is the real one")
 
 	c.Add(10 * time.Second)
 	s, _, found, err := d.Load(ctx, token, c.Now())
 	require.NoError(t, err)
 	require.True(t, found)
-	assert.Equal(t, s.Wire().Expires, s.Expires)
+	assert.Equal(t, time.Unix(s.Wire().Expires.Unix(), 0).UTC(), s.Expires)
 
 	_, _, found, err = d.Load(ctx, token, s.Expires.Add(-time.Nanosecond))
 	require.NoError(t, err)

@@ -152,9 +152,9 @@ func (s *Session) Wire() *wire.Session {
 	}
 	return &wire.Session{
 		User:            s.User,
-		Expires:         s.Expires.UTC().Truncate(time.Second),
+		Expires:         wire.UnixTime(s.Expires.Unix()),
 		AAL:             s.AAL,
-		AuthenticatedAt: s.AuthenticatedAt.UTC().Truncate(time.Second),
+		AuthenticatedAt: wire.UnixTime(s.AuthenticatedAt.Unix()),
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/sessionguard/sessionguard/policy"
 	"github.com/sessionguard/sessionguard/wasm/internal/lite"
@@ -132,7 +131,7 @@ func (c *Client) SignOut(redirectURL string) Result {
 	}
 	dest = policy.SafeRedirect(dest)
 	c.effects.Lock()
-	c.setSession(nil, time.Time{}, true)
+	c.setSession(nil, lite.Time{}, true)
 	c.effects.Unlock()
 	<-c.navigate(navPush, dest, -1, true).done
 	return Result{OK: true, RedirectURL: dest, Status: 200}
@@ -180,7 +179,7 @@ func sentence(msg string) string {
 }
 
 // retryAfter reads a Retry-After header: delay seconds or an HTTP date.
-func retryAfter(v string, now time.Time) int {
+func retryAfter(v string, now lite.Time) int {
 	v = lite.TrimSpace(v)
 	if v == "" {
 		return 0
@@ -190,7 +189,7 @@ func retryAfter(v string, now time.Time) int {
 	}
 	if t, err := lite.ParseHTTPDate(v); err == nil {
 		if d := t.Sub(now); d > 0 {
-			return int((d + time.Second - 1) / time.Second)
+			return int((d + lite.Second - 1) / lite.Second)
 		}
 	}
 	return 0

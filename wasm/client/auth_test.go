@@ -59,7 +59,7 @@ func TestSignIn(t *testing.T) {
 			if req.URL != wire.PathSignIn {
 				req = h.b.requests[0]
 			}
-			assert.Equal(t, client.Request{Method: "POST", URL: wire.PathSignIn, Timeout: 15 * time.Second,
+			assert.Equal(t, client.Request{Method: "POST", URL: wire.PathSignIn, Timeout: ms(15 * time.Second),
 				Body: map[string]string{"email": "user@example.com", "password": "user-password", "redirectUrl": "/dashboard"}}, req)
 			assert.Zero(t, h.b.count(wire.PathStatus), "sign-in needs no status check")
 			if tt.sess != nil {

@@ -1,7 +1,7 @@
 package client
 
 import (
-	"time"
+	"github.com/sessionguard/sessionguard/wasm/internal/lite"
 
 	"github.com/sessionguard/sessionguard/wire"
 )
@@ -74,7 +74,7 @@ type Message struct {
 	Session *wire.Session
 	// AccessExpires is when the access token in the shared cookie expires
 	// (jwt strategy); zero when unknown.
-	AccessExpires time.Time
+	AccessExpires lite.Time
 	// Ended, with a nil Session, is the stream event that ended the
 	// session (ReasonRevoked, ReasonExpired, ReasonRoleChanged), which the
 	// tab that holds the event stream confirmed.
@@ -206,7 +206,7 @@ type Request struct {
 	// application/json).
 	JSON string
 	// Timeout aborts the request after this long; 0 means no limit.
-	Timeout time.Duration
+	Timeout lite.Duration
 }
 
 // Response is an HTTP answer with its body parsed as JSON.
@@ -220,15 +220,14 @@ type Response struct {
 	BadBody bool
 }
 
-// Clock tells the time and runs functions later. The Client uses the real
-// clock unless WithClock is given.
+// Clock tells the time and runs functions later: in the module, the
+// browser's Date.now() and setTimeout. The Client reads no other clock (the
+// module links no time package).
 type Clock interface {
-	// UnixNano returns the time as nanoseconds since the Unix epoch (not
-	// a time.Time: one in an interface would keep the time package's
-	// formatting code in the WebAssembly module).
+	// UnixNano returns the time as nanoseconds since the Unix epoch.
 	UnixNano() int64
 	// AfterFunc calls f in its own goroutine after d.
-	AfterFunc(d time.Duration, f func()) Timer
+	AfterFunc(d lite.Duration, f func()) Timer
 }
 
 // Timer is a pending AfterFunc call.
@@ -236,17 +235,3 @@ type Timer interface {
 	// Stop prevents the call; it reports whether it did.
 	Stop() bool
 }
-
-type realClock struct{}
-
-func (realClock) UnixNano() int64 { return time.Now().UnixNano() }
-
-func (realClock) AfterFunc(d time.Duration, f func()) Timer {
-	return stopFunc(time.AfterFunc(d, f).Stop)
-}
-
-// stopFunc is a Timer of the time package, as its Stop method (a
-// *time.Timer in an interface would keep formatting code too).
-type stopFunc func() bool
-
-func (f stopFunc) Stop() bool { return f() }

@@ -1,9 +1,9 @@
 package client
 
 import (
+	"github.com/sessionguard/sessionguard/wasm/internal/lite"
 	"strconv"
 	"sync"
-	"time"
 )
 
 // chanLock is the refresh lock of pages that have no navigator.locks (no
@@ -42,7 +42,7 @@ type chanLock struct {
 	claiming bool // a claim is under way and has not lost
 	// busyUntil is when a tab that holds or won the lock is given up on,
 	// unless a release comes first; zero when none is known.
-	busyUntil time.Time
+	busyUntil lite.Time
 	// wake is the channel of the run under way while it waits: true when
 	// its claim lost or a release came, false when its time is up.
 	wake chan bool
@@ -50,8 +50,8 @@ type chanLock struct {
 
 // Times of the fallback lock.
 const (
-	claimWindow = 150 * time.Millisecond
-	holdTimeout = defaultTimeout + 5*time.Second
+	claimWindow = 150 * lite.Millisecond
+	holdTimeout = defaultTimeout + 5*lite.Second
 )
 
 // Operations of the lock messages.
@@ -105,7 +105,7 @@ func (l *chanLock) run(f func(waited bool)) {
 		if busy {
 			d = l.busyUntil.Sub(now)
 		} else {
-			l.busyUntil = time.Time{}
+			l.busyUntil = lite.Time{}
 			l.claiming = true
 		}
 		l.wake = wake
@@ -161,7 +161,7 @@ func (l *chanLock) handle(op, from string) {
 	case lockHeld:
 		l.loseLocked()
 	case lockRelease:
-		l.busyUntil = time.Time{}
+		l.busyUntil = lite.Time{}
 		if l.wake != nil && !l.claiming {
 			notify(l.wake, true)
 		}

@@ -14,7 +14,6 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"sync"
-	"time"
 
 	"github.com/sessionguard/sessionguard/policy"
 	"github.com/sessionguard/sessionguard/wasm/internal/lite"
@@ -26,7 +25,7 @@ import (
 const (
 	ElemSessionID  = "sg-session"
 	ElemConfigID   = "sg-config"
-	defaultTimeout = 15 * time.Second
+	defaultTimeout = 15 * lite.Second
 )
 
 // The headers the Client reads, by the lower-case names Response.Header
@@ -44,7 +43,7 @@ const (
 type Client struct {
 	b       Browser
 	clock   Clock
-	timeout time.Duration
+	timeout lite.Duration
 
 	// effects serializes the changes that have effects in the page
 	// (history, rendering, events), so they happen in the order decided.
@@ -74,9 +73,10 @@ type Client struct {
 	chanLock chanLock
 }
 
-// New returns a Client for the page b. It does nothing until Boot.
-func New(b Browser, opts ...Option) *Client {
-	c := &Client{b: b, clock: realClock{}, timeout: defaultTimeout, state: newSessionState()}
+// New returns a Client for the page b that tells the time with clock. It
+// does nothing until Boot.
+func New(b Browser, clock Clock, opts ...Option) *Client {
+	c := &Client{b: b, clock: clock, timeout: defaultTimeout, state: newSessionState()}
 	c.chanLock = chanLock{c: c, id: formatTabID(rand.Uint64())}
 	for _, o := range opts {
 		o(c)
@@ -117,7 +117,7 @@ func (c *Client) Boot() error {
 	c.mu.Lock()
 	c.pol, c.signIn, c.nav.url = pol, signIn, loc.Target()
 	now := c.now()
-	if sess != nil && !sess.Expires.After(now) {
+	if sess != nil && !expires(sess).After(now) {
 		sess = nil
 	}
 	c.state.start(cfg, sess, access, now)
@@ -136,7 +136,7 @@ func (c *Client) Boot() error {
 	if jwt && sess == nil && c.wantBootRenewal(loc) {
 		// Renew outside c.effects: the renewal applies its answer.
 		c.effects.Unlock()
-		s, err := c.renew(time.Time{})
+		s, err := c.renew(lite.Time{})
 		c.effects.Lock()
 		if cb := c.bootCallback(loc); err == nil && s != nil && cb != "" && c.followCallback() {
 			c.render()
@@ -167,11 +167,11 @@ func (c *Client) loadConfig() (wire.Config, error) {
 
 // loadSession returns the initial session and, under the jwt strategy, when
 // its access token expires (zero when not told).
-func (c *Client) loadSession() (*wire.Session, time.Time, error) {
+func (c *Client) loadSession() (*wire.Session, lite.Time, error) {
 	if v, found := c.b.Embedded(ElemSessionID); found {
 		if s, err := DecodeSession(v); err == nil {
 			if s == nil {
-				return nil, time.Time{}, nil
+				return nil, lite.Time{}, nil
 			}
 			return s, c.embeddedAccessExpires(), nil
 		}
@@ -181,17 +181,17 @@ func (c *Client) loadSession() (*wire.Session, time.Time, error) {
 
 // fetchSession reads GET /api/session, and the access expiry its
 // Sg-Access-Expires header tells (jwt strategy; zero when absent).
-func (c *Client) fetchSession() (*wire.Session, time.Time, error) {
+func (c *Client) fetchSession() (*wire.Session, lite.Time, error) {
 	resp, err := c.fetch(Request{Method: "GET", URL: wire.PathSession})
 	if err != nil {
-		return nil, time.Time{}, err
+		return nil, lite.Time{}, err
 	}
 	if resp.Status != 200 {
-		return nil, time.Time{}, lite.Wrap(ErrBadResponse, wire.PathSession+" answered "+itoa(resp.Status))
+		return nil, lite.Time{}, lite.Wrap(ErrBadResponse, wire.PathSession+" answered "+itoa(resp.Status))
 	}
 	s, err := DecodeSession(resp.Body)
 	if err != nil || s == nil {
-		return s, time.Time{}, err
+		return s, lite.Time{}, err
 	}
 	return s, accessHeader(resp), nil
 }
@@ -275,7 +275,7 @@ func (c *Client) HandleBroadcast(msg Value) {
 	if err != nil {
 		return
 	}
-	var exp time.Time
+	var exp lite.Time
 	if v, ok := str(msg, "accessExpires"); ok {
 		exp, _ = lite.ParseTime(v)
 	}
@@ -326,4 +326,4 @@ func (c *Client) Refresh() (*wire.Session, error) {
 func itoa(n int) string { return strconv.Itoa(n) }
 
 // now returns the Clock's time.
-func (c *Client) now() time.Time { return time.Unix(0, c.clock.UnixNano()).UTC() }
+func (c *Client) now() lite.Time { return lite.UnixMilli(c.clock.UnixNano() / 1e6) }

@@ -46,7 +46,7 @@ func (c *Client) Decide(target string) string {
 		return DecideDeny
 	case req.Public:
 		return DecideAllow
-	case s == nil || !s.Expires.After(c.now()):
+	case s == nil || !expires(s).After(c.now()):
 		return DecideDeny
 	case req.DecideAAL(true, s.User.Role, s.AAL) != policy.Allow:
 		return DecideDeny

@@ -123,7 +123,7 @@ func TestDecideBeforeReadyAndForeignTargets(t *testing.T) {
 	assert.Zero(t, h.b.count(wire.PathStatus))
 
 	page, _ := newPage(t)
-	unready := client.New(page.b) // not booted
+	unready := client.New(page.b, &fakeClock{now: t0}) // not booted
 	assert.Equal(t, client.DecideCheck, unready.Decide("/dashboard"))
 	assert.Equal(t, client.Verdict{Reason: client.ReasonError}, verdict(t, unready.Check("/dashboard")))
 }
@@ -140,7 +140,7 @@ func TestDecideUnderTheKnownStateRule(t *testing.T) {
 	assert.Equal(t, client.DecideAllow, h.c.Decide("/dashboard"))
 	assert.Equal(t, client.DecideDeny, h.c.Decide("/admin"), "the role still decides")
 	assert.Equal(t, client.Verdict{Allow: true}, verdict(t, h.c.Check("/dashboard")), "before the server answered")
-	gate <- signedIn(t0.Add(45 * time.Minute))
+	gate <- signedIn(wireTime(t0.Add(45 * time.Minute)))
 	eventually(t, func() bool { return !h.c.Checking() }, "the check ran afterwards")
 	assert.Equal(t, 1, h.b.count(wire.PathStatus))
 

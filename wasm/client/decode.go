@@ -36,7 +36,7 @@ func DecodeSession(v Value) (*wire.Session, error) {
 	if err != nil {
 		return nil, lite.Wrap(ErrBadSession, "bad expires \""+exp+"\"")
 	}
-	s := &wire.Session{User: user, Expires: t}
+	s := &wire.Session{User: user, Expires: t.Wire()}
 	// The assurance fields (a server before them sends none). A level
 	// other than aal2 counts as aal1, the lowest, wherever it is judged
 	// (policy.Requirement.DecideAAL).
@@ -50,9 +50,11 @@ func DecodeSession(v Value) (*wire.Session, error) {
 		if !ok {
 			return nil, lite.Wrap(ErrBadSession, "authenticatedAt is not a string")
 		}
-		if s.AuthenticatedAt, err = lite.ParseTime(at); err != nil {
+		t, err := lite.ParseTime(at)
+		if err != nil {
 			return nil, lite.Wrap(ErrBadSession, "bad authenticatedAt \""+at+"\"")
 		}
+		s.AuthenticatedAt = t.Wire()
 	}
 	if m := v.Get("enrollmentRequired"); m != nil {
 		if s.EnrollmentRequired, ok = m.AsBool(); !ok {

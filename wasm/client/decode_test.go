@@ -12,7 +12,7 @@ import (
 )
 
 func TestDecodeSession(t *testing.T) {
-	exp := time.Date(2026, 11, 23, 16, 41, 44, 0, time.UTC)
+	exp := wireTime(time.Date(2026, 11, 23, 16, 41, 44, 0, time.UTC))
 	tests := []struct {
 		name string
 		json string

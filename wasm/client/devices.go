@@ -2,7 +2,6 @@ package client
 
 import (
 	"errors"
-	"time"
 
 	"github.com/sessionguard/sessionguard/policy"
 	"github.com/sessionguard/sessionguard/wasm/internal/lite"
@@ -28,7 +27,7 @@ const (
 	AttrUser    = "data-sg-user"
 	// listPoll is how often the lists shown are read again while the page
 	// is visible and in use.
-	listPoll = 30 * time.Second
+	listPoll = 30 * lite.Second
 )
 
 // listState is the reading of the lists shown; the Client's mu guards it.
@@ -36,7 +35,7 @@ type listState struct {
 	_      noCompare
 	seq    uint64    // numbers the reads (the newest one renders)
 	poll   Timer     // the next read
-	polled time.Time // when the last read started
+	polled lite.Time // when the last read started
 }
 
 // list is one kind of list: where its items come from and how they are
@@ -81,7 +80,7 @@ func (c *Client) EndSession(handle string) Result {
 	if v := get(resp, "current"); r.OK && v != nil {
 		if current, _ := v.AsBool(); current {
 			c.effects.Lock()
-			c.setSession(nil, time.Time{}, true)
+			c.setSession(nil, lite.Time{}, true)
 			c.leaveProtectedView(false)
 			c.effects.Unlock()
 		}

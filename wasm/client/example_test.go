@@ -2,14 +2,14 @@ package client_test
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/sessionguard/sessionguard/wasm/client"
+	"github.com/sessionguard/sessionguard/wasm/internal/lite"
 )
 
 func ExampleFormatCountdown() {
-	fmt.Println(client.FormatCountdown(29*time.Minute + 59*time.Second))
-	fmt.Println(client.FormatCountdown(90 * time.Minute))
+	fmt.Println(client.FormatCountdown(29*lite.Minute + 59*lite.Second))
+	fmt.Println(client.FormatCountdown(90 * lite.Minute))
 	// Output:
 	// 29:59
 	// 1:30:00

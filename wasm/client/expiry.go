@@ -1,6 +1,6 @@
 package client
 
-import "time"
+import "github.com/sessionguard/sessionguard/wasm/internal/lite"
 
 // scheduleTickLocked (re)starts the timer that follows the session: it fires
 // whenever the countdown's text changes (each whole second left) and so also
@@ -14,10 +14,10 @@ func (c *Client) scheduleTickLocked() {
 	if c.state.session == nil || !c.booted {
 		return
 	}
-	left := c.state.session.Expires.Sub(c.now())
-	d := left % time.Second
+	left := expires(c.state.session).Sub(c.now())
+	d := left % lite.Second
 	if d <= 0 {
-		d = time.Second
+		d = lite.Second
 	}
 	if left <= 0 {
 		d = 0
@@ -38,9 +38,9 @@ func (c *Client) onTick(gen uint64) {
 		return
 	}
 	s, now := c.state.session, c.now()
-	if !s.Expires.After(now) {
+	if !expires(s).After(now) {
 		c.mu.Unlock()
-		c.setSession(nil, time.Time{}, false)
+		c.setSession(nil, lite.Time{}, false)
 		c.leaveProtectedView(false)
 		return
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/sessionguard/sessionguard/policy/policytest"
 	"github.com/sessionguard/sessionguard/wasm/client"
+	"github.com/sessionguard/sessionguard/wasm/internal/lite"
 	"github.com/sessionguard/sessionguard/wire"
 )
 
@@ -25,9 +26,16 @@ const origin = "https://app.test"
 
 var t0 = time.Date(2026, 11, 23, 16, 11, 44, 0, time.UTC)
 
+// The tests tell times with the time package; these convert them to the
+// Client's types (the module links no time package) and back.
+func wireTime(t time.Time) wire.Time   { return wire.UnixMilli(t.UnixMilli()) }
+func clockTime(t time.Time) lite.Time  { return lite.UnixMilli(t.UnixMilli()) }
+func ms(d time.Duration) lite.Duration { return lite.Duration(d / time.Millisecond) }
+func timeOf(t wire.Time) time.Time     { return time.UnixMilli(t.UnixMilli()).UTC() }
+
 var (
-	userSession  = &wire.Session{User: wire.User{ID: "u1", Email: "user@example.com", Name: "Demo User", Role: "user"}, Expires: t0.Add(30 * time.Minute)}
-	adminSession = &wire.Session{User: wire.User{ID: "a1", Email: "admin@example.com", Name: "Demo Admin", Role: "admin"}, Expires: t0.Add(30 * time.Minute)}
+	userSession  = &wire.Session{User: wire.User{ID: "u1", Email: "user@example.com", Name: "Demo User", Role: "user"}, Expires: wireTime(t0.Add(30 * time.Minute))}
+	adminSession = &wire.Session{User: wire.User{ID: "a1", Email: "admin@example.com", Name: "Demo Admin", Role: "admin"}, Expires: wireTime(t0.Add(30 * time.Minute))}
 )
 
 // ---- JSON values -------------------------------------------------------
@@ -441,8 +449,9 @@ func (b *fakeBrowser) Broadcast(message string) bool {
 	m := posted{Message: client.Message{Session: wm.Session, Ended: wm.Ended, Lock: wm.Lock, ID: wm.ID}, stream: wm.Stream}
 	if wm.AccessExpires != "" {
 		var err error
-		m.AccessExpires, err = time.Parse(time.RFC3339, wm.AccessExpires)
+		at, err := time.Parse(time.RFC3339, wm.AccessExpires)
 		require.NoError(b.t, err)
+		m.AccessExpires = clockTime(at)
 	}
 	ok := !b.isClosed() && b.ctx.post(b, message)
 	b.mu.Lock()
@@ -830,8 +839,8 @@ func networkError(client.Request) (*client.Response, error) {
 	return nil, errors.New("TypeError: Failed to fetch")
 }
 
-func signedIn(expires time.Time) func(client.Request) (*client.Response, error) {
-	return answer(200, `{"status":200}`, wire.ExpiresHeader, expires.Format(wire.TimeFormat))
+func signedIn(expires wire.Time) func(client.Request) (*client.Response, error) {
+	return answer(200, `{"status":200}`, wire.ExpiresHeader, timeOf(expires).Format(wire.TimeFormat))
 }
 
 var signedOut = answer(200, `{"status":401}`)
@@ -859,10 +868,10 @@ func (c *fakeClock) Now() time.Time {
 
 func (c *fakeClock) UnixNano() int64 { return c.Now().UnixNano() }
 
-func (c *fakeClock) AfterFunc(d time.Duration, f func()) client.Timer {
+func (c *fakeClock) AfterFunc(d lite.Duration, f func()) client.Timer {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	t := &fakeTimer{c: c, at: c.now.Add(d), f: f}
+	t := &fakeTimer{c: c, at: c.now.Add(time.Duration(d) * time.Millisecond), f: f}
 	c.timers = append(c.timers, t)
 	return t
 }
@@ -1048,7 +1057,7 @@ func start(t *testing.T, opts ...option) *harness {
 
 func (h *harness) boot() {
 	h.t.Helper()
-	h.c = client.New(h.page, client.WithClock(h.clock), client.WithInstantGuard(h.instant))
+	h.c = client.New(h.page, h.clock, client.WithInstantGuard(h.instant))
 	h.b.attach(h.c)
 	require.NoError(h.t, h.c.Boot())
 }

@@ -470,11 +470,11 @@ func TestSignedInElsewhereLearnsSession(t *testing.T) {
 
 func TestStatusHeaderMovesExpiry(t *testing.T) {
 	h := start(t, as(userSession))
-	later := userSession.Expires.Add(10 * time.Minute)
+	later := wireTime(timeOf(userSession.Expires).Add(10 * time.Minute))
 	h.b.handle(wire.PathStatus, signedIn(later))
 	require.True(t, h.wait(h.c.Goto("/dashboard", false)))
 	assert.Equal(t, later, h.c.Session().Expires)
-	assert.Equal(t, later.Format(wire.TimeFormat), h.b.byID("expires").Text())
+	assert.Equal(t, timeOf(later).Format(wire.TimeFormat), h.b.byID("expires").Text())
 	assert.Equal(t, []any{h.c.Session()}, h.b.eventsNamed(client.EventChange))
 	assert.Equal(t, []*wire.Session{h.c.Session()}, h.b.broadcasts, "other tabs learn the new expiry")
 

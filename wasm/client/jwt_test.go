@@ -92,7 +92,7 @@ func (s *fakeServer) accessFrom(now time.Time) time.Time {
 }
 
 func (s *fakeServer) sessionAt(now time.Time) *wire.Session {
-	return &wire.Session{User: userSession.User, Expires: now.Add(idleLife).Truncate(time.Second)}
+	return &wire.Session{User: userSession.User, Expires: wireTime(now.Add(idleLife).Truncate(time.Second))}
 }
 
 func (s *fakeServer) accessExpires() time.Time {
@@ -182,7 +182,7 @@ func (s *fakeServer) status(req client.Request) (*client.Response, error) {
 		s.status401++
 		return signedOut(req)
 	}
-	return answer(200, `{"status":200}`, wire.ExpiresHeader, s.sessionAt(now).Expires.Format(wire.TimeFormat),
+	return answer(200, `{"status":200}`, wire.ExpiresHeader, timeOf(s.sessionAt(now).Expires).Format(wire.TimeFormat),
 		wire.AccessExpiresHeader, s.access.Format(wire.TimeFormat))(req)
 }
 
@@ -249,7 +249,7 @@ func posts(srv *fakeServer) int { return srv.get(func(s *fakeServer) int { retur
 // waited for another tab and ask the server first).
 func renewedTo(t *testing.T, h *harness, want time.Time) {
 	t.Helper()
-	eventually(t, func() bool { return h.c.AccessExpires().Equal(want) && !h.c.Renewing() },
+	eventually(t, func() bool { return h.c.AccessExpires().Equal(clockTime(want)) && !h.c.Renewing() },
 		"the tab knows the access token of "+want.Format(time.TimeOnly)+" and its renewal is over")
 }
 
@@ -286,7 +286,7 @@ func newJWT(t *testing.T) (*fakeContext, *fakeClock, *fakeServer) {
 func TestJWTRenewsBeforeExpiryWhileActive(t *testing.T) {
 	ctx, clock, srv := newJWT(t)
 	h := jwtTab(t, ctx, clock, srv, "/dashboard")
-	require.Equal(t, t0.Add(5*time.Second), h.c.AccessExpires(), "read from data-access-expires")
+	require.Equal(t, clockTime(t0.Add(5*time.Second)), h.c.AccessExpires(), "read from data-access-expires")
 	assert.Empty(t, h.b.requests, "no request at boot")
 
 	clock.Advance(3900 * time.Millisecond)
@@ -297,7 +297,7 @@ func TestJWTRenewsBeforeExpiryWhileActive(t *testing.T) {
 	assert.Equal(t, srv.sessionAt(t0.Add(4*time.Second)), h.c.Session(), "the renewal moves the idle expiry")
 	// The tab learns the new expiry before it tells the others: wait for the
 	// message, not just the state.
-	told := client.Message{Session: h.c.Session(), AccessExpires: t0.Add(9 * time.Second)}
+	told := client.Message{Session: h.c.Session(), AccessExpires: clockTime(t0.Add(9 * time.Second))}
 	eventually(t, func() bool { return h.b.posted(told) }, "other tabs are told")
 
 	h.c.Activity() // at t0+4s
@@ -364,7 +364,7 @@ func TestJWTReturnFromIdleRenewsBeforeStatusCheck(t *testing.T) {
 	assert.Equal(t, []string{refreshURL, wire.PathStatus}, h.b.paths()[before:], "renewed before the status check")
 	assert.Zero(t, srv.get(func(s *fakeServer) int { return s.status401 }), "the check never saw an expired token")
 	assert.Equal(t, "/dashboard", h.b.url())
-	assert.Equal(t, t0.Add(25*time.Second), h.c.AccessExpires())
+	assert.Equal(t, clockTime(t0.Add(25*time.Second)), h.c.AccessExpires())
 }
 
 func TestJWTStatus401RenewsAndChecksAgain(t *testing.T) {
@@ -378,7 +378,7 @@ func TestJWTStatus401RenewsAndChecksAgain(t *testing.T) {
 	assert.Equal(t, "/dashboard", h.b.url())
 	assert.NotNil(t, h.c.Session())
 	assert.Empty(t, h.b.blocked())
-	assert.Equal(t, t0.Add(6*time.Second), h.c.AccessExpires())
+	assert.Equal(t, clockTime(t0.Add(6*time.Second)), h.c.AccessExpires())
 }
 
 func TestJWTStatus401AfterRenewalSignsOut(t *testing.T) {
@@ -434,7 +434,7 @@ func TestJWTRenewalErrorKeepsSessionAndRetries(t *testing.T) {
 	eventually(t, func() bool { return posts(srv) == 1 }, "tried")
 	eventually(t, func() bool { return clock.pending() == 2 }, "a retry is scheduled")
 	assert.NotNil(t, h.c.Session(), "an error signs nobody out")
-	assert.Equal(t, t0.Add(5*time.Second), h.c.AccessExpires())
+	assert.Equal(t, clockTime(t0.Add(5*time.Second)), h.c.AccessExpires())
 
 	h.c.Activity()
 	clock.Advance(500 * time.Millisecond)
@@ -469,7 +469,7 @@ func TestJWTRefreshAPIRenews(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, srv.sessionAt(t0.Add(time.Second)), s)
 	assert.Equal(t, []string{refreshURL}, h.b.paths(), "refresh() renews under jwt")
-	assert.Equal(t, t0.Add(6*time.Second), h.c.AccessExpires())
+	assert.Equal(t, clockTime(t0.Add(6*time.Second)), h.c.AccessExpires())
 }
 
 // twoTabs boots two signed-in tabs of one browser context at /dashboard.
@@ -509,8 +509,8 @@ func TestJWTLockSerialisesRenewals(t *testing.T) {
 	assert.Equal(t, 1, ctx.maxHolders)
 	assert.Equal(t, 1, posts(srv), "the second tab adopted the first one's renewal")
 	assert.Equal(t, []int{1}, srv.redeemed)
-	assert.Equal(t, t0.Add(7*time.Second), a.c.AccessExpires())
-	assert.Equal(t, t0.Add(7*time.Second), b.c.AccessExpires())
+	assert.Equal(t, clockTime(t0.Add(7*time.Second)), a.c.AccessExpires())
+	assert.Equal(t, clockTime(t0.Add(7*time.Second)), b.c.AccessExpires())
 	assert.Equal(t, a.c.Session(), b.c.Session())
 }
 
@@ -555,7 +555,7 @@ func TestJWTWaitingTabAsksTheServerWhenTheNewsIsLate(t *testing.T) {
 		waiter = a
 	}
 	assert.Equal(t, []string{wire.PathStatus}, waiter.b.paths(), "a status check, no renewal")
-	assert.Equal(t, t0.Add(7*time.Second), waiter.c.AccessExpires())
+	assert.Equal(t, clockTime(t0.Add(7*time.Second)), waiter.c.AccessExpires())
 	ctx.release()
 	ctx.settle()
 	assert.Equal(t, a.c.AccessExpires(), b.c.AccessExpires())
@@ -630,7 +630,7 @@ func TestJWTFallbackLeaderWithoutLocks(t *testing.T) {
 	assert.Equal(t, 1, posts(srv), "the second holder adopted the renewal")
 	assert.Equal(t, 1, len(loser.b.paths())+len(winner.b.paths()))
 	assert.Equal(t, 1, srv.get(func(s *fakeServer) int { return s.maxInFlight }))
-	assert.Equal(t, t0.Add(7*time.Second), loser.c.AccessExpires())
+	assert.Equal(t, clockTime(t0.Add(7*time.Second)), loser.c.AccessExpires())
 }
 
 func TestJWTFallbackHolderAnswersClaims(t *testing.T) {
@@ -664,7 +664,7 @@ func TestJWTFallbackHolderAnswersClaims(t *testing.T) {
 	<-bDone
 	assert.Equal(t, 1, posts(srv))
 	assert.Empty(t, b.b.paths(), "b adopted a's renewal")
-	assert.Equal(t, t0.Add(7*time.Second), b.c.AccessExpires())
+	assert.Equal(t, clockTime(t0.Add(7*time.Second)), b.c.AccessExpires())
 }
 
 func TestJWTFallbackGivesUpOnVanishedHolder(t *testing.T) {
@@ -736,7 +736,7 @@ func TestJWTBootRenewal(t *testing.T) {
 			assert.Equal(t, tt.session, h.c.Session() != nil)
 			assert.Equal(t, []string{h.b.url()}, h.b.history(), "the sign-in page's entry is replaced")
 			if tt.session {
-				assert.Equal(t, t0.Add(5*time.Second), h.c.AccessExpires())
+				assert.Equal(t, clockTime(t0.Add(5*time.Second)), h.c.AccessExpires())
 				assert.Equal(t, "Demo User", h.b.byID("name").Text())
 			}
 			if tt.posts == 1 && !tt.session && srv.get(func(s *fakeServer) int { return s.fail }) == 0 {
@@ -757,9 +757,9 @@ func TestJWTHintFollowsTheSession(t *testing.T) {
 			wire.AccessExpiresHeader, srv.accessExpires().Format(wire.TimeFormat))(req)
 	})
 	require.True(t, h.c.SignIn("user@example.com", "user-password", "/dashboard").OK)
-	assert.Equal(t, t0.Add(5*time.Second), h.c.AccessExpires(), "from the sign-in's header")
+	assert.Equal(t, clockTime(t0.Add(5*time.Second)), h.c.AccessExpires(), "from the sign-in's header")
 	v, _ := h.b.GetItem(client.HintKey)
-	assert.Equal(t, srv.sessionAt(t0).Expires.Format(wire.TimeFormat), v)
+	assert.Equal(t, timeOf(srv.sessionAt(t0).Expires).Format(wire.TimeFormat), v)
 
 	h.b.handle(wire.PathSignOut, answer(200, `{"redirectUrl":"/"}`))
 	require.True(t, h.c.SignOut("/").OK)
@@ -788,7 +788,7 @@ func TestJWTSignInInAnotherTabCarriesTheAccessExpiry(t *testing.T) {
 
 func TestDatabaseStrategyNeverRenews(t *testing.T) {
 	h := start(t, as(userSession), at("/dashboard"))
-	h.b.handle(wire.PathStatus, answer(200, `{"status":200}`, wire.ExpiresHeader, userSession.Expires.Format(wire.TimeFormat),
+	h.b.handle(wire.PathStatus, answer(200, `{"status":200}`, wire.ExpiresHeader, timeOf(userSession.Expires).Format(wire.TimeFormat),
 		wire.AccessExpiresHeader, t0.Add(5*time.Second).Format(wire.TimeFormat)))
 	h.b.handle(wire.PathSession, answer(200, mustJSON(userSession)))
 	for range 10 {

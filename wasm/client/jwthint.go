@@ -35,7 +35,7 @@ func (c *Client) writeHint(s *wire.Session) {
 	case s == nil:
 		st.RemoveItem(HintKey)
 	default:
-		st.SetItem(HintKey, lite.FormatTime(s.Expires))
+		st.SetItem(HintKey, lite.FormatTime(expires(s)))
 	}
 }
 

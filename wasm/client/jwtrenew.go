@@ -1,8 +1,6 @@
 package client
 
 import (
-	"time"
-
 	"github.com/sessionguard/sessionguard/wasm/internal/lite"
 	"github.com/sessionguard/sessionguard/wire"
 )
@@ -58,12 +56,12 @@ func (c *Client) Activity() {
 
 // autoRenewLocked reports whether an automatic renewal should start now, and
 // the access expiry it starts from. c.mu must be held.
-func (c *Client) autoRenewLocked() (before time.Time, ok bool) {
+func (c *Client) autoRenewLocked() (before lite.Time, ok bool) {
 	j := &c.state.jwt
 	now := c.now()
 	if !j.on || !c.booted || c.state.session == nil || j.renewal != nil || !j.due(now) || !j.active(now) ||
 		now.Before(j.retryAt) || j.accessExp.Equal(j.stuck) {
-		return time.Time{}, false
+		return lite.Time{}, false
 	}
 	return j.accessExp, true
 }
@@ -106,7 +104,7 @@ func (c *Client) onRenewalTimer(gen uint64) {
 
 // autoRenew renews and, when the server refused, leaves a view that needs a
 // session for the sign-in page.
-func (c *Client) autoRenew(before time.Time) {
+func (c *Client) autoRenew(before lite.Time) {
 	if s, err := c.renew(before); err == nil && s == nil {
 		c.effects.Lock()
 		c.leaveProtectedView(false)
@@ -122,7 +120,7 @@ func (c *Client) autoRenew(before time.Time) {
 // the session afterwards: nil when the server refused (401). On error
 // (network, lock, unexpected answer) the state is left as it was and
 // automatic renewals pause for a moment. It blocks.
-func (c *Client) renew(before time.Time) (*wire.Session, error) {
+func (c *Client) renew(before lite.Time) (*wire.Session, error) {
 	c.mu.Lock()
 	if r := c.state.jwt.renewal; r != nil {
 		c.mu.Unlock()
@@ -149,7 +147,7 @@ func (c *Client) renew(before time.Time) (*wire.Session, error) {
 // renewLocked adopts another tab's renewal or asks the server, and applies
 // the answer. It runs under the refresh lock and announces its result before
 // the lock is free. waited reports whether another tab held the lock first.
-func (c *Client) renewLocked(before time.Time, waited bool) (*wire.Session, error) {
+func (c *Client) renewLocked(before lite.Time, waited bool) (*wire.Session, error) {
 	c.mu.Lock()
 	if s := c.state.session; s != nil && c.state.jwt.accessExp.After(before) && c.state.jwt.fresh(c.now()) {
 		c.mu.Unlock()
@@ -165,7 +163,7 @@ func (c *Client) renewLocked(before time.Time, waited bool) (*wire.Session, erro
 	case resp == nil:
 		return c.Session(), err
 	case resp.Status == 401:
-		c.applyRenewal(gen, nil, time.Time{}, prev)
+		c.applyRenewal(gen, nil, lite.Time{}, prev)
 		return c.Session(), nil
 	case resp.Status != 200:
 		return c.Session(), lite.Wrap(ErrBadResponse, path+" answered "+itoa(resp.Status))
@@ -185,7 +183,7 @@ func (c *Client) renewLocked(before time.Time, waited bool) (*wire.Session, erro
 // another tab renewed it: its session is adopted (and announced) and
 // adoptFromServer reports true. Anything else, failures included, leaves
 // the renewal to the caller.
-func (c *Client) adoptFromServer(gen uint64, before time.Time) bool {
+func (c *Client) adoptFromServer(gen uint64, before lite.Time) bool {
 	resp, err := c.fetch(Request{Method: "GET", URL: wire.PathStatus})
 	if err != nil || resp.Status != 200 {
 		return false
@@ -204,7 +202,7 @@ func (c *Client) adoptFromServer(gen uint64, before time.Time) bool {
 // applyRenewal makes the renewal's answer the session and tells the other
 // tabs, unless the user changed (a sign-in or sign-out) while it was under
 // way. prev is the access expiry before the renewal.
-func (c *Client) applyRenewal(gen uint64, s *wire.Session, exp, prev time.Time) {
+func (c *Client) applyRenewal(gen uint64, s *wire.Session, exp, prev lite.Time) {
 	c.effects.Lock()
 	defer c.effects.Unlock()
 	c.mu.Lock()
@@ -224,12 +222,12 @@ func (c *Client) applyRenewal(gen uint64, s *wire.Session, exp, prev time.Time) 
 
 // preflight reports whether a status check must wait for a renewal first:
 // the access token is due (or expired) while the Client holds a session.
-func (c *Client) preflight() (before time.Time, ok bool) {
+func (c *Client) preflight() (before lite.Time, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	j := &c.state.jwt
 	if !j.on || c.state.session == nil || !j.due(c.now()) || j.accessExp.Equal(j.stuck) {
-		return time.Time{}, false
+		return lite.Time{}, false
 	}
 	return j.accessExp, true
 }

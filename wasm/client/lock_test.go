@@ -45,7 +45,7 @@ func TestWebLocksLeaveTheFallbackIdle(t *testing.T) {
 // The control shows what a page without any refresh lock would give up:
 // the confirmation overtakes the change and the tab goes to sign-in.
 func TestPasswordChangeInAnotherTab(t *testing.T) {
-	rotated := &wire.Session{User: userSession.User, Expires: t0.Add(31 * time.Minute)}
+	rotated := &wire.Session{User: userSession.User, Expires: wireTime(t0.Add(31 * time.Minute))}
 	tests := []struct {
 		name               string
 		noLocks, noChannel bool

@@ -39,7 +39,7 @@ func (c *Client) RouterNavigation(target string, replace, cancelable bool) (canc
 	c.state.jwt.lastActive = c.now() // a navigation is activity
 	req := c.pol.Requirement(pathOf(t))
 	reason := c.refusalLocked(req, nil)
-	if s := c.state.session; reason == "" && !req.Public && !s.Expires.After(c.now()) {
+	if s := c.state.session; reason == "" && !req.Public && !expires(s).After(c.now()) {
 		reason = ReasonUnauthenticated // expired: the timer has not cleared it yet
 	}
 	if reason != "" && cancelable {

@@ -143,7 +143,7 @@ func TestRouterPushSupersededCorrection(t *testing.T) {
 // lets page code navigate (the server guards every load and API call).
 func TestRouterNavigationBeforeBoot(t *testing.T) {
 	page, _ := newPage(t)
-	c := client.New(page.b)
+	c := client.New(page.b, &fakeClock{now: t0})
 	cancel, after := c.RouterNavigation(origin+"/admin", false, true)
 	assert.False(t, cancel)
 	after()

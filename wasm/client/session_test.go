@@ -67,7 +67,7 @@ func TestBootFallsBackToAPI(t *testing.T) {
 			if tt.session != nil {
 				h.b.handle(wire.PathSession, tt.session)
 			}
-			h.c = client.New(h.b, client.WithClock(h.clock))
+			h.c = client.New(h.b, h.clock)
 			err := h.c.Boot()
 			assert.Len(t, h.b.requests, tt.requests)
 			if tt.err != nil {
@@ -86,7 +86,7 @@ func TestBootFallsBackToAPI(t *testing.T) {
 
 func TestBootDropsExpiredSession(t *testing.T) {
 	s := *userSession
-	s.Expires = t0.Add(-time.Second)
+	s.Expires = wireTime(t0.Add(-time.Second))
 	h := start(t, as(&s), at("/dashboard"))
 	assert.Nil(t, h.c.Session())
 	assert.Equal(t, "/?callbackUrl=%2Fdashboard", h.b.url())
@@ -122,7 +122,7 @@ func TestExpiryOnPublicView(t *testing.T) {
 func TestActivityPostponesExpiry(t *testing.T) {
 	h := start(t, as(userSession), at("/dashboard"))
 	h.clock.Advance(20 * time.Minute)
-	h.b.handle(wire.PathStatus, signedIn(h.clock.Now().Add(30*time.Minute)))
+	h.b.handle(wire.PathStatus, signedIn(wireTime(h.clock.Now().Add(30*time.Minute))))
 	require.True(t, h.wait(h.c.Goto("/dashboard?x", false)))
 	h.clock.Advance(20 * time.Minute)
 	assert.NotNil(t, h.c.Session(), "the status check moved the expiry")
@@ -151,7 +151,7 @@ func TestOnChangeSubscribeUnsubscribe(t *testing.T) {
 func TestBroadcastFromOtherTab(t *testing.T) {
 	h := start(t, as(userSession), at("/dashboard"))
 	later := *userSession
-	later.Expires = later.Expires.Add(time.Minute)
+	later.Expires = wireTime(timeOf(later.Expires).Add(time.Minute))
 	h.c.HandleBroadcast(mustValue(`{"session":` + mustJSON(&later) + `}`))
 	assert.Equal(t, &later, h.c.Session())
 	assert.Empty(t, h.b.broadcasts, "not echoed")
@@ -200,7 +200,7 @@ func TestRefresh(t *testing.T) {
 func TestErrorsWrap(t *testing.T) {
 	h, _ := newPage(t, func(s *setup) { s.noEmbedded = true })
 	h.b.handle(wire.PathConfig, networkError)
-	err := client.New(h.b, client.WithClock(h.clock)).Boot()
+	err := client.New(h.b, h.clock).Boot()
 	require.Error(t, err)
 	assert.True(t, errors.Is(err, client.ErrNetwork))
 	assert.Equal(t, "network error: TypeError: Failed to fetch", err.Error())
@@ -209,10 +209,10 @@ func TestErrorsWrap(t *testing.T) {
 func TestFetchTimeout(t *testing.T) {
 	h, _ := newPage(t, as(userSession))
 	h.b.handle(wire.PathStatus, signedIn(userSession.Expires))
-	h.c = client.New(h.b, client.WithClock(h.clock), client.WithFetchTimeout(3*time.Second))
+	h.c = client.New(h.b, h.clock, client.WithFetchTimeout(ms(3*time.Second)))
 	require.NoError(t, h.c.Boot())
 	require.True(t, h.wait(h.c.Goto("/dashboard", false)))
-	assert.Equal(t, 3*time.Second, h.b.lastRequest().Timeout)
+	assert.Equal(t, ms(3*time.Second), h.b.lastRequest().Timeout)
 }
 
 func TestTickCatchesUpAfterHiddenTab(t *testing.T) {

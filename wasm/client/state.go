@@ -1,7 +1,7 @@
 package client
 
 import (
-	"time"
+	"github.com/sessionguard/sessionguard/wasm/internal/lite"
 
 	"github.com/sessionguard/sessionguard/wire"
 )
@@ -35,7 +35,7 @@ func newSessionState() sessionState {
 // start takes what Boot found: the configuration, the session s (nil:
 // none) and its access expiry (zero: not told). Loading the page at now
 // counts as activity.
-func (st *sessionState) start(cfg wire.Config, s *wire.Session, access, now time.Time) {
+func (st *sessionState) start(cfg wire.Config, s *wire.Session, access, now lite.Time) {
 	st.session = s
 	st.jwt.configure(cfg)
 	st.jwt.setAccess(s, access, true)
@@ -45,7 +45,7 @@ func (st *sessionState) start(cfg wire.Config, s *wire.Session, access, now time
 // set makes s the session and records exp, the access expiry an answer
 // told for it (zero: not told). It reports whether the session changed,
 // whether the user did, and whether the known access expiry did.
-func (st *sessionState) set(s *wire.Session, exp time.Time) (changed, newUser, accessChanged bool) {
+func (st *sessionState) set(s *wire.Session, exp lite.Time) (changed, newUser, accessChanged bool) {
 	changed = !sameSession(st.session, s)
 	newUser = !sameUser(st.session, s)
 	st.session = s
@@ -85,11 +85,14 @@ func (st *sessionState) message() Message {
 	return Message{Session: st.session, AccessExpires: st.jwt.accessExp}
 }
 
+// expires returns when s ends, on the Client's clock.
+func expires(s *wire.Session) lite.Time { return lite.FromWire(s.Expires) }
+
 func sameSession(a, b *wire.Session) bool {
 	if a == nil || b == nil {
 		return a == b
 	}
-	return a.User == b.User && a.Expires.Equal(b.Expires)
+	return a.User == b.User && a.Expires == b.Expires
 }
 
 // sameUser reports whether a and b are sessions of the same user (or both
@@ -130,7 +133,7 @@ func (c *Client) OnChange(fn func(*wire.Session)) (unsubscribe func()) {
 // the session changed. When broadcast is true a change of the session or of
 // the access expiry is told to the module in the page's other tabs.
 // c.effects must be held.
-func (c *Client) setSession(s *wire.Session, exp time.Time, broadcast bool) bool {
+func (c *Client) setSession(s *wire.Session, exp lite.Time, broadcast bool) bool {
 	return c.applySession(s, exp, broadcast, "")
 }
 
@@ -138,10 +141,10 @@ func (c *Client) setSession(s *wire.Session, exp time.Time, broadcast bool) bool
 // ended the session: told with the broadcast, and dispatched as EventEnded
 // when the session was there and the Client is not changing it itself.
 // c.effects must be held.
-func (c *Client) applySession(s *wire.Session, exp time.Time, broadcast bool, ended string) bool {
+func (c *Client) applySession(s *wire.Session, exp lite.Time, broadcast bool, ended string) bool {
 	c.mu.Lock()
 	paused := c.live.paused > 0
-	if s != nil && !s.Expires.After(c.now()) {
+	if s != nil && !expires(s).After(c.now()) {
 		s = nil
 	}
 	changed, newUser, accessChanged := c.state.set(s, exp)

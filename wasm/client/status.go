@@ -1,8 +1,6 @@
 package client
 
 import (
-	"time"
-
 	"github.com/sessionguard/sessionguard/policy"
 	"github.com/sessionguard/sessionguard/wasm/internal/lite"
 	"github.com/sessionguard/sessionguard/wire"
@@ -37,7 +35,7 @@ type flight struct {
 func (c *Client) instantLocked(req policy.Requirement) bool {
 	now := c.now()
 	s := c.state.session
-	return c.instant && s != nil && s.Expires.After(now) && c.liveLocked(now) &&
+	return c.instant && s != nil && expires(s).After(now) && c.liveLocked(now) &&
 		req.DecideAAL(true, s.User.Role, s.AAL) == policy.Allow
 }
 
@@ -109,7 +107,7 @@ func (c *Client) checkStatus(renew bool) error {
 			}
 			return c.checkStatus(false)
 		}
-		c.applyStatus(gen, nil, time.Time{})
+		c.applyStatus(gen, nil, lite.Time{})
 		return nil
 	}
 	s, exp := c.Session(), accessHeader(resp)
@@ -136,14 +134,14 @@ func movedExpiry(s *wire.Session, resp *Response) *wire.Session {
 		return s
 	}
 	moved := *s
-	moved.Expires = t
+	moved.Expires = t.Wire()
 	return &moved
 }
 
 // applyStatus makes s the session (exp: its access expiry, zero when not
 // told) unless the session changed since the status check of generation
 // gen started.
-func (c *Client) applyStatus(gen uint64, s *wire.Session, exp time.Time) {
+func (c *Client) applyStatus(gen uint64, s *wire.Session, exp lite.Time) {
 	c.effects.Lock()
 	defer c.effects.Unlock()
 	c.mu.Lock()

@@ -1,8 +1,8 @@
 package client
 
 import (
+	"github.com/sessionguard/sessionguard/wasm/internal/lite"
 	"sync"
-	"time"
 
 	"github.com/sessionguard/sessionguard/wire"
 )
@@ -52,11 +52,11 @@ import (
 
 // Times of the live event stream.
 const (
-	streamBackoffMin = time.Second
-	streamBackoffMax = 30 * time.Second
+	streamBackoffMin = lite.Second
+	streamBackoffMax = 30 * lite.Second
 	// liveFresh is how recently the stream must have spoken for the
 	// known-state rule (the server's heartbeat comes every 25 s).
-	liveFresh = 30 * time.Second
+	liveFresh = 30 * lite.Second
 )
 
 // Events of the stream.
@@ -80,9 +80,9 @@ type liveState struct {
 	woken      bool      // the leader: a follower's page is visible (relay.go)
 	conn       *liveConn // the connection being made or open; nil when none
 	open       bool      // conn answered 200 and said ready
-	spokeAt    time.Time // when conn last received anything
-	backoff    time.Duration
-	retryAt    time.Time // no new connection before this
+	spokeAt    lite.Time // when conn last received anything
+	backoff    lite.Duration
+	retryAt    lite.Time // no new connection before this
 	timer      Timer     // calls syncStreamLocked at retryAt
 	paused     int       // the Client's own session changes under way
 	confirming bool      // an ending is being confirmed
@@ -134,7 +134,7 @@ func (c *Client) syncStreamLocked() {
 	}
 	if c.state.session == nil || lv.paused > 0 || lv.confirming || lv.role == roleFollower {
 		c.dropStreamLocked()
-		lv.backoff, lv.retryAt = 0, time.Time{}
+		lv.backoff, lv.retryAt = 0, lite.Time{}
 		return
 	}
 	now := c.now()
@@ -235,7 +235,7 @@ func (c *Client) streamEvent(l *liveConn, typ string) bool {
 		return false
 	case streamReady:
 		c.live.open = true
-		c.live.backoff, c.live.retryAt = 0, time.Time{}
+		c.live.backoff, c.live.retryAt = 0, lite.Time{}
 	}
 	c.relayLocked(typ)
 	c.mu.Unlock()
@@ -319,7 +319,7 @@ func (c *Client) confirmEnded(reason string) {
 	gen := c.state.idGen
 	c.mu.Unlock()
 	var s *wire.Session
-	var exp time.Time
+	var exp lite.Time
 	_ = c.withLock(func(bool) { s, exp, _ = c.fetchSession() })
 	c.effects.Lock()
 	defer c.effects.Unlock()
@@ -362,7 +362,7 @@ func (c *Client) syncStream() {
 // back-off; a follower tells the leader that a tab is visible (relay.go).
 func (c *Client) PageShown() {
 	c.mu.Lock()
-	c.live.retryAt = time.Time{}
+	c.live.retryAt = lite.Time{}
 	c.syncStreamLocked()
 	if c.booted && c.live.role == roleFollower {
 		c.postStreamLocked(relayShown)
@@ -378,7 +378,7 @@ func (c *Client) Live() bool {
 	return c.liveLocked(c.now())
 }
 
-func (c *Client) liveLocked(now time.Time) bool {
+func (c *Client) liveLocked(now lite.Time) bool {
 	lv := &c.live
 	open := lv.conn != nil && lv.open || lv.role == roleFollower && lv.relayed
 	return open && now.Sub(lv.spokeAt) < liveFresh

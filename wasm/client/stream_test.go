@@ -373,7 +373,7 @@ func TestStreamEndsSession(t *testing.T) {
 
 func TestStreamRevokedButSignedInAgain(t *testing.T) {
 	h, l := liveStart(t, "/dashboard", userSession)
-	again := &wire.Session{User: userSession.User, Expires: t0.Add(time.Hour)}
+	again := &wire.Session{User: userSession.User, Expires: wireTime(t0.Add(time.Hour))}
 	h.b.handle(wire.PathSession, sessionIs(again))
 	s := l.next()
 	s.send(t, readyEvent)
@@ -499,15 +499,15 @@ func TestKnownStateRule(t *testing.T) {
 		gate := gated(h)
 		assert.True(t, h.wait(h.c.Goto("/dashboard", false)), "goes ahead before the server answers")
 		assert.Equal(t, "/dashboard", h.b.url())
-		reply(t, gate, signedIn(t0.Add(45*time.Minute)))
+		reply(t, gate, signedIn(wireTime(t0.Add(45*time.Minute))))
 		// The check applies its answer, then ends: a navigation that
 		// starts in between joins it. Wait for its end, so that the next
 		// guarded navigation asks again.
 		eventually(t, func() bool { return !h.c.Checking() }, "the check is over")
-		assert.Equal(t, t0.Add(45*time.Minute), h.c.Session().Expires, "the check still extends the session")
+		assert.Equal(t, wireTime(t0.Add(45*time.Minute)), h.c.Session().Expires, "the check still extends the session")
 
 		done := h.c.Goto("/admin", false)
-		reply(t, gate, signedIn(t0.Add(45*time.Minute))) // a role the session lacks: the guard asks
+		reply(t, gate, signedIn(wireTime(t0.Add(45*time.Minute)))) // a role the session lacks: the guard asks
 		assert.False(t, h.wait(done))
 		assert.Equal(t, []client.Blocked{{To: "/admin", Reason: client.ReasonForbidden}}, h.b.blocked())
 
@@ -728,7 +728,7 @@ func TestEndOwnSession(t *testing.T) {
 }
 
 func TestChangePassword(t *testing.T) {
-	rotated := &wire.Session{User: userSession.User, Expires: t0.Add(31 * time.Minute)}
+	rotated := &wire.Session{User: userSession.User, Expires: wireTime(t0.Add(31 * time.Minute))}
 	tests := []struct {
 		name   string
 		answer func(client.Request) (*client.Response, error)
@@ -772,12 +772,12 @@ func TestChangePassword(t *testing.T) {
 }
 
 func TestJSONOut(t *testing.T) {
-	s := &wire.Session{User: wire.User{ID: "u\"1", Email: "a\\b", Name: "line\nbreak\x01 é <b>", Role: "user"}, Expires: t0,
-		AAL: wire.AAL2, AuthenticatedAt: t0.Add(-time.Minute), EnrollmentRequired: true}
+	s := &wire.Session{User: wire.User{ID: "u\"1", Email: "a\\b", Name: "line\nbreak\x01 é <b>", Role: "user"}, Expires: wireTime(t0),
+		AAL: wire.AAL2, AuthenticatedAt: wireTime(t0.Add(-time.Minute)), EnrollmentRequired: true}
 	assert.JSONEq(t, mustJSON(s), client.SessionJSON(s))
 	// A session from a server without the assurance fields gets none.
 	assert.JSONEq(t, `{"user":{"id":"u1","email":"","name":"","role":"user"},"expires":"2026-11-23T16:11:44Z"}`,
-		client.SessionJSON(&wire.Session{User: wire.User{ID: "u1", Role: "user"}, Expires: t0}))
+		client.SessionJSON(&wire.Session{User: wire.User{ID: "u1", Role: "user"}, Expires: wireTime(t0)}))
 	assert.Equal(t, "null", client.SessionJSON(nil))
 	assert.JSONEq(t, `{"ok":true,"redirectUrl":"/x","status":200}`, client.Result{OK: true, RedirectURL: "/x", Status: 200}.JSON())
 	assert.JSONEq(t, `{"ok":false,"error":"e","retryAfter":3,"status":429}`, client.Result{Error: "e", RetryAfter: 3, Status: 429}.JSON())

@@ -41,7 +41,7 @@ func TestSignInWithSecondFactor(t *testing.T) {
 	assert.Equal(t, 30, h.c.VerifyTwoFactor("000000", false).RetryAfter)
 
 	aal2 := *userSession
-	aal2.AAL, aal2.AuthenticatedAt = wire.AAL2, t0
+	aal2.AAL, aal2.AuthenticatedAt = wire.AAL2, wireTime(t0)
 	var bodies []any
 	h.b.handle(wire.PathTwoFactorCheck, capture(signInOK(&aal2, "/dashboard"), &bodies))
 	assert.Equal(t, client.Result{OK: true, RedirectURL: "/dashboard", Status: 200}, h.c.VerifyTwoFactor("123456", false))
@@ -62,7 +62,7 @@ func TestReauthRotatesTheSession(t *testing.T) {
 	assert.Equal(t, userSession, h.c.Session())
 
 	proved := *userSession
-	proved.AAL, proved.AuthenticatedAt = wire.AAL2, t0
+	proved.AAL, proved.AuthenticatedAt = wire.AAL2, wireTime(t0)
 	var bodies []any
 	h.b.handle(wire.PathReauth, capture(answer(200, `{"session":`+mustJSON(&proved)+`}`), &bodies))
 	assert.Equal(t, client.Result{OK: true, Status: 200}, h.c.Reauth("user-password", "123456"))

@@ -2,7 +2,6 @@ package client
 
 import (
 	"strconv"
-	"time"
 
 	"github.com/sessionguard/sessionguard/policy"
 	"github.com/sessionguard/sessionguard/wasm/internal/lite"
@@ -48,7 +47,7 @@ func (c *Client) render() {
 //
 // An element with several of these attributes is shown only when all of
 // them allow it.
-func Render(b Browser, s *wire.Session, path string, now time.Time) {
+func Render(b Browser, s *wire.Session, path string, now lite.Time) {
 	cleaned, cleanOK := policy.Clean(path)
 	els := b.Query(selVisibility)
 	visible := make([]bool, len(els))
@@ -98,7 +97,7 @@ func Render(b Browser, s *wire.Session, path string, now time.Time) {
 }
 
 // renderCountdowns sets the text of the data-sg-countdown elements.
-func renderCountdowns(b Browser, s *wire.Session, now time.Time) {
+func renderCountdowns(b Browser, s *wire.Session, now lite.Time) {
 	for _, el := range b.Query(selCountdown) {
 		if v, _ := el.Attr(AttrCountdown); lite.TrimSpace(v) != "expires" {
 			continue
@@ -107,7 +106,7 @@ func renderCountdowns(b Browser, s *wire.Session, now time.Time) {
 			el.SetText("")
 			continue
 		}
-		el.SetText(FormatCountdown(s.Expires.Sub(now)))
+		el.SetText(FormatCountdown(expires(s).Sub(now)))
 	}
 }
 
@@ -132,16 +131,16 @@ func sessionText(s *wire.Session, key string) (text string, known bool) {
 	case "user.id":
 		return s.User.ID, true
 	}
-	return lite.FormatTime(s.Expires), true
+	return lite.FormatTime(expires(s)), true
 }
 
 // FormatCountdown formats the time left, rounded up to whole seconds, as
 // "mm:ss", or "h:mm:ss" from one hour on. Negative durations are "00:00".
-func FormatCountdown(d time.Duration) string {
+func FormatCountdown(d lite.Duration) string {
 	if d < 0 {
 		d = 0
 	}
-	secs := int64((d + time.Second - 1) / time.Second)
+	secs := int64((d + lite.Second - 1) / lite.Second)
 	h, m, sec := secs/3600, secs/60%60, secs%60
 	out := two(m) + ":" + two(sec)
 	if h > 0 {

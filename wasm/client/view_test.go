@@ -32,7 +32,7 @@ func TestRenderVisibility(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h, _ := newPage(t)
-			client.Render(h.b, tt.sess, tt.url, t0)
+			client.Render(h.b, tt.sess, tt.url, clockTime(t0))
 			assert.Equal(t, tt.visible, h.visible(all...))
 		})
 	}
@@ -48,7 +48,7 @@ func TestRenderAttributeEdgeCases(t *testing.T) {
 	other := h.b.add(nil, "SPAN", "id", "other", "data-sg-text", "user.password")
 	other.text = "untouched"
 
-	client.Render(h.b, userSession, "/dash/board", t0)
+	client.Render(h.b, userSession, "/dash/board", clockTime(t0))
 	assert.True(t, odd.Hidden(), "unknown data-sg-show value hides")
 	assert.True(t, both.Hidden(), "every attribute must allow")
 	assert.False(t, roles.Hidden(), "a role list")
@@ -57,7 +57,7 @@ func TestRenderAttributeEdgeCases(t *testing.T) {
 	assert.True(t, h.b.byID("view-missing").Hidden(), "a route matched")
 	assert.Equal(t, "untouched", other.Text(), "unknown keys are left alone")
 
-	client.Render(h.b, adminSession, "/dash", t0)
+	client.Render(h.b, adminSession, "/dash", clockTime(t0))
 	assert.False(t, both.Hidden())
 	assert.True(t, roles.Hidden())
 }
@@ -67,7 +67,7 @@ func TestRenderTextIsText(t *testing.T) {
 	evil.User.Name = `<img src=x onerror=alert(1)>`
 	evil.User.Email = `"><script>alert(2)</script>`
 	h, _ := newPage(t)
-	client.Render(h.b, &evil, "/dashboard", t0)
+	client.Render(h.b, &evil, "/dashboard", clockTime(t0))
 	assert.Equal(t, `<img src=x onerror=alert(1)>`, h.b.byID("name").Text())
 	assert.Equal(t, `"><script>alert(2)</script>`, h.b.byID("email").Text())
 	assert.Equal(t, "user", h.b.byID("role").Text())
@@ -75,7 +75,7 @@ func TestRenderTextIsText(t *testing.T) {
 	assert.Equal(t, "2026-11-23T16:41:44Z", h.b.byID("expires").Text())
 	assert.Equal(t, "30:00", h.b.byID("countdown").Text())
 
-	client.Render(h.b, nil, "/", t0)
+	client.Render(h.b, nil, "/", clockTime(t0))
 	for _, id := range []string{"name", "email", "role", "uid", "expires", "countdown"} {
 		assert.Empty(t, h.b.byID(id).Text(), id)
 	}
@@ -112,7 +112,7 @@ func TestFormatCountdown(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.d.String(), func(t *testing.T) {
-			assert.Equal(t, tt.want, client.FormatCountdown(tt.d))
+			assert.Equal(t, tt.want, client.FormatCountdown(ms(tt.d)))
 		})
 	}
 }
@@ -136,7 +136,7 @@ func TestCountdownTicks(t *testing.T) {
 
 func TestCountdownFollowsFractionalExpiry(t *testing.T) {
 	s := *userSession
-	s.Expires = t0.Add(90*time.Second + 300*time.Millisecond)
+	s.Expires = wireTime(t0.Add(90*time.Second + 300*time.Millisecond))
 	h := start(t, as(&s))
 	cd := h.b.byID("countdown")
 	assert.Equal(t, "01:31", cd.Text())

@@ -69,3 +69,5 @@ func Atoi(s string) (int, bool) {
 	}
 	return n, true
 }
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }

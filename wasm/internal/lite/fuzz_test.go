@@ -3,63 +3,12 @@ package lite_test
 import (
 	"encoding/json"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
-	"time"
 	"unicode/utf8"
 
 	"github.com/sessionguard/sessionguard/wasm/internal/lite"
 )
-
-// FuzzParseTime checks the hand-written RFC 3339 reader against the time
-// package: whatever it accepts, time.Parse accepts as the same instant;
-// whatever time.Parse accepts in RFC 3339's own syntax, it accepts too,
-// except offsets beyond ±23:59, which it refuses on purpose (time.Parse is
-// laxer: it reads "T0:00:00", a one-digit hour). FormatTime's output reads
-// back as the same second.
-func FuzzParseTime(f *testing.F) {
-	for _, s := range []string{
-		"2026-11-23T16:11:44Z", " 2026-11-23T16:11:44.123456789Z\n", "2026-11-23T17:11:44+01:00",
-		"2024-02-29T00:00:00Z", "2025-02-29T00:00:00Z", "2026-11-23T16:11:44+24:00", "0000-01-01T00:00:00Z",
-		"9999-12-31T23:59:59.9999999999Z", "2026-11-23t16:11:44z", "2026-11-23T16:11:60Z",
-	} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		got, err := lite.ParseTime(s)
-		want, wantErr := time.Parse(time.RFC3339Nano, lite.TrimSpace(s))
-		if err == nil {
-			if wantErr != nil {
-				t.Fatalf("lite.ParseTime(%q) = %v, but time.Parse refuses it: %v", s, got, wantErr)
-			}
-			if !got.Equal(want) || got.Location() != time.UTC {
-				t.Fatalf("lite.ParseTime(%q) = %v, time.Parse: %v", s, got, want)
-			}
-			// RFC 3339 has four-digit years only: an offset can carry
-			// "0000-01-01T00:05:00+00:10" into year -1, which no RFC 3339
-			// text, and so no FormatTime result, names.
-			back, err := lite.ParseTime(lite.FormatTime(got))
-			if y := got.Year(); y >= 0 && y <= 9999 && (err != nil || !back.Equal(got.Truncate(time.Second))) {
-				t.Fatalf("lite.FormatTime(%v) = %q reads back as %v, %v", got, lite.FormatTime(got), back, err)
-			}
-		} else if wantErr == nil && rfc3339.MatchString(lite.TrimSpace(s)) && !offsetBeyondRFC3339(lite.TrimSpace(s)) {
-			t.Fatalf("lite.ParseTime(%q) refuses what time.Parse reads as %v: %v", s, want, err)
-		}
-	})
-}
-
-// rfc3339 is the date-time syntax of RFC 3339 section 5.6.
-var rfc3339 = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$`)
-
-// offsetBeyondRFC3339 reports whether a time.Parse-able RFC 3339 string has
-// an offset outside ±23:59.
-func offsetBeyondRFC3339(s string) bool {
-	if len(s) < 6 || s[len(s)-6] != '+' && s[len(s)-6] != '-' {
-		return false
-	}
-	return s[len(s)-5:len(s)-3] > "23" || s[len(s)-2:] > "59"
-}
 
 // FuzzJSONString checks the module's JSON writer: for valid UTF-8 the
 // output is one JSON string that encoding/json reads back as the input;
