@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	mathrand "math/rand/v2"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -297,6 +298,26 @@ func TestDenyRacingChecksNeverForgets(t *testing.T) {
 		require.NoError(t, err)
 		assert.True(t, revoked, "a token issued before valid-after stays revoked")
 	})
+}
+
+// TestDenyOfAForgottenIDLearnsNothing: once the cache's revocation entries
+// have been dropped for room, a deny of an id denied before must not take
+// the time it wrote for the id's: the store keeps the later of the two.
+func TestDenyOfAForgottenIDLearnsNothing(t *testing.T) {
+	ctx := t.Context()
+	c := cache.New(memory.New(), 0)
+	t0 := time.Now()
+	require.NoError(t, c.Deny(ctx, "jti-1", t0.Add(2*time.Hour)))
+	// Checks of other ids fill the revocation entries until they are
+	// dropped for room (200,000 of them).
+	for i := range 200_000 {
+		_, err := c.Revoked(ctx, "ada", t0, t0, "other-"+strconv.Itoa(i))
+		require.NoError(t, err)
+	}
+	require.NoError(t, c.Deny(ctx, "jti-1", t0.Add(time.Hour)))
+	revoked, err := c.Revoked(ctx, "ada", t0, t0.Add(2*time.Hour-time.Millisecond), "jti-1")
+	require.NoError(t, err)
+	assert.True(t, revoked, "denied until the later of the two times")
 }
 
 // TestUserIndexFollowsEveryChange: after any mix of creates (past the

@@ -2,6 +2,7 @@ package cache_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -261,4 +262,59 @@ func TestSharedFlushesWhenEventsMayBeLost(t *testing.T) {
 		require.Eventually(t, func() bool { return c.Stats().Flushes >= uint64(i+1) }, eventWait, time.Millisecond,
 			"flush %d", i+1)
 	}
+}
+
+// TestSharedDenyOfAForgottenIDLearnsNothing: a deny of an id whose entry the
+// cache has dropped (a flush here; its own invalidation coming back does the
+// same) must not take the time it wrote for the id's: the store keeps the
+// later of two denials, and the cache no longer knows the first.
+func TestSharedDenyOfAForgottenIDLearnsNothing(t *testing.T) {
+	ctx := t.Context()
+	ev := &echoEvents{ch: make(chan store.Event, 64)}
+	c := shared(t, memory.New(), cache.WithEvents(ev))
+	current(t, c, "the heartbeat comes back")
+	t0 := time.Now()
+	require.NoError(t, c.Deny(ctx, "jti-1", t0.Add(2*time.Hour)))
+	flushes := c.Stats().Flushes
+	require.NoError(t, ev.Publish(ctx, store.Event{Type: store.EventResync}))
+	require.Eventually(t, func() bool { return c.Stats().Flushes > flushes }, eventWait, time.Millisecond, "the cache is flushed")
+	current(t, c, "the heartbeat comes back after the flush")
+
+	require.NoError(t, c.Deny(ctx, "jti-1", t0.Add(time.Hour)))
+	hits := c.Stats().Hits
+	revoked, err := c.Revoked(ctx, "ada", t0, t0.Add(2*time.Hour-time.Millisecond), "jti-1")
+	require.NoError(t, err)
+	assert.True(t, revoked, "denied until the later of the two times")
+	assert.Greater(t, c.Stats().Hits, hits, "the check was served by the cache")
+}
+
+// echoEvents is a channel that hands every event published on it back to
+// its subscription, as a store's channel does; a test may publish events no
+// store would (a resync).
+type echoEvents struct {
+	mu     sync.Mutex
+	closed bool
+	ch     chan store.Event
+}
+
+func (e *echoEvents) Publish(_ context.Context, ev store.Event) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.closed {
+		select {
+		case e.ch <- ev:
+		default: // full: dropped, as a store's channel drops
+		}
+	}
+	return nil
+}
+
+func (e *echoEvents) Subscribe(ctx context.Context) (<-chan store.Event, error) {
+	context.AfterFunc(ctx, func() {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		e.closed = true
+		close(e.ch)
+	})
+	return e.ch, nil
 }

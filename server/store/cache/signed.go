@@ -49,7 +49,11 @@ func (c *Store) Deny(ctx context.Context, id string, until time.Time) error {
 		return err
 	}
 	c.mu.Lock()
-	if old, ok := c.revs.denied[id]; !ok || until.After(old) {
+	// The store keeps the later of an id's denials. The cache knows the
+	// result only when it knew the id's state before: an id it has
+	// dropped (for room, a flush, an invalidation) may be denied later
+	// than until, so it stays unknown and the next check reads the store.
+	if old, ok := c.revs.denied[id]; ok && until.After(old) {
 		c.setDenied(id, until.UTC())
 	}
 	c.revs.epoch++
