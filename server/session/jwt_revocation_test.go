@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,51 +16,29 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sessionguard/sessionguard/internal/testenv"
 	"github.com/sessionguard/sessionguard/server/session"
 	"github.com/sessionguard/sessionguard/server/session/keys"
 	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/wire"
 )
 
-// pausingStore wraps a jwt store: the first call of the armed step blocks,
-// after telling reached, until resume is closed. The steps are "touch"
-// (before TouchSession runs) and "touched" (after it returned).
+// pausingStore wraps a jwt store: the first call of the armed step stops
+// at its gate. The steps are "touch" (before TouchSession runs) and
+// "touched" (after it returned).
 type pausingStore struct {
 	jwtStore
-	mu      sync.Mutex
-	step    string
-	reached chan struct{}
-	resume  chan struct{}
+	testenv.Gate
 }
 
 func newPausingStore(st jwtStore) *pausingStore { return &pausingStore{jwtStore: st} }
 
 func (p *pausingStore) inner() jwtStore { return p.jwtStore }
 
-// arm makes the next call of step block.
-func (p *pausingStore) arm(step string) {
-	p.mu.Lock()
-	p.step, p.reached, p.resume = step, make(chan struct{}), make(chan struct{})
-	p.mu.Unlock()
-}
-
-func (p *pausingStore) at(step string) {
-	p.mu.Lock()
-	if p.step != step {
-		p.mu.Unlock()
-		return
-	}
-	p.step = ""
-	reached, resume := p.reached, p.resume
-	p.mu.Unlock()
-	close(reached)
-	<-resume
-}
-
 func (p *pausingStore) TouchSession(ctx context.Context, h []byte, expires time.Time) (bool, error) {
-	p.at("touch")
+	p.At("touch")
 	found, err := p.jwtStore.TouchSession(ctx, h, expires)
-	p.at("touched")
+	p.At("touched")
 	return found, err
 }
 
@@ -128,7 +105,7 @@ func TestJWTRenewalNeverOutlivesARevocation(t *testing.T) {
 							err   error
 						}
 						done := make(chan result, 1)
-						ps.arm(step)
+						ps.Arm(step)
 						go func() {
 							if path == "load" {
 								_, renewed, found, err := e.j.Load(context.Background(), issued.Token, e.clock.Now())
@@ -142,13 +119,13 @@ func TestJWTRenewalNeverOutlivesARevocation(t *testing.T) {
 							done <- result{next.Token, err}
 						}()
 						select {
-						case <-ps.reached:
+						case <-ps.Reached():
 						case r := <-done:
 							t.Fatalf("the renewal ended without reaching %s: %+v", step, r)
 						}
 						e.clock.Add(100 * time.Millisecond)
 						rv.revoke(t, e, m, issued, s.Key)
-						close(ps.resume)
+						ps.Resume()
 						r := <-done
 
 						if path == "load" {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	mathrand "math/rand/v2"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sessionguard/sessionguard/internal/testenv"
 	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/server/store/cache"
 	"github.com/sessionguard/sessionguard/server/store/memory"
@@ -109,52 +109,29 @@ func TestTouchAndDeletesKeepTheCacheExact(t *testing.T) {
 }
 
 // pausing holds a read that missed the cache between the wrapped store's
-// answer and the cache's use of it: the armed read tells reached and waits
-// for resume. The test writes through the cache meanwhile.
+// answer and the cache's use of it: the armed read ("session", "revoked" or
+// "valid-after") stops at its gate. The test writes through the cache
+// meanwhile.
 type pausing struct {
 	store.Store
-	mu      sync.Mutex
-	op      string // "session", "revoked" or "valid-after"; "" when none is armed
-	reached chan struct{}
-	resume  chan struct{}
-}
-
-// arm makes the next read op of the wrapped store pause once it has its
-// answer.
-func (p *pausing) arm(op string) {
-	p.mu.Lock()
-	p.op, p.reached, p.resume = op, make(chan struct{}), make(chan struct{})
-	p.mu.Unlock()
-}
-
-func (p *pausing) at(op string) {
-	p.mu.Lock()
-	if p.op != op {
-		p.mu.Unlock()
-		return
-	}
-	p.op = ""
-	reached, resume := p.reached, p.resume
-	p.mu.Unlock()
-	close(reached)
-	<-resume
+	testenv.Gate
 }
 
 func (p *pausing) Session(ctx context.Context, h []byte, now time.Time) (store.Session, bool, error) {
 	s, found, err := p.Store.Session(ctx, h, now)
-	p.at("session")
+	p.At("session")
 	return s, found, err
 }
 
 func (p *pausing) Revoked(ctx context.Context, user string, iat, now time.Time, ids ...string) (bool, error) {
 	revoked, err := p.Store.Revoked(ctx, user, iat, now, ids...)
-	p.at("revoked")
+	p.At("revoked")
 	return revoked, err
 }
 
 func (p *pausing) UserValidAfter(ctx context.Context, user string) (time.Time, error) {
 	t, err := p.Store.UserValidAfter(ctx, user)
-	p.at("valid-after")
+	p.At("valid-after")
 	return t, err
 }
 
@@ -162,16 +139,16 @@ func (p *pausing) UserValidAfter(ctx context.Context, user string) (time.Time, e
 // after it answered, runs write to completion, then lets the read finish.
 func racing(t *testing.T, p *pausing, op string, read func(), write func()) {
 	t.Helper()
-	p.arm(op)
+	p.Arm(op)
 	done := make(chan struct{})
 	go func() { defer close(done); read() }()
 	select {
-	case <-p.reached:
+	case <-p.Reached():
 	case <-done:
 		t.Fatalf("the read did not reach the store's %s", op)
 	}
 	write()
-	close(p.resume)
+	p.Resume()
 	<-done
 }
 
