@@ -146,12 +146,14 @@ func (r *Relay) setLive(live bool, err error) {
 	}
 	switch {
 	case live && !r.live:
-		close(r.up)
 		if r.was {
 			// Listening again after a drop: what was published meanwhile is
 			// lost, so the subscribers are told to read their state again.
+			// Told before up is closed: a Subscribe that waited for it
+			// starts after the drop and has missed nothing.
 			r.bus.Resync(time.Now())
 		}
+		close(r.up)
 		r.was = true
 	case !live && r.live:
 		r.up = make(chan struct{})
