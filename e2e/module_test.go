@@ -45,3 +45,64 @@ func TestModuleLoadsFromItsHashedName(t *testing.T) {
 		assert.Zero(t, again[0].TransferSize, "the next page takes it from the cache, unasked")
 	})
 }
+
+// compileWatchJS runs before a page's own scripts: it records when the
+// page calls WebAssembly.compileStreaming and instantiateStreaming, and
+// when DOMContentLoaded fires. With window.__sgFailCompile set by an
+// earlier script, compileStreaming rejects instead, as it does when the
+// module is not served as application/wasm.
+const compileWatchJS = `(() => {
+  const seen = { compile: [], instantiate: [], dcl: null };
+  Object.defineProperty(window, '__sgCompileSeen', { value: seen });
+  const compile = WebAssembly.compileStreaming;
+  const instantiate = WebAssembly.instantiateStreaming;
+  WebAssembly.compileStreaming = function (...args) {
+    seen.compile.push(performance.now());
+    if (window.__sgFailCompile) return Promise.reject(new TypeError('not application/wasm'));
+    return compile.apply(this, args);
+  };
+  WebAssembly.instantiateStreaming = function (...args) {
+    seen.instantiate.push(performance.now());
+    return instantiate.apply(this, args);
+  };
+  document.addEventListener('DOMContentLoaded', () => { seen.dcl = performance.now(); });
+})();`
+
+type compileSeen struct {
+	Compile     []float64 `json:"compile"`
+	Instantiate []float64 `json:"instantiate"`
+	DCL         float64   `json:"dcl"`
+}
+
+// TestModuleCompilesWhileThePageParses: the app shell starts compiling the
+// module from its head, before the document is parsed and the deferred
+// loader runs; the loader then only instantiates it: one compile, no
+// second fetch, no CSP violation. When that compile fails, the loader
+// loads the module itself and it starts all the same.
+func TestModuleCompilesWhileThePageParses(t *testing.T) {
+	forEachServer(t, func(t *testing.T, c serverConfig) {
+		srv := sharedServer(t, c)
+		tb := newTab(t, srv)
+		tb.addScript(compileWatchJS)
+
+		tb.load("/")
+		assert.True(t, evalJS[bool](tb, `document.documentElement.classList.contains('sg-ready')`), "the module started")
+		seen := evalJS[compileSeen](tb, `window.__sgCompileSeen`)
+		require.Len(t, seen.Compile, 1, "the shell compiles the module once")
+		assert.Less(t, seen.Compile[0], seen.DCL, "while the page is parsed")
+		assert.Empty(t, seen.Instantiate, "the loader takes the compiled module")
+		assert.Len(t, evalJS[[]moduleEntry](tb, moduleEntries), 1, "one module fetch")
+		assert.Empty(t, tb.events("csp"), "the CSP allows the shell's script by its hash")
+		assert.Empty(t, tb.consoleMessages())
+
+		failing := newTab(t, srv)
+		failing.addScript(`window.__sgFailCompile = true;`)
+		failing.addScript(compileWatchJS)
+		failing.load("/")
+		assert.True(t, evalJS[bool](failing, `document.documentElement.classList.contains('sg-ready')`), "the module started without the early compile")
+		seen = evalJS[compileSeen](failing, `window.__sgCompileSeen`)
+		assert.Len(t, seen.Compile, 1)
+		assert.Len(t, seen.Instantiate, 1, "the loader loaded the module itself")
+		assert.Empty(t, failing.consoleMessages(), "a failed early compile is no error of the page")
+	})
+}

@@ -98,16 +98,23 @@ func openTab(parent context.Context, t testing.TB, srv *server, opts ...chromedp
 	ctx, cancel := chromedp.NewContext(parent, append(opts, chromedp.WithListener(tb.listen))...)
 	t.Cleanup(cancel)
 	tb.ctx = ctx
-	tb.do(chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		_, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: recorderJS})
-		return err
-	}))
+	tb.addScript(recorderJS)
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("console of the tab:\n%s", strings.Join(tb.consoleMessages(), "\n"))
 		}
 	})
 	return tb
+}
+
+// addScript has every document the tab loads from now on run src before
+// its own scripts.
+func (tb *tab) addScript(src string) {
+	tb.t.Helper()
+	tb.do(chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: src})
+		return err
+	}))
 }
 
 // listen runs in the tab's event loop (fast, no commands): it keeps what the

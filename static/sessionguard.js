@@ -156,10 +156,26 @@
     return resp;
   };
 
-  // instantiate streams the module when the server labels it
-  // application/wasm and falls back to a buffer when it does not (or when
-  // streaming fails for another reason that is no compile error).
+  // The server's app shell starts compiling the module while the page is
+  // parsed (docs/MODULE.md); taken here only when it is this loader's own
+  // module, and at most once.
+  const early = globalThis.__sessionguardCompile;
+  delete globalThis.__sessionguardCompile;
+
+  // instantiate takes the module the shell is compiling, or streams it
+  // when the server labels it application/wasm and falls back to a buffer
+  // when it does not (or when streaming fails for another reason that is
+  // no compile error).
   const instantiate = async (go) => {
+    if (early && early.url === wasmURL) {
+      let compiled = null;
+      try {
+        compiled = await early.module;
+      } catch {
+        // not compiled there (say, no application/wasm): load it below
+      }
+      if (compiled) return { instance: await WebAssembly.instantiate(compiled, go.importObject) };
+    }
     const resp = await fetchWasm();
     const type = (resp.headers.get('Content-Type') || '').toLowerCase();
     if (typeof WebAssembly.instantiateStreaming === 'function' && type.startsWith('application/wasm')) {

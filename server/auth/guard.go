@@ -85,12 +85,13 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 		if s.shell.body.notFound(v) { // the shell's own not-found view
 			status = http.StatusNotFound
 		}
+		moduleURL := ""
 		if s.shell.loadsModule {
-			if link := s.static.preloadLink(); link != "" {
-				w.Header().Add("Link", link)
+			if moduleURL = s.static.moduleURL(); moduleURL != "" {
+				w.Header().Add("Link", preloadLink(moduleURL))
 			}
 		}
-		s.shell.write(w, status, l.s, v)
+		s.shell.write(w, status, l.s, v, moduleURL)
 	}
 }
 

@@ -19,12 +19,13 @@ var (
 // pageHeaders go with every HTML document (the app shell and error
 // pages), where they mean something; the JSON API does without, which keeps
 // the status check, the hot path, lean. The CSP allows the page's own
-// scripts and WebAssembly only: no inline script, no other origin.
+// scripts and WebAssembly only, no other origin; the one inline script it
+// allows is the server's own compileScript, by its hash.
 var pageHeaders = map[string][]string{
 	"Referrer-Policy":            {"same-origin"},
 	"X-Frame-Options":            {"DENY"},
 	"Cross-Origin-Opener-Policy": {"same-origin"},
-	"Content-Security-Policy": {"default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
+	"Content-Security-Policy": {"default-src 'self'; script-src 'self' 'wasm-unsafe-eval' " + compileScriptHash + "; style-src 'self'; " +
 		"img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"},
 }
 

@@ -142,11 +142,9 @@ func (st *static) module(root *os.Root) (*module, error) {
 	return m, nil
 }
 
-// preloadLink returns the Link header that has a page start fetching the
-// module's hashed copy while it is parsed, before the loader's own fetch
-// (which then takes the preloaded answer: the same URL, mode and
-// credentials); "" without a module or its loader.
-func (st *static) preloadLink() string {
+// moduleURL returns the path of the module's hashed copy, which the
+// loader asks for; "" without a module or its loader.
+func (st *static) moduleURL() string {
 	root, err := os.OpenRoot(st.dir)
 	if err != nil {
 		return ""
@@ -156,8 +154,14 @@ func (st *static) preloadLink() string {
 	if err != nil || m == nil || m.loader == nil {
 		return ""
 	}
-	return "<" + m.url() + ">; rel=preload; as=fetch; crossorigin"
+	return m.url()
 }
+
+// preloadLink returns the Link header that has a page start fetching the
+// module at url (moduleURL) while it is parsed, before the loader's own
+// fetch (which then takes the preloaded answer: the same URL, mode and
+// credentials).
+func preloadLink(url string) string { return "<" + url + ">; rel=preload; as=fetch; crossorigin" }
 
 // precompressed returns the file name when it unpacks (with open) to raw,
 // nil when it is missing or stale.

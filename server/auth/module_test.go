@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"io"
 	"net/http"
@@ -305,4 +306,51 @@ func TestPagesPreloadTheModule(t *testing.T) {
 	plain := newEnv(t) // a shell that does not load the module
 	writeModule(t, plain, moduleBytes("v1"), false)
 	assert.Empty(t, page(plain, "/").Header.Values("Link"))
+}
+
+// compileScripts finds the shell's compile script: its data-module and its
+// text.
+var compileScripts = regexp.MustCompile(`<script data-module="([^"]*)">([^<]*)</script>`)
+
+// TestPagesStartCompilingTheModule: a page of a shell that loads the module
+// carries, in its head, the script that starts compiling the module's
+// current hashed copy. Its text is the same whatever the module, and the
+// page's CSP allows it by that text's hash; no script is there without a
+// module or in a shell that does not load it.
+func TestPagesStartCompilingTheModule(t *testing.T) {
+	e := newEnv(t, withShell(`<!doctype html><html><head><script src="/wasm_exec.js" defer></script>`+
+		`<script src="/sessionguard.js" defer></script></head><body></body></html>`))
+	page := func(e *env, path string) (*http.Response, string) {
+		r := e.client().get(path, "Sec-Fetch-Mode", "navigate")
+		b, err := io.ReadAll(r.Body)
+		require.NoError(t, err)
+		r.Body.Close()
+		return r, string(b)
+	}
+	_, body := page(e, "/")
+	assert.NotContains(t, body, "data-module", "no compile without a module")
+
+	var texts []string
+	for _, content := range []string{"v1", "version two"} {
+		hashed := writeModule(t, e, moduleBytes(content), false)
+		r, body := page(e, "/")
+		require.Equal(t, http.StatusOK, r.StatusCode)
+		found := compileScripts.FindAllStringSubmatch(body, -1)
+		require.Len(t, found, 1, "one compile script")
+		assert.Equal(t, hashed, found[0][1], "it compiles the module's hashed copy")
+		head, _, ok := strings.Cut(body, "</head>")
+		require.True(t, ok)
+		assert.Contains(t, head, found[0][0], "in the head, before the body is parsed")
+		sum := sha256.Sum256([]byte(found[0][2]))
+		source := "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
+		assert.Contains(t, r.Header.Get("Content-Security-Policy"), "script-src 'self' 'wasm-unsafe-eval' "+source+";")
+		assert.NotContains(t, found[0][2], hashed, "the path is no part of the text")
+		texts = append(texts, found[0][2])
+	}
+	assert.Equal(t, texts[0], texts[1], "one text, so one hash, for every module")
+
+	plain := newEnv(t) // a shell that does not load the module
+	writeModule(t, plain, moduleBytes("v1"), false)
+	_, body = page(plain, "/")
+	assert.NotContains(t, body, "data-module")
 }

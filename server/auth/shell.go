@@ -2,6 +2,8 @@ package auth
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -41,10 +43,31 @@ func loadShell(dir string, configJSON []byte) (*shell, error) {
 	return &shell{head: b[:i], body: compileBody(b[i:]), config: cfg, loadsModule: loads}, nil
 }
 
+// compileScript starts compiling the browser module while the page is
+// still parsed: the deferred loader (sessionguard.js) runs only once the
+// whole document is, and then finds the module compiled, or nearly, and
+// only instantiates it. Its text is fixed, so the pages' CSP allows it by
+// its hash (compileScriptHash); the module's path comes in the element's
+// data-module attribute, set by the server. A copy injected into a page
+// could only compile a module of the page's own origin (connect-src), which
+// the loader then ignores unless it is the one it would load itself.
+const compileScript = `(()=>{const u=document.currentScript.dataset.module;` +
+	`if(typeof WebAssembly!=='object'||typeof WebAssembly.compileStreaming!=='function')return;` +
+	`const m=WebAssembly.compileStreaming(fetch(u,{credentials:'same-origin'}));m.catch(()=>{});` +
+	`globalThis.__sessionguardCompile={url:new URL(u,location.href).href,module:m};})();`
+
+// compileScriptHash is compileScript's CSP source.
+var compileScriptHash = func() string {
+	sum := sha256.Sum256([]byte(compileScript))
+	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
+}()
+
 // write answers the shell with code, the session embedded and the body
-// rendered for v (whose session is sess's). encoding/json escapes <, > and
-// & so the JSON cannot close the script element.
-func (sh *shell) write(w http.ResponseWriter, code int, sess *session.Session, v view) {
+// rendered for v (whose session is sess's). With moduleURL (the module's
+// hashed path, or "") the head also starts compiling the module
+// (compileScript). encoding/json escapes <, > and & so the JSON cannot
+// close the script element.
+func (sh *shell) write(w http.ResponseWriter, code int, sess *session.Session, v view, moduleURL string) {
 	body, err := json.Marshal(v.session)
 	if err != nil {
 		body = []byte("null")
@@ -58,6 +81,11 @@ func (sh *shell) write(w http.ResponseWriter, code int, sess *session.Session, v
 	var buf bytes.Buffer
 	buf.Grow(len(sh.head) + sh.body.size + len(sh.config) + len(body) + 256)
 	buf.Write(sh.head)
+	if moduleURL != "" {
+		// The path is the server's own (/sessionguard.<hex>.wasm): nothing
+		// in it needs escaping in an attribute.
+		buf.WriteString(`<script data-module="` + moduleURL + `">` + compileScript + "</script>\n")
+	}
 	if sess != nil && !sess.AccessExpires.IsZero() {
 		buf.WriteString(`<script id="sg-session" type="application/json" data-access-expires="` +
 			sess.AccessExpires.UTC().Format(wire.TimeFormat) + `">`)
