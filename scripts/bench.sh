@@ -130,8 +130,12 @@ mgz=$(wc -c < "$out/min/min.wasm.gz"); mbr=$(wc -c < "$out/min/min.wasm.br")
 echo "| module, gzip | $(kib "$gz") | minimal program: $(kib "$mgz") | $(ratio "$gz" "$mgz") | ≤ 720 KiB |"
 echo "| module, brotli | $(kib "$br") | minimal program: $(kib "$mbr") | $(ratio "$br" "$mbr") | ≤ 560 KiB |"
 for s in database jwt; do
-  ms=$(metric "$out/startup" "^BenchmarkModuleStartup/$s" ms/ready); an=$(metric "$out/startup" "^BenchmarkModuleStartup/$s" anchor-ms)
+  ms=$(metric "$out/startup" "^BenchmarkModuleStartup/$s/loopback" ms/ready); an=$(metric "$out/startup" "^BenchmarkModuleStartup/$s/loopback" anchor-ms)
   echo "| module ready after navigation, $s (warm) | ${ms:-—} ms | minimal program: ${an:-—} ms | $(ratio "$ms" "$an") | ≤ 1.2× |"
+done
+for s in database jwt; do
+  ms=$(metric "$out/startup" "^BenchmarkModuleStartup/$s/rtt=40ms" ms/ready); an=$(metric "$out/startup" "^BenchmarkModuleStartup/$s/rtt=40ms" anchor-ms)
+  echo "| module ready after navigation, $s (warm, 40 ms to the server) | ${ms:-—} ms | minimal program: ${an:-—} ms | $(ratio "$ms" "$an") | reported |"
 done
 rest=$(metric "$out/pressure" 'slots=default' rest-p99-µs); burst=$(metric "$out/pressure" 'slots=default' burst-p99-µs)
 echo "| status p99 during 200 parallel sign-ins | $burst µs | at rest: $rest µs | $(ratio "$burst" "$rest") | ≤ 5× |"
