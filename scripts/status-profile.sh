@@ -4,8 +4,10 @@
 # under the same wrk load, samples each with Linux perf, and prints the
 # server's CPU per request split by what net/http was doing (reading the
 # request, the handler, writing the answer, deadlines, GC, scheduling).
-# docs/PERFORMANCE.md keeps its output. Needs perf (Debian: linux-perf) and
-# wrk; run it on a quiet machine, after ./build.sh.
+# Both get the same request, the session cookie included. SG_FLAGS adds
+# flags to the server (SG_FLAGS='-strategy jwt'). docs/PERFORMANCE.md keeps
+# its output. Needs perf (Debian: linux-perf) and wrk; run it on a quiet
+# machine, after ./build.sh.
 #   scripts/status-profile.sh [rounds]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,11 +18,12 @@ pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
 go build -o bin/loadcmp ./internal/loadcmp
 bin/loadcmp -serve-bare 127.0.0.1:18791 & pids+=($!)
-bin/sessionguard -addr 127.0.0.1:18792 -data "$work/data" -static static -demo >/dev/null 2>&1 & pids+=($!)
+# shellcheck disable=SC2086 # SG_FLAGS is a list of flags
+bin/sessionguard -addr 127.0.0.1:18792 -data "$work/data" -static static -demo ${SG_FLAGS:-} >/dev/null 2>&1 & pids+=($!)
 for _ in $(seq 50); do curl -fs -o /dev/null http://127.0.0.1:18792/healthz && break; sleep 0.1; done
 cookie=$(curl -fs -D - -o /dev/null -H 'Content-Type: application/json' \
   -d '{"email":"user@example.com","password":"user-password"}' http://127.0.0.1:18792/api/auth/signin |
-  awk 'tolower($1) == "set-cookie:" { split($2, a, ";"); print a[1]; exit }')
+  awk 'tolower($1) == "set-cookie:" && $2 ~ /^__Host-sg_session=/ { split($2, a, ";"); print a[1]; exit }')
 
 # profile NAME PID URL [COOKIE]: 4 s of wrk while perf samples PID.
 profile() {
@@ -34,7 +37,7 @@ profile() {
 }
 names=()
 for r in $(seq "$rounds"); do
-  profile "bare$r" "${pids[0]}" http://127.0.0.1:18791/api/get-session-status
+  profile "bare$r" "${pids[0]}" http://127.0.0.1:18791/api/get-session-status "$cookie"
   profile "sg$r" "${pids[1]}" http://127.0.0.1:18792/api/get-session-status "$cookie"
   names+=("bare$r" "sg$r")
 done

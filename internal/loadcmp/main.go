@@ -2,9 +2,13 @@
 // second bin/sessionguard answers on GET /api/get-session-status (signed in,
 // SQLite store, default flags) against a bare net/http handler that writes the
 // same body, and against that handler behind gorilla/mux alone (what a router
-// costs on the same machine). Each server runs as a separate process; the
-// load comes from wrk when it is installed, otherwise from a Go client built
-// in here. The ratios are what docs/PERFORMANCE.md reports.
+// costs on the same machine). All three get the same request, the session
+// cookie included, so net/http and the kernel read the same bytes for each
+// and the ratios show what sessionguard itself costs (the jwt strategy's
+// cookie is some 650 bytes, which any server pays to read). Each server
+// runs as a separate process; the load comes from wrk when it is installed,
+// otherwise from a Go client built in here. The ratios are what
+// docs/PERFORMANCE.md reports.
 //
 //	go run ./internal/loadcmp -bin bin/sessionguard -static static
 package main
@@ -169,11 +173,11 @@ func compare(bin, static, extra string, d time.Duration, conns, rounds int) erro
 	var bare, withMux, sg result
 	var perRound []string
 	for i := range rounds {
-		rb, err := measure(b.Process.Pid, gen, bareURL, "", d, conns)
+		rb, err := measure(b.Process.Pid, gen, bareURL, cookie, d, conns)
 		if err != nil {
 			return err
 		}
-		rm, err := measure(m.Process.Pid, gen, muxURL, "", d, conns)
+		rm, err := measure(m.Process.Pid, gen, muxURL, cookie, d, conns)
 		if err != nil {
 			return err
 		}
