@@ -100,14 +100,26 @@ const maxCookies = 3000
 
 // validCookieValue reports whether every byte of v may be in a cookie
 // value (RFC 6265 cookie-octet plus space and comma, as net/http allows).
+// A table lookup a byte: the jwt strategy's cookie is some 650 bytes, and
+// five comparisons a byte took twice as long (BenchmarkValidCookieValue:
+// 477 against 226 ns).
 func validCookieValue(v string) bool {
 	for i := 0; i < len(v); i++ {
-		if b := v[i]; b < 0x20 || b >= 0x7f || b == '"' || b == ';' || b == '\\' {
+		if !cookieOctet[v[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+// cookieOctet tells the bytes validCookieValue allows: 0x20 to 0x7e but
+// the double quote, the semicolon and the backslash.
+var cookieOctet = func() (t [256]bool) {
+	for b := 0x20; b < 0x7f; b++ {
+		t[b] = b != '"' && b != ';' && b != '\\'
+	}
+	return t
+}()
 
 // set writes the cookie; it lives until the session's hard cap, while the
 // server enforces the idle expiry.

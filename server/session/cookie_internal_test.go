@@ -44,3 +44,36 @@ func TestReadCookieAllocatesNothing(t *testing.T) {
 		t.Fatalf("readCookie allocates %v times", n)
 	}
 }
+
+// TestReadCookieTakesEveryByteAsNetHTTPDoes: each of the 256 byte values,
+// inside a value and at either end of one, is taken or refused as r.Cookie
+// takes or refuses it, and a refused first cookie leaves a later valid one
+// of the name to be found.
+func TestReadCookieTakesEveryByteAsNetHTTPDoes(t *testing.T) {
+	for c := range 256 {
+		for _, v := range []string{"ab" + string(rune(0)) + "cd", string(rune(0)) + "abcd", "abcd" + string(rune(0))} {
+			v = strings.Replace(v, "\x00", string([]byte{byte(c)}), 1)
+			line := InsecureCookieName + "=" + v + "; " + InsecureCookieName + "=later"
+			req := httptest.NewRequest(http.MethodGet, "/", nil)
+			req.Header["Cookie"] = []string{line}
+			want := ""
+			if ck, err := req.Cookie(InsecureCookieName); err == nil {
+				want = ck.Value
+			}
+			if got := readCookie(req, InsecureCookieName); got != want {
+				t.Errorf("byte %#02x in %q: readCookie = %q, r.Cookie = %q", c, line, got, want)
+			}
+		}
+	}
+}
+
+// BenchmarkValidCookieValue checks a value the size of the jwt strategy's
+// session cookie.
+func BenchmarkValidCookieValue(b *testing.B) {
+	v := strings.Repeat("eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiI1M2ZmZjE2NDY4OTYxMTc4MDZlZGJmN2I0ZjUzMjJjZCJ9-_", 9)[:653]
+	for b.Loop() {
+		if !validCookieValue(v) {
+			b.Fatal("refused")
+		}
+	}
+}
