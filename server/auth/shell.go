@@ -19,9 +19,13 @@ import (
 // browser module starts without a request of its own; the rest is rendered
 // for the visitor (render.go).
 type shell struct {
-	head   []byte
-	body   *shellBody // from </head> on
-	config []byte     // the whole <script id="sg-config"> element
+	head []byte
+	// headOpen is the length of head's start up to and including its
+	// <head> tag (0 without one): the compile script goes there, before
+	// the page's stylesheets, which an inline script would wait for.
+	headOpen int
+	body     *shellBody // from </head> on
+	config   []byte     // the whole <script id="sg-config"> element
 	// loadsModule: the shell loads the browser module (it names
 	// sessionguard.js or sessionguard.mjs), so its pages preload it.
 	loadsModule bool
@@ -40,7 +44,27 @@ func loadShell(dir string, configJSON []byte) (*shell, error) {
 	cfg := append([]byte(`<script id="sg-config" type="application/json">`), configJSON...)
 	cfg = append(cfg, "</script>\n"...)
 	loads := bytes.Contains(b, []byte("/sessionguard.js")) || bytes.Contains(b, []byte("/sessionguard.mjs"))
-	return &shell{head: b[:i], body: compileBody(b[i:]), config: cfg, loadsModule: loads}, nil
+	return &shell{head: b[:i], headOpen: headTagEnd(b[:i]), body: compileBody(b[i:]), config: cfg, loadsModule: loads}, nil
+}
+
+// headTagEnd returns the offset just past head's <head> tag (any case,
+// with or without attributes), or 0 when it has none.
+func headTagEnd(head []byte) int {
+	lower := bytes.ToLower(head)
+	for from := 0; ; {
+		i := bytes.Index(lower[from:], []byte("<head"))
+		if i < 0 {
+			return 0
+		}
+		i += from + len("<head")
+		if i < len(lower) && (lower[i] == '>' || lower[i] == ' ' || lower[i] == '\t' || lower[i] == '\n' || lower[i] == '\r' || lower[i] == '\f' || lower[i] == '/') {
+			if j := bytes.IndexByte(lower[i:], '>'); j >= 0 {
+				return i + j + 1
+			}
+			return 0
+		}
+		from = i // <header>, <heading…>: not the head
+	}
 }
 
 // compileScript starts compiling the browser module while the page is
@@ -64,8 +88,8 @@ var compileScriptHash = func() string {
 
 // write answers the shell with code, the session embedded and the body
 // rendered for v (whose session is sess's). With moduleURL (the module's
-// hashed path, or "") the head also starts compiling the module
-// (compileScript). encoding/json escapes <, > and & so the JSON cannot
+// hashed path, or "") the head starts with the script that compiles the
+// module (compileScript). encoding/json escapes <, > and & so the JSON cannot
 // close the script element.
 func (sh *shell) write(w http.ResponseWriter, code int, sess *session.Session, v view, moduleURL string) {
 	body, err := json.Marshal(v.session)
@@ -80,11 +104,14 @@ func (sh *shell) write(w http.ResponseWriter, code int, sess *session.Session, v
 	w.WriteHeader(code)
 	var buf bytes.Buffer
 	buf.Grow(len(sh.head) + sh.body.size + len(sh.config) + len(body) + 256)
-	buf.Write(sh.head)
 	if moduleURL != "" {
 		// The path is the server's own (/sessionguard.<hex>.wasm): nothing
 		// in it needs escaping in an attribute.
-		buf.WriteString(`<script data-module="` + moduleURL + `">` + compileScript + "</script>\n")
+		buf.Write(sh.head[:sh.headOpen])
+		buf.WriteString(`<script data-module="` + moduleURL + `">` + compileScript + "</script>")
+		buf.Write(sh.head[sh.headOpen:])
+	} else {
+		buf.Write(sh.head)
 	}
 	if sess != nil && !sess.AccessExpires.IsZero() {
 		buf.WriteString(`<script id="sg-session" type="application/json" data-access-expires="` +
