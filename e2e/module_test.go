@@ -77,8 +77,9 @@ type compileSeen struct {
 // TestModuleCompilesWhileThePageParses: the app shell starts compiling the
 // module from its head, before the document is parsed and the deferred
 // loader runs; the loader then only instantiates it: one compile, no
-// second fetch, no CSP violation. When that compile fails, the loader
-// loads the module itself and it starts all the same.
+// second fetch, no CSP violation. When that compile fails, or compiles
+// another URL than the loader's, the loader loads the module itself and it
+// starts all the same.
 func TestModuleCompilesWhileThePageParses(t *testing.T) {
 	forEachServer(t, func(t *testing.T, c serverConfig) {
 		srv := sharedServer(t, c)
@@ -104,5 +105,18 @@ func TestModuleCompilesWhileThePageParses(t *testing.T) {
 		assert.Len(t, seen.Compile, 1)
 		assert.Len(t, seen.Instantiate, 1, "the loader loaded the module itself")
 		assert.Empty(t, failing.consoleMessages(), "a failed early compile is no error of the page")
+
+		// A compile of another URL (a copy of the script injected into the
+		// page, say) is not the loader's: it loads its own module.
+		other := newTab(t, srv)
+		other.addScript(`Object.defineProperty(globalThis, '__sessionguardCompile', { configurable: true,
+  set(v) { this.__sgOther = { url: v.url + '?other', module: v.module }; },
+  get() { return this.__sgOther; } });`)
+		other.addScript(compileWatchJS)
+		other.load("/")
+		assert.True(t, evalJS[bool](other, `document.documentElement.classList.contains('sg-ready')`))
+		seen = evalJS[compileSeen](other, `window.__sgCompileSeen`)
+		assert.Len(t, seen.Instantiate, 1, "the loader did not take a module of another URL")
+		assert.Empty(t, other.consoleMessages())
 	})
 }
