@@ -352,4 +352,11 @@ func TestPagesStartCompilingTheModule(t *testing.T) {
 	writeModule(t, plain, moduleBytes("v1"), false)
 	_, body = page(plain, "/")
 	assert.NotContains(t, body, "data-module")
+
+	// Without a <head> tag (it is optional) the script ends the head
+	// part: nothing may come before the doctype.
+	tagless := newEnv(t, withShell(`<!doctype html><title>t</title><script src="/sessionguard.js" defer></script></head><body></body>`))
+	writeModule(t, tagless, moduleBytes("v1"), false)
+	_, body = page(tagless, "/")
+	assert.True(t, strings.HasPrefix(body, `<!doctype html><title>t</title><script src="/sessionguard.js" defer></script><script data-module="`), body)
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 
 	"github.com/sessionguard/sessionguard/server/session"
 	"github.com/sessionguard/sessionguard/wire"
@@ -21,8 +22,8 @@ import (
 type shell struct {
 	head []byte
 	// headOpen is the length of head's start up to and including its
-	// <head> tag (0 without one): the compile script goes there, before
-	// the page's stylesheets, which an inline script would wait for.
+	// <head> tag (headTagEnd): the compile script goes there, before the
+	// page's stylesheets, which an inline script would wait for.
 	headOpen int
 	body     *shellBody // from </head> on
 	config   []byte     // the whole <script id="sg-config"> element
@@ -47,24 +48,19 @@ func loadShell(dir string, configJSON []byte) (*shell, error) {
 	return &shell{head: b[:i], headOpen: headTagEnd(b[:i]), body: compileBody(b[i:]), config: cfg, loadsModule: loads}, nil
 }
 
-// headTagEnd returns the offset just past head's <head> tag (any case,
-// with or without attributes), or 0 when it has none.
+// headTag matches a <head> start tag, in any case, with or without
+// attributes (and not <header>).
+var headTag = regexp.MustCompile(`(?i)<head(?:[\t\n\f\r /][^>]*)?>`)
+
+// headTagEnd returns the offset just past head's <head> tag. Without one
+// (the tag is optional in HTML) it is the end of head, just before
+// </head>: never before the doctype, which would put the page in quirks
+// mode.
 func headTagEnd(head []byte) int {
-	lower := bytes.ToLower(head)
-	for from := 0; ; {
-		i := bytes.Index(lower[from:], []byte("<head"))
-		if i < 0 {
-			return 0
-		}
-		i += from + len("<head")
-		if i < len(lower) && (lower[i] == '>' || lower[i] == ' ' || lower[i] == '\t' || lower[i] == '\n' || lower[i] == '\r' || lower[i] == '\f' || lower[i] == '/') {
-			if j := bytes.IndexByte(lower[i:], '>'); j >= 0 {
-				return i + j + 1
-			}
-			return 0
-		}
-		from = i // <header>, <heading…>: not the head
+	if loc := headTag.FindIndex(head); loc != nil {
+		return loc[1]
 	}
+	return len(head)
 }
 
 // compileScript starts compiling the browser module while the page is
@@ -108,7 +104,9 @@ func (sh *shell) write(w http.ResponseWriter, code int, sess *session.Session, v
 		// The path is the server's own (/sessionguard.<hex>.wasm): nothing
 		// in it needs escaping in an attribute.
 		buf.Write(sh.head[:sh.headOpen])
-		buf.WriteString(`<script data-module="` + moduleURL + `">` + compileScript + "</script>")
+		buf.WriteString(`<script data-module="`)
+		buf.WriteString(moduleURL)
+		buf.WriteString(`">` + compileScript + "</script>")
 		buf.Write(sh.head[sh.headOpen:])
 	} else {
 		buf.Write(sh.head)

@@ -4,7 +4,7 @@ import "testing"
 
 // TestHeadTagEnd: the compile script goes just past the <head> tag, in any
 // case and with attributes; a shell without one gets it at the end of its
-// head part, and <header> is no head.
+// head part (never before the doctype), and <header> is no head.
 func TestHeadTagEnd(t *testing.T) {
 	for _, c := range []struct {
 		head string
@@ -14,9 +14,9 @@ func TestHeadTagEnd(t *testing.T) {
 		{`<!DOCTYPE html><HTML><HEAD lang="en"><link rel=stylesheet href=/a.css>`, len(`<!DOCTYPE html><HTML><HEAD lang="en">`)},
 		{"<html><head\n  data-x=1>", len("<html><head\n  data-x=1>")},
 		{`<html><header></header><head>`, len(`<html><header></header><head>`)},
-		{`<!doctype html><title>no head tag</title>`, 0},
-		{`<html><header>`, 0},
-		{`<html><head`, 0},
+		{`<!doctype html><title>no head tag</title>`, len(`<!doctype html><title>no head tag</title>`)},
+		{`<html><header>`, len(`<html><header>`)},
+		{`<html><head`, len(`<html><head`)},
 		{``, 0},
 	} {
 		if got := headTagEnd([]byte(c.head)); got != c.want {
