@@ -229,3 +229,27 @@ func TestDirectStatusKeepsEveryRule(t *testing.T) {
 		assert.Less(t, direct+3, routed, "direct %v allocations, routed %v", direct, routed)
 	})
 }
+
+// TestStatusCheckKeepsTheSessionOffTheHeap: a signed-in status check
+// allocates no more than an anonymous one but for the database strategy's
+// store read (the id's hash and the store's copy of the record), and never
+// the session it answers from, which stays on the handler's stack.
+func TestStatusCheckKeepsTheSessionOffTheHeap(t *testing.T) {
+	for strategy, extra := range map[string]float64{"database": 2, "jwt": 0} {
+		t.Run(strategy, func(t *testing.T) {
+			d := newDirectEnv(t, strategy)
+			check := func(req *http.Request, want string) func() {
+				return func() {
+					rec := httptest.NewRecorder()
+					d.direct.ServeHTTP(rec, req)
+					if rec.Body.String() != want {
+						t.Fatalf("answer %q, want %q", rec.Body.String(), want)
+					}
+				}
+			}
+			a := testing.AllocsPerRun(50, check(statusRequests[0].build(nil), `{"status":401}`+"\n"))
+			s := testing.AllocsPerRun(50, check(statusRequests[0].build(d.cookie), `{"status":200}`+"\n"))
+			assert.LessOrEqual(t, s-a, extra, "anonymous %v allocations, signed in %v", a, s)
+		})
+	}
+}

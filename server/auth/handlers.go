@@ -25,8 +25,8 @@ var (
 // Sg-Session-Expires header so the body stays exactly as the contract says.
 func (s *Server) getStatus(w http.ResponseWriter, r *http.Request) error {
 	markQuiet(w)
-	sess, err := s.session(w, r)
-	if err != nil || sess == nil {
+	sess, found, err := s.sessionValue(w, r)
+	if err != nil || !found {
 		if err != nil {
 			s.cfg.Metrics.StatusCheck("error")
 		} else {

@@ -23,12 +23,21 @@ type timedSessions struct {
 // Load observes the reads that reached the store: a request without a
 // cookie is no lookup.
 func (t timedSessions) Load(w http.ResponseWriter, r *http.Request) (*session.Session, error) {
+	sess, found, err := t.LoadValue(w, r)
+	if !found {
+		return nil, err
+	}
+	return &sess, nil
+}
+
+// LoadValue is Load by value (Manager.LoadValue).
+func (t timedSessions) LoadValue(w http.ResponseWriter, r *http.Request) (session.Session, bool, error) {
 	start := time.Now()
-	sess, err := t.Manager.Load(w, r)
-	if sess != nil || err != nil {
+	sess, found, err := t.Manager.LoadValue(w, r)
+	if found || err != nil {
 		t.metrics.Since("load", start)
 	}
-	return sess, err
+	return sess, found, err
 }
 
 func (t timedSessions) SignIn(w http.ResponseWriter, r *http.Request, u wire.User, aal string) (*session.Session, error) {

@@ -117,7 +117,7 @@ func (m *Manager) deliver(w http.ResponseWriter, r *http.Request, issued Issued,
 // loadBearer is Load for a bearer token: no cookie is set or cleared, and
 // a strategy whose reads renew the token (jwt) does not: the client takes
 // no renewed token, and renews with its refresh token instead.
-func (m *Manager) loadBearer(ctx context.Context, token string, now time.Time) (*Session, error) {
+func (m *Manager) loadBearer(ctx context.Context, token string, now time.Time) (Session, bool, error) {
 	var (
 		s     Session
 		found bool
@@ -129,9 +129,9 @@ func (m *Manager) loadBearer(ctx context.Context, token string, now time.Time) (
 		s, _, found, err = m.strategy.Load(ctx, token, now)
 	}
 	if err != nil || !found {
-		return nil, err
+		return Session{}, false, err
 	}
-	return &s, nil
+	return s, true, nil
 }
 
 // RefreshBearer redeems refresh, the refresh token a bearer-mode client
