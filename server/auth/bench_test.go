@@ -105,6 +105,37 @@ func BenchmarkStatusJWT(b *testing.B) {
 	b.Run("sqlite+cache", func(b *testing.B) { benchStatus(b, "jwt", exclusiveSQLite(b)) })
 }
 
+// BenchmarkStatusParallel is BenchmarkStatus/sqlite+cache from one
+// goroutine per processor, beside the bare handler the same way: a write
+// to memory that every core shares costs little from one core and shows
+// here, where the cores take turns with its cache line.
+func BenchmarkStatusParallel(b *testing.B) {
+	run := func(b *testing.B, h http.Handler, ck *http.Cookie) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			req := httptest.NewRequest("GET", "/api/get-session-status", nil)
+			req.AddCookie(ck)
+			for pb.Next() {
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK {
+					b.Errorf("status %d", rec.Code)
+					return
+				}
+			}
+		})
+	}
+	for _, strategy := range []string{"database", "jwt"} {
+		b.Run(strategy, func(b *testing.B) {
+			h, ck := benchHandler(b, strategy, exclusiveSQLite(b))
+			run(b, h, ck)
+		})
+	}
+	b.Run("bare", func(b *testing.B) {
+		run(b, bareStatus, &http.Cookie{Name: "sg_session", Value: strings.Repeat("a", 43)})
+	})
+}
+
 // BenchmarkStatusAnonymous is the status check without a cookie.
 func BenchmarkStatusAnonymous(b *testing.B) {
 	h, _ := benchHandler(b, "database", memory.New())
@@ -119,19 +150,22 @@ func BenchmarkStatusAnonymous(b *testing.B) {
 // the same way in the same run: a bare net/http handler writing the same
 // answer, and that handler behind gorilla/mux alone.
 func BenchmarkStatusAnchors(b *testing.B) {
-	bare := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
-		_, _ = w.Write([]byte(`{"status":200}` + "\n"))
-	})
 	ck := &http.Cookie{Name: "sg_session", Value: strings.Repeat("a", 43)}
-	b.Run("bare", func(b *testing.B) { runStatus(b, bare, ck) })
+	b.Run("bare", func(b *testing.B) { runStatus(b, bareStatus, ck) })
 	b.Run("mux", func(b *testing.B) {
 		r := mux.NewRouter()
-		r.Handle("/api/get-session-status", bare).Methods("GET", "HEAD")
+		r.Handle("/api/get-session-status", bareStatus).Methods("GET", "HEAD")
 		runStatus(b, r, ck)
 	})
 }
+
+// bareStatus is the anchors' handler: a bare net/http handler writing the
+// status check's answer.
+var bareStatus = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write([]byte(`{"status":200}` + "\n"))
+})
 
 // BenchmarkStatusLogged is BenchmarkStatus/sqlite+cache with the access
 // log on, as the sessionguard command writes it (text, INFO).

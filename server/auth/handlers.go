@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/sessionguard/sessionguard/server/metrics"
 	"github.com/sessionguard/sessionguard/server/session"
 	"github.com/sessionguard/sessionguard/wire"
 )
@@ -28,14 +29,14 @@ func (s *Server) getStatus(w http.ResponseWriter, r *http.Request) error {
 	sess, found, err := s.sessionValue(w, r)
 	if err != nil || !found {
 		if err != nil {
-			s.cfg.Metrics.StatusCheck("error")
+			s.cfg.Metrics.StatusCheck(metrics.StatusError)
 		} else {
-			s.cfg.Metrics.StatusCheck("anonymous")
+			s.cfg.Metrics.StatusCheck(metrics.Anonymous)
 		}
 		writeRaw(w, http.StatusOK, statusNoSession)
 		return nil
 	}
-	s.cfg.Metrics.StatusCheck("signed_in")
+	s.cfg.Metrics.StatusCheck(metrics.SignedIn)
 	h := w.Header()
 	h[wire.ExpiresHeader] = s.expiresHdr.value(sess.Expires)
 	if !sess.AccessExpires.IsZero() {

@@ -35,33 +35,33 @@ func (t timedSessions) LoadValue(w http.ResponseWriter, r *http.Request) (sessio
 	start := time.Now()
 	sess, found, err := t.Manager.LoadValue(w, r)
 	if found || err != nil {
-		t.metrics.Since("load", start)
+		t.metrics.Since(metrics.OpLoad, start)
 	}
 	return sess, found, err
 }
 
 func (t timedSessions) SignIn(w http.ResponseWriter, r *http.Request, u wire.User, aal string) (*session.Session, error) {
-	defer t.metrics.Since("issue", time.Now())
+	defer t.metrics.Since(metrics.OpIssue, time.Now())
 	return t.Manager.SignIn(w, r, u, aal)
 }
 
 func (t timedSessions) Reauthenticate(w http.ResponseWriter, r *http.Request, cur *session.Session, aal string) (*session.Session, error) {
-	defer t.metrics.Since("issue", time.Now())
+	defer t.metrics.Since(metrics.OpIssue, time.Now())
 	return t.Manager.Reauthenticate(w, r, cur, aal)
 }
 
 func (t timedSessions) Refresh(w http.ResponseWriter, r *http.Request) (*session.Session, error) {
-	defer t.metrics.Since("refresh", time.Now())
+	defer t.metrics.Since(metrics.OpRefresh, time.Now())
 	return t.Manager.Refresh(w, r)
 }
 
 func (t timedSessions) RefreshBearer(r *http.Request, refresh string) (*session.Session, error) {
-	defer t.metrics.Since("refresh", time.Now())
+	defer t.metrics.Since(metrics.OpRefresh, time.Now())
 	return t.Manager.RefreshBearer(r, refresh)
 }
 
 func (t timedSessions) SignOut(w http.ResponseWriter, r *http.Request) error {
-	defer t.metrics.Since("revoke", time.Now())
+	defer t.metrics.Since(metrics.OpRevoke, time.Now())
 	return t.Manager.SignOut(w, r)
 }
 

@@ -19,14 +19,12 @@ import (
 // New; a nil *Metrics counts nothing, so callers need no checks. It is safe
 // for concurrent use.
 type Metrics struct {
-	Registry     *prometheus.Registry
-	signIns      *prometheus.CounterVec
-	statusChecks *prometheus.CounterVec
-	rateLimited  *prometheus.CounterVec
-	storeSeconds *prometheus.HistogramVec
-	// The status check is the hot path: its series are looked up once.
-	status   map[string]prometheus.Counter
-	loadTime prometheus.Observer
+	Registry    *prometheus.Registry
+	signIns     *prometheus.CounterVec
+	rateLimited *prometheus.CounterVec
+	// The status outcomes and the store latencies, counted on the hot
+	// path, are striped (striped.go).
+	hot *stripes
 }
 
 // New registers the collectors, plus Go runtime and process metrics.
@@ -36,29 +34,18 @@ func New() *Metrics {
 		signIns: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "sessionguard_signins_total", Help: "Sign-in attempts by outcome (success, failure, rate_limited, disabled, bad_request, error).",
 		}, []string{"outcome"}),
-		statusChecks: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "sessionguard_status_checks_total", Help: "GET /api/get-session-status answers by outcome (signed_in, anonymous, error).",
-		}, []string{"outcome"}),
 		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "sessionguard_rate_limited_total", Help: "Requests refused with 429, by endpoint.",
 		}, []string{"endpoint"}),
-		storeSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "sessionguard_session_store_seconds",
-			Help:    "Latency of session operations on the store (load, issue, revoke, refresh, list), successful or not.",
-			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
-		}, []string{"op"}),
+		hot: newStripes(),
 	}
-	m.Registry.MustRegister(m.signIns, m.statusChecks, m.rateLimited, m.storeSeconds,
+	m.Registry.MustRegister(m.signIns, m.rateLimited, newStripedCollector(m.hot),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	// Every label the code uses shows from the start, at zero.
+	// Every label the code uses shows from the start, at zero (the striped
+	// families show all theirs).
 	for _, o := range []string{"success", "failure", "rate_limited", "disabled", "bad_request", "error"} {
 		m.signIns.WithLabelValues(o)
 	}
-	m.status = map[string]prometheus.Counter{}
-	for _, o := range []string{"signed_in", "anonymous", "error"} {
-		m.status[o] = m.statusChecks.WithLabelValues(o)
-	}
-	m.loadTime = m.storeSeconds.WithLabelValues("load")
 	return m
 }
 
@@ -70,15 +57,10 @@ func (m *Metrics) SignIn(outcome string) {
 }
 
 // StatusCheck counts a status check answer.
-func (m *Metrics) StatusCheck(outcome string) {
-	if m == nil {
-		return
+func (m *Metrics) StatusCheck(o Outcome) {
+	if m != nil {
+		m.hot.statusCheck(o)
 	}
-	if c, ok := m.status[outcome]; ok {
-		c.Inc()
-		return
-	}
-	m.statusChecks.WithLabelValues(outcome).Inc()
 }
 
 // RateLimited counts a 429.
@@ -89,15 +71,10 @@ func (m *Metrics) RateLimited(endpoint string) {
 }
 
 // Since observes the store latency of op since start.
-func (m *Metrics) Since(op string, start time.Time) {
-	if m == nil {
-		return
+func (m *Metrics) Since(op Op, start time.Time) {
+	if m != nil {
+		m.hot.observe(op, time.Since(start))
 	}
-	if op == "load" {
-		m.loadTime.Observe(time.Since(start).Seconds())
-		return
-	}
-	m.storeSeconds.WithLabelValues(op).Observe(time.Since(start).Seconds())
 }
 
 // ActiveSessions adds a gauge of the live sessions, counted by count at
