@@ -30,18 +30,20 @@ import (
 //
 // Sessions are named by a string key of the strategy's choosing. The zero
 // value holds nothing and must not be used: build one with newRolling. A
-// rolling is safe for concurrent use.
+// rolling is safe for concurrent use. Every status check reads it and most
+// hold through it, so the held expiries are a sync.Map: a read takes no
+// lock and writes no memory that the other cores' reads share, and a hold
+// writes only when it moves an expiry on (once a second per session).
 type rolling struct {
 	maxAge    time.Duration
 	updateAge time.Duration
 
-	mu   sync.Mutex
-	held map[string]time.Time
+	held sync.Map // string key → time.Time
 }
 
 // newRolling returns the rule for a validated Lifetime.
 func newRolling(l Lifetime) *rolling {
-	return &rolling{maxAge: l.MaxAge, updateAge: l.UpdateAge, held: make(map[string]time.Time)}
+	return &rolling{maxAge: l.MaxAge, updateAge: l.UpdateAge}
 }
 
 // next returns the idle expiry a read at now gives a session whose absolute
@@ -63,10 +65,8 @@ func (r *rolling) storeNow(now time.Time) time.Time { return now.Add(-r.updateAg
 // expiry returns the idle expiry of key whose last written one is written:
 // the later of that and the one held.
 func (r *rolling) expiry(key string, written time.Time) time.Time {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if h, ok := r.held[key]; ok && h.After(written) {
-		return h
+	if h, ok := r.held.Load(key); ok && h.(time.Time).After(written) {
+		return h.(time.Time)
 	}
 	return written
 }
@@ -74,49 +74,49 @@ func (r *rolling) expiry(key string, written time.Time) time.Time {
 // hold keeps next as the idle expiry of key, a read that did not write it,
 // unless a later one is held already.
 func (r *rolling) hold(key string, next time.Time) {
-	r.mu.Lock()
-	if next.After(r.held[key]) {
-		r.held[key] = next
+	for {
+		h, ok := r.held.Load(key)
+		switch {
+		case ok && !next.After(h.(time.Time)):
+			return
+		case !ok:
+			if _, raced := r.held.LoadOrStore(key, next); !raced {
+				return
+			}
+		case r.held.CompareAndSwap(key, h, next):
+			return
+		}
 	}
-	r.mu.Unlock()
 }
 
 // holdBytes is hold for the key string(h), on the hot path: it makes that
 // string only when it stores a new entry.
 func (r *rolling) holdBytes(h []byte, next time.Time) {
-	r.mu.Lock()
-	if next.After(r.held[string(h)]) {
-		r.held[string(h)] = next
+	if held, ok := r.held.Load(string(h)); ok && !next.After(held.(time.Time)) {
+		return
 	}
-	r.mu.Unlock()
+	r.hold(string(h), next)
 }
 
 // written notes that next was written out for key: the held expiry goes,
 // unless a concurrent read has moved it past next.
 func (r *rolling) written(key string, next time.Time) {
-	r.mu.Lock()
-	if h, ok := r.held[key]; ok && !h.After(next) {
-		delete(r.held, key)
+	if h, ok := r.held.Load(key); ok && !h.(time.Time).After(next) {
+		r.held.CompareAndDelete(key, h)
 	}
-	r.mu.Unlock()
 }
 
 // forget drops the held expiry of key: its session has ended.
-func (r *rolling) forget(key string) {
-	r.mu.Lock()
-	delete(r.held, key)
-	r.mu.Unlock()
-}
+func (r *rolling) forget(key string) { r.held.Delete(key) }
 
 // prune drops the held expiries that have passed at now.
 func (r *rolling) prune(now time.Time) {
-	r.mu.Lock()
-	for k, t := range r.held {
-		if !now.Before(t) {
-			delete(r.held, k)
+	r.held.Range(func(k, h any) bool {
+		if !now.Before(h.(time.Time)) {
+			r.held.CompareAndDelete(k, h)
 		}
-	}
-	r.mu.Unlock()
+		return true
+	})
 }
 
 // idleExpiry is now+maxAge rounded down to a whole second, never past abs.

@@ -169,3 +169,29 @@ func TestRollingConcurrentReads(t *testing.T) {
 		assert.Equal(t, want, r.expiry(fmt.Sprint("s", k), t0), "s%d", k)
 	}
 }
+
+// BenchmarkRollingRead is what a status check asks of the rolling rule for
+// a session read within its update age (its expiry, then a hold), from one
+// goroutine and from one per processor on the same session.
+func BenchmarkRollingRead(b *testing.B) {
+	r := newRolling(Lifetime{MaxAge: time.Hour, UpdateAge: time.Minute})
+	h := make([]byte, 32)
+	now := time.Now()
+	read := func() {
+		r.holdBytes(h, r.expiry(string(h), now))
+	}
+	b.Run("serial", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			read()
+		}
+	})
+	b.Run("parallel", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				read()
+			}
+		})
+	})
+}
