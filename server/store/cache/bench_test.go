@@ -13,6 +13,7 @@ import (
 
 	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/server/store/cache"
+	"github.com/sessionguard/sessionguard/server/store/memory"
 )
 
 // BenchmarkPropagation measures how long after DeleteSession returns on
@@ -124,5 +125,53 @@ func BenchmarkDeleteUserSessions(b *testing.B) {
 			require.NoError(b, c.CreateSession(context.Background(), record(t0, user)))
 		}
 		b.StartTimer()
+	}
+}
+
+// BenchmarkHit is what a status check asks of the cache: a cached
+// session read, and a jwt revocation check of two ids already known, from
+// one goroutine and from one per processor on the same session.
+func BenchmarkHit(b *testing.B) {
+	c := cache.New(memory.New(), 0)
+	ctx := context.Background()
+	t0 := time.Now()
+	s := record(t0, "ada")
+	require.NoError(b, c.CreateSession(ctx, s))
+	_, err := c.Revoked(ctx, "ada", t0, t0, "sid", "family")
+	require.NoError(b, err)
+	for _, r := range []struct {
+		name string
+		f    func() error
+	}{
+		{"session", func() error {
+			if _, found, err := c.Session(ctx, s.IDHash, t0); err != nil || !found {
+				return fmt.Errorf("found=%v err=%v", found, err)
+			}
+			return nil
+		}},
+		{"revoked", func() error {
+			if revoked, err := c.Revoked(ctx, "ada", t0, t0, "sid", "family"); err != nil || revoked {
+				return fmt.Errorf("revoked=%v err=%v", revoked, err)
+			}
+			return nil
+		}},
+	} {
+		b.Run(r.name+"/serial", func(b *testing.B) {
+			for b.Loop() {
+				if err := r.f(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(r.name+"/parallel", func(b *testing.B) {
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if err := r.f(); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
 	}
 }

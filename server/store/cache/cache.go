@@ -22,14 +22,15 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sessionguard/sessionguard/server/store"
 )
 
-// DefaultMaxEntries bounds the cache: 100 000 hot sessions, about 630 bytes
+// DefaultMaxEntries bounds the cache: 100 000 hot sessions, about 720 bytes
 // each with a browser's user agent and the user index
-// (BenchmarkBytesPerSession), 63 MB.
+// (BenchmarkBytesPerSession), 72 MB.
 const DefaultMaxEntries = 100_000
 
 // Store is a store.Store whose session reads are served from memory. Build
@@ -38,17 +39,25 @@ type Store struct {
 	store.Store
 	max int
 
-	mu      sync.RWMutex
-	entries map[string]store.Session // by string(IDHash)
+	// Every status check reads the cache, so reads take no lock: they load
+	// from sync.Maps and atomics, and write nothing that another core's
+	// reads share. Writes (creates, touches, deletes, the puts of misses)
+	// hold mu, which keeps the counts and the user index with the maps.
+	mu sync.Mutex
+	// entries holds the records, *store.Session by string(IDHash); a
+	// stored record is never changed, only replaced. n is its size.
+	entries sync.Map
+	n       int
 	// byUser indexes entries by user id, so ending a user's sessions costs
 	// that user's entries, not a walk of the whole cache under the lock
-	// every status check waits on. Kept by put and remove only. A slice,
-	// not a set: a user has few sessions, and a map per user would cost
-	// more than the record it indexes.
+	// that every write takes. Kept by put and remove only. A slice, not a
+	// set: a user has few sessions, and a map per user would cost more
+	// than the record it indexes.
 	byUser map[string][]string
-	// epoch grows on every delete, so a read that raced a delete does not put
-	// the deleted record back.
-	epoch uint64
+	// epoch grows on every delete (under mu), so a read that raced a
+	// delete does not put the deleted record back: a read loads it before
+	// it looks, and a miss puts what it read only if it has not moved.
+	epoch atomic.Uint64
 	// revs caches the jwt strategy's revocation checks (signed.go).
 	revs revocations
 
@@ -61,8 +70,7 @@ func New(next store.Store, maxEntries int) *Store {
 	if maxEntries < 1 {
 		maxEntries = DefaultMaxEntries
 	}
-	return &Store{Store: next, max: maxEntries, entries: make(map[string]store.Session), byUser: make(map[string][]string),
-		revs: revocations{denied: make(map[string]time.Time), validAfter: make(map[string]time.Time)}}
+	return &Store{Store: next, max: maxEntries, byUser: make(map[string][]string)}
 }
 
 // Session implements store.Sessions from memory, reading the store on a miss.
@@ -73,21 +81,18 @@ func (c *Store) Session(ctx context.Context, h []byte, now time.Time) (store.Ses
 	if !c.usable() {
 		return c.Store.Session(ctx, h, now)
 	}
-	c.mu.RLock()
-	s, ok := c.entries[string(h)]
-	epoch := c.epoch
-	c.mu.RUnlock()
+	epoch := c.epoch.Load()
 	// A record that looks expired is read again: another instance may have
 	// moved its expiry (touches are not published; expiry only moves on).
-	if ok && s.Live(now) {
-		return clone(s), true, nil
+	if v, ok := c.entries.Load(string(h)); ok && v.(*store.Session).Live(now) {
+		return clone(*v.(*store.Session)), true, nil
 	}
 	s, found, err := c.Store.Session(ctx, h, now)
 	if err != nil || !found {
 		return s, found, err
 	}
 	c.mu.Lock()
-	if c.epoch == epoch {
+	if c.epoch.Load() == epoch {
 		c.put(clone(s))
 	}
 	c.mu.Unlock()
@@ -115,10 +120,11 @@ func (c *Store) TouchSession(ctx context.Context, h []byte, expires time.Time) (
 		return false, err
 	}
 	c.mu.Lock()
-	if s, ok := c.entries[string(h)]; ok {
+	if v, ok := c.entries.Load(string(h)); ok {
 		if found {
+			s := *v.(*store.Session)
 			s.Expires = expires.UTC()
-			c.entries[string(h)] = s
+			c.entries.Store(string(h), &s)
 		} else {
 			c.remove(string(h)) // gone from the store
 		}
@@ -132,13 +138,13 @@ func (c *Store) TouchSession(ctx context.Context, h []byte, expires time.Time) (
 func (c *Store) DeleteSession(ctx context.Context, h []byte) error {
 	c.mu.Lock()
 	c.remove(string(h))
-	c.epoch++
+	c.epoch.Add(1)
 	c.mu.Unlock()
 	err := c.Store.DeleteSession(ctx, h)
 	// A miss that read the row while the store deleted it may have cached it.
 	c.mu.Lock()
 	c.remove(string(h))
-	c.epoch++
+	c.epoch.Add(1)
 	c.mu.Unlock()
 	if err != nil {
 		return err
@@ -166,19 +172,20 @@ func (c *Store) DeleteExpiredSessions(ctx context.Context, now time.Time) (int, 
 
 // Len returns the number of cached records.
 func (c *Store) Len() int {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return len(c.entries)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n
 }
 
 func (c *Store) drop(match func(*store.Session) bool) {
 	c.mu.Lock()
-	for k, s := range c.entries {
-		if match(&s) {
-			c.remove(k)
+	c.entries.Range(func(k, v any) bool {
+		if match(v.(*store.Session)) {
+			c.remove(k.(string))
 		}
-	}
-	c.epoch++
+		return true
+	})
+	c.epoch.Add(1)
 	c.mu.Unlock()
 }
 
@@ -186,25 +193,28 @@ func (c *Store) drop(match func(*store.Session) bool) {
 func (c *Store) dropUser(userID string) {
 	c.mu.Lock()
 	c.removeUser(userID)
-	c.epoch++
+	c.epoch.Add(1)
 	c.mu.Unlock()
 }
 
 // removeUser removes the records of userID. Callers hold mu.
 func (c *Store) removeUser(userID string) {
 	for _, k := range c.byUser[userID] {
-		delete(c.entries, k)
+		if _, ok := c.entries.LoadAndDelete(k); ok {
+			c.n--
+		}
 	}
 	delete(c.byUser, userID)
 }
 
 // remove removes the record of key k, if cached. Callers hold mu.
 func (c *Store) remove(k string) {
-	s, ok := c.entries[k]
+	v, ok := c.entries.LoadAndDelete(k)
 	if !ok {
 		return
 	}
-	delete(c.entries, k)
+	c.n--
+	s := v.(*store.Session)
 	keys := c.byUser[s.UserID]
 	if i := slices.Index(keys, k); i >= 0 {
 		keys[i] = keys[len(keys)-1]
@@ -217,21 +227,22 @@ func (c *Store) remove(k string) {
 	}
 }
 
-// put adds s, first making room by dropping arbitrary entries (map order);
-// a dropped record is simply read from the store again. Callers hold mu.
+// put adds s, first making room by dropping arbitrary entries (the order
+// the map ranges in); a dropped record is simply read from the store again.
+// Callers hold mu.
 func (c *Store) put(s store.Session) {
 	k := string(s.IDHash)
 	c.remove(k) // a record replaced may have named another user
-	if len(c.entries) >= c.max {
+	if c.n >= c.max {
 		n := c.max/10 + 1
-		for old := range c.entries {
-			c.remove(old)
-			if n--; n == 0 {
-				break
-			}
-		}
+		c.entries.Range(func(old, _ any) bool {
+			c.remove(old.(string))
+			n--
+			return n > 0
+		})
 	}
-	c.entries[k] = s
+	c.entries.Store(k, &s)
+	c.n++
 	c.byUser[s.UserID] = append(c.byUser[s.UserID], k)
 }
 

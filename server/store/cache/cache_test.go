@@ -191,18 +191,6 @@ func TestBounded(t *testing.T) {
 	assert.LessOrEqual(t, c.Len(), 100)
 }
 
-func BenchmarkHit(b *testing.B) {
-	s, err := sqlite.Open(b.Context(), b.TempDir()+"/bench.db")
-	require.NoError(b, err)
-	c := cache.New(s, 0)
-	t0 := time.Now()
-	r := record(t0, "ada")
-	require.NoError(b, c.CreateSession(context.Background(), r))
-	for b.Loop() {
-		_, _, _ = c.Session(context.Background(), r.IDHash, t0)
-	}
-}
-
 // countingRevocations counts the revocation checks that reach the store.
 type countingRevocations struct {
 	*memory.Store

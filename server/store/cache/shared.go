@@ -229,29 +229,31 @@ func (c *Store) forget(e store.Event) {
 		if len(e.SessionHash) == sha256.Size {
 			k := [sha256.Size]byte(e.SessionHash)
 			if id, ok := c.revs.byKey[k]; ok {
-				delete(c.revs.denied, id)
+				c.forgetDenied(id)
 				delete(c.revs.byKey, k)
 			}
 		}
 	}
 	if e.UserID != "" {
 		c.removeUser(e.UserID)
-		delete(c.revs.validAfter, e.UserID)
+		c.forgetValidAfter(e.UserID)
 	}
-	c.epoch++
-	c.revs.epoch++
+	c.epoch.Add(1)
+	c.revs.epoch.Add(1)
 }
 
 // flush drops every cached record.
 func (c *Store) flush() {
 	c.mu.Lock()
-	clear(c.entries)
+	c.entries.Clear()
+	c.n = 0
 	clear(c.byUser)
-	clear(c.revs.denied)
+	c.revs.denied.Clear()
 	clear(c.revs.byKey)
-	clear(c.revs.validAfter)
-	c.epoch++
-	c.revs.epoch++
+	c.revs.validAfter.Clear()
+	c.revs.n = 0
+	c.epoch.Add(1)
+	c.revs.epoch.Add(1)
 	c.mu.Unlock()
 	if c.shared != nil {
 		c.shared.flushes.Add(1)

@@ -3,6 +3,8 @@ package cache
 import (
 	"context"
 	"crypto/sha256"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sessionguard/sessionguard/server/store"
@@ -12,14 +14,39 @@ import (
 // not to be denied (zero time) or denied until when, and every user's
 // valid-after time once read. Exact for the same reason as the session
 // records: every write goes through this process (or, for a shared cache,
-// is published by the instance that made it).
+// is published by the instance that made it). Like the records, the maps
+// are read without a lock and written under the Store's mu, which keeps
+// their sizes (n) and byKey.
 type revocations struct {
-	denied map[string]time.Time
+	denied sync.Map // id → time.Time
 	// byKey finds an id of denied by its denyKey, the name invalidations
 	// give it; kept by shared caches only (nil otherwise).
 	byKey      map[[sha256.Size]byte]string
-	validAfter map[string]time.Time
-	epoch      uint64
+	validAfter sync.Map // user id → time.Time
+	n          int      // entries in denied and validAfter together
+	// epoch grows on every change that a read racing it must not undo.
+	epoch atomic.Uint64
+}
+
+// setValidAfter records userID's valid-after time; callers hold mu.
+func (c *Store) setValidAfter(userID string, t time.Time) {
+	if _, loaded := c.revs.validAfter.Swap(userID, t); !loaded {
+		c.revs.n++
+	}
+}
+
+// forgetDenied drops id's state; callers hold mu.
+func (c *Store) forgetDenied(id string) {
+	if _, ok := c.revs.denied.LoadAndDelete(id); ok {
+		c.revs.n--
+	}
+}
+
+// forgetValidAfter drops userID's valid-after time; callers hold mu.
+func (c *Store) forgetValidAfter(userID string) {
+	if _, ok := c.revs.validAfter.LoadAndDelete(userID); ok {
+		c.revs.n--
+	}
 }
 
 const maxRevocationEntries = 200_000
@@ -33,7 +60,9 @@ func denyKey(id string) [sha256.Size]byte {
 
 // setDenied records id's state; callers hold mu.
 func (c *Store) setDenied(id string, until time.Time) {
-	c.revs.denied[id] = until
+	if _, loaded := c.revs.denied.Swap(id, until); !loaded {
+		c.revs.n++
+	}
 	if c.revs.byKey != nil {
 		c.revs.byKey[denyKey(id)] = id
 	}
@@ -43,8 +72,8 @@ func (c *Store) setDenied(id string, until time.Time) {
 func (c *Store) Deny(ctx context.Context, id string, until time.Time) error {
 	if err := c.Store.Deny(ctx, id, until); err != nil {
 		c.mu.Lock()
-		delete(c.revs.denied, id) // unknown now: read it again
-		c.revs.epoch++
+		c.forgetDenied(id) // unknown now: read it again
+		c.revs.epoch.Add(1)
 		c.mu.Unlock()
 		return err
 	}
@@ -53,10 +82,10 @@ func (c *Store) Deny(ctx context.Context, id string, until time.Time) error {
 	// result only when it knew the id's state before: an id it has
 	// dropped (for room, a flush, an invalidation) may be denied later
 	// than until, so it stays unknown and the next check reads the store.
-	if old, ok := c.revs.denied[id]; ok && until.After(old) {
+	if old, ok := c.revs.denied.Load(id); ok && until.After(old.(time.Time)) {
 		c.setDenied(id, until.UTC())
 	}
-	c.revs.epoch++
+	c.revs.epoch.Add(1)
 	c.mu.Unlock()
 	if c.shared == nil {
 		return nil
@@ -69,8 +98,8 @@ func (c *Store) Deny(ctx context.Context, id string, until time.Time) error {
 func (c *Store) SetUserValidAfter(ctx context.Context, userID string, t time.Time) error {
 	err := c.Store.SetUserValidAfter(ctx, userID, t)
 	c.mu.Lock()
-	delete(c.revs.validAfter, userID) // read again on the next check
-	c.revs.epoch++
+	c.forgetValidAfter(userID) // read again on the next check
+	c.revs.epoch.Add(1)
 	c.mu.Unlock()
 	if err != nil {
 		return err
@@ -91,20 +120,17 @@ func (c *Store) UserValidAfter(ctx context.Context, userID string) (time.Time, e
 
 // validAfter is UserValidAfter once the cache is known usable.
 func (c *Store) validAfter(ctx context.Context, userID string) (time.Time, error) {
-	c.mu.RLock()
-	t, ok := c.revs.validAfter[userID]
-	epoch := c.revs.epoch
-	c.mu.RUnlock()
-	if ok {
-		return t, nil
+	epoch := c.revs.epoch.Load()
+	if t, ok := c.revs.validAfter.Load(userID); ok {
+		return t.(time.Time), nil
 	}
 	t, err := c.Store.UserValidAfter(ctx, userID)
 	if err != nil {
 		return t, err
 	}
 	c.mu.Lock()
-	if c.revs.epoch == epoch {
-		c.remember(func() { c.revs.validAfter[userID] = t })
+	if c.revs.epoch.Load() == epoch {
+		c.remember(func() { c.setValidAfter(userID, t) })
 	}
 	c.mu.Unlock()
 	return t, nil
@@ -127,12 +153,9 @@ func (c *Store) Revoked(ctx context.Context, userID string, issuedAt, now time.T
 		return true, nil
 	}
 	for _, id := range ids {
-		c.mu.RLock()
-		until, ok := c.revs.denied[id]
-		epoch := c.revs.epoch
-		c.mu.RUnlock()
-		if ok {
-			if now.Before(until) {
+		epoch := c.revs.epoch.Load()
+		if until, ok := c.revs.denied.Load(id); ok {
+			if now.Before(until.(time.Time)) {
 				return true, nil
 			}
 			continue
@@ -145,7 +168,7 @@ func (c *Store) Revoked(ctx context.Context, userID string, issuedAt, now time.T
 			return true, nil // its time is unknown here; ask again next time
 		}
 		c.mu.Lock()
-		if c.revs.epoch == epoch {
+		if c.revs.epoch.Load() == epoch {
 			c.remember(func() { c.setDenied(id, time.Time{}) })
 		}
 		c.mu.Unlock()
@@ -157,11 +180,12 @@ func (c *Store) Revoked(ctx context.Context, userID string, issuedAt, now time.T
 func (c *Store) DeleteExpiredDenials(ctx context.Context, now time.Time) (int, error) {
 	n, err := c.Store.DeleteExpiredDenials(ctx, now)
 	c.mu.Lock()
-	for id, until := range c.revs.denied {
-		if !until.IsZero() && !now.Before(until) {
-			c.revs.denied[id] = time.Time{} // expired means not denied
+	c.revs.denied.Range(func(id, until any) bool {
+		if u := until.(time.Time); !u.IsZero() && !now.Before(u) {
+			c.revs.denied.Store(id, time.Time{}) // expired means not denied
 		}
-	}
+		return true
+	})
 	c.mu.Unlock()
 	return n, err
 }
@@ -169,12 +193,13 @@ func (c *Store) DeleteExpiredDenials(ctx context.Context, now time.Time) (int, e
 // remember runs add unless the maps are full, in which case they are
 // emptied first (everything is read again as needed). Callers hold mu.
 func (c *Store) remember(add func()) {
-	if len(c.revs.denied)+len(c.revs.validAfter) >= maxRevocationEntries {
-		c.revs.denied = make(map[string]time.Time)
+	if c.revs.n >= maxRevocationEntries {
+		c.revs.denied.Clear()
 		if c.revs.byKey != nil {
 			c.revs.byKey = make(map[[sha256.Size]byte]string)
 		}
-		c.revs.validAfter = make(map[string]time.Time)
+		c.revs.validAfter.Clear()
+		c.revs.n = 0
 	}
 	add()
 }
