@@ -168,7 +168,7 @@ func (k *Set) loadSecret() error {
 		if k.signKey == nil {
 			secret := []byte(rand.Text() + rand.Text())
 			k.signKID, k.signKey = "hs256-ephemeral", secret
-			k.verify = map[string]trustedKey{k.signKID: {key: secret}}
+			k.verify.Store(&map[string]trustedKey{k.signKID: {key: secret}})
 		}
 		return nil
 	}
@@ -196,7 +196,7 @@ func (k *Set) loadSecret() error {
 	kid := "hs256-" + base64.RawURLEncoding.EncodeToString(sum[:9])
 	k.mu.Lock()
 	k.signKID, k.signKey = kid, secret
-	k.verify = map[string]trustedKey{kid: {key: secret}}
+	k.verify.Store(&map[string]trustedKey{kid: {key: secret}})
 	k.mu.Unlock()
 	return nil
 }

@@ -14,7 +14,9 @@ import (
 	"crypto/ed25519"
 	"crypto/x509"
 	"fmt"
+	"maps"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -66,11 +68,14 @@ type Set struct {
 	// request that waited for it finds the key it brought.
 	lookup sync.Mutex
 
-	mu        sync.RWMutex
-	signKID   string
-	signKey   any                   // ed25519.PrivateKey or []byte
-	own       []ownKey              // this instance's keys, newest first, retired ones too
-	verify    map[string]trustedKey // kid → the keys tokens may be signed with
+	mu      sync.RWMutex
+	signKID string
+	signKey any      // ed25519.PrivateKey or []byte
+	own     []ownKey // this instance's keys, newest first, retired ones too
+	// verify maps kid → the keys tokens may be signed with. Every jwt
+	// status check reads it, so it is read without a lock: writers (under
+	// mu) store a new map and never change one stored.
+	verify    atomic.Pointer[map[string]trustedKey]
 	fetchedAt time.Time
 	missed    map[string]time.Time // unknown kids, when last looked up
 	published []store.PublicKey    // what JWKS shows
@@ -162,7 +167,8 @@ func (k *Set) Reload(ctx context.Context) error {
 	}
 	k.mu.Lock()
 	k.own, k.signKID, k.signKey = own, own[0].kid, signKey
-	k.verify, k.published = verify, published
+	k.verify.Store(&verify)
+	k.published = published
 	k.mu.Unlock()
 	return k.fetch(ctx)
 }
@@ -200,6 +206,11 @@ func (k *Set) fetch(ctx context.Context) error {
 	for _, p := range k.published {
 		seen[p.ID] = true
 	}
+	verify := map[string]trustedKey{}
+	if m := k.verify.Load(); m != nil {
+		verify = maps.Clone(*m)
+	}
+	defer k.verify.Store(&verify)
 	for _, p := range keys {
 		if p.Algorithm != AlgEdDSA || seen[p.ID] || !now.Before(p.ExpiresAt) {
 			continue
@@ -209,7 +220,7 @@ func (k *Set) fetch(ctx context.Context) error {
 		if err != nil || !ok {
 			continue // another instance's damaged row must not stop this one
 		}
-		k.verify[p.ID] = trustedKey{key: edPub, until: p.ExpiresAt}
+		verify[p.ID] = trustedKey{key: edPub, until: p.ExpiresAt}
 		k.published = append(k.published, p)
 		seen[p.ID] = true
 	}
@@ -225,9 +236,11 @@ func (k *Set) Trusts(kid string) bool {
 
 // key returns the verification key of kid if it is trusted now.
 func (k *Set) key(kid string) (any, bool) {
-	k.mu.RLock()
-	t, ok := k.verify[kid]
-	k.mu.RUnlock()
+	m := k.verify.Load()
+	if m == nil {
+		return nil, false
+	}
+	t, ok := (*m)[kid]
 	if !ok || (!t.until.IsZero() && !k.cfg.Now().Before(t.until)) {
 		return nil, false
 	}
