@@ -67,9 +67,12 @@ type JWT struct {
 
 	// verified caches tokens whose signature was checked: a valid
 	// signature stays valid, so a read costs a map lookup and the time and
-	// revocation checks, not an Ed25519 verification.
-	mu       sync.Mutex
-	verified map[string]verifiedToken
+	// revocation checks, not an Ed25519 verification. Every jwt status
+	// check reads it, so reads take no lock (token → *verifiedToken);
+	// writes hold mu, which keeps the count the bound needs.
+	mu        sync.Mutex
+	verified  sync.Map
+	nVerified int
 	// rolling holds the idle expiries newer than the ones in the tokens,
 	// by session id, until a re-issue carries them.
 	rolling *rolling
@@ -117,10 +120,9 @@ func NewJWT(cfg JWTConfig) (*JWT, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &JWT{
-		cfg:      cfg,
-		methods:  []string{cfg.Keys.Algorithm()},
-		verified: make(map[string]verifiedToken),
-		rolling:  newRolling(l),
+		cfg:     cfg,
+		methods: []string{cfg.Keys.Algorithm()},
+		rolling: newRolling(l),
 	}, nil
 }
 

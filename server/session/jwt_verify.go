@@ -76,19 +76,24 @@ func (j *JWT) verify(ctx context.Context, token string, now time.Time, checkTime
 	if len(token) > MaxTokenLen || strings.Count(token, ".") != 2 {
 		return nil, errors.New("not a compact JWS")
 	}
-	j.mu.Lock()
-	v, ok := j.verified[token]
-	j.mu.Unlock()
-	// A cached token is only as good as its key: one retired since (or
-	// dropped from the key set) no longer vouches for it.
-	if ok && !j.cfg.Keys.Trusts(v.kid) {
-		j.mu.Lock()
-		delete(j.verified, token)
-		j.mu.Unlock()
-		return nil, errUntrustedKey
+	var v *verifiedToken
+	if e, ok := j.verified.Load(token); ok {
+		v = e.(*verifiedToken)
+		// A cached token is only as good as its key: one retired since (or
+		// dropped from the key set) no longer vouches for it.
+		if !j.cfg.Keys.Trusts(v.kid) {
+			j.mu.Lock()
+			if _, ok := j.verified.LoadAndDelete(token); ok {
+				j.nVerified--
+			}
+			j.mu.Unlock()
+			return nil, errUntrustedKey
+		}
 	}
-	c := v.claims
-	if !ok {
+	var c *Claims
+	if v != nil {
+		c = v.claims
+	} else {
 		c = &Claims{}
 		p := jwt.NewParser(jwt.WithValidMethods(j.methods), jwt.WithStrictDecoding(), jwt.WithoutClaimsValidation())
 		t, err := p.ParseWithClaims(token, c, j.cfg.Keys.Keyfunc(ctx))
@@ -101,12 +106,15 @@ func (j *JWT) verify(ctx context.Context, token string, now time.Time, checkTime
 		c.denyIDs = []string{c.ID, sidDenyID(c.SessionID)}
 		c.family = familyHash(c.SessionID)
 		kid, _ := t.Header["kid"].(string)
-		v = verifiedToken{claims: c, kid: kid, window: j.window(c)}
+		v = &verifiedToken{claims: c, kid: kid, window: j.window(c)}
 		j.mu.Lock()
-		if len(j.verified) >= maxVerified {
-			clear(j.verified) // cheap and rare; the next reads verify again
+		if j.nVerified >= maxVerified {
+			j.verified.Clear() // rare; the next reads verify again
+			j.nVerified = 0
 		}
-		j.verified[token] = v
+		if _, loaded := j.verified.Swap(token, v); !loaded {
+			j.nVerified++
+		}
 		j.mu.Unlock()
 	}
 	// Sign-out checks a token as of its own issue time, so an expired but
