@@ -25,7 +25,7 @@ fi
 section "Go benchmarks"
 echo '```'
 go test -run '^$' -bench . -skip 'StatusDuringSignIns|StatusManySessions|Streams' -benchmem -count 1 \
-  ./policy ./server/session ./server/auth ./server/store/cache ./server/store/memory ./server/store/sqlite \
+  ./policy ./server/session ./server/auth ./server/metrics ./server/store/cache ./server/store/memory ./server/store/sqlite \
   | grep -E '^(Benchmark|pkg:)' | tee "$out/go"
 echo '```'
 
