@@ -13,6 +13,12 @@ const moduleEntries = `performance.getEntriesByType('resource')
 	.filter(e => /\/sessionguard[.][^/]*wasm$/.test(new URL(e.name).pathname))
 	.map(e => ({path: new URL(e.name).pathname, transferSize: e.transferSize, initiator: e.initiatorType}))`
 
+// scriptEntries lists the fetches of the module's two scripts, as
+// moduleEntries does the module's.
+const scriptEntries = `performance.getEntriesByType('resource')
+	.filter(e => /\/(sessionguard|wasm_exec)[.][^/]*js$/.test(new URL(e.name).pathname))
+	.map(e => ({path: new URL(e.name).pathname, transferSize: e.transferSize, initiator: e.initiatorType}))`
+
 type moduleEntry struct {
 	Path         string `json:"path"`
 	TransferSize int    `json:"transferSize"`
@@ -22,7 +28,8 @@ type moduleEntry struct {
 // TestModuleLoadsFromItsHashedName: the page preloads the module by its
 // content-hashed name, the loader takes that answer, the module starts,
 // and the next page of the visit takes it from the browser's cache without
-// asking the server again.
+// asking the server again; so it does the two scripts that load it, which
+// the page names by their hashed names too.
 func TestModuleLoadsFromItsHashedName(t *testing.T) {
 	forEachServer(t, func(t *testing.T, c serverConfig) {
 		srv := sharedServer(t, c)
@@ -35,6 +42,10 @@ func TestModuleLoadsFromItsHashedName(t *testing.T) {
 		assert.Equal(t, "link", first[0].Initiator, "the page's preload fetched it")
 		assert.Regexp(t, `^/sessionguard\.[0-9a-f]{16}\.wasm$`, first[0].Path)
 		assert.Positive(t, first[0].TransferSize, "the first visit fetches it")
+		scripts := evalJS[[]moduleEntry](tb, scriptEntries)
+		require.Len(t, scripts, 2, "wasm_exec.js and sessionguard.js")
+		assert.Regexp(t, `^/wasm_exec\.[0-9a-f]{16}\.js$`, scripts[0].Path)
+		assert.Regexp(t, `^/sessionguard\.[0-9a-f]{16}\.js$`, scripts[1].Path)
 
 		tb.load("/public")
 		assert.True(t, evalJS[bool](tb, `document.documentElement.classList.contains('sg-ready')`), "the module started again")
@@ -43,6 +54,12 @@ func TestModuleLoadsFromItsHashedName(t *testing.T) {
 		assert.Equal(t, "link", again[0].Initiator)
 		assert.Equal(t, first[0].Path, again[0].Path)
 		assert.Zero(t, again[0].TransferSize, "the next page takes it from the cache, unasked")
+		scriptsAgain := evalJS[[]moduleEntry](tb, scriptEntries)
+		require.Len(t, scriptsAgain, 2)
+		for i, e := range scriptsAgain {
+			assert.Equal(t, scripts[i].Path, e.Path)
+			assert.Zero(t, e.TransferSize, "%s: from the cache, unasked", e.Path)
+		}
 	})
 }
 

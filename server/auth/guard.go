@@ -85,19 +85,19 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 		if s.shell.body.notFound(v) { // the shell's own not-found view
 			status = http.StatusNotFound
 		}
-		moduleURL := ""
+		var refs moduleRefs
 		if s.shell.loadsModule {
-			if moduleURL = s.static.moduleURL(); moduleURL != "" {
-				w.Header().Add("Link", preloadLink(moduleURL))
+			if refs = s.static.refs(); refs.module != "" {
+				w.Header().Add("Link", preloadLink(refs.module))
 			}
 		}
-		s.shell.write(w, status, l.s, v, moduleURL)
+		s.shell.write(w, status, l.s, v, refs)
 	}
 }
 
 // moduleFiles are the browser module's own files. Every page loads them, the
 // sign-in page first of all, so they are served to everybody whatever the
-// path patterns say; so is the module's content-hashed copy (module.go).
+// path patterns say; so are their content-hashed copies (module.go).
 var moduleFiles = map[string]bool{"/sessionguard.js": true, "/sessionguard.mjs": true, "/sessionguard.wasm": true, "/wasm_exec.js": true}
 
 // badPath refuses a path that cannot be cleaned: a short page for a browser

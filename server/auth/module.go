@@ -20,18 +20,20 @@ import (
 const (
 	moduleName = "sessionguard.wasm"
 	loaderName = "sessionguard.js"
+	execName   = "wasm_exec.js" // Go's support script, which the loader needs first
 )
 
 // loaderWasmLine is the line of sessionguard.js that names the module; the
 // server names the module's content-hashed copy there (module.loader).
 const loaderWasmLine = "const wasmName = '" + moduleName + "';"
 
-// moduleHashLen is the length of the hash in the module's hashed name
-// (hex digits of its SHA-256): sessionguard.<hash>.wasm.
+// moduleHashLen is the length of the hash in a file's hashed name (hex
+// digits of its SHA-256): sessionguard.<hash>.wasm, sessionguard.<hash>.js,
+// wasm_exec.<hash>.js.
 const moduleHashLen = 16
 
-// immutable is the Cache-Control of the module's hashed name: its content
-// never changes, so a browser keeps it a year without asking again.
+// immutable is the Cache-Control of a hashed name: its content never
+// changes, so a browser keeps it a year without asking again.
 var immutable = []string{"public, max-age=31536000, immutable"}
 
 // module is the browser module as the server sends it: its content hash,
@@ -39,17 +41,20 @@ var immutable = []string{"public, max-age=31536000, immutable"}
 // (FILE.br, by internal/precompress) and used only when it unpacks to the
 // file; the gzip form is FILE.gz on the same terms, otherwise made here.
 // Without a brotli form, browsers that take only brotli get the file as it
-// is. The loader, sessionguard.js, is kept with it, naming the hashed copy.
-// A module is made again whenever one of its files changes (fileVersion)
-// and never changed once made: requests in flight keep the one they got.
+// is. The two scripts a page loads it with are kept beside it, each under
+// a content-hashed name too: the loader, sessionguard.js, naming the
+// module's hashed copy, and wasm_exec.js. A module is made again whenever
+// one of its files changes (fileVersion) and never changed once made:
+// requests in flight keep the one they got.
 type module struct {
-	wasm, brFile, gzFile, jsFile fileVersion
+	wasm, brFile, gzFile, jsFile, execFile fileVersion
 
 	hash   string
 	raw    []byte
 	br, gz []byte
 
-	loader *loaderFile // nil when the directory has no sessionguard.js
+	loader *scriptFile // nil when the directory has no sessionguard.js
+	exec   *scriptFile // nil when it has no wasm_exec.js
 }
 
 // fileVersion tells versions of a file apart: its size and modification
@@ -67,32 +72,65 @@ func versionOf(root *os.Root, name string) fileVersion {
 	return fileVersion{size: fi.Size(), modNano: fi.ModTime().UnixNano(), ok: true}
 }
 
-// loaderFile is sessionguard.js as served: the file with loaderWasmLine
-// naming the module's hashed copy, tagged by both files' content.
-type loaderFile struct {
+// scriptFile is one of the module's scripts as served, with its gzip form
+// and the hash of its content (what is served, which for sessionguard.js
+// names the module's hashed copy: loaderWasmLine).
+type scriptFile struct {
 	modTime time.Time
 	data    []byte
 	gz      []byte
-	etag    string
+	hash    string
 }
 
 // url is the path of the module's hashed copy.
 func (m *module) url() string { return "/sessionguard." + m.hash + ".wasm" }
 
-// isHashedModule reports whether cleaned has the form of the module's
-// hashed name, whatever its hash.
-func isHashedModule(cleaned string) bool {
-	hash, ok := strings.CutPrefix(cleaned, "/sessionguard.")
-	if hash, ok = strings.CutSuffix(hash, ".wasm"); !ok || len(hash) != moduleHashLen {
-		return false
+// hashedURL is the path of the hashed copy of the module's file plain
+// ("/sessionguard.wasm", "/sessionguard.js" or "/wasm_exec.js"); "" when
+// the directory lacks that file.
+func (m *module) hashedURL(plain string) string {
+	var f *scriptFile
+	switch plain {
+	case "/" + moduleName:
+		return m.url()
+	case "/" + loaderName:
+		f = m.loader
+	case "/" + execName:
+		f = m.exec
 	}
-	_, err := hex.DecodeString(hash)
-	return err == nil && strings.ToLower(hash) == hash
+	if f == nil {
+		return ""
+	}
+	base, ext, _ := strings.Cut(plain, ".")
+	return base + "." + f.hash + "." + ext
+}
+
+// hashedName reports whether cleaned has the form of the hashed name of
+// one of the module's files, whatever its hash, and returns that file's
+// plain path.
+func hashedName(cleaned string) (plain string, ok bool) {
+	for _, name := range [...]string{moduleName, loaderName, execName} {
+		base, ext, _ := strings.Cut(name, ".")
+		hash, ok := strings.CutPrefix(cleaned, "/"+base+".")
+		if hash, ok = strings.CutSuffix(hash, "."+ext); !ok || len(hash) != moduleHashLen {
+			continue
+		}
+		if _, err := hex.DecodeString(hash); err == nil && strings.ToLower(hash) == hash {
+			return "/" + name, true
+		}
+	}
+	return "", false
 }
 
 // isModuleFile reports whether cleaned is one of the module's own files,
 // which every page loads and so everybody may fetch.
-func isModuleFile(cleaned string) bool { return moduleFiles[cleaned] || isHashedModule(cleaned) }
+func isModuleFile(cleaned string) bool {
+	if moduleFiles[cleaned] {
+		return true
+	}
+	_, ok := hashedName(cleaned)
+	return ok
+}
 
 // module returns the module as it stands in the directory, or nil when
 // there is none.
@@ -101,14 +139,14 @@ func (st *static) module(root *os.Root) (*module, error) {
 	if !v.ok {
 		return nil, nil
 	}
-	br, gz, js := versionOf(root, moduleName+".br"), versionOf(root, moduleName+".gz"), versionOf(root, loaderName)
+	br, gz, js, ex := versionOf(root, moduleName+".br"), versionOf(root, moduleName+".gz"), versionOf(root, loaderName), versionOf(root, execName)
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	old := st.mod
-	if old != nil && old.wasm == v && old.brFile == br && old.gzFile == gz && old.jsFile == js {
+	if old != nil && old.wasm == v && old.brFile == br && old.gzFile == gz && old.jsFile == js && old.execFile == ex {
 		return old, nil
 	}
-	m := &module{wasm: v, brFile: br, gzFile: gz, jsFile: js}
+	m := &module{wasm: v, brFile: br, gzFile: gz, jsFile: js, execFile: ex}
 	if old != nil && old.wasm == v {
 		m.raw, m.hash = old.raw, old.hash
 	} else {
@@ -138,23 +176,37 @@ func (st *static) module(root *os.Root) (*module, error) {
 		}
 		m.loader = l
 	}
+	if ex.ok {
+		src, err := root.ReadFile(execName)
+		if err != nil {
+			return nil, err
+		}
+		if m.exec, err = newScriptFile(src, time.Unix(0, ex.modNano)); err != nil {
+			return nil, err
+		}
+	}
 	st.mod = m
 	return m, nil
 }
 
-// moduleURL returns the path of the module's hashed copy, which the
-// loader asks for; "" without a module or its loader.
-func (st *static) moduleURL() string {
+// moduleRefs are the hashed paths a page of the shell names: the module's
+// (which the loader asks for and the page preloads and compiles), and
+// those of the two scripts that load it. Each is "" when its file is
+// missing, and all are without a module or its loader.
+type moduleRefs struct{ module, loader, exec string }
+
+// refs returns the module's hashed paths as the directory stands.
+func (st *static) refs() moduleRefs {
 	root, err := os.OpenRoot(st.dir)
 	if err != nil {
-		return ""
+		return moduleRefs{}
 	}
 	defer root.Close()
 	m, err := st.module(root)
 	if err != nil || m == nil || m.loader == nil {
-		return ""
+		return moduleRefs{}
 	}
-	return m.url()
+	return moduleRefs{module: m.url(), loader: m.hashedURL("/" + loaderName), exec: m.hashedURL("/" + execName)}
 }
 
 // preloadLink returns the Link header that has a page start fetching the
@@ -185,7 +237,7 @@ func precompressed(root *os.Root, name string, raw []byte, open func(io.Reader) 
 // sessionguard.<hash>.wasm, in it. What is served changes with either
 // file, so its modification time is the later of both (wasmMod the
 // module's).
-func loadLoader(root *os.Root, hash string, wasmMod time.Time) (*loaderFile, error) {
+func loadLoader(root *os.Root, hash string, wasmMod time.Time) (*scriptFile, error) {
 	fi, err := root.Stat(loaderName)
 	if err != nil {
 		return nil, err
@@ -195,16 +247,21 @@ func loadLoader(root *os.Root, hash string, wasmMod time.Time) (*loaderFile, err
 		return nil, err
 	}
 	data := bytes.Replace(src, []byte(loaderWasmLine), []byte("const wasmName = 'sessionguard."+hash+".wasm';"), 1)
+	mod := fi.ModTime()
+	if wasmMod.After(mod) {
+		mod = wasmMod
+	}
+	return newScriptFile(data, mod)
+}
+
+// newScriptFile keeps data, as served, with its gzip form and hash.
+func newScriptFile(data []byte, modTime time.Time) (*scriptFile, error) {
 	gz, err := gzipBytes(data)
 	if err != nil {
 		return nil, err
 	}
 	sum := sha256.Sum256(data)
-	mod := fi.ModTime()
-	if wasmMod.After(mod) {
-		mod = wasmMod
-	}
-	return &loaderFile{modTime: mod, data: data, gz: gz, etag: `"` + hex.EncodeToString(sum[:])[:moduleHashLen] + `"`}, nil
+	return &scriptFile{modTime: modTime, data: data, gz: gz, hash: hex.EncodeToString(sum[:])[:moduleHashLen]}, nil
 }
 
 func gzipBytes(raw []byte) ([]byte, error) {
@@ -221,49 +278,58 @@ func gzipBytes(raw []byte) ([]byte, error) {
 
 // serveModule answers the module's files: sessionguard.wasm and its hashed
 // copy in the best form the client accepts (brotli, gzip, as is) with
-// Content-Type application/wasm, and sessionguard.js naming the hashed
-// copy. The hashed copy is cached for a year (immutable); a hash that is not
-// the module's current one is 404. The plain names are revalidated on
-// every use (no-cache, with an ETag). It reports whether it answered.
+// Content-Type application/wasm; sessionguard.js, naming the module's
+// hashed copy, and wasm_exec.js, each with its hashed copy, gzip-compressed
+// when accepted. A hashed copy is cached for a year (immutable); a hash that
+// is not the current one is 404. The plain names are revalidated on every
+// use (no-cache, with an ETag). It reports whether it answered.
 func (st *static) serveModule(w http.ResponseWriter, r *http.Request, root *os.Root, cleaned string) bool {
-	hashed := isHashedModule(cleaned)
-	if !hashed && cleaned != "/"+moduleName && cleaned != "/"+loaderName {
+	plain, hashed := hashedName(cleaned)
+	if !hashed {
+		plain = cleaned
+	}
+	if plain != "/"+moduleName && plain != "/"+loaderName && plain != "/"+execName {
 		return false
 	}
 	m, err := st.module(root)
 	if err != nil || m == nil {
 		return false
 	}
+	var script *scriptFile
+	switch plain {
+	case "/" + loaderName:
+		script = m.loader
+	case "/" + execName:
+		script = m.exec
+	}
+	if plain != "/"+moduleName && script == nil && !hashed {
+		return false // the file as it is, if it is there at all
+	}
 	markQuiet(w)
 	h := w.Header()
-	if hashed && cleaned != m.url() {
-		// Another version of the module (a page loaded before it was
+	if hashed && cleaned != m.hashedURL(plain) {
+		// Another version of the file (a page loaded before it was
 		// replaced): not this content, and not the app shell either.
 		h["Cache-Control"] = noStore
 		http.NotFound(w, r)
 		return true
 	}
 	h.Add("Vary", "Accept-Encoding")
-	if cleaned == "/"+loaderName {
-		l := m.loader
-		if l == nil {
-			return false
-		}
-		h.Set("Cache-Control", "no-cache")
-		h.Set("Content-Type", "text/javascript; charset=utf-8")
-		body := l.data
-		if acceptsEncoding(r, "gzip") {
-			body = l.gz
-			h.Set("Content-Encoding", "gzip")
-		}
-		h.Set("Etag", encodedTag(l.etag, h.Get("Content-Encoding")))
-		http.ServeContent(w, r, loaderName, l.modTime, bytes.NewReader(body))
-		return true
-	}
 	if hashed {
 		h["Cache-Control"] = immutable
 	} else {
 		h.Set("Cache-Control", "no-cache")
+	}
+	if script != nil {
+		h.Set("Content-Type", "text/javascript; charset=utf-8")
+		body := script.data
+		if acceptsEncoding(r, "gzip") {
+			body = script.gz
+			h.Set("Content-Encoding", "gzip")
+		}
+		h.Set("Etag", encodedTag(`"`+script.hash+`"`, h.Get("Content-Encoding")))
+		http.ServeContent(w, r, plain, script.modTime, bytes.NewReader(body))
+		return true
 	}
 	h.Set("Content-Type", "application/wasm")
 	body := m.raw

@@ -358,5 +358,6 @@ func TestPagesStartCompilingTheModule(t *testing.T) {
 	tagless := newEnv(t, withShell(`<!doctype html><title>t</title><script src="/sessionguard.js" defer></script></head><body></body>`))
 	writeModule(t, tagless, moduleBytes("v1"), false)
 	_, body = page(tagless, "/")
-	assert.True(t, strings.HasPrefix(body, `<!doctype html><title>t</title><script src="/sessionguard.js" defer></script><script data-module="`), body)
+	loader := scriptNames.FindString(body)
+	assert.True(t, strings.HasPrefix(body, `<!doctype html><title>t</title><script src="`+loader+`" defer></script><script data-module="`), body)
 }

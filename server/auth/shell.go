@@ -30,6 +30,16 @@ type shell struct {
 	// loadsModule: the shell loads the browser module (it names
 	// sessionguard.js or sessionguard.mjs), so its pages preload it.
 	loadsModule bool
+	// scripts are where head's script elements name sessionguard.js or
+	// wasm_exec.js: each page names their hashed copies there instead.
+	scripts []scriptRef
+}
+
+// scriptRef is a path in a script element's src: its offset in the head
+// and the path, which is its length.
+type scriptRef struct {
+	at   int
+	path string
 }
 
 func loadShell(dir string, configJSON []byte) (*shell, error) {
@@ -45,7 +55,20 @@ func loadShell(dir string, configJSON []byte) (*shell, error) {
 	cfg := append([]byte(`<script id="sg-config" type="application/json">`), configJSON...)
 	cfg = append(cfg, "</script>\n"...)
 	loads := bytes.Contains(b, []byte("/sessionguard.js")) || bytes.Contains(b, []byte("/sessionguard.mjs"))
-	return &shell{head: b[:i], headOpen: headTagEnd(b[:i]), body: compileBody(b[i:]), config: cfg, loadsModule: loads}, nil
+	return &shell{head: b[:i], headOpen: headTagEnd(b[:i]), body: compileBody(b[i:]), config: cfg, loadsModule: loads, scripts: scriptRefs(b[:i])}, nil
+}
+
+// scriptSrc matches the src attribute of a script element that names
+// sessionguard.js or wasm_exec.js by its absolute path, quoted or not.
+var scriptSrc = regexp.MustCompile(`(?i:<script\b[^>]*?\ssrc\s*=\s*["']?)(/sessionguard\.js|/wasm_exec\.js)(?:["'\s>])`)
+
+// scriptRefs finds the script elements of head that load the module.
+func scriptRefs(head []byte) []scriptRef {
+	var refs []scriptRef
+	for _, m := range scriptSrc.FindAllSubmatchIndex(head, -1) {
+		refs = append(refs, scriptRef{at: m[2], path: string(head[m[2]:m[3]])})
+	}
+	return refs
 }
 
 // headTag matches a <head> start tag, in any case, with or without
@@ -83,11 +106,12 @@ var compileScriptHash = func() string {
 }()
 
 // write answers the shell with code, the session embedded and the body
-// rendered for v (whose session is sess's). With moduleURL (the module's
-// hashed path, or "") the head starts with the script that compiles the
-// module (compileScript). encoding/json escapes <, > and & so the JSON cannot
-// close the script element.
-func (sh *shell) write(w http.ResponseWriter, code int, sess *session.Session, v view, moduleURL string) {
+// rendered for v (whose session is sess's). With refs.module (the module's
+// hashed path) the head starts with the script that compiles the module
+// (compileScript), and its script elements name the hashed copies of
+// sessionguard.js and wasm_exec.js. encoding/json escapes <, > and & so the
+// JSON cannot close the script element.
+func (sh *shell) write(w http.ResponseWriter, code int, sess *session.Session, v view, refs moduleRefs) {
 	body, err := json.Marshal(v.session)
 	if err != nil {
 		body = []byte("null")
@@ -100,17 +124,7 @@ func (sh *shell) write(w http.ResponseWriter, code int, sess *session.Session, v
 	w.WriteHeader(code)
 	var buf bytes.Buffer
 	buf.Grow(len(sh.head) + sh.body.size + len(sh.config) + len(body) + 256)
-	if moduleURL != "" {
-		// The path is the server's own (/sessionguard.<hex>.wasm): nothing
-		// in it needs escaping in an attribute.
-		buf.Write(sh.head[:sh.headOpen])
-		buf.WriteString(`<script data-module="`)
-		buf.WriteString(moduleURL)
-		buf.WriteString(`">` + compileScript + "</script>")
-		buf.Write(sh.head[sh.headOpen:])
-	} else {
-		buf.Write(sh.head)
-	}
+	sh.writeHead(&buf, refs)
 	if sess != nil && !sess.AccessExpires.IsZero() {
 		buf.WriteString(`<script id="sg-session" type="application/json" data-access-expires="` +
 			sess.AccessExpires.UTC().Format(wire.TimeFormat) + `">`)
@@ -122,4 +136,46 @@ func (sh *shell) write(w http.ResponseWriter, code int, sess *session.Session, v
 	buf.Write(sh.config)
 	sh.body.write(&buf, v)
 	_, _ = w.Write(buf.Bytes())
+}
+
+// writeHead writes the head, up to </head>, for refs: the compile script
+// after the <head> tag and the scripts' hashed paths in place of their
+// plain ones. Every path is the server's own (/name.<hex>.ext): nothing in
+// it needs escaping in an attribute.
+func (sh *shell) writeHead(buf *bytes.Buffer, refs moduleRefs) {
+	if refs.module == "" {
+		buf.Write(sh.head)
+		return
+	}
+	at := 0
+	compiled := false
+	for _, ref := range sh.scripts {
+		if !compiled && sh.headOpen <= ref.at {
+			buf.Write(sh.head[at:sh.headOpen])
+			writeCompileScript(buf, refs.module)
+			at, compiled = sh.headOpen, true
+		}
+		hashed := refs.exec
+		if ref.path == "/"+loaderName {
+			hashed = refs.loader
+		}
+		if hashed == "" {
+			continue
+		}
+		buf.Write(sh.head[at:ref.at])
+		buf.WriteString(hashed)
+		at = ref.at + len(ref.path)
+	}
+	if !compiled {
+		buf.Write(sh.head[at:sh.headOpen])
+		writeCompileScript(buf, refs.module)
+		at = sh.headOpen
+	}
+	buf.Write(sh.head[at:])
+}
+
+func writeCompileScript(buf *bytes.Buffer, module string) {
+	buf.WriteString(`<script data-module="`)
+	buf.WriteString(module)
+	buf.WriteString(`">` + compileScript + "</script>")
 }
