@@ -111,13 +111,14 @@ for f in load loadjwt loadpg loadredis; do
   sg=$(awk -F'|' '/sessionguard GET/ { gsub(/ /, "", $3); print $3 }' "$out/$f")
   bare=$(awk -F'|' '/bare net\/http handler/ { gsub(/ /, "", $3); print $3 }' "$out/$f")
   mx=$(awk -F'|' '/gorilla\/mux alone/ { gsub(/ /, "", $3); print $3 }' "$out/$f")
+  same=$(awk -F'|' '/server settings and headers/ { gsub(/ /, "", $3); print $3 }' "$out/$f")
   case $f in
     load) label="status req/s, default flags" target="≥ 0.85×" ;;
     loadjwt) label="status req/s, -strategy jwt" target="≥ 0.85×" ;;
     loadpg) label="status req/s, -store postgres -store-cache" target="≥ 0.7×" ;;
     loadredis) label="status req/s, -store redis -store-cache" target="≥ 0.7×" ;;
   esac
-  echo "| $label | $sg | bare net/http: $bare (gorilla/mux alone: $mx, $(ratio "$mx" "$bare")) | $(ratio "$sg" "$bare") | $target |"
+  echo "| $label | $sg | bare net/http: $bare (gorilla/mux alone: $mx, $(ratio "$mx" "$bare"); with sessionguard's server settings and headers: $same, $(ratio "$same" "$bare"), sessionguard ÷ it $(ratio "$sg" "$same")) | $(ratio "$sg" "$bare") | $target |"
 done
 st=$(metric "$out/go" '^BenchmarkStatus/sqlite[+]cache' ns/op); sta=$(metric "$out/go" '^BenchmarkStatus/sqlite[+]cache' allocs/op)
 bare=$(metric "$out/go" '^BenchmarkStatusAnchors/bare' ns/op); barea=$(metric "$out/go" '^BenchmarkStatusAnchors/bare' allocs/op)

@@ -1,8 +1,11 @@
 // Command loadcmp compares, on loopback and in one run, how many requests per
 // second bin/sessionguard answers on GET /api/get-session-status (signed in,
 // SQLite store, default flags) against a bare net/http handler that writes the
-// same body, and against that handler behind gorilla/mux alone (what a router
-// costs on the same machine). All three get the same request, the session
+// same body, against that handler behind gorilla/mux alone (what a router
+// costs on the same machine), and against it with sessionguard's server
+// settings (server/httpserver: its deadlines and limits) and the headers
+// the status answer adds (what those cost, apart from what the status
+// check does). All four get the same request, the session
 // cookie included, so net/http and the kernel read the same bytes for each
 // and the ratios show what sessionguard itself costs (the jwt strategy's
 // cookie is some 650 bytes, which any server pays to read). Each server
@@ -33,12 +36,14 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/sessionguard/sessionguard/server/httpserver"
 	"github.com/sessionguard/sessionguard/wire"
 )
 
 func main() {
 	bare := flag.String("serve-bare", "", "internal: serve the bare handler on this address")
 	withMux := flag.String("serve-mux", "", "internal: serve the bare handler behind gorilla/mux on this address")
+	same := flag.String("serve-same", "", "internal: serve the bare handler with sessionguard's server settings and headers on this address")
 	bin := flag.String("bin", "bin/sessionguard", "the sessionguard binary")
 	static := flag.String("static", "static", "static directory for sessionguard")
 	duration := flag.Duration("duration", 5*time.Second, "length of each load run")
@@ -46,19 +51,22 @@ func main() {
 	rounds := flag.Int("rounds", 3, "alternating rounds per target; the best of each is reported")
 	extra := flag.String("sg-flags", "", "extra flags for sessionguard, space-separated")
 	flag.Parse()
-	if *bare != "" {
+	switch {
+	case *bare != "":
 		serve(*bare, bareHandler)
-		return
-	}
-	if *withMux != "" {
+	case *withMux != "":
 		r := mux.NewRouter()
 		r.Handle(wire.PathStatus, bareHandler).Methods("GET", "HEAD")
 		serve(*withMux, r)
-		return
-	}
-	if err := compare(*bin, *static, *extra, *duration, *conns, *rounds); err != nil {
-		fmt.Fprintln(os.Stderr, "loadcmp:", err)
-		os.Exit(1)
+	case *same != "":
+		hs := httpserver.New(sameHandler)
+		hs.Addr = *same
+		fail(hs.ListenAndServe())
+	default:
+		if err := compare(*bin, *static, *extra, *duration, *conns, *rounds); err != nil {
+			fmt.Fprintln(os.Stderr, "loadcmp:", err)
+			os.Exit(1)
+		}
 	}
 }
 
@@ -70,11 +78,22 @@ var bareHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) 
 	_, _ = w.Write(body)
 })
 
-func serve(addr string, h http.Handler) {
-	if err := http.ListenAndServe(addr, h); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
+// sameHandler is bareHandler with the headers sessionguard's signed-in
+// status answer adds (default flags): no sniffing, no reading by another
+// origin, and the session's expiry.
+var sameHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h["X-Content-Type-Options"] = []string{"nosniff"}
+	h["Cross-Origin-Resource-Policy"] = []string{"same-origin"}
+	h["Sg-Session-Expires"] = []string{time.Now().Add(30 * time.Minute).UTC().Format(time.RFC3339)}
+	bareHandler(w, r)
+})
+
+func serve(addr string, h http.Handler) { fail(http.ListenAndServe(addr, h)) }
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, err)
+	os.Exit(1)
 }
 
 func freeAddr() (string, error) {
@@ -84,12 +103,6 @@ func freeAddr() (string, error) {
 	}
 	defer ln.Close()
 	return ln.Addr().String(), nil
-}
-
-func start(ctx context.Context, name string, args ...string) (*exec.Cmd, error) {
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Stdout, cmd.Stderr = nil, nil // /dev/null: log formatting is measured, terminal I/O is not
-	return cmd, cmd.Start()
 }
 
 func waitUp(url string) error {
@@ -103,22 +116,20 @@ func waitUp(url string) error {
 	return errors.New("server did not come up: " + url)
 }
 
+// target is one server under load: its best round, and each round's
+// requests per second.
+type target struct {
+	label  string
+	cmd    *exec.Cmd
+	url    string
+	best   result
+	rounds []float64
+}
+
 func compare(bin, static, extra string, d time.Duration, conns, rounds int) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	self, err := os.Executable()
-	if err != nil {
-		return err
-	}
-	bareAddr, err := freeAddr()
-	if err != nil {
-		return err
-	}
-	muxAddr, err := freeAddr()
-	if err != nil {
-		return err
-	}
-	sgAddr, err := freeAddr()
 	if err != nil {
 		return err
 	}
@@ -127,35 +138,44 @@ func compare(bin, static, extra string, d time.Duration, conns, rounds int) erro
 		return err
 	}
 	defer os.RemoveAll(data)
-	b, err := start(ctx, self, "-serve-bare", bareAddr)
-	if err != nil {
-		return err
-	}
-	defer b.Process.Kill()
-	m, err := start(ctx, self, "-serve-mux", muxAddr)
-	if err != nil {
-		return err
-	}
-	defer m.Process.Kill()
-	args := []string{"-addr", sgAddr, "-data", data, "-static", static, "-demo"}
+	sgArgs := []string{"-data", data, "-static", static, "-demo"}
 	if extra != "" {
-		args = append(args, strings.Fields(extra)...)
+		sgArgs = append(sgArgs, strings.Fields(extra)...)
 	}
-	s, err := start(ctx, bin, args...)
-	if err != nil {
-		return err
+	targets := []*target{
+		{label: "bare net/http handler", cmd: exec.CommandContext(ctx, self, "-serve-bare")},
+		{label: "gorilla/mux alone, with the bare handler", cmd: exec.CommandContext(ctx, self, "-serve-mux")},
+		{label: "bare handler, sessionguard's server settings and headers", cmd: exec.CommandContext(ctx, self, "-serve-same")},
+		{label: fmt.Sprintf("sessionguard GET %s (signed in, %s)", wire.PathStatus, flagNote(extra)), cmd: exec.CommandContext(ctx, bin, sgArgs...)},
 	}
-	defer s.Process.Kill()
-	if err := waitUp("http://" + bareAddr + "/"); err != nil {
-		return err
+	sg := targets[len(targets)-1]
+	for _, t := range targets {
+		addr, err := freeAddr()
+		if err != nil {
+			return err
+		}
+		if t == sg {
+			t.cmd.Args = append(t.cmd.Args, "-addr", addr)
+		} else {
+			t.cmd.Args = append(t.cmd.Args, addr)
+		}
+		t.cmd.Stdout, t.cmd.Stderr = nil, nil // /dev/null: log formatting is measured, terminal I/O is not
+		if err := t.cmd.Start(); err != nil {
+			return err
+		}
+		defer t.cmd.Process.Kill()
+		t.url = "http://" + addr + wire.PathStatus
 	}
-	if err := waitUp("http://" + muxAddr + wire.PathStatus); err != nil {
-		return err
+	for _, t := range targets {
+		up := t.url
+		if t == sg {
+			up = strings.TrimSuffix(t.url, wire.PathStatus) + "/healthz"
+		}
+		if err := waitUp(up); err != nil {
+			return err
+		}
 	}
-	if err := waitUp("http://" + sgAddr + "/healthz"); err != nil {
-		return err
-	}
-	cookie, err := signIn("http://" + sgAddr)
+	cookie, err := signIn(strings.TrimSuffix(sg.url, wire.PathStatus))
 	if err != nil {
 		return err
 	}
@@ -163,43 +183,37 @@ func compare(bin, static, extra string, d time.Duration, conns, rounds int) erro
 	if _, err := exec.LookPath("wrk"); err != nil {
 		gen = "go-client"
 	}
-	bareURL := "http://" + bareAddr + wire.PathStatus
-	muxURL := "http://" + muxAddr + wire.PathStatus
-	sgURL := "http://" + sgAddr + wire.PathStatus
 	// Check the status answer is the signed-in one before measuring it.
-	if got, err := fetch(sgURL, cookie); err != nil || !strings.Contains(got, `"status":200`) {
+	if got, err := fetch(sg.url, cookie); err != nil || !strings.Contains(got, `"status":200`) {
 		return fmt.Errorf("status check is not signed in: %q %v", got, err)
 	}
-	var bare, withMux, sg result
-	var perRound []string
-	for i := range rounds {
-		rb, err := measure(b.Process.Pid, gen, bareURL, cookie, d, conns)
-		if err != nil {
-			return err
+	for range rounds {
+		for _, t := range targets {
+			r, err := measure(t.cmd.Process.Pid, gen, t.url, cookie, d, conns)
+			if err != nil {
+				return err
+			}
+			t.best = t.best.best(r)
+			t.rounds = append(t.rounds, r.rps)
 		}
-		rm, err := measure(m.Process.Pid, gen, muxURL, cookie, d, conns)
-		if err != nil {
-			return err
-		}
-		rs, err := measure(s.Process.Pid, gen, sgURL, cookie, d, conns)
-		if err != nil {
-			return err
-		}
-		bare, withMux, sg = bare.best(rb), withMux.best(rm), sg.best(rs)
-		perRound = append(perRound, fmt.Sprintf("round %d: %.0f / %.0f = %.2f× (gorilla/mux %.2f×)", i+1, rs.rps, rb.rps, rs.rps/rb.rps, rm.rps/rb.rps))
 	}
+	bare, same := targets[0], targets[2]
 	fmt.Printf("generator: %s, %d connections, %s per run, best of %d alternating rounds\n", gen, conns, d, rounds)
 	fmt.Printf("| target | requests/s | ÷ bare | server CPU per request |\n|---|---|---|---|\n")
-	fmt.Printf("| bare net/http handler | %.0f | 1.00× | %s |\n", bare.rps, bare.cpu())
-	fmt.Printf("| gorilla/mux alone, with the bare handler | %.0f | %.2f× | %s |\n", withMux.rps, withMux.rps/bare.rps, withMux.cpu())
-	fmt.Printf("| sessionguard GET /api/get-session-status (signed in, %s) | %.0f | %.2f× | %s |\n", flagNote(extra), sg.rps, sg.rps/bare.rps, sg.cpu())
+	for _, t := range targets {
+		fmt.Printf("| %s | %.0f | %.2f× | %s |\n", t.label, t.best.rps, t.best.rps/bare.best.rps, t.best.cpu())
+	}
+	var perRound []string
+	for i := range rounds {
+		perRound = append(perRound, fmt.Sprintf("round %d: %.0f / %.0f = %.2f× (gorilla/mux %.2f×, same settings and headers %.2f×)", i+1,
+			sg.rounds[i], bare.rounds[i], sg.rounds[i]/bare.rounds[i], targets[1].rounds[i]/bare.rounds[i], same.rounds[i]/bare.rounds[i]))
+	}
 	fmt.Printf("\neach round, sessionguard / bare: %s\n", strings.Join(perRound, "; "))
+	fmt.Printf("sessionguard ÷ the bare handler with its server settings and headers: %.2f× (best rounds)\n", sg.best.rps/same.best.rps)
 	fmt.Println("server CPU per request: the server process's user and system time over the run (/proc), divided by the requests answered; from the best round")
 	return nil
 }
 
-// flagNote describes the server's setup: the default store unless the
-// flags name another, and the flags.
 func flagNote(extra string) string {
 	if extra == "" {
 		return "sqlite"

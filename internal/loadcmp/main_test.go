@@ -1,12 +1,21 @@
 package main
 
 import (
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/sessionguard/sessionguard/server/app"
+	"github.com/sessionguard/sessionguard/server/store/memory"
+	"github.com/sessionguard/sessionguard/server/users"
+	"github.com/sessionguard/sessionguard/wire"
 )
 
 func TestParseStat(t *testing.T) {
@@ -36,4 +45,46 @@ func TestCPUSecondsOfThisProcess(t *testing.T) {
 		require.True(t, ok)
 	}
 	assert.Greater(t, after, before, "spinning shows as CPU time")
+}
+
+// TestSameHandlerSendsWhatTheStatusAnswerSends: the anchor with
+// sessionguard's settings answers with the header names and body of the
+// signed-in status answer of the server the sessionguard command runs
+// (app.New, default strategy), so the two differ in what the check does.
+func TestSameHandlerSendsWhatTheStatusAnswerSends(t *testing.T) {
+	s, err := app.New(t.Context(), app.Options{
+		Store: memory.New(), Accounts: app.DemoAccounts,
+		PasswordParams: users.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32},
+	})
+	require.NoError(t, err)
+	defer s.Close()
+	sg := httptest.NewServer(s.Handler())
+	defer sg.Close()
+	cookie, err := signIn(sg.URL)
+	require.NoError(t, err)
+
+	names := func(url, cookie string) ([]string, string) {
+		req, _ := http.NewRequest("GET", url+wire.PathStatus, nil)
+		req.Header.Set("Cookie", cookie)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		var n []string
+		for k := range resp.Header {
+			n = append(n, k)
+		}
+		slices.Sort(n)
+		return n, string(b)
+	}
+	wantNames, wantBody := names(sg.URL, cookie)
+	require.Contains(t, wantNames, "Sg-Session-Expires", "signed in")
+
+	same := httptest.NewServer(sameHandler)
+	defer same.Close()
+	gotNames, gotBody := names(same.URL, cookie)
+	assert.Equal(t, wantNames, gotNames)
+	assert.JSONEq(t, wantBody, gotBody)
 }

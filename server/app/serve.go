@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/sessionguard/sessionguard/server/httpserver"
 )
 
 // Serve serves Handler on ln (HTTPS with TLSCertFile and TLSKeyFile),
@@ -30,16 +32,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		defer ms.Close()
 		s.logger.Info("metrics", "url", "http://"+mln.Addr().String()+"/metrics")
 	}
-	hs := &http.Server{
-		Handler:           s.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
-		TLSConfig:         s.tls,
-	}
+	hs := httpserver.New(s.Handler())
+	hs.ErrorLog = slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn)
+	hs.TLSConfig = s.tls
 	hs.RegisterOnShutdown(s.http.Close) // end the live event streams, so shutdown does not wait for them
 
 	errc := make(chan error, 1)
