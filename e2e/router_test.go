@@ -141,8 +141,9 @@ var writeESMPage = sync.OnceValue(func() error {
 })
 
 // TestESModuleEntry: a page that only imports /sessionguard.mjs gets the
-// module running (wasm_exec.js and the loader come with it), the same
-// object as window.sessionguard, and its members by name.
+// module running (wasm_exec.js and the loader come with it, by their
+// hashed names), the same object as window.sessionguard, and its members by
+// name.
 func TestESModuleEntry(t *testing.T) {
 	forEachServer(t, func(t *testing.T, c serverConfig) {
 		srv := sharedServer(t, c)
@@ -162,5 +163,24 @@ func TestESModuleEntry(t *testing.T) {
 		got := evalJS[result](tb, `window.__esm`)
 		assert.Equal(t, result{Same: true, Initial: demoUser.Email, Session: demoUser.Email, Decide: "check", Check: verdict{Allow: true}}, got)
 		assert.Empty(t, tb.consoleMessages())
+
+		// It imports the scripts by their hashed names, so the next page
+		// takes them from the cache, unasked.
+		first := evalJS[[]moduleEntry](tb, hashedScriptEntries)
+		require.Len(t, first, 2, "wasm_exec.js and sessionguard.js, by their hashed names")
+		tb.do(chromedp.Navigate(srv.URL + "/esm-test.html"))
+		tb.waitFor(`window.__esm`, "the ES module ran again")
+		again := evalJS[[]moduleEntry](tb, hashedScriptEntries)
+		require.Len(t, again, 2)
+		for i, e := range again {
+			assert.Equal(t, first[i].Path, e.Path)
+			assert.Zero(t, e.TransferSize, "%s: from the cache, unasked", e.Path)
+		}
 	})
 }
+
+// hashedScriptEntries lists the fetches of the module's two scripts by
+// their hashed names.
+const hashedScriptEntries = `performance.getEntriesByType('resource')
+	.filter(e => /^\/(sessionguard|wasm_exec)[.][0-9a-f]{16}[.]js$/.test(new URL(e.name).pathname))
+	.map(e => ({path: new URL(e.name).pathname, transferSize: e.transferSize, initiator: e.initiatorType}))`

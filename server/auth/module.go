@@ -21,7 +21,15 @@ const (
 	moduleName = "sessionguard.wasm"
 	loaderName = "sessionguard.js"
 	execName   = "wasm_exec.js" // Go's support script, which the loader needs first
+	esmName    = "sessionguard.mjs"
 )
+
+// esmImports are the texts of sessionguard.mjs that name the two scripts it
+// imports; the server names their hashed copies there (module.esm).
+var esmImports = [...]struct{ text, name string }{
+	{"new URL('" + execName + "', url)", execName},
+	{"new URL('" + loaderName + "', url)", loaderName},
+}
 
 // loaderWasmLine is the line of sessionguard.js that names the module; the
 // server names the module's content-hashed copy there (module.loader).
@@ -47,7 +55,7 @@ var immutable = []string{"public, max-age=31536000, immutable"}
 // one of its files changes (fileVersion) and never changed once made:
 // requests in flight keep the one they got.
 type module struct {
-	wasm, brFile, gzFile, jsFile, execFile fileVersion
+	wasm, brFile, gzFile, jsFile, execFile, esmFile fileVersion
 
 	hash   string
 	raw    []byte
@@ -55,6 +63,10 @@ type module struct {
 
 	loader *scriptFile // nil when the directory has no sessionguard.js
 	exec   *scriptFile // nil when it has no wasm_exec.js
+	// esm is sessionguard.mjs importing the scripts' hashed copies; nil
+	// when there is none. Apps import it by its plain name, so it has no
+	// hashed copy itself.
+	esm *scriptFile
 }
 
 // fileVersion tells versions of a file apart: its size and modification
@@ -139,14 +151,14 @@ func (st *static) module(root *os.Root) (*module, error) {
 	if !v.ok {
 		return nil, nil
 	}
-	br, gz, js, ex := versionOf(root, moduleName+".br"), versionOf(root, moduleName+".gz"), versionOf(root, loaderName), versionOf(root, execName)
+	br, gz, js, ex, esm := versionOf(root, moduleName+".br"), versionOf(root, moduleName+".gz"), versionOf(root, loaderName), versionOf(root, execName), versionOf(root, esmName)
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	old := st.mod
-	if old != nil && old.wasm == v && old.brFile == br && old.gzFile == gz && old.jsFile == js && old.execFile == ex {
+	if old != nil && old.wasm == v && old.brFile == br && old.gzFile == gz && old.jsFile == js && old.execFile == ex && old.esmFile == esm {
 		return old, nil
 	}
-	m := &module{wasm: v, brFile: br, gzFile: gz, jsFile: js, execFile: ex}
+	m := &module{wasm: v, brFile: br, gzFile: gz, jsFile: js, execFile: ex, esmFile: esm}
 	if old != nil && old.wasm == v {
 		m.raw, m.hash = old.raw, old.hash
 	} else {
@@ -182,6 +194,12 @@ func (st *static) module(root *os.Root) (*module, error) {
 			return nil, err
 		}
 		if m.exec, err = newScriptFile(src, time.Unix(0, ex.modNano)); err != nil {
+			return nil, err
+		}
+	}
+	if esm.ok {
+		var err error
+		if m.esm, err = m.loadESM(root, esm); err != nil {
 			return nil, err
 		}
 	}
@@ -254,6 +272,32 @@ func loadLoader(root *os.Root, hash string, wasmMod time.Time) (*scriptFile, err
 	return newScriptFile(data, mod)
 }
 
+// loadESM reads sessionguard.mjs (of version v) and names the scripts'
+// hashed copies in its imports. What is served changes with the scripts,
+// so its modification time is the latest of the three files'.
+func (m *module) loadESM(root *os.Root, v fileVersion) (*scriptFile, error) {
+	data, err := root.ReadFile(esmName)
+	if err != nil {
+		return nil, err
+	}
+	mod := time.Unix(0, v.modNano)
+	for _, imp := range esmImports {
+		f := m.exec
+		if imp.name == loaderName {
+			f = m.loader
+		}
+		if f == nil {
+			continue
+		}
+		hashed := strings.TrimPrefix(m.hashedURL("/"+imp.name), "/")
+		data = bytes.Replace(data, []byte(imp.text), []byte("new URL('"+hashed+"', url)"), 1)
+		if f.modTime.After(mod) {
+			mod = f.modTime
+		}
+	}
+	return newScriptFile(data, mod)
+}
+
 // newScriptFile keeps data, as served, with its gzip form and hash.
 func newScriptFile(data []byte, modTime time.Time) (*scriptFile, error) {
 	gz, err := gzipBytes(data)
@@ -279,8 +323,8 @@ func gzipBytes(raw []byte) ([]byte, error) {
 // serveModule answers the module's files: sessionguard.wasm and its hashed
 // copy in the best form the client accepts (brotli, gzip, as is) with
 // Content-Type application/wasm; sessionguard.js, naming the module's
-// hashed copy, and wasm_exec.js, each with its hashed copy, gzip-compressed
-// when accepted. A hashed copy is cached for a year (immutable); a hash that
+// hashed copy, and wasm_exec.js, each with its hashed copy, and
+// sessionguard.mjs, importing those copies, gzip-compressed when accepted. A hashed copy is cached for a year (immutable); a hash that
 // is not the current one is 404. The plain names are revalidated on every
 // use (no-cache, with an ETag). It reports whether it answered.
 func (st *static) serveModule(w http.ResponseWriter, r *http.Request, root *os.Root, cleaned string) bool {
@@ -288,7 +332,7 @@ func (st *static) serveModule(w http.ResponseWriter, r *http.Request, root *os.R
 	if !hashed {
 		plain = cleaned
 	}
-	if plain != "/"+moduleName && plain != "/"+loaderName && plain != "/"+execName {
+	if plain != "/"+moduleName && plain != "/"+loaderName && plain != "/"+execName && plain != "/"+esmName {
 		return false
 	}
 	m, err := st.module(root)
@@ -301,6 +345,8 @@ func (st *static) serveModule(w http.ResponseWriter, r *http.Request, root *os.R
 		script = m.loader
 	case "/" + execName:
 		script = m.exec
+	case "/" + esmName:
+		script = m.esm
 	}
 	if plain != "/"+moduleName && script == nil && !hashed {
 		return false // the file as it is, if it is there at all

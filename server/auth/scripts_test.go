@@ -192,3 +192,35 @@ func TestShellScriptsNamedHashed(t *testing.T) {
 	assert.Regexp(t, `^<!doctype html><html><HEAD><script data-module="/sessionguard\.[0-9a-f]{16}\.wasm">`, page,
 		"the compile script still comes first")
 }
+
+// TestESModuleEntryImportsHashedScripts: the served sessionguard.mjs
+// imports the hashed copies the pages name, and is otherwise the file; it
+// is revalidated itself (apps import it by its plain name), and follows a
+// new module.
+func TestESModuleEntryImportsHashedScripts(t *testing.T) {
+	e := newEnv(t, withShell(moduleShell))
+	src, err := os.ReadFile("../../static/sessionguard.mjs")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(e.dir, "sessionguard.mjs"), src, 0o600))
+	writeExec(t, e, "// wasm_exec v1\n")
+	writeModule(t, e, moduleBytes("v1"), false)
+
+	for _, version := range []string{"v1", "version two"} {
+		if version != "v1" {
+			writeModule(t, e, moduleBytes(version), false)
+		}
+		names := pageScripts(t, e, "/")[:2]
+		r, got := fetchScript(t, e, "/sessionguard.mjs", "Accept-Encoding", "gzip")
+		require.Equal(t, http.StatusOK, r.StatusCode)
+		assert.Equal(t, "no-cache", r.Header.Get("Cache-Control"))
+		assert.Equal(t, "text/javascript; charset=utf-8", r.Header.Get("Content-Type"))
+		want := strings.Replace(string(src), "new URL('wasm_exec.js', url)", "new URL('"+names[0][1:]+"', url)", 1)
+		want = strings.Replace(want, "new URL('sessionguard.js', url)", "new URL('"+names[1][1:]+"', url)", 1)
+		assert.NotEqual(t, string(src), want, "the file imports both scripts by the texts the server renames")
+		assert.Equal(t, want, got, version)
+
+		again := e.client().get("/sessionguard.mjs", "Accept-Encoding", "gzip", "If-None-Match", r.Header.Get("Etag"))
+		again.Body.Close()
+		assert.Equal(t, http.StatusNotModified, again.StatusCode)
+	}
+}
