@@ -74,6 +74,7 @@ core_fuzz=(
   "github.com/sessionguard/sessionguard/policy FuzzSafeRedirect"
   "github.com/sessionguard/sessionguard/server/session FuzzStrategyLoad"
   "github.com/sessionguard/sessionguard/server/session FuzzSessionCookie"
+  "github.com/sessionguard/sessionguard/server/session FuzzValidCookieValue"
   "github.com/sessionguard/sessionguard/server/auth FuzzRequestBodies"
   "github.com/sessionguard/sessionguard/wasm/client FuzzSSEParser"
 )

@@ -77,3 +77,63 @@ func BenchmarkValidCookieValue(b *testing.B) {
 		}
 	}
 }
+
+// validOctets is validCookieValue a byte at a time: the table alone.
+func validOctets(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if !cookieOctet[v[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+// TestValidCookieValueInEveryLane: each of the 256 byte values, at each of
+// the positions of three words and the tail after them, in a value of
+// cookie octets, is taken or refused as the table says; so is every pair
+// of byte values in a word.
+func TestValidCookieValueInEveryLane(t *testing.T) {
+	base := []byte("eyJhbGciOiJFZERTQSJ9.eyJz-_")
+	for c := range 256 {
+		for pos := range len(base) {
+			v := append([]byte(nil), base...)
+			v[pos] = byte(c)
+			if got, want := validCookieValue(string(v)), validOctets(string(v)); got != want {
+				t.Fatalf("byte %#02x at %d of %q: validCookieValue = %v, want %v", c, pos, v, got, want)
+			}
+		}
+	}
+	// Every pair of byte values at every two positions of a word: the
+	// bytes' tests borrow from their neighbours, and must still be exact.
+	var w [8]byte
+	for i := range 8 {
+		for j := i + 1; j < 8; j++ {
+			for a := range 256 {
+				for b := range 256 {
+					copy(w[:], "abcdefgh")
+					w[i], w[j] = byte(a), byte(b)
+					x := uint64(0)
+					for k := 7; k >= 0; k-- {
+						x = x<<8 | uint64(w[k])
+					}
+					if got, want := badOctet(x), !validOctets(string(w[:])); got != want {
+						t.Fatalf("%q: badOctet = %v, want %v", w, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// FuzzValidCookieValue: validCookieValue, eight bytes at a time, says what
+// the table says a byte at a time.
+func FuzzValidCookieValue(f *testing.F) {
+	for _, s := range []string{"", "abc", "abcdefgh", "abcdefgh\x7f", "abcdefg\"", "a;bcdefghijklmnop", "\x80bcdefgh", "\x1fbcdefghi", " ,!#$%&'()*+-./09"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		if got, want := validCookieValue(v), validOctets(v); got != want {
+			t.Fatalf("%q: validCookieValue = %v, want %v", v, got, want)
+		}
+	})
+}
