@@ -244,11 +244,12 @@ func gzipBytes(raw []byte) ([]byte, error) {
 
 // serveModule answers the module's files: sessionguard.wasm and its hashed
 // copy in the best form the client accepts (brotli, gzip, as is) with
-// Content-Type application/wasm; sessionguard.js, naming the module's
-// hashed copy, and wasm_exec.js, each with its hashed copy, and
-// sessionguard.mjs, importing those copies, gzip-compressed when accepted. A hashed copy is cached for a year (immutable); a hash that
-// is not the current one is 404. The plain names are revalidated on every
-// use (no-cache, with an ETag). It reports whether it answered.
+// Content-Type application/wasm; sessionguard.js (naming the module's
+// hashed copy) and wasm_exec.js, each with its hashed copy, and
+// sessionguard.mjs (importing those copies), gzip-compressed when
+// accepted. A hashed copy is cached for a year (immutable); a hash that is
+// not the current one is 404. The plain names are revalidated on every use
+// (no-cache, with an ETag). It reports whether it answered.
 func (st *static) serveModule(w http.ResponseWriter, r *http.Request, root *os.Root, cleaned string) bool {
 	plain, hashed := hashedName(cleaned)
 	if !hashed {
