@@ -80,14 +80,37 @@ var bareHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) 
 
 // sameHandler is bareHandler with the headers sessionguard's signed-in
 // status answer adds (default flags): no sniffing, no reading by another
-// origin, and the session's expiry.
+// origin, and the session's expiry, formatted once a second as the status
+// answer formats it.
 var sameHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	h["X-Content-Type-Options"] = []string{"nosniff"}
-	h["Cross-Origin-Resource-Policy"] = []string{"same-origin"}
-	h["Sg-Session-Expires"] = []string{time.Now().Add(30 * time.Minute).UTC().Format(time.RFC3339)}
+	h["X-Content-Type-Options"] = nosniff
+	h["Cross-Origin-Resource-Policy"] = sameOrigin
+	h["Sg-Session-Expires"] = expiresIn(30 * time.Minute)
 	bareHandler(w, r)
 })
+
+var (
+	nosniff    = []string{"nosniff"}
+	sameOrigin = []string{"same-origin"}
+	expiresAt  atomic.Pointer[expiresValue]
+)
+
+type expiresValue struct {
+	unix int64
+	v    []string
+}
+
+// expiresIn is now plus d as the header's value, made once a second.
+func expiresIn(d time.Duration) []string {
+	t := time.Now().Add(d).UTC().Truncate(time.Second)
+	if e := expiresAt.Load(); e != nil && e.unix == t.Unix() {
+		return e.v
+	}
+	e := &expiresValue{unix: t.Unix(), v: []string{t.Format(time.RFC3339)}}
+	expiresAt.Store(e)
+	return e.v
+}
 
 func serve(addr string, h http.Handler) { fail(http.ListenAndServe(addr, h)) }
 
