@@ -206,11 +206,7 @@ func (k *Set) fetch(ctx context.Context) error {
 	for _, p := range k.published {
 		seen[p.ID] = true
 	}
-	verify := map[string]trustedKey{}
-	if m := k.verify.Load(); m != nil {
-		verify = maps.Clone(*m)
-	}
-	defer k.verify.Store(&verify)
+	var verify map[string]trustedKey // a copy to publish, made at the first key added
 	for _, p := range keys {
 		if p.Algorithm != AlgEdDSA || seen[p.ID] || !now.Before(p.ExpiresAt) {
 			continue
@@ -220,9 +216,18 @@ func (k *Set) fetch(ctx context.Context) error {
 		if err != nil || !ok {
 			continue // another instance's damaged row must not stop this one
 		}
+		if verify == nil {
+			verify = map[string]trustedKey{}
+			if m := k.verify.Load(); m != nil {
+				verify = maps.Clone(*m)
+			}
+		}
 		verify[p.ID] = trustedKey{key: edPub, until: p.ExpiresAt}
 		k.published = append(k.published, p)
 		seen[p.ID] = true
+	}
+	if verify != nil {
+		k.verify.Store(&verify)
 	}
 	return nil
 }
