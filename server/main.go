@@ -65,6 +65,7 @@ func run(ctx context.Context, args []string, getenv func(string) (string, bool),
 		fmt.Fprintln(stderr, "sessionguard:", err, "(sessionguard help lists the commands and flags)")
 		return 2
 	}
+	_, c.gogcSet = getenv("GOGC")
 	if err := serve(ctx, c, nil, stderr); err != nil {
 		fmt.Fprintln(stderr, "sessionguard:", err)
 		return 1
@@ -85,6 +86,11 @@ func serve(ctx context.Context, c config, ready chan<- string, stderr io.Writer)
 	if err != nil {
 		return err
 	}
+	stopFloor, err := gcFloor(c, logger)
+	if err != nil {
+		return err
+	}
+	defer stopFloor()
 	o := c.options()
 	o.Logger = logger
 	srv, err := app.New(ctx, o)

@@ -95,6 +95,7 @@ func TestBadChoicesFailClearly(t *testing.T) {
 		{[]string{"-aal2-paths", "billing"}, "-aal2-paths: bad path pattern"},
 		{[]string{"-fresh-age", "-1m"}, "-fresh-age -1m0s: want a positive duration"},
 		{[]string{"-require-2fa-roles", "admin,owner"}, `-require-2fa-roles: unknown role "owner"`},
+		{[]string{"-gc-floor-mib", "-5"}, "-gc-floor-mib -5: want 0 (Go's default) to 65536"},
 	} {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			var stderr bytes.Buffer
