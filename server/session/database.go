@@ -128,8 +128,9 @@ func (d *Database) Load(ctx context.Context, token string, now time.Time) (Sessi
 		return Session{}, "", false, err
 	}
 	next := d.rolling.next(now, rec.AbsExpires)
-	if d.rolling.due(persisted, next) {
+	if d.rolling.due(persisted, next) && d.rolling.claim(string(h), persisted, next) {
 		touched, err := d.store.TouchSession(ctx, h, next)
+		d.rolling.unclaim(string(h), next) // the record says when the next write is due
 		if err != nil {
 			return Session{}, "", false, fmt.Errorf("%w: extend session: %w", ErrUnavailable, err)
 		}

@@ -56,13 +56,24 @@ func (j *JWT) Load(ctx context.Context, token string, now time.Time) (Session, s
 	if err != nil || !found {
 		return Session{}, "", false, err
 	}
-	if !j.rolling.due(c.IssuedAt.Time, now) {
+	if !j.rolling.claim(c.SessionID, c.IssuedAt.Time, now) {
 		return j.held(c, now), "", true, nil
 	}
 	// Re-issue: a later exp for the cookie, the idle expiry written to the
-	// session record for the refresh endpoint (and other instances).
+	// session record for the refresh endpoint (and other instances). The
+	// claim stays for UpdateAge unless this fails.
+	s, renewed, found, err := j.reissue(ctx, c, now)
+	if err != nil {
+		j.rolling.unclaim(c.SessionID, now) // an ended session forgot its claim
+	}
+	return s, renewed, found, err
+}
+
+// reissue is Load's renewal of the checked token c, due at now.
+func (j *JWT) reissue(ctx context.Context, c *Claims, now time.Time) (Session, string, bool, error) {
 	fh := familyHash(c.SessionID)
 	if fh == nil {
+		j.rolling.forget(c.SessionID)
 		return Session{}, "", false, nil
 	}
 	rec, found, err := j.cfg.Store.Session(ctx, fh, j.rolling.storeNow(now))

@@ -20,9 +20,18 @@ import (
 //     instances lag by less than UpdateAge.
 //   - So stores are asked as of UpdateAge ago (storeNow): a record whose
 //     stored expiry passed less than UpdateAge ago may still be live here.
+//   - Of the reads that find a write due, one writes (claim); the others
+//     hold like any other read. The database strategy gives the claim up
+//     once its write is done (unclaim), since the record then says when
+//     the next write is due. The jwt strategy keeps it for UpdateAge: its
+//     reads measure from the token's issue time, which a client that
+//     never adopts the renewed token (or replays an old one) never moves
+//     on, so without the claim every such read past UpdateAge would write
+//     and sign. A claim whose write failed is given up too.
 //   - A held expiry is dropped once written (written; a later one held by a
 //     concurrent read stays), when its session ends (forget), and once it
-//     has passed (prune).
+//     has passed (prune); a claim when its session ends, and once it no
+//     longer holds a write back (prune).
 //
 // The store's read cache (server/store/cache) takes no part in the rule: it
 // serves reads from memory and mirrors every write that passes through it,
@@ -38,7 +47,8 @@ type rolling struct {
 	maxAge    time.Duration
 	updateAge time.Duration
 
-	held sync.Map // string key → time.Time
+	held   sync.Map // string key → time.Time
+	claims sync.Map // string key → time.Time: at of the last claim
 }
 
 // newRolling returns the rule for a validated Lifetime.
@@ -57,6 +67,32 @@ func (r *rolling) next(now, abs time.Time) time.Time { return idleExpiry(now, r.
 func (r *rolling) due(last, at time.Time) bool {
 	return !at.Before(last) && at.Sub(last) >= r.updateAge
 }
+
+// claim reports whether a read that finds a write due, measured from last
+// to at as due does, is the one to make it: no read of this process holds
+// a claim on key's write made within UpdateAge before at.
+func (r *rolling) claim(key string, last, at time.Time) bool {
+	if !r.due(last, at) {
+		return false
+	}
+	for {
+		c, ok := r.claims.Load(key)
+		switch {
+		case ok && !r.due(c.(time.Time), at):
+			return false
+		case !ok:
+			if _, raced := r.claims.LoadOrStore(key, at); !raced {
+				return true
+			}
+		case r.claims.CompareAndSwap(key, c, at):
+			return true
+		}
+	}
+}
+
+// unclaim gives up the claim claim(key, _, at) made: its write is done, or
+// failed, and the next read that finds a write due makes it.
+func (r *rolling) unclaim(key string, at time.Time) { r.claims.CompareAndDelete(key, at) }
 
 // storeNow returns the time a store is asked at for a read at now: its
 // expiries lag the real ones by less than UpdateAge.
@@ -106,14 +142,25 @@ func (r *rolling) written(key string, next time.Time) {
 	}
 }
 
-// forget drops the held expiry of key: its session has ended.
-func (r *rolling) forget(key string) { r.held.Delete(key) }
+// forget drops the held expiry and the claim of key: its session has
+// ended.
+func (r *rolling) forget(key string) {
+	r.held.Delete(key)
+	r.claims.Delete(key)
+}
 
-// prune drops the held expiries that have passed at now.
+// prune drops the held expiries that have passed at now, and the claims
+// that no longer hold a write back.
 func (r *rolling) prune(now time.Time) {
 	r.held.Range(func(k, h any) bool {
 		if !now.Before(h.(time.Time)) {
 			r.held.CompareAndDelete(k, h)
+		}
+		return true
+	})
+	r.claims.Range(func(k, c any) bool {
+		if r.due(c.(time.Time), now) {
+			r.claims.CompareAndDelete(k, c)
 		}
 		return true
 	})

@@ -195,3 +195,36 @@ func BenchmarkRollingRead(b *testing.B) {
 		})
 	})
 }
+
+// A claim holds the write of its key back for UpdateAge from the time it
+// was made; unclaim, forget and a prune after UpdateAge let it go.
+func TestRollingClaim(t *testing.T) {
+	r := newRolling(Lifetime{MaxAge: 30 * time.Minute, AbsoluteMaxAge: 12 * time.Hour, UpdateAge: time.Minute})
+	c := newTestClock()
+	iat := c.now()
+	c.add(90 * time.Second)
+	assert.False(t, r.claim("s", iat, iat.Add(30*time.Second)), "not due: no claim")
+	at := c.now()
+	require.True(t, r.claim("s", iat, at))
+	assert.False(t, r.claim("s", iat, at), "claimed")
+	c.add(59 * time.Second)
+	assert.False(t, r.claim("s", iat, c.now()), "claimed less than UpdateAge ago")
+	assert.True(t, r.claim("other", iat, c.now()), "claims are per key")
+
+	r.prune(c.now())
+	_, kept := r.claims.Load("s")
+	assert.True(t, kept, "prune keeps a claim that still holds a write back")
+	c.add(time.Second)
+	r.prune(c.now())
+	_, kept = r.claims.Load("s")
+	assert.False(t, kept, "prune drops a claim UpdateAge old")
+	assert.True(t, r.claim("s", iat, c.now()), "due again")
+
+	at = c.now()
+	r.unclaim("s", at.Add(time.Second))
+	assert.False(t, r.claim("s", iat, at), "unclaim gives up only its own claim")
+	r.unclaim("s", at)
+	assert.True(t, r.claim("s", iat, at))
+	r.forget("s")
+	assert.True(t, r.claim("s", iat, at), "forget drops the claim")
+}
