@@ -46,7 +46,7 @@ echo '```'
 
 section "Loopback load: status check against a bare net/http handler"
 go build -o bin/loadcmp ./internal/loadcmp
-if [ "${BENCH_QUICK:-}" = 1 ]; then dur=3s rounds=2; else dur=5s rounds=3; fi
+if [ "${BENCH_QUICK:-}" = 1 ]; then dur=3s rounds=2; else dur=5s rounds=5; fi
 bin/loadcmp -bin bin/sessionguard -static static -duration "$dur" -rounds "$rounds" | tee "$out/load"
 echo
 bin/loadcmp -bin bin/sessionguard -static static -duration "$dur" -rounds "$rounds" -sg-flags "-strategy jwt" | tee "$out/loadjwt"
@@ -118,7 +118,8 @@ for f in load loadjwt loadpg loadredis; do
     loadpg) label="status req/s, -store postgres -store-cache" target="≥ 0.7×" ;;
     loadredis) label="status req/s, -store redis -store-cache" target="≥ 0.7×" ;;
   esac
-  echo "| $label | $sg | bare net/http: $bare (gorilla/mux alone: $mx, $(ratio "$mx" "$bare"); with sessionguard's server settings and headers: $same, $(ratio "$same" "$bare"), sessionguard ÷ it $(ratio "$sg" "$same")) | $(ratio "$sg" "$bare") | $target |"
+  med=$(sed -n 's/^median of the \([0-9]*\) rounds: sessionguard ÷ bare \([0-9.]*×\).*/\2, median of \1 rounds/p' "$out/$f")
+  echo "| $label | $sg | bare net/http: $bare (gorilla/mux alone: $mx, $(ratio "$mx" "$bare"); with sessionguard's server settings and headers: $same, $(ratio "$same" "$bare"), sessionguard ÷ it $(ratio "$sg" "$same")) | $(ratio "$sg" "$bare") best rounds (${med:-—}) | $target |"
 done
 st=$(metric "$out/go" '^BenchmarkStatus/sqlite[+]cache' ns/op); sta=$(metric "$out/go" '^BenchmarkStatus/sqlite[+]cache' allocs/op)
 bare=$(metric "$out/go" '^BenchmarkStatusAnchors/bare' ns/op); barea=$(metric "$out/go" '^BenchmarkStatusAnchors/bare' allocs/op)

@@ -28,6 +28,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -146,7 +147,8 @@ type target struct {
 	cmd    *exec.Cmd
 	url    string
 	best   result
-	rounds []float64
+	rounds []float64 // requests/s of each round
+	cpus   []float64 // server CPU seconds per request of each round (0: unknown)
 }
 
 func compare(bin, static, extra string, d time.Duration, conns, rounds int) error {
@@ -218,6 +220,7 @@ func compare(bin, static, extra string, d time.Duration, conns, rounds int) erro
 			}
 			t.best = t.best.best(r)
 			t.rounds = append(t.rounds, r.rps)
+			t.cpus = append(t.cpus, r.cpuPerReq)
 		}
 	}
 	bare, same := targets[0], targets[2]
@@ -233,8 +236,45 @@ func compare(bin, static, extra string, d time.Duration, conns, rounds int) erro
 	}
 	fmt.Printf("\neach round, sessionguard / bare: %s\n", strings.Join(perRound, "; "))
 	fmt.Printf("sessionguard ÷ the bare handler with its server settings and headers: %.2f× (best rounds)\n", sg.best.rps/same.best.rps)
+	fmt.Println(medianLine(bare, targets[1], same, sg))
 	fmt.Println("server CPU per request: the server process's user and system time over the run (/proc), divided by the requests answered; from the best round")
 	return nil
+}
+
+// medianLine says what the rounds say at their middle, which one lucky or
+// unlucky round cannot move as it moves a best: the median of each round's
+// sessionguard ÷ anchor ratio (the two measured a few seconds apart), and
+// the median server CPU per request of each target.
+func medianLine(bare, mx, same, sg *target) string {
+	ratios := func(of, to *target) float64 {
+		r := make([]float64, len(of.rounds))
+		for i := range r {
+			r[i] = of.rounds[i] / to.rounds[i]
+		}
+		return median(r)
+	}
+	line := fmt.Sprintf("median of the %d rounds: sessionguard ÷ bare %.2f× (gorilla/mux %.2f×, same settings and headers %.2f×, sessionguard ÷ same settings and headers %.2f×)",
+		len(sg.rounds), ratios(sg, bare), ratios(mx, bare), ratios(same, bare), ratios(sg, same))
+	var cpu []string
+	for _, t := range []*target{bare, mx, same, sg} {
+		known := slices.DeleteFunc(slices.Clone(t.cpus), func(c float64) bool { return c == 0 })
+		cpu = append(cpu, result{cpuPerReq: median(known)}.cpu())
+	}
+	return line + fmt.Sprintf("; server CPU per request: bare %s, gorilla/mux %s, same settings and headers %s, sessionguard %s", cpu[0], cpu[1], cpu[2], cpu[3])
+}
+
+// median returns the middle value of xs (the mean of the two middle ones
+// for an even count), 0 for none; xs is not changed.
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if n := len(s); n%2 == 0 {
+		return (s[n/2-1] + s[n/2]) / 2
+	}
+	return s[len(s)/2]
 }
 
 func flagNote(extra string) string {

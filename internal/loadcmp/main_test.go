@@ -88,3 +88,25 @@ func TestSameHandlerSendsWhatTheStatusAnswerSends(t *testing.T) {
 	assert.Equal(t, wantNames, gotNames)
 	assert.JSONEq(t, wantBody, gotBody)
 }
+
+func TestMedian(t *testing.T) {
+	assert.Zero(t, median(nil))
+	assert.Equal(t, 3.0, median([]float64{5, 3, 1}))
+	assert.Equal(t, 2.5, median([]float64{4, 1, 3, 2}))
+	xs := []float64{3, 1, 2}
+	median(xs)
+	assert.Equal(t, []float64{3, 1, 2}, xs, "the rounds keep their order")
+}
+
+func TestMedianLinePairsEachRound(t *testing.T) {
+	bare := &target{rounds: []float64{100, 50, 100}, cpus: []float64{10e-6, 20e-6, 10e-6}}
+	mx := &target{rounds: []float64{90, 45, 95}, cpus: []float64{11e-6, 22e-6, 11e-6}}
+	same := &target{rounds: []float64{95, 40, 90}, cpus: []float64{10.5e-6, 25e-6, 11e-6}}
+	// A busy second round halves everything; paired with its own round's
+	// anchor it still reads 0.90×.
+	// A round whose CPU time could not be read (0) is left out of its median.
+	sg := &target{rounds: []float64{80, 45, 85}, cpus: []float64{12e-6, 22e-6, 0}}
+	got := medianLine(bare, mx, same, sg)
+	assert.Equal(t, "median of the 3 rounds: sessionguard ÷ bare 0.85× (gorilla/mux 0.90×, same settings and headers 0.90×, sessionguard ÷ same settings and headers 0.94×); "+
+		"server CPU per request: bare 10.0 µs, gorilla/mux 11.0 µs, same settings and headers 11.0 µs, sessionguard 17.0 µs", got)
+}
