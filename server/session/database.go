@@ -129,8 +129,7 @@ func (d *Database) Load(ctx context.Context, token string, now time.Time) (Sessi
 	}
 	next := d.rolling.next(now, rec.AbsExpires)
 	if d.rolling.due(persisted, next) && d.rolling.claim(string(h), persisted, next) {
-		touched, err := d.store.TouchSession(ctx, h, next)
-		d.rolling.unclaim(string(h), next) // the record says when the next write is due
+		touched, err := d.touch(ctx, h, next)
 		if err != nil {
 			return Session{}, "", false, fmt.Errorf("%w: extend session: %w", ErrUnavailable, err)
 		}
@@ -144,6 +143,14 @@ func (d *Database) Load(ctx context.Context, token string, now time.Time) (Sessi
 	}
 	// rec is this read's own (a store returns a copy; h is hashToken's).
 	return fromOwnRecord(&rec, next), "", true, nil
+}
+
+// touch writes the rolling extension next of the session h, whose write
+// this read has claimed, and gives the claim up however the write ends:
+// the record then says when the next write is due.
+func (d *Database) touch(ctx context.Context, h []byte, next time.Time) (bool, error) {
+	defer d.rolling.unclaim(string(h), next)
+	return d.store.TouchSession(ctx, h, next)
 }
 
 // Revoke implements Strategy.
