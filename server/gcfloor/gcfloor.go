@@ -12,16 +12,25 @@
 // that is a tenth of the server's CPU. With a 32 MiB floor it collects ten
 // times less often, for some 30 MiB more memory at most.
 //
-// It does this with the collector's own setting and nothing else: after
+// It does this with the collector's own settings and nothing else: after
 // every collection it reads the live heap from runtime/metrics and sets
 // GOGC (debug.SetGCPercent) to the largest value whose heap goal stays at or
-// under the floor, never under 100. A GOMEMLIMIT still caps the heap as it
-// always does. This is the "minimum heap" Go has no setting for
-// (golang/go#23044), done without a heap ballast, so memory statistics stay
-// true.
+// under the floor, never under 100. This is the "minimum heap" Go has no
+// setting for (golang/go#23044), done without a heap ballast, so memory
+// statistics stay true.
+//
+// A high GOGC multiplies whatever the next collection finds live: should a
+// burst (a sign-in's 19 MiB argon2id buffer) be live just then, the goal the
+// runtime sets from it is up to nine times that, until the tuner runs again
+// after the collection. So while the floor holds, the tuner also sets a
+// memory limit (debug.SetMemoryLimit) of twice the floor above the runtime's
+// other memory: the collector then runs at that limit at the latest, and the
+// tuner, seeing the burst live, goes back to Go's default and lifts the
+// limit. A GOMEMLIMIT of the operator's is never raised.
 package gcfloor
 
 import (
+	"math"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
@@ -75,9 +84,10 @@ func Goal(percent int, live, extra uint64) uint64 {
 
 // tuner re-sets GOGC after every collection while it runs.
 type tuner struct {
-	floor   uint64
-	before  int // GOGC when Start was called, restored by stop
-	stopped atomic.Bool
+	floor       uint64
+	before      int   // GOGC when Start was called, restored by stop
+	beforeLimit int64 // the memory limit then (GOMEMLIMIT; math.MaxInt64 for none)
+	stopped     atomic.Bool
 
 	mu      sync.Mutex // one tune at a time (Start's and the cleanup's)
 	samples []metrics.Sample
@@ -100,9 +110,15 @@ func Start(floor uint64) (stop func()) {
 			{Name: "/gc/heap/live:bytes"},
 			{Name: "/gc/scan/stack:bytes"},
 			{Name: "/gc/scan/globals:bytes"},
+			{Name: "/memory/classes/total:bytes"},
+			{Name: "/memory/classes/heap/released:bytes"},
+			{Name: "/memory/classes/heap/objects:bytes"},
+			{Name: "/memory/classes/heap/free:bytes"},
+			{Name: "/memory/classes/heap/unused:bytes"},
 		},
 	}
 	t.before = currentPercent()
+	t.beforeLimit = debug.SetMemoryLimit(-1) // reads it
 	t.tune()
 	t.arm()
 	var once sync.Once
@@ -112,6 +128,7 @@ func Start(floor uint64) (stop func()) {
 			t.mu.Lock()
 			defer t.mu.Unlock()
 			debug.SetGCPercent(t.before)
+			debug.SetMemoryLimit(t.beforeLimit)
 			running.Store(false)
 		})
 	}
@@ -145,7 +162,20 @@ func (t *tuner) tune() {
 		return
 	}
 	metrics.Read(t.samples)
-	live := t.samples[0].Value.Uint64()
-	extra := t.samples[1].Value.Uint64() + t.samples[2].Value.Uint64()
-	debug.SetGCPercent(max(floorPercent(t.floor, live, extra), t.before))
+	v := func(i int) uint64 { return t.samples[i].Value.Uint64() }
+	live, extra := v(0), v(1)+v(2)
+	p := max(floorPercent(t.floor, live, extra), t.before)
+	limit := t.beforeLimit
+	if p > t.before {
+		// The runtime's memory other than the heap's own (stacks,
+		// metadata, buffers), which the limit counts too.
+		other := v(3) - min(v(3), v(4)+v(5)+v(6)+v(7))
+		limit = min(limit, int64(min(other+2*t.floor, math.MaxInt64/2)))
+	}
+	// Tighten first, then loosen: never a moment with the new percent and
+	// the old limit, or the old percent and no limit.
+	debug.SetMemoryLimit(min(limit, debug.SetMemoryLimit(-1)))
+	debug.SetGCPercent(min(p, currentPercent()))
+	debug.SetMemoryLimit(limit)
+	debug.SetGCPercent(p)
 }

@@ -1,6 +1,7 @@
 package gcfloor
 
 import (
+	"math"
 	"math/rand/v2"
 	"runtime"
 	"runtime/debug"
@@ -157,4 +158,47 @@ func TestOneFloorAtATime(t *testing.T) {
 	stop()
 	percent, _, _ = gcState()
 	assert.Equal(t, 100, percent)
+}
+
+var held []byte
+
+// A burst of live memory that a collection finds while GOGC is high would
+// set a heap goal of up to nine times the burst; the memory limit the floor
+// sets keeps the goal within twice the floor of the rest, as Go's default
+// would for such a burst. Without the limit this reached 175–239 MiB.
+func TestBurstsDoNotMultiplyTheGoal(t *testing.T) {
+	stop := Start(32 * mib)
+	defer stop()
+	settle(t, func(p int, _ uint64) bool { return p > 100 })
+	var maxGoal uint64
+	for i := range 200_000 {
+		switch i % 2000 {
+		case 0:
+			held = make([]byte, 19*mib) // a sign-in's argon2id buffer
+		case 1000:
+			held = nil
+		}
+		sink = make([]byte, 4096)
+		_, goal, _ := gcState()
+		maxGoal = max(maxGoal, goal)
+	}
+	held = nil
+	t.Logf("highest heap goal: %d MiB", maxGoal/mib)
+	assert.Less(t, maxGoal, uint64(96*mib))
+}
+
+func TestTheOperatorsMemoryLimitHolds(t *testing.T) {
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(20 * mib))
+	stop := Start(32 * mib)
+	settle(t, func(p int, _ uint64) bool { return p > 100 })
+	assert.Equal(t, int64(20*mib), debug.SetMemoryLimit(-1), "never raised")
+	stop()
+	assert.Equal(t, int64(20*mib), debug.SetMemoryLimit(-1))
+
+	debug.SetMemoryLimit(math.MaxInt64)
+	stop = Start(32 * mib)
+	settle(t, func(p int, _ uint64) bool { return p > 100 })
+	assert.Less(t, debug.SetMemoryLimit(-1), int64(2*32*mib+32*mib), "a limit of twice the floor over the rest while the floor holds")
+	stop()
+	assert.Equal(t, int64(math.MaxInt64), debug.SetMemoryLimit(-1), "stop restores it")
 }
