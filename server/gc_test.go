@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net"
@@ -9,7 +8,6 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -55,7 +53,7 @@ func TestGOGCInTheEnvironmentWins(t *testing.T) {
 	addr := ln.Addr().String()
 	require.NoError(t, ln.Close())
 	ctx, cancel := context.WithCancel(context.Background())
-	var logs lockedBuffer
+	var logs syncBuffer
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, []string{"-addr", addr, "-store", "memory", "-static", staticDir(t)}, envMap(map[string]string{"GOGC": "100"}), nil, io.Discard, &logs)
@@ -72,15 +70,3 @@ func TestGOGCInTheEnvironmentWins(t *testing.T) {
 	assert.Equal(t, 0, <-done)
 	assert.True(t, strings.Contains(logs.String(), "GOGC is set, so -gc-floor-mib is not applied"), logs.String())
 }
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }

@@ -47,20 +47,15 @@ const minHeap = 4 << 20
 // basePercent is Go's default GOGC, kept whenever the floor asks for less.
 const basePercent = 100
 
-// Percent returns the GOGC value that puts the heap goal at floor bytes for
-// a heap whose last collection found live bytes of live objects and scanned
-// extra bytes of goroutine stacks and globals: the largest value whose goal,
+// floorPercent returns the GOGC value that puts the heap goal at floor
+// bytes for a heap whose last collection found live bytes of live objects
+// and scanned extra bytes of goroutine stacks and globals: the largest value
+// whose goal,
 //
 //	max(minHeap × p/100, live + (live + extra) × p/100)
 //
-// (the runtime's formula in runtime/mgcpacer.go) is at most floor, and 100
-// when even that is under 100.
-func Percent(floor, live, extra uint64) int {
-	return max(floorPercent(floor, live, extra), basePercent)
-}
-
-// floorPercent is Percent before it is held at 100 or more: 0 when the
-// live heap alone reaches the floor.
+// (the runtime's formula in runtime/mgcpacer.go) is at most floor; 0 when
+// the live heap alone reaches the floor. The tuner never sets less than 100.
 func floorPercent(floor, live, extra uint64) int {
 	if floor <= live {
 		return 0
@@ -72,14 +67,6 @@ func floorPercent(floor, live, extra uint64) int {
 		p = min(p, (basePercent*(floor-live+1)-1)/scan)
 	}
 	return int(min(p, 1<<30)) // GOGC is an int32 in the runtime
-}
-
-// Goal is the heap goal the runtime sets at GOGC=percent for a heap of live
-// bytes with extra bytes of stacks and globals; tests and Percent's doc use
-// it.
-func Goal(percent int, live, extra uint64) uint64 {
-	p := uint64(percent)
-	return max(minHeap*p/basePercent, live+(live+extra)*p/basePercent)
 }
 
 // tuner re-sets GOGC after every collection while it runs.
@@ -101,7 +88,8 @@ var running atomic.Bool
 // nothing (that is Go's own minimum); nor does a process whose GOGC is off,
 // or a Start while another one's floor holds.
 func Start(floor uint64) (stop func()) {
-	if floor <= minHeap || currentPercent() < 0 || !running.CompareAndSwap(false, true) {
+	before := currentPercent()
+	if floor <= minHeap || before < 0 || !running.CompareAndSwap(false, true) {
 		return func() {}
 	}
 	t := &tuner{
@@ -117,7 +105,7 @@ func Start(floor uint64) (stop func()) {
 			{Name: "/memory/classes/heap/unused:bytes"},
 		},
 	}
-	t.before = currentPercent()
+	t.before = before
 	t.beforeLimit = debug.SetMemoryLimit(-1) // reads it
 	t.tune()
 	t.arm()

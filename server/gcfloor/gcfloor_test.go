@@ -15,21 +15,30 @@ import (
 
 const mib = 1 << 20
 
+// percent is what the tuner sets for a heap, GOGC at 100 otherwise.
+func percent(floor, live, extra uint64) int { return max(floorPercent(floor, live, extra), 100) }
+
+// goal is the heap goal the runtime sets at GOGC=p for a heap of live bytes
+// with extra bytes of stacks and globals (runtime/mgcpacer.go).
+func goal(p int, live, extra uint64) uint64 {
+	return max(minHeap*uint64(p)/100, live+(live+extra)*uint64(p)/100)
+}
+
 func TestPercentIsTheLargestWhoseGoalFitsTheFloor(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for range 100_000 {
 		floor := r.Uint64N(4096*mib) + 1
 		live := r.Uint64N(2 * floor)
 		extra := r.Uint64N(8 * mib)
-		p := Percent(floor, live, extra)
+		p := percent(floor, live, extra)
 		require.GreaterOrEqual(t, p, 100)
 		if p == 100 {
 			// Even Go's default is over the floor, or only just under it.
-			assert.Greater(t, Goal(101, live, extra), floor, "floor %d live %d extra %d", floor, live, extra)
+			assert.Greater(t, goal(101, live, extra), floor, "floor %d live %d extra %d", floor, live, extra)
 			continue
 		}
-		assert.LessOrEqual(t, Goal(p, live, extra), floor, "floor %d live %d extra %d: percent %d", floor, live, extra, p)
-		assert.Greater(t, Goal(p+1, live, extra), floor, "floor %d live %d extra %d: percent %d is not the largest", floor, live, extra, p)
+		assert.LessOrEqual(t, goal(p, live, extra), floor, "floor %d live %d extra %d: percent %d", floor, live, extra, p)
+		assert.Greater(t, goal(p+1, live, extra), floor, "floor %d live %d extra %d: percent %d is not the largest", floor, live, extra, p)
 	}
 }
 
@@ -47,7 +56,7 @@ func TestPercentOfKnownHeaps(t *testing.T) {
 		{"empty heap", 64 * mib, 0, 0, 1600},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			assert.Equal(t, c.want, Percent(c.floor, c.live, c.extra))
+			assert.Equal(t, c.want, percent(c.floor, c.live, c.extra))
 		})
 	}
 }

@@ -13,9 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sessionguard/sessionguard/internal/testenv"
 	"github.com/sessionguard/sessionguard/server/session"
-	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/server/store/memory"
 )
 
@@ -105,19 +103,6 @@ func TestJWTStaleTokenRenewsOncePerUpdateAge(t *testing.T) {
 	})
 }
 
-// gatedTouches pauses TouchSession at its gate and counts the calls.
-type gatedTouches struct {
-	store.Store
-	testenv.Gate
-	touches atomic.Int64
-}
-
-func (g *gatedTouches) TouchSession(ctx context.Context, h []byte, exp time.Time) (bool, error) {
-	g.touches.Add(1)
-	g.At("touch")
-	return g.Store.TouchSession(ctx, h, exp)
-}
-
 // While one read writes a due rolling extension, the reads that find the
 // same write due hold the extension in memory instead of writing it again,
 // under both strategies; the next write is due an update age later.
@@ -125,7 +110,8 @@ func TestOneWriteWhileAWriteIsInFlight(t *testing.T) {
 	l := session.Lifetime{MaxAge: 30 * time.Minute, AbsoluteMaxAge: 12 * time.Hour, UpdateAge: time.Minute}
 	for _, strategy := range []string{"database", "jwt"} {
 		t.Run(strategy, func(t *testing.T) {
-			g := &gatedTouches{Store: memory.New()}
+			gate := newPausingStore(memory.New())
+			g := &touchCounter{jwtStore: gate}
 			c := newClock()
 			var st session.Strategy
 			if strategy == "jwt" {
@@ -141,7 +127,7 @@ func TestOneWriteWhileAWriteIsInFlight(t *testing.T) {
 			require.NoError(t, err)
 			c.Add(90 * time.Second)
 
-			g.Arm("touch")
+			gate.Arm("touch")
 			first := make(chan error, 1)
 			go func() {
 				_, _, found, err := st.Load(context.Background(), issued.Token, c.Now())
@@ -150,7 +136,7 @@ func TestOneWriteWhileAWriteIsInFlight(t *testing.T) {
 				}
 				first <- err
 			}()
-			<-g.Reached()
+			<-gate.Reached()
 			for range 8 {
 				s, renewed, found, err := st.Load(context.Background(), issued.Token, c.Now())
 				require.NoError(t, err)
@@ -159,7 +145,7 @@ func TestOneWriteWhileAWriteIsInFlight(t *testing.T) {
 				assert.Equal(t, c.Now().Add(30*time.Minute), s.Expires, "the read holds the extension")
 			}
 			assert.Equal(t, int64(1), g.touches.Load(), "reads beside the write wrote too")
-			g.Resume()
+			gate.Resume()
 			require.NoError(t, <-first)
 			assert.Equal(t, int64(1), g.touches.Load())
 		})
