@@ -115,7 +115,11 @@ func TestFloorSetsTheGoalAndCollectsLessOften(t *testing.T) {
 	_, _, c1 = gcState()
 	with := c1 - c0
 	t.Logf("collections for 256 MiB of garbage: %d at Go's default, %d with a 32 MiB floor", without, with)
-	assert.Less(t, with*4, without, "the floor should collect at least four times less often")
+	// About ten times less often on an idle machine (86 against 8-9). A
+	// busy one slows the concurrent mark, and the heap outgrows the goal
+	// further before each collection ends: 29 against 10 was seen with
+	// another test binary on the two cores.
+	assert.Less(t, with*2, without, "the floor should collect at least twice less often")
 
 	stop()
 	percent, _ = settle(t, func(p int, _ uint64) bool { return true })
