@@ -128,6 +128,8 @@ func (d *Database) Load(ctx context.Context, token string, now time.Time) (Sessi
 		return Session{}, "", false, err
 	}
 	next := d.rolling.next(now, rec.AbsExpires)
+	// due first: claim, which checks it too, needs string(h), and most
+	// reads are not due.
 	if d.rolling.due(persisted, next) && d.rolling.claim(string(h), persisted, next) {
 		touched, err := d.touch(ctx, h, next)
 		if err != nil {
