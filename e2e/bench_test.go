@@ -37,6 +37,15 @@ import (
 // answer (Chromium's network emulation, for both pages), as a visitor
 // some way from the server sees it: there the page's requests leave the
 // CPU idle, which the shell's early compile uses.
+//
+// It also splits each load in two, for both pages (phaseJS): load-ms, from
+// the first call that fetches or compiles the program (the shell's early
+// compileStreaming; the anchor's instantiateStreaming) to go.run, which
+// is fetching from the cache, compiling and instantiating; and boot-ms,
+// from go.run to ready, which is the Go runtime's start and the program's
+// own (for the module: reading the embedded session and config, the
+// page's listeners, the first render, window.sessionguard). The anchor's
+// are anchor-load-ms and anchor-boot-ms.
 func BenchmarkModuleStartup(b *testing.B) {
 	requireBrowser(b)
 	anchor := minimalServer(b)
@@ -55,32 +64,85 @@ func benchStartup(b *testing.B, c serverConfig, anchor string, rtt float64) {
 	srv := startServer(b, c, withStatic(minimalShell(b)))
 	tb := newTab(b, srv)
 	anchorTab := newTab(b, srv)
+	tb.addScript(phaseJS)
+	anchorTab.addScript(phaseJS)
 	if rtt > 0 {
 		tb.emulateLatency(rtt)
 		anchorTab.emulateLatency(rtt)
 	}
 	tb.load("/") // warm the cache and the server
-	loadAnchor := func() float64 {
+	loadAnchor := func() phases {
 		anchorTab.do(chromedp.Navigate(anchor + "/"))
 		anchorTab.waitFor(`window.__sgReadyAt !== undefined`, "the minimal program ran")
-		return evalJS[float64](anchorTab, `window.__sgReadyAt`)
+		return readPhases(anchorTab)
 	}
 	loadAnchor()
-	var total, anchorTotal float64
+	var mod, anc phases
 	n := 0
 	for b.Loop() {
 		tb.do(chromedp.Navigate(srv.URL + "/"))
 		tb.waitFor(`window.__sgReadyAt !== undefined`, "sessionguard.ready resolved")
-		ms := evalJS[float64](tb, `window.__sgReadyAt`)
-		require.Positive(b, ms)
-		total += ms
-		anchorTotal += loadAnchor()
+		mod = mod.add(readPhases(tb))
+		anc = anc.add(loadAnchor())
 		n++
 	}
-	b.ReportMetric(total/float64(n), "ms/ready")
-	b.ReportMetric(anchorTotal/float64(n), "anchor-ms")
-	b.ReportMetric(total/anchorTotal, "ratio")
+	b.ReportMetric(mod.Ready/float64(n), "ms/ready")
+	b.ReportMetric(anc.Ready/float64(n), "anchor-ms")
+	b.ReportMetric(mod.Ready/anc.Ready, "ratio")
+	b.ReportMetric((mod.Run-mod.LoadStart)/float64(n), "load-ms")
+	b.ReportMetric((anc.Run-anc.LoadStart)/float64(n), "anchor-load-ms")
+	b.ReportMetric((mod.Ready-mod.Run)/float64(n), "boot-ms")
+	b.ReportMetric((anc.Ready-anc.Run)/float64(n), "anchor-boot-ms")
 	b.ReportMetric(0, "ns/op") // wall time per load includes the test's own polling
+}
+
+// phaseJS runs before a page's own scripts and notes, in window.__sgPhases
+// (performance.now(), ms from the navigation's start), when the first
+// WebAssembly.compileStreaming or instantiateStreaming call was made and
+// when go.run was called. Both pages call one of the two and then go.run
+// once, and the wrappers cost both the same.
+const phaseJS = `(() => {
+  const p = {};
+  Object.defineProperty(window, '__sgPhases', { value: p });
+  const W = WebAssembly;
+  for (const name of ['compileStreaming', 'instantiateStreaming']) {
+    const f = W[name];
+    W[name] = function (...args) {
+      if (p.loadStart === undefined) p.loadStart = performance.now();
+      return f.apply(this, args);
+    };
+  }
+  let Go;
+  Object.defineProperty(globalThis, 'Go', {
+    configurable: true,
+    get: () => Go,
+    set(v) {
+      const run = v.prototype.run;
+      v.prototype.run = function (...args) {
+        if (p.run === undefined) p.run = performance.now();
+        return run.apply(this, args);
+      };
+      Go = v;
+    },
+  });
+})();`
+
+// phases are one load's times from phaseJS and the recorder, or their sums.
+type phases struct{ LoadStart, Run, Ready float64 }
+
+func (p phases) add(q phases) phases {
+	return phases{p.LoadStart + q.LoadStart, p.Run + q.Run, p.Ready + q.Ready}
+}
+
+// readPhases reads the times of the load tb has just finished; each must
+// have been noted, in order.
+func readPhases(tb *tab) phases {
+	tb.t.Helper()
+	p := evalJS[phases](tb, `({LoadStart: window.__sgPhases.loadStart, Run: window.__sgPhases.run, Ready: window.__sgReadyAt})`)
+	require.Positive(tb.t, p.LoadStart, "no WebAssembly fetch or compile was seen")
+	require.Greater(tb.t, p.Run, p.LoadStart, "go.run before the program was loaded")
+	require.GreaterOrEqual(tb.t, p.Ready, p.Run, "ready before go.run")
+	return p
 }
 
 // emulateLatency has every request of the tab wait ms for its answer.
