@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sessionguard/sessionguard/internal/testenv"
+	"github.com/sessionguard/sessionguard/internal/testgate"
 	"github.com/sessionguard/sessionguard/server/session"
 	"github.com/sessionguard/sessionguard/server/session/keys"
 	"github.com/sessionguard/sessionguard/server/store"
@@ -28,7 +28,7 @@ import (
 // "touched" (after it returned).
 type pausingStore struct {
 	jwtStore
-	testenv.Gate
+	testgate.Gate
 }
 
 func newPausingStore(st jwtStore) *pausingStore { return &pausingStore{jwtStore: st} }

@@ -22,15 +22,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sessionguard/sessionguard/internal/testenv"
 	"github.com/sessionguard/sessionguard/server/session"
 	"github.com/sessionguard/sessionguard/server/session/keys"
 	"github.com/sessionguard/sessionguard/server/store"
-	"github.com/sessionguard/sessionguard/server/store/cache"
 	"github.com/sessionguard/sessionguard/server/store/memory"
-	"github.com/sessionguard/sessionguard/server/store/postgres"
-	"github.com/sessionguard/sessionguard/server/store/redis"
-	"github.com/sessionguard/sessionguard/server/store/sqlite"
 )
 
 // jwtEnv is a jwt strategy on a store with a settable clock.
@@ -50,43 +45,19 @@ type jwtStore interface {
 	store.Keys
 }
 
-// jwtStores are the stores the jwt strategy's tests run on: memory, SQLite,
-// SQLite behind the cache as the server runs it, PostgreSQL and Redis (from
-// SG_TEST_POSTGRES_URL and SG_TEST_REDIS_URL; without them those runs skip
-// with a line, or fail with SG_REQUIRE_SERVICES=1).
-var jwtStores = []string{"memory", "sqlite", "sqlite+cache", "postgres", "redis"}
-
 // wallClockStore marks a store that expires records by its server's clock
 // (Redis): a jwt env on it starts its clock at the wall clock's current
 // second instead of the fixed start, so the records it writes are live.
 type wallClockStore struct{ jwtStore }
 
-// openJWTStore opens one of jwtStores, closed when t ends.
+// openJWTStore opens one of jwtStores (jwt_stores_test.go), closed when t
+// ends.
 func openJWTStore(t *testing.T, name string) jwtStore {
 	t.Helper()
-	switch name {
-	case "memory":
+	if name == "memory" {
 		return memory.New()
-	case "postgres":
-		url := testenv.Postgres(t)
-		s, err := postgres.Open(t.Context(), url, postgres.WithSchema(testenv.PostgresSchema(t, url)))
-		require.NoError(t, err)
-		t.Cleanup(func() { assert.NoError(t, s.Close()) })
-		return s
-	case "redis":
-		url := testenv.Redis(t)
-		s, err := redis.Open(t.Context(), url, redis.WithPrefix(testenv.RedisPrefix(t, url)))
-		require.NoError(t, err)
-		t.Cleanup(func() { assert.NoError(t, s.Close()) })
-		return wallClockStore{s}
 	}
-	sq, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "sg.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = sq.Close() })
-	if name == "sqlite+cache" {
-		return cache.New(sq, 0)
-	}
-	return sq
+	return openStoredJWTStore(t, name)
 }
 
 // forJWTStores runs fn once per store in jwtStores, as a subtest named for it.

@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sessionguard/sessionguard/internal/testenv"
+	"github.com/sessionguard/sessionguard/internal/testgate"
 	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/server/store/cache"
 	"github.com/sessionguard/sessionguard/server/store/memory"
@@ -114,7 +114,7 @@ func TestTouchAndDeletesKeepTheCacheExact(t *testing.T) {
 // meanwhile.
 type pausing struct {
 	store.Store
-	testenv.Gate
+	testgate.Gate
 }
 
 func (p *pausing) Session(ctx context.Context, h []byte, now time.Time) (store.Session, bool, error) {

@@ -1,4 +1,11 @@
-package testenv
+// Package testgate holds a test's fake at a named step while the test acts.
+// It is its own package, apart from internal/testenv, so a test binary that
+// needs only this links none of the database clients: fuzzing instruments
+// every package a test binary links, and each one slows every run of a
+// target (docs/TESTING.md).
+//
+// The package is imported by tests only.
+package testgate
 
 import "sync"
 
