@@ -85,7 +85,7 @@ core_fuzz=(
 # The tag sgfuzz leaves out the test files that link SQLite and the database
 # clients only to run other tests on them (server/session's store matrix):
 # the fuzzer instruments every package a test binary links, and that many
-# more counters slowed every run of a target four times (docs/TESTING.md).
+# more counters slowed its targets 1.7 to 4.5 times (docs/TESTING.md).
 run_fuzz() {
   local secs=$1 par=$2; shift 2
   local failed=() line pkg target start took status

@@ -11,7 +11,7 @@ import (
 
 // storeClients are the module trees the store matrix links and the fuzz
 // build must not: every package a fuzzing binary links is instrumented, and
-// these made each run of the package's targets four times slower.
+// these slowed the package's targets 1.7 to 4.5 times.
 var storeClients = []string{"modernc.org/sqlite", "github.com/jackc/pgx/", "github.com/redis/go-redis/"}
 
 // TestFuzzBuildLinksNoStoreClient holds jwt_stores_test.go's split: the
