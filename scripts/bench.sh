@@ -90,7 +90,7 @@ done
 section "Browser module start-up in Chromium"
 if command -v chromium >/dev/null 2>&1; then
   echo '```'
-  res=$(go test -run '^$' -bench BenchmarkModuleStartup -benchtime 20x ./e2e 2>&1) || { echo "$res" | tail -20; exit 1; }
+  res=$(go test -run '^$' -bench BenchmarkModuleStartup -benchtime 60x ./e2e 2>&1) || { echo "$res" | tail -20; exit 1; }
   echo "$res" | grep -E '^Benchmark' | tee "$out/startup"
   echo '```'
 else
