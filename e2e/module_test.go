@@ -7,19 +7,24 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// moduleEntries lists the module fetches of the current page, with the
+// resourceEntries is a page expression that lists the fetches of the current
+// page whose path matches the JavaScript regular expression pathRE, as
+// moduleEntry values sorted by path (the browser adds an entry when its
+// fetch ends, and fetches made together may end in either order), with the
 // bytes each took over the network (0: from the browser's cache).
-const moduleEntries = `performance.getEntriesByType('resource')
-	.filter(e => /\/sessionguard[.][^/]*wasm$/.test(new URL(e.name).pathname))
-	.map(e => ({path: new URL(e.name).pathname, transferSize: e.transferSize, initiator: e.initiatorType}))`
-
-// scriptEntries lists the fetches of the module's two scripts, as
-// moduleEntries does the module's, sorted by path: the browser adds an
-// entry when its fetch ends, and either script may end first.
-const scriptEntries = `performance.getEntriesByType('resource')
-	.filter(e => /\/(sessionguard|wasm_exec)[.][^/]*js$/.test(new URL(e.name).pathname))
+func resourceEntries(pathRE string) string {
+	return `performance.getEntriesByType('resource')
+	.filter(e => ` + pathRE + `.test(new URL(e.name).pathname))
 	.map(e => ({path: new URL(e.name).pathname, transferSize: e.transferSize, initiator: e.initiatorType}))
 	.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0)`
+}
+
+// moduleEntries lists the module's fetches; scriptEntries those of its two
+// scripts.
+var (
+	moduleEntries = resourceEntries(`/\/sessionguard[.][^/]*wasm$/`)
+	scriptEntries = resourceEntries(`/\/(sessionguard|wasm_exec)[.][^/]*js$/`)
+)
 
 type moduleEntry struct {
 	Path         string `json:"path"`

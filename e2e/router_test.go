@@ -180,8 +180,5 @@ func TestESModuleEntry(t *testing.T) {
 }
 
 // hashedScriptEntries lists the fetches of the module's two scripts by
-// their hashed names, sorted by path as scriptEntries is.
-const hashedScriptEntries = `performance.getEntriesByType('resource')
-	.filter(e => /^\/(sessionguard|wasm_exec)[.][0-9a-f]{16}[.]js$/.test(new URL(e.name).pathname))
-	.map(e => ({path: new URL(e.name).pathname, transferSize: e.transferSize, initiator: e.initiatorType}))
-	.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0)`
+// their hashed names.
+var hashedScriptEntries = resourceEntries(`/^\/(sessionguard|wasm_exec)[.][0-9a-f]{16}[.]js$/`)
